@@ -1,0 +1,57 @@
+import type { ReactNode } from "react";
+import { Logo } from "@/components/ui/logo";
+import { NavLinks } from "./nav-links";
+import type { NavItem } from "./nav-items";
+
+export interface ShellUser {
+  name: string;
+  upn: string;
+  roleLabel: string;
+}
+
+export function AppShell({ user, nav, signOut, children }: { user: ShellUser; nav: NavItem[]; signOut: () => Promise<void>; children: ReactNode }) {
+  const initials = user.name
+    .split(/\s+/)
+    .map((p) => p[0] ?? "")
+    .join("")
+    .slice(0, 2)
+    .toUpperCase();
+  return (
+    <div className="flex min-h-screen">
+      <aside className="hidden w-60 shrink-0 flex-col border-r border-slate-200 bg-white px-3 py-5 md:flex">
+        <div className="mb-6 px-3">
+          <Logo className="text-lg text-slate-900" />
+          <p className="mt-1 text-xs text-slate-500">Access reviews for Entra ID</p>
+        </div>
+        <NavLinks items={nav} />
+      </aside>
+      <div className="flex min-w-0 flex-1 flex-col">
+        <header className="flex h-16 items-center justify-between border-b border-slate-200 bg-white px-6">
+          <div className="md:hidden">
+            <Logo className="text-slate-900" />
+          </div>
+          <div className="ml-auto flex items-center gap-4">
+            <div className="text-right" data-testid="signed-in-user">
+              <div className="text-sm font-medium text-slate-900">{user.name}</div>
+              <div className="text-xs text-slate-500">
+                {user.upn} · <span data-testid="signed-in-role" className="font-medium text-brand-700">{user.roleLabel}</span>
+              </div>
+            </div>
+            <span className="flex h-9 w-9 items-center justify-center rounded-full bg-brand-600 text-sm font-semibold text-white" aria-hidden="true">
+              {initials}
+            </span>
+            <form action={signOut}>
+              <button type="submit" className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">
+                Sign out
+              </button>
+            </form>
+          </div>
+        </header>
+        <div className="border-b border-slate-200 bg-white px-3 py-2 md:hidden">
+          <NavLinks items={nav} />
+        </div>
+        <main className="mx-auto w-full max-w-7xl flex-1 px-6 py-8">{children}</main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,22 @@
+import { expect, type Page } from "@playwright/test";
+
+export const PASSWORD = process.env.EMULATOR_PASSWORD ?? "recert-demo";
+export const ACCOUNTS = {
+  admin: "admin@contoso.onmicrosoft.com",
+  auditor: "auditor@contoso.onmicrosoft.com",
+  reviewer: "reviewer@contoso.onmicrosoft.com",
+} as const;
+
+/** Signs in through the app's button and the emulator's Entra-style page, as a person would. */
+export async function signIn(page: Page, upn: string, password = PASSWORD): Promise<void> {
+  await page.goto("/signin");
+  await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
+  await page.locator('input[name="loginfmt"]').fill(upn);
+  await page.locator('input[name="passwd"]').fill(password);
+  await page.locator('input[type="submit"], button[type="submit"]').first().click();
+}
+
+export async function expectSignedInAs(page: Page, upn: string, roleLabel: string): Promise<void> {
+  await expect(page.getByTestId("signed-in-user")).toContainText(upn);
+  await expect(page.getByTestId("signed-in-role")).toHaveText(roleLabel);
+}

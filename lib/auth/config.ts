@@ -1,0 +1,94 @@
+import "server-only";
+import NextAuth, { type NextAuthResult } from "next-auth";
+import MicrosoftEntraID from "next-auth/providers/microsoft-entra-id";
+import { env } from "@/lib/env";
+import { roleFromClaims, type Role } from "./roles";
+import { recordSignIn } from "./record-sign-in";
+
+declare module "next-auth" {
+  interface Session {
+    user: { id: string; name: string; email: string; upn: string; role: Role; tenantId: string };
+  }
+}
+
+interface EntraClaims {
+  oid?: string;
+  tid?: string;
+  name?: string;
+  email?: string;
+  preferred_username?: string;
+  roles?: unknown;
+}
+
+/**
+ * Everything comes from env: the same code signs in against Entra or the emulator. JWT sessions keep the
+ * resolved identity (oid, tenant, role) in an encrypted, HttpOnly cookie; nothing is read from the client.
+ */
+function build(): NextAuthResult {
+  const e = env();
+  return NextAuth({
+    secret: e.AUTH_SECRET,
+    // Self-hosted behind a proxy the public host is the request's; set AUTH_URL to pin it.
+    trustHost: true,
+    session: { strategy: "jwt", maxAge: 8 * 60 * 60 },
+    pages: { signIn: "/signin", error: "/signin" },
+    providers: [
+      MicrosoftEntraID({
+        clientId: e.AUTH_MICROSOFT_ENTRA_ID_ID,
+        clientSecret: e.AUTH_MICROSOFT_ENTRA_ID_SECRET,
+        issuer: e.AUTH_MICROSOFT_ENTRA_ID_ISSUER,
+        authorization: { params: { scope: "openid profile email" } },
+        // The stock profile() fetches a photo from a hard-coded Graph host; Recert needs only the claims.
+        profile(profile: EntraClaims) {
+          return { id: profile.oid ?? "", name: profile.name ?? "", email: profile.email ?? profile.preferred_username ?? "" };
+        },
+      }),
+    ],
+    callbacks: {
+      signIn({ profile }) {
+        const claims = (profile ?? {}) as EntraClaims;
+        // A token from another tenant (multi-tenant issuer, guest home tenant) never gets in.
+        if (!claims.oid || claims.tid !== e.ENTRA_TENANT_ID) return "/signin?error=WrongTenant";
+        return true;
+      },
+      async jwt({ token, profile }) {
+        if (profile) {
+          const claims = profile as EntraClaims;
+          token.oid = claims.oid;
+          token.tid = claims.tid;
+          token.upn = claims.preferred_username ?? "";
+          token.name = claims.name ?? "";
+          token.email = claims.email ?? claims.preferred_username ?? "";
+          token.role = roleFromClaims(claims.roles);
+          await recordSignIn({
+            id: String(claims.oid),
+            tenantId: String(claims.tid),
+            displayName: String(claims.name ?? ""),
+            upn: String(claims.preferred_username ?? ""),
+            role: token.role as Role,
+          }).catch((err: unknown) => console.error("recert: could not record sign-in", err));
+        }
+        return token;
+      },
+      session({ session, token }) {
+        session.user = {
+          ...session.user,
+          id: String(token.oid ?? ""),
+          name: String(token.name ?? ""),
+          email: String(token.email ?? ""),
+          upn: String(token.upn ?? ""),
+          role: (token.role as Role) ?? "reviewer",
+          tenantId: String(token.tid ?? ""),
+        };
+        return session;
+      },
+    },
+  });
+}
+
+let instance: NextAuthResult | undefined;
+/** Built on first use so `next build` does not need the runtime configuration. */
+export function nextAuth(): NextAuthResult {
+  instance ??= build();
+  return instance;
+}

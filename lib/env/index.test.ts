@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "./index";
+
+const valid = {
+  AUTH_SECRET: "x".repeat(40),
+  AUTH_MICROSOFT_ENTRA_ID_ID: "4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+  AUTH_MICROSOFT_ENTRA_ID_SECRET: "s3cret",
+  ENTRA_TENANT_ID: "8c3dad1d-b6bc-4f8b-939b-8263372eced6",
+};
+
+describe("parseEnv", () => {
+  it("derives the issuer and app id URI and applies Microsoft's defaults", () => {
+    const env = parseEnv(valid);
+    expect(env.DATABASE_URL).toBe("file:./data/recert.db");
+    expect(env.ENTRA_AUTHORITY_HOST).toBe("https://login.microsoftonline.com");
+    expect(env.GRAPH_BASE_URL).toBe("https://graph.microsoft.com");
+    expect(env.AUTH_MICROSOFT_ENTRA_ID_ISSUER).toBe("https://login.microsoftonline.com/8c3dad1d-b6bc-4f8b-939b-8263372eced6/v2.0");
+    expect(env.RECERT_APP_ID_URI).toBe("api://4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d");
+  });
+
+  it("names every missing or malformed variable in one error", () => {
+    try {
+      parseEnv({ ENTRA_TENANT_ID: "contoso", DATABASE_URL: "mysql://x", GRAPH_BASE_URL: "ftp://graph" });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(EnvError);
+      const msg = (e as Error).message;
+      expect(msg).toContain("AUTH_SECRET is required");
+      expect(msg).toContain("AUTH_MICROSOFT_ENTRA_ID_ID is required");
+      expect(msg).toContain("ENTRA_TENANT_ID must be a GUID");
+      expect(msg).toContain("DATABASE_URL must start with file:");
+      expect(msg).toContain("GRAPH_BASE_URL must start with http");
+    }
+  });
+
+  it("rejects an encryption key that is not 32 bytes", () => {
+    expect(() => parseEnv({ ...valid, RECERT_ENCRYPTION_KEY: "c2hvcnQ=" })).toThrow(/RECERT_ENCRYPTION_KEY must be 32 bytes/);
+    expect(parseEnv({ ...valid, RECERT_ENCRYPTION_KEY: "ab".repeat(32) }).RECERT_ENCRYPTION_KEY).toHaveLength(64);
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(parseEnv({ ...valid, GRAPH_BASE_URL: "" }).GRAPH_BASE_URL).toBe("https://graph.microsoft.com");
+  });
+});

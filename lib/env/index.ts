@@ -1,0 +1,72 @@
+import { z } from "zod";
+
+/**
+ * Every variable Recert reads, validated once. Scripts (CLI, sync, scheduler) and the app share it,
+ * so a typo in `.env` fails loudly at start-up instead of deep inside a sync.
+ */
+const guid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+const httpUrl = z
+  .string()
+  .url("must be an absolute URL")
+  .refine((u) => /^https?:\/\//.test(u), "must start with http:// or https://")
+  .transform((u) => u.replace(/\/+$/, ""));
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z
+    .string()
+    .default("file:./data/recert.db")
+    .refine((u) => u.startsWith("file:") || /^postgres(ql)?:\/\//.test(u), "must start with file: (SQLite) or postgresql:// (PostgreSQL)"),
+  AUTH_SECRET: z.string().min(32, "must be at least 32 characters (generate one with `openssl rand -base64 33`)"),
+  AUTH_MICROSOFT_ENTRA_ID_ID: guid,
+  AUTH_MICROSOFT_ENTRA_ID_SECRET: z.string().min(1, "is required (the client secret of the Recert app registration)"),
+  AUTH_MICROSOFT_ENTRA_ID_ISSUER: httpUrl.optional(),
+  ENTRA_TENANT_ID: guid,
+  ENTRA_AUTHORITY_HOST: httpUrl.default("https://login.microsoftonline.com"),
+  GRAPH_BASE_URL: httpUrl.default("https://graph.microsoft.com"),
+  RECERT_APP_ID_URI: z.string().min(1).optional(),
+  RECERT_ENCRYPTION_KEY: z
+    .string()
+    .refine((k) => decodeKey(k)?.length === 32, "must be 32 bytes, base64 or hex encoded (generate one with `openssl rand -base64 32`)")
+    .optional(),
+  REPORT_SIGNING_P12: z.string().min(1).optional(),
+  REPORT_SIGNING_P12_PASSPHRASE: z.string().optional(),
+});
+
+export type Env = z.infer<typeof schema> & { AUTH_MICROSOFT_ENTRA_ID_ISSUER: string; RECERT_APP_ID_URI: string };
+
+export class EnvError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Recert's configuration is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSee README.md, section "Configuration".`);
+    this.name = "EnvError";
+  }
+}
+
+export function decodeKey(value: string): Buffer | undefined {
+  if (/^[0-9a-f]{64}$/i.test(value)) return Buffer.from(value, "hex");
+  const b = Buffer.from(value, "base64");
+  return b.length > 0 ? b : undefined;
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // Empty strings in .env files mean "unset", not "invalid".
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(result.error.issues.map((i) => `${i.path.join(".")} ${i.code === "invalid_type" && i.input === undefined ? "is required" : i.message}`));
+  }
+  const env = result.data;
+  return {
+    ...env,
+    AUTH_MICROSOFT_ENTRA_ID_ISSUER: env.AUTH_MICROSOFT_ENTRA_ID_ISSUER ?? `${env.ENTRA_AUTHORITY_HOST}/${env.ENTRA_TENANT_ID}/v2.0`,
+    RECERT_APP_ID_URI: env.RECERT_APP_ID_URI ?? `api://${env.AUTH_MICROSOFT_ENTRA_ID_ID}`,
+  };
+}
+
+let cached: Env | undefined;
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

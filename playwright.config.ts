@@ -1,0 +1,53 @@
+import { defineConfig } from "@playwright/test";
+import { emulatorEnv } from "./scripts/lib/defaults";
+
+// Own ports, so a running demo (3000/4010) does not collide with a test run.
+const appPort = Number(process.env.TEST_APP_PORT ?? 3210);
+const emulatorPort = Number(process.env.TEST_EMULATOR_PORT ?? 4210);
+const env = emulatorEnv(
+  {
+    ...process.env,
+    DATABASE_URL: process.env.E2E_DATABASE_URL ?? process.env.DATABASE_URL ?? "file:./data/e2e.db",
+    AUTH_SECRET: process.env.AUTH_SECRET ?? "e2e-only-auth-secret-0123456789abcdef0123456789",
+    RECERT_ENCRYPTION_KEY: process.env.RECERT_ENCRYPTION_KEY ?? "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+  },
+  appPort,
+  emulatorPort,
+);
+export const E2E = { appUrl: `http://localhost:${appPort}`, emulatorUrl: `http://localhost:${emulatorPort}`, env };
+
+export default defineConfig({
+  testDir: "e2e",
+  outputDir: "test-results/playwright-artifacts",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: process.env.PLAYWRIGHT_REPORTERS === "ci" ? [["list"], ["json", { outputFile: "test-results/playwright.json" }]] : "list",
+  use: {
+    baseURL: E2E.appUrl,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    },
+  },
+  webServer: [
+    {
+      command: "node_modules/.bin/tsx emulator/main.ts",
+      url: `${E2E.emulatorUrl}/${env.ENTRA_TENANT_ID}/v2.0/.well-known/openid-configuration`,
+      env: env as Record<string, string>,
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+    {
+      command: `node_modules/.bin/tsx scripts/db-migrate.ts && node_modules/.bin/next start -p ${appPort}`,
+      url: `${E2E.appUrl}/api/health`,
+      env: { ...(env as Record<string, string>), NODE_ENV: "production" },
+      reuseExistingServer: false,
+      timeout: 90_000,
+    },
+  ],
+});

@@ -1,0 +1,51 @@
+/**
+ * `npm run demo`: the Entra emulator with its demo tenant + Recert (production build) on SQLite.
+ * Ctrl-C stops both. Ports: PORT (app, 3000) and EMULATOR_PORT (4010); any variable already set wins.
+ */
+import { migrate } from "../lib/db/migrate";
+import { DEMO_ACCOUNTS, DEMO_DEFAULTS, emulatorEnv, loadDotEnv } from "./lib/defaults";
+import { buildIfStale, demoSecrets, startAppProcess, startEmulatorProcess, stopAll, waitForUrl } from "./lib/processes";
+
+async function main() {
+  loadDotEnv();
+  const appPort = Number(process.env.PORT ?? 3000);
+  const emulatorPort = Number(process.env.EMULATOR_PORT ?? 4010);
+  const env = emulatorEnv({ ...demoSecrets(), ...process.env }, appPort, emulatorPort);
+  env.DATABASE_URL ??= "file:./data/recert.db";
+
+  const m = await migrate(env.DATABASE_URL);
+  console.log(`Database ready (${m.applied.length} migration(s) applied).`);
+  await buildIfStale(env);
+
+  const emulator = startEmulatorProcess(env);
+  const children = [emulator];
+  const shutdown = (code: number) => {
+    stopAll(children);
+    process.exit(code);
+  };
+  process.on("SIGINT", () => shutdown(0));
+  process.on("SIGTERM", () => shutdown(0));
+  const tenant = env.ENTRA_TENANT_ID ?? DEMO_DEFAULTS.ENTRA_TENANT_ID;
+  await waitForUrl(`http://localhost:${emulatorPort}/${tenant}/v2.0/.well-known/openid-configuration`, 60_000, emulator);
+
+  const app = startAppProcess({ ...env, NODE_ENV: "production" }, appPort);
+  children.push(app);
+  await waitForUrl(`http://localhost:${appPort}/api/health`, 60_000, app);
+  for (const c of children) c.on("exit", (code) => shutdown(code ?? 1));
+
+  const password = env.EMULATOR_PASSWORD ?? DEMO_DEFAULTS.EMULATOR_PASSWORD;
+  console.log(`
+  Recert is running at http://localhost:${appPort}
+  Entra emulator:      http://localhost:${emulatorPort}
+
+  Sign in with (password: ${password}):
+${DEMO_ACCOUNTS.map((a) => `    ${a.upn.padEnd(36)} ${a.role}`).join("\n")}
+
+  Press Ctrl-C to stop.
+`);
+}
+
+main().catch((e: Error) => {
+  console.error(`Demo failed to start: ${e.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+/**
+ * The documented demo defaults. The emulator (emulator/config.ts) uses the same values, so one `.env`,
+ * or none, drives both. Never used in production: a real deployment sets every variable (README).
+ */
+export const DEMO_DEFAULTS = {
+  ENTRA_TENANT_ID: "8c3dad1d-b6bc-4f8b-939b-8263372eced6",
+  AUTH_MICROSOFT_ENTRA_ID_ID: "4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+  AUTH_MICROSOFT_ENTRA_ID_SECRET: "recert-demo-client-secret",
+  EMULATOR_PASSWORD: "recert-demo",
+  EMULATOR_ADMIN_KEY: "emulator-admin-key",
+} as const;
+
+export const DEMO_ACCOUNTS = [
+  { upn: "admin@contoso.onmicrosoft.com", role: "Admin" },
+  { upn: "auditor@contoso.onmicrosoft.com", role: "Auditor" },
+  { upn: "reviewer@contoso.onmicrosoft.com", role: "Reviewer (owns groups, manages people)" },
+] as const;
+
+/** Loads `.env` from the working directory without overriding variables already set. */
+export function loadDotEnv(file = ".env"): void {
+  try {
+    process.loadEnvFile(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+}
+
+/**
+ * The environment for an app + emulator pair on the given ports: everything already in `env` wins,
+ * the rest comes from the demo defaults, pointing sign-in and Graph at the emulator.
+ */
+export function emulatorEnv(env: NodeJS.ProcessEnv, appPort: number, emulatorPort: number): NodeJS.ProcessEnv {
+  const emulatorUrl = `http://localhost:${emulatorPort}`;
+  const merged: NodeJS.ProcessEnv = { ...DEMO_DEFAULTS, ENTRA_AUTHORITY_HOST: emulatorUrl, GRAPH_BASE_URL: emulatorUrl, ...env };
+  merged.PORT = String(appPort);
+  merged.EMULATOR_PORT = String(emulatorPort);
+  merged.NEXT_TELEMETRY_DISABLED = "1";
+  return merged;
+}

@@ -1,0 +1,89 @@
+/**
+ * `npm test`: the whole suite. Vitest (unit + integration against the emulator and a real database),
+ * then a production build and Playwright journeys in Debian's Chromium.
+ * DATABASE_URL picks the engine (unset = SQLite); PostgreSQL must be local: tests create and drop databases.
+ * Prints one closing line "tests: N passed, N failed" and exits non-zero on any failure.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { isPostgres } from "../lib/db/client";
+import { assertLocalDatabase, resetDatabase } from "./lib/test-db";
+
+const bin = (name: string) => path.join("node_modules", ".bin", name);
+const only = process.argv[2]; // "unit" | "e2e" | undefined (both)
+
+function run(label: string, cmd: string, args: string[], env: NodeJS.ProcessEnv): boolean {
+  console.log(`\n=== ${label}`);
+  const r = spawnSync(cmd, args, { stdio: "inherit", env });
+  return r.status === 0;
+}
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+function vitestCounts(file: string): Counts | undefined {
+  if (!existsSync(file)) return undefined;
+  const j = JSON.parse(readFileSync(file, "utf8")) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+  return { passed: j.numPassedTests, failed: j.numFailedTests, skipped: j.numPendingTests + j.numTodoTests };
+}
+
+function playwrightCounts(file: string): Counts | undefined {
+  if (!existsSync(file)) return undefined;
+  const j = JSON.parse(readFileSync(file, "utf8")) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } };
+  return { passed: j.stats.expected + j.stats.flaky, failed: j.stats.unexpected, skipped: j.stats.skipped };
+}
+
+async function main() {
+  const databaseUrl = process.env.DATABASE_URL ?? "";
+  assertLocalDatabase(databaseUrl);
+  const engine = isPostgres(databaseUrl) ? "postgresql" : "sqlite";
+  console.log(`Recert test suite on ${engine}`);
+  rmSync("test-results", { recursive: true, force: true });
+  mkdirSync("test-results", { recursive: true });
+  // Tests never read a developer's .env: everything they need is set here or by the harness.
+  const env: NodeJS.ProcessEnv = { ...process.env, TEST_DATABASE_URL: databaseUrl, NEXT_TELEMETRY_DISABLED: "1" };
+  let ok = true;
+  const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
+  const add = (c: Counts | undefined) => {
+    if (!c) return;
+    totals.passed += c.passed;
+    totals.failed += c.failed;
+    totals.skipped += c.skipped;
+  };
+
+  if (only !== "e2e") {
+    const vitestJson = "test-results/vitest.json";
+    ok = run("Vitest", bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`], env) && ok;
+    const c = vitestCounts(vitestJson);
+    if (!c) ok = false;
+    add(c);
+  }
+
+  if (only !== "unit") {
+    const built = run("next build", bin("next"), ["build"], { ...env, NODE_ENV: "production" });
+    if (!built) {
+      ok = false;
+      totals.failed += 1;
+    } else {
+      const e2eUrl = engine === "postgresql" ? databaseUrl : "file:./data/e2e.db";
+      await resetDatabase(e2eUrl);
+      const pwOk = run("Playwright", bin("playwright"), ["test"], { ...env, E2E_DATABASE_URL: e2eUrl, PLAYWRIGHT_REPORTERS: "ci", CI: env.CI ?? "" });
+      const c = playwrightCounts("test-results/playwright.json");
+      if (!c) ok = false;
+      ok = pwOk && ok;
+      add(c);
+    }
+  }
+
+  console.log(`\n${engine}: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+  process.exit(ok && totals.failed === 0 ? 0 : 1);
+}
+
+main().catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});
