@@ -1,0 +1,101 @@
+import { existsSync, readFileSync } from "node:fs";
+
+export interface EmulatorConfig {
+  port: number;
+  host: string;
+  publicUrl: string;
+  seed: string;
+  users: number;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  appIdUri: string;
+  redirectUris: string[];
+  password: string;
+  adminKey: string;
+  throttle: number;
+  faultRate: number;
+  latencyMs: number;
+  retryAfterS: number;
+  tokenLifetimeS: number;
+  deltaTokenMaxAgeS: number;
+  now?: Date;
+}
+
+export const DEFAULTS = {
+  port: 4010,
+  seed: "42",
+  users: 300,
+  tenantId: "8c3dad1d-b6bc-4f8b-939b-8263372eced6",
+  clientId: "4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+  clientSecret: "recert-demo-client-secret",
+  password: "recert-demo",
+  adminKey: "emulator-admin-key",
+  appPort: 3000,
+};
+
+/** KEY=VALUE lines; variables already in the environment are never overridden. */
+function readDotEnv(file: string): Record<string, string> {
+  if (!existsSync(file)) return {};
+  const out: Record<string, string> = {};
+  for (const line of readFileSync(file, "utf8").split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line);
+    if (!m || line.trim().startsWith("#")) continue;
+    out[m[1]!] = m[2]!.replace(/^(['"])(.*)\1$/, "$2");
+  }
+  return out;
+}
+
+function flags(argv: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith("--")) continue;
+    const [k, v] = a.slice(2).split("=", 2);
+    if (v !== undefined) out[k!] = v;
+    else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith("--")) out[k!] = argv[++i]!;
+    else out[k!] = "true";
+  }
+  return out;
+}
+
+function num(value: string | undefined, fallback: number, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number between ${min} and ${max} (got "${value}")`);
+  return n;
+}
+
+/** Flags > environment > .env > defaults. */
+export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process.env, dotEnvFile = ".env"): EmulatorConfig {
+  const f = flags(argv);
+  const e = { ...readDotEnv(dotEnvFile), ...env };
+  const port = num(f.port ?? e.EMULATOR_PORT, DEFAULTS.port, "--port", 0, 65535);
+  const appPort = num(e.PORT, DEFAULTS.appPort, "PORT", 1, 65535);
+  const clientId = e.AUTH_MICROSOFT_ENTRA_ID_ID || DEFAULTS.clientId;
+  const redirectUris = [
+    `http://localhost:${appPort}/api/auth/callback/microsoft-entra-id`,
+    `http://127.0.0.1:${appPort}/api/auth/callback/microsoft-entra-id`,
+    ...(e.EMULATOR_REDIRECT_URIS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+  ];
+  return {
+    port,
+    host: f.host ?? e.EMULATOR_HOST ?? "127.0.0.1",
+    publicUrl: (e.EMULATOR_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ""),
+    seed: f.seed ?? e.EMULATOR_SEED ?? DEFAULTS.seed,
+    users: num(f.users ?? e.EMULATOR_USERS, DEFAULTS.users, "--users", 40, 2_000_000),
+    tenantId: f["tenant-id"] ?? (e.ENTRA_TENANT_ID || DEFAULTS.tenantId),
+    clientId,
+    clientSecret: e.AUTH_MICROSOFT_ENTRA_ID_SECRET || DEFAULTS.clientSecret,
+    appIdUri: e.RECERT_APP_ID_URI || `api://${clientId}`,
+    redirectUris,
+    password: e.EMULATOR_PASSWORD || DEFAULTS.password,
+    adminKey: e.EMULATOR_ADMIN_KEY || DEFAULTS.adminKey,
+    throttle: num(f.throttle ?? e.EMULATOR_THROTTLE, 0, "--throttle", 0, 1),
+    faultRate: num(f["fault-rate"] ?? e.EMULATOR_FAULT_RATE, 0, "--fault-rate", 0, 1),
+    latencyMs: num(f.latency ?? e.EMULATOR_LATENCY_MS, 0, "--latency", 0, 60_000),
+    retryAfterS: num(e.EMULATOR_RETRY_AFTER_S, 1, "EMULATOR_RETRY_AFTER_S", 0, 120),
+    tokenLifetimeS: num(e.EMULATOR_TOKEN_LIFETIME_S, 3599, "EMULATOR_TOKEN_LIFETIME_S", 1, 86_400),
+    deltaTokenMaxAgeS: 7 * 86_400,
+  };
+}

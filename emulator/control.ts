@@ -1,0 +1,97 @@
+import type { EmulatorConfig } from "./config";
+import type { Faults, FaultRule } from "./faults";
+import type { DeltaState } from "./graph/delta";
+import { groupObject, userObject } from "./graph/serialize";
+import { json, type Req, type Res } from "./http";
+import { tenantSummary } from "./tenant/generate";
+import type { Tenant } from "./tenant/model";
+import { addMember, addOwner, createGroup, createUser, deleteGroup, deleteUser, removeMember, removeOwner, TenantError, updateGroup, updateUser } from "./tenant/mutate";
+
+export interface ControlDeps {
+  cfg: EmulatorConfig;
+  tenant: () => Tenant;
+  reset: () => void;
+  faults: Faults;
+  delta: DeltaState;
+}
+
+/** /_emulator/*: how tests change the tenant between syncs. Guarded by the admin key. */
+export function control(req: Req, d: ControlDeps): Res {
+  if (req.headers["x-emulator-admin-key"] !== d.cfg.adminKey) return json(401, { error: "x-emulator-admin-key header missing or wrong" });
+  const t = d.tenant();
+  let body: Record<string, unknown> = {};
+  if (req.body) {
+    try {
+      body = JSON.parse(req.body) as Record<string, unknown>;
+    } catch {
+      return json(400, { error: "invalid JSON body" });
+    }
+  }
+  const path = req.path.replace(/^\/_emulator/, "");
+  const seg = path.split("/").filter(Boolean);
+  const ok = (v: unknown = { ok: true }) => json(200, v);
+  try {
+    if (req.method === "GET" && path === "/summary") return ok(tenantSummary(t));
+    if (req.method === "GET" && path === "/accounts") return ok({ wellKnown: t.wellKnown, password: "(EMULATOR_PASSWORD)" });
+    if (req.method === "POST" && path === "/reset") {
+      d.reset();
+      return ok();
+    }
+    if (req.method === "POST" && path === "/faults") {
+      d.faults.configure(body as FaultRule);
+      return ok();
+    }
+    if (req.method === "POST" && path === "/faults/reset") {
+      d.faults.reset();
+      return ok();
+    }
+    if (req.method === "POST" && path === "/delta/invalidate") {
+      d.delta.invalidate();
+      return ok();
+    }
+    if (req.method === "POST" && path === "/token-lifetime") {
+      d.cfg.tokenLifetimeS = Number(body.seconds);
+      return ok();
+    }
+    if (seg[0] === "apps" && seg[1] && req.method === "POST") {
+      const app = t.apps.find((a) => a.clientId === seg[1]);
+      if (!app) return json(404, { error: "no such app" });
+      if (seg[2] === "permissions") app.graphPermissions = (body.roles as string[]) ?? [];
+      else if (seg[2] === "secret-expired") app.secretExpired = Boolean(body.expired);
+      else return json(404, { error: "unknown app operation" });
+      return ok();
+    }
+    if (seg[0] === "users") {
+      if (req.method === "POST" && seg.length === 1) return json(201, userObject(createUser(t, body as never)));
+      if (req.method === "PATCH" && seg[1]) return ok(userObject(updateUser(t, seg[1], body)));
+      if (req.method === "DELETE" && seg[1]) {
+        deleteUser(t, seg[1]);
+        return ok();
+      }
+    }
+    if (seg[0] === "groups") {
+      if (req.method === "POST" && seg.length === 1) return json(201, groupObject(createGroup(t, body as never)));
+      if (req.method === "PATCH" && seg[1] && seg.length === 2) return ok(groupObject(updateGroup(t, seg[1], body)));
+      if (req.method === "DELETE" && seg[1] && seg.length === 2) {
+        deleteGroup(t, seg[1]);
+        return ok();
+      }
+      if (seg[1] && (seg[2] === "members" || seg[2] === "owners")) {
+        const add = seg[2] === "members" ? addMember : addOwner;
+        const remove = seg[2] === "members" ? removeMember : removeOwner;
+        if (req.method === "POST") {
+          add(t, seg[1], String(body.id));
+          return ok();
+        }
+        if (req.method === "DELETE" && seg[3]) {
+          remove(t, seg[1], seg[3]);
+          return ok();
+        }
+      }
+    }
+  } catch (e) {
+    if (e instanceof TenantError) return json(e.status, { error: e.message, code: e.code });
+    throw e;
+  }
+  return json(404, { error: `unknown control endpoint ${req.method} ${req.path}` });
+}

@@ -1,0 +1,111 @@
+import type { EAppRoleAssignment, EGroup, EServicePrincipal, EUser, ERoleAssignment, Tenant } from "../tenant/model";
+
+export const USER_DEFAULT_FIELDS = ["businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"];
+
+export function userObject(u: EUser): Record<string, unknown> {
+  return {
+    id: u.id,
+    businessPhones: u.businessPhones,
+    displayName: u.displayName,
+    givenName: u.givenName,
+    surname: u.surname,
+    jobTitle: u.jobTitle,
+    mail: u.mail,
+    mobilePhone: u.mobilePhone,
+    officeLocation: u.officeLocation,
+    preferredLanguage: u.preferredLanguage,
+    userPrincipalName: u.userPrincipalName,
+    userType: u.userType,
+    accountEnabled: u.accountEnabled,
+    department: u.department,
+    companyName: u.companyName,
+    employeeType: u.employeeType,
+    externalUserState: u.externalUserState,
+    externalUserStateChangeDateTime: u.externalUserStateChangeDateTime,
+    creationType: u.creationType,
+    createdDateTime: u.createdDateTime,
+    mailNickname: u.userPrincipalName.split("@")[0],
+    signInActivity: u.signInActivity ?? { lastSignInDateTime: null, lastSignInRequestId: null, lastNonInteractiveSignInDateTime: null, lastNonInteractiveSignInRequestId: null, lastSuccessfulSignInDateTime: null, lastSuccessfulSignInRequestId: null },
+  };
+}
+
+export function groupObject(g: EGroup): Record<string, unknown> {
+  return {
+    id: g.id,
+    displayName: g.displayName,
+    description: g.description,
+    mail: g.mail,
+    mailNickname: g.mailNickname,
+    mailEnabled: g.mailEnabled,
+    securityEnabled: g.securityEnabled,
+    groupTypes: g.groupTypes,
+    isAssignableToRole: g.isAssignableToRole,
+    membershipRule: g.membershipRule,
+    membershipRuleProcessingState: g.membershipRuleProcessingState,
+    visibility: g.visibility,
+    createdDateTime: g.createdDateTime,
+    onPremisesSyncEnabled: null,
+  };
+}
+
+export function spObject(s: EServicePrincipal): Record<string, unknown> {
+  return { ...s };
+}
+
+export function roleAssignmentObject(a: ERoleAssignment): Record<string, unknown> {
+  return { id: a.id, principalId: a.principalId, roleDefinitionId: a.roleDefinitionId, directoryScopeId: a.directoryScopeId, appScopeId: null };
+}
+
+export function appRoleAssignmentObject(a: EAppRoleAssignment): Record<string, unknown> {
+  return { ...a, deletedDateTime: null };
+}
+
+export function registrationObject(u: EUser, adminIds: Set<string>): Record<string, unknown> {
+  const m = u.mfa!;
+  return {
+    id: u.id,
+    userPrincipalName: u.userPrincipalName,
+    userDisplayName: u.displayName,
+    userType: u.userType === "Guest" ? "guest" : "member",
+    isAdmin: adminIds.has(u.id),
+    isMfaRegistered: m.isMfaRegistered,
+    isMfaCapable: m.isMfaCapable,
+    isPasswordlessCapable: m.isPasswordlessCapable,
+    isSsprRegistered: m.isSsprRegistered,
+    isSsprEnabled: m.isSsprEnabled,
+    isSsprCapable: m.isSsprCapable,
+    isSystemPreferredAuthenticationMethodEnabled: true,
+    methodsRegistered: m.methodsRegistered,
+    systemPreferredAuthenticationMethods: m.systemPreferredAuthenticationMethods,
+    userPreferredMethodForSecondaryAuthentication: m.userPreferredMethodForSecondaryAuthentication,
+    lastUpdatedDateTime: m.lastUpdatedDateTime,
+  };
+}
+
+/** A member or owner as Graph returns it: a directoryObject with its @odata.type. */
+export function directoryObject(t: Tenant, id: string): Record<string, unknown> | undefined {
+  const u = t.userById.get(id);
+  if (u) return { "@odata.type": "#microsoft.graph.user", ...userObject(u) };
+  const g = t.groupById.get(id);
+  if (g) return { "@odata.type": "#microsoft.graph.group", ...groupObject(g) };
+  const s = t.spById.get(id);
+  if (s) return { "@odata.type": "#microsoft.graph.servicePrincipal", ...spObject(s) };
+  return undefined;
+}
+
+export function odataType(t: Tenant, id: string): string {
+  if (t.userById.has(id)) return "#microsoft.graph.user";
+  if (t.groupById.has(id)) return "#microsoft.graph.group";
+  return "#microsoft.graph.servicePrincipal";
+}
+
+/** $select: only the named fields plus id (and @odata.type where present); no $select: the defaults. */
+export function project(o: Record<string, unknown>, select: string[] | undefined, defaults?: string[]): Record<string, unknown> {
+  const fields = select ?? defaults;
+  if (!fields) return o;
+  const out: Record<string, unknown> = {};
+  if (o["@odata.type"]) out["@odata.type"] = o["@odata.type"];
+  for (const f of fields) if (f in o) out[f] = o[f];
+  out.id = o.id;
+  return out;
+}

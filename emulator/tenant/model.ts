@@ -1,0 +1,161 @@
+import type * as MSGraph from "@microsoft/microsoft-graph-types";
+
+/** In-memory tenant. Shapes follow @microsoft/microsoft-graph-types; relations are kept as id sets. */
+export interface EUser {
+  id: string;
+  displayName: string;
+  givenName: string;
+  surname: string;
+  userPrincipalName: string;
+  mail: string | null;
+  jobTitle: string | null;
+  department: string | null;
+  companyName: string | null;
+  employeeType: string | null;
+  officeLocation: string | null;
+  mobilePhone: string | null;
+  businessPhones: string[];
+  preferredLanguage: string | null;
+  userType: "Member" | "Guest";
+  accountEnabled: boolean;
+  externalUserState: "PendingAcceptance" | "Accepted" | null;
+  externalUserStateChangeDateTime: string | null;
+  creationType: string | null;
+  createdDateTime: string;
+  signInActivity: MSGraph.SignInActivity | null;
+  managerId: string | null;
+  sponsorIds: string[];
+  mfa: MfaInfo | null;
+}
+
+export interface MfaInfo {
+  isMfaRegistered: boolean;
+  isMfaCapable: boolean;
+  isPasswordlessCapable: boolean;
+  isSsprRegistered: boolean;
+  isSsprEnabled: boolean;
+  isSsprCapable: boolean;
+  methodsRegistered: string[];
+  userPreferredMethodForSecondaryAuthentication: string;
+  systemPreferredAuthenticationMethods: string[];
+  lastUpdatedDateTime: string;
+}
+
+export interface EGroup {
+  id: string;
+  displayName: string;
+  description: string | null;
+  mail: string | null;
+  mailNickname: string;
+  mailEnabled: boolean;
+  securityEnabled: boolean;
+  groupTypes: string[];
+  isAssignableToRole: boolean;
+  membershipRule: string | null;
+  membershipRuleProcessingState: string | null;
+  visibility: string | null;
+  createdDateTime: string;
+  members: Set<string>;
+  owners: Set<string>;
+}
+
+export interface ERoleAssignment {
+  id: string;
+  principalId: string;
+  roleDefinitionId: string;
+  directoryScopeId: string;
+}
+
+export interface EServicePrincipal {
+  id: string;
+  appId: string;
+  displayName: string;
+  accountEnabled: boolean;
+  appRoleAssignmentRequired: boolean;
+  servicePrincipalType: string;
+  tags: string[];
+  appRoles: MSGraph.AppRole[];
+}
+
+export interface EAppRoleAssignment {
+  id: string;
+  appRoleId: string;
+  principalId: string;
+  principalType: "User" | "Group" | "ServicePrincipal";
+  principalDisplayName: string;
+  resourceId: string;
+  resourceDisplayName: string;
+  createdDateTime: string;
+}
+
+/** An app registration that can get tokens: Recert itself and the GRC evidence client. */
+export interface EApp {
+  clientId: string;
+  displayName: string;
+  secret: string;
+  secretExpired: boolean;
+  redirectUris: string[];
+  identifierUris: string[];
+  appRoles: MSGraph.AppRole[];
+  servicePrincipalId: string;
+  /** Consented Graph application permissions (the `roles` of its Graph tokens). */
+  graphPermissions: string[];
+}
+
+export type ObjectKind = "user" | "group" | "servicePrincipal";
+
+export interface ChangeEntry {
+  seq: number;
+  kind: "user" | "group";
+  id: string;
+  op: "upsert" | "delete" | "member-add" | "member-remove" | "owner-add" | "owner-remove";
+  ref?: string;
+}
+
+export interface WellKnownAccount {
+  upn: string;
+  role: string;
+}
+
+export interface Tenant {
+  id: string;
+  domain: string;
+  organization: MSGraph.Organization;
+  users: EUser[];
+  groups: EGroup[];
+  roleDefinitions: MSGraph.UnifiedRoleDefinition[];
+  roleAssignments: ERoleAssignment[];
+  servicePrincipals: EServicePrincipal[];
+  appRoleAssignments: EAppRoleAssignment[];
+  policies: MSGraph.ConditionalAccessPolicy[];
+  apps: EApp[];
+  wellKnown: WellKnownAccount[];
+  password: string;
+  /** Filled by indexTenant. */
+  userById: Map<string, EUser>;
+  userByUpn: Map<string, EUser>;
+  groupById: Map<string, EGroup>;
+  spById: Map<string, EServicePrincipal>;
+  changes: ChangeEntry[];
+  seq: number;
+}
+
+export function indexTenant(t: Tenant): Tenant {
+  t.userById = new Map(t.users.map((u) => [u.id, u]));
+  t.userByUpn = new Map(t.users.map((u) => [u.userPrincipalName.toLowerCase(), u]));
+  t.groupById = new Map(t.groups.map((g) => [g.id, g]));
+  t.spById = new Map(t.servicePrincipals.map((s) => [s.id, s]));
+  return t;
+}
+
+export function kindOf(t: Tenant, id: string): ObjectKind | undefined {
+  if (t.userById.has(id)) return "user";
+  if (t.groupById.has(id)) return "group";
+  if (t.spById.has(id)) return "servicePrincipal";
+  return undefined;
+}
+
+export function recordChange(t: Tenant, kind: ChangeEntry["kind"], id: string, op: ChangeEntry["op"], ref?: string): void {
+  t.seq += 1;
+  t.changes.push({ seq: t.seq, kind, id, op, ...(ref ? { ref } : {}) });
+}
