@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { graphError, json, type Req, type Res } from "../http";
 import type { Tenant } from "../tenant/model";
+import { odataUrl } from "./paging";
 import { groupObject, odataType, project, userObject } from "./serialize";
 
 /**
@@ -85,9 +86,7 @@ export class DeltaState {
     const value = slice.map((e) => this.render(t, round, e));
     const body: Record<string, unknown> = { "@odata.context": `${publicUrl}/v1.0/$metadata#${resource}(${(round.select ?? []).join(",")})` };
     if (offset + size < round.entries.length) {
-      const next = new URL(`${publicUrl}/v1.0/${resource}/delta`);
-      next.searchParams.set("$skiptoken", `${roundId}.${offset + size}`);
-      body["@odata.nextLink"] = next.toString();
+      body["@odata.nextLink"] = odataUrl(publicUrl, `/v1.0/${resource}/delta`, [["$skiptoken", `${roundId}.${offset + size}`]]);
     } else {
       body["@odata.deltaLink"] = this.link(publicUrl, resource, round.select, round.endSeq);
       this.rounds.delete(roundId);
@@ -97,10 +96,7 @@ export class DeltaState {
   }
 
   private link(publicUrl: string, resource: string, select: string[] | undefined, seq: number): string {
-    const u = new URL(`${publicUrl}/v1.0/${resource}/delta`);
-    u.searchParams.set("$deltatoken", this.token(seq));
-    if (select) u.searchParams.set("$select", select.join(","));
-    return u.toString();
+    return odataUrl(publicUrl, `/v1.0/${resource}/delta`, [["$deltatoken", this.token(seq)], ...(select ? ([["$select", select.join(",")]] as [string, string][]) : [])]);
   }
 
   private expired(req: Req): Res {

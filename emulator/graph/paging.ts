@@ -29,7 +29,8 @@ export function parseQuery(req: Req): Query {
   const top = topRaw === null ? undefined : Number(topRaw);
   if (top !== undefined && (!Number.isInteger(top) || top < 1)) throw new QueryError("Request_BadRequest", `Invalid value '${topRaw}' for query parameter $top.`);
   let skip = 0;
-  const st = p.get("$skiptoken");
+  // Delta rounds keep their own skiptoken format.
+  const st = req.path.endsWith("/delta") ? null : p.get("$skiptoken");
   if (st) {
     try {
       skip = Number(JSON.parse(Buffer.from(st, "base64url").toString("utf8")).o);
@@ -90,10 +91,16 @@ export function page(
   const body: Record<string, unknown> = { "@odata.context": `${publicUrl}/v1.0/$metadata#${context}` };
   if (q.count && q.skip === 0) body["@odata.count"] = list.length;
   if (q.skip + top < list.length) {
-    const next = new URL(req.url.pathname + req.url.search, publicUrl);
-    next.searchParams.set("$skiptoken", Buffer.from(JSON.stringify({ o: q.skip + top })).toString("base64url"));
-    body["@odata.nextLink"] = next.toString();
+    const params = [...req.url.searchParams].filter(([k]) => k !== "$skiptoken");
+    params.push(["$skiptoken", Buffer.from(JSON.stringify({ o: q.skip + top })).toString("base64url")]);
+    body["@odata.nextLink"] = odataUrl(publicUrl, req.url.pathname, params);
   }
   body.value = value;
   return json(200, body);
+}
+
+/** Links as Graph writes them: `$` options literal, commas and parentheses left readable. */
+export function odataUrl(base: string, path: string, params: [string, string][]): string {
+  const enc = (v: string) => encodeURIComponent(v).replace(/%2C/g, ",").replace(/%24/g, "$").replace(/%28/g, "(").replace(/%29/g, ")").replace(/%3D/g, "=");
+  return `${base}${path}?${params.map(([k, v]) => `${k}=${enc(v)}`).join("&")}`;
 }

@@ -107,10 +107,9 @@ export class GraphRouter {
   }
 
   private register(): void {
-    const pub = this.cfg.publicUrl;
     const adminIds = () => new Set(this.t.roleAssignments.flatMap((a) => (this.t.groupById.get(a.principalId) ? [...this.t.groupById.get(a.principalId)!.members] : [a.principalId])));
 
-    this.on("GET", "/organization", (req, q, c) => (this.need(c, P.org) ? page(req, pub, "organization", q, [this.t.organization as Record<string, unknown>], { maxTop: 999 }) : this.denied(req)));
+    this.on("GET", "/organization", (req, q, c) => (this.need(c, P.org) ? page(req, this.cfg.publicUrl, "organization", q, [this.t.organization as Record<string, unknown>], { maxTop: 999 }) : this.denied(req)));
 
     this.on("GET", "/users", (req, q, c) => {
       if (!this.need(c, P.users)) return this.denied(req);
@@ -119,7 +118,7 @@ export class GraphRouter {
       const expandManager = q.expand?.startsWith("manager");
       if (q.expand && !expandManager) return graphError(400, "Request_BadRequest", `Invalid $expand '${q.expand}'.`, req);
       const users = this.t.users;
-      const res = page(req, pub, "users", q, { length: users.length, at: (i) => (users[i] ? userObject(users[i]!) : undefined) }, { maxTop: wantsSignIn ? 500 : 999, defaults: USER_DEFAULT_FIELDS });
+      const res = page(req, this.cfg.publicUrl, "users", q, { length: users.length, at: (i) => (users[i] ? userObject(users[i]!) : undefined) }, { maxTop: wantsSignIn ? 500 : 999, defaults: USER_DEFAULT_FIELDS });
       if (expandManager && res.status === 200) {
         const body = JSON.parse(String(res.body)) as { value: Record<string, unknown>[] };
         for (const v of body.value) {
@@ -136,14 +135,14 @@ export class GraphRouter {
       if (!q.eventual) return graphError(400, "Request_BadRequest", "$count is not currently supported without the ConsistencyLevel:eventual header.", req);
       return { status: 200, headers: { "content-type": "text/plain" }, body: String(this.t.users.length) };
     });
-    this.on("GET", "/users/delta", (req, _q, c) => (this.need(c, P.users) ? this.delta.handle(req, this.t, pub, "users") : this.denied(req)));
+    this.on("GET", "/users/delta", (req, _q, c) => (this.need(c, P.users) ? this.delta.handle(req, this.t, this.cfg.publicUrl, "users") : this.denied(req)));
     const findUser = (key: string) => this.t.userById.get(key) ?? this.t.userByUpn.get(decodeURIComponent(key).toLowerCase());
     this.on("GET", "/users/{id}", (req, q, c, m) => {
       if (!this.need(c, P.users)) return this.denied(req);
       const u = findUser(m[1]!);
       if (!u) return this.notFound(req, m[1]!);
       if ((q.select ?? []).includes("signInActivity") && !this.need(c, P.audit)) return this.denied(req);
-      return json(200, { "@odata.context": `${pub}/v1.0/$metadata#users/$entity`, ...project(userObject(u), q.select, USER_DEFAULT_FIELDS) });
+      return json(200, { "@odata.context": `${this.cfg.publicUrl}/v1.0/$metadata#users/$entity`, ...project(userObject(u), q.select, USER_DEFAULT_FIELDS) });
     });
     this.on("PATCH", "/users/{id}", (req, _q, c, m) => {
       if (!this.need(c, P.disableUser)) return this.denied(req);
@@ -166,38 +165,38 @@ export class GraphRouter {
       if (!u) return this.notFound(req, m[1]!);
       const mgr = u.managerId ? this.t.userById.get(u.managerId) : undefined;
       if (!mgr) return this.notFound(req, "manager");
-      return json(200, { "@odata.context": `${pub}/v1.0/$metadata#directoryObjects/$entity`, ...project(directoryObject(this.t, mgr.id)!, q.select) });
+      return json(200, { "@odata.context": `${this.cfg.publicUrl}/v1.0/$metadata#directoryObjects/$entity`, ...project(directoryObject(this.t, mgr.id)!, q.select) });
     });
     this.on("GET", "/users/{id}/sponsors", (req, q, c, m) => {
       if (!this.need(c, P.users)) return this.denied(req);
       const u = findUser(m[1]!);
       if (!u) return this.notFound(req, m[1]!);
       const list = u.sponsorIds.map((id) => directoryObject(this.t, id)).filter((x): x is Record<string, unknown> => Boolean(x));
-      return page(req, pub, "directoryObjects", q, list, { maxTop: 999 });
+      return page(req, this.cfg.publicUrl, "directoryObjects", q, list, { maxTop: 999 });
     });
     this.on("GET", "/users/{id}/memberOf", (req, q, c, m) => {
       if (!this.need(c, P.users) || !this.need(c, P.groups)) return this.denied(req);
       const u = findUser(m[1]!);
       if (!u) return this.notFound(req, m[1]!);
       const list = this.t.groups.filter((g) => g.members.has(u.id)).map((g) => ({ "@odata.type": "#microsoft.graph.group", ...groupObject(g) }));
-      return page(req, pub, "directoryObjects", q, list, { maxTop: 999 });
+      return page(req, this.cfg.publicUrl, "directoryObjects", q, list, { maxTop: 999 });
     });
 
     this.on("GET", "/groups", (req, q, c) => {
       if (!this.need(c, P.groups)) return this.denied(req);
       const gs = this.t.groups;
-      return page(req, pub, "groups", q, { length: gs.length, at: (i) => (gs[i] ? groupObject(gs[i]!) : undefined) }, { maxTop: 999 });
+      return page(req, this.cfg.publicUrl, "groups", q, { length: gs.length, at: (i) => (gs[i] ? groupObject(gs[i]!) : undefined) }, { maxTop: 999 });
     });
     this.on("GET", "/groups/\\$count", (req, q, c) => {
       if (!this.need(c, P.groups)) return this.denied(req);
       if (!q.eventual) return graphError(400, "Request_BadRequest", "$count is not currently supported without the ConsistencyLevel:eventual header.", req);
       return { status: 200, headers: { "content-type": "text/plain" }, body: String(this.t.groups.length) };
     });
-    this.on("GET", "/groups/delta", (req, _q, c) => (this.need(c, P.groups) ? this.delta.handle(req, this.t, pub, "groups") : this.denied(req)));
+    this.on("GET", "/groups/delta", (req, _q, c) => (this.need(c, P.groups) ? this.delta.handle(req, this.t, this.cfg.publicUrl, "groups") : this.denied(req)));
     this.on("GET", "/groups/{id}", (req, q, c, m) => {
       if (!this.need(c, P.groups)) return this.denied(req);
       const g = this.t.groupById.get(m[1]!);
-      return g ? json(200, { "@odata.context": `${pub}/v1.0/$metadata#groups/$entity`, ...project(groupObject(g), q.select) }) : this.notFound(req, m[1]!);
+      return g ? json(200, { "@odata.context": `${this.cfg.publicUrl}/v1.0/$metadata#groups/$entity`, ...project(groupObject(g), q.select) }) : this.notFound(req, m[1]!);
     });
     const relation = (kind: "members" | "owners" | "transitiveMembers"): Handler => (req, q, c, m) => {
       if (!this.need(c, P.groups)) return this.denied(req);
@@ -217,7 +216,7 @@ export class GraphRouter {
         walk(g);
         ids = [...seen];
       } else ids = [...g[kind]];
-      return page(req, pub, "directoryObjects", q, { length: ids.length, at: (i) => directoryObject(this.t, ids[i]!) }, { maxTop: 999 });
+      return page(req, this.cfg.publicUrl, "directoryObjects", q, { length: ids.length, at: (i) => directoryObject(this.t, ids[i]!) }, { maxTop: 999 });
     };
     this.on("GET", "/groups/{id}/members", relation("members"));
     this.on("GET", "/groups/{id}/owners", relation("owners"));
@@ -233,12 +232,12 @@ export class GraphRouter {
       return { status: 204, headers: {}, body: "" };
     });
 
-    this.on("GET", "/roleManagement/directory/roleDefinitions", (req, q, c) => (this.need(c, P.roles) ? page(req, pub, "roleManagement/directory/roleDefinitions", q, this.t.roleDefinitions as Record<string, unknown>[], { maxTop: 999 }) : this.denied(req)));
+    this.on("GET", "/roleManagement/directory/roleDefinitions", (req, q, c) => (this.need(c, P.roles) ? page(req, this.cfg.publicUrl, "roleManagement/directory/roleDefinitions", q, this.t.roleDefinitions as Record<string, unknown>[], { maxTop: 999 }) : this.denied(req)));
     this.on("GET", "/roleManagement/directory/roleAssignments", (req, q, c) => {
       if (!this.need(c, P.roles)) return this.denied(req);
       const expand = q.expand === "principal";
       const list = this.t.roleAssignments.map((a) => ({ ...roleAssignmentObject(a), ...(expand ? { principal: directoryObject(this.t, a.principalId) ?? null } : {}) }));
-      return page(req, pub, "roleManagement/directory/roleAssignments", q, list, { maxTop: 999 });
+      return page(req, this.cfg.publicUrl, "roleManagement/directory/roleAssignments", q, list, { maxTop: 999 });
     });
     this.on("DELETE", "/roleManagement/directory/roleAssignments/{id}", (req, _q, c, m) => {
       if (!this.need(c, P.writeRoles)) return this.denied(req);
@@ -248,17 +247,17 @@ export class GraphRouter {
       return { status: 204, headers: {}, body: "" };
     });
 
-    this.on("GET", "/servicePrincipals", (req, q, c) => (this.need(c, P.apps) ? page(req, pub, "servicePrincipals", q, this.t.servicePrincipals.map(spObject), { maxTop: 999 }) : this.denied(req)));
+    this.on("GET", "/servicePrincipals", (req, q, c) => (this.need(c, P.apps) ? page(req, this.cfg.publicUrl, "servicePrincipals", q, this.t.servicePrincipals.map(spObject), { maxTop: 999 }) : this.denied(req)));
     this.on("GET", "/servicePrincipals/{id}", (req, q, c, m) => {
       if (!this.need(c, P.apps)) return this.denied(req);
       const s = this.t.spById.get(m[1]!);
-      return s ? json(200, { "@odata.context": `${pub}/v1.0/$metadata#servicePrincipals/$entity`, ...project(spObject(s), q.select) }) : this.notFound(req, m[1]!);
+      return s ? json(200, { "@odata.context": `${this.cfg.publicUrl}/v1.0/$metadata#servicePrincipals/$entity`, ...project(spObject(s), q.select) }) : this.notFound(req, m[1]!);
     });
     this.on("GET", "/servicePrincipals/{id}/appRoleAssignedTo", (req, q, c, m) => {
       if (!this.need(c, P.apps)) return this.denied(req);
       if (!this.t.spById.has(m[1]!)) return this.notFound(req, m[1]!);
       const list = this.t.appRoleAssignments.filter((a) => a.resourceId === m[1]).map(appRoleAssignmentObject);
-      return page(req, pub, `servicePrincipals('${m[1]}')/appRoleAssignedTo`, q, list, { maxTop: 999 });
+      return page(req, this.cfg.publicUrl, `servicePrincipals('${m[1]}')/appRoleAssignedTo`, q, list, { maxTop: 999 });
     });
     this.on("DELETE", "/servicePrincipals/{id}/appRoleAssignedTo/{assignment}", (req, _q, c, m) => {
       if (!this.need(c, P.writeAppRoles)) return this.denied(req);
@@ -273,8 +272,8 @@ export class GraphRouter {
       if (!this.need(c, P.audit)) return this.denied(req);
       const ids = adminIds();
       const list = this.t.users.filter((u) => u.accountEnabled && u.mfa);
-      return page(req, pub, "reports/authenticationMethods/userRegistrationDetails", q, { length: list.length, at: (i) => (list[i] ? registrationObject(list[i]!, ids) : undefined) }, { maxTop: 999 });
+      return page(req, this.cfg.publicUrl, "reports/authenticationMethods/userRegistrationDetails", q, { length: list.length, at: (i) => (list[i] ? registrationObject(list[i]!, ids) : undefined) }, { maxTop: 999 });
     });
-    this.on("GET", "/identity/conditionalAccess/policies", (req, q, c) => (this.need(c, P.policies) ? page(req, pub, "identity/conditionalAccess/policies", q, this.t.policies as Record<string, unknown>[], { maxTop: 999 }) : this.denied(req)));
+    this.on("GET", "/identity/conditionalAccess/policies", (req, q, c) => (this.need(c, P.policies) ? page(req, this.cfg.publicUrl, "identity/conditionalAccess/policies", q, this.t.policies as Record<string, unknown>[], { maxTop: 999 }) : this.denied(req)));
   }
 }

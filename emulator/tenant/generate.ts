@@ -326,6 +326,11 @@ export function generateTenant(o: GenerateOptions): Tenant {
     g.owners.add(deptHeads.get(d)?.id ?? admin.id);
     deptGroups.set(d, g);
   }
+  // Always at least one ownerless group: the finding reviews must route to fallback reviewers.
+  const legacy = newGroup("Legacy File Share Access", "security", { description: "Created for the 2019 migration; owner left the company" });
+  fill(legacy, 8, members);
+  if (guests.length) legacy.members.add(guests[0]!.id);
+
   const topics = ["Project Phoenix", "Project Atlas", "Data Platform", "Security Champions", "Finance Reporting", "Sales EMEA", "Sales Americas", "Brand Team", "HR Confidential", "Legal Holds", "Office Seattle", "Office London", "VPN Users", "Wi-Fi Guests", "Contractors", "Payroll", "Board Materials", "Incident Response", "Customer Escalations", "Release Managers"];
   const kinds: ("security" | "m365" | "roleAssignable" | "mailSecurity" | "distribution")[] = [];
   while (groups.length + kinds.length < groupCount) {
