@@ -3,10 +3,17 @@ import { ACCOUNTS, expectSignedInAs, signIn } from "./support";
 
 const nav = (page: import("@playwright/test").Page) => page.getByRole("navigation", { name: "Main" }).first();
 
-test("an anonymous visit to a protected page lands on sign-in", async ({ page }) => {
-  await page.goto("/settings");
-  await expect(page).toHaveURL(/\/signin/);
+test("an anonymous visit to any protected page lands on sign-in", async ({ page }) => {
+  for (const path of ["/", "/reviews", "/campaigns", "/directory", "/reports", "/settings", "/forbidden"]) {
+    await page.goto(path);
+    await expect(page).toHaveURL(/\/signin/);
+  }
   await expect(page.getByRole("heading", { name: "Sign in to Recert" })).toBeVisible();
+});
+
+test("the sign-in page explains a refused tenant", async ({ page }) => {
+  await page.goto("/signin?error=WrongTenant");
+  await expect(page.getByRole("alert")).toContainText("belongs to another Microsoft Entra tenant");
 });
 
 test("admin signs in through Entra and sees every section", async ({ page }) => {

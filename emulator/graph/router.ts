@@ -61,10 +61,9 @@ export class GraphRouter {
     try {
       const claims = await verify(this.keys, h.slice(7), ["https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"]);
       if (claims.tid !== this.t.id) return graphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.", req);
+      // Application permissions only: delegated tokens (scp) get none of the app-only endpoints.
       const roles = Array.isArray(claims.roles) ? (claims.roles as string[]) : [];
-      // Delegated tokens carry scp instead of roles; map the few Recert could use.
-      const scp = typeof claims.scp === "string" ? claims.scp.split(" ") : [];
-      return { roles: new Set([...roles, ...(scp.includes("User.Read") ? [] : [])]), appId: String(claims.appid ?? claims.azp ?? "") };
+      return { roles: new Set(roles), appId: String(claims.appid ?? claims.azp ?? "") };
     } catch (e) {
       if (e instanceof joseErrors.JWTExpired) return graphError(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.", req);
       if (e instanceof joseErrors.JWTClaimValidationFailed && e.claim === "aud") return graphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.", req);

@@ -2,7 +2,7 @@ import "server-only";
 import NextAuth, { type NextAuthResult } from "next-auth";
 import MicrosoftEntraID from "next-auth/providers/microsoft-entra-id";
 import { env } from "@/lib/env";
-import { roleFromClaims, type Role } from "./roles";
+import { roleFromClaims, signInRefusal, type Role } from "./roles";
 import { recordSignIn } from "./record-sign-in";
 
 declare module "next-auth" {
@@ -46,10 +46,8 @@ function build(): NextAuthResult {
     ],
     callbacks: {
       signIn({ profile }) {
-        const claims = (profile ?? {}) as EntraClaims;
-        // A token from another tenant (multi-tenant issuer, guest home tenant) never gets in.
-        if (!claims.oid || claims.tid !== e.ENTRA_TENANT_ID) return "/signin?error=WrongTenant";
-        return true;
+        const refusal = signInRefusal((profile ?? {}) as EntraClaims, e.ENTRA_TENANT_ID);
+        return refusal ? `/signin?error=${refusal}` : true;
       },
       async jwt({ token, profile }) {
         if (profile) {

@@ -14,3 +14,12 @@ export function roleFromClaims(roles: unknown): Role {
 }
 
 export const ROLE_LABEL: Record<Role, string> = { admin: "Admin", auditor: "Auditor", reviewer: "Reviewer" };
+
+/**
+ * Whether an ID token may start a session here: it must name a user (oid) of this tenant. A token from
+ * another tenant (a multi-tenant issuer, a guest's home tenant) never gets in.
+ */
+export function signInRefusal(claims: { oid?: unknown; tid?: unknown }, tenantId: string): "WrongTenant" | undefined {
+  if (typeof claims.oid !== "string" || !claims.oid || typeof claims.tid !== "string" || claims.tid.toLowerCase() !== tenantId.toLowerCase()) return "WrongTenant";
+  return undefined;
+}
