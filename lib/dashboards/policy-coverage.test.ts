@@ -49,7 +49,7 @@ describe("targets", () => {
     expect(targets(policy({ includeUsers: ["u1"] }, null), user()).included).toBe(true);
   });
   it("matches guest and external user types", () => {
-    const guests = policy({ includeGuestsOrExternalUsers: { guestOrExternalUserTypes: "internalGuest,b2bCollaborationGuest" } }, { builtInControls: ["mfa"] });
+    const guests = policy({ includeGuestsOrExternalUsers: { guestOrExternalUserTypes: "internalGuest,b2bCollaborationGuest" as MSGraph.ConditionalAccessGuestOrExternalUserTypes } }, { builtInControls: ["mfa"] });
     expect(targets(guests, user({ userType: "Guest", externalKind: "b2bCollaborationGuest" })).included).toBe(true);
     expect(targets(guests, user({ externalKind: "b2bCollaborationMember" })).included).toBe(false);
     expect(targets(guests, user()).included).toBe(false);
@@ -72,7 +72,7 @@ describe("userCoverage buckets", () => {
     expect(userCoverage([sfOnly, allUsersMfa], user({ groupIds: new Set([SALES]) })).bucket).toBe("enforcedAllApps");
   });
   it("never counts report-only or disabled policies", () => {
-    for (const state of ["enabledForReportingButNotEnforced", "disabled"]) {
+    for (const state of ["enabledForReportingButNotEnforced", "disabled"] as const) {
       expect(userCoverage([{ ...allUsersMfa, state }], user()).bucket).toBe("registeredNotEnforced");
     }
   });
