@@ -1,0 +1,54 @@
+import "server-only";
+import type { GraphClient } from "./client";
+import { GraphError, parseGraphError } from "./errors";
+
+export type WriteOp =
+  | { kind: "removeGroupMember"; groupId: string; memberId: string }
+  | { kind: "removeRoleAssignment"; assignmentId: string }
+  | { kind: "removeAppRoleAssignment"; servicePrincipalId: string; assignmentId: string }
+  | { kind: "setAccountEnabled"; userId: string; enabled: boolean };
+
+export type WriteResult = { outcome: "applied" } | { outcome: "already_removed" } | { outcome: "failed"; error: GraphError };
+
+/** lib/graph knows no database: the caller (lib/reviews, lib/guests) records the audit events. */
+export interface WriteAudit {
+  before(op: WriteOp): Promise<void>;
+  after(op: WriteOp, result: WriteResult): Promise<void>;
+}
+
+const enc = encodeURIComponent;
+
+function request(op: WriteOp): { method: "DELETE" | "PATCH"; path: string; body?: unknown } {
+  switch (op.kind) {
+    case "removeGroupMember":
+      return { method: "DELETE", path: `/groups/${enc(op.groupId)}/members/${enc(op.memberId)}/$ref` };
+    case "removeRoleAssignment":
+      return { method: "DELETE", path: `/roleManagement/directory/roleAssignments/${enc(op.assignmentId)}` };
+    case "removeAppRoleAssignment":
+      return { method: "DELETE", path: `/servicePrincipals/${enc(op.servicePrincipalId)}/appRoleAssignedTo/${enc(op.assignmentId)}` };
+    case "setAccountEnabled":
+      return { method: "PATCH", path: `/users/${enc(op.userId)}`, body: { accountEnabled: op.enabled } };
+  }
+}
+
+/**
+ * The only way Recert changes Entra. Audited before (intent) and after (outcome), so an interrupted
+ * apply leaves a trace of what may have happened. A delete of something already gone is not a failure.
+ */
+export async function graphWrite(client: GraphClient, op: WriteOp, audit: WriteAudit): Promise<WriteResult> {
+  await audit.before(op);
+  let result: WriteResult;
+  try {
+    const r = request(op);
+    const res = await client.send(r.method, r.path, r.body);
+    if (res.status >= 200 && res.status < 300) result = { outcome: "applied" };
+    else {
+      const error = parseGraphError(res.status, res.body);
+      result = res.status === 404 && error.code === "Request_ResourceNotFound" && r.method === "DELETE" ? { outcome: "already_removed" } : { outcome: "failed", error };
+    }
+  } catch (e) {
+    result = { outcome: "failed", error: e instanceof GraphError ? e : new GraphError({ status: 0, code: "unexpected", message: (e as Error).message }) };
+  }
+  await audit.after(op, result);
+  return result;
+}
