@@ -2,6 +2,8 @@
  * `npm run demo`: the Entra emulator with its demo tenant + Recert (production build) on SQLite.
  * Ctrl-C stops both. Ports: PORT (app, 3000) and EMULATOR_PORT (4010); any variable already set wins.
  */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
 import { migrate } from "../lib/db/migrate";
 import { DEMO_ACCOUNTS, DEMO_DEFAULTS, emulatorEnv, loadDotEnv } from "./lib/defaults";
 import { buildIfStale, demoSecrets, startAppProcess, startEmulatorProcess, stopAll, waitForUrl } from "./lib/processes";
@@ -27,6 +29,11 @@ async function main() {
   process.on("SIGTERM", () => shutdown(0));
   const tenant = env.ENTRA_TENANT_ID ?? DEMO_DEFAULTS.ENTRA_TENANT_ID;
   await waitForUrl(`http://localhost:${emulatorPort}/${tenant}/v2.0/.well-known/openid-configuration`, 60_000, emulator);
+
+  // Seed: one sync from the emulator's tenant, so the demo opens on data.
+  console.log("Syncing the demo tenant…");
+  const sync = spawnSync(path.join("node_modules", ".bin", "tsx"), ["scripts/sync.ts"], { env, stdio: "inherit" });
+  if (sync.status !== 0) console.warn(`The first sync did not finish cleanly (exit ${sync.status}); see above. Settings → Sync now retries.`);
 
   const app = startAppProcess({ ...env, NODE_ENV: "production" }, appPort);
   children.push(app);

@@ -1,17 +1,76 @@
+import Link from "next/link";
+import { UsersTable } from "@/components/data-table/users-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
+import { listUsers, USER_FILTERS, ZListUsers } from "@/lib/directory/list-users";
+import { env } from "@/lib/env";
 
 export const metadata = { title: "Directory" };
 
-export default async function DirectoryPage() {
+const FILTER_LABEL: Record<(typeof USER_FILTERS)[number], string> = { all: "All", members: "Members", guests: "Guests", disabled: "Disabled", inactive: "Inactive > 90 days" };
+
+export default async function DirectoryPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const caller = await requirePageRole("admin", "auditor");
+  const raw = await searchParams;
+  const input = ZListUsers.parse({ q: typeof raw.q === "string" ? raw.q : undefined, filter: raw.filter, page: raw.page, sort: raw.sort, dir: raw.dir });
+  const { rows, total, pageSize } = await listUsers(env().ENTRA_TENANT_ID, input);
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const href = (o: Partial<typeof input>) => {
+    const p = new URLSearchParams();
+    const m = { ...input, ...o };
+    if (m.q) p.set("q", m.q);
+    if (m.filter !== "all") p.set("filter", m.filter);
+    if (m.page > 1) p.set("page", String(m.page));
+    return `/directory${p.size ? `?${p}` : ""}`;
+  };
+  if (total === 0 && !input.q && input.filter === "all") {
+    return (
+      <>
+        <PageHeader title="Directory" description="Users, guests, groups and apps as of the last complete sync." />
+        <EmptyState title="The directory is empty" action={caller.role === "admin" ? { href: "/settings", label: "Go to Settings" } : undefined}>
+          Nothing has been synced from Microsoft Graph yet. {caller.role === "admin" ? "Run a sync from Settings." : "Ask an admin to run a sync."}
+        </EmptyState>
+      </>
+    );
+  }
   return (
     <>
-      <PageHeader title="Directory" description="Users, guests, groups and apps as of the last complete sync." />
-      <EmptyState title="The directory is empty" action={caller.role === "admin" ? { href: "/settings", label: "Go to Settings" } : undefined}>
-        Nothing has been synced from Microsoft Graph yet. {caller.role === "admin" ? "Run a sync from Settings." : "Ask an admin to run a sync."}
-      </EmptyState>
+      <PageHeader title="Directory" description="Users and guests as of the last complete sync." />
+      <div className="mb-4 flex flex-wrap items-center justify-between gap-3">
+        <nav aria-label="Filters" className="flex flex-wrap gap-1">
+          {USER_FILTERS.map((f) => (
+            <Link key={f} href={href({ filter: f, page: 1 })} aria-current={input.filter === f ? "page" : undefined} className={`rounded-md px-3 py-1.5 text-sm font-medium ${input.filter === f ? "bg-brand-600 text-white" : "bg-white text-slate-700 ring-1 ring-slate-200 hover:bg-slate-50"}`}>
+              {FILTER_LABEL[f]}
+            </Link>
+          ))}
+        </nav>
+        <form action="/directory" className="flex gap-2">
+          {input.filter !== "all" && <input type="hidden" name="filter" value={input.filter} />}
+          <input type="search" name="q" defaultValue={input.q} placeholder="Search name or UPN" aria-label="Search users" className="w-64 rounded-md border border-slate-300 px-3 py-1.5 text-sm" />
+          <button type="submit" className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">
+            Search
+          </button>
+        </form>
+      </div>
+      <UsersTable rows={rows} />
+      <div className="mt-3 flex items-center justify-between text-sm text-slate-600">
+        <span data-testid="users-total">
+          {total.toLocaleString()} user{total === 1 ? "" : "s"} · page {input.page} of {pages}
+        </span>
+        <span className="flex gap-2">
+          {input.page > 1 && (
+            <Link href={href({ page: input.page - 1 })} className="rounded-md border border-slate-300 bg-white px-3 py-1">
+              Previous
+            </Link>
+          )}
+          {input.page < pages && (
+            <Link href={href({ page: input.page + 1 })} className="rounded-md border border-slate-300 bg-white px-3 py-1">
+              Next
+            </Link>
+          )}
+        </span>
+      </div>
     </>
   );
 }

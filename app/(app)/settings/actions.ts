@@ -1,0 +1,24 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { AuthError, requireRole } from "@/lib/auth";
+import { startBackgroundSync } from "@/lib/sync/start-sync";
+
+const ZStartSync = z.object({ mode: z.enum(["auto", "full"]) });
+export type TStartSync = z.infer<typeof ZStartSync>;
+export type ActionResult = { ok: true } | { ok: false; error: string };
+
+export async function startSyncAction(input: TStartSync): Promise<ActionResult> {
+  try {
+    await requireRole("admin");
+  } catch (e) {
+    if (e instanceof AuthError) return { ok: false, error: e.message };
+    throw e;
+  }
+  const parsed = ZStartSync.safeParse(input);
+  if (!parsed.success) return { ok: false, error: "Choose a sync mode: auto or full." };
+  const result = await startBackgroundSync(parsed.data.mode);
+  revalidatePath("/settings");
+  return result;
+}

@@ -1,0 +1,270 @@
+/**
+ * `npm run bench -- sync [--users 100000] [--json] [--keep]`
+ * Emulator (child process) with N users → full sync into a fresh SQLite database → 1% changes through
+ * the control endpoint → delta sync. Floors measured in the same run: fetch-only (the same Graph
+ * queries, pages thrown away) and raw insert (the same rows bulk-inserted through better-sqlite3).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createClient } from "../lib/db/client";
+import { migrate } from "../lib/db/migrate";
+import type { SyncGraph } from "../lib/sync/graph-port";
+import { createSyncGraph } from "../lib/sync/graph-client";
+import { sqliteDriver } from "../lib/sync/sqlite-writer";
+import { GROUP_SELECT, SP_SELECT, USER_SELECT } from "../lib/sync/map";
+import { runSync } from "../lib/sync/run-sync";
+import { LIVE_TABLES } from "../lib/sync/tables";
+import { emit, flags, target, withPeakRss } from "./lib/report";
+
+const TENANT = "8c3dad1d-b6bc-4f8b-939b-8263372eced6";
+const CLIENT_ID = "4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+const SECRET = "recert-demo-client-secret";
+const ADMIN_KEY = "emulator-admin-key";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startEmulatorChild(users: number): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [path.join("node_modules", "tsx", "dist", "cli.mjs"), "emulator/main.ts", "--port", String(port), "--users", String(users)], {
+    env: { PATH: process.env.PATH ?? "", NODE_OPTIONS: "--max-old-space-size=4096", EMULATOR_PUBLIC_URL: url, ENTRA_TENANT_ID: TENANT, AUTH_MICROSOFT_ENTRA_ID_ID: CLIENT_ID, AUTH_MICROSOFT_ENTRA_ID_SECRET: SECRET } as unknown as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let exited = false;
+  child.on("exit", () => (exited = true));
+  const deadline = Date.now() + 10 * 60_000;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error("emulator exited during start-up");
+    try {
+      if ((await fetch(`${url}/health`)).ok) return { url, child };
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill();
+  throw new Error("emulator did not start within 10 minutes");
+}
+
+async function control(url: string, method: string, p: string, body?: unknown, attempt = 0): Promise<Record<string, unknown>> {
+  let res: Response;
+  try {
+    res = await fetch(`${url}/_emulator${p}`, { method, headers: { "x-emulator-admin-key": ADMIN_KEY, "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  } catch (e) {
+    // A keep-alive connection closed under us: retry a few times.
+    if (attempt < 3) return control(url, method, p, body, attempt + 1);
+    throw e;
+  }
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+/** The sync's queries, pages discarded (ids kept only to address the per-object calls). */
+async function fetchOnly(graph: SyncGraph): Promise<number> {
+  let pages = 0;
+  const guests: string[] = [];
+  const sps: string[] = [];
+  const drain = async (it: AsyncIterable<unknown[]>, keep?: (o: Record<string, unknown>) => void) => {
+    for await (const page of it) {
+      pages++;
+      if (keep) for (const o of page as Record<string, unknown>[]) keep(o);
+    }
+  };
+  const drainDelta = async (resource: "users" | "groups", select: string[], keep?: (o: Record<string, unknown>) => void) => {
+    for await (const page of graph.delta<Record<string, unknown>>(resource, { select })) {
+      pages++;
+      if (keep) for (const o of page.items) keep(o);
+    }
+  };
+  const batched = async (paths: string[]) => {
+    const chunks: string[][] = [];
+    for (let i = 0; i < paths.length; i += 20) chunks.push(paths.slice(i, i + 20));
+    let i = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (i < chunks.length) {
+          const c = chunks[i++]!;
+          await graph.batch(c.map((url, k) => ({ id: String(k + 1), method: "GET" as const, url })));
+          pages++;
+        }
+      }),
+    );
+  };
+  await Promise.all([
+    drainDelta("users", USER_SELECT, (o) => o.userType === "Guest" && guests.push(String(o.id))).then(() => batched(guests.map((id) => `/users/${id}/sponsors?$select=id`))),
+    drainDelta("groups", GROUP_SELECT),
+    drain(graph.pages("/users", { select: ["id", "signInActivity"], top: 500 })),
+    drain(graph.pages("/users", { select: ["id"], expand: "manager($select=id)", top: 999 })),
+    drain(graph.pages("/roleManagement/directory/roleDefinitions")).then(() => drain(graph.pages("/roleManagement/directory/roleAssignments"))),
+    drain(graph.pages("/servicePrincipals", { select: SP_SELECT, top: 999 }), (o) => sps.push(String(o.id))).then(() => batched(sps.map((id) => `/servicePrincipals/${id}/appRoleAssignedTo?$top=999`))),
+    drain(graph.pages("/reports/authenticationMethods/userRegistrationDetails", { top: 999 })),
+    drain(graph.pages("/identity/conditionalAccess/policies")),
+    drain(graph.pages("/organization")),
+  ]);
+  return pages;
+}
+
+/** A few pages of every endpoint, untimed, so the emulator's code is warm for the syncs and the floors alike. */
+async function warmUp(graph: SyncGraph): Promise<void> {
+  const take = async (it: AsyncIterable<unknown>, n = 3) => {
+    let i = 0;
+    for await (const _ of it) if (++i >= n) break;
+  };
+  await take(graph.delta("users", { select: USER_SELECT }));
+  await take(graph.delta("groups", { select: GROUP_SELECT }));
+  await take(graph.pages("/users", { select: ["id", "signInActivity"], top: 500 }));
+  await take(graph.pages("/users", { select: ["id"], expand: "manager($select=id)", top: 999 }));
+  await take(graph.pages("/reports/authenticationMethods/userRegistrationDetails", { top: 999 }));
+  const sps: string[] = [];
+  for await (const page of graph.pages<Record<string, unknown>>("/servicePrincipals", { select: SP_SELECT, top: 999 })) for (const o of page) sps.push(String(o.id));
+  await graph.batch(sps.slice(0, 20).map((id, k) => ({ id: String(k + 1), method: "GET" as const, url: `/servicePrincipals/${id}/appRoleAssignedTo?$top=999` })));
+}
+
+/** Bulk insert of the synced rows into a fresh database through the driver: the write floor. */
+function rawInsert(fromFile: string, toFile: string): { ms: number; rows: number } {
+  const Database = sqliteDriver();
+  const src = new Database(fromFile, { readonly: true });
+  const dst = new Database(toFile);
+  dst.pragma("journal_mode = WAL");
+  const data = LIVE_TABLES.map((t) => ({ table: t.live, rows: src.prepare(`SELECT * FROM "${t.live}"`).raw(true).all() as unknown[][], cols: src.prepare(`SELECT * FROM "${t.live}" LIMIT 1`).columns().map((c) => c.name) }));
+  src.close();
+  let rows = 0;
+  const t0 = performance.now();
+  dst.transaction(() => {
+    for (const { table, rows: rs, cols } of data) {
+      if (!rs.length) continue;
+      const per = Math.max(1, Math.floor(30_000 / cols.length));
+      const tuple = `(${cols.map(() => "?").join(",")})`;
+      const full = dst.prepare(`INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(",")}) VALUES ${Array(Math.min(per, rs.length)).fill(tuple).join(",")}`);
+      for (let i = 0; i < rs.length; i += per) {
+        const part = rs.slice(i, i + per);
+        const stmt = part.length === Math.min(per, rs.length) ? full : dst.prepare(`INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(",")}) VALUES ${Array(part.length).fill(tuple).join(",")}`);
+        stmt.run(part.flat() as unknown[]);
+        rows += part.length;
+      }
+    }
+  })();
+  const ms = performance.now() - t0;
+  dst.close();
+  return { ms, rows };
+}
+
+async function applyChanges(url: string, dbFile: string, users: number): Promise<number> {
+  const Database = sqliteDriver();
+  const n = Math.max(5, Math.round(users / 100));
+  const db = new Database(dbFile, { readonly: true });
+  const userIds = (db.prepare(`SELECT "id" FROM "DirUser" WHERE "userType" = 'Member' ORDER BY "id" LIMIT ?`).all(n * 2) as { id: string }[]).map((r) => r.id);
+  const groupIds = (db.prepare(`SELECT "id" FROM "DirGroup" WHERE "isDynamic" = 0 AND "kind" = 'security' ORDER BY "id" LIMIT 50`).all() as { id: string }[]).map((r) => r.id);
+  const memberships = db.prepare(`SELECT m."groupId", m."memberId" FROM "DirGroupMember" m JOIN "DirGroup" g ON g."id" = m."groupId" WHERE g."isDynamic" = 0 AND g."kind" = 'security' LIMIT ?`).all(n) as { groupId: string; memberId: string }[];
+  db.close();
+  const ops: (() => Promise<unknown>)[] = [];
+  const tag = randomBytes(3).toString("hex");
+  for (let i = 0; i < n; i++) {
+    const kind = i % 10;
+    const u = userIds[i % userIds.length]!;
+    if (kind < 4) ops.push(() => control(url, "PATCH", `/users/${userIds[n + i]}`, { department: `Bench ${tag} ${i}` }));
+    else if (kind < 6) ops.push(() => control(url, "POST", "/users", { displayName: `Bench User ${i}`, userPrincipalName: `bench.${tag}.${i}@contoso.onmicrosoft.com` }));
+    else if (kind < 7) ops.push(() => control(url, "DELETE", `/users/${u}`));
+    else if (kind < 9) ops.push(() => control(url, "POST", `/groups/${groupIds[i % groupIds.length]}/members`, { id: userIds[n + i] }).catch(() => undefined));
+    else {
+      const m = memberships[i % memberships.length];
+      if (m) ops.push(() => control(url, "DELETE", `/groups/${m.groupId}/members/${m.memberId}`).catch(() => undefined));
+    }
+  }
+  let k = 0;
+  await Promise.all(Array.from({ length: 8 }, async () => { while (k < ops.length) await ops[k++]!(); }));
+  return ops.length;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const f = flags(argv);
+  const users = Number(f.users ?? 2000);
+  const json = f.json === "true";
+  const log = (s: string) => !json && console.error(s);
+  const startedAt = new Date().toISOString();
+  log(`starting the emulator with ${users} users…`);
+  const { url, child } = await startEmulatorChild(users);
+  const dir = tmpdir();
+  const id = randomBytes(4).toString("hex");
+  const dbFile = path.join(dir, `recert-bench-${id}.db`);
+  const rawFile = path.join(dir, `recert-bench-${id}-raw.db`);
+  const files = [dbFile, rawFile];
+  try {
+    const summary = await control(url, "GET", "/summary");
+    const graph = () => createSyncGraph({ baseUrl: url, authorityHost: url, tenantId: TENANT, clientId: CLIENT_ID, clientSecret: SECRET });
+
+    log("warming the emulator up…");
+    await warmUp(graph());
+    // The syncs run first, in a fresh process, so their peak RSS is theirs; the floors follow.
+    await migrate(`file:${dbFile}`);
+    await migrate(`file:${rawFile}`);
+    const db = createClient(`file:${dbFile}`);
+    log("full sync…");
+    const full = await withPeakRss(() => runSync({ db, graph: graph(), tenantId: TENANT, trigger: "cli", mode: "full", databaseUrl: `file:${dbFile}` }));
+    if (full.result.status !== "succeeded") throw new Error(`full sync ${full.result.status}: ${full.result.errors.join("; ")}`);
+
+    log("1% changes…");
+    const changes = await applyChanges(url, dbFile, users);
+    log("delta sync…");
+    const delta = await withPeakRss(() => runSync({ db, graph: graph(), tenantId: TENANT, trigger: "cli", databaseUrl: `file:${dbFile}` }));
+    if (delta.result.status !== "succeeded") throw new Error(`delta sync ${delta.result.status}: ${delta.result.errors.join("; ")}`);
+
+    log("fetch-only floor…");
+    const fg = graph();
+    const fetchT0 = performance.now();
+    const minPages = await fetchOnly(fg);
+    const fetchOnlyMs = performance.now() - fetchT0;
+
+    log("raw insert floor…");
+    const raw = rawInsert(dbFile, rawFile);
+    await db.$disconnect();
+
+    const peakRssMb = Math.max(full.peakRssMb, delta.peakRssMb);
+    const report = {
+      suite: "sync",
+      startedAt,
+      params: { users, engine: "sqlite", emulator: "child process", tenant: summary, changes },
+      measurements: {
+        fullSyncMs: Math.round(full.ms),
+        deltaSyncMs: Math.round(delta.ms),
+        fullRequests: full.result.requests,
+        deltaRequests: delta.result.requests,
+        fullRetries: full.result.retries,
+        deltaRetries: delta.result.retries,
+        peakRssMb: Math.round(peakRssMb),
+        rowsWritten: raw.rows,
+        fullFetchMs: full.result.manifest.timings.fetchMs ?? 0,
+        fullApplyMs: full.result.manifest.timings.applyMs ?? 0,
+        fullCleanupMs: full.result.manifest.timings.cleanupMs ?? 0,
+        deltaFetchMs: delta.result.manifest.timings.fetchMs ?? 0,
+        deltaApplyMs: delta.result.manifest.timings.applyMs ?? 0,
+      },
+      floors: { fetchOnlyMs: Math.round(fetchOnlyMs), rawInsertMs: Math.round(raw.ms), minPages, fetchOnlyRequests: fg.stats.requests },
+      targets: [
+        target("full sync ≤ 1.5 × (fetch-only + raw insert)", full.ms, 1.5 * (fetchOnlyMs + raw.ms), "ms"),
+        target("full-sync requests ≤ 1.1 × minimum pages", full.result.requests, 1.1 * minPages, "req"),
+        target("delta sync ≤ 10% of full sync", delta.ms, 0.1 * full.ms, "ms"),
+        target("peak RSS < 1 GB", peakRssMb, 1024, "MB"),
+      ],
+      notes: ["minimum pages = pages the fetch-only floor needed for the same queries (largest $top each endpoint allows, $batch of 20 for per-object calls)"],
+    };
+    emit(report, json);
+    return report.targets.every((t) => t.met) ? 0 : 1;
+  } finally {
+    child.kill();
+    if (f.keep !== "true") for (const file of files) for (const s of ["", "-wal", "-shm"]) rmSync(file + s, { force: true });
+  }
+}

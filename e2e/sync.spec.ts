@@ -1,0 +1,36 @@
+import { expect, test } from "@playwright/test";
+import { ACCOUNTS, signIn } from "./support";
+
+test("an admin syncs the tenant from Settings and sees the run in the history", async ({ page }) => {
+  await signIn(page, ACCOUNTS.admin);
+  await page.goto("/settings");
+  await page.getByRole("button", { name: "Sync now" }).click();
+  await expect(page.getByTestId("sync-status")).toHaveText(/succeeded|partial/, { timeout: 60_000 });
+  const history = page.getByTestId("sync-history");
+  await expect(history.locator("tbody tr").first()).toContainText("manual");
+  await expect(history.locator("tbody tr").first()).toContainText("300");
+  // A reload shows the same finished run: progress lives in the database, not the page.
+  await page.reload();
+  await expect(page.getByTestId("sync-status")).toHaveText(/succeeded|partial/);
+});
+
+test("sync status is for admins only", async ({ page, request }) => {
+  expect((await request.get("/api/sync/status")).status()).toBe(401);
+  await signIn(page, ACCOUNTS.reviewer);
+  await expect(page).toHaveURL(/\/reviews$/);
+  expect((await page.request.get("/api/sync/status")).status()).toBe(403);
+});
+
+test("after a sync, the directory lists, filters and searches users on the server", async ({ page }) => {
+  await signIn(page, ACCOUNTS.auditor);
+  await page.goto("/directory");
+  await expect(page.getByTestId("users-total")).toContainText("300 users");
+  await page.getByRole("link", { name: "Guests" }).click();
+  await expect(page.getByTestId("users-total")).toContainText("30 users");
+  await expect(page.getByTestId("users-table").locator("tbody tr").first()).toContainText("Guest");
+  await page.getByRole("link", { name: "All" }).click();
+  await page.getByRole("searchbox", { name: "Search users" }).fill("reviewer@");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByTestId("users-total")).toContainText("1 user ");
+  await expect(page.getByTestId("users-table")).toContainText("Megan Bowen");
+});

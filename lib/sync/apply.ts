@@ -1,0 +1,264 @@
+/**
+ * Staging → live, in the caller's transaction. Everything here is set-based SQL that runs inside the
+ * database, so the apply of 1M memberships costs one INSERT … SELECT and one anti-join DELETE, not
+ * 1M round trips.
+ */
+import { q, runIdLiteral, select, type Dialect, type SqlRunner } from "./sql";
+import {
+  APP_ROLE_ASSIGNMENT,
+  CA_POLICY,
+  GROUP,
+  MEMBER,
+  MEMBER_DELTA,
+  MFA,
+  ORGANIZATION,
+  OWNER,
+  REMOVED,
+  ROLE_ASSIGNMENT,
+  ROLE_DEFINITION,
+  SERVICE_PRINCIPAL,
+  SPONSOR,
+  STAGE_TABLES,
+  USER,
+  USER_ACTIVITY,
+  USER_MANAGER,
+  type TableSpec,
+} from "./tables";
+
+export type Mode = "full" | "delta";
+
+/** What was fetched completely this run (a kind that was skipped keeps its previous rows). */
+/** full: the staged set is complete; changed: it covers only the users staged in SyncStageUser this run. */
+export type Refresh = "full" | "changed" | true;
+
+export interface ApplyPlan {
+  users?: Mode;
+  groups?: Mode;
+  activity?: Refresh;
+  managers?: Refresh;
+  sponsors?: Refresh;
+  mfa?: Refresh;
+  roles?: boolean;
+  apps?: boolean;
+  policies?: boolean;
+  organization?: boolean;
+}
+
+function conflictKey(t: TableSpec): string {
+  return (t.tenantInKey ? ["tenantId", ...t.key] : t.key).map(q).join(", ");
+}
+
+/** INSERT … SELECT from staging; existing rows are updated only where a column changed. */
+export async function upsertFromStage(db: SqlRunner, d: Dialect, t: TableSpec, tenantId: string, runId: string): Promise<number> {
+  const cols = [...t.key, ...t.columns.map((c) => c.name)];
+  const set = t.columns.map((c) => `${q(c.name)} = excluded.${q(c.name)}`).join(", ");
+  const changed = t.columns.map((c) => d.distinct(`${q(t.live)}.${q(c.name)}`, `excluded.${q(c.name)}`)).join(" OR ");
+  const onConflict = t.columns.length === 0 || t === MEMBER || t === OWNER ? "DO NOTHING" : `DO UPDATE SET ${set} WHERE ${changed}`;
+  return db.$executeRawUnsafe(
+    `INSERT INTO ${q(t.live)} (${["tenantId", ...cols].map(q).join(", ")})
+     SELECT ${d.p(1)}, ${cols.map((c) => `s.${q(c)}`).join(", ")} FROM ${q(t.stage)} s WHERE s."runId" = ${runIdLiteral(runId)}
+     ON CONFLICT (${conflictKey(t)}) ${onConflict}`,
+    tenantId,
+  );
+}
+
+/** Deletes live rows of the tenant that the (complete) staging set does not hold. */
+export async function deleteMissing(db: SqlRunner, d: Dialect, t: TableSpec, tenantId: string, runId: string): Promise<number> {
+  const match = t.key.map((k) => `s.${q(k)} = ${q(t.live)}.${q(k)}`).join(" AND ");
+  return db.$executeRawUnsafe(
+    `DELETE FROM ${q(t.live)} WHERE ${q(t.live)}."tenantId" = ${d.p(1)}
+       AND NOT EXISTS (SELECT 1 FROM ${q(t.stage)} s WHERE s."runId" = ${runIdLiteral(runId)} AND ${match})`,
+    tenantId,
+  );
+}
+
+async function replace(db: SqlRunner, d: Dialect, t: TableSpec, tenantId: string, runId: string): Promise<void> {
+  await upsertFromStage(db, d, t, tenantId, runId);
+  await deleteMissing(db, d, t, tenantId, runId);
+}
+
+export async function applyStaged(db: SqlRunner, d: Dialect, plan: ApplyPlan, tenantId: string, runId: string): Promise<void> {
+  const rid = runIdLiteral(runId);
+  const p1 = d.p(1);
+  const removed = (kind: string) => `SELECT r."id" FROM "SyncStageRemoved" r WHERE r."runId" = ${rid} AND r."kind" = '${kind}'`;
+
+  // Users first: memberships, sponsors and assignments refer to them.
+  if (plan.users) {
+    await upsertFromStage(db, d, USER, tenantId, runId);
+    if (plan.users === "full") {
+      await deleteMissing(db, d, USER, tenantId, runId);
+    } else {
+      await db.$executeRawUnsafe(`DELETE FROM "DirUser" WHERE "tenantId" = ${p1} AND "id" IN (${removed("user")})`, tenantId);
+    }
+  }
+  if (plan.groups) {
+    await upsertFromStage(db, d, GROUP, tenantId, runId);
+    if (plan.groups === "full") await deleteMissing(db, d, GROUP, tenantId, runId);
+    else await db.$executeRawUnsafe(`DELETE FROM "DirGroup" WHERE "tenantId" = ${p1} AND "id" IN (${removed("group")})`, tenantId);
+  }
+
+  // Memberships and ownerships.
+  if (plan.groups === "full") {
+    await replace(db, d, MEMBER, tenantId, runId);
+    await replace(db, d, OWNER, tenantId, runId);
+  } else if (plan.groups === "delta") {
+    for (const [t, rel, col, typeCol] of [
+      [MEMBER, "member", "memberId", "memberType"],
+      [OWNER, "owner", "ownerId", "ownerType"],
+    ] as const) {
+      await db.$executeRawUnsafe(
+        `INSERT INTO ${q(t.live)} ("tenantId", "groupId", ${q(col)}, ${q(typeCol)})
+         SELECT ${p1}, m."groupId", m."memberId", m."memberType" FROM ${q(MEMBER_DELTA.stage)} m
+         WHERE m."runId" = ${rid} AND m."relation" = '${rel}' AND m."removed" = false
+         ON CONFLICT ("groupId", ${q(col)}) DO NOTHING`,
+        tenantId,
+      );
+      // Row-value IN walks the primary key; EXISTS would scan every membership of the tenant.
+      await db.$executeRawUnsafe(
+        `DELETE FROM ${q(t.live)} WHERE ("groupId", ${q(col)}) IN (SELECT m."groupId", m."memberId" FROM ${q(MEMBER_DELTA.stage)} m
+           WHERE m."runId" = ${rid} AND m."relation" = '${rel}' AND m."removed" = true)`,
+      );
+      // Objects deleted from the directory leave the groups they were in, and their own groups go with them.
+      await db.$executeRawUnsafe(`DELETE FROM ${q(t.live)} WHERE "groupId" IN (${removed("group")})`);
+      await db.$executeRawUnsafe(`DELETE FROM ${q(t.live)} WHERE ${q(col)} IN (${removed("group")}) OR ${q(col)} IN (${removed("user")})`);
+    }
+  }
+  if (plan.users === "full" && plan.groups === "delta") {
+    // Users were replaced wholesale: drop memberships of users that are gone.
+    for (const [t, col, typeCol] of [
+      [MEMBER, "memberId", "memberType"],
+      [OWNER, "ownerId", "ownerType"],
+    ] as const) {
+      await db.$executeRawUnsafe(
+        `DELETE FROM ${q(t.live)} WHERE "tenantId" = ${p1} AND ${q(typeCol)} = 'user' AND NOT EXISTS (SELECT 1 FROM "DirUser" u WHERE u."id" = ${q(t.live)}.${q(col)})`,
+        tenantId,
+      );
+    }
+  }
+
+  if (plan.activity) {
+    const cols = USER_ACTIVITY.columns.map((c) => c.name);
+    await db.$executeRawUnsafe(
+      `UPDATE "DirUser" SET ${cols.map((c) => `${q(c)} = s.${q(c)}`).join(", ")}
+       FROM ${q(USER_ACTIVITY.stage)} s
+       WHERE s."runId" = ${rid} AND s."id" = "DirUser"."id" AND (${cols.map((c) => d.distinct(`"DirUser".${q(c)}`, `s.${q(c)}`)).join(" OR ")})`,
+    );
+  }
+  const changedUsers = `SELECT c."id" FROM "SyncStageUser" c WHERE c."runId" = ${rid}`;
+  if (plan.managers) {
+    await db.$executeRawUnsafe(
+      `UPDATE "DirUser" SET "managerId" = s."managerId" FROM ${q(USER_MANAGER.stage)} s
+       WHERE s."runId" = ${rid} AND s."id" = "DirUser"."id" AND ${d.distinct(`"DirUser"."managerId"`, `s."managerId"`)}`,
+    );
+    const scope = plan.managers === "changed" ? ` AND "id" IN (${changedUsers})` : "";
+    await db.$executeRawUnsafe(
+      `UPDATE "DirUser" SET "managerId" = NULL WHERE "tenantId" = ${p1} AND "managerId" IS NOT NULL${scope}
+         AND NOT EXISTS (SELECT 1 FROM ${q(USER_MANAGER.stage)} s WHERE s."runId" = ${rid} AND s."id" = "DirUser"."id")`,
+      tenantId,
+    );
+  }
+  // Whatever was read, a manager that left the directory is nobody's manager any more.
+  await db.$executeRawUnsafe(`UPDATE "DirUser" SET "managerId" = NULL WHERE "tenantId" = ${p1} AND "managerId" IN (${removed("user")})`, tenantId);
+
+  if (plan.sponsors === "changed") {
+    await db.$executeRawUnsafe(
+      `DELETE FROM "DirSponsor" WHERE "tenantId" = ${p1} AND "userId" IN (${changedUsers})
+         AND NOT EXISTS (SELECT 1 FROM ${q(SPONSOR.stage)} s WHERE s."runId" = ${rid} AND s."userId" = "DirSponsor"."userId" AND s."sponsorId" = "DirSponsor"."sponsorId")`,
+      tenantId,
+    );
+    await upsertFromStage(db, d, SPONSOR, tenantId, runId);
+  } else if (plan.sponsors) await replace(db, d, SPONSOR, tenantId, runId);
+  await db.$executeRawUnsafe(`DELETE FROM "DirSponsor" WHERE "tenantId" = ${p1} AND ("userId" IN (${removed("user")}) OR "sponsorId" IN (${removed("user")}) OR "sponsorId" IN (${removed("group")}))`, tenantId);
+  if (plan.users === "full") await db.$executeRawUnsafe(`DELETE FROM "DirSponsor" WHERE "tenantId" = ${d.p(1)} AND "userId" NOT IN (SELECT "id" FROM "DirUser" WHERE "tenantId" = ${d.p(2)})`, tenantId, tenantId);
+  if (plan.roles) {
+    await replace(db, d, ROLE_DEFINITION, tenantId, runId);
+    await replace(db, d, ROLE_ASSIGNMENT, tenantId, runId);
+    // The assignments API names the principal only by id; classify it from the directory just written.
+    await db.$executeRawUnsafe(
+      `UPDATE "DirRoleAssignment" SET "principalType" = CASE
+         WHEN EXISTS (SELECT 1 FROM "DirUser" u WHERE u."id" = "DirRoleAssignment"."principalId") THEN 'user'
+         WHEN EXISTS (SELECT 1 FROM "DirGroup" g WHERE g."id" = "DirRoleAssignment"."principalId") THEN 'group'
+         WHEN EXISTS (SELECT 1 FROM "DirServicePrincipal" p WHERE p."id" = "DirRoleAssignment"."principalId") THEN 'servicePrincipal'
+         ELSE "principalType" END
+       WHERE "tenantId" = ${p1} AND "principalType" = 'unknown'`,
+      tenantId,
+    );
+  }
+  if (plan.apps) {
+    await replace(db, d, SERVICE_PRINCIPAL, tenantId, runId);
+    await replace(db, d, APP_ROLE_ASSIGNMENT, tenantId, runId);
+  }
+  if (plan.mfa === "changed") {
+    // Graph lists enabled users only: rows of users removed or disabled by this delta go.
+    await db.$executeRawUnsafe(
+      `DELETE FROM "DirMfaRegistration" WHERE "tenantId" = ${p1} AND ("userId" IN (${removed("user")})
+         OR "userId" IN (SELECT c."id" FROM "SyncStageUser" c WHERE c."runId" = ${rid} AND c."accountEnabled" = false))`,
+      tenantId,
+    );
+  } else if (plan.mfa) await replace(db, d, MFA, tenantId, runId);
+  if (plan.policies) await replace(db, d, CA_POLICY, tenantId, runId);
+  if (plan.organization) await replace(db, d, ORGANIZATION, tenantId, runId);
+  void REMOVED;
+}
+
+/** Deletes the staging rows of the given runs (or of every run of the tenant except `keep`). */
+export async function clearStaging(db: SqlRunner, d: Dialect, opts: { runId: string } | { tenantId: string; keep: string }): Promise<void> {
+  for (const t of STAGE_TABLES) {
+    if ("runId" in opts) {
+      // Nobody else staging (the usual case): an unqualified DELETE, which SQLite turns into a truncate.
+      const others = await select(db, `SELECT 1 AS x FROM ${q(t.stage)} WHERE "runId" <> ${runIdLiteral(opts.runId)} LIMIT 1`);
+      await db.$executeRawUnsafe(`DELETE FROM ${q(t.stage)}${others.length ? ` WHERE "runId" = ${runIdLiteral(opts.runId)}` : ""}`);
+    }
+    else await db.$executeRawUnsafe(`DELETE FROM ${q(t.stage)} WHERE "runId" IN (SELECT "id" FROM "SyncRun" WHERE "tenantId" = ${d.p(1)} AND "id" <> ${d.p(2)})`, opts.tenantId, opts.keep);
+  }
+}
+
+export interface DirectoryCounts {
+  users: number;
+  members: number;
+  guests: number;
+  disabled: number;
+  groups: number;
+  memberships: number;
+  owners: number;
+  sponsors: number;
+  usersWithManager: number;
+  roleDefinitions: number;
+  roleAssignments: number;
+  servicePrincipals: number;
+  appRoleAssignments: number;
+  registrationDetails: number;
+  mfaRegistered: number;
+  policies: number;
+  organization: number;
+}
+
+/** Aggregate counts of what the live tables hold for a tenant (names follow the emulator's summary). */
+export async function countDirectory(db: SqlRunner, d: Dialect, tenantId: string): Promise<DirectoryCounts> {
+  const p = d.p(1);
+  const c = (table: string, where = "") => `(SELECT COUNT(*) FROM ${q(table)} WHERE "tenantId" = ${p}${where ? ` AND ${where}` : ""})`;
+  const sql = `SELECT
+    ${c("DirUser")} AS "users",
+    ${c("DirUser", `"userType" = 'Member'`)} AS "members",
+    ${c("DirUser", `"userType" = 'Guest'`)} AS "guests",
+    ${c("DirUser", `"accountEnabled" = false`)} AS "disabled",
+    ${c("DirUser", `"managerId" IS NOT NULL`)} AS "usersWithManager",
+    ${c("DirGroup")} AS "groups",
+    ${c("DirGroupMember")} AS "memberships",
+    ${c("DirGroupOwner")} AS "owners",
+    ${c("DirSponsor")} AS "sponsors",
+    ${c("DirRoleDefinition")} AS "roleDefinitions",
+    ${c("DirRoleAssignment")} AS "roleAssignments",
+    ${c("DirServicePrincipal")} AS "servicePrincipals",
+    ${c("DirAppRoleAssignment")} AS "appRoleAssignments",
+    ${c("DirMfaRegistration")} AS "registrationDetails",
+    ${c("DirMfaRegistration", `"isMfaRegistered" = true`)} AS "mfaRegistered",
+    ${c("DirCaPolicy")} AS "policies",
+    ${c("DirOrganization")} AS "organization"`;
+  // PostgreSQL numbers a repeated $1 once; SQLite's ? needs one value per occurrence.
+  const n = d.engine === "sqlite" ? (sql.match(/\?/g) ?? []).length : 1;
+  const [row] = await select<Record<string, number | string>>(db, sql, ...Array<string>(n).fill(tenantId));
+  const out = {} as Record<string, number>;
+  for (const [k, v] of Object.entries(row ?? {})) out[k] = Number(v);
+  return out as unknown as DirectoryCounts;
+}

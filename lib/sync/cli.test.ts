@@ -1,0 +1,74 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { setup } from "./test-helpers";
+
+let ctx: Awaited<ReturnType<typeof setup>>;
+beforeAll(async () => {
+  ctx = await setup({ users: 120 });
+});
+afterAll(async () => {
+  await ctx?.close();
+});
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+function cli(args: string[], extra: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    DATABASE_URL: ctx.database.url,
+    AUTH_SECRET: "a".repeat(40),
+    AUTH_MICROSOFT_ENTRA_ID_ID: ctx.emu.config.clientId,
+    AUTH_MICROSOFT_ENTRA_ID_SECRET: ctx.emu.config.clientSecret,
+    ENTRA_TENANT_ID: ctx.tenantId,
+    ENTRA_AUTHORITY_HOST: ctx.emu.url,
+    GRAPH_BASE_URL: ctx.emu.url,
+    ...extra,
+  };
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/sync.ts", ...args], { cwd: root, env: env as unknown as NodeJS.ProcessEnv });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test("npm run sync -- --json prints one summary object and exits 0; never the secret", async () => {
+  const r = await cli(["--json"]);
+  expect(r.stderr).not.toContain(ctx.emu.config.clientSecret);
+  expect(r.stdout).not.toContain(ctx.emu.config.clientSecret);
+  expect(r.code, r.stderr).toBe(0);
+  const lines = r.stdout.trim().split("\n");
+  expect(lines).toHaveLength(1);
+  const s = JSON.parse(lines[0]!) as { status: string; counts: Record<string, number>; requests: number; retries: number; durationMs: number; mode: Record<string, string> };
+  const summary = await ctx.control("GET", "/summary");
+  expect(s.status).toBe("succeeded");
+  expect(s.counts.users).toBe(summary.users);
+  expect(s.counts.memberships).toBe(summary.memberships);
+  expect(s.requests).toBeGreaterThan(0);
+  expect(typeof s.durationMs).toBe("number");
+  expect(s.mode).toEqual({ users: "full", groups: "full" });
+
+  const again = await cli(["--json"]);
+  expect(again.code).toBe(0);
+  expect(JSON.parse(again.stdout).mode).toEqual({ users: "delta", groups: "delta" });
+  const full = await cli(["--full"]);
+  expect(full.code).toBe(0);
+  expect(full.stdout).toMatch(/Sync succeeded/);
+}, 60_000);
+
+test("exits non-zero when a sync is already running, and on failure", async () => {
+  const now = new Date();
+  await ctx.db.syncLock.create({ data: { tenantId: ctx.tenantId, runId: "11111111-1111-4111-8111-111111111111", acquiredAt: now, heartbeatAt: now } });
+  const busy = await cli(["--json"]);
+  expect(busy.code).toBe(3);
+  expect(JSON.parse(busy.stdout)).toMatchObject({ status: "already-running", runningRunId: "11111111-1111-4111-8111-111111111111" });
+  await ctx.db.syncLock.deleteMany({});
+
+  const bad = await cli(["--json"], { ENTRA_TENANT_ID: "not-a-guid" });
+  expect(bad.code).toBe(2);
+  expect(bad.stdout + bad.stderr).not.toContain(ctx.emu.config.clientSecret);
+}, 60_000);

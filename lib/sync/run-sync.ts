@@ -1,0 +1,788 @@
+/**
+ * One directory sync: lock → fetch every resource into per-run staging → apply to the live tables in
+ * one transaction (with the delta cursors, the run's status and its snapshot) → release.
+ * Readers see the previous complete sync until the commit; a failed or killed run leaves only staging
+ * rows, which the next run discards.
+ */
+import { randomUUID } from "node:crypto";
+import type { PrismaClient } from ".prisma/recert-sqlite";
+import { applyStaged, clearStaging, countDirectory, type ApplyPlan, type DirectoryCounts, type Mode } from "./apply";
+import type { SyncGraph } from "./graph-port";
+import { openSqliteWriter, type StagingWriter } from "./sqlite-writer";
+import { acquireLock, heartbeat, releaseLock, SyncLockLost } from "./lock";
+import {
+  GROUP_SELECT,
+  SP_SELECT,
+  USER_SELECT,
+  completeGroup,
+  hasAllFields,
+  hasProps,
+  isRemoved,
+  mapAppRoleAssignment,
+  mapCaPolicy,
+  mapGroup,
+  mapOrganization,
+  mapRegistration,
+  mapRoleAssignment,
+  mapRoleDefinition,
+  mapServicePrincipal,
+  mapSignInActivity,
+  mapUser,
+  mergeRow,
+  objectType,
+  type GraphObject,
+} from "./map";
+import { detectDialect, execIn, q, runIdLiteral, select, selectIn, stageRows, type Dialect, type Row, type SqlRunner } from "./sql";
+import {
+  APP_ROLE_ASSIGNMENT,
+  CA_POLICY,
+  GROUP,
+  MEMBER,
+  MEMBER_DELTA,
+  MFA,
+  ORGANIZATION,
+  OWNER,
+  REMOVED,
+  ROLE_ASSIGNMENT,
+  ROLE_DEFINITION,
+  SERVICE_PRINCIPAL,
+  SPONSOR,
+  USER,
+  USER_ACTIVITY,
+  USER_MANAGER,
+  type TableSpec,
+} from "./tables";
+
+export { SyncAlreadyRunning, SyncLockLost } from "./lock";
+
+export type SyncTrigger = "manual" | "schedule" | "cli";
+export type SyncStatus = "succeeded" | "partial" | "failed";
+
+export interface SyncProgress {
+  phase: string;
+  objects: number;
+  requests: number;
+  retries: number;
+  throttled: number;
+  elapsedMs: number;
+}
+
+export interface SyncOptions {
+  db: PrismaClient;
+  graph: SyncGraph;
+  tenantId: string;
+  trigger: SyncTrigger;
+  /** auto: delta where a cursor exists; full: ignore cursors */
+  mode?: "auto" | "full";
+  onProgress?: (p: SyncProgress) => void;
+  signal?: AbortSignal;
+  /** heartbeat period (default 5 s) and the age after which another run may take the lock over (default 10 min) */
+  heartbeatMs?: number;
+  staleAfterMs?: number;
+  /**
+   * How often the per-user reads without a delta API are done in full (ms). Between full reads a delta
+   * sync refreshes them only for the users the delta reported as changed (and drops rows of removed or
+   * disabled users). Full syncs always read everything. Defaults: activity, managers, mfa 6 h; sponsors 24 h.
+   */
+  refreshEveryMs?: Partial<Record<SlowKind, number>>;
+  /** the database's URL: with a SQLite file, staging rows are written through a direct better-sqlite3 connection (faster) */
+  databaseUrl?: string;
+}
+
+export type SlowKind = "activity" | "managers" | "mfa" | "sponsors";
+export const DEFAULT_REFRESH_MS: Record<SlowKind, number> = { activity: 6 * 3_600_000, managers: 6 * 3_600_000, mfa: 6 * 3_600_000, sponsors: 24 * 3_600_000 };
+
+export interface SyncQuery {
+  query: string;
+  pages: number;
+  items: number;
+}
+
+export interface SyncManifest {
+  trigger: SyncTrigger;
+  requestedMode: "auto" | "full";
+  modes: { users?: Mode; groups?: Mode };
+  fellBackToFull: string[];
+  queries: SyncQuery[];
+  counts: Partial<DirectoryCounts>;
+  fetched: Record<string, number>;
+  /** per slow kind: read in full, or only for the users this delta changed */
+  refreshed: Partial<Record<SlowKind, "full" | "changed">>;
+  deltaCursors: { users?: boolean; groups?: boolean };
+  skipped: { kind: string; reason: string }[];
+  errors: string[];
+  complete: boolean;
+  tookOverFrom?: string;
+  /** milliseconds spent fetching into staging, applying to the live tables (one transaction), cleaning up */
+  timings: { fetchMs?: number; applyMs?: number; cleanupMs?: number };
+}
+
+export interface SyncResult {
+  runId: string;
+  status: SyncStatus;
+  counts: Partial<DirectoryCounts>;
+  requests: number;
+  retries: number;
+  throttled: number;
+  durationMs: number;
+  fellBackToFull: boolean;
+  errors: string[];
+  manifest: SyncManifest;
+}
+
+class Aborted extends Error {
+  override readonly name = "SyncAborted";
+}
+
+/** Kinds whose absence (missing permission or licence) should not fail the whole sync. */
+const OPTIONAL_KINDS = new Set(["activity", "managers", "sponsors", "roles", "apps", "mfa", "policies", "organization"]);
+
+interface Ctx {
+  db: PrismaClient;
+  d: Dialect;
+  graph: SyncGraph;
+  runId: string;
+  tenantId: string;
+  manifest: SyncManifest;
+  progress: SyncProgress;
+  started: number;
+  check(): void;
+  report(phase: string, objects: number): void;
+  stage(spec: TableSpec, rows: Row[], opts?: { ignoreDuplicates?: boolean }): Promise<void>;
+}
+
+export async function runSync(opts: SyncOptions): Promise<SyncResult> {
+  const { db, graph, tenantId } = opts;
+  const d = await detectDialect(db as unknown as SqlRunner);
+  const runId = randomUUID();
+  const started = Date.now();
+  const statsAtStart = { ...graph.stats };
+  const lock = await acquireLock(db as unknown as SqlRunner, d, tenantId, runId, opts.staleAfterMs ?? 10 * 60_000);
+
+  const manifest: SyncManifest = {
+    trigger: opts.trigger,
+    requestedMode: opts.mode ?? "auto",
+    modes: {},
+    fellBackToFull: [],
+    queries: [],
+    counts: {},
+    fetched: {},
+    refreshed: {},
+    deltaCursors: {},
+    skipped: [],
+    errors: [],
+    complete: false,
+    timings: {},
+    ...(lock.tookOverFrom ? { tookOverFrom: lock.tookOverFrom } : {}),
+  };
+  const progress: SyncProgress = { phase: "starting", objects: 0, requests: 0, retries: 0, throttled: 0, elapsedMs: 0 };
+  const stats = () => ({
+    requests: graph.stats.requests - statsAtStart.requests,
+    retries: graph.stats.retries - statsAtStart.retries,
+    throttled: graph.stats.throttled - statsAtStart.throttled,
+  });
+  let lost = false;
+  let writer: StagingWriter | undefined;
+  if (opts.databaseUrl?.startsWith("file:") && d.engine === "sqlite") {
+    try {
+      writer = openSqliteWriter(opts.databaseUrl);
+    } catch {
+      writer = undefined; // e.g. a bundler hid the driver: staging then goes through Prisma (slower, same result)
+    }
+  }
+  const ctx: Ctx = {
+    stage: (spec, rows, o) => (writer ? writer.write(spec, runId, rows, o) : stageRows(db as unknown as SqlRunner, d, spec, runId, rows, o)),
+    db,
+    d,
+    graph,
+    runId,
+    tenantId,
+    manifest,
+    progress,
+    started,
+    check() {
+      if (opts.signal?.aborted) throw new Aborted("The sync was aborted.");
+      if (lost) throw new SyncLockLost(runId);
+    },
+    report(phase, objects) {
+      progress.phase = phase;
+      progress.objects += objects;
+      Object.assign(progress, stats(), { elapsedMs: Date.now() - started });
+      opts.onProgress?.({ ...progress });
+    },
+  };
+
+  try {
+    await db.syncRun.create({ data: { id: runId, tenantId, trigger: opts.trigger, mode: opts.mode ?? "auto", status: "running", phase: "starting", startedAt: new Date(started), heartbeatAt: new Date(started) } });
+  } catch (e) {
+    writer?.close();
+    await releaseLock(db as unknown as SqlRunner, d, tenantId, runId).catch(() => undefined);
+    throw e;
+  }
+
+  // Heartbeat: proves we are alive (the lock) and publishes progress for pages that poll.
+  let beating: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    beating = (async () => {
+      if (!(await heartbeat(db as unknown as SqlRunner, d, tenantId, runId))) lost = true;
+      Object.assign(progress, stats(), { elapsedMs: Date.now() - started });
+      // Only while running: a late beat must not overwrite the finished run's phase.
+      await db.syncRun.updateMany({ where: { id: runId, status: "running" }, data: { heartbeatAt: new Date(), phase: progress.phase, progress: JSON.stringify(progress) } });
+    })().catch(() => undefined);
+  }, opts.heartbeatMs ?? 5_000);
+  timer.unref?.();
+
+  let status: SyncStatus = "failed";
+  let counts: Partial<DirectoryCounts> = {};
+  try {
+    ctx.report("preparing", 0);
+    // Leftovers of interrupted runs of this tenant.
+    await clearStaging(db as unknown as SqlRunner, d, { tenantId, keep: runId });
+    const cursors = opts.mode === "full" ? [] : await db.syncCursor.findMany({ where: { tenantId } });
+    const cursor = (r: string) => cursors.find((c) => c.resource === r)?.deltaLink;
+
+    const plan: ApplyPlan = {};
+    const links: { users?: string; groups?: string } = {};
+    const optional = async (kind: string, fn: () => Promise<void>, clear: TableSpec[]) => {
+      try {
+        await fn();
+        (plan as Record<string, unknown>)[kind] = (plan as Record<string, unknown>)[kind] ?? true;
+      } catch (e) {
+        if (!OPTIONAL_KINDS.has(kind) || !isPermissionError(e)) throw e;
+        manifest.skipped.push({ kind, reason: errorText(e) });
+        for (const t of clear) await db.$executeRawUnsafe(`DELETE FROM ${q(t.stage)} WHERE "runId" = ${runIdLiteral(runId)}`);
+      }
+    };
+
+    // Slow kinds (no delta API): read in full when due, else only for the users this delta changed.
+    const now0 = Date.now();
+    const due = (k: SlowKind) => {
+      if (opts.mode === "full" || !cursor("users")) return true;
+      const last = cursors.find((c) => c.resource === `refresh:${k}`)?.updatedAt;
+      return !last || now0 - last.getTime() >= (opts.refreshEveryMs?.[k] ?? DEFAULT_REFRESH_MS[k]);
+    };
+    const slowFull: Record<SlowKind, boolean> = { activity: due("activity"), managers: due("managers"), mfa: due("mfa"), sponsors: due("sponsors") };
+    const fullReaders: Record<SlowKind, () => Promise<void>> = {
+      activity: () => fetchActivity(ctx),
+      managers: () => fetchManagers(ctx),
+      mfa: () => fetchSimple(ctx, "mfa", "/reports/authenticationMethods/userRegistrationDetails", { top: 999 }, MFA, mapRegistration),
+      sponsors: () => fetchSponsors(ctx, plan.users ?? "full"),
+    };
+    const slowTables: Record<SlowKind, TableSpec[]> = { activity: [USER_ACTIVITY], managers: [USER_MANAGER], mfa: [MFA], sponsors: [SPONSOR] };
+    const slow = async (k: SlowKind, mode: "full" | "changed") =>
+      optional(k, async () => {
+        manifest.refreshed[k] = mode;
+        if (mode === "full") await fullReaders[k]();
+        else await fetchChanged(ctx, k);
+      }, slowTables[k]).then(() => {
+        if (plan[k]) plan[k] = mode;
+      });
+
+    const usersThen = async () => {
+      const r = await withDeltaFallback(ctx, "users", cursor("users"), (link) => fetchUsers(ctx, link), [USER, REMOVED]);
+      plan.users = r.mode;
+      links.users = r.deltaLink;
+      // Sponsors need the guest list; the partial reads need the changed users. (A delta that fell back
+      // to full turns every partial read into a full one.)
+      await Promise.all(
+        (["sponsors", "activity", "managers", "mfa"] as const)
+          .filter((k) => k === "sponsors" || !slowFull[k])
+          .map((k) => slow(k, slowFull[k] || r.mode === "full" ? "full" : "changed")),
+      );
+    };
+    const groups = async () => {
+      const r = await withDeltaFallback(ctx, "groups", cursor("groups"), (link) => fetchGroups(ctx, link), [GROUP, MEMBER, OWNER, MEMBER_DELTA, REMOVED]);
+      plan.groups = r.mode;
+      links.groups = r.deltaLink;
+    };
+    await Promise.all([
+      usersThen(),
+      groups(),
+      ...(["activity", "managers", "mfa"] as const).filter((k) => slowFull[k]).map((k) => slow(k, "full")),
+      optional("roles", () => fetchRoles(ctx), [ROLE_DEFINITION, ROLE_ASSIGNMENT]),
+      optional("apps", () => fetchApps(ctx), [SERVICE_PRINCIPAL, APP_ROLE_ASSIGNMENT]),
+      optional("policies", () => fetchSimple(ctx, "policies", "/identity/conditionalAccess/policies", {}, CA_POLICY, mapCaPolicy), [CA_POLICY]),
+      optional("organization", () => fetchSimple(ctx, "organization", "/organization", {}, ORGANIZATION, mapOrganization), [ORGANIZATION]),
+    ]);
+    ctx.check();
+    manifest.timings.fetchMs = Date.now() - started;
+    const applyStarted = Date.now();
+
+    ctx.report("applying", 0);
+    status = manifest.skipped.length ? "partial" : "succeeded";
+    manifest.complete = status === "succeeded";
+    await db.$transaction(
+      async (tx) => {
+        const t = tx as unknown as SqlRunner;
+        // Still ours? (A run presumed dead must not overwrite its successor.)
+        if (!(await heartbeat(t, d, tenantId, runId))) throw new SyncLockLost(runId);
+        await applyStaged(t, d, plan, tenantId, runId);
+        const now = new Date();
+        for (const resource of ["users", "groups"] as const) {
+          const link = links[resource];
+          if (!link) continue;
+          await tx.syncCursor.upsert({
+            where: { tenantId_resource: { tenantId, resource } },
+            create: { tenantId, resource, deltaLink: link, runId, updatedAt: now },
+            update: { deltaLink: link, runId, updatedAt: now },
+          });
+          manifest.deltaCursors[resource] = true;
+        }
+        for (const k of ["activity", "managers", "mfa", "sponsors"] as const) {
+          if (plan[k] !== "full") continue;
+          const resource = `refresh:${k}`;
+          await tx.syncCursor.upsert({
+            where: { tenantId_resource: { tenantId, resource } },
+            create: { tenantId, resource, deltaLink: "", runId, updatedAt: now },
+            update: { runId, updatedAt: now },
+          });
+        }
+        counts = await countDirectory(t, d, tenantId);
+        manifest.counts = counts;
+        const st = stats();
+        Object.assign(progress, st, { phase: "done", elapsedMs: Date.now() - started });
+        manifest.timings.applyMs = Date.now() - applyStarted;
+        await tx.syncSnapshot.create({
+          data: {
+            runId,
+            tenantId,
+            takenAt: now,
+            users: counts.users ?? 0,
+            guests: counts.guests ?? 0,
+            disabledUsers: counts.disabled ?? 0,
+            groups: counts.groups ?? 0,
+            memberships: counts.memberships ?? 0,
+            roleAssignments: counts.roleAssignments ?? 0,
+            servicePrincipals: counts.servicePrincipals ?? 0,
+            appRoleAssignments: counts.appRoleAssignments ?? 0,
+            mfaRegistered: counts.mfaRegistered ?? 0,
+            caPolicies: counts.policies ?? 0,
+            counts: JSON.stringify(counts),
+          },
+        });
+        await tx.syncRun.update({
+          where: { id: runId },
+          data: {
+            status,
+            phase: "done",
+            mode: plan.users === "delta" && plan.groups === "delta" ? "delta" : "full",
+            finishedAt: now,
+            heartbeatAt: now,
+            durationMs: Date.now() - started,
+            manifest: JSON.stringify(manifest),
+            progress: JSON.stringify(progress),
+          },
+        });
+        await releaseLock(t, d, tenantId, runId);
+      },
+      { maxWait: 60_000, timeout: 60 * 60_000 },
+    );
+    ctx.report("done", 0);
+  } catch (e) {
+    status = "failed";
+    manifest.errors.push(errorText(e));
+    manifest.complete = false;
+    const st = stats();
+    Object.assign(progress, st, { phase: "failed", elapsedMs: Date.now() - started });
+    await db.syncRun
+      .updateMany({
+        where: { id: runId, status: "running" },
+        data: { status: "failed", phase: "failed", finishedAt: new Date(), durationMs: Date.now() - started, error: errorText(e), manifest: JSON.stringify(manifest), progress: JSON.stringify(progress) },
+      })
+      .catch(() => undefined);
+  } finally {
+    writer?.close();
+    clearInterval(timer);
+    await beating;
+    await releaseLock(db as unknown as SqlRunner, d, tenantId, runId).catch(() => undefined);
+    const cleanup = Date.now();
+    await clearStaging(db as unknown as SqlRunner, d, { runId }).catch(() => undefined);
+    manifest.timings.cleanupMs = Date.now() - cleanup;
+  }
+  const st = stats();
+  return {
+    runId,
+    status,
+    counts,
+    ...st,
+    durationMs: Date.now() - started,
+    fellBackToFull: manifest.fellBackToFull.length > 0,
+    errors: manifest.errors,
+    manifest,
+  };
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    return `${e.name}${typeof code === "string" ? ` ${code}` : ""}: ${e.message}`;
+  }
+  return String(e);
+}
+
+function isPermissionError(e: unknown): boolean {
+  const status = (e as { status?: unknown })?.status;
+  const code = String((e as { code?: unknown })?.code ?? "");
+  return status === 403 || code === "Authorization_RequestDenied" || code === "Authentication_RequestFromNonPremiumTenantOrB2CTenant";
+}
+
+function isDeltaExpired(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const status = (e as { status?: unknown }).status;
+  const code = String((e as { code?: unknown }).code ?? "").toLowerCase();
+  return e.name === "DeltaExpiredError" || status === 410 || code === "syncstatenotfound" || code === "resyncrequired";
+}
+
+/** Runs a delta fetch; when Graph rejects the token, discards what was staged and starts over in full. */
+async function withDeltaFallback(ctx: Ctx, resource: "users" | "groups", link: string | undefined, fetch: (link: string | undefined) => Promise<string | undefined>, tables: TableSpec[]): Promise<{ mode: Mode; deltaLink?: string }> {
+  if (link) {
+    try {
+      const next = await fetch(link);
+      return { mode: "delta", ...(next ? { deltaLink: next } : {}) };
+    } catch (e) {
+      if (!isDeltaExpired(e)) throw e;
+      ctx.manifest.fellBackToFull.push(resource);
+      ctx.manifest.errors.push(`${resource}: delta token rejected (${errorText(e)}); fell back to a full sync`);
+      for (const t of tables) {
+        const extra = t === REMOVED ? ` AND "kind" = '${resource === "users" ? "user" : "group"}'` : "";
+        await ctx.db.$executeRawUnsafe(`DELETE FROM ${q(t.stage)} WHERE "runId" = ${runIdLiteral(ctx.runId)}${extra}`);
+      }
+    }
+  }
+  const next = await fetch(undefined);
+  return { mode: "full", ...(next ? { deltaLink: next } : {}) };
+}
+
+function query(ctx: Ctx, text: string): SyncQuery {
+  const qy = { query: text, pages: 0, items: 0 };
+  ctx.manifest.queries.push(qy);
+  return qy;
+}
+
+function fetched(ctx: Ctx, kind: string, n: number): void {
+  ctx.manifest.fetched[kind] = (ctx.manifest.fetched[kind] ?? 0) + n;
+  ctx.report(kind, n);
+}
+
+const runner = (ctx: Ctx) => ctx.db as unknown as SqlRunner;
+
+/**
+ * Iterates `source` one page ahead: the request for page n+1 is in flight while page n is written to
+ * staging (better-sqlite3 writes block the event loop; the HTTP round trip then overlaps them).
+ */
+async function* ahead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let next = it.next();
+  next.catch(() => undefined);
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) return;
+      next = it.next();
+      next.catch(() => undefined);
+      yield r.value;
+    }
+  } finally {
+    await it.return?.();
+  }
+}
+
+/** Rows of a partial delta object completed from what this run staged, else from the live table. */
+async function completePartials(ctx: Ctx, spec: TableSpec, rows: Row[]): Promise<Row[]> {
+  const ids = rows.map((r) => String(r.id));
+  if (ids.length === 0) return rows;
+  const staged = await selectIn<Record<string, unknown>>(runner(ctx), ctx.d, (list) => `SELECT * FROM ${q(spec.stage)} WHERE "runId" = ${runIdLiteral(ctx.runId)} AND "id" IN (${list})`, ids);
+  const byId = new Map(staged.map((r) => [String(r.id), r]));
+  const rest = ids.filter((id) => !byId.has(id));
+  if (rest.length) {
+    for (const r of await selectIn<Record<string, unknown>>(runner(ctx), ctx.d, (list) => `SELECT * FROM ${q(spec.live)} WHERE "id" IN (${list})`, rest)) byId.set(String(r.id), r);
+  }
+  return rows.map((r) => mergeRow(r, byId.get(String(r.id))));
+}
+
+async function stageRemovals(ctx: Ctx, kind: "user" | "group", spec: TableSpec, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  await execIn(runner(ctx), ctx.d, (list) => `DELETE FROM ${q(spec.stage)} WHERE "runId" = ${runIdLiteral(ctx.runId)} AND "id" IN (${list})`, ids);
+  await ctx.stage(REMOVED, ids.map((id) => ({ kind, id })));
+}
+
+async function unstageRemovals(ctx: Ctx, kind: "user" | "group", ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  await execIn(runner(ctx), ctx.d, (list) => `DELETE FROM "SyncStageRemoved" WHERE "runId" = ${runIdLiteral(ctx.runId)} AND "kind" = '${kind}' AND "id" IN (${list})`, ids);
+}
+
+async function fetchUsers(ctx: Ctx, deltaLink: string | undefined): Promise<string | undefined> {
+  const qy = query(ctx, deltaLink ? "GET /users/delta (delta link)" : `GET /users/delta?$select=${USER_SELECT.join(",")}`);
+  ctx.manifest.modes.users = deltaLink ? "delta" : "full";
+  let next: string | undefined;
+  for await (const page of ahead(ctx.graph.delta<GraphObject>("users", { select: USER_SELECT, ...(deltaLink ? { deltaLink } : {}) }))) {
+    ctx.check();
+    qy.pages += 1;
+    qy.items += page.items.length;
+    const removed: string[] = [];
+    let rows: Row[] = [];
+    const partial: Row[] = [];
+    for (const o of page.items) {
+      if (isRemoved(o)) removed.push(String(o.id));
+      else if (deltaLink && !hasAllFields(o, USER_SELECT)) partial.push(mapUser(o));
+      else rows.push(mapUser(o));
+    }
+    if (partial.length) rows = rows.concat(await completePartials(ctx, USER, partial));
+    if (deltaLink) await unstageRemovals(ctx, "user", rows.map((r) => String(r.id)));
+    await ctx.stage(USER, rows);
+    await stageRemovals(ctx, "user", USER, removed);
+    if (page.deltaLink) next = page.deltaLink;
+    fetched(ctx, "users", page.items.length);
+  }
+  return next;
+}
+
+async function fetchGroups(ctx: Ctx, deltaLink: string | undefined): Promise<string | undefined> {
+  const qy = query(ctx, deltaLink ? "GET /groups/delta (delta link)" : `GET /groups/delta?$select=${GROUP_SELECT.join(",")}`);
+  ctx.manifest.modes.groups = deltaLink ? "delta" : "full";
+  let next: string | undefined;
+  for await (const page of ahead(ctx.graph.delta<GraphObject>("groups", { select: GROUP_SELECT, ...(deltaLink ? { deltaLink } : {}) }))) {
+    ctx.check();
+    qy.pages += 1;
+    qy.items += page.items.length;
+    const removed: string[] = [];
+    let rows: Row[] = [];
+    const partial: Row[] = [];
+    const members: Row[] = [];
+    const owners: Row[] = [];
+    const changes: Row[] = [];
+    for (const o of page.items) {
+      const id = String(o.id);
+      if (isRemoved(o)) {
+        removed.push(id);
+        continue;
+      }
+      if (hasProps(o)) {
+        if (!hasAllFields(o, GROUP_SELECT)) partial.push(mapGroup(o));
+        else rows.push(completeGroup(mapGroup(o)));
+      }
+      for (const [rel, list, target, col, typeCol] of [
+        ["member", o["members@delta"], members, "memberId", "memberType"],
+        ["owner", o["owners@delta"], owners, "ownerId", "ownerType"],
+      ] as const) {
+        if (!Array.isArray(list)) continue;
+        for (const m of list as GraphObject[]) {
+          const gone = isRemoved(m);
+          if (deltaLink) changes.push({ relation: rel, groupId: id, memberId: String(m.id), memberType: objectType(m), removed: gone });
+          else if (!gone) target.push({ groupId: id, [col]: String(m.id), [typeCol]: objectType(m) });
+        }
+      }
+    }
+    if (partial.length) rows = rows.concat((await completePartials(ctx, GROUP, partial)).map(completeGroup));
+    if (deltaLink) await unstageRemovals(ctx, "group", rows.map((r) => String(r.id)));
+    await ctx.stage(GROUP, rows);
+    await ctx.stage(MEMBER, members, { ignoreDuplicates: true });
+    await ctx.stage(OWNER, owners, { ignoreDuplicates: true });
+    await ctx.stage(MEMBER_DELTA, changes);
+    await stageRemovals(ctx, "group", GROUP, removed);
+    if (page.deltaLink) next = page.deltaLink;
+    fetched(ctx, "groups", page.items.length);
+    if (members.length + changes.length) fetched(ctx, "memberships", members.length + owners.length + changes.length);
+  }
+  return next;
+}
+
+async function fetchActivity(ctx: Ctx): Promise<void> {
+  const qy = query(ctx, "GET /users?$select=id,signInActivity&$top=500");
+  for await (const page of ahead(ctx.graph.pages<GraphObject>("/users", { select: ["id", "signInActivity"], top: 500 }))) {
+    ctx.check();
+    qy.pages += 1;
+    qy.items += page.length;
+    await ctx.stage(USER_ACTIVITY, page.map(mapSignInActivity));
+    fetched(ctx, "activity", page.length);
+  }
+}
+
+async function fetchManagers(ctx: Ctx): Promise<void> {
+  const qy = query(ctx, "GET /users?$select=id&$expand=manager($select=id)&$top=999");
+  for await (const page of ahead(ctx.graph.pages<GraphObject>("/users", { select: ["id"], expand: "manager($select=id)", top: 999 }))) {
+    ctx.check();
+    qy.pages += 1;
+    qy.items += page.length;
+    const rows: Row[] = [];
+    for (const u of page) {
+      const m = u.manager as GraphObject | null | undefined;
+      if (m && typeof m.id === "string") rows.push({ id: String(u.id), managerId: m.id });
+    }
+    await ctx.stage(USER_MANAGER, rows);
+    fetched(ctx, "managers", rows.length);
+  }
+}
+
+/** Runs `fn` over `items` with at most `n` in flight. */
+async function eachLimit<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  const workers = Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (i < items.length) {
+      const item = items[i++]!;
+      await fn(item);
+    }
+  });
+  await Promise.all(workers);
+}
+
+/**
+ * GET `urls` through $batch (20 per request); items that fail inside a batch, or that have more pages,
+ * are fetched on their own (where the client's retry and paging apply).
+ */
+async function batchedLists(ctx: Ctx, qy: SyncQuery, urls: { key: string; path: string; select?: string[]; top?: number }[], onLists: (lists: [string, GraphObject[]][]) => Promise<void>): Promise<void> {
+  const chunks: (typeof urls)[] = [];
+  for (let i = 0; i < urls.length; i += 20) chunks.push(urls.slice(i, i + 20));
+  const qs = (u: (typeof urls)[number]) => {
+    const parts = [u.select ? `$select=${u.select.join(",")}` : "", u.top ? `$top=${u.top}` : ""].filter(Boolean);
+    return parts.length ? `${u.path}?${parts.join("&")}` : u.path;
+  };
+  await eachLimit(chunks, 4, async (chunk) => {
+    ctx.check();
+    const res = await ctx.graph.batch<GraphObject>(chunk.map((u, i) => ({ id: String(i + 1), method: "GET" as const, url: qs(u) })));
+    qy.pages += 1;
+    const lists: [string, GraphObject[]][] = [];
+    for (const [i, u] of chunk.entries()) {
+      const r = res.get(String(i + 1));
+      const body = r?.body as GraphObject | undefined;
+      if (r && r.status >= 200 && r.status < 300 && body && Array.isArray(body.value) && !body["@odata.nextLink"]) {
+        qy.items += body.value.length;
+        lists.push([u.key, body.value as GraphObject[]]);
+        continue;
+      }
+      if (r?.status === 404) continue; // deleted since we listed it
+      const all: GraphObject[] = [];
+      for await (const page of ctx.graph.pages<GraphObject>(u.path, { ...(u.select ? { select: u.select } : {}), ...(u.top ? { top: u.top } : {}) })) {
+        qy.pages += 1;
+        all.push(...page);
+      }
+      qy.items += all.length;
+      lists.push([u.key, all]);
+    }
+    await onLists(lists);
+  });
+}
+
+/**
+ * Single objects through $batch (20 per request); 404 means "none" (a user without a manager), other
+ * failures are retried on their own through the client's retry.
+ */
+async function batchedGets(ctx: Ctx, qy: SyncQuery, urls: { key: string; url: string }[], onResults: (results: [string, GraphObject | undefined][]) => Promise<void>): Promise<void> {
+  const chunks: (typeof urls)[] = [];
+  for (let i = 0; i < urls.length; i += 20) chunks.push(urls.slice(i, i + 20));
+  await eachLimit(chunks, 4, async (chunk) => {
+    ctx.check();
+    const res = await ctx.graph.batch<GraphObject>(chunk.map((u, i) => ({ id: String(i + 1), method: "GET" as const, url: u.url })));
+    qy.pages += 1;
+    const out: [string, GraphObject | undefined][] = [];
+    for (const [i, u] of chunk.entries()) {
+      const r = res.get(String(i + 1));
+      if (r && r.status >= 200 && r.status < 300) out.push([u.key, r.body]);
+      else if (r?.status === 404) out.push([u.key, undefined]);
+      else {
+        try {
+          out.push([u.key, await ctx.graph.get<GraphObject>(u.url)]);
+        } catch (e) {
+          if ((e as { status?: number }).status !== 404) throw e;
+          out.push([u.key, undefined]);
+        }
+        qy.pages += 1;
+      }
+    }
+    qy.items += out.length;
+    await onResults(out);
+  });
+}
+
+/** A slow kind refreshed only for the users this delta reported as changed. */
+async function fetchChanged(ctx: Ctx, kind: SlowKind): Promise<void> {
+  const changed = await select<{ id: string; userType: string | null; accountEnabled: number | boolean }>(
+    runner(ctx),
+    `SELECT "id", "userType", "accountEnabled" FROM "SyncStageUser" WHERE "runId" = ${runIdLiteral(ctx.runId)}`,
+  );
+  if (kind === "mfa") return; // No per-user read: apply drops rows of removed and disabled users; the next full read adds new ones.
+  if (kind === "sponsors") {
+    const guests = changed.filter((u) => u.userType === "Guest");
+    const qy = query(ctx, "POST /$batch of GET /users/{id}/sponsors (changed guests)");
+    await batchedLists(ctx, qy, guests.map((g) => ({ key: g.id, path: `/users/${g.id}/sponsors`, select: ["id"] })), async (lists) => {
+      const rows = lists.flatMap(([userId, list]) => list.map((s) => ({ userId, sponsorId: String(s.id), sponsorType: objectType(s) })));
+      await ctx.stage(SPONSOR, rows);
+      fetched(ctx, "sponsors", rows.length);
+    });
+    return;
+  }
+  if (kind === "activity") {
+    const qy = query(ctx, "POST /$batch of GET /users/{id}?$select=id,signInActivity (changed users)");
+    await batchedGets(ctx, qy, changed.map((u) => ({ key: u.id, url: `/users/${u.id}?$select=id,signInActivity` })), async (results) => {
+      const rows = results.filter((r): r is [string, GraphObject] => Boolean(r[1])).map(([, o]) => mapSignInActivity(o));
+      await ctx.stage(USER_ACTIVITY, rows);
+      fetched(ctx, "activity", rows.length);
+    });
+    return;
+  }
+  const qy = query(ctx, "POST /$batch of GET /users/{id}/manager?$select=id (changed users)");
+  await batchedGets(ctx, qy, changed.map((u) => ({ key: u.id, url: `/users/${u.id}/manager?$select=id` })), async (results) => {
+    const rows = results.filter((r) => r[1] && typeof r[1].id === "string").map(([id, m]) => ({ id, managerId: String(m!.id) }));
+    await ctx.stage(USER_MANAGER, rows);
+    fetched(ctx, "managers", rows.length);
+  });
+}
+
+async function fetchSponsors(ctx: Ctx, usersMode: Mode): Promise<void> {
+  const rid = runIdLiteral(ctx.runId);
+  // Guests as of the end of this run: staged ones, plus (after a delta) unchanged live ones.
+  const sql =
+    usersMode === "full"
+      ? `SELECT "id" FROM "SyncStageUser" WHERE "runId" = ${rid} AND "userType" = 'Guest'`
+      : `SELECT "id" FROM "SyncStageUser" WHERE "runId" = ${rid} AND "userType" = 'Guest'
+         UNION SELECT u."id" FROM "DirUser" u WHERE u."tenantId" = ${ctx.d.p(1)} AND u."userType" = 'Guest'
+           AND NOT EXISTS (SELECT 1 FROM "SyncStageUser" s WHERE s."runId" = ${rid} AND s."id" = u."id")
+           AND NOT EXISTS (SELECT 1 FROM "SyncStageRemoved" r WHERE r."runId" = ${rid} AND r."kind" = 'user' AND r."id" = u."id")`;
+  const guests = await select<{ id: string }>(runner(ctx), sql, ...(usersMode === "full" ? [] : [ctx.tenantId]));
+  const qy = query(ctx, "POST /$batch of GET /users/{id}/sponsors (guests)");
+  await batchedLists(
+    ctx,
+    qy,
+    guests.map((g) => ({ key: g.id, path: `/users/${g.id}/sponsors`, select: ["id"] })),
+    async (lists) => {
+      const rows = lists.flatMap(([userId, list]) => list.map((s) => ({ userId, sponsorId: String(s.id), sponsorType: objectType(s) })));
+      await ctx.stage(SPONSOR, rows);
+      fetched(ctx, "sponsors", rows.length);
+    },
+  );
+}
+
+async function fetchSimple(ctx: Ctx, kind: string, path: string, o: { top?: number; select?: string[] }, spec: TableSpec, map: (o: GraphObject) => Row): Promise<void> {
+  const qy = query(ctx, `GET ${path}${o.top ? `?$top=${o.top}` : ""}`);
+  for await (const page of ahead(ctx.graph.pages<GraphObject>(path, o))) {
+    ctx.check();
+    qy.pages += 1;
+    qy.items += page.length;
+    await ctx.stage(spec, page.map(map));
+    fetched(ctx, kind, page.length);
+  }
+}
+
+async function fetchRoles(ctx: Ctx): Promise<void> {
+  await fetchSimple(ctx, "roleDefinitions", "/roleManagement/directory/roleDefinitions", { select: ["id", "displayName", "description", "templateId", "isBuiltIn", "isEnabled", "rolePermissions"] }, ROLE_DEFINITION, mapRoleDefinition);
+  await fetchSimple(ctx, "roleAssignments", "/roleManagement/directory/roleAssignments", {}, ROLE_ASSIGNMENT, mapRoleAssignment);
+}
+
+async function fetchApps(ctx: Ctx): Promise<void> {
+  const ids: string[] = [];
+  await fetchSimple(ctx, "servicePrincipals", "/servicePrincipals", { select: SP_SELECT, top: 999 }, SERVICE_PRINCIPAL, (o) => {
+    ids.push(String(o.id));
+    return mapServicePrincipal(o);
+  });
+  const qy = query(ctx, "POST /$batch of GET /servicePrincipals/{id}/appRoleAssignedTo");
+  await batchedLists(
+    ctx,
+    qy,
+    ids.map((id) => ({ key: id, path: `/servicePrincipals/${id}/appRoleAssignedTo`, top: 999 })),
+    async (lists) => {
+      const rows = lists.flatMap(([, list]) => list.map(mapAppRoleAssignment));
+      await ctx.stage(APP_ROLE_ASSIGNMENT, rows);
+      fetched(ctx, "appRoleAssignments", rows.length);
+    },
+  );
+}

@@ -1,0 +1,26 @@
+import "server-only";
+import { db } from "@/lib/db";
+import { env } from "@/lib/env";
+import { createSyncGraph } from "./graph-client";
+import { runSync, SyncAlreadyRunning } from "./run-sync";
+
+export type StartSyncResult = { ok: true } | { ok: false; error: string };
+
+/**
+ * Starts a sync in this server process and returns at once; progress lives in the SyncRun row (heartbeat),
+ * so the page can poll it and a reload shows the same run. The database lock refuses a second run.
+ */
+export async function startBackgroundSync(mode: "auto" | "full"): Promise<StartSyncResult> {
+  const e = env();
+  const running = await db().syncRun.findFirst({ where: { tenantId: e.ENTRA_TENANT_ID, status: "running" }, orderBy: { startedAt: "desc" } });
+  if (running && Date.now() - running.heartbeatAt.getTime() < 60_000) {
+    return { ok: false, error: `A sync is already running (started ${running.startedAt.toISOString()}).` };
+  }
+  const graph = createSyncGraph({ baseUrl: e.GRAPH_BASE_URL, authorityHost: e.ENTRA_AUTHORITY_HOST, tenantId: e.ENTRA_TENANT_ID, clientId: e.AUTH_MICROSOFT_ENTRA_ID_ID, clientSecret: e.AUTH_MICROSOFT_ENTRA_ID_SECRET });
+  const started = runSync({ db: db(), graph, tenantId: e.ENTRA_TENANT_ID, trigger: "manual", mode, databaseUrl: e.DATABASE_URL, heartbeatMs: 1_000 });
+  // Wait just long enough to learn whether the lock was granted; the rest runs after the response.
+  const early = await Promise.race([started.then(() => "done" as const, (err: unknown) => err), new Promise((r) => setTimeout(() => r("running"), 300))]);
+  if (early instanceof SyncAlreadyRunning) return { ok: false, error: "A sync is already running." };
+  started.catch((err: unknown) => console.error("recert: sync failed", err instanceof Error ? err.message : err));
+  return { ok: true };
+}
