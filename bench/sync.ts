@@ -44,7 +44,10 @@ async function startEmulatorChild(users: number): Promise<{ url: string; child: 
     stdio: ["ignore", "pipe", "inherit"],
   });
   let exited = false;
-  child.on("exit", () => (exited = true));
+  child.on("exit", (code, signal) => {
+    exited = true;
+    if (!child.killed) console.error(`bench: the emulator exited (code ${code}, signal ${signal}); the run cannot finish`);
+  });
   const deadline = Date.now() + 10 * 60_000;
   while (Date.now() < deadline) {
     if (exited) throw new Error("emulator exited during start-up");

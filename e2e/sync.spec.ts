@@ -1,6 +1,16 @@
 import { expect, test } from "@playwright/test";
 import { ACCOUNTS, signIn } from "./support";
 
+test("an admin tests the connection and sees it healthy; the secret never reaches the page", async ({ page }) => {
+  await signIn(page, ACCOUNTS.admin);
+  await page.goto("/settings");
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await expect(page.getByTestId("connection-status")).toHaveText("Healthy", { timeout: 30_000 });
+  await page.reload();
+  await expect(page.getByTestId("connection-status")).toHaveText("Healthy");
+  expect(await page.content()).not.toContain("recert-demo-client-secret");
+});
+
 test("an admin syncs the tenant from Settings and sees the run in the history", async ({ page }) => {
   await signIn(page, ACCOUNTS.admin);
   await page.goto("/settings");

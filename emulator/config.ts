@@ -19,6 +19,8 @@ export interface EmulatorConfig {
   retryAfterS: number;
   tokenLifetimeS: number;
   deltaTokenMaxAgeS: number;
+  /** P1/P2 unlock sign-in activity, registration details and conditional access; free does not. */
+  licence: "P2" | "free";
   now?: Date;
 }
 
@@ -97,5 +99,6 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     retryAfterS: num(e.EMULATOR_RETRY_AFTER_S, 1, "EMULATOR_RETRY_AFTER_S", 0, 120),
     tokenLifetimeS: num(e.EMULATOR_TOKEN_LIFETIME_S, 3599, "EMULATOR_TOKEN_LIFETIME_S", 1, 86_400),
     deltaTokenMaxAgeS: 7 * 86_400,
+    licence: e.EMULATOR_LICENCE === "free" ? "free" : "P2",
   };
 }

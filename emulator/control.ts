@@ -49,6 +49,10 @@ export function control(req: Req, d: ControlDeps): Res {
       d.delta.invalidate();
       return ok();
     }
+    if (req.method === "POST" && path === "/licence") {
+      d.cfg.licence = body.sku === "free" ? "free" : "P2";
+      return ok();
+    }
     if (req.method === "POST" && path === "/token-lifetime") {
       d.cfg.tokenLifetimeS = Number(body.seconds);
       return ok();

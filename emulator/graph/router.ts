@@ -51,6 +51,12 @@ export class GraphRouter {
     return graphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.", req);
   }
 
+  /** What Graph answers a tenant without Entra ID P1/P2 for premium reports and policies. */
+  private unlicensed(req: Req): Res | undefined {
+    if (this.cfg.licence !== "free") return undefined;
+    return graphError(403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant", "Neither tenant is B2C or tenant doesn't have premium license", req);
+  }
+
   private need(caller: Caller, any: string[]): boolean {
     return any.some((r) => caller.roles.has(r));
   }
@@ -114,6 +120,7 @@ export class GraphRouter {
       if (!this.need(c, P.users)) return this.denied(req);
       const wantsSignIn = (q.select ?? []).includes("signInActivity") || (q.filter ?? "").includes("signInActivity");
       if (wantsSignIn && !this.need(c, P.audit)) return this.denied(req);
+      if (wantsSignIn && this.unlicensed(req)) return this.unlicensed(req)!;
       const expandManager = q.expand?.startsWith("manager");
       if (q.expand && !expandManager) return graphError(400, "Request_BadRequest", `Invalid $expand '${q.expand}'.`, req);
       const users = this.t.users;
@@ -269,10 +276,11 @@ export class GraphRouter {
 
     this.on("GET", "/reports/authenticationMethods/userRegistrationDetails", (req, q, c) => {
       if (!this.need(c, P.audit)) return this.denied(req);
+      if (this.unlicensed(req)) return this.unlicensed(req)!;
       const ids = adminIds();
       const list = this.t.users.filter((u) => u.accountEnabled && u.mfa);
       return page(req, this.cfg.publicUrl, "reports/authenticationMethods/userRegistrationDetails", q, { length: list.length, at: (i) => (list[i] ? registrationObject(list[i]!, ids) : undefined) }, { maxTop: 999 });
     });
-    this.on("GET", "/identity/conditionalAccess/policies", (req, q, c) => (this.need(c, P.policies) ? page(req, this.cfg.publicUrl, "identity/conditionalAccess/policies", q, this.t.policies as Record<string, unknown>[], { maxTop: 999 }) : this.denied(req)));
+    this.on("GET", "/identity/conditionalAccess/policies", (req, q, c) => (!this.need(c, P.policies) ? this.denied(req) : this.unlicensed(req) ?? page(req, this.cfg.publicUrl, "identity/conditionalAccess/policies", q, this.t.policies as Record<string, unknown>[], { maxTop: 999 })));
   }
 }

@@ -215,7 +215,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   try {
     await db.syncRun.create({ data: { id: runId, tenantId, trigger: opts.trigger, mode: opts.mode ?? "auto", status: "running", phase: "starting", startedAt: new Date(started), heartbeatAt: new Date(started) } });
   } catch (e) {
-    writer?.close();
+    await writer?.close();
     await releaseLock(db as unknown as SqlRunner, d, tenantId, runId).catch(() => undefined);
     throw e;
   }
@@ -391,7 +391,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       })
       .catch(() => undefined);
   } finally {
-    writer?.close();
+    await writer?.close().catch(() => undefined);
     clearInterval(timer);
     await beating;
     await releaseLock(db as unknown as SqlRunner, d, tenantId, runId).catch(() => undefined);

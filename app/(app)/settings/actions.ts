@@ -3,6 +3,8 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { AuthError, requireRole } from "@/lib/auth";
+import type { ConnectionHealth } from "@/lib/sync/check-connection";
+import { testConfiguredConnection } from "@/lib/sync/connection-health";
 import { startBackgroundSync } from "@/lib/sync/start-sync";
 
 const ZStartSync = z.object({ mode: z.enum(["auto", "full"]) });
@@ -21,4 +23,16 @@ export async function startSyncAction(input: TStartSync): Promise<ActionResult> 
   const result = await startBackgroundSync(parsed.data.mode);
   revalidatePath("/settings");
   return result;
+}
+
+export async function testConnectionAction(): Promise<{ ok: true; health: ConnectionHealth } | { ok: false; error: string }> {
+  try {
+    await requireRole("admin");
+  } catch (e) {
+    if (e instanceof AuthError) return { ok: false, error: e.message };
+    throw e;
+  }
+  const health = await testConfiguredConnection();
+  revalidatePath("/settings");
+  return { ok: true, health };
 }

@@ -1,9 +1,11 @@
 import { PageHeader } from "@/components/ui/page-header";
+import { ConnectionPanel } from "@/components/sync/connection-panel";
 import { SyncPanel } from "@/components/sync/sync-panel";
 import { requirePageRole } from "@/lib/auth";
 import { env } from "@/lib/env";
+import { lastConnectionHealth } from "@/lib/sync/connection-health";
 import { latestSyncRun, listSyncRuns } from "@/lib/sync/read-runs";
-import { startSyncAction } from "./actions";
+import { startSyncAction, testConnectionAction } from "./actions";
 
 export const metadata = { title: "Settings" };
 
@@ -18,7 +20,7 @@ const STATUS_STYLE: Record<string, string> = {
 export default async function SettingsPage() {
   await requirePageRole("admin");
   const e = env();
-  const [latest, runs] = await Promise.all([latestSyncRun(e.ENTRA_TENANT_ID), listSyncRuns(e.ENTRA_TENANT_ID)]);
+  const [latest, runs, health] = await Promise.all([latestSyncRun(e.ENTRA_TENANT_ID), listSyncRuns(e.ENTRA_TENANT_ID), lastConnectionHealth()]);
   const rows: [string, string][] = [
     ["Tenant id", e.ENTRA_TENANT_ID],
     ["Client id", e.AUTH_MICROSOFT_ENTRA_ID_ID],
@@ -30,17 +32,7 @@ export default async function SettingsPage() {
     <>
       <PageHeader title="Settings" description="The Entra tenant Recert reads from and writes revocations to." />
       <div className="space-y-6">
-        <section className="rounded-xl border border-slate-200 bg-white shadow-sm">
-          <h2 className="border-b border-slate-200 px-5 py-3 text-sm font-semibold text-slate-900">Tenant connection</h2>
-          <dl className="divide-y divide-slate-100">
-            {rows.map(([k, v]) => (
-              <div key={k} className="grid grid-cols-3 gap-4 px-5 py-3 text-sm">
-                <dt className="text-slate-500">{k}</dt>
-                <dd className="col-span-2 font-mono text-slate-900">{v}</dd>
-              </div>
-            ))}
-          </dl>
-        </section>
+        <ConnectionPanel initial={health} test={testConnectionAction} rows={rows} />
         <SyncPanel initial={latest} start={startSyncAction} />
         <section className="rounded-xl border border-slate-200 bg-white shadow-sm">
           <h2 className="border-b border-slate-200 px-5 py-3 text-sm font-semibold text-slate-900">Sync history</h2>
