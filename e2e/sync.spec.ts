@@ -44,3 +44,19 @@ test("after a sync, the directory lists, filters and searches users on the serve
   await expect(page.getByTestId("users-total")).toContainText("1 user ");
   await expect(page.getByTestId("users-table")).toContainText("Megan Bowen");
 });
+
+test("the filtered list exports as CSV for auditors, and reviewers are refused", async ({ page }) => {
+  await signIn(page, ACCOUNTS.auditor);
+  await expect(page.getByTestId("signed-in-user")).toBeVisible();
+  const res = await page.request.get("/directory/users.csv?filter=guests");
+  expect(res.status()).toBe(200);
+  expect(res.headers()["content-disposition"]).toContain("recert-users-guests");
+  const lines = (await res.text()).trim().split("\r\n");
+  expect(lines[0]).toContain("userPrincipalName");
+  expect(lines).toHaveLength(31);
+  expect(lines.slice(1).every((l) => l.includes("Guest"))).toBe(true);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signIn(page, ACCOUNTS.reviewer);
+  await expect(page).toHaveURL(/\/reviews$/);
+  expect((await page.request.get("/directory/users.csv")).status()).toBe(403);
+});

@@ -27,8 +27,7 @@ export interface UserRowDto {
 export const PAGE_SIZE = 50;
 const INACTIVE_DAYS = 90;
 
-/** One page of the last complete sync's users, searched and filtered in the database (never all rows in memory). */
-export async function listUsers(tenantId: string, input: TListUsers, now = new Date()): Promise<{ rows: UserRowDto[]; total: number; pageSize: number }> {
+function whereFor(tenantId: string, input: TListUsers, now: Date): Prisma.DirUserWhereInput {
   const where: Prisma.DirUserWhereInput = { tenantId };
   if (input.q) where.OR = [{ displayName: { contains: input.q } }, { userPrincipalName: { contains: input.q } }, { mail: { contains: input.q } }];
   if (input.filter === "members") where.userType = "Member";
@@ -38,6 +37,24 @@ export async function listUsers(tenantId: string, input: TListUsers, now = new D
     const cutoff = new Date(now.getTime() - INACTIVE_DAYS * 86_400_000);
     where.AND = [{ OR: [{ lastSignInAt: null }, { lastSignInAt: { lt: cutoff } }] }];
   }
+  return where;
+}
+
+/** Every matching user, a page at a time (for exports): memory stays flat whatever the tenant's size. */
+export async function* iterateUsers(tenantId: string, input: TListUsers, now = new Date()) {
+  const where = whereFor(tenantId, input, now);
+  let cursor: string | undefined;
+  for (;;) {
+    const rows = await db().dirUser.findMany({ where, orderBy: { id: "asc" }, take: 1000, ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}) });
+    if (rows.length === 0) return;
+    yield rows;
+    cursor = rows[rows.length - 1]!.id;
+  }
+}
+
+/** One page of the last complete sync's users, searched and filtered in the database (never all rows in memory). */
+export async function listUsers(tenantId: string, input: TListUsers, now = new Date()): Promise<{ rows: UserRowDto[]; total: number; pageSize: number }> {
+  const where = whereFor(tenantId, input, now);
   const [rows, total] = await Promise.all([
     db().dirUser.findMany({
       where,
