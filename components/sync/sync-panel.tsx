@@ -34,6 +34,8 @@ export function SyncPanel({ initial, start }: { initial: SyncRunDto | null; star
       if (!r.ok) setError(r.error);
       const res = await fetch("/api/sync/status", { cache: "no-store" });
       if (res.ok) setRun(((await res.json()) as { run: SyncRunDto | null }).run);
+      // A small tenant can finish before the first poll: refresh the history either way.
+      router.refresh();
     });
 
   const p = run?.progress ?? {};
