@@ -60,3 +60,13 @@ test("the filtered list exports as CSV for auditors, and reviewers are refused",
   await expect(page).toHaveURL(/\/reviews$/);
   expect((await page.request.get("/directory/users.csv")).status()).toBe(403);
 });
+
+test("groups list with member counts, and the ownerless filter finds the orphaned group", async ({ page }) => {
+  await signIn(page, ACCOUNTS.admin);
+  await page.goto("/directory/groups");
+  await expect(page.getByTestId("groups-total")).toContainText("36 groups");
+  await page.getByRole("link", { name: "Ownerless" }).click();
+  await expect(page.getByTestId("groups-table")).toContainText("Legacy File Share Access");
+  const rows = page.getByTestId("groups-table").locator("tbody tr");
+  for (const row of await rows.all()) await expect(row).toContainText("Ownerless");
+});

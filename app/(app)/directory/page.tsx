@@ -36,7 +36,7 @@ export default async function DirectoryPage({ searchParams }: { searchParams: Pr
   }
   return (
     <>
-      <PageHeader title="Directory" description="Users and guests as of the last complete sync." />
+      <PageHeader title="Directory" description="Users and guests as of the last complete sync." actions={<Link href="/directory/groups" className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">Groups</Link>} />
       <div className="mb-4 flex flex-wrap items-center justify-between gap-3">
         <nav aria-label="Filters" className="flex flex-wrap gap-1">
           {USER_FILTERS.map((f) => (
