@@ -29,29 +29,53 @@ const json = (v: unknown) => (v === undefined || v === null ? null : canonicalJs
  * Be careful here: appends must be strictly serial, or two events would claim the same predecessor.
  */
 export async function appendAudit(client: AuditClient, input: AuditInput, databaseUrl = process.env.DATABASE_URL ?? ""): Promise<AuditRecord> {
+  const [record] = await appendAuditMany(client, [input], databaseUrl);
+  return record!;
+}
+
+/**
+ * Appends several events in order under one lock and one read of the chain head (a bulk decision on
+ * 1,000 items writes 1,000 linked events in one statement batch). Same transaction rules as appendAudit.
+ */
+export async function appendAuditMany(client: AuditClient, inputs: AuditInput[], databaseUrl = process.env.DATABASE_URL ?? ""): Promise<AuditRecord[]> {
+  if (inputs.length === 0) return [];
+  // Given the top-level client rather than a transaction: open one, so reading the head and appending
+  // are atomic (the advisory lock lives as long as the transaction; SQLite's adapter serialises them).
+  const top = client as AuditClient & { $transaction?: Db["$transaction"] };
+  if (typeof top.$transaction === "function") {
+    return top.$transaction((tx) => appendInTransaction(tx, inputs, databaseUrl), { timeout: 60_000, maxWait: 30_000 });
+  }
+  return appendInTransaction(client, inputs, databaseUrl);
+}
+
+async function appendInTransaction(client: AuditClient, inputs: AuditInput[], databaseUrl: string): Promise<AuditRecord[]> {
   // PostgreSQL: a transaction-scoped advisory lock serialises appenders across connections. SQLite
   // serialises writers by itself (one writer at a time, the driver waits on the busy timeout).
   if (isPostgres(databaseUrl)) await client.$executeRawUnsafe("SELECT pg_advisory_xact_lock(727275)");
   const last = await client.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true, hash: true } });
-  const seq = (last?.seq ?? 0) + 1;
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  const at = (input.at ?? new Date()).toISOString();
-  const fields: ChainedFields = {
-    seq,
-    at,
-    actorType: input.actor.type,
-    actorId: input.actor.id ?? null,
-    actorName: input.actor.name ?? null,
-    action: input.action,
-    targetType: input.target.type,
-    targetId: input.target.id,
-    before: input.before ?? null,
-    after: input.after ?? null,
-    context: input.context ?? null,
-  };
-  const hash = chainHash(prevHash, fields);
-  await client.auditEvent.create({
-    data: {
+  let seq = last?.seq ?? 0;
+  let prevHash = last?.hash ?? GENESIS_HASH;
+  const now = new Date();
+  const rows = [];
+  const records: AuditRecord[] = [];
+  for (const input of inputs) {
+    seq++;
+    const at = (input.at ?? now).toISOString();
+    const fields: ChainedFields = {
+      seq,
+      at,
+      actorType: input.actor.type,
+      actorId: input.actor.id ?? null,
+      actorName: input.actor.name ?? null,
+      action: input.action,
+      targetType: input.target.type,
+      targetId: input.target.id,
+      before: input.before ?? null,
+      after: input.after ?? null,
+      context: input.context ?? null,
+    };
+    const hash = chainHash(prevHash, fields);
+    rows.push({
       seq,
       at: new Date(at),
       actorType: fields.actorType,
@@ -65,9 +89,12 @@ export async function appendAudit(client: AuditClient, input: AuditInput, databa
       context: json(input.context),
       prevHash,
       hash,
-    },
-  });
-  return { seq, hash };
+    });
+    records.push({ seq, hash });
+    prevHash = hash;
+  }
+  for (let i = 0; i < rows.length; i += 500) await client.auditEvent.createMany({ data: rows.slice(i, i + 500) });
+  return records;
 }
 
 /** The newest link: what a closed campaign records and its report embeds. */

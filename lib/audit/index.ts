@@ -1,3 +1,3 @@
-export { appendAudit, chainHead, type AuditInput, type AuditRecord, type AuditClient } from "./append-audit";
+export { appendAudit, appendAuditMany, chainHead, type AuditInput, type AuditRecord, type AuditClient } from "./append-audit";
 export { verifyChain, type ChainProblem, type ChainReport } from "./verify-chain";
 export { canonicalJson, GENESIS_HASH } from "./canonical";

@@ -61,3 +61,42 @@ describe("recurrence", () => {
     expect(nextInstance(first, "quarterly", 1)).toEqual({ index: 1, start: new Date("2026-04-15T00:00:00Z") });
   });
 });
+
+import { resolveReviewers } from "./reviewers";
+import { ZCampaignConfig, quarterlyPreset, stageEnd } from "./definition";
+
+describe("reviewer resolution", () => {
+  const base = { principalId: "p", principalType: "user" as const, resourceOwners: ["o1", "o2"], managerId: "m", sponsorIds: [] as string[], creatorId: "admin" };
+  const stage = (reviewers: "owners" | "managers" | "chosen" | "self" | "sponsors", extra: Partial<{ chosenIds: string[]; fallbackIds: string[] }> = {}) => ({ reviewers, chosenIds: [], fallbackIds: [], ...extra });
+
+  test("owners review, never their own membership; an ownerless group goes to the fallback, else the creator", () => {
+    expect(resolveReviewers(stage("owners"), base)).toEqual([{ reviewerId: "o1", relation: "owner" }, { reviewerId: "o2", relation: "owner" }]);
+    expect(resolveReviewers(stage("owners"), { ...base, principalId: "o1", resourceOwners: ["o1"] })).toEqual([{ reviewerId: "admin", relation: "fallback" }]);
+    expect(resolveReviewers(stage("owners", { fallbackIds: ["f1"] }), { ...base, resourceOwners: [] })).toEqual([{ reviewerId: "f1", relation: "fallback" }]);
+  });
+  test("managers, chosen, self and sponsors (sponsor falls back to the manager)", () => {
+    expect(resolveReviewers(stage("managers"), base)).toEqual([{ reviewerId: "m", relation: "manager" }]);
+    expect(resolveReviewers(stage("managers"), { ...base, managerId: null })).toEqual([{ reviewerId: "admin", relation: "fallback" }]);
+    expect(resolveReviewers(stage("chosen", { chosenIds: ["c1", "p"] }), base)).toEqual([{ reviewerId: "c1", relation: "chosen" }]);
+    expect(resolveReviewers(stage("self"), base)).toEqual([{ reviewerId: "p", relation: "self" }]);
+    expect(resolveReviewers(stage("self"), { ...base, principalType: "group" })).toEqual([{ reviewerId: "admin", relation: "fallback" }]);
+    expect(resolveReviewers(stage("sponsors"), { ...base, sponsorIds: ["s1"] })).toEqual([{ reviewerId: "s1", relation: "sponsor" }]);
+    expect(resolveReviewers(stage("sponsors"), base)).toEqual([{ reviewerId: "m", relation: "manager" }]);
+    expect(resolveReviewers(stage("sponsors", { fallbackIds: ["f"] }), { ...base, managerId: null })).toEqual([{ reviewerId: "f", relation: "fallback" }]);
+  });
+});
+
+describe("campaign definitions", () => {
+  test("the quarterly preset is valid and its stages add up", () => {
+    const p = quarterlyPreset(new Date("2026-11-23T00:00:00Z"));
+    expect(p.name).toBe("Quarterly access review 2026 Q4");
+    expect(stageEnd(p.config.startAt, p.config, 1).toISOString()).toBe("2026-12-07T00:00:00.000Z");
+  });
+  test("refuses chosen reviewers without anyone, chosen groups without groups, more than three stages", () => {
+    const p = quarterlyPreset(new Date());
+    expect(ZCampaignConfig.safeParse({ ...p.config, stages: [{ reviewers: "chosen", durationDays: 7 }] }).error?.issues[0]?.message).toBe("Stage 1: choose at least one reviewer.");
+    expect(ZCampaignConfig.safeParse({ ...p.config, scope: { kind: "groups", groupIds: [] } }).error?.issues[0]?.message).toBe("Choose at least one group.");
+    expect(ZCampaignConfig.safeParse({ ...p.config, stages: [1, 2, 3, 4].map(() => p.config.stages[0]) }).success).toBe(false);
+    expect(ZCampaignConfig.safeParse({ ...p.config, scope: { kind: "groups", groupIds: ["../etc/passwd"] } }).success).toBe(false);
+  });
+});

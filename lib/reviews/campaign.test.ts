@@ -1,0 +1,197 @@
+/**
+ * Campaigns end to end against the emulator and a real database: freeze from a sync, reviewers and
+ * their refusals, decisions with justification, close, apply through Graph (with a failure and its
+ * retry), a re-sync showing the removals, and the audit chain intact after all of it.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { runSync } from "@/lib/sync/run-sync";
+import { setup } from "@/lib/sync/test-helpers";
+import { createGraphClient } from "@/lib/graph";
+import { verifyChain } from "@/lib/audit";
+import { applyCampaign, closeCampaign, createCampaign, decide, deleteDraft, forceDecision, previewApply, quarterlyPreset, reviewPage, startCampaign, ZReviewQuery, ReviewError, campaignDetail, myInbox, runCampaignMaintenance, type Actor, type Ctx } from "./index";
+
+let s: Awaited<ReturnType<typeof setup>>;
+let ctx: Ctx;
+const ADMIN: Actor = { id: "admin-oid", name: "Ada Admin", role: "admin" };
+const graph = () => createGraphClient({ baseUrl: s.emu.url, authorityHost: s.emu.url, tenantId: s.tenantId, clientId: s.emu.config.clientId, clientSecret: s.emu.config.clientSecret, retryBudgetMs: 2_000 });
+
+beforeAll(async () => {
+  s = await setup();
+  ctx = { db: s.db as never, databaseUrl: s.database.url, tenantId: s.tenantId };
+  const r = await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" });
+  expect(r.status).toBe("succeeded");
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+const userByUpn = (upn: string) => s.emu.tenant.users.find((u) => u.userPrincipalName === upn)!;
+const actorFor = (upn: string): Actor => {
+  const u = userByUpn(upn);
+  return { id: u.id, name: u.displayName, role: "reviewer" };
+};
+const expectRefused = async (p: Promise<unknown>, code: string) => {
+  const e = await p.then(() => null, (err: unknown) => err);
+  expect(e).toBeInstanceOf(ReviewError);
+  expect((e as ReviewError).code).toBe(code);
+};
+
+describe("a quarterly campaign over all security groups", () => {
+  let campaignId = "";
+  const reviewer = () => actorFor("reviewer@contoso.onmicrosoft.com");
+
+  test("starting freezes one item per direct membership of every static security group, with owners as reviewers", async () => {
+    const preset = quarterlyPreset(new Date());
+    ({ campaignId } = await createCampaign(ctx, ADMIN, preset));
+    const r = await startCampaign(ctx, ADMIN, campaignId);
+    const t = s.emu.tenant;
+    const inScope = t.groups.filter((g) => g.securityEnabled && !g.groupTypes.includes("Unified") && !g.groupTypes.includes("DynamicMembership"));
+    const expected = inScope.flatMap((g) => [...g.members].filter((m) => t.userById.has(m) || t.groupById.has(m)).map((m) => `${g.id}/${m}`)).sort();
+    const items = await s.db.campaignItem.findMany({ where: { campaignId }, select: { resourceId: true, principalId: true, id: true, recommendation: true, recommendationReason: true, principalKind: true } });
+    expect(items.map((i) => `${i.resourceId}/${i.principalId}`).sort()).toEqual(expected);
+    expect(r.itemCount).toBe(expected.length);
+    // Reviewers: the group's user owners other than the member; ownerless groups and self-owned items go to the creator.
+    const g = inScope.find((x) => x.owners.size > 0 && x.members.size > 1)!;
+    const someItem = items.find((i) => i.resourceId === g.id && !g.owners.has(i.principalId))!;
+    const rv = await s.db.campaignItemReviewer.findMany({ where: { itemId: someItem.id } });
+    expect(rv.map((x) => x.reviewerId).sort()).toEqual([...g.owners].filter((o) => t.userById.has(o)).sort());
+    expect(new Set(rv.map((x) => x.relation))).toEqual(new Set(["owner"]));
+    const ownerless = inScope.find((x) => x.owners.size === 0 && x.members.size > 0);
+    if (ownerless) {
+      const it = items.find((i) => i.resourceId === ownerless.id)!;
+      expect(await s.db.campaignItemReviewer.findMany({ where: { itemId: it.id }, select: { reviewerId: true, relation: true } })).toEqual([{ reviewerId: ADMIN.id, relation: "fallback" }]);
+    }
+    // Disabled members are recommended for removal, with the reason.
+    const disabled = items.find((i) => t.userById.get(i.principalId)?.accountEnabled === false)!;
+    expect(disabled).toMatchObject({ recommendation: "revoke", recommendationReason: "The account is disabled." });
+    // The campaign keeps the sync it came from and a hash of the frozen list.
+    const c = await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
+    expect(c.status).toBe("active");
+    expect(c.itemsHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(c.syncManifest!).runId).toBe(c.syncRunId);
+    // Reviewers are told.
+    expect(await s.db.notification.count({ where: { campaignId, recipientId: reviewer().id, kind: "assigned" } })).toBe(1);
+    // A second start is refused.
+    await expectRefused(startCampaign(ctx, ADMIN, campaignId), "conflict");
+    await expectRefused(deleteDraft(ctx, ADMIN, campaignId), "conflict");
+  });
+
+  test("a reviewer sees only their own items, and decides them; anything else is refused whole", async () => {
+    const me = reviewer();
+    const page = (await reviewPage(s.db as never, ctx.databaseUrl, ctx.tenantId, campaignId, me.id, ZReviewQuery.parse({})))!;
+    expect(page.total).toBeGreaterThan(3);
+    const owned = s.emu.tenant.groups.filter((g) => g.owners.has(me.id)).map((g) => g.id);
+    expect(page.rows.every((r) => owned.includes(r.resourceId) && r.principalId !== me.id)).toBe(true);
+    const inbox = await myInbox(s.db as never, ctx.databaseUrl, ctx.tenantId, me.id);
+    expect(inbox).toEqual([expect.objectContaining({ campaignId, total: page.total, decided: 0 })]);
+
+    // Another reviewer's item, alone or hidden in a bulk of mine: refused, nothing changes.
+    const foreign = await s.db.campaignItem.findFirstOrThrow({ where: { campaignId, NOT: { id: { in: (await s.db.campaignItemReviewer.findMany({ where: { campaignId, reviewerId: me.id } })).map((r) => r.itemId) } } } });
+    const mine = page.rows.slice(0, 3).map((r) => r.id);
+    await expectRefused(decide(ctx, me, { campaignId, itemIds: [...mine, foreign.id], decision: "approve" }), "forbidden");
+    expect(await s.db.campaignItem.count({ where: { id: { in: [...mine, foreign.id] }, decision: { not: null } } })).toBe(0);
+    // Revoking needs a justification in this preset.
+    await expectRefused(decide(ctx, me, { campaignId, itemIds: [mine[0]!], decision: "revoke" }), "invalid");
+
+    const bulk = await decide(ctx, me, { campaignId, itemIds: mine.slice(1), decision: "approve" });
+    expect(bulk).toEqual({ decided: 2, skipped: 0 });
+    await decide(ctx, me, { campaignId, itemIds: [mine[0]!], decision: "revoke", justification: "Left the project in October." });
+    const rows = await s.db.campaignItem.findMany({ where: { id: { in: mine } }, orderBy: { ordinal: "asc" } });
+    expect(rows.find((r) => r.id === mine[0])).toMatchObject({ decision: "revoke", justification: "Left the project in October.", decisionVia: "single", decisionRelation: "owner", decidedById: me.id });
+    expect(rows.find((r) => r.id === mine[1])).toMatchObject({ decision: "approve", decisionVia: "bulk", bulkSize: 2 });
+    // Changing a decision is recorded as a change, with the previous one.
+    await decide(ctx, me, { campaignId, itemIds: [mine[2]!], decision: "dontknow" });
+    const change = await s.db.auditEvent.findFirstOrThrow({ where: { action: "decision.change", targetId: mine[2]! } });
+    expect(JSON.parse(change.before!)).toMatchObject({ decision: "approve" });
+    expect(JSON.parse(change.context!)).toMatchObject({ via: "single", relation: "owner", bulkSize: 1 });
+    // Invalid input is refused with a clear message.
+    await expect(decide(ctx, me, { campaignId, itemIds: ["not-a-uuid"], decision: "approve" })).rejects.toThrow(/not an item id/);
+  });
+
+  test("closing fixes outcomes once; a second close is refused; apply previews, revokes in Entra, records a failure and retries it", async () => {
+    const me = reviewer();
+    const myItems = (await s.db.campaignItemReviewer.findMany({ where: { campaignId, reviewerId: me.id } })).map((r) => r.itemId);
+    const toRevoke = await s.db.campaignItem.findMany({ where: { id: { in: myItems }, decision: null, principalType: "user" }, take: 2, orderBy: { ordinal: "asc" } });
+    await decide(ctx, me, { campaignId, itemIds: toRevoke.map((i) => i.id), decision: "revoke", justification: "No longer needed." });
+    await expectRefused(applyCampaign(ctx, ADMIN, campaignId, graph()), "conflict");
+
+    const [a, b] = await Promise.allSettled([closeCampaign(ctx, ADMIN, campaignId), closeCampaign(ctx, { ...ADMIN, id: "admin-2", name: "Second Admin" }, campaignId)]);
+    expect([a.status, b.status].sort()).toEqual(["fulfilled", "rejected"]);
+    await expectRefused(decide(ctx, me, { campaignId, itemIds: [toRevoke[0]!.id], decision: "approve" }), "conflict");
+    const c = await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
+    expect(c.status).toBe("closed");
+    expect(c.chainHead).toBe((await s.db.auditEvent.findFirstOrThrow({ where: { action: "campaign.close", targetId: campaignId } })).hash);
+
+    const revoked = await s.db.campaignItem.findMany({ where: { campaignId, outcome: "revoke" } });
+    expect(revoked.length).toBe(3); // the first revoke above plus these two
+    const preview = await previewApply(ctx, campaignId);
+    expect(preview.total).toBe(3);
+    expect(preview.rows[0]!.call).toMatch(/^DELETE \/groups\/.+\/members\/.+\/\$ref$/);
+
+    // Without GroupMember.ReadWrite.All Graph refuses: each item records Graph's error and stays retryable.
+    const app = s.emu.tenant.apps.find((x) => x.clientId === s.emu.config.clientId)!;
+    const perms = [...app.graphPermissions];
+    await s.control("POST", `/apps/${app.clientId}/permissions`, { roles: perms.filter((p) => p !== "GroupMember.ReadWrite.All" && p !== "Group.ReadWrite.All") });
+    const failed = await applyCampaign(ctx, ADMIN, campaignId, graph());
+    expect(failed).toMatchObject({ applied: 0, failed: 3, remaining: 3, status: "closed" });
+    expect((await s.db.campaignItem.findFirstOrThrow({ where: { campaignId, applyStatus: "failed" } })).applyError).toMatch(/^403 Authorization_RequestDenied/);
+    for (const i of revoked) expect(s.emu.tenant.groupById.get(i.resourceId)!.members.has(i.principalId)).toBe(true);
+
+    await s.control("POST", `/apps/${app.clientId}/permissions`, { roles: perms });
+    // Meanwhile someone removed one of them in Entra directly: it is "already removed", not a failure.
+    await s.control("DELETE", `/groups/${revoked[1]!.resourceId}/members/${revoked[1]!.principalId}`);
+    const ok = await applyCampaign(ctx, ADMIN, campaignId, graph());
+    expect(ok).toMatchObject({ applied: 2, alreadyRemoved: 1, failed: 0, remaining: 0, status: "applied" });
+    for (const i of revoked) expect(s.emu.tenant.groupById.get(i.resourceId)!.members.has(i.principalId)).toBe(false);
+    // Applying again changes nothing more.
+    const writesBefore = await s.db.auditEvent.count({ where: { action: "graph.write" } });
+    expect(await applyCampaign(ctx, ADMIN, campaignId, graph())).toMatchObject({ applied: 0, failed: 0, remaining: 0 });
+    expect(await s.db.auditEvent.count({ where: { action: "graph.write" } })).toBe(writesBefore);
+
+    // A sync afterwards shows the removals.
+    await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" });
+    for (const i of revoked) expect(await s.db.dirGroupMember.findUnique({ where: { groupId_memberId: { groupId: i.resourceId, memberId: i.principalId } } })).toBeNull();
+    const detail = (await campaignDetail(s.db as never, ctx.databaseUrl, ctx.tenantId, campaignId))!;
+    expect(detail).toMatchObject({ status: "applied", apply: { applied: 2, alreadyRemoved: 1 } });
+    // The whole story is in the audit chain, which still verifies.
+    const report = await verifyChain(s.db as never);
+    expect(report.ok).toBe(true);
+  });
+});
+
+describe("guards on starting and deciding", () => {
+  test("a campaign will not start on a stale sync, and says why", async () => {
+    const later: Ctx = { ...ctx, now: () => new Date(Date.now() + 3 * 86_400_000) };
+    const { campaignId } = await createCampaign(later, ADMIN, quarterlyPreset(new Date()));
+    const e = await startCampaign(later, ADMIN, campaignId).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ReviewError);
+    expect((e as Error).message).toMatch(/finished \d+ hours ago \(this campaign allows 24\)/);
+    expect((await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId } })).status).toBe("draft");
+    expect(await s.db.campaignItem.count({ where: { campaignId } })).toBe(0);
+    await deleteDraft(ctx, ADMIN, campaignId);
+    expect(await s.db.campaign.findUnique({ where: { id: campaignId } })).toBeNull();
+  });
+
+  test("only admins force decisions, with a reason; escalation adds the fallback reviewers to overdue items", async () => {
+    const preset = quarterlyPreset(new Date());
+    preset.config.scope = { kind: "groups", groupIds: [s.emu.tenant.groups.find((g) => g.displayName === "Partner Collaboration")!.id] };
+    const { campaignId } = await createCampaign(ctx, ADMIN, preset);
+    await startCampaign(ctx, ADMIN, campaignId);
+    const items = await s.db.campaignItem.findMany({ where: { campaignId } });
+    await expectRefused(forceDecision(ctx, { ...ADMIN, role: "reviewer" }, campaignId, [items[0]!.id], "approve", "x"), "forbidden");
+    await expectRefused(forceDecision(ctx, ADMIN, campaignId, [items[0]!.id], "approve", " "), "invalid");
+    expect(await forceDecision(ctx, ADMIN, campaignId, [items[0]!.id], "approve", "Reviewer on leave")).toBe(1);
+    expect(await s.db.campaignItem.findUniqueOrThrow({ where: { id: items[0]!.id } })).toMatchObject({ decision: "approve", decisionVia: "forced", decisionRelation: "admin" });
+
+    const overdue: Ctx = { ...ctx, now: () => new Date(Date.now() + 13 * 86_400_000) };
+    const report = await runCampaignMaintenance(overdue, null);
+    expect(report.escalated).toBe(items.length - 1);
+    expect(await s.db.campaignItemReviewer.count({ where: { campaignId, relation: "fallback", reviewerId: ADMIN.id } })).toBe(items.length - 1);
+    expect(await s.db.notification.count({ where: { campaignId, kind: "overdue" } })).toBeGreaterThan(0);
+    // Run again the same day: nothing more.
+    expect((await runCampaignMaintenance(overdue, null)).escalated).toBe(0);
+    // At the end date the scheduler closes it.
+    const ended: Ctx = { ...ctx, now: () => new Date(Date.now() + 15 * 86_400_000) };
+    expect((await runCampaignMaintenance(ended, null)).closed).toEqual([campaignId]);
+  });
+});

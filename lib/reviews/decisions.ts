@@ -1,0 +1,137 @@
+/**
+ * Reviewers' decisions. A reviewer decides only items assigned to them in the item's current stage, only
+ * while the campaign is active; a request naming any other item is refused whole, and nothing changes.
+ * Each decision appends an audit event saying how it was made (single, bulk and its size, from the
+ * recommendation) and the reviewer's relation to the item.
+ */
+import type { Db } from "@/lib/db/index";
+import { appendAuditMany } from "@/lib/audit";
+import { z } from "zod";
+import { ReviewError } from "./errors";
+import { parseConfig, type Actor, type Ctx } from "./lifecycle";
+
+export const DECISIONS = ["approve", "revoke", "dontknow"] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+const itemId = z.string().uuid("not an item id");
+export const ZDecide = z.object({
+  campaignId: z.string().uuid("not a campaign id"),
+  itemIds: z.array(itemId).min(1, "Select at least one item.").max(5_000, "Decide at most 5,000 items at once."),
+  /** "recommendation": each item gets its own recommendation (items without one are left alone). */
+  decision: z.enum([...DECISIONS, "recommendation"]),
+  justification: z.string().trim().max(2_000, "Keep the justification under 2,000 characters.").optional(),
+});
+export type DecideInput = z.infer<typeof ZDecide>;
+
+export interface DecideResult {
+  decided: number;
+  skipped: number;
+}
+
+const TX = { timeout: 120_000, maxWait: 30_000 };
+
+export async function decide(ctx: Ctx, actor: Actor, raw: DecideInput): Promise<DecideResult> {
+  const input = ZDecide.parse(raw);
+  const ids = [...new Set(input.itemIds)];
+  const campaign = await ctx.db.campaign.findUnique({ where: { id: input.campaignId } });
+  if (!campaign || campaign.tenantId !== ctx.tenantId) throw new ReviewError("not_found", "No such campaign.");
+  if (campaign.status !== "active") throw new ReviewError("conflict", campaign.status === "draft" ? "This campaign has not started yet." : "This campaign is closed: decisions can no longer change.");
+  const config = parseConfig(campaign.config);
+  const now = ctx.now ? ctx.now() : new Date();
+  const via = input.decision === "recommendation" ? "recommendation" : ids.length > 1 ? "bulk" : "single";
+
+  return ctx.db.$transaction(async (tx) => {
+    // Locks the campaign row (PostgreSQL) / the database (SQLite) against a concurrent close.
+    const live = await tx.campaign.updateMany({ where: { id: campaign.id, status: "active" }, data: { updatedAt: now } });
+    if (live.count === 0) throw new ReviewError("conflict", "This campaign was closed meanwhile: decisions can no longer change.");
+    const items = await tx.campaignItem.findMany({
+      where: { campaignId: campaign.id, id: { in: ids } },
+      select: { id: true, stage: true, decision: true, decidedByName: true, justification: true, recommendation: true, recommendationReason: true, principalId: true, resourceId: true, version: true },
+    });
+    const mine = await tx.campaignItemReviewer.findMany({ where: { campaignId: campaign.id, itemId: { in: ids }, reviewerId: actor.id }, select: { itemId: true, stage: true, relation: true } });
+    const relation = new Map<string, string>();
+    for (const m of mine) {
+      const item = items.find((i) => i.id === m.itemId);
+      if (item && item.stage === m.stage) relation.set(m.itemId, m.relation);
+    }
+    const foreign = ids.length - items.filter((i) => relation.has(i.id)).length;
+    if (foreign > 0) throw new ReviewError("forbidden", `${foreign} of the ${ids.length} selected item${ids.length === 1 ? " is" : "s are"} not yours to review. Nothing was changed.`);
+
+    const plan = items
+      .map((i) => {
+        const d: Decision | null = input.decision === "recommendation" ? (i.recommendation === "approve" || i.recommendation === "revoke" ? i.recommendation : null) : input.decision;
+        return { item: i, decision: d };
+      })
+      .filter((p): p is { item: (typeof items)[number]; decision: Decision } => p.decision !== null);
+    const needs = (d: Decision) => (d === "approve" && config.justification.onApprove) || (d === "revoke" && config.justification.onRevoke);
+    const justificationFor = (p: (typeof plan)[number]) => input.justification || (via === "recommendation" ? `Recommendation accepted: ${p.item.recommendationReason}` : undefined);
+    const missing = plan.filter((p) => needs(p.decision) && !justificationFor(p));
+    if (missing.length) throw new ReviewError("invalid", `A justification is required to ${missing[0]!.decision === "approve" ? "approve" : "revoke"} in this campaign.`);
+
+    // Group identical updates: one statement per (decision, relation, justification).
+    const groups = new Map<string, { ids: string[]; decision: Decision; relation: string; justification: string | null }>();
+    for (const p of plan) {
+      const j = justificationFor(p) ?? null;
+      const rel = relation.get(p.item.id)!;
+      const key = `${p.decision}\u0000${rel}\u0000${j}`;
+      const g = groups.get(key) ?? { ids: [], decision: p.decision, relation: rel, justification: j };
+      g.ids.push(p.item.id);
+      groups.set(key, g);
+    }
+    for (const g of groups.values()) {
+      for (let i = 0; i < g.ids.length; i += 1000) {
+        await tx.campaignItem.updateMany({
+          where: { id: { in: g.ids.slice(i, i + 1000) }, campaignId: campaign.id },
+          data: { decision: g.decision, decidedById: actor.id, decidedByName: actor.name, decidedAt: now, justification: g.justification, decisionVia: via, bulkSize: via === "single" ? null : plan.length, fromRecommendation: via === "recommendation", decisionRelation: g.relation, version: { increment: 1 } },
+        });
+      }
+    }
+    await appendAuditMany(
+      tx,
+      plan.map((p) => ({
+        actor: { type: "user" as const, id: actor.id, name: actor.name },
+        action: p.item.decision ? "decision.change" : "decision.record",
+        target: { type: "campaignItem", id: p.item.id },
+        before: p.item.decision ? { decision: p.item.decision, by: p.item.decidedByName, justification: p.item.justification } : null,
+        after: { decision: p.decision, justification: justificationFor(p) ?? null },
+        context: { campaignId: campaign.id, stage: p.item.stage, via, bulkSize: plan.length, fromRecommendation: via === "recommendation", matchesRecommendation: p.decision === p.item.recommendation, relation: relation.get(p.item.id), principalId: p.item.principalId, resourceId: p.item.resourceId },
+        at: now,
+      })),
+      ctx.databaseUrl,
+    );
+    return { decided: plan.length, skipped: ids.length - plan.length };
+  }, TX);
+}
+
+/** Admin sign-off for items nobody decided (escalation): recorded as forced, with the reason, relation "admin". */
+export async function forceDecision(ctx: Ctx, actor: Actor, campaignId: string, itemIds: string[], decision: Decision, reason: string): Promise<number> {
+  if (actor.role !== "admin") throw new ReviewError("forbidden", "Only an admin can force a decision.");
+  if (!reason.trim()) throw new ReviewError("invalid", "Give a reason for deciding on the reviewers' behalf.");
+  const campaign = await ctx.db.campaign.findUnique({ where: { id: campaignId } });
+  if (!campaign || campaign.tenantId !== ctx.tenantId) throw new ReviewError("not_found", "No such campaign.");
+  const now = ctx.now ? ctx.now() : new Date();
+  return ctx.db.$transaction(async (tx) => {
+    const live = await tx.campaign.updateMany({ where: { id: campaignId, status: "active" }, data: { updatedAt: now } });
+    if (live.count === 0) throw new ReviewError("conflict", "Only an active campaign's items can be decided.");
+    const items = await tx.campaignItem.findMany({ where: { campaignId, id: { in: itemIds } }, select: { id: true, decision: true, decidedByName: true, stage: true } });
+    if (items.length !== new Set(itemIds).size) throw new ReviewError("not_found", "Some items are not in this campaign.");
+    await tx.campaignItem.updateMany({ where: { id: { in: items.map((i) => i.id) } }, data: { decision, decidedById: actor.id, decidedByName: actor.name, decidedAt: now, justification: reason, decisionVia: "forced", bulkSize: items.length, fromRecommendation: false, decisionRelation: "admin", version: { increment: 1 } } });
+    await appendAuditMany(
+      tx,
+      items.map((i) => ({
+        actor: { type: "user" as const, id: actor.id, name: actor.name },
+        action: "decision.force",
+        target: { type: "campaignItem", id: i.id },
+        before: i.decision ? { decision: i.decision, by: i.decidedByName } : null,
+        after: { decision, justification: reason },
+        context: { campaignId, stage: i.stage, via: "forced", bulkSize: items.length, relation: "admin" },
+        at: now,
+      })),
+      ctx.databaseUrl,
+    );
+    return items.length;
+  }, TX);
+}
+
+export type ItemFilter = { q?: string; recommendation?: string; kind?: "member" | "guest"; resourceId?: string; state?: "decided" | "undecided" };
+export type { Db };

@@ -1,0 +1,130 @@
+/**
+ * Campaign definitions: what is reviewed, by whom, in how many stages, how often, and what happens to
+ * items nobody decides. Stored as JSON (CampaignDefinition.config) and frozen on each instance at start.
+ */
+import { z } from "zod";
+
+export const SCOPE_KINDS = ["groups", "allGroups", "allSecurityGroups", "allM365Groups", "roleAssignableGroups", "directoryRoles", "apps"] as const;
+export const REVIEWER_KINDS = ["owners", "managers", "chosen", "self", "sponsors"] as const;
+export const OUTCOMES = ["approve", "revoke", "dontknow", "undecided"] as const;
+export const RECURRENCES = ["one_off", "monthly", "quarterly", "semi_annual", "annual"] as const;
+
+export type ScopeKind = (typeof SCOPE_KINDS)[number];
+export type ReviewerKind = (typeof REVIEWER_KINDS)[number];
+
+const id = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9-]+$/, "not an object id");
+
+export const ZStage = z.object({
+  reviewers: z.enum(REVIEWER_KINDS),
+  /** Users who review when reviewers = chosen. */
+  chosenIds: z.array(id).max(50).default([]),
+  /** Who reviews items whose reviewers do not resolve (ownerless group, no manager, no sponsor). Empty: the campaign's creator. */
+  fallbackIds: z.array(id).max(50).default([]),
+  durationDays: z.number().int().min(1).max(90),
+  /** Which outcomes of this stage go on to the next stage (ignored for the last stage). */
+  advance: z.array(z.enum(OUTCOMES)).max(4).default(["approve"]),
+});
+export type Stage = z.infer<typeof ZStage>;
+
+export const ZCampaignConfig = z
+  .object({
+    scope: z.object({
+      kind: z.enum(SCOPE_KINDS),
+      /** For kind = groups. */
+      groupIds: z.array(id).max(500).default([]),
+    }),
+    population: z.object({
+      who: z.enum(["all", "guests", "inactive"]),
+      inactiveDays: z.number().int().min(1).max(3650).default(90),
+    }),
+    stages: z.array(ZStage).min(1).max(3),
+    startAt: z.coerce.date(),
+    recurrence: z.enum(RECURRENCES),
+    justification: z.object({ onApprove: z.boolean(), onRevoke: z.boolean() }),
+    noResponse: z.enum(["none", "revoke", "recommendation"]),
+    autoApply: z.boolean(),
+    reminderDaysBefore: z.number().int().min(0).max(30),
+    /** Recommendation threshold: no sign-in within this many days → revoke. */
+    inactiveDays: z.number().int().min(1).max(3650).default(30),
+    /** A campaign will not start on a sync older than this. */
+    maxSyncAgeHours: z.number().int().min(1).max(24 * 30).default(24),
+  })
+  .superRefine((c, ctx) => {
+    if (c.scope.kind === "groups" && c.scope.groupIds.length === 0) ctx.addIssue({ code: "custom", path: ["scope", "groupIds"], message: "Choose at least one group." });
+    c.stages.forEach((s, i) => {
+      if (s.reviewers === "chosen" && s.chosenIds.length === 0) ctx.addIssue({ code: "custom", path: ["stages", i, "chosenIds"], message: `Stage ${i + 1}: choose at least one reviewer.` });
+    });
+  });
+export type CampaignConfig = z.infer<typeof ZCampaignConfig>;
+
+export const ZCampaignDefinitionInput = z.object({
+  name: z.string().trim().min(1, "Name the campaign.").max(120),
+  description: z.string().trim().max(2000).default(""),
+  config: ZCampaignConfig,
+});
+export type CampaignDefinitionInput = z.infer<typeof ZCampaignDefinitionInput>;
+
+const DAY = 86_400_000;
+
+/** Total length of an instance: the sum of its stages. */
+export function campaignDurationDays(c: Pick<CampaignConfig, "stages">): number {
+  return c.stages.reduce((n, s) => n + s.durationDays, 0);
+}
+
+export function stageEnd(start: Date, c: Pick<CampaignConfig, "stages">, stage: number): Date {
+  const days = c.stages.slice(0, stage).reduce((n, s) => n + s.durationDays, 0);
+  return new Date(start.getTime() + days * DAY);
+}
+
+/** "Quarterly access review": every security group's members, reviewed by owners (fallback: the creator), 14 days, quarterly. */
+export function quarterlyPreset(now: Date): CampaignDefinitionInput {
+  return {
+    name: `Quarterly access review ${now.getUTCFullYear()} Q${Math.floor(now.getUTCMonth() / 3) + 1}`,
+    description: "Group owners re-approve every member of every security group. Revocations are applied to Entra when the campaign closes.",
+    config: ZCampaignConfig.parse({
+      scope: { kind: "allSecurityGroups", groupIds: [] },
+      population: { who: "all", inactiveDays: 90 },
+      stages: [{ reviewers: "owners", chosenIds: [], fallbackIds: [], durationDays: 14, advance: ["approve"] }],
+      startAt: now,
+      recurrence: "quarterly",
+      justification: { onApprove: false, onRevoke: true },
+      noResponse: "none",
+      autoApply: true,
+      reminderDaysBefore: 3,
+      inactiveDays: 30,
+      maxSyncAgeHours: 24,
+    }),
+  };
+}
+
+/** Guest review (issue 7): every guest's memberships, reviewed by their sponsors (fallback: manager, then chosen admins). */
+export function guestPreset(now: Date, fallbackIds: string[] = []): CampaignDefinitionInput {
+  return {
+    name: `Guest access review ${now.toISOString().slice(0, 7)}`,
+    description: "Sponsors re-approve each guest's group memberships. Pending invitations older than 30 days and inactive guests are recommended for removal.",
+    config: ZCampaignConfig.parse({
+      scope: { kind: "allGroups", groupIds: [] },
+      population: { who: "guests", inactiveDays: 90 },
+      stages: [{ reviewers: "sponsors", chosenIds: [], fallbackIds, durationDays: 14, advance: ["approve"] }],
+      startAt: now,
+      recurrence: "quarterly",
+      justification: { onApprove: true, onRevoke: false },
+      noResponse: "recommendation",
+      autoApply: true,
+      reminderDaysBefore: 3,
+      inactiveDays: 30,
+      maxSyncAgeHours: 24,
+    }),
+  };
+}
+
+export const SCOPE_LABEL: Record<ScopeKind, string> = {
+  groups: "Chosen groups",
+  allGroups: "All groups (security and Microsoft 365)",
+  allSecurityGroups: "All security groups",
+  allM365Groups: "All Microsoft 365 groups",
+  roleAssignableGroups: "Role-assignable groups",
+  directoryRoles: "Directory role assignments",
+  apps: "Enterprise app assignments",
+};
+export const REVIEWER_LABEL: Record<ReviewerKind, string> = { owners: "Group owners", managers: "Each member's manager", chosen: "Chosen reviewers", self: "Self-review", sponsors: "Sponsors (guests)" };

@@ -1,0 +1,307 @@
+/** Read models for the campaign pages: lists, a reviewer's inbox and items, an admin's view of progress. */
+import { z } from "zod";
+import type { Db } from "@/lib/db/index";
+import { engineOf } from "@/lib/db/bulk";
+import { parseConfig } from "./lifecycle";
+
+export interface CampaignSummary {
+  id: string;
+  name: string;
+  status: string;
+  sequence: number;
+  startAt: string;
+  endAt: string;
+  stage: number;
+  stageCount: number;
+  itemCount: number;
+  decided: number;
+  recurrence: string;
+  applied: { applied: number; alreadyRemoved: number; failed: number; pending: number };
+}
+
+const iso = (d: Date | string | null | undefined): string | null => (d == null ? null : typeof d === "string" ? new Date(d.includes("T") || d.includes(" ") ? d : Number(d)).toISOString() : d.toISOString());
+const num = (v: unknown): number => (typeof v === "bigint" ? Number(v) : Number(v ?? 0));
+
+export async function listCampaigns(db: Db, tenantId: string): Promise<CampaignSummary[]> {
+  const cs = await db.campaign.findMany({ where: { tenantId }, orderBy: [{ createdAt: "desc" }] });
+  if (cs.length === 0) return [];
+  const ids = cs.map((c) => c.id);
+  const decided = await db.campaignItem.groupBy({ by: ["campaignId"], where: { campaignId: { in: ids }, decision: { not: null } }, _count: { _all: true } });
+  const applied = await db.campaignItem.groupBy({ by: ["campaignId", "applyStatus"], where: { campaignId: { in: ids }, applyStatus: { not: null } }, _count: { _all: true } });
+  const defs = await db.campaignDefinition.findMany({ where: { id: { in: cs.map((c) => c.definitionId) } }, select: { id: true, recurrence: true } });
+  return cs.map((c) => {
+    const a = { applied: 0, alreadyRemoved: 0, failed: 0, pending: 0 };
+    for (const g of applied.filter((x) => x.campaignId === c.id)) {
+      if (g.applyStatus === "applied") a.applied = g._count._all;
+      else if (g.applyStatus === "alreadyRemoved") a.alreadyRemoved = g._count._all;
+      else if (g.applyStatus === "failed") a.failed = g._count._all;
+      else if (g.applyStatus === "pending" || g.applyStatus === "applying") a.pending += g._count._all;
+    }
+    return {
+      id: c.id,
+      name: c.name,
+      status: c.status,
+      sequence: c.sequence,
+      startAt: c.startAt.toISOString(),
+      endAt: c.endAt.toISOString(),
+      stage: c.stage,
+      stageCount: c.stageCount,
+      itemCount: c.itemCount,
+      decided: decided.find((d) => d.campaignId === c.id)?._count._all ?? 0,
+      recurrence: defs.find((d) => d.id === c.definitionId)?.recurrence ?? "one_off",
+      applied: a,
+    };
+  });
+}
+
+export interface InboxEntry {
+  campaignId: string;
+  name: string;
+  dueAt: string;
+  stage: number;
+  total: number;
+  decided: number;
+}
+
+/** "My reviews": every active campaign with items assigned to me in their current stage. */
+export async function myInbox(db: Db, databaseUrl: string, tenantId: string, reviewerId: string): Promise<InboxEntry[]> {
+  const pg = engineOf(databaseUrl) === "postgresql";
+  const rows = await db.$queryRawUnsafe<{ campaignId: string; total: unknown; decided: unknown }[]>(
+    `SELECT r."campaignId", COUNT(*) AS total, COUNT(i."decision") AS decided
+     FROM "CampaignItemReviewer" r JOIN "CampaignItem" i ON i."id" = r."itemId" AND i."stage" = r."stage"
+     JOIN "Campaign" c ON c."id" = r."campaignId"
+     WHERE r."reviewerId" = ${pg ? "$1" : "?"} AND c."status" = 'active' AND c."tenantId" = ${pg ? "$2" : "?"}
+     GROUP BY r."campaignId"`,
+    reviewerId,
+    tenantId,
+  );
+  if (rows.length === 0) return [];
+  const cs = await db.campaign.findMany({ where: { id: { in: rows.map((r) => r.campaignId) } } });
+  return rows
+    .map((r) => {
+      const c = cs.find((x) => x.id === r.campaignId)!;
+      return { campaignId: c.id, name: c.name, dueAt: dueDate(c).toISOString(), stage: c.stage, total: num(r.total), decided: num(r.decided) };
+    })
+    .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+}
+
+/** Reviewers are due two days before the stage ends (stages of four days or more), leaving time to escalate. */
+export function dueDate(c: { stageEndsAt: Date | null; endAt: Date; startAt: Date }): Date {
+  const end = c.stageEndsAt ?? c.endAt;
+  const span = end.getTime() - c.startAt.getTime();
+  return span >= 4 * 86_400_000 ? new Date(end.getTime() - 2 * 86_400_000) : end;
+}
+
+export const REVIEW_PAGE_SIZE = 100;
+export const ZReviewQuery = z.object({
+  q: z.string().trim().max(200).catch(""),
+  rec: z.enum(["all", "approve", "revoke", "no_data"]).catch("all"),
+  kind: z.enum(["all", "member", "guest"]).catch("all"),
+  resource: z.string().max(64).regex(/^[A-Za-z0-9-]*$/).catch(""),
+  state: z.enum(["all", "undecided", "decided"]).catch("all"),
+  sort: z.enum(["principal", "resource", "recommendation", "decision", "lastSignIn"]).catch("resource"),
+  dir: z.enum(["asc", "desc"]).catch("asc"),
+  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+});
+export type ReviewQuery = z.infer<typeof ZReviewQuery>;
+
+export interface ReviewItemRow {
+  id: string;
+  principalId: string;
+  principalName: string | null;
+  principalUpn: string | null;
+  principalKind: string;
+  principalType: string;
+  resourceType: string;
+  resourceId: string;
+  resourceName: string | null;
+  accessDetail: string | null;
+  lastSignInAt: string | null;
+  recommendation: string;
+  recommendationReason: string;
+  decision: string | null;
+  decidedByName: string | null;
+  decidedAt: string | null;
+  justification: string | null;
+  relation: string;
+  earlier: { stage: number; decision: string | null; by: string | null; justification: string | null }[];
+}
+
+export interface ReviewPage {
+  campaign: { id: string; name: string; status: string; stage: number; stageCount: number; dueAt: string; endAt: string; justification: { onApprove: boolean; onRevoke: boolean }; description: string };
+  rows: ReviewItemRow[];
+  total: number;
+  progress: { total: number; decided: number; approve: number; revoke: number; dontknow: number };
+  resources: { id: string; name: string | null }[];
+  pageSize: number;
+}
+
+const SORT_SQL: Record<ReviewQuery["sort"], string> = {
+  principal: `i."principalName"`,
+  resource: `i."resourceName"`,
+  recommendation: `i."recommendation"`,
+  decision: `i."decision"`,
+  lastSignIn: `i."lastSignInAt"`,
+};
+
+/** One page of a reviewer's items in a campaign (only theirs, in the item's current stage). Null when the campaign is not theirs. */
+export async function reviewPage(db: Db, databaseUrl: string, tenantId: string, campaignId: string, reviewerId: string, query: ReviewQuery): Promise<ReviewPage | null> {
+  const c = await db.campaign.findUnique({ where: { id: campaignId } });
+  if (!c || c.tenantId !== tenantId || c.status === "draft") return null;
+  const pg = engineOf(databaseUrl) === "postgresql";
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return pg ? `$${params.length}` : "?";
+  };
+  const base = `FROM "CampaignItemReviewer" r JOIN "CampaignItem" i ON i."id" = r."itemId" AND i."stage" = r."stage" WHERE r."campaignId" = ${p(campaignId)} AND r."reviewerId" = ${p(reviewerId)}`;
+  const baseParams = params.length;
+  const conds: string[] = [];
+  if (query.q) {
+    const like = `%${query.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    const op = pg ? "ILIKE" : "LIKE";
+    conds.push(`(i."principalName" ${op} ${p(like)} ESCAPE '\\' OR i."principalUpn" ${op} ${p(like)} ESCAPE '\\' OR i."resourceName" ${op} ${p(like)} ESCAPE '\\')`);
+  }
+  if (query.rec !== "all") conds.push(`i."recommendation" = ${p(query.rec)}`);
+  if (query.kind !== "all") conds.push(`i."principalKind" = ${p(query.kind)}`);
+  if (query.resource) conds.push(`i."resourceId" = ${p(query.resource)}`);
+  if (query.state === "decided") conds.push(`i."decision" IS NOT NULL`);
+  if (query.state === "undecided") conds.push(`i."decision" IS NULL`);
+  const where = `${base}${conds.length ? ` AND ${conds.join(" AND ")}` : ""}`;
+  const totalRow = await db.$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n ${where}`, ...params);
+  const total = num(totalRow[0]?.n);
+  if (total === 0 && conds.length === 0) {
+    const any = await db.campaignItemReviewer.count({ where: { campaignId, reviewerId } });
+    if (any === 0) return null;
+  }
+  const order = `${SORT_SQL[query.sort]} ${query.dir === "desc" ? "DESC" : "ASC"}${pg ? (query.dir === "desc" ? " NULLS LAST" : " NULLS FIRST") : ""}, i."ordinal" ASC`;
+  const limit = REVIEW_PAGE_SIZE;
+  const offset = (query.page - 1) * limit;
+  const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>(
+    `SELECT i."id", i."principalId", i."principalName", i."principalUpn", i."principalKind", i."principalType", i."resourceType", i."resourceId", i."resourceName", i."accessDetail",
+            i."lastSignInAt", i."recommendation", i."recommendationReason", i."decision", i."decidedByName", i."decidedAt", i."justification", r."relation", i."stage"
+     ${where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
+    ...params,
+  );
+  const progressRows = await db.$queryRawUnsafe<{ decision: string | null; n: unknown }[]>(`SELECT i."decision", COUNT(*) AS n ${base} GROUP BY i."decision"`, ...params.slice(0, baseParams));
+  const progress = { total: 0, decided: 0, approve: 0, revoke: 0, dontknow: 0 };
+  for (const r of progressRows) {
+    const n = num(r.n);
+    progress.total += n;
+    if (r.decision) {
+      progress.decided += n;
+      if (r.decision === "approve" || r.decision === "revoke" || r.decision === "dontknow") progress[r.decision] += n;
+    }
+  }
+  const resources = await db.$queryRawUnsafe<{ id: string; name: string | null }[]>(
+    `SELECT DISTINCT i."resourceId" AS id, i."resourceName" AS name ${base} ORDER BY name LIMIT 500`,
+    ...params.slice(0, baseParams),
+  );
+  const earlier = c.stage > 1 && rows.length ? await db.campaignStageDecision.findMany({ where: { itemId: { in: rows.map((r) => String(r.id)) } }, orderBy: { stage: "asc" } }) : [];
+  const config = parseConfig(c.config);
+  const def = await db.campaignDefinition.findUnique({ where: { id: c.definitionId }, select: { description: true } });
+  return {
+    campaign: { id: c.id, name: c.name, status: c.status, stage: c.stage, stageCount: c.stageCount, dueAt: dueDate(c).toISOString(), endAt: c.endAt.toISOString(), justification: config.justification, description: def?.description ?? "" },
+    rows: rows.map((r) => ({
+      id: String(r.id),
+      principalId: String(r.principalId),
+      principalName: (r.principalName as string | null) ?? null,
+      principalUpn: (r.principalUpn as string | null) ?? null,
+      principalKind: String(r.principalKind),
+      principalType: String(r.principalType),
+      resourceType: String(r.resourceType),
+      resourceId: String(r.resourceId),
+      resourceName: (r.resourceName as string | null) ?? null,
+      accessDetail: (r.accessDetail as string | null) ?? null,
+      lastSignInAt: iso(r.lastSignInAt as Date | string | null),
+      recommendation: String(r.recommendation),
+      recommendationReason: String(r.recommendationReason),
+      decision: (r.decision as string | null) ?? null,
+      decidedByName: (r.decidedByName as string | null) ?? null,
+      decidedAt: iso(r.decidedAt as Date | string | null),
+      justification: (r.justification as string | null) ?? null,
+      relation: String(r.relation),
+      earlier: earlier.filter((e) => e.itemId === r.id).map((e) => ({ stage: e.stage, decision: e.decision, by: e.decidedByName, justification: e.justification })),
+    })),
+    total,
+    progress,
+    resources,
+    pageSize: limit,
+  };
+}
+
+export interface CampaignDetail {
+  id: string;
+  definitionId: string;
+  name: string;
+  description: string;
+  status: string;
+  config: ReturnType<typeof parseConfig>;
+  startAt: string;
+  endAt: string;
+  dueAt: string;
+  stage: number;
+  stageCount: number;
+  itemCount: number;
+  itemsHash: string | null;
+  syncRunId: string | null;
+  syncManifest: Record<string, unknown> | null;
+  closedAt: string | null;
+  closedByName: string | null;
+  closeReason: string | null;
+  chainHead: string | null;
+  appliedAt: string | null;
+  decisions: { approve: number; revoke: number; dontknow: number; undecided: number };
+  outcomes: Record<string, number>;
+  apply: Record<string, number>;
+  reviewers: { reviewerId: string; name: string | null; relation: string; total: number; decided: number; overdue: boolean }[];
+  failures: { itemId: string; principalName: string | null; resourceName: string | null; error: string | null }[];
+}
+
+export async function campaignDetail(db: Db, databaseUrl: string, tenantId: string, campaignId: string, now = new Date()): Promise<CampaignDetail | null> {
+  const c = await db.campaign.findUnique({ where: { id: campaignId } });
+  if (!c || c.tenantId !== tenantId) return null;
+  const def = await db.campaignDefinition.findUnique({ where: { id: c.definitionId }, select: { description: true } });
+  const byDecision = await db.campaignItem.groupBy({ by: ["decision"], where: { campaignId }, _count: { _all: true } });
+  const byOutcome = await db.campaignItem.groupBy({ by: ["outcome"], where: { campaignId, outcome: { not: null } }, _count: { _all: true } });
+  const byApply = await db.campaignItem.groupBy({ by: ["applyStatus"], where: { campaignId, applyStatus: { not: null } }, _count: { _all: true } });
+  const decisions = { approve: 0, revoke: 0, dontknow: 0, undecided: 0 };
+  for (const g of byDecision) decisions[(g.decision ?? "undecided") as keyof typeof decisions] = g._count._all;
+  const reviewerRows = c.status === "draft" ? [] : await db.$queryRawUnsafe<{ reviewerId: string; relation: string; total: unknown; decided: unknown }[]>(
+    `SELECT r."reviewerId", MIN(r."relation") AS relation, COUNT(*) AS total, COUNT(i."decision") AS decided
+     FROM "CampaignItemReviewer" r JOIN "CampaignItem" i ON i."id" = r."itemId" AND i."stage" = r."stage"
+     WHERE r."campaignId" = ${engineOf(databaseUrl) === "postgresql" ? "$1" : "?"} AND r."stage" = ${c.stage}
+     GROUP BY r."reviewerId" ORDER BY COUNT(*) - COUNT(i."decision") DESC LIMIT 200`,
+    campaignId,
+  );
+  const names = await db.dirUser.findMany({ where: { id: { in: reviewerRows.map((r) => r.reviewerId) } }, select: { id: true, displayName: true } });
+  const due = dueDate(c);
+  const failures = await db.campaignItem.findMany({ where: { campaignId, applyStatus: "failed" }, take: 100, select: { id: true, principalName: true, resourceName: true, applyError: true } });
+  return {
+    id: c.id,
+    definitionId: c.definitionId,
+    name: c.name,
+    description: def?.description ?? "",
+    status: c.status,
+    config: parseConfig(c.config),
+    startAt: c.startAt.toISOString(),
+    endAt: c.endAt.toISOString(),
+    dueAt: due.toISOString(),
+    stage: c.stage,
+    stageCount: c.stageCount,
+    itemCount: c.itemCount,
+    itemsHash: c.itemsHash,
+    syncRunId: c.syncRunId,
+    syncManifest: c.syncManifest ? (JSON.parse(c.syncManifest) as Record<string, unknown>) : null,
+    closedAt: c.closedAt?.toISOString() ?? null,
+    closedByName: c.closedByName,
+    closeReason: c.closeReason,
+    chainHead: c.chainHead,
+    appliedAt: c.appliedAt?.toISOString() ?? null,
+    decisions,
+    outcomes: Object.fromEntries(byOutcome.map((g) => [g.outcome!, g._count._all])),
+    apply: Object.fromEntries(byApply.map((g) => [g.applyStatus!, g._count._all])),
+    reviewers: reviewerRows.map((r) => ({ reviewerId: r.reviewerId, name: names.find((n) => n.id === r.reviewerId)?.displayName ?? null, relation: r.relation, total: num(r.total), decided: num(r.decided), overdue: c.status === "active" && now > due && num(r.decided) < num(r.total) })),
+    failures: failures.map((f) => ({ itemId: f.id, principalName: f.principalName, resourceName: f.resourceName, error: f.applyError })),
+  };
+}

@@ -1,0 +1,54 @@
+/** Who reviews an item in a stage, and how they relate to it. Pure: the inputs are frozen at campaign start. */
+import type { Stage } from "./definition";
+
+export type Relation = "owner" | "manager" | "chosen" | "self" | "sponsor" | "fallback";
+export interface ReviewerAssignment {
+  reviewerId: string;
+  relation: Relation;
+}
+
+export interface ReviewerContext {
+  principalId: string;
+  principalType: "user" | "group" | "servicePrincipal";
+  /** User owners of the resource (groups only; roles and apps have none we review through). */
+  resourceOwners: readonly string[];
+  managerId: string | null;
+  sponsorIds: readonly string[];
+  /** The campaign's creator: the fallback of last resort. */
+  creatorId: string;
+}
+
+/**
+ * Resolves a stage's reviewers for one item. Nobody reviews their own access except in self-review:
+ * an owner who is also the member is skipped, and when nobody is left the item goes to the fallback
+ * reviewers (the stage's, else the campaign's creator).
+ */
+export function resolveReviewers(stage: Pick<Stage, "reviewers" | "chosenIds" | "fallbackIds">, c: ReviewerContext): ReviewerAssignment[] {
+  const out: ReviewerAssignment[] = [];
+  const add = (ids: readonly string[], relation: Relation) => {
+    for (const id of ids) if (id !== c.principalId && !out.some((o) => o.reviewerId === id)) out.push({ reviewerId: id, relation });
+  };
+  switch (stage.reviewers) {
+    case "owners":
+      add(c.resourceOwners, "owner");
+      break;
+    case "managers":
+      if (c.principalType === "user" && c.managerId) add([c.managerId], "manager");
+      break;
+    case "chosen":
+      add(stage.chosenIds, "chosen");
+      break;
+    case "self":
+      if (c.principalType === "user") out.push({ reviewerId: c.principalId, relation: "self" });
+      break;
+    case "sponsors":
+      add(c.sponsorIds, "sponsor");
+      if (out.length === 0 && c.principalType === "user" && c.managerId) add([c.managerId], "manager");
+      break;
+  }
+  if (out.length > 0) return out;
+  add(stage.fallbackIds.length ? stage.fallbackIds : [c.creatorId], "fallback");
+  // The creator reviewing their own access is the last resort; admins see such items flagged.
+  if (out.length === 0) out.push({ reviewerId: c.creatorId, relation: "fallback" });
+  return out;
+}
