@@ -1,4 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, test } from "vitest";
+import { resolveReviewers } from "./reviewers";
+import { ZCampaignConfig, quarterlyPreset, stageEnd } from "./definition";
 import { DEFAULT_RECOMMENDATION_OPTIONS, peerShare, recommend, type RecommendationInput } from "./recommend";
 import { addMonthsClamped, instanceStart, nextInstance } from "./recurrence";
 
@@ -61,9 +63,6 @@ describe("recurrence", () => {
     expect(nextInstance(first, "quarterly", 1)).toEqual({ index: 1, start: new Date("2026-04-15T00:00:00Z") });
   });
 });
-
-import { resolveReviewers } from "./reviewers";
-import { ZCampaignConfig, quarterlyPreset, stageEnd } from "./definition";
 
 describe("reviewer resolution", () => {
   const base = { principalId: "p", principalType: "user" as const, resourceOwners: ["o1", "o2"], managerId: "m", sponsorIds: [] as string[], creatorId: "admin" };
