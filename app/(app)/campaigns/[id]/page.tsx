@@ -1,0 +1,158 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { CampaignActions, ReassignForm } from "@/components/campaigns/campaign-actions";
+import { PageHeader } from "@/components/ui/page-header";
+import { requirePageRole } from "@/lib/auth";
+import { db } from "@/lib/db";
+import { env } from "@/lib/env";
+import { campaignDetail, REVIEWER_LABEL, SCOPE_LABEL, syncFitness } from "@/lib/reviews";
+
+export const metadata = { title: "Campaign" };
+
+const STATUS_STYLE: Record<string, string> = {
+  draft: "bg-slate-100 text-slate-700 ring-slate-200",
+  active: "bg-sky-50 text-sky-700 ring-sky-200",
+  closed: "bg-amber-50 text-amber-800 ring-amber-200",
+  applied: "bg-emerald-50 text-emerald-700 ring-emerald-200",
+};
+
+function Stat({ label, value, testId }: { label: string; value: string | number; testId?: string }) {
+  return (
+    <div className="rounded-lg border border-slate-200 bg-white p-3">
+      <div className="text-xs uppercase tracking-wide text-slate-500">{label}</div>
+      <div className="mt-1 text-xl font-semibold text-slate-900" data-testid={testId}>
+        {value}
+      </div>
+    </div>
+  );
+}
+
+export default async function CampaignPage({ params }: { params: Promise<{ id: string }> }) {
+  const caller = await requirePageRole("admin", "auditor");
+  const { id } = await params;
+  if (!/^[0-9a-f-]{36}$/i.test(id)) notFound();
+  const e = env();
+  const c = await campaignDetail(db(), e.DATABASE_URL, e.ENTRA_TENANT_ID, id);
+  if (!c) notFound();
+  const fitness = c.status === "draft" ? await syncFitness(db(), e.ENTRA_TENANT_ID, c.config.maxSyncAgeHours, new Date()) : null;
+  const manifest = c.syncManifest as { finishedAt?: string; counts?: Record<string, number>; freeze?: { fallbackItems?: number; skipped?: { dynamicGroups?: number } } } | null;
+  const decided = c.itemCount - c.decisions.undecided;
+  return (
+    <>
+      <PageHeader
+        title={c.name}
+        description={
+          <>
+            <span className={`mr-2 rounded-full px-2 py-0.5 text-xs font-medium capitalize ring-1 ${STATUS_STYLE[c.status] ?? ""}`} data-testid="campaign-status">
+              {c.status}
+            </span>
+            {SCOPE_LABEL[c.config.scope.kind]} · {c.config.stages.map((s, i) => `stage ${i + 1}: ${REVIEWER_LABEL[s.reviewers]} (${s.durationDays} d)`).join(" → ")} · {new Date(c.startAt).toLocaleDateString()} – {new Date(c.endAt).toLocaleDateString()}
+          </>
+        }
+        actions={
+          <Link href="/campaigns" className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">
+            All campaigns
+          </Link>
+        }
+      />
+      {c.description && <p className="mb-4 max-w-3xl text-sm text-slate-600">{c.description}</p>}
+      {caller.role === "admin" && (
+        <section className="mb-6" aria-label="Actions">
+          <CampaignActions campaignId={c.id} status={c.status} stage={c.stage} stageCount={c.stageCount} canStart={fitness?.ok ?? false} startBlocker={fitness && !fitness.ok ? fitness.reason : null} />
+          {fitness && !fitness.ok && (
+            <p className="mt-2 text-sm">
+              <Link href="/settings" className="font-medium text-brand-700 hover:underline">
+                Sync from Settings
+              </Link>
+            </p>
+          )}
+        </section>
+      )}
+      {c.status !== "draft" && (
+        <>
+          <section className="mb-6 grid grid-cols-2 gap-3 md:grid-cols-6" aria-label="Counts">
+            <Stat label="Items" value={c.itemCount} testId="stat-items" />
+            <Stat label="Decided" value={`${decided} (${c.itemCount ? Math.round((decided / c.itemCount) * 100) : 0}%)`} testId="stat-decided" />
+            <Stat label="Approved" value={c.decisions.approve} testId="stat-approved" />
+            <Stat label="Revoked" value={c.decisions.revoke} testId="stat-revoked" />
+            <Stat label="Don't know" value={c.decisions.dontknow} />
+            <Stat label="Removed in Entra" value={(c.apply.applied ?? 0) + (c.apply.alreadyRemoved ?? 0)} testId="stat-removed" />
+          </section>
+          <section className="mb-6 rounded-xl border border-slate-200 bg-white p-4 text-sm text-slate-700 shadow-sm" aria-label="Evidence">
+            <h2 className="mb-2 font-semibold text-slate-900">Population and evidence</h2>
+            <dl className="grid gap-x-6 gap-y-1 md:grid-cols-2">
+              <dt className="text-slate-500">Frozen from sync</dt>
+              <dd className="font-mono text-xs">
+                {c.syncRunId} {manifest?.finishedAt ? `(finished ${new Date(manifest.finishedAt).toLocaleString()})` : ""}
+              </dd>
+              <dt className="text-slate-500">SHA-256 of the item list</dt>
+              <dd className="break-all font-mono text-xs">{c.itemsHash}</dd>
+              <dt className="text-slate-500">Items sent to fallback reviewers</dt>
+              <dd>{manifest?.freeze?.fallbackItems ?? 0}</dd>
+              <dt className="text-slate-500">Dynamic groups left out</dt>
+              <dd>{manifest?.freeze?.skipped?.dynamicGroups ?? 0} (their members follow a rule; change the rule instead)</dd>
+              {c.closedAt && (
+                <>
+                  <dt className="text-slate-500">Closed</dt>
+                  <dd>
+                    {new Date(c.closedAt).toLocaleString()} by {c.closedByName} — {c.closeReason}
+                  </dd>
+                  <dt className="text-slate-500">Audit chain head at close</dt>
+                  <dd className="break-all font-mono text-xs">{c.chainHead}</dd>
+                </>
+              )}
+              {c.appliedAt && (
+                <>
+                  <dt className="text-slate-500">Applied</dt>
+                  <dd>{new Date(c.appliedAt).toLocaleString()}</dd>
+                </>
+              )}
+            </dl>
+          </section>
+          {c.failures.length > 0 && (
+            <section className="mb-6 rounded-xl border border-rose-200 bg-rose-50 p-4 text-sm" aria-label="Failures">
+              <h2 className="mb-2 font-semibold text-rose-900">{c.apply.failed} removal(s) failed — apply again to retry</h2>
+              <ul className="space-y-1 text-rose-800">
+                {c.failures.map((f) => (
+                  <li key={f.itemId}>
+                    {f.principalName} from {f.resourceName}: <code>{f.error}</code>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+          <section aria-label="Reviewers">
+            <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">Reviewers{c.stageCount > 1 ? ` (stage ${c.stage})` : ""}</h2>
+            <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
+              <table className="min-w-full text-sm" data-testid="reviewers">
+                <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+                  <tr>
+                    <th className="px-4 py-2 font-medium">Reviewer</th>
+                    <th className="px-4 py-2 font-medium">As</th>
+                    <th className="px-4 py-2 font-medium">Decided</th>
+                    <th className="px-4 py-2 font-medium" />
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {c.reviewers.map((r) => (
+                    <tr key={r.reviewerId}>
+                      <td className="px-4 py-2">
+                        {r.name ?? r.reviewerId}
+                        {r.overdue && <span className="ml-2 rounded bg-rose-50 px-1.5 py-0.5 text-xs font-semibold text-rose-700 ring-1 ring-rose-200">Overdue</span>}
+                      </td>
+                      <td className="px-4 py-2 capitalize text-slate-600">{r.relation}</td>
+                      <td className="px-4 py-2 text-slate-700">
+                        {r.decided} / {r.total}
+                      </td>
+                      <td className="px-4 py-2">{caller.role === "admin" && c.status === "active" && r.decided < r.total && <ReassignForm campaignId={c.id} reviewerId={r.reviewerId} reviewerName={r.name ?? r.reviewerId} />}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </section>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,87 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { AuthError, requireRole } from "@/lib/auth";
+import { db } from "@/lib/db";
+import { ReviewError, ZDecide, decide, forceDecision, type DecideInput } from "@/lib/reviews";
+import { appCtx } from "@/lib/reviews/app-context";
+
+export type DecisionResult = { ok: true; decided: number; skipped: number } | { ok: false; error: string };
+
+const message = (e: z.ZodError) => e.issues.map((i) => i.message).join("; ");
+
+/**
+ * A reviewer's decision on items assigned to them. Any signed-in user of the tenant may call it; the
+ * ownership check is per item, in lib/reviews, against the assignments frozen at start. Auditors only read.
+ */
+export async function decideAction(input: DecideInput): Promise<DecisionResult> {
+  let caller;
+  try {
+    caller = await requireRole("admin", "reviewer");
+  } catch (e) {
+    if (e instanceof AuthError) return { ok: false, error: e.message };
+    throw e;
+  }
+  const parsed = ZDecide.safeParse(input);
+  if (!parsed.success) return { ok: false, error: message(parsed.error) };
+  try {
+    const r = await decide(appCtx(), { id: caller.id, name: caller.name, role: caller.role === "admin" ? "admin" : "reviewer" }, parsed.data);
+    revalidatePath(`/reviews/${parsed.data.campaignId}`);
+    revalidatePath("/reviews");
+    return { ok: true, ...r };
+  } catch (e) {
+    if (e instanceof ReviewError) return { ok: false, error: e.message };
+    throw e;
+  }
+}
+
+const ZAcceptAll = z.object({ campaignId: z.string().uuid("Not a campaign id.") });
+
+/** "Accept all recommendations": every undecided item of mine in the campaign that has one (up to 5,000 per call). */
+export async function acceptAllRecommendationsAction(input: z.input<typeof ZAcceptAll>): Promise<DecisionResult> {
+  let caller;
+  try {
+    caller = await requireRole("admin", "reviewer");
+  } catch (e) {
+    if (e instanceof AuthError) return { ok: false, error: e.message };
+    throw e;
+  }
+  const parsed = ZAcceptAll.safeParse(input);
+  if (!parsed.success) return { ok: false, error: message(parsed.error) };
+  const campaignId = parsed.data.campaignId;
+  const c = await db().campaign.findUnique({ where: { id: campaignId }, select: { stage: true, tenantId: true } });
+  if (!c || c.tenantId !== caller.tenantId) return { ok: false, error: "No such campaign." };
+  const mine = await db().campaignItemReviewer.findMany({ where: { campaignId, reviewerId: caller.id, stage: c.stage }, select: { itemId: true } });
+  const items = await db().campaignItem.findMany({ where: { id: { in: mine.map((m) => m.itemId) }, stage: c.stage, decision: null, recommendation: { in: ["approve", "revoke"] } }, select: { id: true }, take: 5_000 });
+  if (items.length === 0) return { ok: true, decided: 0, skipped: 0 };
+  return decideAction({ campaignId, itemIds: items.map((i) => i.id), decision: "recommendation" });
+}
+
+const ZForce = z.object({
+  campaignId: z.string().uuid("Not a campaign id."),
+  itemIds: z.array(z.string().uuid("Not an item id.")).min(1).max(5_000),
+  decision: z.enum(["approve", "revoke", "dontknow"]),
+  reason: z.string().trim().min(1, "Give a reason for deciding on the reviewers' behalf.").max(2_000),
+});
+
+/** Admin sign-off on items nobody decided (escalation). */
+export async function forceDecisionAction(input: z.input<typeof ZForce>): Promise<DecisionResult> {
+  let caller;
+  try {
+    caller = await requireRole("admin");
+  } catch (e) {
+    if (e instanceof AuthError) return { ok: false, error: e.message };
+    throw e;
+  }
+  const parsed = ZForce.safeParse(input);
+  if (!parsed.success) return { ok: false, error: message(parsed.error) };
+  try {
+    const n = await forceDecision(appCtx(), { id: caller.id, name: caller.name, role: "admin" }, parsed.data.campaignId, parsed.data.itemIds, parsed.data.decision, parsed.data.reason);
+    revalidatePath(`/campaigns/${parsed.data.campaignId}`);
+    return { ok: true, decided: n, skipped: 0 };
+  } catch (e) {
+    if (e instanceof ReviewError) return { ok: false, error: e.message };
+    throw e;
+  }
+}

@@ -1,0 +1,169 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState, useTransition } from "react";
+import {
+  advanceStageAction,
+  applyCampaignAction,
+  closeCampaignAction,
+  deleteDraftAction,
+  extendCampaignAction,
+  previewApplyAction,
+  reassignAction,
+  remindReviewersAction,
+  startCampaignAction,
+} from "@/app/(app)/campaigns/actions";
+import type { ApplyPreviewRow } from "@/lib/reviews/apply";
+
+const btn = "rounded-md px-3 py-1.5 text-sm font-medium disabled:opacity-50";
+const primary = `${btn} bg-brand-600 text-white hover:bg-brand-700`;
+const secondary = `${btn} bg-white text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50`;
+const danger = `${btn} bg-rose-600 text-white hover:bg-rose-700`;
+
+export function CampaignActions({ campaignId, status, stage, stageCount, canStart, startBlocker }: { campaignId: string; status: string; stage: number; stageCount: number; canStart: boolean; startBlocker: string | null }) {
+  const router = useRouter();
+  const [pending, start] = useTransition();
+  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
+  const [preview, setPreview] = useState<{ total: number; rows: ApplyPreviewRow[] } | null>(null);
+  const [closeReason, setCloseReason] = useState("");
+  const [extendTo, setExtendTo] = useState("");
+  const [extendWhy, setExtendWhy] = useState("");
+
+  const run = (fn: () => Promise<{ ok: true } | { ok: false; error: string }>, done: (r: never) => string) =>
+    start(async () => {
+      setMsg(null);
+      const r = await fn();
+      if (r.ok) setMsg({ ok: true, text: done(r as never) });
+      else setMsg({ ok: false, text: r.error });
+      router.refresh();
+    });
+
+  return (
+    <div className="space-y-3">
+      <div className="flex flex-wrap gap-2">
+        {status === "draft" && (
+          <>
+            <button type="button" className={primary} disabled={pending || !canStart} onClick={() => run(() => startCampaignAction(campaignId), (r: { itemCount: number }) => `Started with ${r.itemCount} items.`)}>
+              Start campaign
+            </button>
+            <button type="button" className={secondary} disabled={pending} onClick={() => confirm("Delete this draft?") && run(() => deleteDraftAction(campaignId), () => "Draft deleted.")}>
+              Delete draft
+            </button>
+          </>
+        )}
+        {status === "active" && (
+          <>
+            <button type="button" className={secondary} disabled={pending} onClick={() => run(() => remindReviewersAction(campaignId), (r: { notified: number }) => `${r.notified} reviewer(s) reminded.`)}>
+              Send reminders
+            </button>
+            {stage < stageCount && (
+              <button type="button" className={secondary} disabled={pending} onClick={() => run(() => advanceStageAction(campaignId), (r: { advanced: number }) => `${r.advanced} item(s) went on to the next stage.`)}>
+                Advance to stage {stage + 1}
+              </button>
+            )}
+          </>
+        )}
+        {(status === "closed" || status === "applied") && (
+          <>
+            <button type="button" className={secondary} disabled={pending} onClick={() => start(async () => { const r = await previewApplyAction(campaignId); if (r.ok) setPreview({ total: r.total, rows: r.rows }); else setMsg({ ok: false, text: r.error }); })}>
+              Preview removals (dry run)
+            </button>
+            <button
+              type="button"
+              className={danger}
+              disabled={pending}
+              onClick={() =>
+                run(() => applyCampaignAction(campaignId), (r: { summary: { applied: number; alreadyRemoved: number; failed: number } }) => `Applied: ${r.summary.applied} removed, ${r.summary.alreadyRemoved} already removed, ${r.summary.failed} failed.`)
+              }
+            >
+              {status === "applied" ? "Apply again" : "Apply revocations to Entra"}
+            </button>
+          </>
+        )}
+      </div>
+      {status === "draft" && startBlocker && <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800 ring-1 ring-amber-200">{startBlocker}</p>}
+      {status === "active" && (
+        <div className="grid gap-3 md:grid-cols-2">
+          <form
+            className="flex flex-wrap items-end gap-2 rounded-lg border border-slate-200 bg-white p-3"
+            onSubmit={(e) => {
+              e.preventDefault();
+              run(() => closeCampaignAction({ campaignId, reason: closeReason || undefined }), (r: { counts: Record<string, number>; applied?: { applied: number; failed: number } }) => `Closed: ${r.counts.approve ?? 0} approved, ${r.counts.revoke ?? 0} revoked, ${r.counts.noResponse ?? 0} without response${r.applied ? `; ${r.applied.applied} removed in Entra, ${r.applied.failed} failed` : ""}.`);
+            }}
+          >
+            <label className="grow text-sm text-slate-700">
+              Close now (reason)
+              <input className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1 text-sm" value={closeReason} onChange={(e) => setCloseReason(e.target.value)} maxLength={500} placeholder="Closed early by the admin" />
+            </label>
+            <button type="submit" className={danger} disabled={pending}>
+              Close campaign
+            </button>
+          </form>
+          <form
+            className="flex flex-wrap items-end gap-2 rounded-lg border border-slate-200 bg-white p-3"
+            onSubmit={(e) => {
+              e.preventDefault();
+              run(() => extendCampaignAction({ campaignId, endAt: new Date(extendTo).toISOString(), reason: extendWhy }), () => "Extended.");
+            }}
+          >
+            <label className="text-sm text-slate-700">
+              New end
+              <input type="date" required className="mt-1 block rounded-md border border-slate-300 px-2 py-1 text-sm" value={extendTo} onChange={(e) => setExtendTo(e.target.value)} />
+            </label>
+            <label className="grow text-sm text-slate-700">
+              Reason
+              <input required className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1 text-sm" value={extendWhy} onChange={(e) => setExtendWhy(e.target.value)} maxLength={500} />
+            </label>
+            <button type="submit" className={secondary} disabled={pending}>
+              Extend
+            </button>
+          </form>
+        </div>
+      )}
+      {msg && (
+        <p role={msg.ok ? "status" : "alert"} className={`rounded-md px-3 py-2 text-sm ${msg.ok ? "bg-emerald-50 text-emerald-800 ring-1 ring-emerald-200" : "bg-rose-50 text-rose-800 ring-1 ring-rose-200"}`}>
+          {msg.text}
+        </p>
+      )}
+      {preview && (
+        <div className="rounded-lg border border-slate-200 bg-white p-3" data-testid="apply-preview">
+          <p className="mb-2 text-sm font-medium text-slate-900">{preview.total} removal(s) pending{preview.total > preview.rows.length ? ` (first ${preview.rows.length} shown)` : ""}</p>
+          <ul className="max-h-64 overflow-auto text-xs text-slate-700">
+            {preview.rows.map((r) => (
+              <li key={r.itemId} className="border-t border-slate-100 py-1">
+                <span className="font-medium">{r.principalName ?? r.principalUpn}</span> from {r.resourceName} · <code className="text-slate-500">{r.call}</code>
+                {r.applyStatus === "failed" && <span className="ml-1 text-rose-700">(retry)</span>}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function ReassignForm({ campaignId, reviewerId, reviewerName }: { campaignId: string; reviewerId: string; reviewerName: string }) {
+  const router = useRouter();
+  const [pending, start] = useTransition();
+  const [to, setTo] = useState("");
+  const [msg, setMsg] = useState<string | null>(null);
+  return (
+    <form
+      className="flex gap-1"
+      onSubmit={(e) => {
+        e.preventDefault();
+        start(async () => {
+          const r = await reassignAction({ campaignId, fromReviewerId: reviewerId, toUpn: to, mode: "replace", reason: `Reassigned from ${reviewerName}` });
+          setMsg(r.ok ? `${r.moved} moved` : r.error);
+          router.refresh();
+        });
+      }}
+    >
+      <input aria-label={`Reassign ${reviewerName}'s undecided items to`} placeholder="new reviewer UPN" className="w-44 rounded border border-slate-300 px-2 py-0.5 text-xs" value={to} onChange={(e) => setTo(e.target.value)} />
+      <button type="submit" disabled={pending || !to} className="rounded px-2 py-0.5 text-xs ring-1 ring-slate-300 disabled:opacity-50">
+        Reassign
+      </button>
+      {msg && <span className="text-xs text-slate-500">{msg}</span>}
+    </form>
+  );
+}

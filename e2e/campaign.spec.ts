@@ -1,0 +1,112 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { E2E } from "../playwright.config";
+import { ACCOUNTS, signIn } from "./support";
+
+async function as(browser: Browser, upn: string): Promise<Page> {
+  const ctx = await browser.newContext({ baseURL: E2E.appUrl });
+  const page = await ctx.newPage();
+  await signIn(page, upn);
+  await expect(page.getByTestId("signed-in-user")).toBeVisible();
+  return page;
+}
+
+/** Members of a group as Entra (the emulator) has them now, read through Graph with an app token. */
+async function entraMembers(groupName: string): Promise<string[]> {
+  const env = E2E.env as Record<string, string>;
+  const tokenRes = await fetch(`${E2E.emulatorUrl}/${env.ENTRA_TENANT_ID}/oauth2/v2.0/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "client_credentials", client_id: env.AUTH_MICROSOFT_ENTRA_ID_ID!, client_secret: env.AUTH_MICROSOFT_ENTRA_ID_SECRET!, scope: "https://graph.microsoft.com/.default" }),
+  });
+  const { access_token } = (await tokenRes.json()) as { access_token: string };
+  const h = { authorization: `Bearer ${access_token}` };
+  const groups = (await (await fetch(`${E2E.emulatorUrl}/v1.0/groups?$filter=${encodeURIComponent(`displayName eq '${groupName}'`)}&$select=id`, { headers: h })).json()) as { value: { id: string }[] };
+  const members = (await (await fetch(`${E2E.emulatorUrl}/v1.0/groups/${groups.value[0]!.id}/members?$select=displayName&$top=999`, { headers: h })).json()) as { value: { displayName: string }[] };
+  return members.value.map((m) => m.displayName);
+}
+
+test("quarterly campaign: admin creates and starts it, a reviewer filters, bulk-approves and revokes one, the admin closes and applies, Entra loses the member", async ({ browser }) => {
+  test.setTimeout(180_000);
+  const admin = await as(browser, ACCOUNTS.admin);
+  await admin.goto("/settings");
+  await admin.getByRole("button", { name: "Sync now" }).click();
+  await expect(admin.getByTestId("sync-status")).toHaveText(/succeeded|partial/, { timeout: 60_000 });
+
+  // Admin: a quarterly campaign from the preset, narrowed to one group the reviewer owns.
+  await admin.goto("/campaigns");
+  await admin.getByRole("link", { name: "New campaign" }).first().click();
+  await expect(admin.getByLabel("Name", { exact: true })).toHaveValue(/Quarterly access review/);
+  await admin.getByLabel("Name", { exact: true }).fill("Q4 partner access review");
+  await admin.getByLabel("Scope").selectOption("groups");
+  await admin.getByLabel("Groups").selectOption({ label: "Partner Collaboration" });
+  await expect(admin.getByLabel("Recurrence")).toHaveValue("quarterly");
+  await admin.getByRole("button", { name: "Create draft" }).click();
+  await expect(admin.getByTestId("campaign-status")).toHaveText("draft");
+  await admin.getByRole("button", { name: "Start campaign" }).click();
+  await expect(admin.getByTestId("campaign-status")).toHaveText("active");
+  const campaignUrl = admin.url();
+  const items = Number(await admin.getByTestId("stat-items").textContent());
+  expect(items).toBeGreaterThan(2);
+
+  // Reviewer: the inbox, the campaign, guests only, select all, approve.
+  const reviewer = await as(browser, ACCOUNTS.reviewer);
+  await reviewer.goto("/reviews");
+  await reviewer.getByTestId("inbox").getByRole("link", { name: "Q4 partner access review" }).first().click();
+  await expect(reviewer.getByTestId("progress-text")).toHaveText(new RegExp(`^0 of ${items} decided`));
+  await reviewer.getByRole("navigation", { name: "Who" }).getByRole("link", { name: "Guests" }).click();
+  await expect(reviewer.getByRole("navigation", { name: "Who" }).getByRole("link", { name: "Guests" })).toHaveAttribute("aria-current", "page");
+  const guestRows = reviewer.getByTestId("review-items").locator("tbody tr");
+  const guests = await guestRows.count();
+  expect(guests).toBeGreaterThan(0);
+  await expect(guestRows.first()).toContainText("Guest");
+  await reviewer.getByLabel("Select all on this page").check();
+  await expect(reviewer.getByTestId("selected-count")).toHaveText(`${guests} selected`);
+  await reviewer.getByRole("button", { name: "Approve selected" }).click();
+  await expect(reviewer.getByRole("status")).toHaveText(`${guests} items decided.`);
+  await expect(reviewer.getByTestId("progress-text")).toHaveText(new RegExp(`^${guests} of ${items} decided`));
+
+  // Members: revoke one, with the justification the preset requires.
+  await reviewer.getByRole("navigation", { name: "Who" }).getByRole("link", { name: "Members" }).click();
+  await expect(reviewer.getByRole("navigation", { name: "Who" }).getByRole("link", { name: "Members" })).toHaveAttribute("aria-current", "page");
+  const row = reviewer.getByTestId("review-items").locator("tbody tr").first();
+  const revokedName = (await row.getByTestId("principal-name").textContent())!.trim();
+  await row.getByRole("button", { name: /^Revoke / }).click();
+  await expect(reviewer.getByRole("dialog")).toContainText("This campaign requires a justification.");
+  await reviewer.getByRole("button", { name: "Confirm revoke" }).click();
+  await expect(reviewer.getByRole("dialog").getByRole("alert")).toHaveText("A justification is required to revoke in this campaign.");
+  await reviewer.getByLabel("Justification").fill("Left the partner project in October.");
+  await reviewer.getByRole("button", { name: "Confirm revoke" }).click();
+  await expect(row.getByTestId("decision-cell")).toContainText("Revoke");
+  await expect(row.getByTestId("decision-cell")).toContainText("Left the partner project in October.");
+  expect(await entraMembers("Partner Collaboration")).toContain(revokedName);
+
+  // Admin: close (auto-apply is on in the preset): Entra no longer has the member; a re-sync agrees.
+  await admin.goto(campaignUrl);
+  await expect(admin.getByTestId("stat-decided")).toContainText(`${guests + 1}`);
+  await admin.getByRole("button", { name: "Close campaign" }).click();
+  await expect(admin.getByRole("status")).toContainText("1 removed in Entra, 0 failed", { timeout: 30_000 });
+  await expect(admin.getByTestId("campaign-status")).toHaveText("applied");
+  await expect(admin.getByTestId("stat-removed")).toHaveText("1");
+  expect(await entraMembers("Partner Collaboration")).not.toContain(revokedName);
+  await admin.goto("/settings");
+  await admin.getByRole("button", { name: "Sync now" }).click();
+  await expect(admin.getByTestId("sync-status")).toHaveText(/succeeded|partial/, { timeout: 60_000 });
+
+  // The reviewer can no longer change anything.
+  await reviewer.reload();
+  await expect(reviewer.getByText("decisions can no longer change")).toBeVisible();
+  await expect(reviewer.getByRole("button", { name: "Approve selected" })).toHaveCount(0);
+});
+
+test("an auditor sees campaigns but cannot create one; a reviewer cannot open campaigns or someone else's review", async ({ browser }) => {
+  const auditor = await as(browser, ACCOUNTS.auditor);
+  await auditor.goto("/campaigns");
+  await expect(auditor.getByRole("link", { name: "New campaign" })).toHaveCount(0);
+  await auditor.goto("/campaigns/new");
+  await expect(auditor).toHaveURL(/\/forbidden$/);
+  const reviewer = await as(browser, ACCOUNTS.reviewer);
+  await reviewer.goto("/campaigns");
+  await expect(reviewer).toHaveURL(/\/forbidden$/);
+  const res = await reviewer.goto("/reviews/00000000-0000-4000-8000-000000000000");
+  expect(res?.status()).toBe(404);
+});
