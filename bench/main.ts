@@ -6,6 +6,7 @@ import { ensureServerCondition } from "../lib/sync/server-condition";
 
 const SUITES: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
   sync: () => import("./sync"),
+  review: () => import("./review"),
 };
 
 async function main(): Promise<number> {

@@ -30,6 +30,12 @@ export interface DecideResult {
 
 const TX = { timeout: 120_000, maxWait: 30_000 };
 
+export function chunks<T>(xs: T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
 export async function decide(ctx: Ctx, actor: Actor, raw: DecideInput): Promise<DecideResult> {
   const input = ZDecide.parse(raw);
   const ids = [...new Set(input.itemIds)];
@@ -44,14 +50,22 @@ export async function decide(ctx: Ctx, actor: Actor, raw: DecideInput): Promise<
     // Locks the campaign row (PostgreSQL) / the database (SQLite) against a concurrent close.
     const live = await tx.campaign.updateMany({ where: { id: campaign.id, status: "active" }, data: { updatedAt: now } });
     if (live.count === 0) throw new ReviewError("conflict", "This campaign was closed meanwhile: decisions can no longer change.");
-    const items = await tx.campaignItem.findMany({
-      where: { campaignId: campaign.id, id: { in: ids } },
-      select: { id: true, stage: true, decision: true, decidedByName: true, justification: true, recommendation: true, recommendationReason: true, principalId: true, resourceId: true, version: true },
-    });
-    const mine = await tx.campaignItemReviewer.findMany({ where: { campaignId: campaign.id, itemId: { in: ids }, reviewerId: actor.id }, select: { itemId: true, stage: true, relation: true } });
+    const items: { id: string; stage: number; decision: string | null; decidedByName: string | null; justification: string | null; recommendation: string; recommendationReason: string; principalId: string; resourceId: string; version: number }[] = [];
+    const mine: { itemId: string; stage: number; relation: string }[] = [];
+    // The driver adapter caps bound parameters per statement: read in chunks.
+    for (const part of chunks(ids, 500)) {
+      items.push(
+        ...(await tx.campaignItem.findMany({
+          where: { campaignId: campaign.id, id: { in: part } },
+          select: { id: true, stage: true, decision: true, decidedByName: true, justification: true, recommendation: true, recommendationReason: true, principalId: true, resourceId: true, version: true },
+        })),
+      );
+      mine.push(...(await tx.campaignItemReviewer.findMany({ where: { campaignId: campaign.id, itemId: { in: part }, reviewerId: actor.id }, select: { itemId: true, stage: true, relation: true } })));
+    }
+    const byId = new Map(items.map((i) => [i.id, i]));
     const relation = new Map<string, string>();
     for (const m of mine) {
-      const item = items.find((i) => i.id === m.itemId);
+      const item = byId.get(m.itemId);
       if (item && item.stage === m.stage) relation.set(m.itemId, m.relation);
     }
     const foreign = ids.length - items.filter((i) => relation.has(i.id)).length;
@@ -79,9 +93,9 @@ export async function decide(ctx: Ctx, actor: Actor, raw: DecideInput): Promise<
       groups.set(key, g);
     }
     for (const g of groups.values()) {
-      for (let i = 0; i < g.ids.length; i += 1000) {
+      for (const part of chunks(g.ids, 500)) {
         await tx.campaignItem.updateMany({
-          where: { id: { in: g.ids.slice(i, i + 1000) }, campaignId: campaign.id },
+          where: { id: { in: part }, campaignId: campaign.id },
           data: { decision: g.decision, decidedById: actor.id, decidedByName: actor.name, decidedAt: now, justification: g.justification, decisionVia: via, bulkSize: via === "single" ? null : plan.length, fromRecommendation: via === "recommendation", decisionRelation: g.relation, version: { increment: 1 } },
         });
       }
@@ -113,9 +127,10 @@ export async function forceDecision(ctx: Ctx, actor: Actor, campaignId: string, 
   return ctx.db.$transaction(async (tx) => {
     const live = await tx.campaign.updateMany({ where: { id: campaignId, status: "active" }, data: { updatedAt: now } });
     if (live.count === 0) throw new ReviewError("conflict", "Only an active campaign's items can be decided.");
-    const items = await tx.campaignItem.findMany({ where: { campaignId, id: { in: itemIds } }, select: { id: true, decision: true, decidedByName: true, stage: true } });
+    const items: { id: string; decision: string | null; decidedByName: string | null; stage: number }[] = [];
+    for (const part of chunks([...new Set(itemIds)], 500)) items.push(...(await tx.campaignItem.findMany({ where: { campaignId, id: { in: part } }, select: { id: true, decision: true, decidedByName: true, stage: true } })));
     if (items.length !== new Set(itemIds).size) throw new ReviewError("not_found", "Some items are not in this campaign.");
-    await tx.campaignItem.updateMany({ where: { id: { in: items.map((i) => i.id) } }, data: { decision, decidedById: actor.id, decidedByName: actor.name, decidedAt: now, justification: reason, decisionVia: "forced", bulkSize: items.length, fromRecommendation: false, decisionRelation: "admin", version: { increment: 1 } } });
+    for (const part of chunks(items.map((i) => i.id), 500)) await tx.campaignItem.updateMany({ where: { id: { in: part } }, data: { decision, decidedById: actor.id, decidedByName: actor.name, decidedAt: now, justification: reason, decisionVia: "forced", bulkSize: items.length, fromRecommendation: false, decisionRelation: "admin", version: { increment: 1 } } });
     await appendAuditMany(
       tx,
       items.map((i) => ({

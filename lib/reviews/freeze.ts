@@ -3,7 +3,7 @@
  * access to a resource in scope, with its reviewers for every stage and its recommendation. Runs inside
  * the start transaction, so a concurrent sync's apply cannot interleave with the reads.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { bulkInsert, type BulkColumn, type Engine, type SqlRunner } from "@/lib/db/bulk";
 import type { CampaignConfig } from "./definition";
 import { ItemsHasher } from "./items-hash";
@@ -64,12 +64,8 @@ export const ITEM_COLUMNS: BulkColumn[] = [
   { name: "lastSignInAt", type: "datetime" },
   { name: "recommendation", type: "string" },
   { name: "recommendationReason", type: "string" },
-  { name: "stage", type: "int" },
-  { name: "fromRecommendation", type: "bool" },
-  { name: "applyAttempts", type: "int" },
-  { name: "goneFromEntra", type: "bool" },
-  { name: "version", type: "int" },
 ];
+// stage, fromRecommendation, applyAttempts, goneFromEntra and version take their column defaults.
 const REVIEWER_COLUMNS: BulkColumn[] = [
   { name: "campaignId", type: "string" },
   { name: "itemId", type: "string" },
@@ -188,6 +184,18 @@ function peerCounts(r: Resource, users: Map<string, UserRow>) {
   return { byManager, byDept };
 }
 
+/**
+ * Item ids in the shape of a UUIDv7: the start time, then random bits, then the ordinal. Ordered ids
+ * append to the primary-key index instead of splitting pages all over it (a million random UUIDs cost
+ * several times more to insert), and stay unique across campaigns through the time and random parts.
+ */
+export function itemIdFactory(now: Date): (ordinal: number) => string {
+  const ts = now.getTime().toString(16).padStart(12, "0").slice(-12);
+  const r = randomBytes(4).toString("hex");
+  const head = `${ts.slice(0, 8)}-${ts.slice(8, 12)}-7${r.slice(0, 3)}-${(8 + (parseInt(r[3]!, 16) & 3)).toString(16)}${r.slice(4, 7)}-`;
+  return (ordinal) => head + ordinal.toString(16).padStart(12, "0");
+}
+
 export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInput): Promise<FreezeResult> {
   const { config: c, tenantId, now } = input;
   const users = new Map<string, UserRow>();
@@ -222,6 +230,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   };
   const options = { ...DEFAULT_RECOMMENDATION_OPTIONS, inactiveDays: c.inactiveDays, now };
   const hasher = new ItemsHasher();
+  const itemId = itemIdFactory(now);
   let ordinal = 0;
   let reviewerCount = 0;
   let fallbackItems = 0;
@@ -267,7 +276,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
         );
       }
       ordinal++;
-      const id = randomUUID();
+      const id = itemId(ordinal);
       const frozen = {
         ordinal,
         principalId: h.principalId,
@@ -285,7 +294,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
         id, input.campaignId, ordinal, h.principalId, h.principalType,
         u?.displayName ?? groupNames.get(h.principalId) ?? null, u?.userPrincipalName ?? null, frozen.principalKind,
         r.type, r.id, r.name, h.accessId, h.accessDetail, u?.lastSignInAt ?? null,
-        rec.recommendation, rec.reason, 1, false, 0, false, 0,
+        rec.recommendation, rec.reason,
       ]);
       const ctx: ReviewerContext = {
         principalId: h.principalId,

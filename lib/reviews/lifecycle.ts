@@ -116,6 +116,8 @@ export async function startCampaign(ctx: Ctx, actor: Actor, campaignId: string):
       const fit = await syncFitness(tx, ctx.tenantId, config.maxSyncAgeHours, now);
       if (!fit.ok) throw new ReviewError("stale_data", fit.reason);
       const engine = engineOf(ctx.databaseUrl);
+      // A larger page cache for this connection while a million index entries go in (SQLite; reset below).
+      if (engine === "sqlite") await tx.$executeRawUnsafe("PRAGMA cache_size = -131072");
       const frozen = await freezeItems(tx as unknown as FreezeDb, engine, { campaignId, tenantId: ctx.tenantId, config, creatorId: (await tx.campaignDefinition.findUniqueOrThrow({ where: { id: c0.definitionId } })).createdById, now, signInDataAvailable: fit.signInDataAvailable });
       if (frozen.itemCount === 0) throw new ReviewError("invalid", "Nothing to review: the scope and population match no access in the latest sync.");
       const endAt = new Date(now.getTime() + campaignDurationDays(config) * DAY);
@@ -129,6 +131,7 @@ export async function startCampaign(ctx: Ctx, actor: Actor, campaignId: string):
         { actor: actorOf(actor), action: "campaign.start", target: { type: "campaign", id: campaignId }, before: { status: "draft" }, after: { status: "active", endAt, itemCount: frozen.itemCount, itemsHash: frozen.itemsHash }, context: { syncRunId: fit.runId, freeze: syncManifest.freeze } },
         ctx.databaseUrl,
       );
+      if (engine === "sqlite") await tx.$executeRawUnsafe("PRAGMA cache_size = -2000");
       return frozen;
     },
     { ...TX, ...(engineOf(ctx.databaseUrl) === "postgresql" ? ({ isolationLevel: "RepeatableRead" } as unknown as { isolationLevel: "Serializable" }) : {}) },
@@ -218,11 +221,17 @@ export async function reassignItems(ctx: Ctx, actor: Actor, campaignId: string, 
   if (!user) throw new ReviewError("invalid", "The new reviewer is not a user of this tenant.");
   if (!user.accountEnabled) throw new ReviewError("invalid", "The new reviewer's account is disabled.");
   return ctx.db.$transaction(async (tx) => {
-    const items = await tx.campaignItem.findMany({ where: { campaignId, id: { in: itemIds }, stage: c.stage }, select: { id: true, principalId: true } });
-    if (items.length !== itemIds.length) throw new ReviewError("not_found", "Some items are not in this campaign's current stage.");
+    const ids = [...new Set(itemIds)];
+    const items: { id: string; principalId: string }[] = [];
+    const before: { itemId: string; reviewerId: string }[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      items.push(...(await tx.campaignItem.findMany({ where: { campaignId, id: { in: part }, stage: c.stage }, select: { id: true, principalId: true } })));
+      before.push(...(await tx.campaignItemReviewer.findMany({ where: { itemId: { in: part }, stage: c.stage }, select: { itemId: true, reviewerId: true } })));
+    }
+    if (items.length !== ids.length) throw new ReviewError("not_found", "Some items are not in this campaign's current stage.");
     if (items.some((i) => i.principalId === reviewerId)) throw new ReviewError("invalid", "Nobody reviews their own access: pick another reviewer for those items.");
-    const before = await tx.campaignItemReviewer.findMany({ where: { itemId: { in: itemIds }, stage: c.stage } });
-    if (mode === "replace") await tx.campaignItemReviewer.deleteMany({ where: { itemId: { in: itemIds }, stage: c.stage } });
+    if (mode === "replace") for (let i = 0; i < ids.length; i += 500) await tx.campaignItemReviewer.deleteMany({ where: { itemId: { in: ids.slice(i, i + 500) }, stage: c.stage } });
     await tx.campaignItemReviewer.createMany({ data: items.filter((i) => mode === "replace" || !before.some((b) => b.itemId === i.id && b.reviewerId === reviewerId)).map((i) => ({ campaignId, itemId: i.id, stage: c.stage, reviewerId, relation: "chosen" })) });
     await appendAuditMany(
       tx,

@@ -305,3 +305,17 @@ export async function campaignDetail(db: Db, databaseUrl: string, tenantId: stri
     failures: failures.map((f) => ({ itemId: f.id, principalName: f.principalName, resourceName: f.resourceName, error: f.applyError })),
   };
 }
+
+/** My undecided items of the current stage that carry a recommendation (for "Accept all recommendations"), at most 5,000. */
+export async function undecidedWithRecommendation(campaignId: string, reviewerId: string, stage: number, db?: Db, databaseUrl?: string): Promise<string[]> {
+  const client = db ?? (await import("@/lib/db")).db();
+  const pg = engineOf(databaseUrl ?? process.env.DATABASE_URL ?? "") === "postgresql";
+  const rows = await client.$queryRawUnsafe<{ id: string }[]>(
+    `SELECT i."id" FROM "CampaignItemReviewer" r JOIN "CampaignItem" i ON i."id" = r."itemId" AND i."stage" = r."stage"
+     WHERE r."campaignId" = ${pg ? "$1" : "?"} AND r."reviewerId" = ${pg ? "$2" : "?"} AND r."stage" = ${Number(stage)} AND i."decision" IS NULL AND i."recommendation" IN ('approve', 'revoke')
+     ORDER BY i."ordinal" LIMIT 5000`,
+    campaignId,
+    reviewerId,
+  );
+  return rows.map((r) => r.id);
+}

@@ -6,6 +6,7 @@ import { AuthError, requireRole } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { ReviewError, ZDecide, decide, forceDecision, type DecideInput } from "@/lib/reviews";
 import { appCtx } from "@/lib/reviews/app-context";
+import { undecidedWithRecommendation } from "@/lib/reviews/queries";
 
 export type DecisionResult = { ok: true; decided: number; skipped: number } | { ok: false; error: string };
 
@@ -52,10 +53,9 @@ export async function acceptAllRecommendationsAction(input: z.input<typeof ZAcce
   const campaignId = parsed.data.campaignId;
   const c = await db().campaign.findUnique({ where: { id: campaignId }, select: { stage: true, tenantId: true } });
   if (!c || c.tenantId !== caller.tenantId) return { ok: false, error: "No such campaign." };
-  const mine = await db().campaignItemReviewer.findMany({ where: { campaignId, reviewerId: caller.id, stage: c.stage }, select: { itemId: true } });
-  const items = await db().campaignItem.findMany({ where: { id: { in: mine.map((m) => m.itemId) }, stage: c.stage, decision: null, recommendation: { in: ["approve", "revoke"] } }, select: { id: true }, take: 5_000 });
-  if (items.length === 0) return { ok: true, decided: 0, skipped: 0 };
-  return decideAction({ campaignId, itemIds: items.map((i) => i.id), decision: "recommendation" });
+  const itemIds = await undecidedWithRecommendation(campaignId, caller.id, c.stage, db(), appCtx().databaseUrl);
+  if (itemIds.length === 0) return { ok: true, decided: 0, skipped: 0 };
+  return decideAction({ campaignId, itemIds, decision: "recommendation" });
 }
 
 const ZForce = z.object({

@@ -1,0 +1,115 @@
+/**
+ * `npm run bench -- review [--users 100000] [--json] [--engine sqlite|postgresql]`
+ * Setup (not timed): an in-process emulator with N users, a full sync into a fresh database.
+ * Timed: starting a campaign over every group membership (freeze ~1M items with reviewers and
+ * recommendations), a reviewer's page with the most items, single decisions (p95), a bulk decision on 1,000.
+ */
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startEmulator } from "../emulator/server";
+import { createClient } from "../lib/db/client";
+import { migrate } from "../lib/db/migrate";
+import { createSyncGraph } from "../lib/sync/graph-client";
+import { runSync } from "../lib/sync/run-sync";
+import { createCampaign, startCampaign, type Actor, type Ctx } from "../lib/reviews/lifecycle";
+import { decide } from "../lib/reviews/decisions";
+import { quarterlyPreset } from "../lib/reviews/definition";
+import { reviewPage, ZReviewQuery } from "../lib/reviews/queries";
+import { emit, flags, target, withPeakRss } from "./lib/report";
+
+export async function run(argv: string[]): Promise<number> {
+  const f = flags(argv);
+  const users = Number(f.users ?? 100_000);
+  const json = f.json === "true";
+  const log = (m: string) => !json && console.error(m);
+  const file = path.join(tmpdir(), `recert-bench-review-${randomBytes(4).toString("hex")}.db`);
+  const url = f.engine === "postgresql" ? (process.env.BENCH_DATABASE_URL ?? "") : `file:${file}`;
+  if (!url) throw new Error("--engine postgresql needs BENCH_DATABASE_URL (an empty database)");
+  log(`bench review: emulator with ${users.toLocaleString()} users, full sync into ${url.startsWith("file:") ? file : "PostgreSQL"} (setup, not timed)…`);
+  const emu = await startEmulator({ port: 0, users });
+  await migrate(url);
+  const db = createClient(url);
+  try {
+    const t = emu.tenant;
+    const sync = await runSync({ db, graph: createSyncGraph({ baseUrl: emu.url, authorityHost: emu.url, tenantId: t.id, clientId: emu.config.clientId, clientSecret: emu.config.clientSecret }), tenantId: t.id, databaseUrl: url, trigger: "cli", mode: "full" });
+    if (sync.status === "failed") throw new Error(`setup sync failed: ${sync.errors.join("; ")}`);
+    await emu.close();
+    const admin: Actor = { id: "00000000-0000-4000-8000-0000000000ad", name: "Bench Admin", role: "admin" };
+    const ctx: Ctx = { db, databaseUrl: url, tenantId: t.id };
+    const preset = quarterlyPreset(new Date());
+    preset.config.scope = { kind: "allGroups", groupIds: [] };
+    const { campaignId } = await createCampaign(ctx, admin, preset);
+    log("starting the campaign (timed)…");
+    const started = await withPeakRss(() => startCampaign(ctx, admin, campaignId));
+    const items = started.result.itemCount;
+
+    // The reviewer with the most items, and a page of theirs.
+    const top = (await db.$queryRawUnsafe<{ reviewerId: string; n: unknown }[]>(`SELECT "reviewerId", COUNT(*) AS n FROM "CampaignItemReviewer" WHERE "campaignId" = ${url.startsWith("file:") ? "?" : "$1"} GROUP BY "reviewerId" ORDER BY COUNT(*) DESC LIMIT 1`, campaignId))[0]!;
+    const reviewer: Actor = { id: top.reviewerId, name: "Bench Reviewer", role: "reviewer" };
+    const reviewerItems = Number(top.n);
+    const q = ZReviewQuery.parse({});
+    await reviewPage(db, url, t.id, campaignId, reviewer.id, q); // warm
+    const pageTimes: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.now();
+      await reviewPage(db, url, t.id, campaignId, reviewer.id, ZReviewQuery.parse({ page: 1 + i * 3, state: i % 2 ? "undecided" : "all" }));
+      pageTimes.push(performance.now() - t0);
+    }
+    pageTimes.sort((a, b) => a - b);
+    const mine = (await db.campaignItemReviewer.findMany({ where: { campaignId, reviewerId: reviewer.id }, select: { itemId: true }, take: 1_300 })).map((r) => r.itemId);
+
+    const single: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t0 = performance.now();
+      await decide(ctx, reviewer, { campaignId, itemIds: [mine[i % 300]!], decision: i % 3 === 0 ? "dontknow" : "approve" });
+      single.push(performance.now() - t0);
+    }
+    single.sort((a, b) => a - b);
+    const p95 = single[Math.floor(single.length * 0.95)]!;
+    const bulkIds = mine.slice(300, 1_300);
+    const t0 = performance.now();
+    const bulk = await decide(ctx, reviewer, { campaignId, itemIds: bulkIds, decision: "approve" });
+    const bulkMs = performance.now() - t0;
+    if (bulk.decided !== bulkIds.length) throw new Error(`bulk decided ${bulk.decided} of ${bulkIds.length}`);
+
+    emit(
+      {
+        suite: "review",
+        startedAt: new Date().toISOString(),
+        params: { users, engine: url.startsWith("file:") ? "sqlite" : "postgresql", scope: "all groups (security and Microsoft 365), all members" },
+        measurements: {
+          items,
+          reviewerAssignments: Number((await db.campaignItemReviewer.count({ where: { campaignId } }))),
+          campaignStartMs: Math.round(started.ms),
+          campaignStartPeakRssMb: Math.round(started.peakRssMb),
+          itemsPerSecond: Math.round(items / (started.ms / 1000)),
+          reviewerItems,
+          reviewerPageMedianMs: Math.round(pageTimes[Math.floor(pageTimes.length / 2)]!),
+          reviewerPageMaxMs: Math.round(pageTimes[pageTimes.length - 1]!),
+          decisionP50Ms: Math.round(single[Math.floor(single.length / 2)]! * 10) / 10,
+          decisionP95Ms: Math.round(p95 * 10) / 10,
+          bulk1000Ms: Math.round(bulkMs),
+        },
+        floors: {},
+        targets: [
+          target(`campaign with ${items.toLocaleString("en-US")} items created`, started.ms / 1000, 20 * (Math.max(items, 1) / 1_000_000 < 1 ? 1 : items / 1_000_000), "s"),
+          target(`reviewer page (${reviewerItems.toLocaleString("en-US")} items) server data, worst of 10`, pageTimes[pageTimes.length - 1]!, 500, "ms"),
+          target("decision round-trip p95 (200 single decisions)", p95, 100, "ms"),
+          target("bulk decision on 1,000 items", bulkMs / 1000, 2, "s"),
+        ],
+        notes: [
+          "Times include the audit append for every decision (one hash-chained event per item).",
+          items < 1_000_000 ? `The tenant of ${users} users yields ${items} items; pass --users to reach 1,000,000 (limit kept at 20 s).` : "",
+        ].filter(Boolean),
+      },
+      json,
+    );
+    return 0;
+  } finally {
+    await db.$disconnect();
+    await emu.close().catch(() => undefined);
+    if (url.startsWith("file:")) for (const s of ["", "-wal", "-shm"]) rmSync(file + s, { force: true });
+  }
+}
