@@ -1,0 +1,167 @@
+/**
+ * What a campaign report says: a header (who, what, when, the outcome counts, the population proof) and
+ * every item, read from the database in ordinal order in batches (never all rows at once).
+ */
+import type { Db } from "@/lib/db/index";
+import { ItemsHasher } from "@/lib/reviews/items-hash";
+import { SCOPE_LABEL, REVIEWER_LABEL, type CampaignConfig } from "@/lib/reviews/definition";
+
+export interface ReportHeader {
+  tenantId: string;
+  tenantName: string | null;
+  campaignId: string;
+  name: string;
+  status: string;
+  interim: boolean;
+  scope: string;
+  population: string;
+  stages: string;
+  startAt: string;
+  endAt: string;
+  itemCount: number;
+  reviewerCount: number;
+  counts: { approve: number; revoke: number; dontknow: number; notReviewed: number };
+  outcomes: Record<string, number>;
+  apply: { applied: number; alreadyRemoved: number; failed: number; pending: number };
+  closedAt: string | null;
+  closedByName: string | null;
+  closeReason: string | null;
+  appliedAt: string | null;
+  chainHead: string | null;
+  sync: { runId: string | null; finishedAt: string | null; complete: boolean | null; counts: Record<string, number> };
+  itemsHash: string | null;
+  generatedAt: string;
+}
+
+export interface ReportRow {
+  ordinal: number;
+  principal: string;
+  principalUpn: string;
+  principalKind: string;
+  resourceType: string;
+  resource: string;
+  access: string;
+  recommendation: string;
+  recommendationReason: string;
+  decision: string;
+  reviewer: string;
+  relation: string;
+  decidedAt: string;
+  via: string;
+  justification: string;
+  outcome: string;
+  applyResult: string;
+  applyError: string;
+}
+
+export const REPORT_COLUMNS: { key: keyof ReportRow; label: string }[] = [
+  { key: "ordinal", label: "#" },
+  { key: "principal", label: "Principal" },
+  { key: "principalUpn", label: "UPN" },
+  { key: "principalKind", label: "Kind" },
+  { key: "resourceType", label: "Resource type" },
+  { key: "resource", label: "Resource" },
+  { key: "access", label: "Access" },
+  { key: "recommendation", label: "Recommendation" },
+  { key: "recommendationReason", label: "Recommendation reason" },
+  { key: "decision", label: "Decision" },
+  { key: "reviewer", label: "Reviewer" },
+  { key: "relation", label: "Reviewer relation" },
+  { key: "decidedAt", label: "Decided at (UTC)" },
+  { key: "via", label: "Decided via" },
+  { key: "justification", label: "Justification" },
+  { key: "outcome", label: "Outcome" },
+  { key: "applyResult", label: "Apply result" },
+  { key: "applyError", label: "Apply error" },
+];
+
+export class ReportNotFound extends Error {}
+
+export async function reportHeader(db: Db, tenantId: string, campaignId: string, now = new Date()): Promise<ReportHeader> {
+  const c = await db.campaign.findUnique({ where: { id: campaignId } });
+  if (!c || c.tenantId !== tenantId || c.status === "draft") throw new ReportNotFound("No report for this campaign: it does not exist or has not started.");
+  const config = JSON.parse(c.config) as CampaignConfig;
+  const org = await db.dirOrganization.findFirst({ where: { tenantId }, select: { displayName: true } });
+  const byDecision = await db.campaignItem.groupBy({ by: ["decision"], where: { campaignId }, _count: { _all: true } });
+  const byOutcome = await db.campaignItem.groupBy({ by: ["outcome"], where: { campaignId, outcome: { not: null } }, _count: { _all: true } });
+  const byApply = await db.campaignItem.groupBy({ by: ["applyStatus"], where: { campaignId, applyStatus: { not: null } }, _count: { _all: true } });
+  const reviewers = await db.campaignItemReviewer.groupBy({ by: ["reviewerId"], where: { campaignId } });
+  const n = (rows: { _count: { _all: number } }[], pick: (r: never) => boolean) => rows.filter((r) => pick(r as never)).reduce((s, r) => s + r._count._all, 0);
+  const manifest = c.syncManifest ? (JSON.parse(c.syncManifest) as { runId?: string; finishedAt?: string; complete?: boolean; counts?: Record<string, number> }) : {};
+  return {
+    tenantId,
+    tenantName: org?.displayName ?? null,
+    campaignId: c.id,
+    name: c.name,
+    status: c.status,
+    interim: c.status === "active",
+    scope: SCOPE_LABEL[config.scope.kind] ?? config.scope.kind,
+    population: config.population.who === "all" ? "All members" : config.population.who === "guests" ? "Guests only" : `Inactive for ${config.population.inactiveDays} days`,
+    stages: config.stages.map((s, i) => `Stage ${i + 1}: ${REVIEWER_LABEL[s.reviewers]}, ${s.durationDays} days`).join("; "),
+    startAt: c.startAt.toISOString(),
+    endAt: c.endAt.toISOString(),
+    itemCount: c.itemCount,
+    reviewerCount: reviewers.length,
+    counts: {
+      approve: n(byDecision, (r: { decision: string | null }) => r.decision === "approve"),
+      revoke: n(byDecision, (r: { decision: string | null }) => r.decision === "revoke"),
+      dontknow: n(byDecision, (r: { decision: string | null }) => r.decision === "dontknow"),
+      notReviewed: n(byDecision, (r: { decision: string | null }) => r.decision === null),
+    },
+    outcomes: Object.fromEntries(byOutcome.map((g) => [g.outcome!, g._count._all])),
+    apply: {
+      applied: n(byApply, (r: { applyStatus: string | null }) => r.applyStatus === "applied"),
+      alreadyRemoved: n(byApply, (r: { applyStatus: string | null }) => r.applyStatus === "alreadyRemoved"),
+      failed: n(byApply, (r: { applyStatus: string | null }) => r.applyStatus === "failed"),
+      pending: n(byApply, (r: { applyStatus: string | null }) => r.applyStatus === "pending" || r.applyStatus === "applying"),
+    },
+    closedAt: c.closedAt?.toISOString() ?? null,
+    closedByName: c.closedByName,
+    closeReason: c.closeReason,
+    appliedAt: c.appliedAt?.toISOString() ?? null,
+    chainHead: c.chainHead,
+    sync: { runId: c.syncRunId, finishedAt: manifest.finishedAt ?? null, complete: manifest.complete ?? null, counts: manifest.counts ?? {} },
+    itemsHash: c.itemsHash,
+    generatedAt: now.toISOString(),
+  };
+}
+
+const APPLY_LABEL: Record<string, string> = { applied: "Removed", alreadyRemoved: "Already removed", failed: "Failed", pending: "Pending", applying: "In progress" };
+const DECISION_LABEL: Record<string, string> = { approve: "Approve", revoke: "Revoke", dontknow: "Don't know" };
+
+/**
+ * Every item in ordinal order, `batch` rows per query. `hasher` (optional) is fed the frozen fields, so a
+ * single pass both renders the rows and recomputes the population hash.
+ */
+export async function* reportRows(db: Db, campaignId: string, hasher?: ItemsHasher, batch = 5_000): AsyncGenerator<ReportRow[]> {
+  let after = 0;
+  for (;;) {
+    const items = await db.campaignItem.findMany({ where: { campaignId, ordinal: { gt: after } }, orderBy: { ordinal: "asc" }, take: batch });
+    if (items.length === 0) return;
+    after = items[items.length - 1]!.ordinal;
+    yield items.map((i) => {
+      hasher?.add(i);
+      return {
+        ordinal: i.ordinal,
+        principal: i.principalName ?? i.principalId,
+        principalUpn: i.principalUpn ?? "",
+        principalKind: i.principalType === "group" ? "group" : i.principalKind,
+        resourceType: i.resourceType,
+        resource: i.resourceName ?? i.resourceId,
+        access: i.accessDetail ?? "",
+        recommendation: i.recommendation,
+        recommendationReason: i.recommendationReason,
+        decision: i.decision ? (DECISION_LABEL[i.decision] ?? i.decision) : "Not reviewed",
+        reviewer: i.decidedByName ?? "",
+        relation: i.decisionRelation ?? "",
+        decidedAt: i.decidedAt?.toISOString() ?? "",
+        via: i.decisionVia ? `${i.decisionVia}${i.bulkSize ? ` (${i.bulkSize})` : ""}` : "",
+        justification: i.justification ?? "",
+        outcome: i.outcome ?? "",
+        applyResult: i.applyStatus ? (APPLY_LABEL[i.applyStatus] ?? i.applyStatus) : "",
+        applyError: i.applyError ?? "",
+      };
+    });
+    if (items.length < batch) return;
+  }
+}

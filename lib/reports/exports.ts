@@ -1,0 +1,54 @@
+/** CSV and JSON with the PDF's rows, and the signed manifest (compact JWS, RS256, x5c) over their SHA-256. */
+import { createHash, createPrivateKey } from "node:crypto";
+import { CompactSign } from "jose";
+import type { Db } from "@/lib/db/index";
+import { csvLine } from "./csv";
+import { REPORT_COLUMNS, reportHeader, reportRows, type ReportHeader } from "./data";
+import type { SigningIdentity } from "./signing";
+
+export async function renderCsv(db: Db, tenantId: string, campaignId: string): Promise<Buffer> {
+  await reportHeader(db, tenantId, campaignId); // refuses drafts and other tenants' campaigns
+  const parts: string[] = [csvLine(REPORT_COLUMNS.map((c) => c.label))];
+  for await (const batch of reportRows(db, campaignId)) for (const r of batch) parts.push(csvLine(REPORT_COLUMNS.map((c) => r[c.key])));
+  return Buffer.from(parts.join(""), "utf8");
+}
+
+export async function renderJson(db: Db, tenantId: string, campaignId: string, now = new Date()): Promise<{ json: Buffer; header: ReportHeader }> {
+  const header = await reportHeader(db, tenantId, campaignId, now);
+  const parts: string[] = [`{"format":"recert-review-report/1","campaign":${JSON.stringify(header)},"items":[`];
+  let first = true;
+  for await (const batch of reportRows(db, campaignId)) {
+    for (const r of batch) {
+      parts.push(`${first ? "" : ","}\n${JSON.stringify(r)}`);
+      first = false;
+    }
+  }
+  parts.push("\n]}\n");
+  return { json: Buffer.from(parts.join(""), "utf8"), header };
+}
+
+export interface ManifestPayload {
+  file: string;
+  sha256: string;
+  bytes: number;
+  campaignId: string;
+  signedAt: string;
+  signer: string;
+  signerFingerprint: string;
+}
+
+/** A compact JWS whose payload names the file and its SHA-256; the signing certificate travels in x5c. */
+export async function signManifest(file: string, content: Buffer, campaignId: string, identity: SigningIdentity, now = new Date()): Promise<string> {
+  const payload: ManifestPayload = {
+    file,
+    sha256: createHash("sha256").update(content).digest("hex"),
+    bytes: content.length,
+    campaignId,
+    signedAt: now.toISOString(),
+    signer: identity.subject,
+    signerFingerprint: identity.fingerprint,
+  };
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: "RS256", typ: "recert-manifest+jws", x5c: [identity.certDerB64] })
+    .sign(createPrivateKey(identity.privateKeyPem));
+}

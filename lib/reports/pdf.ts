@@ -1,0 +1,152 @@
+/**
+ * The signed PDF: a cover page (campaign, counts, apply results, who closed it, the audit chain head and
+ * the population proof) and every item as one table row, "Page n of N" on each page. Signed with an
+ * embedded CMS signature (adbe.pkcs7.detached over the ByteRange) that pdfsig and Adobe Reader validate.
+ */
+import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from "pdf-lib";
+import { SignPdf } from "@signpdf/signpdf";
+import { P12Signer } from "@signpdf/signer-p12";
+import { pdflibAddPlaceholder } from "@signpdf/placeholder-pdf-lib";
+import type { Db } from "@/lib/db/index";
+import { ItemsHasher } from "@/lib/reviews/items-hash";
+import { reportHeader, reportRows, type ReportHeader, type ReportRow } from "./data";
+import type { SigningIdentity } from "./signing";
+
+const W = 842; // A4 landscape
+const H = 595;
+const M = 36;
+const ROW_H = 11;
+const TOP = H - M - 40;
+const ROWS_PER_PAGE = Math.floor((TOP - M - 20) / ROW_H);
+
+/** Standard PDF fonts speak WinAnsi only: anything else becomes "?" rather than failing the report. */
+export function pdfSafe(s: string): string {
+  return s.normalize("NFC").replace(/[^\x20-\x7E\xA0-\xFF]/g, "?");
+}
+
+function fit(font: PDFFont, size: number, text: string, width: number): string {
+  let t = pdfSafe(text);
+  if (font.widthOfTextAtSize(t, size) <= width) return t;
+  while (t.length > 1 && font.widthOfTextAtSize(`${t}…`, size) > width) t = t.slice(0, Math.max(1, Math.floor(t.length * 0.9)));
+  return `${t}…`;
+}
+
+const COLS: { key: keyof ReportRow; label: string; w: number }[] = [
+  { key: "ordinal", label: "#", w: 34 },
+  { key: "principal", label: "Principal", w: 110 },
+  { key: "resource", label: "Resource", w: 100 },
+  { key: "access", label: "Access", w: 50 },
+  { key: "recommendation", label: "Recommendation", w: 62 },
+  { key: "decision", label: "Decision", w: 54 },
+  { key: "reviewer", label: "Reviewer", w: 84 },
+  { key: "decidedAt", label: "Decided (UTC)", w: 70 },
+  { key: "justification", label: "Justification", w: 146 },
+  { key: "applyResult", label: "Apply result", w: 60 },
+];
+
+function footer(page: PDFPage, font: PDFFont, n: number, total: number, h: ReportHeader) {
+  page.drawText(pdfSafe(`${h.name} · campaign ${h.campaignId}`), { x: M, y: M - 18, size: 7, font, color: rgb(0.4, 0.4, 0.4) });
+  const label = `Page ${n} of ${total}`;
+  page.drawText(label, { x: W - M - font.widthOfTextAtSize(label, 8), y: M - 18, size: 8, font, color: rgb(0.3, 0.3, 0.3) });
+}
+
+export interface PdfResult {
+  pdf: Buffer;
+  header: ReportHeader;
+  recomputedHash: string;
+  pages: number;
+}
+
+export async function renderSignedPdf(db: Db, tenantId: string, campaignId: string, identity: SigningIdentity, now = new Date()): Promise<PdfResult> {
+  const h = await reportHeader(db, tenantId, campaignId, now);
+  const doc = await PDFDocument.create({ updateMetadata: false });
+  doc.setTitle(pdfSafe(`Access review report: ${h.name}`));
+  doc.setSubject(`recert-campaign:${h.campaignId}`);
+  doc.setKeywords([`campaign=${h.campaignId}`, `tenant=${h.tenantId}`, `items-sha256=${h.itemsHash ?? ""}`]);
+  doc.setProducer("Recert");
+  doc.setCreator("Recert");
+  doc.setCreationDate(now);
+  doc.setModificationDate(now);
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const bold = await doc.embedFont(StandardFonts.HelveticaBold);
+  const itemPages = Math.max(1, Math.ceil(h.itemCount / ROWS_PER_PAGE));
+  const total = itemPages + 1;
+
+  // Items first (one pass also recomputes the population hash), the cover is inserted before them.
+  const hasher = new ItemsHasher();
+  let page: PDFPage | null = null;
+  let y = 0;
+  let pageNo = 1;
+  const newPage = () => {
+    page = doc.addPage([W, H]);
+    pageNo++;
+    page.drawText("Items", { x: M, y: H - M - 10, size: 12, font: bold });
+    let x = M;
+    for (const c of COLS) {
+      page.drawText(c.label, { x, y: TOP, size: 7.5, font: bold });
+      x += c.w;
+    }
+    page.drawLine({ start: { x: M, y: TOP - 3 }, end: { x: W - M, y: TOP - 3 }, thickness: 0.5, color: rgb(0.6, 0.6, 0.6) });
+    y = TOP - ROW_H - 2;
+    footer(page, font, pageNo, total, h);
+  };
+  let rows = 0;
+  for await (const batch of reportRows(db, campaignId, hasher)) {
+    for (const r of batch) {
+      if (!page || rows % ROWS_PER_PAGE === 0) newPage();
+      let x = M;
+      for (const c of COLS) {
+        const text = String(r[c.key] ?? "");
+        if (text) (page as unknown as PDFPage).drawText(fit(font, 7, text, c.w - 4), { x, y, size: 7, font, color: c.key === "decision" && text === "Revoke" ? rgb(0.7, 0.1, 0.1) : rgb(0.1, 0.1, 0.1) });
+        x += c.w;
+      }
+      y -= ROW_H;
+      rows++;
+    }
+  }
+  if (!page) newPage();
+  const recomputedHash = hasher.digest();
+
+  const cover = doc.insertPage(0, [W, H]);
+  let cy = H - M - 10;
+  const line = (label: string, value: string, opts: { mono?: boolean } = {}) => {
+    cover.drawText(pdfSafe(label), { x: M, y: cy, size: 9, font: bold });
+    cover.drawText(fit(font, opts.mono ? 8 : 9, value, W - M - 200), { x: M + 190, y: cy, size: opts.mono ? 8 : 9, font });
+    cy -= 15;
+  };
+  cover.drawText(pdfSafe(`Access review report${h.interim ? " (interim: campaign still open)" : ""}`), { x: M, y: cy, size: 18, font: bold });
+  cy -= 26;
+  cover.drawText(pdfSafe(h.name), { x: M, y: cy, size: 13, font });
+  cy -= 26;
+  line("Tenant", `${h.tenantName ?? ""} (${h.tenantId})`);
+  line("Campaign id", h.campaignId, { mono: true });
+  line("Scope", `${h.scope}; ${h.population}`);
+  line("Reviewers", `${h.stages}; ${h.reviewerCount} reviewer(s)`);
+  line("Period", `${h.startAt} to ${h.endAt} (UTC)`);
+  line("Status", h.status);
+  line("Items", String(h.itemCount));
+  line("Decisions", `${h.counts.approve} approved, ${h.counts.revoke} revoked, ${h.counts.dontknow} don't know, ${h.counts.notReviewed} not reviewed`);
+  line("Outcomes at close", Object.entries(h.outcomes).map(([k, v]) => `${k}: ${v}`).join(", ") || "-");
+  line("Applied to Entra", `${h.apply.applied} removed, ${h.apply.alreadyRemoved} already removed, ${h.apply.failed} failed, ${h.apply.pending} pending`);
+  line("Closed", h.closedAt ? `${h.closedAt} by ${h.closedByName ?? "-"} (${h.closeReason ?? ""})` : "not closed");
+  line("Applied", h.appliedAt ?? "-");
+  line("Audit chain head at close", h.chainHead ?? "-", { mono: true });
+  cy -= 8;
+  cover.drawText("Proof of population", { x: M, y: cy, size: 11, font: bold });
+  cy -= 18;
+  line("Frozen from sync run", h.sync.runId ?? "-", { mono: true });
+  line("Sync finished", `${h.sync.finishedAt ?? "-"}; complete: ${h.sync.complete === null ? "-" : h.sync.complete ? "yes" : "no"}`);
+  line("Sync counts", Object.entries(h.sync.counts).slice(0, 8).map(([k, v]) => `${k} ${v}`).join(", ") || "-");
+  line("Items SHA-256 (stored)", h.itemsHash ?? "-", { mono: true });
+  line("Items SHA-256 (recomputed)", `${recomputedHash} ${recomputedHash === h.itemsHash ? "(matches)" : "(DOES NOT MATCH)"}`, { mono: true });
+  line("Generated", `${h.generatedAt} by Recert`);
+  line("Signed by", `${identity.subject} (SHA-256 ${identity.fingerprint.slice(0, 32)}…)`);
+  cover.drawText(pdfSafe("The embedded signature covers every byte of this file. Verify with `pdfsig`, Adobe Reader, or Recert's /verify page."), { x: M, y: M + 10, size: 8, font, color: rgb(0.35, 0.35, 0.35) });
+  footer(cover, font, 1, total, h);
+
+  pdflibAddPlaceholder({ pdfDoc: doc, reason: `Recert access review report ${h.campaignId}`, contactInfo: "", name: identity.subject, location: h.tenantId, signingTime: now, signatureLength: 16_384, appName: "Recert" });
+  const unsigned = Buffer.from(await doc.save({ useObjectStreams: false }));
+  const signer = new P12Signer(identity.p12, { passphrase: identity.passphrase });
+  const pdf = await new SignPdf().sign(unsigned, signer, now);
+  return { pdf, header: h, recomputedHash, pages: total };
+}
