@@ -15,7 +15,9 @@ export async function renderCsv(db: Db, tenantId: string, campaignId: string): P
 
 export async function renderJson(db: Db, tenantId: string, campaignId: string, now = new Date()): Promise<{ json: Buffer; header: ReportHeader }> {
   const header = await reportHeader(db, tenantId, campaignId, now);
-  const parts: string[] = [`{"format":"recert-review-report/1","campaign":${JSON.stringify(header)},"items":[`];
+  // No generation time in the JSON: the same campaign state always gives the same bytes (and manifest).
+  const { generatedAt: _generatedAt, ...stable } = header;
+  const parts: string[] = [`{"format":"recert-review-report/1","campaign":${JSON.stringify(stable)},"items":[`];
   let first = true;
   for await (const batch of reportRows(db, campaignId)) {
     for (const r of batch) {

@@ -87,6 +87,30 @@ describe("signed PDF", () => {
   });
 });
 
+describe("npm run verify", () => {
+  test("exit 0 for a fresh PDF, 1 after a changed byte, 2 for usage; pins a certificate", async () => {
+    const { pdf } = await renderSignedPdf(s.db as never, s.tenantId, campaignId, identity);
+    const file = path.join(dir, "cli.pdf");
+    writeFileSync(file, pdf);
+    const pem = path.join(dir, "cert.pem");
+    writeFileSync(pem, identity.certPem);
+    const run = (...args: string[]) => spawnSync(process.execPath, [path.join("node_modules", "tsx", "dist", "cli.mjs"), "scripts/verify.ts", ...args], { encoding: "utf8" });
+    const ok = run(file, "--cert", pem);
+    expect(ok.stdout).toContain("VALID: The signature is valid");
+    expect(ok.stdout).toContain("(pinned: matches)");
+    expect(ok.status).toBe(0);
+    const tampered = Buffer.from(pdf);
+    const at = tampered.indexOf("stream\n") + 30;
+    tampered[at] = tampered[at]! ^ 0x02;
+    writeFileSync(file, tampered);
+    const bad = run(file);
+    expect(bad.stdout).toContain("INVALID: Digest mismatch");
+    expect(bad.status).toBe(1);
+    expect(run().status).toBe(2);
+    expect(run(path.join(dir, "nope.csv")).status).toBe(2);
+  });
+});
+
 describe("CSV and JSON with signed manifests", () => {
   test("same rows as the PDF, formula injection neutralised, manifests verify and catch one changed byte", async () => {
     const csv = await renderCsv(s.db as never, s.tenantId, campaignId);

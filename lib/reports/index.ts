@@ -1,0 +1,15 @@
+/** Review reports: rendering (PDF, CSV, JSON), signing, and offline verification. */
+export { renderSignedPdf, pdfSafe, type PdfResult } from "./pdf";
+export { renderCsv, renderJson, signManifest, type ManifestPayload } from "./exports";
+export { signingIdentity, generateSelfSigned, SigningConfigError, type SigningIdentity } from "./signing";
+export { verifyPdf, verifyManifest, type VerifyResult } from "./verify";
+export { reportHeader, reportRows, ReportNotFound, REPORT_COLUMNS, type ReportHeader, type ReportRow } from "./data";
+export { csvCell, csvLine } from "./csv";
+
+export const REPORT_FILES = ["report.pdf", "report.csv", "report.json", "report.csv.jws", "report.json.jws"] as const;
+export type ReportFile = (typeof REPORT_FILES)[number];
+
+/** The download name of a report file: fixed, derived from the campaign id only (no user text in headers or paths). */
+export function downloadName(campaignId: string, file: ReportFile): string {
+  return `recert-${campaignId}-${file}`;
+}
