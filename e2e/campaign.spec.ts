@@ -110,3 +110,37 @@ test("an auditor sees campaigns but cannot create one; a reviewer cannot open ca
   const res = await reviewer.goto("/reviews/00000000-0000-4000-8000-000000000000");
   expect(res?.status()).toBe(404);
 });
+
+test("an auditor downloads the signed report of the closed campaign and the verify page agrees; one changed byte makes it invalid", async ({ browser }) => {
+  const auditor = await as(browser, ACCOUNTS.auditor);
+  await auditor.goto("/reports");
+  const row = auditor.getByTestId("reports").locator("tbody tr", { hasText: "Q4 partner access review" });
+  const [download] = await Promise.all([auditor.waitForEvent("download"), row.getByRole("link", { name: "PDF (signed)" }).click()]);
+  expect(download.suggestedFilename()).toMatch(/^recert-[0-9a-f-]{36}-report\.pdf$/);
+  const { readFileSync } = await import("node:fs");
+  const pdf = readFileSync((await download.path())!);
+  expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
+
+  const anon = await (await browser.newContext({ baseURL: E2E.appUrl })).newPage();
+  await anon.goto("/verify");
+  await anon.getByLabel("Report (PDF, CSV or JSON)").setInputFiles({ name: "report.pdf", mimeType: "application/pdf", buffer: pdf });
+  await anon.getByRole("button", { name: "Verify" }).click();
+  await expect(anon.getByTestId("verdict")).toHaveText("Valid");
+  await expect(anon.getByText("(this installation's certificate)")).toBeVisible();
+
+  const tampered = Buffer.from(pdf);
+  const at = tampered.indexOf("stream\n") + 25;
+  tampered[at] = tampered[at]! ^ 0x04;
+  await anon.getByLabel("Report (PDF, CSV or JSON)").setInputFiles({ name: "report.pdf", mimeType: "application/pdf", buffer: tampered });
+  await anon.getByRole("button", { name: "Verify" }).click();
+  await expect(anon.getByTestId("verdict")).toHaveText("Invalid");
+  await expect(anon.getByText("Digest mismatch: the file was changed after it was signed.")).toBeVisible();
+
+  // Reports are for admins and auditors only; the certificate is public.
+  expect((await anon.request.get(download.url())).status()).toBe(401);
+  const reviewer = await as(browser, ACCOUNTS.reviewer);
+  expect((await reviewer.request.get(download.url())).status()).toBe(403);
+  const cert = await anon.request.get("/api/report-certificate");
+  expect(cert.status()).toBe(200);
+  expect(await cert.text()).toContain("BEGIN CERTIFICATE");
+});
