@@ -1,6 +1,7 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { E2E } from "../playwright.config";
 import { ACCOUNTS, signIn } from "./support";
+import { groupMembers } from "./graph";
 
 async function as(browser: Browser, upn: string): Promise<Page> {
   const ctx = await browser.newContext({ baseURL: E2E.appUrl });
@@ -10,19 +11,8 @@ async function as(browser: Browser, upn: string): Promise<Page> {
   return page;
 }
 
-/** Members of a group as Entra (the emulator) has them now, read through Graph with an app token. */
 async function entraMembers(groupName: string): Promise<string[]> {
-  const env = E2E.env as Record<string, string>;
-  const tokenRes = await fetch(`${E2E.emulatorUrl}/${env.ENTRA_TENANT_ID}/oauth2/v2.0/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "client_credentials", client_id: env.AUTH_MICROSOFT_ENTRA_ID_ID!, client_secret: env.AUTH_MICROSOFT_ENTRA_ID_SECRET!, scope: "https://graph.microsoft.com/.default" }),
-  });
-  const { access_token } = (await tokenRes.json()) as { access_token: string };
-  const h = { authorization: `Bearer ${access_token}` };
-  const groups = (await (await fetch(`${E2E.emulatorUrl}/v1.0/groups?$filter=${encodeURIComponent(`displayName eq '${groupName}'`)}&$select=id`, { headers: h })).json()) as { value: { id: string }[] };
-  const members = (await (await fetch(`${E2E.emulatorUrl}/v1.0/groups/${groups.value[0]!.id}/members?$select=displayName&$top=999`, { headers: h })).json()) as { value: { displayName: string }[] };
-  return members.value.map((m) => m.displayName);
+  return (await groupMembers(groupName)).map((m) => m.displayName);
 }
 
 test("quarterly campaign: admin creates and starts it, a reviewer filters, bulk-approves and revokes one, the admin closes and applies, Entra loses the member", async ({ browser }) => {

@@ -13,6 +13,12 @@ export interface PresetDefaults {
   name: string;
   description: string;
   startAt: string;
+  scope?: CreateCampaignForm["scope"]["kind"];
+  who?: "all" | "guests" | "inactive";
+  reviewers?: StageForm["reviewers"];
+  noResponse?: "none" | "revoke" | "recommendation";
+  onApprove?: boolean;
+  onRevoke?: boolean;
 }
 
 export function NewCampaignForm({ groups, preset }: { groups: { id: string; name: string }[]; preset: PresetDefaults }) {
@@ -21,16 +27,16 @@ export function NewCampaignForm({ groups, preset }: { groups: { id: string; name
   const [error, setError] = useState<string | null>(null);
   const [name, setName] = useState(preset.name);
   const [description, setDescription] = useState(preset.description);
-  const [scope, setScope] = useState<CreateCampaignForm["scope"]["kind"]>("allSecurityGroups");
+  const [scope, setScope] = useState<CreateCampaignForm["scope"]["kind"]>(preset.scope ?? "allSecurityGroups");
   const [groupIds, setGroupIds] = useState<string[]>([]);
-  const [who, setWho] = useState<"all" | "guests" | "inactive">("all");
+  const [who, setWho] = useState<"all" | "guests" | "inactive">(preset.who ?? "all");
   const [popDays, setPopDays] = useState(90);
-  const [stages, setStages] = useState<StageForm[]>([{ reviewers: "owners", chosen: "", fallback: "", durationDays: 14, advance: ["approve"] }]);
+  const [stages, setStages] = useState<StageForm[]>([{ reviewers: preset.reviewers ?? "owners", chosen: "", fallback: "", durationDays: 14, advance: ["approve"] }]);
   const [startAt, setStartAt] = useState(preset.startAt);
   const [recurrence, setRecurrence] = useState<CreateCampaignForm["recurrence"]>("quarterly");
-  const [onApprove, setOnApprove] = useState(false);
-  const [onRevoke, setOnRevoke] = useState(true);
-  const [noResponse, setNoResponse] = useState<"none" | "revoke" | "recommendation">("none");
+  const [onApprove, setOnApprove] = useState(preset.onApprove ?? false);
+  const [onRevoke, setOnRevoke] = useState(preset.onRevoke ?? true);
+  const [noResponse, setNoResponse] = useState<"none" | "revoke" | "recommendation">(preset.noResponse ?? "none");
   const [autoApply, setAutoApply] = useState(true);
   const [reminder, setReminder] = useState(3);
   const [inactiveDays, setInactiveDays] = useState(30);

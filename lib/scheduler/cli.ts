@@ -1,7 +1,8 @@
 /**
  * `npm run scheduler -- [--json] [--now <ISO time>]`: one pass of Recert's timed work, for cron
  * (e.g. every 15 minutes): campaign housekeeping (start scheduled instances, advance stages, close at the
- * end date and auto-apply, reminders, escalation, next recurrences). `--now` moves the clock (tests, dry
+ * end date and auto-apply, reminders, escalation, next recurrences) and access expiry (sponsor warnings, removals
+ * at the end date, retries of failures). `--now` moves the clock (tests, dry
  * rehearsals). Exit 0 when everything ran, 1 when something could not (a campaign that would not start, a
  * failed removal: the output says which), 2 on bad configuration or usage.
  */
@@ -10,6 +11,7 @@ import { createClient } from "../db/client";
 import { migrate } from "../db/migrate";
 import { env, EnvError } from "../env";
 import { runCampaignMaintenance } from "../reviews/maintenance";
+import { runExpiries } from "../guests/expiry";
 import type { Ctx } from "../reviews/lifecycle";
 import { createSyncGraph } from "../sync/graph-client";
 
@@ -49,14 +51,17 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   const graph = () => createSyncGraph({ baseUrl: e.GRAPH_BASE_URL, authorityHost: e.ENTRA_AUTHORITY_HOST, tenantId: e.ENTRA_TENANT_ID, clientId: e.AUTH_MICROSOFT_ENTRA_ID_ID, clientSecret: e.AUTH_MICROSOFT_ENTRA_ID_SECRET });
   try {
     const campaigns = await runCampaignMaintenance(ctx, graph);
-    const failed = campaigns.notStarted.length + campaigns.applied.reduce((n, a) => n + a.failed, 0);
-    const report = { at: (now ?? new Date()).toISOString(), campaigns, ok: failed === 0 };
+    const expiries = await runExpiries(ctx, graph);
+    const failed = campaigns.notStarted.length + campaigns.applied.reduce((n, a) => n + a.failed, 0) + expiries.executed.reduce((n, x) => n + x.failed, 0);
+    const report = { at: (now ?? new Date()).toISOString(), campaigns, expiries, ok: failed === 0 };
     if (json) console.log(JSON.stringify(report));
     else {
       console.log(`Scheduler pass at ${report.at}`);
       console.log(`  campaigns: ${campaigns.created.length} created, ${campaigns.started.length} started, ${campaigns.advanced.length} advanced, ${campaigns.closed.length} closed, ${campaigns.reminders} reminders, ${campaigns.escalated} items escalated`);
       for (const a of campaigns.applied) console.log(`  applied ${a.campaignId}: ${a.applied} removed, ${a.failed} failed`);
       for (const n of campaigns.notStarted) console.log(`  not started ${n.campaignId}: ${n.reason}`);
+      console.log(`  access expiry: ${expiries.warned} sponsor warning(s), ${expiries.executed.length} expired`);
+      for (const x of expiries.executed) console.log(`  expired ${x.userId}: ${x.applied} removed, ${x.alreadyRemoved} already removed, ${x.failed} failed (${x.status})`);
     }
     return failed === 0 ? 0 : 1;
   } finally {

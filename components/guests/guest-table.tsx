@@ -1,0 +1,156 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useMemo, useState, useTransition } from "react";
+import { flexRender, getCoreRowModel, useReactTable, type ColumnDef, type RowSelectionState } from "@tanstack/react-table";
+import type { GuestRow } from "@/lib/guests/inventory";
+import { setExpiryAction } from "@/app/(app)/guests/actions";
+
+const fmt = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString(undefined, { dateStyle: "medium" }) : "Never");
+
+export function GuestTable({ rows, companies, canEdit }: { rows: GuestRow[]; companies: string[]; canEdit: boolean }) {
+  const router = useRouter();
+  const [selection, setSelection] = useState<RowSelectionState>({});
+  const [pending, start] = useTransition();
+  const [target, setTarget] = useState<"selected" | "company">("selected");
+  const [company, setCompany] = useState(companies[0] ?? "");
+  const [date, setDate] = useState("");
+  const [block, setBlock] = useState(false);
+  const [reason, setReason] = useState("");
+  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
+  const selected = Object.keys(selection).filter((k) => selection[k]);
+
+  const columns = useMemo<ColumnDef<GuestRow>[]>(
+    () => [
+      ...(canEdit
+        ? [
+            {
+              id: "select",
+              header: ({ table }) => <input type="checkbox" aria-label="Select all on this page" checked={table.getIsAllRowsSelected()} onChange={table.getToggleAllRowsSelectedHandler()} />,
+              cell: ({ row }) => <input type="checkbox" aria-label={`Select ${row.original.displayName ?? row.original.id}`} checked={row.getIsSelected()} onChange={row.getToggleSelectedHandler()} />,
+            } satisfies ColumnDef<GuestRow>,
+          ]
+        : []),
+      {
+        id: "name",
+        header: "Guest",
+        cell: ({ row: { original: r } }) => (
+          <div>
+            <div className="font-medium text-slate-900">{r.displayName}</div>
+            <div className="text-xs text-slate-500">{r.mail}</div>
+          </div>
+        ),
+      },
+      { id: "company", header: "Company", cell: ({ row: { original: r } }) => <span>{r.companyName ?? "—"}{r.employeeType ? <span className="ml-1 text-xs text-slate-500">({r.employeeType})</span> : null}</span> },
+      { id: "sponsors", header: "Sponsors", cell: ({ row: { original: r } }) => (r.sponsors.length ? r.sponsors.join(", ") : <span className="rounded bg-amber-50 px-1.5 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-amber-200">No sponsor</span>) },
+      {
+        id: "state",
+        header: "Invitation",
+        cell: ({ row: { original: r } }) => (
+          <span>
+            {r.state === "PendingAcceptance" ? <span className="text-amber-700">Pending</span> : (r.state ?? "—")}
+            {!r.accountEnabled && <span className="ml-1 text-xs text-rose-700">disabled</span>}
+          </span>
+        ),
+      },
+      { id: "created", header: "Invited", cell: ({ row: { original: r } }) => <span className="whitespace-nowrap">{fmt(r.createdAt)}</span> },
+      { id: "lastSignIn", header: "Last sign-in", cell: ({ row: { original: r } }) => <span className="whitespace-nowrap">{fmt(r.lastSignInAt)}</span> },
+      { id: "holds", header: "Holds", cell: ({ row: { original: r } }) => <span className="whitespace-nowrap">{r.groups} groups · {r.apps} apps · {r.roles} roles</span> },
+      { id: "expires", header: "Access ends", cell: ({ row: { original: r } }) => (r.expiresAt ? <span className="whitespace-nowrap font-medium text-rose-700">{fmt(r.expiresAt)}</span> : "—") },
+    ],
+    [canEdit],
+  );
+  const table = useReactTable({ data: rows, columns, getRowId: (r) => r.id, state: { rowSelection: selection }, onRowSelectionChange: setSelection, getCoreRowModel: getCoreRowModel(), manualPagination: true });
+
+  return (
+    <div>
+      {canEdit && (
+        <form
+          aria-label="Access end date"
+          className="mb-4 flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setMsg(null);
+            start(async () => {
+              const r = await setExpiryAction({ ...(target === "company" ? { companyName: company } : { userIds: selected }), expiresAt: date ? new Date(`${date}T00:00:00`).toISOString() : "", blockSignIn: block, reason } as never);
+              setMsg(r.ok ? { ok: true, text: `Access of ${r.scheduled} ${r.scheduled === 1 ? "person" : "people"} ends on ${date}.` } : { ok: false, text: r.error });
+              if (r.ok) setSelection({});
+              router.refresh();
+            });
+          }}
+        >
+          <label className="text-sm text-slate-700">
+            End access of
+            <select aria-label="Whose access" className="mt-1 block rounded-md border border-slate-300 px-2 py-1.5 text-sm" value={target} onChange={(e) => setTarget(e.target.value as typeof target)}>
+              <option value="selected">the {selected.length} selected</option>
+              <option value="company">everyone from a company</option>
+            </select>
+          </label>
+          {target === "company" && (
+            <label className="text-sm text-slate-700">
+              Company
+              <select aria-label="Company" className="mt-1 block rounded-md border border-slate-300 px-2 py-1.5 text-sm" value={company} onChange={(e) => setCompany(e.target.value)}>
+                {companies.map((c) => (
+                  <option key={c}>{c}</option>
+                ))}
+              </select>
+            </label>
+          )}
+          <label className="text-sm text-slate-700">
+            On
+            <input aria-label="End date" type="date" required className="mt-1 block rounded-md border border-slate-300 px-2 py-1 text-sm" value={date} onChange={(e) => setDate(e.target.value)} />
+          </label>
+          <label className="grow text-sm text-slate-700">
+            Reason
+            <input aria-label="Reason" required maxLength={500} className="mt-1 block w-full rounded-md border border-slate-300 px-2 py-1 text-sm" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Contract ends" />
+          </label>
+          <label className="flex items-center gap-2 text-sm text-slate-700">
+            <input type="checkbox" checked={block} onChange={(e) => setBlock(e.target.checked)} /> Also block sign-in
+          </label>
+          <button type="submit" disabled={pending} className="rounded-md bg-rose-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-rose-700 disabled:opacity-50">
+            Set end date
+          </button>
+          {msg && (
+            <p role={msg.ok ? "status" : "alert"} className={`basis-full text-sm ${msg.ok ? "text-emerald-700" : "text-rose-700"}`}>
+              {msg.text}
+            </p>
+          )}
+        </form>
+      )}
+      <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
+        <table className="min-w-full text-sm" data-testid="guests">
+          <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+            {table.getHeaderGroups().map((hg) => (
+              <tr key={hg.id}>
+                {hg.headers.map((h) => (
+                  <th key={h.id} className="px-3 py-2 font-medium">
+                    {flexRender(h.column.columnDef.header, h.getContext())}
+                  </th>
+                ))}
+              </tr>
+            ))}
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {table.getRowModel().rows.length === 0 ? (
+              <tr>
+                <td colSpan={columns.length} className="px-4 py-10 text-center text-slate-500">
+                  No guests match.
+                </td>
+              </tr>
+            ) : (
+              table.getRowModel().rows.map((row) => (
+                <tr key={row.id}>
+                  {row.getVisibleCells().map((cell) => (
+                    <td key={cell.id} className="px-3 py-2 align-top">
+                      {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                    </td>
+                  ))}
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
