@@ -134,3 +134,31 @@ test("an auditor downloads the signed report of the closed campaign and the veri
   expect(cert.status()).toBe(200);
   expect(await cert.text()).toContain("BEGIN CERTIFICATE");
 });
+
+test("a GRC tool pulls the evidence through the API with an Entra token; without one it gets 401, without the role 403", async ({ request }) => {
+  const env = E2E.env as Record<string, string>;
+  const tokenFor = async (clientId: string, secret: string) => {
+    const r = await fetch(`${E2E.emulatorUrl}/${env.ENTRA_TENANT_ID}/oauth2/v2.0/token`, {
+      method: "POST",
+      body: new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: secret, scope: `api://${env.AUTH_MICROSOFT_ENTRA_ID_ID}/.default` }),
+    });
+    return ((await r.json()) as { access_token: string }).access_token;
+  };
+  const none = await request.get("/api/v1/campaigns");
+  expect(none.status()).toBe(401);
+  expect(none.headers()["www-authenticate"]).toContain('Bearer error="invalid_request"');
+  const noRole = await request.get("/api/v1/campaigns", { headers: { authorization: `Bearer ${await tokenFor(env.AUTH_MICROSOFT_ENTRA_ID_ID!, env.AUTH_MICROSOFT_ENTRA_ID_SECRET!)}` } });
+  expect(noRole.status()).toBe(403);
+  const grc = { authorization: `Bearer ${await tokenFor("9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a", "grc-demo-client-secret")}` };
+  const list = await request.get("/api/v1/campaigns", { headers: grc });
+  expect(list.status()).toBe(200);
+  const campaign = ((await list.json()) as { campaigns: { id: string; name: string; status: string; reports: { json: string } }[] }).campaigns.find((c) => c.name === "Q4 partner access review")!;
+  expect(campaign.status).toBe("applied");
+  const json = await request.get(`/api/v1/campaigns/${campaign.id}/report.json`, { headers: grc });
+  expect(json.status()).toBe(200);
+  expect(((await json.json()) as { campaign: { campaignId: string } }).campaign.campaignId).toBe(campaign.id);
+  const audit = await request.get("/api/v1/audit?limit=5", { headers: grc });
+  expect(((await audit.json()) as { events: { seq: number }[] }).events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+  const spec = await request.get("/api/v1/openapi.json");
+  expect(((await spec.json()) as { openapi: string }).openapi).toBe("3.1.0");
+});

@@ -1,0 +1,21 @@
+import { AuthError, requireRole } from "@/lib/auth";
+import { db } from "@/lib/db";
+import { env } from "@/lib/env";
+import { segmentUsers, ZSegment } from "@/lib/dashboards/segments";
+import { csvLine } from "@/lib/reports/csv";
+
+/** The users behind a dashboard figure, as CSV. Admins and auditors. */
+export async function GET(req: Request) {
+  try {
+    await requireRole("admin", "auditor");
+  } catch (e) {
+    if (e instanceof AuthError) return Response.json({ error: e.message }, { status: e.code === "unauthenticated" ? 401 : 403 });
+    throw e;
+  }
+  const seg = ZSegment.safeParse(new URL(req.url).searchParams.get("segment"));
+  if (!seg.success) return Response.json({ error: "Unknown segment." }, { status: 400 });
+  const users = await segmentUsers(db(), env().ENTRA_TENANT_ID, seg.data);
+  const body = [csvLine(["Id", "Name", "UPN", "Type", "Department", "Enabled", "Admin", "MFA registered", "Methods", "Last sign-in"])];
+  for (const u of users) body.push(csvLine([u.id, u.displayName, u.userPrincipalName, u.userType, u.department, u.accountEnabled, u.isAdmin, u.isMfaRegistered, u.methods.join("; "), u.lastSignInAt]));
+  return new Response(body.join(""), { headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="recert-segment.csv"', "cache-control": "no-store" } });
+}

@@ -1,0 +1,19 @@
+import { requireApiCaller } from "@/lib/auth/api-guard";
+import { db } from "@/lib/db";
+import { env } from "@/lib/env";
+import { REPORT_FILES, ReportNotFound, type ReportFile } from "@/lib/reports";
+import { reportResponse } from "@/lib/reports/serve";
+
+/** GET /api/v1/campaigns/{id}/report.pdf|.csv|.json (and .csv.jws/.json.jws) — Recert.Auditor. */
+export async function GET(req: Request, { params }: { params: Promise<{ id: string; file: string }> }) {
+  const auth = await requireApiCaller(req);
+  if ("response" in auth) return auth.response;
+  const { id, file } = await params;
+  if (!/^[0-9a-f-]{36}$/i.test(id) || !(REPORT_FILES as readonly string[]).includes(file)) return Response.json({ error: "not_found", error_description: "No such report file." }, { status: 404 });
+  try {
+    return await reportResponse(db(), env().ENTRA_TENANT_ID, id, file as ReportFile);
+  } catch (e) {
+    if (e instanceof ReportNotFound) return Response.json({ error: "not_found", error_description: e.message }, { status: 404 });
+    throw e;
+  }
+}

@@ -1,0 +1,31 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState, useTransition } from "react";
+import { sanctionExclusionAction } from "@/app/(app)/dashboard/actions";
+
+/** Marks a policy exclusion (e.g. a break-glass account) as sanctioned, with a reason and an expiry. */
+export function SanctionButton({ userId, policyId, name }: { userId: string; policyId: string; name: string }) {
+  const router = useRouter();
+  const [pending, start] = useTransition();
+  const [err, setErr] = useState<string | null>(null);
+  return (
+    <button
+      type="button"
+      disabled={pending}
+      className="ml-1 text-brand-700 underline disabled:opacity-50"
+      onClick={() => {
+        const reason = prompt(`Why is ${name} excluded from this policy? (e.g. break-glass account, monitored sign-ins)`);
+        if (!reason) return;
+        start(async () => {
+          const expires = new Date(Date.now() + 180 * 86_400_000).toISOString();
+          const r = await sanctionExclusionAction({ userId, policyId, reason, expiresAt: expires });
+          if (!r.ok) setErr(r.error);
+          router.refresh();
+        });
+      }}
+    >
+      mark sanctioned{err ? ` — ${err}` : ""}
+    </button>
+  );
+}
