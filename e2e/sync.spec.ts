@@ -35,8 +35,9 @@ test("after a sync, the directory lists, filters and searches users on the serve
   await signIn(page, ACCOUNTS.auditor);
   await page.goto("/directory");
   await expect(page.getByTestId("users-total")).toContainText("300 users");
-  await page.getByRole("link", { name: "Guests" }).click();
-  await expect(page.getByRole("link", { name: "Guests" })).toHaveAttribute("aria-current", "page");
+  const filters = page.getByRole("navigation", { name: "Filters" });
+  await filters.getByRole("link", { name: "Guests" }).click();
+  await expect(filters.getByRole("link", { name: "Guests" })).toHaveAttribute("aria-current", "page");
   await expect(page.getByTestId("users-total")).toContainText("30 users");
   await expect(page.getByTestId("users-table").locator("tbody tr").first()).toContainText("Guest");
   await page.getByRole("link", { name: "All" }).click();

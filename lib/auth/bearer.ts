@@ -54,12 +54,13 @@ export async function verifyBearer(authorization: string | null, cfg: BearerConf
   }
   if (claims.claims.tid !== cfg.tenantId) return fail(401, "invalid_token", "The token belongs to another tenant.");
   const role = cfg.role ?? "Recert.Auditor";
-  if (!Array.isArray(claims.claims.roles) || !claims.claims.roles.includes(role)) return fail(403, "insufficient_scope", `The calling application lacks the ${role} app role. Assign it in Entra (Enterprise applications → Recert → Users and groups / app role assignments).`);
+  if (!Array.isArray(claims.claims.roles) || !claims.claims.roles.includes(role)) return fail(403, "insufficient_scope", `The calling application lacks the ${role} app role. Assign it in Entra (Enterprise applications > Recert > app role assignments).`);
   return claims;
 }
 
 /** The 401/403 response for a failed check, with the WWW-Authenticate header RFC 6750 asks for. */
 export function bearerError(r: Extract<BearerResult, { ok: false }>): Response {
-  const esc = r.description.replace(/"/g, "'");
+  // Header values must be ASCII (and quotes would end the parameter).
+  const esc = r.description.replace(/"/g, "'").replace(/[^\x20-\x7E]/g, "?");
   return Response.json({ error: r.error, error_description: r.description }, { status: r.status, headers: { "www-authenticate": `Bearer error="${r.error}", error_description="${esc}"`, "cache-control": "no-store" } });
 }
