@@ -7,6 +7,8 @@ import { ensureServerCondition } from "../lib/sync/server-condition";
 const SUITES: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
   sync: () => import("./sync"),
   review: () => import("./review"),
+  dashboard: () => import("./dashboard"),
+  report: () => import("./report"),
 };
 
 async function main(): Promise<number> {

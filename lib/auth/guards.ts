@@ -42,3 +42,23 @@ export async function requirePageRole(...roles: Role[]): Promise<Caller> {
   if (roles.length > 0 && !roles.includes(caller.role)) redirect("/forbidden");
   return caller;
 }
+
+/** For route handlers: the caller, or the 401/403 JSON response to return. */
+export async function routeCaller(...roles: Role[]): Promise<Caller | Response> {
+  try {
+    return await requireRole(...roles);
+  } catch (e) {
+    if (e instanceof AuthError) return Response.json({ error: e.message }, { status: e.code === "unauthenticated" ? 401 : 403 });
+    throw e;
+  }
+}
+
+/** For server actions: the caller, or the `{ ok: false, error }` result to return. */
+export async function actionCaller(...roles: Role[]): Promise<Caller | { ok: false; error: string }> {
+  try {
+    return await requireRole(...roles);
+  } catch (e) {
+    if (e instanceof AuthError) return { ok: false, error: e.message };
+    throw e;
+  }
+}

@@ -222,6 +222,8 @@ export async function overview(db: Db, databaseUrl: string, tenantId: string, no
     db.$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n FROM "DirUser" u WHERE u."tenantId" = ${p1} AND u."accountEnabled" = ${pg ? "false" : "0"} AND EXISTS (SELECT 1 FROM "DirGroupMember" gm WHERE gm."memberId" = u."id")`, tenantId),
     db.$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n FROM "DirGroup" g WHERE g."tenantId" = ${p1} AND NOT EXISTS (SELECT 1 FROM "DirGroupOwner" o WHERE o."groupId" = g."id")`, tenantId),
   ]);
+  const expiringSoon = await db.accessExpiry.count({ where: { tenantId, status: "scheduled", expiresAt: { gt: now, lte: new Date(now.getTime() + 7 * DAY) } } });
+  const expiryFailures = await db.accessExpiry.count({ where: { tenantId, status: "partial" } });
   const priv = await privilegedUsers(db, tenantId);
   const privIds = [...priv.keys()];
   let registeredPriv = 0;
@@ -269,6 +271,8 @@ export async function overview(db: Db, databaseUrl: string, tenantId: string, no
       { key: "inactiveGuests", label: `Guests inactive > ${INACTIVE_DAYS} days`, value: inactiveGuests, href: "/guests?filter=inactive" },
       { key: "inactiveWithAccess", label: `Accounts inactive > ${INACTIVE_DAYS} days still holding access`, value: num(inactiveWithAccess[0]?.n), href: "/dashboard/users?segment=hygiene:inactiveWithAccess" },
       { key: "disabledInGroups", label: "Disabled accounts still in groups", value: num(disabledInGroups[0]?.n), href: "/dashboard/users?segment=hygiene:disabledInGroups" },
+      { key: "expiringSoon", label: "People whose access ends within 7 days", value: expiringSoon, href: "/guests?filter=expiring" },
+      { key: "expiryFailures", label: "Access expiries with failed removals (retried by the scheduler)", value: expiryFailures, href: "/guests?filter=expiring" },
       { key: "ownerless", label: "Groups without an owner", value: num(ownerless[0]?.n), href: "/directory/groups?filter=ownerless" },
       { key: "privileged", label: "Holders of privileged directory roles", value: privIds.length, href: "/dashboard/users?segment=hygiene:privileged" },
       { key: "privilegedNoMfa", label: "… of whom without MFA", value: privIds.length - registeredPriv, href: "/dashboard/users?segment=hygiene:privilegedNoMfa" },

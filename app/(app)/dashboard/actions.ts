@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { appendAudit } from "@/lib/audit";
-import { AuthError, requireRole } from "@/lib/auth";
+import { actionCaller } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 
@@ -18,13 +18,8 @@ type Result = { ok: true } | { ok: false; error: string };
 
 /** Admin: accept a user's exclusion from a policy (or from every policy) until a date at most one year away. Audited. */
 export async function sanctionExclusionAction(input: z.input<typeof ZSanction>): Promise<Result> {
-  let caller;
-  try {
-    caller = await requireRole("admin");
-  } catch (e) {
-    if (e instanceof AuthError) return { ok: false, error: e.message };
-    throw e;
-  }
+  const caller = await actionCaller("admin");
+  if ("ok" in caller) return caller;
   const parsed = ZSanction.safeParse(input);
   if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => i.message).join("; ") };
   const { userId, policyId, reason, expiresAt } = parsed.data;
@@ -43,13 +38,8 @@ export async function sanctionExclusionAction(input: z.input<typeof ZSanction>):
 }
 
 export async function revokeSanctionAction(input: { id: string }): Promise<Result> {
-  let caller;
-  try {
-    caller = await requireRole("admin");
-  } catch (e) {
-    if (e instanceof AuthError) return { ok: false, error: e.message };
-    throw e;
-  }
+  const caller = await actionCaller("admin");
+  if ("ok" in caller) return caller;
   const id = z.string().uuid().safeParse(input?.id);
   if (!id.success) return { ok: false, error: "Not a sanction id." };
   const row = await db().sanctionedExclusion.findUnique({ where: { id: id.data } });

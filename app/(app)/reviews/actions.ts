@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { AuthError, requireRole } from "@/lib/auth";
+import { actionCaller } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { ReviewError, ZDecide, decide, forceDecision, type DecideInput } from "@/lib/reviews";
 import { appCtx } from "@/lib/reviews/app-context";
@@ -17,13 +17,8 @@ const message = (e: z.ZodError) => e.issues.map((i) => i.message).join("; ");
  * ownership check is per item, in lib/reviews, against the assignments frozen at start. Auditors only read.
  */
 export async function decideAction(input: DecideInput): Promise<DecisionResult> {
-  let caller;
-  try {
-    caller = await requireRole("admin", "reviewer");
-  } catch (e) {
-    if (e instanceof AuthError) return { ok: false, error: e.message };
-    throw e;
-  }
+  const caller = await actionCaller("admin", "reviewer");
+  if ("ok" in caller) return caller;
   const parsed = ZDecide.safeParse(input);
   if (!parsed.success) return { ok: false, error: message(parsed.error) };
   try {
@@ -41,13 +36,8 @@ const ZAcceptAll = z.object({ campaignId: z.string().uuid("Not a campaign id.") 
 
 /** "Accept all recommendations": every undecided item of mine in the campaign that has one (up to 5,000 per call). */
 export async function acceptAllRecommendationsAction(input: z.input<typeof ZAcceptAll>): Promise<DecisionResult> {
-  let caller;
-  try {
-    caller = await requireRole("admin", "reviewer");
-  } catch (e) {
-    if (e instanceof AuthError) return { ok: false, error: e.message };
-    throw e;
-  }
+  const caller = await actionCaller("admin", "reviewer");
+  if ("ok" in caller) return caller;
   const parsed = ZAcceptAll.safeParse(input);
   if (!parsed.success) return { ok: false, error: message(parsed.error) };
   const campaignId = parsed.data.campaignId;
@@ -67,13 +57,8 @@ const ZForce = z.object({
 
 /** Admin sign-off on items nobody decided (escalation). */
 export async function forceDecisionAction(input: z.input<typeof ZForce>): Promise<DecisionResult> {
-  let caller;
-  try {
-    caller = await requireRole("admin");
-  } catch (e) {
-    if (e instanceof AuthError) return { ok: false, error: e.message };
-    throw e;
-  }
+  const caller = await actionCaller("admin");
+  if ("ok" in caller) return caller;
   const parsed = ZForce.safeParse(input);
   if (!parsed.success) return { ok: false, error: message(parsed.error) };
   try {

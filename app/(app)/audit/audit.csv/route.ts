@@ -1,16 +1,12 @@
-import { AuthError, requireRole } from "@/lib/auth";
+import { routeCaller } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { auditBatches, auditWhere, ZAuditQuery } from "@/lib/audit";
 import { csvLine } from "@/lib/reports/csv";
 
 /** The filtered audit log as CSV, streamed in seq order. Admins and auditors. */
 export async function GET(req: Request) {
-  try {
-    await requireRole("admin", "auditor");
-  } catch (e) {
-    if (e instanceof AuthError) return Response.json({ error: e.message }, { status: e.code === "unauthenticated" ? 401 : 403 });
-    throw e;
-  }
+  const caller = await routeCaller("admin", "auditor");
+  if (caller instanceof Response) return caller;
   const u = new URL(req.url);
   const g = (k: string) => u.searchParams.get(k) ?? undefined;
   const where = auditWhere(ZAuditQuery.parse({ action: g("action"), actor: g("actor"), target: g("target"), from: g("from"), to: g("to") }));

@@ -1,4 +1,4 @@
-import { AuthError, requireRole } from "@/lib/auth";
+import { routeCaller } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { segmentUsers, ZSegment } from "@/lib/dashboards/segments";
@@ -6,12 +6,8 @@ import { csvLine } from "@/lib/reports/csv";
 
 /** The users behind a dashboard figure, as CSV. Admins and auditors. */
 export async function GET(req: Request) {
-  try {
-    await requireRole("admin", "auditor");
-  } catch (e) {
-    if (e instanceof AuthError) return Response.json({ error: e.message }, { status: e.code === "unauthenticated" ? 401 : 403 });
-    throw e;
-  }
+  const caller = await routeCaller("admin", "auditor");
+  if (caller instanceof Response) return caller;
   const seg = ZSegment.safeParse(new URL(req.url).searchParams.get("segment"));
   if (!seg.success) return Response.json({ error: "Unknown segment." }, { status: 400 });
   const users = await segmentUsers(db(), env().ENTRA_TENANT_ID, seg.data);

@@ -1,5 +1,5 @@
 import type { NextRequest } from "next/server";
-import { AuthError, requireRole } from "@/lib/auth";
+import { routeCaller } from "@/lib/auth";
 import { iterateUsers, ZListUsers } from "@/lib/directory/list-users";
 import { env } from "@/lib/env";
 import { csvLine } from "@/lib/reports/csv";
@@ -10,12 +10,8 @@ const HEADER = ["id", "displayName", "userPrincipalName", "mail", "userType", "a
 
 /** The filtered user list as CSV, streamed page by page. Admins and auditors. */
 export async function GET(req: NextRequest) {
-  try {
-    await requireRole("admin", "auditor");
-  } catch (e) {
-    if (e instanceof AuthError) return Response.json({ error: e.message }, { status: e.code === "unauthenticated" ? 401 : 403 });
-    throw e;
-  }
+  const caller = await routeCaller("admin", "auditor");
+  if (caller instanceof Response) return caller;
   const sp = req.nextUrl.searchParams;
   const input = ZListUsers.parse({ q: sp.get("q") ?? undefined, filter: sp.get("filter") ?? undefined, page: 1 });
   const tenantId = env().ENTRA_TENANT_ID;

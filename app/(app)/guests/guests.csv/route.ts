@@ -1,4 +1,4 @@
-import { AuthError, requireRole } from "@/lib/auth";
+import { routeCaller } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { listGuests, ZGuestQuery } from "@/lib/guests";
@@ -6,12 +6,8 @@ import { csvLine } from "@/lib/reports/csv";
 
 /** The filtered guest inventory as CSV (formula injection neutralised). Admins and auditors. */
 export async function GET(req: Request) {
-  try {
-    await requireRole("admin", "auditor");
-  } catch (e) {
-    if (e instanceof AuthError) return Response.json({ error: e.message }, { status: e.code === "unauthenticated" ? 401 : 403 });
-    throw e;
-  }
+  const caller = await routeCaller("admin", "auditor");
+  if (caller instanceof Response) return caller;
   const u = new URL(req.url);
   const q = ZGuestQuery.parse({ q: u.searchParams.get("q") ?? undefined, filter: u.searchParams.get("filter") ?? undefined, company: u.searchParams.get("company") ?? undefined });
   const { rows } = await listGuests(db(), env().ENTRA_TENANT_ID, q, { all: true });

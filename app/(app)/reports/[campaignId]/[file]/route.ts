@@ -1,4 +1,4 @@
-import { AuthError, requireRole } from "@/lib/auth";
+import { routeCaller } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { REPORT_FILES, ReportNotFound, type ReportFile } from "@/lib/reports";
@@ -6,12 +6,8 @@ import { reportResponse } from "@/lib/reports/serve";
 
 /** GET /reports/<campaign id>/report.pdf|.csv|.json|.csv.jws|.json.jws — admins and auditors. */
 export async function GET(_req: Request, { params }: { params: Promise<{ campaignId: string; file: string }> }) {
-  try {
-    await requireRole("admin", "auditor");
-  } catch (e) {
-    if (e instanceof AuthError) return Response.json({ error: e.message }, { status: e.code === "unauthenticated" ? 401 : 403 });
-    throw e;
-  }
+  const caller = await routeCaller("admin", "auditor");
+  if (caller instanceof Response) return caller;
   const { campaignId, file } = await params;
   if (!/^[0-9a-f-]{36}$/i.test(campaignId) || !(REPORT_FILES as readonly string[]).includes(file)) return Response.json({ error: "No such report file." }, { status: 404 });
   try {
