@@ -24,6 +24,11 @@ export function pdfSafe(s: string): string {
   return s.normalize("NFC").replace(/[^\x20-\x7E\xA0-\xFF]/g, "?");
 }
 
+/** A PDF literal string in WinAnsi: backslash, parentheses escaped; the ellipsis is WinAnsi 0x85. */
+export function pdfString(text: string): string {
+  return `(${text.replace(/[\\()]/g, (c) => `\\${c}`).replace(/…/g, "\\205")})`;
+}
+
 function fit(font: PDFFont, size: number, text: string, width: number): string {
   let t = pdfSafe(text);
   if (font.widthOfTextAtSize(t, size) <= width) return t;
@@ -36,7 +41,7 @@ const COLS: { key: keyof ReportRow; label: string; w: number }[] = [
   { key: "principal", label: "Principal", w: 110 },
   { key: "resource", label: "Resource", w: 100 },
   { key: "access", label: "Access", w: 50 },
-  { key: "recommendation", label: "Recommendation", w: 62 },
+  { key: "recommendation", label: "Suggested", w: 62 },
   { key: "decision", label: "Decision", w: 54 },
   { key: "reviewer", label: "Reviewer", w: 84 },
   { key: "decidedAt", label: "Decided (UTC)", w: 70 },
@@ -73,38 +78,51 @@ export async function renderSignedPdf(db: Db, tenantId: string, campaignId: stri
   const total = itemPages + 1;
 
   // Items first (one pass also recomputes the population hash), the cover is inserted before them.
+  // Item pages are written as raw content streams (one compressed stream per page) instead of one
+  // pdf-lib operator object per cell: at 100,000 items that is the difference between gigabytes and
+  // a few hundred megabytes, and several times the speed.
   const hasher = new ItemsHasher();
-  let page: PDFPage | null = null;
-  let y = 0;
   let pageNo = 1;
-  const newPage = () => {
-    page = doc.addPage([W, H]);
+  let ops: string[] = [];
+  let y = 0;
+  let rows = 0;
+  const flushPage = () => {
+    if (ops.length === 0) return;
+    const page = doc.addPage([W, H]);
+    const f1 = page.node.newFontDictionary("F1", font.ref);
+    const f2 = page.node.newFontDictionary("F2", bold.ref);
+    const content = ops.join("\n").replace(/\/F1 /g, `${f1.toString()} `).replace(/\/F2 /g, `${f2.toString()} `);
+    page.node.addContentStream(doc.context.register(doc.context.flateStream(Buffer.from(content, "latin1"))));
+    footer(page, font, pageNo, total, h);
+    ops = [];
+  };
+  const startPage = () => {
+    flushPage();
     pageNo++;
-    page.drawText("Items", { x: M, y: H - M - 10, size: 12, font: bold });
+    ops.push(`BT /F2 12 Tf ${M} ${H - M - 10} Td ${pdfString("Items")} Tj ET`);
     let x = M;
     for (const c of COLS) {
-      page.drawText(c.label, { x, y: TOP, size: 7.5, font: bold });
+      ops.push(`BT /F2 7.5 Tf ${x} ${TOP} Td ${pdfString(c.label)} Tj ET`);
       x += c.w;
     }
-    page.drawLine({ start: { x: M, y: TOP - 3 }, end: { x: W - M, y: TOP - 3 }, thickness: 0.5, color: rgb(0.6, 0.6, 0.6) });
+    ops.push(`0.6 0.6 0.6 RG 0.5 w ${M} ${TOP - 3} m ${W - M} ${TOP - 3} l S`);
     y = TOP - ROW_H - 2;
-    footer(page, font, pageNo, total, h);
   };
-  let rows = 0;
   for await (const batch of reportRows(db, campaignId, hasher)) {
     for (const r of batch) {
-      if (!page || rows % ROWS_PER_PAGE === 0) newPage();
+      if (rows % ROWS_PER_PAGE === 0) startPage();
       let x = M;
       for (const c of COLS) {
         const text = String(r[c.key] ?? "");
-        if (text) (page as unknown as PDFPage).drawText(fit(font, 7, text, c.w - 4), { x, y, size: 7, font, color: c.key === "decision" && text === "Revoke" ? rgb(0.7, 0.1, 0.1) : rgb(0.1, 0.1, 0.1) });
+        if (text) ops.push(`BT ${c.key === "decision" && text === "Revoke" ? "0.7 0.1 0.1" : "0.1 0.1 0.1"} rg /F1 7 Tf ${x} ${y} Td ${pdfString(fit(font, 7, text, c.w - 4))} Tj ET`);
         x += c.w;
       }
       y -= ROW_H;
       rows++;
     }
   }
-  if (!page) newPage();
+  if (rows === 0) startPage();
+  flushPage();
   const recomputedHash = hasher.digest();
 
   const cover = doc.insertPage(0, [W, H]);
