@@ -7,7 +7,13 @@ import { ensureServerCondition } from "../lib/sync/server-condition";
 void (async () => {
   await ensureServerCondition();
   const { main } = await import("../lib/sync/cli");
-  process.exit(await main());
+  const code = await main();
+  // After a good sync: access expiry, campaign housekeeping and the dashboard cache (see lib/scheduler/after-sync.ts).
+  if (code === 0 && !process.argv.includes("--no-after")) {
+    const { runAfterSyncFromEnv } = await import("../lib/scheduler/cli");
+    await runAfterSyncFromEnv().catch((e: unknown) => console.error(`after-sync work failed: ${e instanceof Error ? e.message : e}`));
+  }
+  process.exit(code);
 })().catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : e);
   process.exit(1);

@@ -87,15 +87,28 @@ export async function privilegedUsers(db: Db, tenantId: string): Promise<Map<str
   return holders;
 }
 
-/** Transitive user members of the given groups (nested groups followed, cycles tolerated). */
+/** Transitive user members of the given groups (nested groups followed level by level, cycles tolerated). */
 async function transitiveMembers(db: Db, tenantId: string, groupIds: string[]): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>();
-  if (groupIds.length === 0) return out;
-  const edges = await db.dirGroupMember.findMany({ where: { tenantId, memberType: { in: ["user", "group"] } }, select: { groupId: true, memberId: true, memberType: true } });
   const children = new Map<string, { users: string[]; groups: string[] }>();
-  for (const e of edges) {
-    const c = children.get(e.groupId) ?? children.set(e.groupId, { users: [], groups: [] }).get(e.groupId)!;
-    (e.memberType === "user" ? c.users : c.groups).push(e.memberId);
+  // Read only the groups reachable from the ones asked for, a level at a time.
+  let frontier = [...new Set(groupIds)];
+  while (frontier.length) {
+    const next: string[] = [];
+    for (let i = 0; i < frontier.length; i += 500) {
+      const part = frontier.slice(i, i + 500);
+      for (const g of part) children.set(g, { users: [], groups: [] });
+      const edges = await db.dirGroupMember.findMany({ where: { tenantId, groupId: { in: part }, memberType: { in: ["user", "group"] } }, select: { groupId: true, memberId: true, memberType: true } });
+      for (const e of edges) {
+        const c = children.get(e.groupId)!;
+        if (e.memberType === "user") c.users.push(e.memberId);
+        else {
+          c.groups.push(e.memberId);
+          if (!children.has(e.memberId)) next.push(e.memberId);
+        }
+      }
+    }
+    frontier = [...new Set(next)].filter((g) => !children.has(g));
   }
   for (const g of groupIds) {
     const users = new Set<string>();
@@ -155,7 +168,8 @@ export async function coverageByUser(db: Db, tenantId: string, now = new Date())
   return byUser;
 }
 
-export async function overview(db: Db, databaseUrl: string, tenantId: string, now = new Date()): Promise<Overview> {
+/** Everything that only changes with a sync or a sanctioned exclusion (cached by overview()). */
+async function directoryOverview(db: Db, databaseUrl: string, tenantId: string, now: Date): Promise<Overview> {
   const pg = engineOf(databaseUrl) === "postgresql";
   const p1 = pg ? "$1" : "?";
   const t = pg ? "true" : "1";
@@ -222,33 +236,10 @@ export async function overview(db: Db, databaseUrl: string, tenantId: string, no
     db.$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n FROM "DirUser" u WHERE u."tenantId" = ${p1} AND u."accountEnabled" = ${pg ? "false" : "0"} AND EXISTS (SELECT 1 FROM "DirGroupMember" gm WHERE gm."memberId" = u."id")`, tenantId),
     db.$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n FROM "DirGroup" g WHERE g."tenantId" = ${p1} AND NOT EXISTS (SELECT 1 FROM "DirGroupOwner" o WHERE o."groupId" = g."id")`, tenantId),
   ]);
-  const expiringSoon = await db.accessExpiry.count({ where: { tenantId, status: "scheduled", expiresAt: { gt: now, lte: new Date(now.getTime() + 7 * DAY) } } });
-  const expiryFailures = await db.accessExpiry.count({ where: { tenantId, status: "partial" } });
   const priv = await privilegedUsers(db, tenantId);
   const privIds = [...priv.keys()];
   let registeredPriv = 0;
   for (let i = 0; i < privIds.length; i += 500) registeredPriv += await db.dirMfaRegistration.count({ where: { userId: { in: privIds.slice(i, i + 500) }, isMfaRegistered: true } });
-
-  const active = await db.campaign.findMany({ where: { tenantId, status: "active" }, orderBy: { endAt: "asc" }, take: 10 });
-  const campaigns = [];
-  for (const c of active) {
-    const decided = await db.campaignItem.count({ where: { campaignId: c.id, decision: { not: null } } });
-    const due = c.stageEndsAt ?? c.endAt;
-    const span = due.getTime() - c.startAt.getTime();
-    const dueAt = span >= 4 * DAY ? new Date(due.getTime() - 2 * DAY) : due;
-    const overdue =
-      now > dueAt
-        ? num(
-            (
-              await db.$queryRawUnsafe<{ n: unknown }[]>(
-                `SELECT COUNT(DISTINCT r."reviewerId") AS n FROM "CampaignItemReviewer" r JOIN "CampaignItem" i ON i."id" = r."itemId" AND i."stage" = r."stage" WHERE r."campaignId" = ${p1} AND i."decision" IS NULL`,
-                c.id,
-              )
-            )[0]?.n,
-          )
-        : 0;
-    campaigns.push({ id: c.id, name: c.name, endAt: c.endAt.toISOString(), items: c.itemCount, decided, overdueReviewers: overdue });
-  }
 
   return {
     syncRunId: snapshot?.runId ?? null,
@@ -271,11 +262,59 @@ export async function overview(db: Db, databaseUrl: string, tenantId: string, no
       { key: "inactiveGuests", label: `Guests inactive > ${INACTIVE_DAYS} days`, value: inactiveGuests, href: "/guests?filter=inactive" },
       { key: "inactiveWithAccess", label: `Accounts inactive > ${INACTIVE_DAYS} days still holding access`, value: num(inactiveWithAccess[0]?.n), href: "/dashboard/users?segment=hygiene:inactiveWithAccess" },
       { key: "disabledInGroups", label: "Disabled accounts still in groups", value: num(disabledInGroups[0]?.n), href: "/dashboard/users?segment=hygiene:disabledInGroups" },
-      { key: "expiringSoon", label: "People whose access ends within 7 days", value: expiringSoon, href: "/guests?filter=expiring" },
-      { key: "expiryFailures", label: "Access expiries with failed removals (retried by the scheduler)", value: expiryFailures, href: "/guests?filter=expiring" },
       { key: "ownerless", label: "Groups without an owner", value: num(ownerless[0]?.n), href: "/directory/groups?filter=ownerless" },
       { key: "privileged", label: "Holders of privileged directory roles", value: privIds.length, href: "/dashboard/users?segment=hygiene:privileged" },
       { key: "privilegedNoMfa", label: "… of whom without MFA", value: privIds.length - registeredPriv, href: "/dashboard/users?segment=hygiene:privilegedNoMfa" },
+    ],
+    campaigns: [],
+  };
+}
+
+const cache = globalThis as unknown as { __recertOverview?: { key: string; value: Overview } };
+
+/**
+ * The dashboard: the directory part is computed once per (sync run, sanctioned exclusions, hour) and
+ * reused; what changes between syncs (campaign progress, access ending) is read live.
+ */
+export async function overview(db: Db, databaseUrl: string, tenantId: string, now = new Date()): Promise<Overview> {
+  const snap = await db.syncSnapshot.findFirst({ where: { tenantId }, orderBy: { takenAt: "desc" }, select: { runId: true } });
+  const sanctions = await db.sanctionedExclusion.findMany({ where: { tenantId, revokedAt: null, expiresAt: { gt: now } }, select: { id: true } });
+  const key = `${databaseUrl}|${tenantId}|${snap?.runId ?? "none"}|${sanctions.map((x) => x.id).sort().join(",")}|${Math.floor(now.getTime() / 3_600_000)}`;
+  let base = cache.__recertOverview?.key === key ? cache.__recertOverview.value : null;
+  if (!base) {
+    base = await directoryOverview(db, databaseUrl, tenantId, now);
+    cache.__recertOverview = { key, value: base };
+  }
+  const p1 = engineOf(databaseUrl) === "postgresql" ? "$1" : "?";
+  const expiringSoon = await db.accessExpiry.count({ where: { tenantId, status: "scheduled", expiresAt: { gt: now, lte: new Date(now.getTime() + 7 * DAY) } } });
+  const expiryFailures = await db.accessExpiry.count({ where: { tenantId, status: "partial" } });
+  const active = await db.campaign.findMany({ where: { tenantId, status: "active" }, orderBy: { endAt: "asc" }, take: 10 });
+  const campaigns = [];
+  for (const c of active) {
+    const decided = await db.campaignItem.count({ where: { campaignId: c.id, decision: { not: null } } });
+    const due = c.stageEndsAt ?? c.endAt;
+    const span = due.getTime() - c.startAt.getTime();
+    const dueAt = span >= 4 * DAY ? new Date(due.getTime() - 2 * DAY) : due;
+    const overdue =
+      now > dueAt
+        ? num(
+            (
+              await db.$queryRawUnsafe<{ n: unknown }[]>(
+                `SELECT COUNT(DISTINCT r."reviewerId") AS n FROM "CampaignItemReviewer" r JOIN "CampaignItem" i ON i."id" = r."itemId" AND i."stage" = r."stage" WHERE r."campaignId" = ${p1} AND i."decision" IS NULL`,
+                c.id,
+              )
+            )[0]?.n,
+          )
+        : 0;
+    campaigns.push({ id: c.id, name: c.name, endAt: c.endAt.toISOString(), items: c.itemCount, decided, overdueReviewers: overdue });
+  }
+
+  return {
+    ...base,
+    hygiene: [
+      ...base.hygiene,
+      { key: "expiringSoon", label: "People whose access ends within 7 days", value: expiringSoon, href: "/guests?filter=expiring" },
+      { key: "expiryFailures", label: "Access expiries with failed removals (retried by the scheduler)", value: expiryFailures, href: "/guests?filter=expiring" },
     ],
     campaigns,
   };

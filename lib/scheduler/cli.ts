@@ -68,3 +68,16 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     await db.$disconnect();
   }
 }
+
+/** For `npm run sync`: the after-sync work with the CLI's configuration. */
+export async function runAfterSyncFromEnv(): Promise<void> {
+  loadDotEnv();
+  const e = env();
+  const db = createClient(e.DATABASE_URL);
+  try {
+    const { afterSync } = await import("./after-sync");
+    await afterSync(db, e.DATABASE_URL, e.ENTRA_TENANT_ID, () => createSyncGraph({ baseUrl: e.GRAPH_BASE_URL, authorityHost: e.ENTRA_AUTHORITY_HOST, tenantId: e.ENTRA_TENANT_ID, clientId: e.AUTH_MICROSOFT_ENTRA_ID_ID, clientSecret: e.AUTH_MICROSOFT_ENTRA_ID_SECRET }));
+  } finally {
+    await db.$disconnect();
+  }
+}

@@ -11,7 +11,7 @@ import { createSyncGraph } from "./graph-client";
 import { runSync, SyncAlreadyRunning, type SyncResult } from "./run-sync";
 
 function usage(): never {
-  console.error("usage: npm run sync -- [--full] [--json]");
+  console.error("usage: npm run sync -- [--full] [--json] [--no-after]");
   process.exit(2);
 }
 
@@ -32,7 +32,7 @@ function human(r: SyncResult): string {
 
 export async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  for (const a of args) if (!["--full", "--json"].includes(a)) usage();
+  for (const a of args) if (!["--full", "--json", "--no-after"].includes(a)) usage();
   const json = args.includes("--json");
   loadDotEnv();
   let e;

@@ -6,6 +6,9 @@ import { AuthError, requireRole } from "@/lib/auth";
 import type { ConnectionHealth } from "@/lib/sync/check-connection";
 import { testConfiguredConnection } from "@/lib/sync/connection-health";
 import { startBackgroundSync } from "@/lib/sync/start-sync";
+import { afterSync } from "@/lib/scheduler/after-sync";
+import { db } from "@/lib/db";
+import { env } from "@/lib/env";
 
 const ZStartSync = z.object({ mode: z.enum(["auto", "full"]) });
 export type TStartSync = z.infer<typeof ZStartSync>;
@@ -20,7 +23,11 @@ export async function startSyncAction(input: TStartSync): Promise<ActionResult> 
   }
   const parsed = ZStartSync.safeParse(input);
   if (!parsed.success) return { ok: false, error: "Choose a sync mode: auto or full." };
-  const result = await startBackgroundSync(parsed.data.mode);
+  // After the sync: expiries and campaign housekeeping on the fresh data, and the dashboard warmed.
+  const result = await startBackgroundSync(parsed.data.mode, async (graph) => {
+    const e = env();
+    await afterSync(db(), e.DATABASE_URL, e.ENTRA_TENANT_ID, graph);
+  });
   revalidatePath("/settings");
   return result;
 }

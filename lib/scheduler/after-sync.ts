@@ -1,0 +1,17 @@
+/**
+ * What runs after every finished sync (Sync now, `npm run sync`): access expiry and campaign housekeeping
+ * see the fresh directory at once, and the dashboard's per-sync figures are computed before anyone asks.
+ */
+import type { Db } from "../db/index";
+import type { GraphClient } from "../graph";
+import { overview } from "../dashboards/overview";
+import { runExpiries } from "../guests/expiry";
+import { runCampaignMaintenance } from "../reviews/maintenance";
+
+export async function afterSync(db: Db, databaseUrl: string, tenantId: string, graph: () => GraphClient): Promise<{ expired: number; failed: number }> {
+  const ctx = { db, databaseUrl, tenantId };
+  const campaigns = await runCampaignMaintenance(ctx, graph);
+  const expiries = await runExpiries(ctx, graph);
+  await overview(db, databaseUrl, tenantId);
+  return { expired: expiries.executed.length, failed: expiries.executed.reduce((n, x) => n + x.failed, 0) + campaigns.applied.reduce((n, a) => n + a.failed, 0) };
+}
