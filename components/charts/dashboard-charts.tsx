@@ -25,7 +25,7 @@ export function MfaSplitChart({ data, testId }: { data: SplitDatum[]; testId: st
         <BarChart data={data} layout="vertical" margin={{ left: 24, right: 16 }}>
           <CartesianGrid strokeDasharray="3 3" horizontal={false} />
           <XAxis type="number" allowDecimals={false} />
-          <YAxis type="category" dataKey="label" width={120} tick={{ fontSize: 12 }} />
+          <YAxis type="category" dataKey="label" width={120} tick={{ fontSize: 12 }} interval={0} />
           <Tooltip />
           <Legend />
           <Bar dataKey="registered" name="MFA registered" stackId="a" fill={COLORS.registered} cursor="pointer" onClick={(d) => open((d as unknown as SplitDatum).key, "registered")} />
@@ -44,7 +44,7 @@ export function BucketChart({ data }: { data: { bucket: string; label: string; u
         <BarChart data={data} layout="vertical" margin={{ left: 24, right: 16 }}>
           <CartesianGrid strokeDasharray="3 3" horizontal={false} />
           <XAxis type="number" allowDecimals={false} />
-          <YAxis type="category" dataKey="label" width={210} tick={{ fontSize: 12 }} />
+          <YAxis type="category" dataKey="label" width={210} tick={{ fontSize: 12 }} interval={0} />
           <Tooltip />
           <Bar dataKey="users" name="Users" cursor="pointer" onClick={(d) => router.push(`/dashboard/users?segment=bucket:${(d as unknown as { bucket: string }).bucket}`)}>
             {data.map((d) => (
@@ -65,7 +65,7 @@ export function MethodChart({ data }: { data: { method: string; label: string; u
         <BarChart data={data} layout="vertical" margin={{ left: 24, right: 16 }}>
           <CartesianGrid strokeDasharray="3 3" horizontal={false} />
           <XAxis type="number" allowDecimals={false} />
-          <YAxis type="category" dataKey="label" width={190} tick={{ fontSize: 12 }} />
+          <YAxis type="category" dataKey="label" width={190} tick={{ fontSize: 12 }} interval={0} />
           <Tooltip />
           <Bar dataKey="users" name="Users" fill={COLORS.passwordless} cursor="pointer" onClick={(d) => router.push(`/dashboard/users?segment=method:${(d as unknown as { method: string }).method}`)} />
         </BarChart>
