@@ -34,7 +34,11 @@ test("contractor access ends on its own: the admin sets an end date for a compan
   await expect(page.getByRole("status")).toHaveText(`Access of ${total} ${total === 1 ? "person" : "people"} ends on ${tomorrow}.`);
   await page.getByRole("link", { name: "Access ending" }).click();
   await expect(page.getByRole("link", { name: "Access ending" })).toHaveAttribute("aria-current", "page");
-  await expect(page.getByTestId("guests").locator("tbody tr").first()).toContainText(company);
+  const firstRow = page.getByTestId("guests").locator("tbody tr").first();
+  await expect(firstRow).toContainText(company);
+  // Preview: what the end date will remove, as of the last sync.
+  await firstRow.getByRole("button", { name: "Preview" }).click();
+  await expect(firstRow).toContainText(/Will remove: |Holds nothing to remove\./);
 
   // Today nothing happens; the day after tomorrow the scheduler removes the access.
   const run = (now: string) => spawnSync("node_modules/.bin/tsx", ["scripts/scheduler.ts", "--now", now], { env: { ...(E2E.env as NodeJS.ProcessEnv), PATH: process.env.PATH }, encoding: "utf8" });

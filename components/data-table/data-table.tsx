@@ -1,21 +1,22 @@
 "use client";
 
-import { flexRender, getCoreRowModel, useReactTable, type ColumnDef } from "@tanstack/react-table";
+import { flexRender, getCoreRowModel, useReactTable, type ColumnDef, type Row, type Table } from "@tanstack/react-table";
+import type { HTMLAttributes, Ref } from "react";
 
 /**
- * The one table every list uses. Paging, sorting and filtering happen on the server (state in the URL),
- * so the table only renders the page it is given.
+ * Renders a TanStack table instance the way every list looks. Tables that need selection or row focus
+ * (review items, guests) build their own instance and pass it here.
  */
-export function DataTable<T>({ columns, data, empty, testId }: { columns: ColumnDef<T, unknown>[]; data: T[]; empty: string; testId?: string }) {
-  const table = useReactTable({ data, columns, getCoreRowModel: getCoreRowModel(), manualPagination: true, manualSorting: true, manualFiltering: true });
+export function TableView<T>({ table, empty, testId, rowProps, tableRef }: { table: Table<T>; empty: string; testId?: string; rowProps?: (row: Row<T>, index: number) => HTMLAttributes<HTMLTableRowElement> & Record<string, unknown>; tableRef?: Ref<HTMLTableElement> }) {
+  const columns = table.getAllLeafColumns().length;
   return (
     <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-      <table className="min-w-full text-sm" data-testid={testId}>
+      <table ref={tableRef} className="min-w-full text-sm" data-testid={testId}>
         <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
           {table.getHeaderGroups().map((hg) => (
             <tr key={hg.id}>
               {hg.headers.map((h) => (
-                <th key={h.id} className="px-4 py-2 font-medium">
+                <th key={h.id} className="px-3 py-2 font-medium">
                   {h.isPlaceholder ? null : flexRender(h.column.columnDef.header, h.getContext())}
                 </th>
               ))}
@@ -25,15 +26,15 @@ export function DataTable<T>({ columns, data, empty, testId }: { columns: Column
         <tbody className="divide-y divide-slate-100">
           {table.getRowModel().rows.length === 0 ? (
             <tr>
-              <td colSpan={columns.length} className="px-4 py-10 text-center text-slate-500">
+              <td colSpan={columns} className="px-4 py-10 text-center text-slate-500">
                 {empty}
               </td>
             </tr>
           ) : (
-            table.getRowModel().rows.map((row) => (
-              <tr key={row.id} className="hover:bg-slate-50">
+            table.getRowModel().rows.map((row, i) => (
+              <tr key={row.id} className="hover:bg-slate-50" {...rowProps?.(row, i)}>
                 {row.getVisibleCells().map((cell) => (
-                  <td key={cell.id} className="px-4 py-2 align-top">
+                  <td key={cell.id} className="px-3 py-2 align-top">
                     {flexRender(cell.column.columnDef.cell, cell.getContext())}
                   </td>
                 ))}
@@ -44,4 +45,13 @@ export function DataTable<T>({ columns, data, empty, testId }: { columns: Column
       </table>
     </div>
   );
+}
+
+/**
+ * The one table every list uses. Paging, sorting and filtering happen on the server (state in the URL),
+ * so the table only renders the page it is given.
+ */
+export function DataTable<T>({ columns, data, empty, testId }: { columns: ColumnDef<T, unknown>[]; data: T[]; empty: string; testId?: string }) {
+  const table = useReactTable({ data, columns, getCoreRowModel: getCoreRowModel(), manualPagination: true, manualSorting: true, manualFiltering: true });
+  return <TableView table={table} empty={empty} testId={testId} />;
 }

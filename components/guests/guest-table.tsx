@@ -2,9 +2,11 @@
 
 import { useRouter } from "next/navigation";
 import { useMemo, useState, useTransition } from "react";
-import { flexRender, getCoreRowModel, useReactTable, type ColumnDef, type RowSelectionState } from "@tanstack/react-table";
+import { getCoreRowModel, useReactTable, type ColumnDef, type RowSelectionState } from "@tanstack/react-table";
+import { TableView } from "@/components/data-table/data-table";
 import type { GuestRow } from "@/lib/guests/inventory";
 import { setExpiryAction } from "@/app/(app)/guests/actions";
+import { ExpiryControls } from "./expiry-controls";
 
 const fmt = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString(undefined, { dateStyle: "medium" }) : "Never");
 
@@ -56,7 +58,19 @@ export function GuestTable({ rows, companies, canEdit }: { rows: GuestRow[]; com
       { id: "created", header: "Invited", cell: ({ row: { original: r } }) => <span className="whitespace-nowrap">{fmt(r.createdAt)}</span> },
       { id: "lastSignIn", header: "Last sign-in", cell: ({ row: { original: r } }) => <span className="whitespace-nowrap">{fmt(r.lastSignInAt)}</span> },
       { id: "holds", header: "Holds", cell: ({ row: { original: r } }) => <span className="whitespace-nowrap">{r.groups} groups · {r.apps} apps · {r.roles} roles</span> },
-      { id: "expires", header: "Access ends", cell: ({ row: { original: r } }) => (r.expiresAt ? <span className="whitespace-nowrap font-medium text-rose-700">{fmt(r.expiresAt)}</span> : "—") },
+      {
+        id: "expires",
+        header: "Access ends",
+        cell: ({ row: { original: r } }) =>
+          r.expiresAt ? (
+            <div>
+              <span className="whitespace-nowrap font-medium text-rose-700">{fmt(r.expiresAt)}</span>
+              {canEdit && r.expiryId && <ExpiryControls expiryId={r.expiryId} userId={r.id} name={r.displayName ?? r.id} />}
+            </div>
+          ) : (
+            "—"
+          ),
+      },
     ],
     [canEdit],
   );
@@ -117,40 +131,7 @@ export function GuestTable({ rows, companies, canEdit }: { rows: GuestRow[]; com
           )}
         </form>
       )}
-      <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-        <table className="min-w-full text-sm" data-testid="guests">
-          <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
-            {table.getHeaderGroups().map((hg) => (
-              <tr key={hg.id}>
-                {hg.headers.map((h) => (
-                  <th key={h.id} className="px-3 py-2 font-medium">
-                    {flexRender(h.column.columnDef.header, h.getContext())}
-                  </th>
-                ))}
-              </tr>
-            ))}
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {table.getRowModel().rows.length === 0 ? (
-              <tr>
-                <td colSpan={columns.length} className="px-4 py-10 text-center text-slate-500">
-                  No guests match.
-                </td>
-              </tr>
-            ) : (
-              table.getRowModel().rows.map((row) => (
-                <tr key={row.id}>
-                  {row.getVisibleCells().map((cell) => (
-                    <td key={cell.id} className="px-3 py-2 align-top">
-                      {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                    </td>
-                  ))}
-                </tr>
-              ))
-            )}
-          </tbody>
-        </table>
-      </div>
+      <TableView table={table} empty="No guests match." testId="guests" />
     </div>
   );
 }

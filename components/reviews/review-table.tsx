@@ -2,7 +2,8 @@
 
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState, useTransition } from "react";
-import { flexRender, getCoreRowModel, useReactTable, type ColumnDef, type RowSelectionState } from "@tanstack/react-table";
+import { getCoreRowModel, useReactTable, type ColumnDef, type RowSelectionState } from "@tanstack/react-table";
+import { TableView } from "@/components/data-table/data-table";
 import type { ReviewItemRow } from "@/lib/reviews/queries";
 import { acceptAllRecommendationsAction, decideAction } from "@/app/(app)/reviews/actions";
 
@@ -217,40 +218,13 @@ export function ReviewTable({
           {message.text}
         </p>
       )}
-      <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-        <table ref={tableRef} className="min-w-full text-sm" data-testid="review-items">
-          <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
-            {table.getHeaderGroups().map((hg) => (
-              <tr key={hg.id}>
-                {hg.headers.map((h) => (
-                  <th key={h.id} className="px-3 py-2 font-medium">
-                    {h.isPlaceholder ? null : flexRender(h.column.columnDef.header, h.getContext())}
-                  </th>
-                ))}
-              </tr>
-            ))}
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {table.getRowModel().rows.length === 0 ? (
-              <tr>
-                <td colSpan={columns.length} className="px-4 py-10 text-center text-slate-500">
-                  No items match these filters.
-                </td>
-              </tr>
-            ) : (
-              table.getRowModel().rows.map((row, i) => (
-                <tr key={row.id} data-item-id={row.id} className={`${i === cursor ? "bg-brand-50/60" : "hover:bg-slate-50"} ${row.getIsSelected() ? "bg-sky-50" : ""}`} onClick={() => setCursor(i)}>
-                  {row.getVisibleCells().map((cell) => (
-                    <td key={cell.id} className="px-3 py-2 align-top">
-                      {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                    </td>
-                  ))}
-                </tr>
-              ))
-            )}
-          </tbody>
-        </table>
-      </div>
+      <TableView
+        table={table}
+        tableRef={tableRef}
+        empty="No items match these filters."
+        testId="review-items"
+        rowProps={(row, i) => ({ "data-item-id": row.id, className: `${i === cursor ? "bg-brand-50/60" : "hover:bg-slate-50"} ${row.getIsSelected() ? "bg-sky-50" : ""}`, onClick: () => setCursor(i) })}
+      />
       {dialog && (
         <div className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40 p-4" role="dialog" aria-modal="true" aria-labelledby="justify-title">
           <form

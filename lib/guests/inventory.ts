@@ -26,6 +26,7 @@ export interface GuestRow {
   apps: number;
   roles: number;
   expiresAt: string | null;
+  expiryId: string | null;
 }
 
 export const GUEST_PAGE_SIZE = 50;
@@ -91,7 +92,7 @@ export async function listGuests(db: Db, tenantId: string, q: GuestQuery, opts: 
       db.dirGroupMember.groupBy({ by: ["memberId"], where: { memberId: { in: part } }, _count: { _all: true } }),
       db.dirAppRoleAssignment.groupBy({ by: ["principalId"], where: { principalId: { in: part } }, _count: { _all: true } }),
       db.dirRoleAssignment.groupBy({ by: ["principalId"], where: { principalId: { in: part } }, _count: { _all: true } }),
-      db.accessExpiry.findMany({ where: { userId: { in: part }, status: { in: ["scheduled", "partial"] } }, select: { userId: true, expiresAt: true } }),
+      db.accessExpiry.findMany({ where: { userId: { in: part }, status: { in: ["scheduled", "partial"] } }, select: { id: true, userId: true, expiresAt: true } }),
     ]);
     const sponsorNames = new Map((await db.dirUser.findMany({ where: { id: { in: [...new Set(sponsors.map((x) => x.sponsorId))] } }, select: { id: true, displayName: true } })).map((u) => [u.id, u.displayName ?? u.id]));
     for (const u of users.slice(i, i + 500)) {
@@ -110,6 +111,7 @@ export async function listGuests(db: Db, tenantId: string, q: GuestQuery, opts: 
         apps: apps.find((g) => g.principalId === u.id)?._count._all ?? 0,
         roles: roles.find((g) => g.principalId === u.id)?._count._all ?? 0,
         expiresAt: expiries.find((e) => e.userId === u.id)?.expiresAt.toISOString() ?? null,
+        expiryId: expiries.find((e) => e.userId === u.id)?.id ?? null,
       });
     }
   }
