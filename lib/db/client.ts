@@ -2,9 +2,38 @@ import { PrismaClient as SqliteClient } from ".prisma/recert-sqlite";
 import { PrismaClient as PgClient } from ".prisma/recert-postgresql";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
+import type BetterSqlite3 from "better-sqlite3";
 
 export function isPostgres(databaseUrl: string): boolean {
   return /^postgres(ql)?:\/\//.test(databaseUrl);
+}
+
+/** The better-sqlite3 connection behind each SQLite client, once it has connected. */
+const sqliteHandles = new WeakMap<object, { db?: BetterSqlite3.Database }>();
+
+/** Keeps the connection the adapter opens, so bulk writes can use prepared statements on it. */
+class CapturingSqliteFactory extends PrismaBetterSQLite3 {
+  constructor(
+    config: ConstructorParameters<typeof PrismaBetterSQLite3>[0],
+    private readonly slot: { db?: BetterSqlite3.Database },
+  ) {
+    super(config);
+  }
+  override async connect() {
+    const adapter = await super.connect();
+    this.slot.db = (adapter as unknown as { client: BetterSqlite3.Database }).client;
+    return adapter;
+  }
+}
+
+/**
+ * The SQLite connection under a client (undefined for PostgreSQL or before the first query). A SQLite
+ * client has exactly one connection, so inside one of its interactive transactions, statements run
+ * on this handle belong to that transaction. Use only for bulk writes that the Prisma API cannot do
+ * fast enough, and only while that client's transaction is open.
+ */
+export function sqliteHandleOf(client: object): BetterSqlite3.Database | undefined {
+  return sqliteHandles.get(client)?.db;
 }
 
 /**
@@ -16,5 +45,8 @@ export function createClient(databaseUrl: string): SqliteClient {
     return new PgClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) }) as unknown as SqliteClient;
   }
   // WAL lets the app read while a sync writes; busy_timeout turns lock contention into waiting, not errors.
-  return new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: databaseUrl, timeout: 10_000 }) });
+  const slot: { db?: BetterSqlite3.Database } = {};
+  const client = new SqliteClient({ adapter: new CapturingSqliteFactory({ url: databaseUrl, timeout: 10_000 }, slot) });
+  sqliteHandles.set(client, slot);
+  return client;
 }

@@ -4,6 +4,7 @@
  * the start transaction, so a concurrent sync's apply cannot interleave with the reads.
  */
 import { randomBytes } from "node:crypto";
+import type BetterSqlite3 from "better-sqlite3";
 import { bulkInsert, type BulkColumn, type Engine, type SqlRunner } from "@/lib/db/bulk";
 import type { CampaignConfig } from "./definition";
 import { ItemsHasher } from "./items-hash";
@@ -36,12 +37,19 @@ export interface FreezeInput {
   now: Date;
   /** False when the sync could not read sign-in activity (licence or permission). */
   signInDataAvailable: boolean;
+  /**
+   * SQLite only: the connection the surrounding transaction runs on. Rows then go in through prepared
+   * statements (about four times faster than JSON batches through the adapter for a million rows).
+   */
+  sqlite?: BetterSqlite3.Database;
 }
 
 export interface FreezeResult {
   itemCount: number;
   itemsHash: string;
   reviewerCount: number;
+  /** Items per reviewer in the first stage (all undecided at start): the assignment notices. */
+  firstStageLoad: Map<string, number>;
   resources: number;
   fallbackItems: number;
   skipped: { dynamicGroups: number };
@@ -196,6 +204,26 @@ export function itemIdFactory(now: Date): (ordinal: number) => string {
   return (ordinal) => head + ordinal.toString(16).padStart(12, "0");
 }
 
+const sqliteValue = (v: unknown): unknown => (v instanceof Date ? v.toISOString().replace("Z", "+00:00") : v === undefined ? null : v);
+
+/** Writes one batch of items and their reviewer rows: prepared statements on SQLite's own handle, else JSON batches. */
+function rowWriter(db: SqlRunner, engine: Engine, sqlite: BetterSqlite3.Database | undefined): (items: unknown[][], reviewers: unknown[][]) => Promise<void> {
+  if (!sqlite || engine !== "sqlite") {
+    return async (items, reviewers) => {
+      await bulkInsert(db, engine, "CampaignItem", ITEM_COLUMNS, items);
+      await bulkInsert(db, engine, "CampaignItemReviewer", REVIEWER_COLUMNS, reviewers);
+    };
+  }
+  const insert = (table: string, cols: BulkColumn[]) => sqlite.prepare(`INSERT INTO "${table}" (${cols.map((c) => `"${c.name}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`);
+  const item = insert("CampaignItem", ITEM_COLUMNS);
+  const reviewer = insert("CampaignItemReviewer", REVIEWER_COLUMNS);
+  if (!sqlite.inTransaction) throw new Error("freezeItems: the SQLite handle must be inside the start transaction");
+  return async (items, reviewers) => {
+    for (const r of items) item.run(r.map(sqliteValue));
+    for (const r of reviewers) reviewer.run(r);
+  };
+}
+
 export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInput): Promise<FreezeResult> {
   const { config: c, tenantId, now } = input;
   const users = new Map<string, UserRow>();
@@ -236,12 +264,8 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   let fallbackItems = 0;
   let items: unknown[][] = [];
   let reviewers: unknown[][] = [];
-  const flush = async () => {
-    await bulkInsert(db, engine, "CampaignItem", ITEM_COLUMNS, items);
-    await bulkInsert(db, engine, "CampaignItemReviewer", REVIEWER_COLUMNS, reviewers);
-    items = [];
-    reviewers = [];
-  };
+  const firstStageLoad = new Map<string, number>();
+  const flush = rowWriter(db, engine, input.sqlite);
   const nameOf = (h: Resource["holders"][number]) => (h.principalType === "user" ? users.get(h.principalId) : undefined);
 
   for (const r of resources) {
@@ -306,13 +330,20 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
       };
       c.stages.forEach((s, i) => {
         const assigned = resolveReviewers(s, ctx);
-        if (i === 0 && assigned[0]?.relation === "fallback") fallbackItems++;
+        if (i === 0) {
+          if (assigned[0]?.relation === "fallback") fallbackItems++;
+          for (const a of assigned) firstStageLoad.set(a.reviewerId, (firstStageLoad.get(a.reviewerId) ?? 0) + 1);
+        }
         for (const a of assigned) reviewers.push([input.campaignId, id, i + 1, a.reviewerId, a.relation]);
         reviewerCount += assigned.length;
       });
-      if (items.length >= 5_000) await flush();
+      if (items.length >= 5_000) {
+        await flush(items, reviewers);
+        items = [];
+        reviewers = [];
+      }
     }
   }
-  await flush();
-  return { itemCount: ordinal, itemsHash: hasher.digest(), reviewerCount, resources: resources.length, fallbackItems, skipped: { dynamicGroups } };
+  await flush(items, reviewers);
+  return { itemCount: ordinal, itemsHash: hasher.digest(), reviewerCount, firstStageLoad, resources: resources.length, fallbackItems, skipped: { dynamicGroups } };
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "@/lib/db/index";
 import { engineOf } from "@/lib/db/bulk";
+import { sqliteHandleOf } from "@/lib/db/client";
 import { appendAudit, appendAuditMany, type AuditInput } from "@/lib/audit";
 import { ZCampaignConfig, ZCampaignDefinitionInput, campaignDurationDays, stageEnd, type CampaignConfig, type CampaignDefinitionInput } from "./definition";
 import { ReviewError } from "./errors";
@@ -118,7 +119,7 @@ export async function startCampaign(ctx: Ctx, actor: Actor, campaignId: string):
       const engine = engineOf(ctx.databaseUrl);
       // A larger page cache for this connection while a million index entries go in (SQLite; reset below).
       if (engine === "sqlite") await tx.$executeRawUnsafe("PRAGMA cache_size = -131072");
-      const frozen = await freezeItems(tx as unknown as FreezeDb, engine, { campaignId, tenantId: ctx.tenantId, config, creatorId: (await tx.campaignDefinition.findUniqueOrThrow({ where: { id: c0.definitionId } })).createdById, now, signInDataAvailable: fit.signInDataAvailable });
+      const frozen = await freezeItems(tx as unknown as FreezeDb, engine, { campaignId, tenantId: ctx.tenantId, config, creatorId: (await tx.campaignDefinition.findUniqueOrThrow({ where: { id: c0.definitionId } })).createdById, now, signInDataAvailable: fit.signInDataAvailable, sqlite: engine === "sqlite" ? sqliteHandleOf(ctx.db) : undefined });
       if (frozen.itemCount === 0) throw new ReviewError("invalid", "Nothing to review: the scope and population match no access in the latest sync.");
       const endAt = new Date(now.getTime() + campaignDurationDays(config) * DAY);
       const syncManifest = { ...fit.manifest, freeze: { resources: frozen.resources, reviewerAssignments: frozen.reviewerCount, fallbackItems: frozen.fallbackItems, skipped: frozen.skipped } };
@@ -136,14 +137,14 @@ export async function startCampaign(ctx: Ctx, actor: Actor, campaignId: string):
     },
     { ...TX, ...(engineOf(ctx.databaseUrl) === "postgresql" ? ({ isolationLevel: "RepeatableRead" } as unknown as { isolationLevel: "Serializable" }) : {}) },
   );
-  await notifyReviewers(ctx, campaignId, 1, "assigned");
+  await notifyReviewers(ctx, campaignId, 1, "assigned", undefined, result.firstStageLoad);
   return { itemCount: result.itemCount, itemsHash: result.itemsHash };
 }
 
 /** One notification per reviewer with undecided items in the stage. kind: assigned | reminder | overdue | escalation. */
-export async function notifyReviewers(ctx: Ctx, campaignId: string, stage: number, kind: "assigned" | "reminder" | "overdue" | "escalation", onlyRelation?: string): Promise<number> {
+export async function notifyReviewers(ctx: Ctx, campaignId: string, stage: number, kind: "assigned" | "reminder" | "overdue" | "escalation", onlyRelation?: string, knownCounts?: Map<string, number>): Promise<number> {
   const c = await campaignOf(ctx, campaignId);
-  const counts = await ctx.db.$queryRawUnsafe<{ reviewerId: string; n: number | bigint }[]>(
+  const counts = knownCounts ? [...knownCounts].map(([reviewerId, n]) => ({ reviewerId, n })) : await ctx.db.$queryRawUnsafe<{ reviewerId: string; n: number | bigint }[]>(
     `SELECT r."reviewerId", COUNT(*) AS n FROM "CampaignItemReviewer" r JOIN "CampaignItem" i ON i."id" = r."itemId"
      WHERE r."campaignId" = ${engineOf(ctx.databaseUrl) === "sqlite" ? "?" : "$1"} AND r."stage" = ${stage} AND i."stage" = ${stage} AND i."decision" IS NULL ${onlyRelation ? `AND r."relation" = '${onlyRelation.replace(/[^a-z]/g, "")}'` : ""}
      GROUP BY r."reviewerId"`,
