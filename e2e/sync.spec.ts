@@ -11,6 +11,36 @@ test("an admin tests the connection and sees it healthy; the secret never reache
   expect(await page.content()).not.toContain("recert-demo-client-secret");
 });
 
+test("an admin saves a connection: a wrong secret needs attention, the right one is healthy; Disconnect stops syncs until reconnected", async ({ page }) => {
+  await signIn(page, ACCOUNTS.admin);
+  await page.goto("/settings");
+  const form = page.getByRole("form", { name: "Connection credentials" });
+  await form.getByLabel("Client id").fill("4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d");
+  await form.getByLabel("Client secret").fill("not-the-secret");
+  await form.getByRole("button", { name: "Save and check" }).click();
+  await expect(page.getByTestId("connection-status")).toHaveText("Needs attention", { timeout: 30_000 });
+  await expect(page.getByTestId("connection-problems")).toContainText("The client secret is wrong");
+  await expect(page.getByTestId("connection-problems")).toContainText("scheduled syncs paused");
+  await expect(page.getByTestId("connection-credentials-from")).toContainText("Saved in Settings");
+  await expect(page.getByTestId("connection-client-secret")).toHaveText("••••cret");
+
+  await form.getByLabel("Client secret").fill("recert-demo-client-secret");
+  await form.getByRole("button", { name: "Save and check" }).click();
+  await expect(page.getByTestId("connection-status")).toHaveText("Healthy", { timeout: 30_000 });
+  await page.reload();
+  await expect(page.getByTestId("connection-client-secret")).toHaveText("••••cret");
+  expect(await page.content()).not.toContain("recert-demo-client-secret");
+
+  page.once("dialog", (d) => void d.accept());
+  await page.getByRole("button", { name: "Disconnect" }).click();
+  await expect(page.getByTestId("connection-status")).toHaveText("Disconnected");
+  await page.getByRole("button", { name: "Sync now" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Disconnected" })).toBeVisible();
+  await page.getByRole("button", { name: /Reconnect with the sign-in app/ }).click();
+  await expect(page.getByTestId("connection-status")).toHaveText("Healthy", { timeout: 30_000 });
+  await expect(page.getByTestId("connection-credentials-from")).toContainText("sign-in app");
+});
+
 test("an admin syncs the tenant from Settings and sees the run in the history", async ({ page }) => {
   await signIn(page, ACCOUNTS.admin);
   await page.goto("/settings");
@@ -77,4 +107,33 @@ test("groups list with member counts, and the ownerless filter finds the orphane
   expect(n).toBeGreaterThan(0);
   expect(n).toBeLessThan(36);
   for (let i = 0; i < n; i++) await expect(rows.nth(i)).toContainText("Ownerless");
+});
+
+test("an auditor follows a privileged user to their detail page, on to a group, and lists the apps", async ({ page }) => {
+  await signIn(page, ACCOUNTS.auditor);
+  await page.goto("/directory?filter=privileged");
+  await expect(page.getByRole("link", { name: "Privileged" })).toHaveAttribute("aria-current", "page");
+  const first = page.getByTestId("users-table").locator("tbody tr").first();
+  await expect(first).not.toContainText("–", { timeout: 10_000 }); // MFA and roles columns are filled
+  await first.getByRole("link").first().click();
+  await expect(page).toHaveURL(/\/directory\/users\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("user-roles")).not.toContainText("No directory role.");
+  await expect(page.getByTestId("user-sign-in")).toContainText("Last successful sign-in");
+  const group = page.getByTestId("user-groups").getByRole("link").first();
+  if (await group.count()) {
+    await group.click();
+    await expect(page).toHaveURL(/\/directory\/groups\/[0-9a-f-]{36}/);
+    await expect(page.getByTestId("group-members")).toBeVisible();
+  }
+  await page.goto("/directory/apps");
+  await expect(page.getByTestId("apps-total")).toContainText(/\d+ apps?/);
+  await page.getByRole("link", { name: "With assignments" }).click();
+  await expect(page.getByRole("link", { name: "With assignments" })).toHaveAttribute("aria-current", "page");
+  await expect(page.getByTestId("apps-table").locator("tbody tr").first()).toBeVisible();
+  // Reviewers cannot read the directory.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signIn(page, ACCOUNTS.reviewer);
+  await expect(page).toHaveURL(/\/reviews$/);
+  const res = await page.request.get("/directory/apps");
+  expect(res.url()).toMatch(/\/forbidden$/);
 });

@@ -88,7 +88,7 @@ export function CampaignActions({ campaignId, status, stage, stageCount, canStar
             className="flex flex-wrap items-end gap-2 rounded-lg border border-slate-200 bg-white p-3"
             onSubmit={(e) => {
               e.preventDefault();
-              run(() => closeCampaignAction({ campaignId, reason: closeReason || undefined }), (r: { counts: Record<string, number>; applied?: { applied: number; failed: number } }) => `Closed: ${r.counts.approve ?? 0} approved, ${r.counts.revoke ?? 0} revoked, ${r.counts.noResponse ?? 0} without response${r.applied ? `; ${r.applied.applied} removed in Entra, ${r.applied.failed} failed` : ""}.`);
+              run(() => closeCampaignAction({ campaignId, reason: closeReason || undefined }), (r: { counts: Record<string, number>; applied?: { applied: number; failed: number }; applyError?: string }) => `Closed: ${r.counts.approve ?? 0} approved, ${r.counts.revoke ?? 0} revoked, ${r.counts.noResponse ?? 0} without response${r.applied ? `; ${r.applied.applied} removed in Entra, ${r.applied.failed} failed` : ""}.${r.applyError ? ` Not applied yet: ${r.applyError}` : ""}`);
             }}
           >
             <label className="grow text-sm text-slate-700">

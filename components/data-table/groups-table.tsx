@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import type { ColumnDef } from "@tanstack/react-table";
 import type { GroupRowDto } from "@/lib/directory/list-groups";
 import { DataTable } from "./data-table";
@@ -7,7 +8,7 @@ import { DataTable } from "./data-table";
 const KIND: Record<string, string> = { security: "Security", m365: "Microsoft 365", mailSecurity: "Mail-enabled security", distribution: "Distribution" };
 
 const columns: ColumnDef<GroupRowDto, unknown>[] = [
-  { header: "Group", accessorKey: "displayName", cell: ({ row }) => <span className="font-medium text-slate-900">{row.original.displayName}</span> },
+  { header: "Group", accessorKey: "displayName", cell: ({ row }) => <Link href={`/directory/groups/${row.original.id}`} className="font-medium text-slate-900 hover:text-brand-700 hover:underline">{row.original.displayName || row.original.id}</Link> },
   {
     header: "Kind",
     accessorKey: "kind",

@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { db, type Prisma } from "@/lib/db";
+import { db } from "@/lib/db";
 import { isPostgres } from "@/lib/db/client";
 
 export const GROUP_FILTERS = ["all", "security", "m365", "roleAssignable", "dynamic", "ownerless"] as const;
@@ -23,31 +23,39 @@ export interface GroupRowDto {
 
 export const GROUP_PAGE_SIZE = 50;
 
-/** One page of groups with member and owner counts, counted in the database for that page only. */
+/** One page of groups with member and owner counts; filters and search run in the database (any tenant size). */
 export async function listGroups(tenantId: string, input: TListGroups): Promise<{ rows: GroupRowDto[]; total: number; pageSize: number }> {
-  const where: Prisma.DirGroupWhereInput = { tenantId };
-  if (input.q) where.displayName = { contains: input.q };
-  if (input.filter === "security") where.kind = "security";
-  if (input.filter === "m365") where.kind = "m365";
-  if (input.filter === "roleAssignable") where.isAssignableToRole = true;
-  if (input.filter === "dynamic") where.isDynamic = true;
-  if (input.filter === "ownerless") {
-    const rows = await db().$queryRawUnsafe<{ id: string }[]>(
-      `SELECT g."id" AS id FROM "DirGroup" g WHERE g."tenantId" = ${isPostgres(process.env.DATABASE_URL ?? "") ? "$1" : "?"} AND NOT EXISTS (SELECT 1 FROM "DirGroupOwner" o WHERE o."groupId" = g."id")`,
-      tenantId,
-    );
-    where.id = { in: rows.map((r) => r.id) };
-  }
-  const [groups, total] = await Promise.all([
-    db().dirGroup.findMany({ where, orderBy: [{ displayName: "asc" }, { id: "asc" }], skip: (input.page - 1) * GROUP_PAGE_SIZE, take: GROUP_PAGE_SIZE, select: { id: true, displayName: true, kind: true, isAssignableToRole: true, isDynamic: true } }),
-    db().dirGroup.count({ where }),
+  const pg = isPostgres(process.env.DATABASE_URL ?? "");
+  const params: unknown[] = [];
+  const p = (v: unknown) => (params.push(v), pg ? `$${params.length}` : "?");
+  const where = [`g."tenantId" = ${p(tenantId)}`];
+  const T = pg ? "true" : "1";
+  if (input.q) where.push(`LOWER(g."displayName") LIKE ${p(`%${input.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`)} ESCAPE '\\'`);
+  if (input.filter === "security") where.push(`g."kind" = 'security'`);
+  if (input.filter === "m365") where.push(`g."kind" = 'm365'`);
+  if (input.filter === "roleAssignable") where.push(`g."isAssignableToRole" = ${T}`);
+  if (input.filter === "dynamic") where.push(`g."isDynamic" = ${T}`);
+  if (input.filter === "ownerless") where.push(`NOT EXISTS (SELECT 1 FROM "DirGroupOwner" o WHERE o."groupId" = g."id")`);
+  const w = where.join(" AND ");
+  const [idRows, count] = await Promise.all([
+    db().$queryRawUnsafe<{ id: string }[]>(`SELECT g."id" AS id FROM "DirGroup" g WHERE ${w} ORDER BY g."displayName" ASC, g."id" ASC LIMIT ${GROUP_PAGE_SIZE} OFFSET ${(input.page - 1) * GROUP_PAGE_SIZE}`, ...params),
+    db().$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n FROM "DirGroup" g WHERE ${w}`, ...params),
   ]);
-  const ids = groups.map((g) => g.id);
-  const [members, owners] = await Promise.all([
+  const ids = idRows.map((r) => r.id);
+  const [groups, members, owners] = await Promise.all([
+    db().dirGroup.findMany({ where: { id: { in: ids } }, select: { id: true, displayName: true, kind: true, isAssignableToRole: true, isDynamic: true } }),
     db().dirGroupMember.groupBy({ by: ["groupId"], where: { groupId: { in: ids } }, _count: { _all: true } }),
     db().dirGroupOwner.groupBy({ by: ["groupId"], where: { groupId: { in: ids } }, _count: { _all: true } }),
   ]);
+  const byId = new Map(groups.map((g) => [g.id, g]));
   const m = new Map(members.map((x) => [x.groupId, x._count._all]));
   const o = new Map(owners.map((x) => [x.groupId, x._count._all]));
-  return { total, pageSize: GROUP_PAGE_SIZE, rows: groups.map((g) => ({ ...g, displayName: g.displayName ?? "", members: m.get(g.id) ?? 0, owners: o.get(g.id) ?? 0 })) };
+  return {
+    total: Number(count[0]?.n ?? 0),
+    pageSize: GROUP_PAGE_SIZE,
+    rows: ids.flatMap((id) => {
+      const g = byId.get(id);
+      return g ? [{ ...g, displayName: g.displayName ?? "", members: m.get(id) ?? 0, owners: o.get(id) ?? 0 }] : [];
+    }),
+  };
 }

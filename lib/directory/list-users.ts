@@ -1,11 +1,16 @@
 import "server-only";
 import { z } from "zod";
-import { db, type Prisma } from "@/lib/db";
+import { db } from "@/lib/db";
+import { engineOf } from "@/lib/db/bulk";
+import { env } from "@/lib/env";
+import { privilegedUsers } from "@/lib/dashboards/overview";
 
-export const USER_FILTERS = ["all", "members", "guests", "disabled", "inactive"] as const;
+export const USER_FILTERS = ["all", "members", "guests", "disabled", "inactive", "nomfa", "privileged"] as const;
 export const ZListUsers = z.object({
   q: z.string().trim().max(200).optional().default(""),
   filter: z.enum(USER_FILTERS).catch("all"),
+  /** For `inactive`: no sign-in for this many days (default 90). */
+  days: z.coerce.number().int().min(1).max(3650).catch(90),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
   sort: z.enum(["displayName", "lastSignInAt", "createdAt"]).catch("displayName"),
   dir: z.enum(["asc", "desc"]).catch("asc"),
@@ -22,52 +27,95 @@ export interface UserRowDto {
   companyName: string | null;
   externalUserState: string | null;
   lastSignInAt: string | null;
+  /** Registered for MFA (null: no registration record, e.g. disabled accounts or no licence). */
+  mfaRegistered: boolean | null;
+  /** Directory roles held, directly or through a group. */
+  roles: string[];
 }
 
 export const PAGE_SIZE = 50;
-const INACTIVE_DAYS = 90;
 
-function whereFor(tenantId: string, input: TListUsers, now: Date): Prisma.DirUserWhereInput {
-  const where: Prisma.DirUserWhereInput = { tenantId };
-  if (input.q) where.OR = [{ displayName: { contains: input.q } }, { userPrincipalName: { contains: input.q } }, { mail: { contains: input.q } }];
-  if (input.filter === "members") where.userType = "Member";
-  if (input.filter === "guests") where.userType = "Guest";
-  if (input.filter === "disabled") where.accountEnabled = false;
-  if (input.filter === "inactive") {
-    const cutoff = new Date(now.getTime() - INACTIVE_DAYS * 86_400_000);
-    where.AND = [{ OR: [{ lastSignInAt: null }, { lastSignInAt: { lt: cutoff } }] }];
+/**
+ * The WHERE clause for a user list, in SQL, so every filter (including "no MFA" and "privileged", which
+ * need other tables) runs in the database for any tenant size. Search is case-insensitive on both engines.
+ */
+async function whereFor(tenantId: string, input: TListUsers, now: Date): Promise<{ sql: string; params: unknown[]; p: (v: unknown) => string }> {
+  const pg = engineOf(env().DATABASE_URL) === "postgresql";
+  const params: unknown[] = [];
+  const p = (v: unknown) => (params.push(v), pg ? `$${params.length}` : "?");
+  const parts = [`u."tenantId" = ${p(tenantId)}`];
+  if (input.q) {
+    const like = `%${input.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    parts.push(`(${["displayName", "userPrincipalName", "mail"].map((c) => `LOWER(u."${c}") LIKE ${p(like)} ESCAPE '\\'`).join(" OR ")})`);
   }
-  return where;
+  if (input.filter === "members") parts.push(`u."userType" = 'Member'`);
+  if (input.filter === "guests") parts.push(`u."userType" = 'Guest'`);
+  if (input.filter === "disabled") parts.push(`u."accountEnabled" = ${pg ? "false" : "0"}`);
+  if (input.filter === "inactive") {
+    const cutoff = new Date(now.getTime() - input.days * 86_400_000);
+    parts.push(`(u."lastSignInAt" IS NULL OR u."lastSignInAt" < ${p(pg ? cutoff : cutoff.toISOString().replace("Z", "+00:00"))})`);
+  }
+  if (input.filter === "nomfa") {
+    parts.push(`u."accountEnabled" = ${pg ? "true" : "1"} AND NOT EXISTS (SELECT 1 FROM "DirMfaRegistration" m WHERE m."userId" = u."id" AND m."isMfaRegistered" = ${pg ? "true" : "1"})`);
+  }
+  if (input.filter === "privileged") {
+    const ids = JSON.stringify([...(await privilegedUsers(db(), tenantId)).keys()]);
+    parts.push(pg ? `u."id" IN (SELECT json_array_elements_text(${p(ids)}::json))` : `u."id" IN (SELECT value FROM json_each(${p(ids)}))`);
+  }
+  return { sql: parts.join(" AND "), params, p };
 }
 
-/** Every matching user, a page at a time (for exports): memory stays flat whatever the tenant's size. */
-export async function* iterateUsers(tenantId: string, input: TListUsers, now = new Date()) {
-  const where = whereFor(tenantId, input, now);
-  let cursor: string | undefined;
+type DirUser = Awaited<ReturnType<ReturnType<typeof db>["dirUser"]["findMany"]>>[number];
+export type UserExportRow = Omit<DirUser, "lastSignInAt"> & UserRowDto;
+
+const LIST_FIELDS = { id: true, displayName: true, userPrincipalName: true, userType: true, accountEnabled: true, department: true, companyName: true, externalUserState: true, lastSignInAt: true } as const;
+
+async function decorate(tenantId: string, ids: string[], full: true): Promise<UserExportRow[]>;
+async function decorate(tenantId: string, ids: string[], full?: false): Promise<UserRowDto[]>;
+async function decorate(tenantId: string, ids: string[], full = false): Promise<UserRowDto[]> {
+  if (ids.length === 0) return [];
+  const [users, mfa, priv] = await Promise.all([
+    full ? db().dirUser.findMany({ where: { id: { in: ids } } }) : db().dirUser.findMany({ where: { id: { in: ids } }, select: LIST_FIELDS }),
+    db().dirMfaRegistration.findMany({ where: { userId: { in: ids } }, select: { userId: true, isMfaRegistered: true } }),
+    privilegedUsers(db(), tenantId),
+  ]);
+  const roleNames = new Map((await db().dirRoleDefinition.findMany({ where: { tenantId }, select: { id: true, displayName: true } })).map((r) => [r.id, r.displayName ?? r.id]));
+  const byId = new Map(users.map((u) => [u.id, u]));
+  const mfaOf = new Map(mfa.map((m) => [m.userId, m.isMfaRegistered]));
+  return ids.flatMap((id) => {
+    const r = byId.get(id);
+    if (!r) return [];
+    return [{
+      ...r,
+      displayName: r.displayName ?? "",
+      userPrincipalName: r.userPrincipalName ?? "",
+      userType: r.userType ?? "Member",
+      lastSignInAt: r.lastSignInAt?.toISOString() ?? null,
+      mfaRegistered: mfaOf.get(id) ?? null,
+      roles: [...(priv.get(id) ?? [])].map((x) => roleNames.get(x) ?? x).sort(),
+    }];
+  });
+}
+
+/** Every matching user, 500 at a time (for exports): memory stays flat whatever the tenant's size. */
+export async function* iterateUsers(tenantId: string, input: TListUsers, now = new Date()): AsyncGenerator<UserExportRow[]> {
+  let after = "";
   for (;;) {
-    const rows = await db().dirUser.findMany({ where, orderBy: { id: "asc" }, take: 1000, ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}) });
-    if (rows.length === 0) return;
-    yield rows;
-    cursor = rows[rows.length - 1]!.id;
+    const w = await whereFor(tenantId, input, now);
+    const ids = await db().$queryRawUnsafe<{ id: string }[]>(`SELECT u."id" AS id FROM "DirUser" u WHERE ${w.sql} AND u."id" > ${w.p(after)} ORDER BY u."id" LIMIT 500`, ...w.params);
+    if (ids.length === 0) return;
+    yield await decorate(tenantId, ids.map((r) => r.id), true);
+    after = ids[ids.length - 1]!.id;
   }
 }
 
 /** One page of the last complete sync's users, searched and filtered in the database (never all rows in memory). */
 export async function listUsers(tenantId: string, input: TListUsers, now = new Date()): Promise<{ rows: UserRowDto[]; total: number; pageSize: number }> {
-  const where = whereFor(tenantId, input, now);
-  const [rows, total] = await Promise.all([
-    db().dirUser.findMany({
-      where,
-      orderBy: [{ [input.sort]: input.dir }, { id: "asc" }],
-      skip: (input.page - 1) * PAGE_SIZE,
-      take: PAGE_SIZE,
-      select: { id: true, displayName: true, userPrincipalName: true, userType: true, accountEnabled: true, department: true, companyName: true, externalUserState: true, lastSignInAt: true },
-    }),
-    db().dirUser.count({ where }),
-  ]);
-  return {
-    total,
-    pageSize: PAGE_SIZE,
-    rows: rows.map((r) => ({ ...r, displayName: r.displayName ?? "", userPrincipalName: r.userPrincipalName ?? "", userType: r.userType ?? "Member", lastSignInAt: r.lastSignInAt?.toISOString() ?? null })),
-  };
+  const w = await whereFor(tenantId, input, now);
+  const countSql = `SELECT COUNT(*) AS n FROM "DirUser" u WHERE ${w.sql}`;
+  const countParams = [...w.params];
+  const order = `u."${input.sort}" ${input.dir === "asc" ? "ASC" : "DESC"}, u."id" ASC`;
+  const pageSql = `SELECT u."id" AS id FROM "DirUser" u WHERE ${w.sql} ORDER BY ${order} LIMIT ${PAGE_SIZE} OFFSET ${(input.page - 1) * PAGE_SIZE}`;
+  const [ids, count] = await Promise.all([db().$queryRawUnsafe<{ id: string }[]>(pageSql, ...w.params), db().$queryRawUnsafe<{ n: unknown }[]>(countSql, ...countParams)]);
+  return { total: Number(count[0]?.n ?? 0), pageSize: PAGE_SIZE, rows: await decorate(tenantId, ids.map((r) => r.id)) };
 }

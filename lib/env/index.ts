@@ -27,6 +27,9 @@ const schema = z.object({
   ENTRA_AUTHORITY_HOST: httpUrl.default("https://login.microsoftonline.com"),
   GRAPH_BASE_URL: httpUrl.default("https://graph.microsoft.com"),
   RECERT_APP_ID_URI: z.string().min(1).optional(),
+  // A dedicated app registration for sync and revocations; when set it wins over the one saved in Settings.
+  GRAPH_CLIENT_ID: guid.optional(),
+  GRAPH_CLIENT_SECRET: z.string().min(1).optional(),
   RECERT_ENCRYPTION_KEY: z
     .string()
     .refine((k) => decodeKey(k)?.length === 32, "must be 32 bytes, base64 or hex encoded (generate one with `openssl rand -base64 32`)")
@@ -58,6 +61,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new EnvError(result.error.issues.map((i) => `${i.path.join(".")} ${i.code === "invalid_type" && i.input === undefined ? "is required" : i.message}`));
   }
   const env = result.data;
+  if (Boolean(env.GRAPH_CLIENT_ID) !== Boolean(env.GRAPH_CLIENT_SECRET)) {
+    throw new EnvError([`${env.GRAPH_CLIENT_ID ? "GRAPH_CLIENT_SECRET" : "GRAPH_CLIENT_ID"} is required when ${env.GRAPH_CLIENT_ID ? "GRAPH_CLIENT_ID" : "GRAPH_CLIENT_SECRET"} is set (the sync app registration needs both)`]);
+  }
   return {
     ...env,
     AUTH_MICROSOFT_ENTRA_ID_ISSUER: env.AUTH_MICROSOFT_ENTRA_ID_ISSUER ?? `${env.ENTRA_AUTHORITY_HOST}/${env.ENTRA_TENANT_ID}/v2.0`,

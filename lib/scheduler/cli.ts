@@ -13,7 +13,7 @@ import { env, EnvError } from "../env";
 import { runCampaignMaintenance } from "../reviews/maintenance";
 import { runExpiries } from "../guests/expiry";
 import type { Ctx } from "../reviews/lifecycle";
-import { createSyncGraph } from "../sync/graph-client";
+import { graphFactory } from "../connection";
 
 function usage(msg?: string): number {
   if (msg) console.error(msg);
@@ -48,7 +48,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   await migrate(e.DATABASE_URL);
   const db = createClient(e.DATABASE_URL);
   const ctx: Ctx = { db, databaseUrl: e.DATABASE_URL, tenantId: e.ENTRA_TENANT_ID, ...(now ? { now: () => now } : {}) };
-  const graph = () => createSyncGraph({ baseUrl: e.GRAPH_BASE_URL, authorityHost: e.ENTRA_AUTHORITY_HOST, tenantId: e.ENTRA_TENANT_ID, clientId: e.AUTH_MICROSOFT_ENTRA_ID_ID, clientSecret: e.AUTH_MICROSOFT_ENTRA_ID_SECRET });
+  const graph = await graphFactory(db, e);
   try {
     const campaigns = await runCampaignMaintenance(ctx, graph);
     const expiries = await runExpiries(ctx, graph);
@@ -76,7 +76,7 @@ export async function runAfterSyncFromEnv(): Promise<void> {
   const db = createClient(e.DATABASE_URL);
   try {
     const { afterSync } = await import("./after-sync");
-    await afterSync(db, e.DATABASE_URL, e.ENTRA_TENANT_ID, () => createSyncGraph({ baseUrl: e.GRAPH_BASE_URL, authorityHost: e.ENTRA_AUTHORITY_HOST, tenantId: e.ENTRA_TENANT_ID, clientId: e.AUTH_MICROSOFT_ENTRA_ID_ID, clientSecret: e.AUTH_MICROSOFT_ENTRA_ID_SECRET }));
+    await afterSync(db, e.DATABASE_URL, e.ENTRA_TENANT_ID, await graphFactory(db, e));
   } finally {
     await db.$disconnect();
   }

@@ -72,3 +72,29 @@ test("exits non-zero when a sync is already running, and on failure", async () =
   expect(bad.code).toBe(2);
   expect(bad.stdout + bad.stderr).not.toContain(ctx.emu.config.clientSecret);
 }, 60_000);
+
+test("a failing connection pauses scheduled syncs with its reason (exit 4); --force runs and re-checks; Disconnect stops even --force", async () => {
+  const expire = (expired: boolean) => ctx.control("POST", `/apps/${ctx.emu.config.clientId}/secret-expired`, { expired });
+  await expire(true);
+  try {
+    const failed = await cli(["--json"]);
+    expect(failed.code).toBe(1);
+    const paused = await cli(["--json"]);
+    expect(paused.code).toBe(4);
+    expect(JSON.parse(paused.stdout)).toMatchObject({ status: "paused", reason: expect.stringContaining("The client secret has expired") });
+    const human = await cli([]);
+    expect(human.stderr).toMatch(/Sync paused: .*expired.*--force runs it anyway/s);
+  } finally {
+    await expire(false);
+  }
+  // Still paused: the last check said so. A forced run works and re-checks, which resumes the schedule.
+  expect((await cli(["--json"])).code).toBe(4);
+  expect((await cli(["--json", "--force"])).code).toBe(0);
+  expect((await cli(["--json"])).code).toBe(0);
+
+  await ctx.db.appSetting.upsert({ where: { key: "connection.state" }, create: { key: "connection.state", value: JSON.stringify({ disconnected: true, at: new Date().toISOString() }) }, update: { value: JSON.stringify({ disconnected: true, at: new Date().toISOString() }) } });
+  const off = await cli(["--json", "--force"]);
+  expect(off.code).toBe(4);
+  expect(JSON.parse(off.stdout).reason).toMatch(/^Disconnected/);
+  await ctx.db.appSetting.deleteMany({ where: { key: "connection.state" } });
+}, 90_000);

@@ -1,22 +1,27 @@
 /**
  * The sync CLI (scripts/sync.ts launches it). `npm run sync -- [--full] [--json]`: one directory sync from Microsoft Graph into DATABASE_URL.
  * For cron: exit 0 on success, 1 on failure (or partial: a kind was skipped), 2 on bad configuration,
- * 3 when a sync is already running for the tenant. Never prints the client secret.
+ * 3 when a sync is already running for the tenant, 4 when syncs are paused (disconnected, or the last health
+ * check found a problem that stops a sync; `--force` runs anyway). Never prints the client secret.
+ * A failed sync re-runs the health check, so the next scheduled run pauses with the reason instead of failing again.
  */
 import { loadDotEnv } from "../../scripts/lib/defaults";
 import { createClient } from "../db/client";
 import { migrate } from "../db/migrate";
 import { env, EnvError } from "../env";
+import { saveHealth, syncGate, resolveConnection } from "../connection";
+import { checkConnection } from "./check-connection";
 import { createSyncGraph } from "./graph-client";
 import { runSync, SyncAlreadyRunning, type SyncResult } from "./run-sync";
 
 function usage(): never {
-  console.error("usage: npm run sync -- [--full] [--json] [--no-after]");
+  console.error("usage: npm run sync -- [--full] [--json] [--no-after] [--force]");
   process.exit(2);
 }
 
-function redact(text: string, secret: string): string {
-  return secret ? text.split(secret).join("[redacted]") : text;
+function redact(text: string, secrets: string[]): string {
+  for (const s of secrets) if (s) text = text.split(s).join("[redacted]");
+  return text;
 }
 
 function human(r: SyncResult): string {
@@ -32,7 +37,7 @@ function human(r: SyncResult): string {
 
 export async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  for (const a of args) if (!["--full", "--json", "--no-after"].includes(a)) usage();
+  for (const a of args) if (!["--full", "--json", "--no-after", "--force"].includes(a)) usage();
   const json = args.includes("--json");
   loadDotEnv();
   let e;
@@ -46,18 +51,20 @@ export async function main(): Promise<number> {
     }
     throw err;
   }
-  const secret = e.AUTH_MICROSOFT_ENTRA_ID_SECRET;
   await migrate(e.DATABASE_URL);
   const db = createClient(e.DATABASE_URL);
-  const graph = createSyncGraph({
-    baseUrl: e.GRAPH_BASE_URL,
-    authorityHost: e.ENTRA_AUTHORITY_HOST,
-    tenantId: e.ENTRA_TENANT_ID,
-    clientId: e.AUTH_MICROSOFT_ENTRA_ID_ID,
-    clientSecret: secret,
-  });
+  const secrets = [e.AUTH_MICROSOFT_ENTRA_ID_SECRET, e.GRAPH_CLIENT_SECRET ?? ""];
   let last = "";
   try {
+    const force = args.includes("--force");
+    const gate = force ? await resolveConnection(db, e).then((r) => (r.ok ? { open: true as const, connection: r.connection } : { open: false as const, reason: r.reason })) : await syncGate(db, e);
+    if (!gate.open) {
+      if (json) console.log(JSON.stringify({ status: "paused", reason: gate.reason }));
+      else console.error(`Sync paused: ${gate.reason}${force ? "" : " (--force runs it anyway)"}`);
+      return 4;
+    }
+    secrets.push(gate.connection.clientSecret);
+    const graph = createSyncGraph(gate.connection);
     const r = await runSync({
       db,
       graph,
@@ -85,7 +92,10 @@ export async function main(): Promise<number> {
       skipped: r.manifest.skipped,
       errors: r.errors,
     };
-    console.log(redact(json ? JSON.stringify(summary) : human(r), secret));
+    // A failure may be the connection's: record the honest reason so scheduled runs pause with it. A forced
+    // run re-checks too, so a fixed connection resumes the schedule.
+    if (r.status === "failed" || force) await saveHealth(db, await checkConnection(gate.connection)).catch(() => undefined);
+    console.log(redact(json ? JSON.stringify(summary) : human(r), secrets));
     return r.status === "succeeded" ? 0 : 1;
   } catch (err) {
     if (err instanceof SyncAlreadyRunning) {
@@ -93,7 +103,7 @@ export async function main(): Promise<number> {
       console.log(json ? JSON.stringify(msg) : `A sync is already running (run ${err.runId}, started ${err.startedAt.toISOString()}).`);
       return 3;
     }
-    const text = redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err), secret);
+    const text = redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err), secrets);
     if (json) console.log(JSON.stringify({ status: "failed", error: text }));
     else console.error(`Sync failed: ${text}`);
     return 1;

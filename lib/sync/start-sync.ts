@@ -2,6 +2,7 @@ import "server-only";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import type { GraphClient } from "@/lib/graph";
+import { resolveConnection } from "@/lib/connection";
 import { createSyncGraph } from "./graph-client";
 import { runSync, SyncAlreadyRunning } from "./run-sync";
 
@@ -17,7 +18,10 @@ export async function startBackgroundSync(mode: "auto" | "full", onFinished?: (g
   if (running && Date.now() - running.heartbeatAt.getTime() < 60_000) {
     return { ok: false, error: `A sync is already running (started ${running.startedAt.toISOString()}).` };
   }
-  const graph = createSyncGraph({ baseUrl: e.GRAPH_BASE_URL, authorityHost: e.ENTRA_AUTHORITY_HOST, tenantId: e.ENTRA_TENANT_ID, clientId: e.AUTH_MICROSOFT_ENTRA_ID_ID, clientSecret: e.AUTH_MICROSOFT_ENTRA_ID_SECRET });
+  // A manual sync runs even while the last health check found problems (the admin asked for it); not while disconnected.
+  const conn = await resolveConnection(db(), e);
+  if (!conn.ok) return { ok: false, error: conn.reason };
+  const graph = createSyncGraph(conn.connection);
   const started = runSync({ db: db(), graph, tenantId: e.ENTRA_TENANT_ID, trigger: "manual", mode, databaseUrl: e.DATABASE_URL, heartbeatMs: 1_000 });
   // Wait just long enough to learn whether the lock was granted; the rest runs after the response.
   const early = await Promise.race([started.then(() => "done" as const, (err: unknown) => err), new Promise((r) => setTimeout(() => r("running"), 300))]);

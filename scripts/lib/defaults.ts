@@ -8,6 +8,8 @@ export const DEMO_DEFAULTS = {
   AUTH_MICROSOFT_ENTRA_ID_SECRET: "recert-demo-client-secret",
   EMULATOR_PASSWORD: "recert-demo",
   EMULATOR_ADMIN_KEY: "emulator-admin-key",
+  // Seals a connection saved in Settings (demo only: a deployment generates its own, `openssl rand -base64 32`).
+  RECERT_ENCRYPTION_KEY: "ZGVtby1vbmx5LXJlY2VydC1lbmNyeXB0aW9uLWtleSE=",
 } as const;
 
 export const DEMO_ACCOUNTS = [

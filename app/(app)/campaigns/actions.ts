@@ -110,12 +110,20 @@ export async function deleteDraftAction(campaignId: string): Promise<Result> {
 }
 
 const ZClose = z.object({ campaignId: ZId, reason: z.string().trim().max(500).optional() });
-export async function closeCampaignAction(input: z.input<typeof ZClose>): Promise<Result<{ counts: Record<string, number>; applied?: ApplySummary }>> {
+export async function closeCampaignAction(input: z.input<typeof ZClose>): Promise<Result<{ counts: Record<string, number>; applied?: ApplySummary; applyError?: string }>> {
   return asAdmin(ZClose, input, async (_c, actor, f) => {
     const ctx = appCtx();
     const { counts } = await closeCampaign(ctx, actor, f.campaignId, f.reason || undefined);
     const c = await db().campaign.findUniqueOrThrow({ where: { id: f.campaignId }, select: { config: true } });
-    if ((JSON.parse(c.config) as { autoApply?: boolean }).autoApply) return { counts, applied: await applyCampaign(ctx, actor, f.campaignId, appGraph()) };
+    if ((JSON.parse(c.config) as { autoApply?: boolean }).autoApply) {
+      // The close stands even when Graph cannot be reached; Apply can be run again later.
+      try {
+        return { counts, applied: await applyCampaign(ctx, actor, f.campaignId, await appGraph()) };
+      } catch (e) {
+        if (e instanceof ReviewError) return { counts, applyError: e.message };
+        throw e;
+      }
+    }
     return { counts };
   });
 }
@@ -125,7 +133,7 @@ export async function previewApplyAction(campaignId: string): Promise<Result<{ t
 }
 
 export async function applyCampaignAction(campaignId: string): Promise<Result<{ summary: ApplySummary }>> {
-  return asAdmin(ZId, campaignId, async (_c, actor, id) => ({ summary: await applyCampaign(appCtx(), actor, id, appGraph()) }));
+  return asAdmin(ZId, campaignId, async (_c, actor, id) => ({ summary: await applyCampaign(appCtx(), actor, id, await appGraph()) }));
 }
 
 const ZExtend = z.object({ campaignId: ZId, endAt: z.coerce.date(), reason: z.string().trim().min(1, "Give a reason for the extension.").max(500) });

@@ -5,7 +5,9 @@ import { requirePageRole } from "@/lib/auth";
 import { env } from "@/lib/env";
 import { lastConnectionHealth } from "@/lib/sync/connection-health";
 import { latestSyncRun, listSyncRuns } from "@/lib/sync/read-runs";
-import { startSyncAction, testConnectionAction } from "./actions";
+import { db } from "@/lib/db";
+import { resolveConnection } from "@/lib/connection";
+import { disconnectAction, purgeDirectoryAction, reconnectAction, saveConnectionAction, startSyncAction, testConnectionAction } from "./actions";
 
 export const metadata = { title: "Settings" };
 
@@ -20,11 +22,9 @@ const STATUS_STYLE: Record<string, string> = {
 export default async function SettingsPage() {
   await requirePageRole("admin");
   const e = env();
-  const [latest, runs, health] = await Promise.all([latestSyncRun(e.ENTRA_TENANT_ID), listSyncRuns(e.ENTRA_TENANT_ID), lastConnectionHealth()]);
+  const [latest, runs, health, conn] = await Promise.all([latestSyncRun(e.ENTRA_TENANT_ID), listSyncRuns(e.ENTRA_TENANT_ID), lastConnectionHealth(), resolveConnection(db(), e)]);
   const rows: [string, string][] = [
     ["Tenant id", e.ENTRA_TENANT_ID],
-    ["Client id", e.AUTH_MICROSOFT_ENTRA_ID_ID],
-    ["Client secret", "configured (from environment)"],
     ["Sign-in authority", e.AUTH_MICROSOFT_ENTRA_ID_ISSUER],
     ["Microsoft Graph", e.GRAPH_BASE_URL],
   ];
@@ -32,7 +32,7 @@ export default async function SettingsPage() {
     <>
       <PageHeader title="Settings" description="The Entra tenant Recert reads from and writes revocations to." />
       <div className="space-y-6">
-        <ConnectionPanel initial={health} test={testConnectionAction} rows={rows} />
+        <ConnectionPanel initial={health} initialView={conn.view} rows={rows} actions={{ test: testConnectionAction, save: saveConnectionAction, disconnect: disconnectAction, reconnect: reconnectAction, purge: purgeDirectoryAction }} />
         <SyncPanel initial={latest} start={startSyncAction} />
         <section className="rounded-xl border border-slate-200 bg-white shadow-sm">
           <h2 className="border-b border-slate-200 px-5 py-3 text-sm font-semibold text-slate-900">Sync history</h2>

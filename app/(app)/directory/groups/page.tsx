@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { GroupsTable } from "@/components/data-table/groups-table";
+import { DirectoryTabs } from "@/components/directory/tabs";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
 import { GROUP_FILTERS, listGroups, ZListGroups } from "@/lib/directory/list-groups";
@@ -25,7 +26,7 @@ export default async function GroupsPage({ searchParams }: { searchParams: Promi
   };
   return (
     <>
-      <PageHeader title="Groups" description="Groups as of the last complete sync, with direct members and owners." actions={<Link href="/directory" className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">Users</Link>} />
+      <PageHeader title="Groups" description="Groups as of the last complete sync, with direct members and owners." actions={<DirectoryTabs current="groups" />} />
       <nav aria-label="Group filters" className="mb-4 flex flex-wrap gap-1">
         {GROUP_FILTERS.map((f) => (
           <Link key={f} href={href({ filter: f, page: 1 })} aria-current={input.filter === f ? "page" : undefined} className={`rounded-md px-3 py-1.5 text-sm font-medium ${input.filter === f ? "bg-brand-600 text-white" : "bg-white text-slate-700 ring-1 ring-slate-200 hover:bg-slate-50"}`}>

@@ -1,0 +1,21 @@
+import type { PrismaClient } from ".prisma/recert-sqlite";
+import type { Env } from "../env";
+import type { GraphClient } from "../graph";
+import { createSyncGraph } from "../sync/graph-client";
+import { ConnectionError, resolveConnection } from "./store";
+
+/**
+ * A Graph client factory for revocations and expiries on the connection in use. Resolved once; when
+ * there is no usable connection (disconnected, secret unreadable) calling it throws ConnectionError
+ * with the reason, so each write is recorded as failed with that reason and retried later.
+ */
+export async function graphFactory(db: PrismaClient, e: Env): Promise<() => GraphClient> {
+  const r = await resolveConnection(db, e);
+  if (!r.ok) {
+    return () => {
+      throw new ConnectionError(r.reason);
+    };
+  }
+  let client: GraphClient | undefined;
+  return () => (client ??= createSyncGraph(r.connection));
+}
