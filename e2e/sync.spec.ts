@@ -87,10 +87,17 @@ test("the filtered list exports as CSV for auditors, and reviewers are refused",
   expect(lines[0]).toContain("userPrincipalName");
   expect(lines).toHaveLength(31);
   expect(lines.slice(1).every((l) => l.includes("Guest"))).toBe(true);
+  const groups = (await (await page.request.get("/directory/groups.csv?filter=ownerless")).text()).trim().split("\r\n");
+  expect(groups[0]).toContain("displayName,kind");
+  expect(groups.length).toBeGreaterThan(1);
+  expect(groups.slice(1).every((l) => l.endsWith(",0"))).toBe(true); // owners column
+  const apps = (await (await page.request.get("/directory/apps.csv")).text()).trim().split("\r\n");
+  expect(apps[0]).toContain("assignmentRequired");
+  expect(apps.length).toBeGreaterThan(2);
   await page.getByRole("button", { name: "Sign out" }).click();
   await signIn(page, ACCOUNTS.reviewer);
   await expect(page).toHaveURL(/\/reviews$/);
-  expect((await page.request.get("/directory/users.csv")).status()).toBe(403);
+  for (const csv of ["/directory/users.csv", "/directory/groups.csv", "/directory/apps.csv"]) expect((await page.request.get(csv)).status(), csv).toBe(403);
 });
 
 test("groups list with member counts, and the ownerless filter finds the orphaned group", async ({ page }) => {

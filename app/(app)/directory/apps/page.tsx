@@ -36,6 +36,9 @@ export default async function AppsPage({ searchParams }: { searchParams: Promise
           ))}
         </nav>
         <form action="/directory/apps" className="flex gap-2">
+          <a href={`/directory/apps.csv${href({ page: 1 }).replace("/directory/apps", "")}`} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50" download>
+            Export CSV
+          </a>
           {input.filter !== "all" && <input type="hidden" name="filter" value={input.filter} />}
           <input type="search" name="q" defaultValue={input.q} placeholder="Search apps" aria-label="Search apps" className="w-64 rounded-md border border-slate-300 px-3 py-1.5 text-sm" />
           <button type="submit" className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">

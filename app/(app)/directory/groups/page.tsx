@@ -27,13 +27,25 @@ export default async function GroupsPage({ searchParams }: { searchParams: Promi
   return (
     <>
       <PageHeader title="Groups" description="Groups as of the last complete sync, with direct members and owners." actions={<DirectoryTabs current="groups" />} />
-      <nav aria-label="Group filters" className="mb-4 flex flex-wrap gap-1">
+      <div className="mb-4 flex flex-wrap items-center justify-between gap-3">
+      <nav aria-label="Group filters" className="flex flex-wrap gap-1">
         {GROUP_FILTERS.map((f) => (
           <Link key={f} href={href({ filter: f, page: 1 })} aria-current={input.filter === f ? "page" : undefined} className={`rounded-md px-3 py-1.5 text-sm font-medium ${input.filter === f ? "bg-brand-600 text-white" : "bg-white text-slate-700 ring-1 ring-slate-200 hover:bg-slate-50"}`}>
             {LABEL[f]}
           </Link>
         ))}
       </nav>
+        <form action="/directory/groups" className="flex gap-2">
+          <a href={`/directory/groups.csv${href({ page: 1 }).replace("/directory/groups", "")}`} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50" download>
+            Export CSV
+          </a>
+          {input.filter !== "all" && <input type="hidden" name="filter" value={input.filter} />}
+          <input type="search" name="q" defaultValue={input.q} placeholder="Search groups" aria-label="Search groups" className="w-64 rounded-md border border-slate-300 px-3 py-1.5 text-sm" />
+          <button type="submit" className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">
+            Search
+          </button>
+        </form>
+      </div>
       <GroupsTable rows={rows} />
       <div className="mt-3 flex items-center justify-between text-sm text-slate-600">
         <span data-testid="groups-total">
