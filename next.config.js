@@ -1,10 +1,10 @@
 // @ts-check
 
-// Baseline headers for every response. Scripts stay on 'self' (Next's inline bootstrap needs the
-// nonce-based CSP that issue #8 adds); framing is forbidden outright.
+// Baseline headers for every response. Pages and routes get a per-request nonce-based policy from
+// proxy.ts, which replaces the Content-Security-Policy below; static files keep this strict one.
 const securityHeaders = [
   { key: "X-Frame-Options", value: "DENY" },
-  { key: "Content-Security-Policy", value: "frame-ancestors 'none'; base-uri 'self'; object-src 'none'" },
+  { key: "Content-Security-Policy", value: "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'" },
   { key: "X-Content-Type-Options", value: "nosniff" },
   { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
   { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },

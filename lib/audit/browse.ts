@@ -2,12 +2,18 @@
 import { z } from "zod";
 import type { Db, Prisma } from "@/lib/db/index";
 
+/** A real calendar day (2026-02-30 and 2026-99-99 are not). */
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d));
+
 export const ZAuditQuery = z.object({
   action: z.string().trim().max(100).regex(/^[a-z.]*$/, "Actions are like campaign.close").catch(""),
   actor: z.string().trim().max(200).catch(""),
   target: z.string().trim().max(100).catch(""),
-  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).catch(""),
-  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).catch(""),
+  from: day.catch(""),
+  to: day.catch(""),
   page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
 });
 export type AuditQuery = z.infer<typeof ZAuditQuery>;

@@ -5,7 +5,7 @@ import { isPostgres } from "@/lib/db/client";
 
 export const APP_FILTERS = ["all", "assigned", "assignmentRequired", "disabled"] as const;
 export const ZListApps = z.object({
-  q: z.string().trim().max(200).optional().default(""),
+  q: z.string().trim().max(200).catch(""),
   filter: z.enum(APP_FILTERS).catch("all"),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
 });

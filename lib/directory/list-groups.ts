@@ -5,7 +5,7 @@ import { isPostgres } from "@/lib/db/client";
 
 export const GROUP_FILTERS = ["all", "security", "m365", "roleAssignable", "dynamic", "ownerless"] as const;
 export const ZListGroups = z.object({
-  q: z.string().trim().max(200).optional().default(""),
+  q: z.string().trim().max(200).catch(""),
   filter: z.enum(GROUP_FILTERS).catch("all"),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
 });

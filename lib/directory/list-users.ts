@@ -7,7 +7,7 @@ import { privilegedUsers } from "@/lib/dashboards/overview";
 
 export const USER_FILTERS = ["all", "members", "guests", "disabled", "inactive", "nomfa", "privileged"] as const;
 export const ZListUsers = z.object({
-  q: z.string().trim().max(200).optional().default(""),
+  q: z.string().trim().max(200).catch(""),
   filter: z.enum(USER_FILTERS).catch("all"),
   /** For `inactive`: no sign-in for this many days (default 90). */
   days: z.coerce.number().int().min(1).max(3650).catch(90),

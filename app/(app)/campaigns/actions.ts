@@ -169,7 +169,9 @@ export async function reassignAction(input: z.input<typeof ZReassign>): Promise<
     const c = await db().campaign.findUnique({ where: { id: f.campaignId }, select: { stage: true } });
     if (!c) throw new ReviewError("not_found", "No such campaign.");
     const items = await db().campaignItemReviewer.findMany({ where: { campaignId: f.campaignId, reviewerId: f.fromReviewerId, stage: c.stage }, select: { itemId: true } });
-    const undecided = await db().campaignItem.findMany({ where: { id: { in: items.map((i) => i.itemId) }, decision: null, stage: c.stage }, select: { id: true } });
+    const undecided: { id: string }[] = [];
+    // In chunks: the driver adapter refuses IN lists of more than about a thousand ids.
+    for (let i = 0; i < items.length; i += 500) undecided.push(...(await db().campaignItem.findMany({ where: { id: { in: items.slice(i, i + 500).map((x) => x.itemId) }, decision: null, stage: c.stage }, select: { id: true } })));
     if (undecided.length === 0) throw new ReviewError("invalid", "That reviewer has no undecided items.");
     return { moved: await reassignItems(appCtx(), actor, f.campaignId, undecided.map((i) => i.id), to!, f.mode, f.reason) };
   });
