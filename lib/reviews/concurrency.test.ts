@@ -115,4 +115,30 @@ describe("at the same time", () => {
     expect(await s.db.campaignItem.count({ where: { campaignId: cid } })).toBe(started.itemCount);
     expect((await verifyChain(s.db)).ok).toBe(true);
   });
+
+  test("an apply killed after claiming an item: left alone while the claim is fresh, retried once it is stale, written once", async () => {
+    const preset = quarterlyPreset(new Date());
+    preset.config.justification = { onApprove: false, onRevoke: false };
+    preset.config.noResponse = "revoke";
+    const t = s.emu.tenant;
+    const g = t.groups.find((x) => x.securityEnabled && !x.groupTypes.includes("DynamicMembership") && !x.groupTypes.includes("Unified") && x.members.size >= 2)!;
+    preset.config.scope = { kind: "groups", groupIds: [g.id] };
+    const { campaignId: cid } = await createCampaign(ctx, ADMIN, preset);
+    await startCampaign(ctx, ADMIN, cid);
+    await closeCampaign(ctx, ADMIN, cid);
+    // What a process killed between its claim and its Graph call leaves behind.
+    const victim = await s.db.campaignItem.findFirstOrThrow({ where: { campaignId: cid, outcome: "revoke", principalType: "user" } });
+    const claimedAt = new Date();
+    await s.db.campaignItem.update({ where: { id: victim.id }, data: { applyStatus: "applying", appliedAt: claimedAt, applyAttempts: 1 } });
+    const first = await applyCampaign(ctx, ADMIN, cid, graph());
+    expect(first.remaining).toBe(1); // another apply might still hold it: not touched
+    expect(t.groupById.get(g.id)!.members.has(victim.principalId)).toBe(true);
+    const later: Ctx = { ...ctx, now: () => new Date(claimedAt.getTime() + 6 * 60_000) };
+    const second = await applyCampaign(later, ADMIN, cid, graph());
+    expect(second).toMatchObject({ applied: 1, failed: 0, remaining: 0, status: "applied" });
+    expect(t.groupById.get(g.id)!.members.has(victim.principalId)).toBe(false);
+    const intents = (await s.db.auditEvent.findMany({ where: { action: "graph.write.intent", targetId: victim.id } })).length;
+    expect(intents).toBe(1);
+    expect((await verifyChain(s.db)).ok).toBe(true);
+  });
 });
