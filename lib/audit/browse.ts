@@ -1,5 +1,6 @@
 /** The audit log as auditors browse it: filters, pages, and CSV export (formula injection neutralised). */
 import { z } from "zod";
+import { searchText } from "@/lib/input";
 import type { Db, Prisma } from "@/lib/db/index";
 
 /** A real calendar day (2026-02-30 and 2026-99-99 are not). */
@@ -10,8 +11,8 @@ const day = z
 
 export const ZAuditQuery = z.object({
   action: z.string().trim().max(100).regex(/^[a-z.]*$/, "Actions are like campaign.close").catch(""),
-  actor: z.string().trim().max(200).catch(""),
-  target: z.string().trim().max(100).catch(""),
+  actor: searchText(),
+  target: searchText(100),
   from: day.catch(""),
   to: day.catch(""),
   page: z.coerce.number().int().min(1).max(1_000_000).catch(1),

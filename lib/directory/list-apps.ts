@@ -1,11 +1,12 @@
 import "server-only";
 import { z } from "zod";
+import { searchText } from "@/lib/input";
 import { db } from "@/lib/db";
 import { isPostgres } from "@/lib/db/client";
 
 export const APP_FILTERS = ["all", "assigned", "assignmentRequired", "disabled"] as const;
 export const ZListApps = z.object({
-  q: z.string().trim().max(200).catch(""),
+  q: searchText(),
   filter: z.enum(APP_FILTERS).catch("all"),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
 });

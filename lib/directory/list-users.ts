@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { searchText } from "@/lib/input";
 import { db } from "@/lib/db";
 import { engineOf } from "@/lib/db/bulk";
 import { env } from "@/lib/env";
@@ -7,7 +8,7 @@ import { privilegedUsers } from "@/lib/dashboards/overview";
 
 export const USER_FILTERS = ["all", "members", "guests", "disabled", "inactive", "nomfa", "privileged"] as const;
 export const ZListUsers = z.object({
-  q: z.string().trim().max(200).catch(""),
+  q: searchText(),
   filter: z.enum(USER_FILTERS).catch("all"),
   /** For `inactive`: no sign-in for this many days (default 90). */
   days: z.coerce.number().int().min(1).max(3650).catch(90),

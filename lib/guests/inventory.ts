@@ -1,12 +1,13 @@
 /** The guest inventory: every external identity, its sponsors, state, activity and everything it holds. */
 import { z } from "zod";
+import { searchText } from "@/lib/input";
 import type { Db, Prisma } from "@/lib/db/index";
 
 export const GUEST_FILTERS = ["all", "pending", "inactive", "nosponsor", "privileged", "expiring"] as const;
 export const ZGuestQuery = z.object({
-  q: z.string().trim().max(200).catch(""),
+  q: searchText(),
   filter: z.enum(GUEST_FILTERS).catch("all"),
-  company: z.string().trim().max(200).catch(""),
+  company: searchText(),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
 });
 export type GuestQuery = z.infer<typeof ZGuestQuery>;

@@ -74,6 +74,13 @@ export const ITEM_COLUMNS: BulkColumn[] = [
   { name: "recommendationReason", type: "string" },
 ];
 // stage, fromRecommendation, applyAttempts, goneFromEntra and version take their column defaults.
+const RESOURCE_REVIEWER_COLUMNS: BulkColumn[] = [
+  { name: "campaignId", type: "string" },
+  { name: "stage", type: "int" },
+  { name: "resourceId", type: "string" },
+  { name: "reviewerId", type: "string" },
+  { name: "relation", type: "string" },
+];
 const REVIEWER_COLUMNS: BulkColumn[] = [
   { name: "campaignId", type: "string" },
   { name: "itemId", type: "string" },
@@ -206,23 +213,30 @@ export function itemIdFactory(now: Date): (ordinal: number) => string {
 
 const sqliteValue = (v: unknown): unknown => (v instanceof Date ? v.toISOString().replace("Z", "+00:00") : v === undefined ? null : v);
 
-/** Writes one batch of items and their reviewer rows: prepared statements on SQLite's own handle, else JSON batches. */
-function rowWriter(db: SqlRunner, engine: Engine, sqlite: BetterSqlite3.Database | undefined): (items: unknown[][], reviewers: unknown[][]) => Promise<void> {
+/** Writes one batch of items, their own reviewer rows and resource reviewer rows: prepared statements on SQLite's own handle, else JSON batches. */
+type Writer = (items: unknown[][], itemReviewers: unknown[][], resourceReviewers: unknown[][]) => Promise<void>;
+function rowWriter(db: SqlRunner, engine: Engine, sqlite: BetterSqlite3.Database | undefined): Writer {
   if (!sqlite || engine !== "sqlite") {
-    return async (items, reviewers) => {
+    return async (items, itemReviewers, resourceReviewers) => {
       await bulkInsert(db, engine, "CampaignItem", ITEM_COLUMNS, items);
-      await bulkInsert(db, engine, "CampaignItemReviewer", REVIEWER_COLUMNS, reviewers);
+      await bulkInsert(db, engine, "CampaignItemReviewerOverride", REVIEWER_COLUMNS, itemReviewers);
+      await bulkInsert(db, engine, "CampaignResourceReviewer", RESOURCE_REVIEWER_COLUMNS, resourceReviewers);
     };
   }
   const insert = (table: string, cols: BulkColumn[]) => sqlite.prepare(`INSERT INTO "${table}" (${cols.map((c) => `"${c.name}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`);
   const item = insert("CampaignItem", ITEM_COLUMNS);
-  const reviewer = insert("CampaignItemReviewer", REVIEWER_COLUMNS);
+  const itemReviewer = insert("CampaignItemReviewerOverride", REVIEWER_COLUMNS);
+  const resourceReviewer = insert("CampaignResourceReviewer", RESOURCE_REVIEWER_COLUMNS);
   if (!sqlite.inTransaction) throw new Error("freezeItems: the SQLite handle must be inside the start transaction");
-  return async (items, reviewers) => {
+  return async (items, itemReviewers, resourceReviewers) => {
     for (const r of items) item.run(r.map(sqliteValue));
-    for (const r of reviewers) reviewer.run(r);
+    for (const r of itemReviewers) itemReviewer.run(r);
+    for (const r of resourceReviewers) resourceReviewer.run(r);
   };
 }
+
+/** Stages whose reviewers are the same for every holder of a resource (up to nobody reviewing their own access). */
+const PER_RESOURCE = new Set(["owners", "chosen"]);
 
 export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInput): Promise<FreezeResult> {
   const { config: c, tenantId, now } = input;
@@ -268,7 +282,16 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   const flush = rowWriter(db, engine, input.sqlite);
   const nameOf = (h: Resource["holders"][number]) => (h.principalType === "user" ? users.get(h.principalId) : undefined);
 
+  let resourceReviewers: unknown[][] = [];
   for (const r of resources) {
+    // Per-resource reviewers of each stage that allows them, stored once for the resource; a holder who is
+    // among them gets their own list instead (nobody reviews their own access).
+    const base = c.stages.map((s, i) => {
+      if (!PER_RESOURCE.has(s.reviewers)) return null;
+      const assigned = resolveReviewers(s, { principalId: "", principalType: "user", resourceOwners: r.owners, managerId: null, sponsorIds: [], creatorId: input.creatorId });
+      for (const a of assigned) resourceReviewers.push([input.campaignId, i + 1, r.id, a.reviewerId, a.relation]);
+      return { assigned, ids: new Set(assigned.map((a) => a.reviewerId)) };
+    });
     const peers = peerCounts(r, users);
     const holders = r.holders.filter(include);
     holders.sort((a, b) => {
@@ -329,21 +352,24 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
         creatorId: input.creatorId,
       };
       c.stages.forEach((s, i) => {
-        const assigned = resolveReviewers(s, ctx);
+        const shared = base[i];
+        const own = !shared || shared.ids.has(h.principalId);
+        const assigned = own ? resolveReviewers(s, ctx) : shared.assigned;
         if (i === 0) {
           if (assigned[0]?.relation === "fallback") fallbackItems++;
           for (const a of assigned) firstStageLoad.set(a.reviewerId, (firstStageLoad.get(a.reviewerId) ?? 0) + 1);
         }
-        for (const a of assigned) reviewers.push([input.campaignId, id, i + 1, a.reviewerId, a.relation]);
+        if (own) for (const a of assigned) reviewers.push([input.campaignId, id, i + 1, a.reviewerId, a.relation]);
         reviewerCount += assigned.length;
       });
       if (items.length >= 5_000) {
-        await flush(items, reviewers);
+        await flush(items, reviewers, resourceReviewers);
         items = [];
         reviewers = [];
+        resourceReviewers = [];
       }
     }
   }
-  await flush(items, reviewers);
+  await flush(items, reviewers, resourceReviewers);
   return { itemCount: ordinal, itemsHash: hasher.digest(), reviewerCount, firstStageLoad, resources: resources.length, fallbackItems, skipped: { dynamicGroups } };
 }

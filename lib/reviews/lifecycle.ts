@@ -11,6 +11,7 @@ import { appendAudit, appendAuditMany, type AuditInput } from "@/lib/audit";
 import { ZCampaignConfig, ZCampaignDefinitionInput, campaignDurationDays, stageEnd, type CampaignConfig, type CampaignDefinitionInput } from "./definition";
 import { ReviewError } from "./errors";
 import { freezeItems, type FreezeDb } from "./freeze";
+import { materializeItemReviewers } from "./assignments";
 import { instanceStart } from "./recurrence";
 
 export interface Actor {
@@ -232,8 +233,9 @@ export async function reassignItems(ctx: Ctx, actor: Actor, campaignId: string, 
     }
     if (items.length !== ids.length) throw new ReviewError("not_found", "Some items are not in this campaign's current stage.");
     if (items.some((i) => i.principalId === reviewerId)) throw new ReviewError("invalid", "Nobody reviews their own access: pick another reviewer for those items.");
-    if (mode === "replace") for (let i = 0; i < ids.length; i += 500) await tx.campaignItemReviewer.deleteMany({ where: { itemId: { in: ids.slice(i, i + 500) }, stage: c.stage } });
-    await tx.campaignItemReviewer.createMany({ data: items.filter((i) => mode === "replace" || !before.some((b) => b.itemId === i.id && b.reviewerId === reviewerId)).map((i) => ({ campaignId, itemId: i.id, stage: c.stage, reviewerId, relation: "chosen" })) });
+    await materializeItemReviewers(tx, engineOf(ctx.databaseUrl), c.stage, ids);
+    if (mode === "replace") for (let i = 0; i < ids.length; i += 500) await tx.campaignItemReviewerOverride.deleteMany({ where: { itemId: { in: ids.slice(i, i + 500) }, stage: c.stage } });
+    await tx.campaignItemReviewerOverride.createMany({ data: items.filter((i) => mode === "replace" || !before.some((b) => b.itemId === i.id && b.reviewerId === reviewerId)).map((i) => ({ campaignId, itemId: i.id, stage: c.stage, reviewerId, relation: "chosen" })) });
     await appendAuditMany(
       tx,
       items.map((i) => ({

@@ -5,7 +5,9 @@
  * and create the next instance of recurring campaigns. Idempotent: running it twice does nothing more.
  */
 import type { GraphClient } from "@/lib/graph";
+import { engineOf } from "@/lib/db/bulk";
 import { applyCampaign } from "./apply";
+import { materializeItemReviewers } from "./assignments";
 import { ReviewError } from "./errors";
 import { advanceStage, closeCampaign, createNextInstance, notifyReviewers, parseConfig, startCampaign, type Actor, type Ctx } from "./lifecycle";
 import { dueDate } from "./queries";
@@ -70,7 +72,9 @@ export async function runCampaignMaintenance(ctx: Ctx, graph: (() => GraphClient
           const undecided = await db.campaignItem.findMany({ where: { campaignId: c.id, stage: c.stage, decision: null, principalId: { not: reviewerId } }, select: { id: true } });
           const have = new Set((await db.campaignItemReviewer.findMany({ where: { campaignId: c.id, stage: c.stage, reviewerId }, select: { itemId: true } })).map((r) => r.itemId));
           const add = undecided.filter((i) => !have.has(i.id)).map((i) => ({ campaignId: c.id, itemId: i.id, stage: c.stage, reviewerId, relation: "fallback" }));
-          for (let i = 0; i < add.length; i += 1000) await db.campaignItemReviewer.createMany({ data: add.slice(i, i + 1000) });
+          // The fallback reviewer joins the item's reviewers: give the items their own copy first, then add.
+          await materializeItemReviewers(db, engineOf(ctx.databaseUrl), c.stage, add.map((a) => a.itemId));
+          for (let i = 0; i < add.length; i += 1000) await db.campaignItemReviewerOverride.createMany({ data: add.slice(i, i + 1000) });
           report.escalated += add.length;
         }
         report.reminders += await notifyReviewers(ctx, c.id, c.stage, "overdue");

@@ -1,5 +1,6 @@
 /** Read models for the campaign pages: lists, a reviewer's inbox and items, an admin's view of progress. */
 import { z } from "zod";
+import { searchText } from "@/lib/input";
 import type { Db } from "@/lib/db/index";
 import { engineOf } from "@/lib/db/bulk";
 import { parseConfig } from "./lifecycle";
@@ -94,7 +95,7 @@ export function dueDate(c: { stageEndsAt: Date | null; endAt: Date; startAt: Dat
 
 export const REVIEW_PAGE_SIZE = 100;
 export const ZReviewQuery = z.object({
-  q: z.string().trim().max(200).catch(""),
+  q: searchText(),
   rec: z.enum(["all", "approve", "revoke", "no_data"]).catch("all"),
   kind: z.enum(["all", "member", "guest"]).catch("all"),
   resource: z.string().max(64).regex(/^[A-Za-z0-9-]*$/).catch(""),

@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { stripNul } from "@/lib/input";
 import { AuthError, requireRole, type Caller } from "@/lib/auth";
 import { db } from "@/lib/db";
 import {
@@ -36,7 +37,7 @@ async function asAdmin<I, T extends object>(schema: z.ZodType<I>, input: unknown
     if (e instanceof AuthError) return { ok: false, error: e.message };
     throw e;
   }
-  const parsed = schema.safeParse(input);
+  const parsed = schema.safeParse(stripNul(input));
   if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ") };
   try {
     const out = await fn(caller, { id: caller.id, name: caller.name, role: "admin" }, parsed.data);

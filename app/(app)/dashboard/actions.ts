@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { stripNul } from "@/lib/input";
 import { appendAudit } from "@/lib/audit";
 import { actionCaller } from "@/lib/auth";
 import { db } from "@/lib/db";
@@ -20,7 +21,7 @@ type Result = { ok: true } | { ok: false; error: string };
 export async function sanctionExclusionAction(input: z.input<typeof ZSanction>): Promise<Result> {
   const caller = await actionCaller("admin");
   if ("ok" in caller) return caller;
-  const parsed = ZSanction.safeParse(input);
+  const parsed = ZSanction.safeParse(stripNul(input));
   if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => i.message).join("; ") };
   const { userId, policyId, reason, expiresAt } = parsed.data;
   const now = Date.now();

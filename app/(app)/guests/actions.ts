@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { stripNul } from "@/lib/input";
 import { AuthError, requireRole } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
@@ -24,7 +25,7 @@ const message = (e: z.ZodError) => e.issues.map((i) => i.message).join("; ");
 export async function setExpiryAction(input: SetExpiryInput): Promise<Result<{ scheduled: number }>> {
   const a = await admin();
   if ("error" in a) return { ok: false, error: a.error };
-  const parsed = ZSetExpiry.safeParse(input);
+  const parsed = ZSetExpiry.safeParse(stripNul(input));
   if (!parsed.success) return { ok: false, error: message(parsed.error) };
   try {
     const r = await setExpiry(ctx(), { id: a.id, name: a.name, role: "admin" }, parsed.data);
@@ -41,7 +42,7 @@ const ZChange = z.object({ expiryId: z.string().uuid("Not an expiry id."), expir
 export async function extendExpiryAction(input: z.input<typeof ZChange>): Promise<Result> {
   const a = await admin();
   if ("error" in a) return { ok: false, error: a.error };
-  const parsed = ZChange.safeParse(input);
+  const parsed = ZChange.safeParse(stripNul(input));
   if (!parsed.success || !parsed.data.expiresAt) return { ok: false, error: parsed.success ? "Pick the new end date." : message(parsed.error) };
   try {
     await extendExpiry(ctx(), { id: a.id, name: a.name, role: "admin" }, parsed.data.expiryId, parsed.data.expiresAt, parsed.data.reason);
@@ -56,7 +57,7 @@ export async function extendExpiryAction(input: z.input<typeof ZChange>): Promis
 export async function cancelExpiryAction(input: z.input<typeof ZChange>): Promise<Result> {
   const a = await admin();
   if ("error" in a) return { ok: false, error: a.error };
-  const parsed = ZChange.safeParse(input);
+  const parsed = ZChange.safeParse(stripNul(input));
   if (!parsed.success) return { ok: false, error: message(parsed.error) };
   try {
     await cancelExpiry(ctx(), { id: a.id, name: a.name, role: "admin" }, parsed.data.expiryId, parsed.data.reason);

@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { stripNul } from "@/lib/input";
 import { actionCaller } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { ReviewError, ZDecide, decide, forceDecision, type DecideInput } from "@/lib/reviews";
@@ -19,7 +20,7 @@ const message = (e: z.ZodError) => e.issues.map((i) => i.message).join("; ");
 export async function decideAction(input: DecideInput): Promise<DecisionResult> {
   const caller = await actionCaller("admin", "reviewer");
   if ("ok" in caller) return caller;
-  const parsed = ZDecide.safeParse(input);
+  const parsed = ZDecide.safeParse(stripNul(input));
   if (!parsed.success) return { ok: false, error: message(parsed.error) };
   try {
     const r = await decide(appCtx(), { id: caller.id, name: caller.name, role: caller.role === "admin" ? "admin" : "reviewer" }, parsed.data);
@@ -38,7 +39,7 @@ const ZAcceptAll = z.object({ campaignId: z.string().uuid("Not a campaign id.") 
 export async function acceptAllRecommendationsAction(input: z.input<typeof ZAcceptAll>): Promise<DecisionResult> {
   const caller = await actionCaller("admin", "reviewer");
   if ("ok" in caller) return caller;
-  const parsed = ZAcceptAll.safeParse(input);
+  const parsed = ZAcceptAll.safeParse(stripNul(input));
   if (!parsed.success) return { ok: false, error: message(parsed.error) };
   const campaignId = parsed.data.campaignId;
   const c = await db().campaign.findUnique({ where: { id: campaignId }, select: { stage: true, tenantId: true } });
@@ -59,7 +60,7 @@ const ZForce = z.object({
 export async function forceDecisionAction(input: z.input<typeof ZForce>): Promise<DecisionResult> {
   const caller = await actionCaller("admin");
   if ("ok" in caller) return caller;
-  const parsed = ZForce.safeParse(input);
+  const parsed = ZForce.safeParse(stripNul(input));
   if (!parsed.success) return { ok: false, error: message(parsed.error) };
   try {
     const n = await forceDecision(appCtx(), { id: caller.id, name: caller.name, role: "admin" }, parsed.data.campaignId, parsed.data.itemIds, parsed.data.decision, parsed.data.reason);

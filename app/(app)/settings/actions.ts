@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { stripNul } from "@/lib/input";
 import { AuthError, requireRole } from "@/lib/auth";
 import type { ConnectionHealth } from "@/lib/sync/check-connection";
 import { testConfiguredConnection } from "@/lib/sync/connection-health";
@@ -22,7 +23,7 @@ export async function startSyncAction(input: TStartSync): Promise<ActionResult> 
     if (e instanceof AuthError) return { ok: false, error: e.message };
     throw e;
   }
-  const parsed = ZStartSync.safeParse(input);
+  const parsed = ZStartSync.safeParse(stripNul(input));
   if (!parsed.success) return { ok: false, error: "Choose a sync mode: auto or full." };
   // After the sync: expiries and campaign housekeeping on the fresh data, and the dashboard warmed.
   const result = await startBackgroundSync(parsed.data.mode, async (graph) => {
@@ -76,7 +77,7 @@ export type TSaveConnection = z.input<typeof ZSaveConnection>;
 /** Saves the connection (secret sealed with AES-256-GCM), then re-checks it: a healthy check resumes syncs. */
 export async function saveConnectionAction(input: TSaveConnection): Promise<{ ok: true; view: ConnectionView; health: ConnectionHealth } | { ok: false; error: string }> {
   return asAdmin(async (caller) => {
-    const parsed = ZSaveConnection.safeParse(input);
+    const parsed = ZSaveConnection.safeParse(stripNul(input));
     if (!parsed.success) throw new ConnectionError(parsed.error.issues.map((i) => `${i.path.join(".") || "input"} ${i.message}`).join("; "));
     const view = await saveConnection(db(), env(), { id: caller.id, name: caller.name }, parsed.data);
     return { view, health: await testConfiguredConnection() };
@@ -103,7 +104,7 @@ const ZPurge = z.object({ confirm: z.literal("PURGE", { error: "Type PURGE to co
 /** Deletes the synced directory of this tenant (campaigns, reports and the audit log stay). */
 export async function purgeDirectoryAction(input: { confirm: string }): Promise<{ ok: true; deleted: number } | { ok: false; error: string }> {
   return asAdmin(async (caller) => {
-    const parsed = ZPurge.safeParse(input);
+    const parsed = ZPurge.safeParse(stripNul(input));
     if (!parsed.success) throw new ConnectionError("Type PURGE to confirm.");
     const counts = await purgeDirectory(db(), env(), { id: caller.id, name: caller.name });
     return { deleted: Object.values(counts).reduce((a, b) => a + b, 0) };

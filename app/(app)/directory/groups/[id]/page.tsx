@@ -17,7 +17,7 @@ export default async function GroupPage({ params, searchParams }: { params: Prom
   if (!ZDirectoryId.safeParse(id).success) notFound();
   const sp = await searchParams;
   const page = Math.min(100_000, Math.max(1, Number.parseInt(typeof sp.page === "string" ? sp.page : "1", 10) || 1));
-  const q = typeof sp.q === "string" ? sp.q.trim().slice(0, 200) : "";
+  const q = typeof sp.q === "string" ? sp.q.replace(/\0/g, "").trim().slice(0, 200) : "";
   const d = await groupDetail(env().ENTRA_TENANT_ID, id, page, q);
   if (!d) notFound();
   const g = d.group;
