@@ -1,9 +1,10 @@
 /**
  * `npm run bench -- review [--users 100000] [--json] [--engine sqlite|postgresql]`
- * Setup (not timed): an in-process emulator with N users, a full sync into a fresh database.
+ * Setup (not timed, in a child process): an emulator with N users, a full sync into a fresh database.
  * Timed: starting a campaign over every group membership (freeze ~1M items with reviewers and
  * recommendations), a reviewer's page with the most items, single decisions (p95), a bulk decision on 1,000.
  */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,20 +23,19 @@ import { emit, flags, target, withPeakRss } from "./lib/report";
 export async function run(argv: string[]): Promise<number> {
   const f = flags(argv);
   const users = Number(f.users ?? 100_000);
+  if (f["setup-into"]) return setupInto(f["setup-into"], users);
   const json = f.json === "true";
   const log = (m: string) => !json && console.error(m);
   const file = path.join(tmpdir(), `recert-bench-review-${randomBytes(4).toString("hex")}.db`);
   const url = f.engine === "postgresql" ? (process.env.BENCH_DATABASE_URL ?? "") : `file:${file}`;
   if (!url) throw new Error("--engine postgresql needs BENCH_DATABASE_URL (an empty database)");
   log(`bench review: emulator with ${users.toLocaleString()} users, full sync into ${url.startsWith("file:") ? file : "PostgreSQL"} (setup, not timed)…`);
-  const emu = await startEmulator({ port: 0, users });
-  await migrate(url);
+  // Setup runs in a child process, as a scheduled sync does (`npm run sync` from cron): the emulator's tenant
+  // and the sync's garbage are not in the heap of the process whose campaign start is timed, as they are not in
+  // a server's.
+  const t = { id: await setupInChild(url, users) };
   const db = createClient(url);
   try {
-    const t = emu.tenant;
-    const sync = await runSync({ db, graph: createSyncGraph({ baseUrl: emu.url, authorityHost: emu.url, tenantId: t.id, clientId: emu.config.clientId, clientSecret: emu.config.clientSecret }), tenantId: t.id, databaseUrl: url, trigger: "cli", mode: "full" });
-    if (sync.status === "failed") throw new Error(`setup sync failed: ${sync.errors.join("; ")}`);
-    await emu.close();
     const admin: Actor = { id: "00000000-0000-4000-8000-0000000000ad", name: "Bench Admin", role: "admin" };
     const ctx: Ctx = { db, databaseUrl: url, tenantId: t.id };
     const preset = quarterlyPreset(new Date());
@@ -46,11 +46,16 @@ export async function run(argv: string[]): Promise<number> {
     const items = started.result.itemCount;
 
     // The reviewer with the most items, and a page of theirs.
-    const top = (await db.$queryRawUnsafe<{ reviewerId: string; n: unknown }[]>(`SELECT "reviewerId", COUNT(*) AS n FROM "CampaignItemReviewer" WHERE "campaignId" = ${url.startsWith("file:") ? "?" : "$1"} GROUP BY "reviewerId" ORDER BY COUNT(*) DESC LIMIT 1`, campaignId))[0]!;
+    // The owner with the most items (through their resources; not timed).
+    const top = (
+      await db.$queryRawUnsafe<{ reviewerId: string }[]>(
+        `SELECT r."reviewerId" FROM "CampaignResourceReviewer" r JOIN "CampaignItem" i ON i."campaignId" = r."campaignId" AND i."ordinal" BETWEEN r."firstOrdinal" AND r."lastOrdinal" WHERE r."campaignId" = ${url.startsWith("file:") ? "?" : "$1"} AND r."stage" = 1 GROUP BY r."reviewerId" ORDER BY COUNT(*) DESC LIMIT 1`,
+        campaignId,
+      )
+    )[0]!;
     const reviewer: Actor = { id: top.reviewerId, name: "Bench Reviewer", role: "reviewer" };
-    const reviewerItems = Number(top.n);
     const q = ZReviewQuery.parse({});
-    await reviewPage(db, url, t.id, campaignId, reviewer.id, q); // warm
+    const reviewerItems = (await reviewPage(db, url, t.id, campaignId, reviewer.id, q))!.total; // also warms
     const pageTimes: number[] = [];
     for (let i = 0; i < 10; i++) {
       const t0 = performance.now();
@@ -81,7 +86,8 @@ export async function run(argv: string[]): Promise<number> {
         params: { users, engine: url.startsWith("file:") ? "sqlite" : "postgresql", scope: "all groups (security and Microsoft 365), all members" },
         measurements: {
           items,
-          reviewerAssignments: Number((await db.campaignItemReviewer.count({ where: { campaignId } }))),
+          reviewerAssignments: (JSON.parse((await db.campaign.findUniqueOrThrow({ where: { id: campaignId } })).syncManifest ?? "{}") as { freeze?: { reviewerAssignments?: number } }).freeze?.reviewerAssignments ?? 0,
+          storedReviewerRows: (await db.campaignItemReviewerOverride.count({ where: { campaignId } })) + (await db.campaignResourceReviewer.count({ where: { campaignId } })),
           campaignStartMs: Math.round(started.ms),
           campaignStartPeakRssMb: Math.round(started.peakRssMb),
           itemsPerSecond: Math.round(items / (started.ms / 1000)),
@@ -109,7 +115,31 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } finally {
     await db.$disconnect();
-    await emu.close().catch(() => undefined);
     if (url.startsWith("file:")) for (const s of ["", "-wal", "-shm"]) rmSync(file + s, { force: true });
   }
+}
+
+/** The child's part: an emulator with the tenant, a full sync into the database; prints the tenant id. */
+async function setupInto(url: string, users: number): Promise<number> {
+  const emu = await startEmulator({ port: 0, users });
+  try {
+    await migrate(url);
+    const db = createClient(url);
+    const sync = await runSync({ db, graph: createSyncGraph({ baseUrl: emu.url, authorityHost: emu.url, tenantId: emu.tenant.id, clientId: emu.config.clientId, clientSecret: emu.config.clientSecret }), tenantId: emu.tenant.id, databaseUrl: url, trigger: "cli", mode: "full" });
+    await db.$disconnect();
+    if (sync.status === "failed") throw new Error(`setup sync failed: ${sync.errors.join("; ")}`);
+    process.stdout.write(`${JSON.stringify({ tenantId: emu.tenant.id })}\n`);
+    return 0;
+  } finally {
+    await emu.close().catch(() => undefined);
+  }
+}
+
+async function setupInChild(url: string, users: number): Promise<string> {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "review", "--users", String(users), "--setup-into", url], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  if (code !== 0) throw new Error(`bench setup failed (exit ${code})`);
+  return (JSON.parse(out.trim().split("\n").pop()!) as { tenantId: string }).tenantId;
 }

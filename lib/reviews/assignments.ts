@@ -14,7 +14,7 @@ export async function materializeItemReviewers(db: SqlRunner, engine: Engine, st
   const [s1, s3] = engine === "sqlite" ? ["?", "?"] : ["$1", "$3"];
   const sql = `INSERT INTO "CampaignItemReviewerOverride" ("campaignId", "itemId", "stage", "reviewerId", "relation")
     SELECT r."campaignId", i."id", r."stage", r."reviewerId", r."relation"
-    FROM "CampaignItem" i JOIN "CampaignResourceReviewer" r ON r."campaignId" = i."campaignId" AND r."resourceId" = i."resourceId" AND r."stage" = ${s1}
+    FROM "CampaignItem" i JOIN "CampaignResourceReviewer" r ON r."campaignId" = i."campaignId" AND r."resourceId" = i."resourceId" AND i."ordinal" BETWEEN r."firstOrdinal" AND r."lastOrdinal" AND r."stage" = ${s1}
     WHERE i."id" IN ${list} AND NOT EXISTS (SELECT 1 FROM "CampaignItemReviewerOverride" x WHERE x."itemId" = i."id" AND x."stage" = ${s3})`;
   for (let i = 0; i < ids.length; i += CHUNK) await db.$executeRawUnsafe(sql, stage, JSON.stringify(ids.slice(i, i + CHUNK)), stage);
 }

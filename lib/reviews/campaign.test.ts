@@ -8,6 +8,7 @@ import { runSync } from "@/lib/sync/run-sync";
 import { setup } from "@/lib/sync/test-helpers";
 import { createGraphClient } from "@/lib/graph";
 import { verifyChain } from "@/lib/audit";
+import { DEFAULT_RECOMMENDATION_OPTIONS, parseConfig, peerShare, recommend } from "./index";
 import { applyCampaign, closeCampaign, createCampaign, decide, deleteDraft, forceDecision, previewApply, quarterlyPreset, reviewPage, startCampaign, ZReviewQuery, ReviewError, campaignDetail, myInbox, runCampaignMaintenance, type Actor, type Ctx } from "./index";
 
 let s: Awaited<ReturnType<typeof setup>>;
@@ -64,8 +65,28 @@ describe("a quarterly campaign over all security groups", () => {
     // Disabled members are recommended for removal, with the reason.
     const disabled = items.find((i) => t.userById.get(i.principalId)?.accountEnabled === false)!;
     expect(disabled).toMatchObject({ recommendation: "revoke", recommendationReason: "The account is disabled." });
-    // The campaign keeps the sync it came from and a hash of the frozen list.
+    // Every item's recommendation is the rules applied to the synced directory, peers counted from scratch
+    // (freeze computes each person's part once and counts peers in typed arrays: this is the reference).
     const c = await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
+    const dirUsers = new Map((await s.db.dirUser.findMany({ where: { tenantId: s.tenantId } })).map((u) => [u.id, u]));
+    const holders = new Map<string, Set<string>>();
+    for (const m of await s.db.dirGroupMember.findMany({ where: { tenantId: s.tenantId } })) (holders.get(m.groupId) ?? holders.set(m.groupId, new Set()).get(m.groupId)!).add(m.memberId);
+    const people = [...dirUsers.values()];
+    const options = { ...DEFAULT_RECOMMENDATION_OPTIONS, inactiveDays: parseConfig(c.config).inactiveDays, now: c.startAt! };
+    let outliers = 0;
+    for (const it of items) {
+      const u = dirUsers.get(it.principalId);
+      if (!u) continue;
+      const has = holders.get(it.resourceId)!;
+      const team = u.managerId ? people.filter((p) => p.managerId === u.managerId) : [];
+      const dept = u.department ? people.filter((p) => p.department === u.department) : [];
+      const peerList = (team.length - 1 >= 3 ? team : dept).map((p) => ({ id: p.id, holds: has.has(p.id) }));
+      const want = recommend({ accountEnabled: u.accountEnabled, userType: u.userType === "Guest" ? "Guest" : "Member", externalUserState: u.externalUserState, createdAt: u.createdAt, lastSignInAt: u.lastSignInAt, signInDataAvailable: true, peerShare: peerShare(peerList, u.id) }, options);
+      expect({ id: it.id, recommendation: it.recommendation, reason: it.recommendationReason }).toEqual({ id: it.id, recommendation: want.recommendation, reason: want.reason });
+      if (want.reason.startsWith("Peer outlier")) outliers++;
+    }
+    expect(outliers).toBeGreaterThan(0);
+    // The campaign keeps the sync it came from and a hash of the frozen list.
     expect(c.status).toBe("active");
     expect(c.itemsHash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.parse(c.syncManifest!).runId).toBe(c.syncRunId);

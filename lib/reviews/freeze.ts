@@ -25,6 +25,13 @@ interface UserRow {
   externalUserState: string | null;
   createdAt: Date | null;
   lastSignInAt: Date | null;
+  /** lastSignInAt as the item row stores it (SQLite's text when rows go in through its own handle), once per user. */
+  lastSignInStored?: unknown;
+  /** The recommendation from the person's own account (every rule but the peer one), once per person. */
+  rec?: { recommendation: string; reason: string };
+  /** Dense indexes of the person's manager and department (-1 for none), for counting peers in typed arrays. */
+  mi?: number;
+  di?: number;
   managerId: string | null;
   department: string | null;
 }
@@ -55,6 +62,7 @@ export interface FreezeResult {
   skipped: { dynamicGroups: number };
 }
 
+// Order of the values freezeItems pushes per item (ITEM_WIDTH of them).
 export const ITEM_COLUMNS: BulkColumn[] = [
   { name: "id", type: "string" },
   { name: "campaignId", type: "string" },
@@ -80,6 +88,8 @@ const RESOURCE_REVIEWER_COLUMNS: BulkColumn[] = [
   { name: "resourceId", type: "string" },
   { name: "reviewerId", type: "string" },
   { name: "relation", type: "string" },
+  { name: "firstOrdinal", type: "int" },
+  { name: "lastOrdinal", type: "int" },
 ];
 const REVIEWER_COLUMNS: BulkColumn[] = [
   { name: "campaignId", type: "string" },
@@ -95,14 +105,33 @@ interface Resource {
   name: string | null;
   owners: string[];
   /** holders: principal id → access id, type and detail */
-  holders: { principalId: string; principalType: "user" | "group" | "servicePrincipal"; accessId: string; accessDetail: string | null }[];
+  holders: { principalId: string; principalType: "user" | "group" | "servicePrincipal"; accessId: string; accessDetail: string | null; rank?: number; u?: UserRow | null }[];
 }
 
-const byName = (a: { name: string | null; id: string }, b: { name: string | null; id: string }) => (a.name ?? "").localeCompare(b.name ?? "") || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byName = (a: { name: string | null; id: string }, b: { name: string | null; id: string }) => collator.compare(a.name ?? "", b.name ?? "") || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-async function rows<T>(db: SqlRunner, sql: string, ...values: unknown[]): Promise<T[]> {
-  return db.$queryRawUnsafe<T[]>(sql, ...values);
+type Reader = (<T>(sql: string, ...values: unknown[]) => Promise<T[]>) & {
+  /** Row by row as value arrays in column order, without an object per row (SQLite streams them from its handle). */
+  each(sql: string, values: unknown[], fn: (row: unknown[]) => void): Promise<void>;
+};
+/** Raw reads: straight from SQLite's own handle when there is one (a million rows parse several times faster), else through the client. */
+function reader(db: SqlRunner, sqlite: BetterSqlite3.Database | undefined): Reader {
+  if (sqlite) {
+    return Object.assign(async <T>(sql: string, ...values: unknown[]) => sqlite.prepare(sql).all(...values) as T[], {
+      async each(sql: string, values: unknown[], fn: (row: unknown[]) => void) {
+        for (const row of sqlite.prepare(sql).raw(true).iterate(...values)) fn(row as unknown[]);
+      },
+    });
+  }
+  return Object.assign(<T>(sql: string, ...values: unknown[]) => db.$queryRawUnsafe<T[]>(sql, ...values), {
+    async each(sql: string, values: unknown[], fn: (row: unknown[]) => void) {
+      for (const row of await db.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...values)) fn(Object.values(row));
+    },
+  });
 }
+
+/** Names sort as people expect in the browser's language; one collator is ~10× faster than localeCompare per call. */
+const collator = new Intl.Collator();
 
 function pushMulti(m: Map<string, string[]>, k: string, v: string) {
   const a = m.get(k);
@@ -110,13 +139,12 @@ function pushMulti(m: Map<string, string[]>, k: string, v: string) {
   else m.set(k, [v]);
 }
 
-async function loadResources(db: SqlRunner, engine: Engine, tenantId: string, c: CampaignConfig): Promise<{ resources: Resource[]; dynamicGroups: number }> {
+async function loadResources(rows: Reader, engine: Engine, tenantId: string, c: CampaignConfig): Promise<{ resources: Resource[]; dynamicGroups: number }> {
   const p = (i: number) => (engine === "sqlite" ? "?" : `$${i}`);
   const kind = c.scope.kind;
   if (kind === "directoryRoles") {
-    const defs = await rows<{ id: string; displayName: string | null }>(db, `SELECT "id", "displayName" FROM "DirRoleDefinition" WHERE "tenantId" = ${p(1)}`, tenantId);
+    const defs = await rows<{ id: string; displayName: string | null }>(`SELECT "id", "displayName" FROM "DirRoleDefinition" WHERE "tenantId" = ${p(1)}`, tenantId);
     const assignments = await rows<{ id: string; roleDefinitionId: string; principalId: string; principalType: string; directoryScopeId: string | null }>(
-      db,
       `SELECT "id", "roleDefinitionId", "principalId", "principalType", "directoryScopeId" FROM "DirRoleAssignment" WHERE "tenantId" = ${p(1)}`,
       tenantId,
     );
@@ -131,9 +159,8 @@ async function loadResources(db: SqlRunner, engine: Engine, tenantId: string, c:
     return { resources: [...byDef.values()].filter((r) => r.holders.length), dynamicGroups: 0 };
   }
   if (kind === "apps") {
-    const sps = await rows<{ id: string; displayName: string | null; appRoles: string }>(db, `SELECT "id", "displayName", "appRoles" FROM "DirServicePrincipal" WHERE "tenantId" = ${p(1)}`, tenantId);
+    const sps = await rows<{ id: string; displayName: string | null; appRoles: string }>(`SELECT "id", "displayName", "appRoles" FROM "DirServicePrincipal" WHERE "tenantId" = ${p(1)}`, tenantId);
     const assignments = await rows<{ id: string; resourceId: string; appRoleId: string; principalId: string; principalType: string }>(
-      db,
       `SELECT "id", "resourceId", "appRoleId", "principalId", "principalType" FROM "DirAppRoleAssignment" WHERE "tenantId" = ${p(1)}`,
       tenantId,
     );
@@ -157,8 +184,7 @@ async function loadResources(db: SqlRunner, engine: Engine, tenantId: string, c:
     return { resources: [...bySp.values()].filter((r) => r.holders.length).map(({ roles: _roles, ...r }) => r), dynamicGroups: 0 };
   }
   const groups = await rows<{ id: string; displayName: string | null; kind: string; isAssignableToRole: boolean | number; isDynamic: boolean | number }>(
-    db,
-    `SELECT "id", "displayName", "kind", "isAssignableToRole", "isDynamic" FROM "DirGroup" WHERE "tenantId" = ${p(1)}`,
+      `SELECT "id", "displayName", "kind", "isAssignableToRole", "isDynamic" FROM "DirGroup" WHERE "tenantId" = ${p(1)}`,
     tenantId,
   );
   const chosen = new Set(c.scope.groupIds);
@@ -175,29 +201,17 @@ async function loadResources(db: SqlRunner, engine: Engine, tenantId: string, c:
     return ok && !g.isDynamic;
   });
   const byId = new Map<string, Resource>(inScope.map((g) => [g.id, { type: "group", id: g.id, name: g.displayName, owners: [], holders: [] }]));
-  const members = await rows<{ groupId: string; memberId: string; memberType: string }>(db, `SELECT "groupId", "memberId", "memberType" FROM "DirGroupMember" WHERE "tenantId" = ${p(1)}`, tenantId);
-  for (const m of members) {
-    const r = byId.get(m.groupId);
-    if (!r || (m.memberType !== "user" && m.memberType !== "group")) continue;
-    r.holders.push({ principalId: m.memberId, principalType: m.memberType, accessId: m.memberId, accessDetail: "member" });
-  }
-  const owners = await rows<{ groupId: string; ownerId: string; ownerType: string }>(db, `SELECT "groupId", "ownerId", "ownerType" FROM "DirGroupOwner" WHERE "tenantId" = ${p(1)}`, tenantId);
+  // A million memberships: streamed as arrays, one holder object each and nothing else.
+  await rows.each(`SELECT "groupId", "memberId", "memberType" FROM "DirGroupMember" WHERE "tenantId" = ${p(1)} AND "memberType" IN ('user', 'group')`, [tenantId], (m) => {
+    const r = byId.get(m[0] as string);
+    if (r) r.holders.push({ principalId: m[1] as string, principalType: m[2] as "user" | "group", accessId: m[1] as string, accessDetail: "member" });
+  });
+  const owners = await rows<{ groupId: string; ownerId: string; ownerType: string }>(`SELECT "groupId", "ownerId", "ownerType" FROM "DirGroupOwner" WHERE "tenantId" = ${p(1)}`, tenantId);
   for (const o of owners) if (o.ownerType === "user") byId.get(o.groupId)?.owners.push(o.ownerId);
   return { resources: [...byId.values()].filter((r) => r.holders.length), dynamicGroups };
 }
 
 /** Counts of holders of one resource per manager and per department, for the peer-outlier rule. */
-function peerCounts(r: Resource, users: Map<string, UserRow>) {
-  const byManager = new Map<string, number>();
-  const byDept = new Map<string, number>();
-  for (const h of r.holders) {
-    const u = users.get(h.principalId);
-    if (!u) continue;
-    if (u.managerId) byManager.set(u.managerId, (byManager.get(u.managerId) ?? 0) + 1);
-    if (u.department) byDept.set(u.department, (byDept.get(u.department) ?? 0) + 1);
-  }
-  return { byManager, byDept };
-}
 
 /**
  * Item ids in the shape of a UUIDv7: the start time, then random bits, then the ordinal. Ordered ids
@@ -214,24 +228,55 @@ export function itemIdFactory(now: Date): (ordinal: number) => string {
 const sqliteValue = (v: unknown): unknown => (v instanceof Date ? v.toISOString().replace("Z", "+00:00") : v === undefined ? null : v);
 
 /** Writes one batch of items, their own reviewer rows and resource reviewer rows: prepared statements on SQLite's own handle, else JSON batches. */
-type Writer = (items: unknown[][], itemReviewers: unknown[][], resourceReviewers: unknown[][]) => Promise<void>;
+/** Items come flat (ITEM_COLUMNS.length values per item, no array per item); reviewer rows as arrays. */
+type Writer = (items: unknown[], itemReviewers: unknown[][], resourceReviewers: unknown[][]) => Promise<void>;
+const ITEM_WIDTH = ITEM_COLUMNS.length;
+const ROWS_PER_INSERT = 50;
 function rowWriter(db: SqlRunner, engine: Engine, sqlite: BetterSqlite3.Database | undefined): Writer {
   if (!sqlite || engine !== "sqlite") {
     return async (items, itemReviewers, resourceReviewers) => {
-      await bulkInsert(db, engine, "CampaignItem", ITEM_COLUMNS, items);
+      const rows: unknown[][] = [];
+      for (let i = 0; i < items.length; i += ITEM_WIDTH) rows.push(items.slice(i, i + ITEM_WIDTH));
+      await bulkInsert(db, engine, "CampaignItem", ITEM_COLUMNS, rows);
       await bulkInsert(db, engine, "CampaignItemReviewerOverride", REVIEWER_COLUMNS, itemReviewers);
       await bulkInsert(db, engine, "CampaignResourceReviewer", RESOURCE_REVIEWER_COLUMNS, resourceReviewers);
     };
   }
-  const insert = (table: string, cols: BulkColumn[]) => sqlite.prepare(`INSERT INTO "${table}" (${cols.map((c) => `"${c.name}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`);
-  const item = insert("CampaignItem", ITEM_COLUMNS);
-  const itemReviewer = insert("CampaignItemReviewerOverride", REVIEWER_COLUMNS);
-  const resourceReviewer = insert("CampaignResourceReviewer", RESOURCE_REVIEWER_COLUMNS);
+  // Many rows per statement: one call into SQLite per 50 rows instead of per row (about a fifth less time
+  // for a million items); the rest of a batch goes in one row at a time.
+  const insert = (table: string, cols: BulkColumn[], rows: number) => {
+    const one = `(${cols.map(() => "?").join(", ")})`;
+    return sqlite.prepare(`INSERT INTO "${table}" (${cols.map((c) => `"${c.name}"`).join(", ")}) VALUES ${Array.from({ length: rows }, () => one).join(", ")}`);
+  };
+  const writer = (table: string, cols: BulkColumn[]) => {
+    const many = insert(table, cols, ROWS_PER_INSERT);
+    const one = insert(table, cols, 1);
+    const flat: unknown[] = [];
+    return (rows: unknown[][]) => {
+      let i = 0;
+      for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
+        flat.length = 0;
+        for (let j = i; j < i + ROWS_PER_INSERT; j++) for (const v of rows[j]!) flat.push(v);
+        many.run(flat);
+      }
+      for (; i < rows.length; i++) one.run(rows[i]!);
+    };
+  };
+  const manyItems = insert("CampaignItem", ITEM_COLUMNS, ROWS_PER_INSERT);
+  const oneItem = insert("CampaignItem", ITEM_COLUMNS, 1);
+  const item = (flat: unknown[]) => {
+    const step = ROWS_PER_INSERT * ITEM_WIDTH;
+    let i = 0;
+    for (; i + step <= flat.length; i += step) manyItems.run(flat.slice(i, i + step));
+    for (; i < flat.length; i += ITEM_WIDTH) oneItem.run(flat.slice(i, i + ITEM_WIDTH));
+  };
+  const itemReviewer = writer("CampaignItemReviewerOverride", REVIEWER_COLUMNS);
+  const resourceReviewer = writer("CampaignResourceReviewer", RESOURCE_REVIEWER_COLUMNS);
   if (!sqlite.inTransaction) throw new Error("freezeItems: the SQLite handle must be inside the start transaction");
   return async (items, itemReviewers, resourceReviewers) => {
-    for (const r of items) item.run(r.map(sqliteValue));
-    for (const r of itemReviewers) itemReviewer.run(r);
-    for (const r of resourceReviewers) resourceReviewer.run(r);
+    item(items);
+    itemReviewer(itemReviewers);
+    resourceReviewer(resourceReviewers);
   };
 }
 
@@ -241,46 +286,76 @@ const PER_RESOURCE = new Set(["owners", "chosen"]);
 export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInput): Promise<FreezeResult> {
   const { config: c, tenantId, now } = input;
   const users = new Map<string, UserRow>();
-  const teamSize = new Map<string, number>();
-  const deptSize = new Map<string, number>();
-  const all = await db.dirUser.findMany({
-    where: { tenantId },
-    select: { id: true, displayName: true, userPrincipalName: true, userType: true, accountEnabled: true, externalUserState: true, createdAt: true, lastSignInAt: true, managerId: true, department: true },
-  });
+  const managerIndex = new Map<string, number>();
+  const deptIndex = new Map<string, number>();
+  const rows = reader(db, engine === "sqlite" ? input.sqlite : undefined);
+  const p1 = engine === "sqlite" ? "?" : "$1";
+  const date = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+  const all: UserRow[] = (
+    await rows<Omit<UserRow, "accountEnabled" | "createdAt" | "lastSignInAt"> & { accountEnabled: unknown; createdAt: unknown; lastSignInAt: unknown }>(
+      `SELECT "id", "displayName", "userPrincipalName", "userType", "accountEnabled", "externalUserState", "createdAt", "lastSignInAt", "managerId", "department" FROM "DirUser" WHERE "tenantId" = ${p1}`,
+      tenantId,
+    )
+  ).map((u) => ({ ...u, accountEnabled: u.accountEnabled === true || u.accountEnabled === 1 || u.accountEnabled === 1n, createdAt: date(u.createdAt), lastSignInAt: date(u.lastSignInAt) }));
   for (const u of all) {
     users.set(u.id, u);
-    if (u.managerId) teamSize.set(u.managerId, (teamSize.get(u.managerId) ?? 0) + 1);
-    if (u.department) deptSize.set(u.department, (deptSize.get(u.department) ?? 0) + 1);
+    u.mi = u.managerId ? (managerIndex.get(u.managerId) ?? managerIndex.set(u.managerId, managerIndex.size).get(u.managerId)!) : -1;
+    u.di = u.department ? (deptIndex.get(u.department) ?? deptIndex.set(u.department, deptIndex.size).get(u.department)!) : -1;
   }
-  const groupNames = new Map((await rows<{ id: string; displayName: string | null }>(db, `SELECT "id", "displayName" FROM "DirGroup" WHERE "tenantId" = ${engine === "sqlite" ? "?" : "$1"}`, tenantId)).map((g) => [g.id, g.displayName]));
+  // Team and department sizes, and per resource how many of each hold it: typed arrays indexed by u.mi / u.di.
+  const teamSize = new Int32Array(managerIndex.size);
+  const deptSize = new Int32Array(deptIndex.size);
+  for (const u of all) {
+    if (u.mi! >= 0) teamSize[u.mi!]!++;
+    if (u.di! >= 0) deptSize[u.di!]!++;
+  }
+  const holdersByManager = new Int32Array(managerIndex.size);
+  const holdersByDept = new Int32Array(deptIndex.size);
+  const groupNames = new Map((await rows<{ id: string; displayName: string | null }>(`SELECT "id", "displayName" FROM "DirGroup" WHERE "tenantId" = ${engine === "sqlite" ? "?" : "$1"}`, tenantId)).map((g) => [g.id, g.displayName]));
   const sponsors = new Map<string, string[]>();
   if (c.stages.some((s) => s.reviewers === "sponsors")) {
-    for (const s of await rows<{ userId: string; sponsorId: string; sponsorType: string }>(db, `SELECT "userId", "sponsorId", "sponsorType" FROM "DirSponsor" WHERE "tenantId" = ${engine === "sqlite" ? "?" : "$1"}`, tenantId)) {
+    for (const s of await rows<{ userId: string; sponsorId: string; sponsorType: string }>(`SELECT "userId", "sponsorId", "sponsorType" FROM "DirSponsor" WHERE "tenantId" = ${engine === "sqlite" ? "?" : "$1"}`, tenantId)) {
       if (s.sponsorType === "user") pushMulti(sponsors, s.userId, s.sponsorId);
     }
   }
-  const { resources, dynamicGroups } = await loadResources(db, engine, tenantId, c);
+  const { resources, dynamicGroups } = await loadResources(rows, engine, tenantId, c);
   resources.sort(byName);
 
   const inactiveCut = now.getTime() - c.population.inactiveDays * 86_400_000;
   const include = (h: Resource["holders"][number]): boolean => {
     if (c.population.who === "all") return true;
-    const u = users.get(h.principalId);
+    const u = h.u;
     if (!u || h.principalType !== "user") return false;
     if (c.population.who === "guests") return u.userType === "Guest";
     return !u.lastSignInAt || u.lastSignInAt.getTime() < inactiveCut;
   };
   const options = { ...DEFAULT_RECOMMENDATION_OPTIONS, inactiveDays: c.inactiveDays, now };
+  const outliers = new Map<number, { recommendation: string; reason: string }>();
   const hasher = new ItemsHasher();
   const itemId = itemIdFactory(now);
   let ordinal = 0;
   let reviewerCount = 0;
   let fallbackItems = 0;
-  let items: unknown[][] = [];
+  let items: unknown[] = [];
   let reviewers: unknown[][] = [];
   const firstStageLoad = new Map<string, number>();
   const flush = rowWriter(db, engine, input.sqlite);
+  // Rows for SQLite's own handle carry SQLite's values already (dates as text): no second pass per row.
+  const direct = engine === "sqlite" && Boolean(input.sqlite);
+  for (const u of all) u.lastSignInStored = direct ? sqliteValue(u.lastSignInAt) : u.lastSignInAt;
   const nameOf = (h: Resource["holders"][number]) => (h.principalType === "user" ? users.get(h.principalId) : undefined);
+
+  // Every principal's place in name order (users by display name, groups by name, then id), computed once.
+  const byPrincipalName = [...[...users.values()].map((u) => ({ id: u.id, name: u.displayName ?? "" })), ...[...groupNames].filter(([id]) => !users.has(id)).map(([id, name]) => ({ id, name: name ?? "" }))];
+  byPrincipalName.sort((a, b) => collator.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const rank = new Map(byPrincipalName.map((p, i) => [p.id, i]));
+  const rankOf = (id: string) => rank.get(id) ?? -1; // unknown principals (no name) first, by id
+  for (const r of resources) {
+    for (const h of r.holders) {
+      h.rank = rankOf(h.principalId);
+      h.u = h.principalType === "user" ? (users.get(h.principalId) ?? null) : null;
+    }
+  }
 
   let resourceReviewers: unknown[][] = [];
   for (const r of resources) {
@@ -289,85 +364,98 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
     const base = c.stages.map((s, i) => {
       if (!PER_RESOURCE.has(s.reviewers)) return null;
       const assigned = resolveReviewers(s, { principalId: "", principalType: "user", resourceOwners: r.owners, managerId: null, sponsorIds: [], creatorId: input.creatorId });
-      for (const a of assigned) resourceReviewers.push([input.campaignId, i + 1, r.id, a.reviewerId, a.relation]);
       return { assigned, ids: new Set(assigned.map((a) => a.reviewerId)) };
     });
-    const peers = peerCounts(r, users);
+    let sharedFirstStage = 0;
+    const firstOrdinal = ordinal + 1;
+    // Peers holding this access, per manager and per department (reset after the resource).
+    for (const h of r.holders) {
+      const u = h.u;
+      if (!u) continue;
+      if (u.mi! >= 0) holdersByManager[u.mi!]!++;
+      if (u.di! >= 0) holdersByDept[u.di!]!++;
+    }
     const holders = r.holders.filter(include);
-    holders.sort((a, b) => {
-      const an = nameOf(a)?.displayName ?? groupNames.get(a.principalId) ?? "";
-      const bn = nameOf(b)?.displayName ?? groupNames.get(b.principalId) ?? "";
-      return an.localeCompare(bn) || (a.principalId < b.principalId ? -1 : 1);
-    });
+    // By name, then id: integer ranks from the one global sort above, instead of collating per membership.
+    holders.sort((a, b) => a.rank! - b.rank! || (a.principalId < b.principalId ? -1 : a.principalId > b.principalId ? 1 : 0));
     for (const h of holders) {
-      const u = h.principalType === "user" ? users.get(h.principalId) : undefined;
+      const u = h.u ?? undefined;
       let rec: { recommendation: string; reason: string };
       if (h.principalType === "group") rec = { recommendation: "no_data", reason: "Nested group: its own members are reviewed where they are direct members." };
       else if (!u) rec = { recommendation: "no_data", reason: "The principal is not in the synced directory." };
       else {
-        let share: number | null = null;
-        const team = u.managerId ? (teamSize.get(u.managerId) ?? 0) - 1 : 0;
-        if (u.managerId && team >= 3) share = ((peers.byManager.get(u.managerId) ?? 1) - 1) / team;
-        else if (u.department && (deptSize.get(u.department) ?? 0) - 1 >= 3) share = ((peers.byDept.get(u.department) ?? 1) - 1) / ((deptSize.get(u.department) ?? 1) - 1);
-        rec = recommend(
-          {
-            accountEnabled: u.accountEnabled,
-            userType: u.userType === "Guest" ? "Guest" : "Member",
-            externalUserState: u.externalUserState,
-            createdAt: u.createdAt,
-            lastSignInAt: u.lastSignInAt,
-            signInDataAvailable: input.signInDataAvailable,
-            peerShare: share,
-          },
-          options,
-        );
+        // Every rule but the peer one depends on the person alone: computed once per person, not per item.
+        const own = (u.rec ??= recommend({ accountEnabled: u.accountEnabled, userType: u.userType === "Guest" ? "Guest" : "Member", externalUserState: u.externalUserState, createdAt: u.createdAt, lastSignInAt: u.lastSignInAt, signInDataAvailable: input.signInDataAvailable, peerShare: null }, options));
+        rec = own;
+        if (own.recommendation === "approve") {
+          let share: number | null = null;
+          const mi = u.mi!;
+          const di = u.di!;
+          const team = mi >= 0 ? teamSize[mi]! - 1 : 0;
+          if (mi >= 0 && team >= 3) share = (holdersByManager[mi]! - 1) / team;
+          else if (di >= 0 && deptSize[di]! - 1 >= 3) share = (holdersByDept[di]! - 1) / (deptSize[di]! - 1);
+          if (share !== null && share < options.peerOutlierThreshold) {
+            // An active person who is a peer outlier here: the reason depends only on the rounded share.
+            const pct = Math.round(share * 100);
+            rec = outliers.get(pct) ?? outliers.set(pct, recommend({ accountEnabled: true, userType: "Member", externalUserState: null, createdAt: null, lastSignInAt: now, signInDataAvailable: true, peerShare: share }, options)).get(pct)!;
+          }
+        }
       }
       ordinal++;
       const id = itemId(ordinal);
-      const frozen = {
-        ordinal,
-        principalId: h.principalId,
-        principalType: h.principalType,
-        principalKind: u?.userType === "Guest" ? "guest" : "member",
-        resourceType: r.type,
-        resourceId: r.id,
-        accessId: h.accessId,
-        accessDetail: h.accessDetail,
-        recommendation: rec.recommendation,
-        recommendationReason: rec.reason,
-      };
-      hasher.add(frozen);
-      items.push([
+      const principalKind = u?.userType === "Guest" ? "guest" : "member";
+      hasher.addValues(ordinal, h.principalId, h.principalType, principalKind, r.type, r.id, h.accessId, h.accessDetail, rec.recommendation, rec.reason);
+      items.push(
         id, input.campaignId, ordinal, h.principalId, h.principalType,
-        u?.displayName ?? groupNames.get(h.principalId) ?? null, u?.userPrincipalName ?? null, frozen.principalKind,
-        r.type, r.id, r.name, h.accessId, h.accessDetail, u?.lastSignInAt ?? null,
+        u?.displayName ?? groupNames.get(h.principalId) ?? null, u?.userPrincipalName ?? null, principalKind,
+        r.type, r.id, r.name, h.accessId, h.accessDetail, u ? u.lastSignInStored : null,
         rec.recommendation, rec.reason,
-      ]);
-      const ctx: ReviewerContext = {
-        principalId: h.principalId,
-        principalType: h.principalType,
-        resourceOwners: r.owners,
-        managerId: u?.managerId ?? null,
-        sponsorIds: sponsors.get(h.principalId) ?? [],
-        creatorId: input.creatorId,
-      };
-      c.stages.forEach((s, i) => {
+      );
+      // The item's own reviewer context, built only when a stage needs it (most items share their resource's).
+      let ctx: ReviewerContext | undefined;
+      for (let i = 0; i < c.stages.length; i++) {
+        const s = c.stages[i]!;
         const shared = base[i];
         const own = !shared || shared.ids.has(h.principalId);
-        const assigned = own ? resolveReviewers(s, ctx) : shared.assigned;
+        if (!own) {
+          // Counted once per resource below.
+          if (i === 0) sharedFirstStage++;
+          reviewerCount += shared!.assigned.length;
+          continue;
+        }
+        ctx ??= { principalId: h.principalId, principalType: h.principalType, resourceOwners: r.owners, managerId: u?.managerId ?? null, sponsorIds: sponsors.get(h.principalId) ?? [], creatorId: input.creatorId };
+        const assigned = resolveReviewers(s, ctx);
         if (i === 0) {
           if (assigned[0]?.relation === "fallback") fallbackItems++;
           for (const a of assigned) firstStageLoad.set(a.reviewerId, (firstStageLoad.get(a.reviewerId) ?? 0) + 1);
         }
-        if (own) for (const a of assigned) reviewers.push([input.campaignId, id, i + 1, a.reviewerId, a.relation]);
+        for (const a of assigned) reviewers.push([input.campaignId, id, i + 1, a.reviewerId, a.relation]);
         reviewerCount += assigned.length;
-      });
-      if (items.length >= 5_000) {
+      }
+      if (items.length >= 1_000 * ITEM_WIDTH) {
         await flush(items, reviewers, resourceReviewers);
         items = [];
         reviewers = [];
         resourceReviewers = [];
       }
+    }
+    for (const h of r.holders) {
+      const u = h.u;
+      if (!u) continue;
+      if (u.mi! >= 0) holdersByManager[u.mi!] = 0;
+      if (u.di! >= 0) holdersByDept[u.di!] = 0;
+    }
+    // The resource's shared reviewers, with its items' ordinal range (the view joins through it).
+    if (ordinal >= firstOrdinal) {
+      base.forEach((b, i) => {
+        for (const a of b?.assigned ?? []) resourceReviewers.push([input.campaignId, i + 1, r.id, a.reviewerId, a.relation, firstOrdinal, ordinal]);
+      });
+    }
+    // The first stage's shared assignments of this resource, counted once.
+    const first = base[0];
+    if (first && sharedFirstStage) {
+      if (first.assigned[0]?.relation === "fallback") fallbackItems += sharedFirstStage;
+      for (const a of first.assigned) firstStageLoad.set(a.reviewerId, (firstStageLoad.get(a.reviewerId) ?? 0) + sharedFirstStage);
     }
   }
   await flush(items, reviewers, resourceReviewers);

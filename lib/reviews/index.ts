@@ -7,5 +7,5 @@ export { applyCampaign, previewApply, writeOpFor, type ApplySummary, type ApplyP
 export { runCampaignMaintenance, type MaintenanceReport } from "./maintenance";
 export { listCampaigns, myInbox, reviewPage, campaignDetail, dueDate, ZReviewQuery, REVIEW_PAGE_SIZE, type CampaignSummary, type InboxEntry, type ReviewPage, type ReviewItemRow, type ReviewQuery, type CampaignDetail } from "./queries";
 export { resolveReviewers, type Relation, type ReviewerAssignment } from "./reviewers";
-export { recommend, DEFAULT_RECOMMENDATION_OPTIONS } from "./recommend";
+export { recommend, peerShare, DEFAULT_RECOMMENDATION_OPTIONS } from "./recommend";
 export { ItemsHasher } from "./items-hash";
