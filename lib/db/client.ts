@@ -36,17 +36,23 @@ export function sqliteHandleOf(client: object): BetterSqlite3.Database | undefin
   return sqliteHandles.get(client)?.db;
 }
 
+/** How long a statement waits for another writer's lock before failing as "busy" (see lib/db/errors.ts). */
+export const LOCK_TIMEOUT_MS = 10_000;
+
 /**
  * Both generated clients come from the same models, so they expose the same API; the SQLite one's
  * types stand for both. Free of `server-only` so CLIs and tests can open their own connections.
+ * Both engines wait up to `lockTimeoutMs` for a lock, then fail (SQLite's busy timeout, PostgreSQL's
+ * lock_timeout): a stuck writer turns into a clear error instead of a request that hangs forever.
  */
-export function createClient(databaseUrl: string): SqliteClient {
+export function createClient(databaseUrl: string, o: { lockTimeoutMs?: number } = {}): SqliteClient {
+  const lockTimeoutMs = Math.max(1, Math.round(o.lockTimeoutMs ?? LOCK_TIMEOUT_MS));
   if (isPostgres(databaseUrl)) {
-    return new PgClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) }) as unknown as SqliteClient;
+    return new PgClient({ adapter: new PrismaPg({ connectionString: databaseUrl, options: `-c lock_timeout=${lockTimeoutMs}` }) }) as unknown as SqliteClient;
   }
   // WAL lets the app read while a sync writes; busy_timeout turns lock contention into waiting, not errors.
   const slot: { db?: BetterSqlite3.Database } = {};
-  const client = new SqliteClient({ adapter: new CapturingSqliteFactory({ url: databaseUrl, timeout: 10_000 }, slot) });
+  const client = new SqliteClient({ adapter: new CapturingSqliteFactory({ url: databaseUrl, timeout: lockTimeoutMs }, slot) });
   sqliteHandles.set(client, slot);
   return client;
 }

@@ -34,7 +34,18 @@ export async function acquireLock(db: SqlRunner, d: Dialect, tenantId: string, r
       now,
       now,
     );
-    if (inserted === 1) return {};
+    if (inserted === 1) {
+      // We hold the lock, so no other run of this tenant is alive: a run still marked running ended without
+      // recording its outcome (its process was killed, or the database failed under it even for that write).
+      await db.$executeRawUnsafe(
+        `UPDATE "SyncRun" SET "status" = 'abandoned', "finishedAt" = ${p(1)}, "error" = ${p(2)} WHERE "tenantId" = ${p(3)} AND "status" = 'running' AND "id" <> ${p(4)}`,
+        now,
+        "Abandoned: the run ended without recording its outcome (process killed, or the database failed under it).",
+        tenantId,
+        runId,
+      );
+      return {};
+    }
     const [held] = await select<{ runId: string; acquiredAt: Date | string; heartbeatAt: Date | string }>(db, `SELECT "runId", "acquiredAt", "heartbeatAt" FROM "SyncLock" WHERE "tenantId" = ${p(1)}`, tenantId);
     if (!held) continue; // released between our insert and select: try again
     const heartbeat = new Date(held.heartbeatAt).getTime();

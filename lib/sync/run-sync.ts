@@ -4,6 +4,7 @@
  * Readers see the previous complete sync until the commit; a failed or killed run leaves only staging
  * rows, which the next run discards.
  */
+import { databaseFaultDetail, databaseFaultMessage } from "../db/errors";
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from ".prisma/recert-sqlite";
 import { applyStaged, clearStaging, countDirectory, type ApplyPlan, type DirectoryCounts, type Mode } from "./apply";
@@ -413,6 +414,9 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
 }
 
 function errorText(e: unknown): string {
+  // A database fault (locked, connection cut, file gone) says so first, in words an admin can act on.
+  const fault = databaseFaultMessage(e);
+  if (fault) return `${fault} (${databaseFaultDetail(e) ?? "no detail"})`;
   if (e instanceof Error) {
     const code = (e as { code?: unknown }).code;
     return `${e.name}${typeof code === "string" ? ` ${code}` : ""}: ${e.message}`;

@@ -1,5 +1,6 @@
 "use server";
 
+import { databaseFaultMessage } from "@/lib/db/errors";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { stripNul } from "@/lib/input";
@@ -35,6 +36,8 @@ async function asAdmin<I, T extends object>(schema: z.ZodType<I>, input: unknown
     caller = await requireRole("admin");
   } catch (e) {
     if (e instanceof AuthError) return { ok: false, error: e.message };
+    const fault = databaseFaultMessage(e);
+    if (fault) return { ok: false, error: fault };
     throw e;
   }
   const parsed = schema.safeParse(stripNul(input));
@@ -47,6 +50,8 @@ async function asAdmin<I, T extends object>(schema: z.ZodType<I>, input: unknown
   } catch (e) {
     if (e instanceof ReviewError) return { ok: false, error: e.message };
     if (e instanceof z.ZodError) return { ok: false, error: e.issues.map((i) => i.message).join("; ") };
+    const fault = databaseFaultMessage(e);
+    if (fault) return { ok: false, error: fault };
     throw e;
   }
 }

@@ -1,5 +1,6 @@
 "use server";
 
+import { databaseFaultMessage } from "@/lib/db/errors";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { stripNul } from "@/lib/input";
@@ -33,6 +34,8 @@ export async function setExpiryAction(input: SetExpiryInput): Promise<Result<{ s
     return { ok: true, ...r };
   } catch (e) {
     if (e instanceof ExpiryError) return { ok: false, error: e.message };
+    const fault = databaseFaultMessage(e);
+    if (fault) return { ok: false, error: fault };
     throw e;
   }
 }
@@ -50,6 +53,8 @@ export async function extendExpiryAction(input: z.input<typeof ZChange>): Promis
     return { ok: true };
   } catch (e) {
     if (e instanceof ExpiryError) return { ok: false, error: e.message };
+    const fault = databaseFaultMessage(e);
+    if (fault) return { ok: false, error: fault };
     throw e;
   }
 }
@@ -65,6 +70,8 @@ export async function cancelExpiryAction(input: z.input<typeof ZChange>): Promis
     return { ok: true };
   } catch (e) {
     if (e instanceof ExpiryError) return { ok: false, error: e.message };
+    const fault = databaseFaultMessage(e);
+    if (fault) return { ok: false, error: fault };
     throw e;
   }
 }

@@ -1,5 +1,6 @@
 "use server";
 
+import { databaseFaultMessage } from "@/lib/db/errors";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { stripNul } from "@/lib/input";
@@ -29,6 +30,8 @@ export async function decideAction(input: DecideInput): Promise<DecisionResult> 
     return { ok: true, ...r };
   } catch (e) {
     if (e instanceof ReviewError) return { ok: false, error: e.message };
+    const fault = databaseFaultMessage(e);
+    if (fault) return { ok: false, error: fault };
     throw e;
   }
 }
@@ -68,6 +71,8 @@ export async function forceDecisionAction(input: z.input<typeof ZForce>): Promis
     return { ok: true, decided: n, skipped: 0 };
   } catch (e) {
     if (e instanceof ReviewError) return { ok: false, error: e.message };
+    const fault = databaseFaultMessage(e);
+    if (fault) return { ok: false, error: fault };
     throw e;
   }
 }

@@ -1,5 +1,6 @@
 "use server";
 
+import { databaseFaultMessage } from "@/lib/db/errors";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { stripNul } from "@/lib/input";
@@ -21,6 +22,8 @@ export async function startSyncAction(input: TStartSync): Promise<ActionResult> 
     await requireRole("admin");
   } catch (e) {
     if (e instanceof AuthError) return { ok: false, error: e.message };
+    const fault = databaseFaultMessage(e);
+    if (fault) return { ok: false, error: fault };
     throw e;
   }
   const parsed = ZStartSync.safeParse(stripNul(input));
@@ -39,6 +42,8 @@ export async function testConnectionAction(): Promise<{ ok: true; health: Connec
     await requireRole("admin");
   } catch (e) {
     if (e instanceof AuthError) return { ok: false, error: e.message };
+    const fault = databaseFaultMessage(e);
+    if (fault) return { ok: false, error: fault };
     throw e;
   }
   const health = await testConfiguredConnection();
@@ -53,6 +58,8 @@ async function asAdmin<T>(fn: (caller: Caller) => Promise<T>): Promise<({ ok: tr
     caller = await requireRole("admin");
   } catch (e) {
     if (e instanceof AuthError) return { ok: false, error: e.message };
+    const fault = databaseFaultMessage(e);
+    if (fault) return { ok: false, error: fault };
     throw e;
   }
   try {
@@ -61,6 +68,8 @@ async function asAdmin<T>(fn: (caller: Caller) => Promise<T>): Promise<({ ok: tr
     return { ok: true, ...out };
   } catch (e) {
     if (e instanceof ConnectionError) return { ok: false, error: e.message };
+    const fault = databaseFaultMessage(e);
+    if (fault) return { ok: false, error: fault };
     throw e;
   }
 }

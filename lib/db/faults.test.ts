@@ -1,0 +1,238 @@
+/**
+ * Database faults (#8): the database locked by another writer, or gone in the middle of a write, and the
+ * sync process killed outright. Each ends with a clear message, nothing half-written, and the next attempt
+ * succeeds. Real database (both engines), real emulator, a real child process for the kill.
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import Database from "better-sqlite3";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { verifyChain } from "@/lib/audit";
+import { sqliteFile } from "@/lib/db/migrate";
+import { runSync } from "@/lib/sync/run-sync";
+import { expectExact, setup } from "@/lib/sync/test-helpers";
+import { createCampaign, decide, quarterlyPreset, startCampaign, type Actor, type Ctx } from "@/lib/reviews";
+import { createClient, isPostgres, sqliteHandleOf } from "./client";
+import { databaseFault, databaseFaultMessage } from "./errors";
+
+let s: Awaited<ReturnType<typeof setup>>;
+let ctx: Ctx;
+const ADMIN: Actor = { id: "admin-oid", name: "Ada Admin", role: "admin" };
+const root = path.resolve(import.meta.dirname, "../..");
+const pgUrl = () => isPostgres(s.database.url);
+
+beforeAll(async () => {
+  s = await setup({ users: 400 });
+  ctx = { db: s.db as never, databaseUrl: s.database.url, tenantId: s.tenantId };
+  expect((await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" })).status).toBe("succeeded");
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+/** Another writer holding the database (SQLite) or the named tables (PostgreSQL) until release(). */
+async function holdWriteLock(tables: string[]): Promise<{ release(): Promise<void> }> {
+  if (pgUrl()) {
+    const c = new pg.Client({ connectionString: s.database.url });
+    await c.connect();
+    await c.query("BEGIN");
+    await c.query(`LOCK TABLE ${tables.map((t) => `"${t}"`).join(", ")} IN EXCLUSIVE MODE`);
+    return {
+      async release() {
+        await c.query("ROLLBACK");
+        await c.end();
+      },
+    };
+  }
+  const h = new Database(sqliteFile(s.database.url));
+  h.exec("BEGIN IMMEDIATE");
+  return {
+    async release() {
+      h.exec("ROLLBACK");
+      h.close();
+    },
+  };
+}
+
+/** A fingerprint of everything a review write touches. */
+async function reviewState(campaignId: string) {
+  const [items, audit, campaign, reviewers] = await Promise.all([
+    s.db.campaignItem.findMany({ where: { campaignId }, orderBy: { ordinal: "asc" }, select: { id: true, decision: true, version: true, decidedById: true } }),
+    s.db.auditEvent.count(),
+    s.db.campaign.findUnique({ where: { id: campaignId }, select: { status: true, version: true, itemCount: true } }),
+    s.db.campaignItemReviewerOverride.count({ where: { campaignId } }),
+  ]);
+  return JSON.stringify({ items, audit, campaign, reviewers });
+}
+
+describe("the database locked by another writer", () => {
+  let campaignId = "";
+
+  test("a campaign start waits for the lock, then fails as busy: still a draft with no items; it starts once the lock is gone", async () => {
+    const preset = quarterlyPreset(new Date());
+    preset.config.scope = { kind: "allGroups", groupIds: [] };
+    preset.config.stages = [{ reviewers: "managers", chosenIds: [], fallbackIds: [], durationDays: 14, advance: ["approve"] }];
+    preset.config.justification = { onApprove: false, onRevoke: false };
+    ({ campaignId } = await createCampaign(ctx, ADMIN, preset));
+    const before = await reviewState(campaignId);
+
+    const impatient = createClient(s.database.url, { lockTimeoutMs: 300 });
+    const lock = await holdWriteLock(["Campaign", "CampaignItem", "AuditEvent"]);
+    const t0 = Date.now();
+    const err = await startCampaign({ ...ctx, db: impatient as never }, ADMIN, campaignId).catch((e: unknown) => e);
+    const waited = Date.now() - t0;
+    await lock.release();
+    expect(err).toBeInstanceOf(Error);
+    expect(databaseFault(err)).toBe("busy");
+    expect(databaseFaultMessage(err)).toMatch(/busy.*Nothing was saved/s);
+    expect(waited).toBeGreaterThanOrEqual(250);
+    expect(await reviewState(campaignId)).toBe(before);
+
+    const started = await startCampaign({ ...ctx, db: impatient as never }, ADMIN, campaignId);
+    expect(started.itemCount).toBeGreaterThan(100);
+    await impatient.$disconnect();
+  });
+
+  test("a decision waits for the lock, then fails as busy and saves nothing; the same decision then lands once", async () => {
+    const rows = await s.db.campaignItemReviewer.findMany({ where: { campaignId, stage: 1, relation: "manager" }, select: { reviewerId: true, itemId: true }, take: 200 });
+    const reviewerId = rows[0]!.reviewerId;
+    const itemIds = rows.filter((r) => r.reviewerId === reviewerId).map((r) => r.itemId);
+    expect(itemIds.length).toBeGreaterThan(0);
+    const reviewer: Actor = { id: reviewerId, name: "R", role: "reviewer" };
+    const before = await reviewState(campaignId);
+
+    const impatient = createClient(s.database.url, { lockTimeoutMs: 300 });
+    const lock = await holdWriteLock(["CampaignItem", "AuditEvent"]);
+    const err = await decide({ ...ctx, db: impatient as never }, reviewer, { campaignId, itemIds, decision: "revoke", justification: "Left the team" }).catch((e: unknown) => e);
+    await lock.release();
+    expect(databaseFault(err)).toBe("busy");
+    expect(await reviewState(campaignId)).toBe(before);
+
+    const r = await decide({ ...ctx, db: impatient as never }, reviewer, { campaignId, itemIds, decision: "revoke", justification: "Left the team" });
+    expect(r.decided).toBe(itemIds.length);
+    const after = await s.db.campaignItem.findMany({ where: { id: { in: itemIds } }, select: { decision: true, version: true } });
+    expect(after.every((i) => i.decision === "revoke" && i.version === 1)).toBe(true);
+    expect(await s.db.auditEvent.count({ where: { action: "decision.record", targetId: { in: itemIds } } })).toBe(itemIds.length);
+    expect((await verifyChain(s.db)).ok).toBe(true);
+    await impatient.$disconnect();
+  });
+});
+
+describe("the database gone in the middle of a write", () => {
+  test("a sync cut off while applying (PostgreSQL: connections terminated; SQLite: disk full) fails with a clear reason, the previous directory stays, and the next run is exact", async () => {
+    // No free pages left in the file, so the apply must grow it (SQLite).
+    if (!pgUrl()) await s.db.$executeRawUnsafe("VACUUM");
+    const before = await s.db.dirUser.count();
+    await s.control("POST", "/users", { displayName: "Ada Gone", userPrincipalName: "ada.gone@contoso.onmicrosoft.com" });
+    const victim = createClient(s.database.url);
+    let cut = false;
+    const cutNow = async () => {
+      if (pgUrl()) {
+        // Every other connection to this database is terminated, as when the server restarts.
+        const admin = new pg.Client({ connectionString: s.database.url });
+        await admin.connect();
+        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+        await admin.end();
+      } else {
+        // The disk fills up under the running sync: the file cannot grow by one page more (SQLITE_FULL).
+        const h = sqliteHandleOf(victim)!;
+        h.pragma(`max_page_count = ${Number(h.pragma("page_count", { simple: true }))}`);
+      }
+    };
+    let cutting: Promise<void> | undefined;
+    const r = await runSync({
+      db: victim,
+      graph: s.graph(),
+      tenantId: s.tenantId,
+      databaseUrl: s.database.url,
+      trigger: "manual",
+      onProgress: (p) => {
+        if (p.phase === "applying" && !cut) {
+          cut = true;
+          cutting = cutNow();
+        }
+      },
+    });
+    await cutting;
+    expect(cut).toBe(true);
+    expect(r.status).toBe("failed");
+    expect(r.errors.join("\n")).toMatch(pgUrl() ? /database cannot be reached.*Nothing was saved.*(terminat|connection)/is : /database cannot be reached.*Nothing was saved.*disk is full/is);
+    // Not awaited: after its connections were terminated, the pool's end waits on them forever (PostgreSQL).
+    void victim.$disconnect().catch(() => undefined);
+
+    // Readers see the last complete sync.
+    const reader = createClient(s.database.url);
+    expect(await reader.dirUser.count()).toBe(before);
+    expect(await reader.dirUser.count({ where: { displayName: "Ada Gone" } })).toBe(0);
+    await reader.$disconnect();
+
+    // The next run (a fresh connection) recovers: it takes over the lock if the cut run could not release it.
+    const next = await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual", staleAfterMs: 1 });
+    expect(next.status).toBe("succeeded");
+    await expectExact(s.db, s.emu.tenant);
+    expect(await s.db.syncStageUser.count()).toBe(0);
+    const cutRun = await s.db.syncRun.findUniqueOrThrow({ where: { id: r.runId } });
+    expect(["failed", "abandoned"]).toContain(cutRun.status);
+  });
+});
+
+describe("the sync process killed", () => {
+  test("SIGKILL mid-run: the previous directory stays visible, the dead run is taken over and abandoned, the next run is exact", async () => {
+    await s.control("POST", "/users", { displayName: "Kai Killed", userPrincipalName: "kai.killed@contoso.onmicrosoft.com" });
+    await s.control("POST", "/faults", { latencyMs: 250 });
+    const before = await s.db.dirUser.count();
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      DATABASE_URL: s.database.url,
+      AUTH_SECRET: "a".repeat(40),
+      AUTH_MICROSOFT_ENTRA_ID_ID: s.emu.config.clientId,
+      AUTH_MICROSOFT_ENTRA_ID_SECRET: s.emu.config.clientSecret,
+      ENTRA_TENANT_ID: s.tenantId,
+      ENTRA_AUTHORITY_HOST: s.emu.url,
+      GRAPH_BASE_URL: s.emu.url,
+    };
+    const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/sync.ts", "--full"], { cwd: root, env: env as unknown as NodeJS.ProcessEnv, stdio: "ignore" });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+    try {
+      // Wait until the child's run is under way (its run row exists and it has fetched objects), then kill it.
+      let runId = "";
+      for (let i = 0; i < 600 && !runId; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const run = await s.db.syncRun.findFirst({ where: { status: "running", trigger: "cli" }, orderBy: { startedAt: "desc" } });
+        if (run) runId = run.id;
+      }
+      expect(runId).not.toBe("");
+      await new Promise((r) => setTimeout(r, 1_000));
+      child.kill("SIGKILL");
+      expect(await exited).toBe("SIGKILL");
+      await s.control("POST", "/faults/reset");
+
+      expect(await s.db.dirUser.count()).toBe(before);
+      expect(await s.db.dirUser.count({ where: { displayName: "Kai Killed" } })).toBe(0);
+      expect((await s.db.syncRun.findUniqueOrThrow({ where: { id: runId } })).status).toBe("running");
+      expect(await s.db.syncLock.count()).toBe(1);
+
+      // While its heartbeat is fresh the dead run still counts as running; once stale it is taken over.
+      const next = await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual", staleAfterMs: 1 });
+      expect(next.status).toBe("succeeded");
+      expect(next.manifest.tookOverFrom).toBe(runId);
+      expect((await s.db.syncRun.findUniqueOrThrow({ where: { id: runId } })).status).toBe("abandoned");
+      await expectExact(s.db, s.emu.tenant);
+      expect(await s.db.syncStageUser.count()).toBe(0);
+      expect(await s.db.syncStageGroupMember.count()).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await s.control("POST", "/faults/reset");
+    }
+  }, 60_000);
+});
+
+test("only database faults are reported as such; other errors keep their own message", () => {
+  expect(databaseFault(new Error("Unique constraint failed on the fields: (`id`)"))).toBeUndefined();
+  expect(databaseFault(new Error("This campaign is already active."))).toBeUndefined();
+  expect(databaseFaultMessage(undefined)).toBeUndefined();
+  expect(databaseFault({ name: "DriverAdapterError", cause: { kind: "sqlite", extendedCode: 5, message: "SQLITE_BUSY: database is locked" } })).toBe("busy");
+  expect(databaseFault(Object.assign(new Error("wrapped"), { cause: new Error("Connection terminated unexpectedly") }))).toBe("unavailable");
+});
