@@ -33,4 +33,16 @@ test("the dashboard's headline figures match Graph, and a chart's figure opens t
   await page.goto("/");
   await expect(page.getByTestId("policies")).toContainText("Excluded:");
   await expect(page.getByTestId("policies")).toContainText("report-only (not counted)");
+
+  // The admin sanctions an exclusion with a reason, then revokes the sanction.
+  const policies = page.getByTestId("policies");
+  const unsanctioned = await policies.getByRole("button", { name: "mark sanctioned" }).count();
+  page.once("dialog", (d) => void d.accept("Break-glass account, sign-ins monitored"));
+  await policies.getByRole("button", { name: "mark sanctioned" }).first().click();
+  await expect(policies.getByRole("button", { name: "revoke sanction" })).toHaveCount(1);
+  await expect(policies.getByRole("button", { name: "mark sanctioned" })).toHaveCount(unsanctioned - 1);
+  page.once("dialog", (d) => void d.accept());
+  await policies.getByRole("button", { name: "revoke sanction" }).click();
+  await expect(policies.getByRole("button", { name: "revoke sanction" })).toHaveCount(0);
+  await expect(policies.getByRole("button", { name: "mark sanctioned" })).toHaveCount(unsanctioned);
 });

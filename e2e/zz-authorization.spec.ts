@@ -20,7 +20,7 @@ const DAY = 86_400_000;
 
 let ctx: Record<Persona, BrowserContext>;
 let ids: Record<string, string>;
-let fx: { adminHasItems: boolean; campaign: string; draft: string; expiry: string; itemsA: string[]; itemsB: string[]; reviewerA: string; reviewerB: string; reviewerBUpn: string; guest: string; user: string; policy: string; groupA: string; groupB: string };
+let fx: { sanction: string; adminHasItems: boolean; campaign: string; draft: string; expiry: string; itemsA: string[]; itemsB: string[]; reviewerA: string; reviewerB: string; reviewerBUpn: string; guest: string; user: string; policy: string; groupA: string; groupB: string };
 const client = db();
 const cells: { target: string; persona: Persona; outcome: string }[] = [];
 
@@ -93,9 +93,12 @@ test.beforeAll(async ({ browser }) => {
   expect(itemsA.length).toBeGreaterThan(0);
   expect(itemsB.length).toBeGreaterThan(0);
   const policy = (await client.dirCaPolicy.findFirstOrThrow()).id;
+  const sanctioned = await callAction(adminCtx.request, ids.sanctionExclusionAction!, [{ userId: reviewerA, policyId: policy, reason: "break-glass account", expiresAt: new Date(Date.now() + 30 * DAY).toISOString() }]);
+  expect(sanctioned.value, sanctioned.raw).toMatchObject({ ok: true });
+  const sanction = (await client.sanctionedExclusion.findFirstOrThrow({ where: { userId: reviewerA, policyId: policy, revokedAt: null } })).id;
   const adminId = byUpn(ACCOUNTS.admin).id;
   const adminHasItems = (await client.campaignItemReviewer.count({ where: { campaignId: campaign, reviewerId: adminId } })) > 0;
-  fx = { adminHasItems, campaign, draft, expiry, itemsA, itemsB, reviewerA, reviewerB, reviewerBUpn, guest, user: reviewerA, policy, groupA, groupB: b.groupId };
+  fx = { sanction, adminHasItems, campaign, draft, expiry, itemsA, itemsB, reviewerA, reviewerB, reviewerBUpn, guest, user: reviewerA, policy, groupA, groupB: b.groupId };
   await adminCtx.close();
   ctx = await personaContexts(browser, { reviewerA: ACCOUNTS.reviewer, reviewerB: reviewerBUpn, auditor: ACCOUNTS.auditor, admin: ACCOUNTS.admin });
 });
@@ -142,12 +145,16 @@ const ROWS: ActionRow[] = [
   { name: "cancelExpiryAction", args: () => [{ expiryId: fx.expiry, reason: "matrix" }], expect: ADMIN_ONLY, prepare: currentExpiry, harmless: () => [{ expiryId: fx.expiry, reason: "" }] },
   { name: "expiryPreviewAction", args: () => [fx.guest, true], expect: { admin: "ok" } },
   { name: "sanctionExclusionAction", args: () => [{ userId: fx.user, policyId: fx.policy, reason: "break-glass account", expiresAt: new Date(Date.now() + 30 * DAY).toISOString() }], expect: ADMIN_ONLY, harmless: () => [{ userId: fx.user, policyId: fx.policy, reason: "x", expiresAt: new Date(Date.now() + 30 * DAY).toISOString() }] },
+  { name: "revokeSanctionAction", args: () => [{ id: fx.sanction }], expect: { admin: "ok" } },
   { name: "startSyncAction", args: () => [{ mode: "auto" }], expect: ADMIN_ONLY, harmless: () => [{ mode: "sideways" }] },
   { name: "testConnectionAction", args: () => [], expect: { admin: "ok" } },
   { name: "saveConnectionAction", args: () => [{ tenantId: (E2E.env as Record<string, string>).ENTRA_TENANT_ID, clientId: (E2E.env as Record<string, string>).AUTH_MICROSOFT_ENTRA_ID_ID, clientSecret: "attacker-secret" }], expect: ADMIN_ONLY, harmless: () => [{ tenantId: "x", clientId: "y" }] },
   { name: "purgeDirectoryAction", args: () => [{ confirm: "PURGE" }], expect: ADMIN_ONLY, harmless: () => [{ confirm: "purge please" }] },
   { name: "disconnectAction", args: () => [], expect: { admin: "ok" } },
   { name: "reconnectAction", args: () => [], expect: { admin: "ok" } },
+  // Escalation: only an admin signs off a reviewer's undecided items; the admin really does it here (B's items
+  // are decided on B's behalf, so B's accept-all below finds nothing of B's left to decide).
+  { name: "signOffAction", args: () => [{ campaignId: fx.campaign, reviewerId: fx.reviewerB, decision: "approve", reason: "matrix: reviewer on leave" }], expect: { admin: "ok" } },
   // Decisions: only the item's own reviewer; another reviewer, the admin (not assigned) and auditors are refused.
   { name: "decideAction", args: () => [{ campaignId: fx.campaign, itemIds: fx.itemsA.slice(0, 2), decision: "approve" }], expect: { reviewerA: "ok", reviewerB: "notYours", admin: "notYours" } },
   // Accept-all acts on the caller's own items only: B accepting must leave A's items untouched (checked below).

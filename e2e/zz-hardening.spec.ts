@@ -64,6 +64,8 @@ test("every server action survives malformed input as an admin: a clear error, n
     cancelExpiryAction: [{ expiryId: "00000000-0000-4000-8000-000000000004", reason: "r" }],
     expiryPreviewAction: ["00000000-0000-4000-8000-000000000003", true],
     sanctionExclusionAction: [{ userId: "00000000-0000-4000-8000-000000000003", policyId: null, reason: "reason", expiresAt: "2027-01-01" }],
+    revokeSanctionAction: [{ id: "00000000-0000-4000-8000-000000000009" }],
+    signOffAction: [{ campaignId, reviewerId: "00000000-0000-4000-8000-000000000002", decision: "approve", reason: "r" }],
     startSyncAction: [{ mode: "bogus" }],
     testConnectionAction: [],
     saveConnectionAction: [{ tenantId: "00000000-0000-4000-8000-000000000005", clientId: "00000000-0000-4000-8000-000000000006", clientSecret: "s" }],

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { BucketChart, MethodChart, MfaSplitChart, SegmentLinks, TrendChart } from "@/components/charts/dashboard-charts";
-import { SanctionButton } from "@/components/charts/sanction-button";
+import { RevokeSanctionButton, SanctionButton } from "@/components/charts/sanction-button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
@@ -121,7 +121,7 @@ export default async function DashboardPage() {
                   {p.exclusions.map((x) => (
                     <li key={x.userId} className={`rounded px-1.5 py-0.5 ring-1 ${x.sanctioned ? "bg-slate-50 ring-slate-200" : "bg-amber-50 text-amber-900 ring-amber-300"}`}>
                       Excluded: {x.name}
-                      {x.viaGroup ? ` (via ${x.viaGroup})` : ""} {x.sanctioned ? "(sanctioned)" : caller.role === "admin" ? <SanctionButton userId={x.userId} policyId={p.id} name={x.name} /> : "(not sanctioned)"}
+                      {x.viaGroup ? ` (via ${x.viaGroup})` : ""} {x.sanctioned ? <>(sanctioned){caller.role === "admin" && x.sanctionId && <RevokeSanctionButton sanctionId={x.sanctionId} name={x.name} />}</> : caller.role === "admin" ? <SanctionButton userId={x.userId} policyId={p.id} name={x.name} /> : "(not sanctioned)"}
                     </li>
                   ))}
                 </ul>

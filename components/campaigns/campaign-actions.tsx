@@ -10,6 +10,7 @@ import {
   extendCampaignAction,
   previewApplyAction,
   reassignAction,
+  signOffAction,
   remindReviewersAction,
   startCampaignAction,
 } from "@/app/(app)/campaigns/actions";
@@ -162,6 +163,40 @@ export function ReassignForm({ campaignId, reviewerId, reviewerName }: { campaig
       <input aria-label={`Reassign ${reviewerName}'s undecided items to`} placeholder="new reviewer UPN" className="w-44 rounded border border-slate-300 px-2 py-0.5 text-xs" value={to} onChange={(e) => setTo(e.target.value)} />
       <button type="submit" disabled={pending || !to} className="rounded px-2 py-0.5 text-xs ring-1 ring-slate-300 disabled:opacity-50">
         Reassign
+      </button>
+      {msg && <span className="text-xs text-slate-500">{msg}</span>}
+    </form>
+  );
+}
+
+/** Escalation: the admin decides a reviewer's undecided items on their behalf, with a reason (audited as forced). */
+export function SignOffForm({ campaignId, reviewerId, reviewerName, undecided }: { campaignId: string; reviewerId: string; reviewerName: string; undecided: number }) {
+  const router = useRouter();
+  const [pending, start] = useTransition();
+  const [decision, setDecision] = useState<"approve" | "revoke" | "dontknow">("revoke");
+  const [reason, setReason] = useState("");
+  const [msg, setMsg] = useState<string | null>(null);
+  return (
+    <form
+      className="mt-1 flex gap-1"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!confirm(`Decide ${undecided} undecided item${undecided === 1 ? "" : "s"} of ${reviewerName} as "${decision}" on their behalf?`)) return;
+        start(async () => {
+          const r = await signOffAction({ campaignId, reviewerId, decision, reason });
+          setMsg(r.ok ? `${r.decided} decided` : r.error);
+          router.refresh();
+        });
+      }}
+    >
+      <select aria-label={`Decision for ${reviewerName}'s undecided items`} className="rounded border border-slate-300 px-1 py-0.5 text-xs" value={decision} onChange={(e) => setDecision(e.target.value as typeof decision)}>
+        <option value="revoke">Revoke</option>
+        <option value="approve">Approve</option>
+        <option value="dontknow">Don&apos;t know</option>
+      </select>
+      <input aria-label={`Reason for signing off ${reviewerName}'s items`} placeholder="reason (required)" className="w-40 rounded border border-slate-300 px-2 py-0.5 text-xs" value={reason} onChange={(e) => setReason(e.target.value)} />
+      <button type="submit" disabled={pending || !reason.trim()} className="rounded px-2 py-0.5 text-xs ring-1 ring-slate-300 disabled:opacity-50">
+        Sign off
       </button>
       {msg && <span className="text-xs text-slate-500">{msg}</span>}
     </form>

@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { sanctionExclusionAction } from "@/app/(app)/dashboard/actions";
+import { revokeSanctionAction, sanctionExclusionAction } from "@/app/(app)/dashboard/actions";
 
 /** Marks a policy exclusion (e.g. a break-glass account) as sanctioned, with a reason and an expiry. */
 export function SanctionButton({ userId, policyId, name }: { userId: string; policyId: string; name: string }) {
@@ -26,6 +26,30 @@ export function SanctionButton({ userId, policyId, name }: { userId: string; pol
       }}
     >
       mark sanctioned{err ? ` — ${err}` : ""}
+    </button>
+  );
+}
+
+/** Ends a sanctioned exclusion early (the account is no longer a break-glass account, say): it counts as unenforced again. */
+export function RevokeSanctionButton({ sanctionId, name }: { sanctionId: string; name: string }) {
+  const router = useRouter();
+  const [pending, start] = useTransition();
+  const [err, setErr] = useState<string | null>(null);
+  return (
+    <button
+      type="button"
+      disabled={pending}
+      className="ml-1 text-brand-700 underline disabled:opacity-50"
+      onClick={() => {
+        if (!confirm(`Revoke the sanction for ${name}? The exclusion will count as a gap in MFA coverage again.`)) return;
+        start(async () => {
+          const r = await revokeSanctionAction({ id: sanctionId });
+          if (!r.ok) setErr(r.error);
+          router.refresh();
+        });
+      }}
+    >
+      revoke sanction{err ? ` — ${err}` : ""}
     </button>
   );
 }

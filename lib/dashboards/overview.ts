@@ -48,7 +48,7 @@ export interface Overview {
   methods: { method: string; label: string; users: number }[];
   trend: { at: string; users: number; mfaRegistered: number; pct: number }[];
   buckets: { bucket: Bucket; label: string; users: number }[];
-  policies: { id: string; name: string; state: string; requiresMfa: boolean; countsAsEnforcing: boolean; description: string; exclusions: { userId: string; name: string; viaGroup: string | null; sanctioned: boolean }[] }[];
+  policies: { id: string; name: string; state: string; requiresMfa: boolean; countsAsEnforcing: boolean; description: string; exclusions: { userId: string; name: string; viaGroup: string | null; sanctioned: boolean; sanctionId: string | null }[] }[];
   hygiene: { key: string; label: string; value: number; href: string }[];
   campaigns: { id: string; name: string; endAt: string; items: number; decided: number; overdueReviewers: number }[];
 }
@@ -168,6 +168,8 @@ export async function coverageByUser(db: Db, tenantId: string, now = new Date())
   return byUser;
 }
 
+const sanctionOf = (s: { id: string } | undefined) => ({ sanctioned: Boolean(s), sanctionId: s?.id ?? null });
+
 /** Everything that only changes with a sync or a sanctioned exclusion (cached by overview()). */
 async function directoryOverview(db: Db, databaseUrl: string, tenantId: string, now: Date): Promise<Overview> {
   const pg = engineOf(databaseUrl) === "postgresql";
@@ -220,7 +222,7 @@ async function directoryOverview(db: Db, databaseUrl: string, tenantId: string, 
       requiresMfa: req.requiresMfa,
       countsAsEnforcing: row.state === "enabled" && req.requiresMfa,
       description: describePolicy(p, { group: (id) => names.get(id) ?? id, role: (id) => roleNames.get(id) ?? id, user: (id) => userNames.get(id) ?? id, app: (id) => (id === "Office365" ? "Office 365" : id) }),
-      exclusions: ex.map(([userId, viaGroup]) => ({ userId, name: userNames.get(userId) ?? userId, viaGroup: viaGroup ? (names.get(viaGroup) ?? viaGroup) : null, sanctioned: sanctions.some((s) => s.userId === userId && (s.policyId === null || s.policyId === row.id)) })),
+      exclusions: ex.map(([userId, viaGroup]) => ({ userId, name: userNames.get(userId) ?? userId, viaGroup: viaGroup ? (names.get(viaGroup) ?? viaGroup) : null, ...sanctionOf(sanctions.find((s) => s.userId === userId && (s.policyId === null || s.policyId === row.id))) })),
     };
   });
 

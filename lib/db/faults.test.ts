@@ -182,18 +182,7 @@ describe("the sync process killed", () => {
     await s.control("POST", "/users", { displayName: "Kai Killed", userPrincipalName: "kai.killed@contoso.onmicrosoft.com" });
     await s.control("POST", "/faults", { latencyMs: 250 });
     const before = await s.db.dirUser.count();
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      DATABASE_URL: s.database.url,
-      AUTH_SECRET: "a".repeat(40),
-      AUTH_MICROSOFT_ENTRA_ID_ID: s.emu.config.clientId,
-      AUTH_MICROSOFT_ENTRA_ID_SECRET: s.emu.config.clientSecret,
-      ENTRA_TENANT_ID: s.tenantId,
-      ENTRA_AUTHORITY_HOST: s.emu.url,
-      GRAPH_BASE_URL: s.emu.url,
-    };
-    const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/sync.ts", "--full"], { cwd: root, env: env as unknown as NodeJS.ProcessEnv, stdio: "ignore" });
+    const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/sync.ts", "--full"], { cwd: root, env: s.cliEnv(), stdio: "ignore" });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
     try {
       // Wait until the child's run is under way (its run row exists and it has fetched objects), then kill it.

@@ -14,20 +14,8 @@ afterAll(async () => {
 const root = path.resolve(import.meta.dirname, "../..");
 
 function cli(args: string[], extra: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? "",
-    DATABASE_URL: ctx.database.url,
-    AUTH_SECRET: "a".repeat(40),
-    AUTH_MICROSOFT_ENTRA_ID_ID: ctx.emu.config.clientId,
-    AUTH_MICROSOFT_ENTRA_ID_SECRET: ctx.emu.config.clientSecret,
-    ENTRA_TENANT_ID: ctx.tenantId,
-    ENTRA_AUTHORITY_HOST: ctx.emu.url,
-    GRAPH_BASE_URL: ctx.emu.url,
-    ...extra,
-  };
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/sync.ts", ...args], { cwd: root, env: env as unknown as NodeJS.ProcessEnv });
+    const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/sync.ts", ...args], { cwd: root, env: ctx.cliEnv(extra) });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));

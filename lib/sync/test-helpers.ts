@@ -26,6 +26,21 @@ export async function setup(o: { users?: number; retryBudgetMs?: number } = {}) 
     graph,
     control,
     tenantId: emu.config.tenantId,
+    /** The environment `npm run sync` needs to sync this emulator into this database (for child processes). */
+    cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+      return {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        DATABASE_URL: database.url,
+        AUTH_SECRET: "a".repeat(40),
+        AUTH_MICROSOFT_ENTRA_ID_ID: emu.config.clientId,
+        AUTH_MICROSOFT_ENTRA_ID_SECRET: emu.config.clientSecret,
+        ENTRA_TENANT_ID: emu.config.tenantId,
+        ENTRA_AUTHORITY_HOST: emu.url,
+        GRAPH_BASE_URL: emu.url,
+        ...extra,
+      } as unknown as NodeJS.ProcessEnv;
+    },
     async close() {
       await db.$disconnect();
       await emu.close();

@@ -15,6 +15,7 @@ import {
   createCampaign,
   deleteDraft,
   extendCampaign,
+  forceDecision,
   notifyReviewers,
   previewApply,
   reassignItems,
@@ -172,13 +173,36 @@ const ZReassign = z.object({
 export async function reassignAction(input: z.input<typeof ZReassign>): Promise<Result<{ moved: number }>> {
   return asAdmin(ZReassign, input, async (caller, actor, f) => {
     const [to] = await idsForUpns(caller.tenantId, [f.toUpn]);
-    const c = await db().campaign.findUnique({ where: { id: f.campaignId }, select: { stage: true } });
-    if (!c) throw new ReviewError("not_found", "No such campaign.");
-    const items = await db().campaignItemReviewer.findMany({ where: { campaignId: f.campaignId, reviewerId: f.fromReviewerId, stage: c.stage }, select: { itemId: true } });
-    const undecided: { id: string }[] = [];
-    // In chunks: the driver adapter refuses IN lists of more than about a thousand ids.
-    for (let i = 0; i < items.length; i += 500) undecided.push(...(await db().campaignItem.findMany({ where: { id: { in: items.slice(i, i + 500).map((x) => x.itemId) }, decision: null, stage: c.stage }, select: { id: true } })));
+    const undecided = await undecidedOf(f.campaignId, f.fromReviewerId);
     if (undecided.length === 0) throw new ReviewError("invalid", "That reviewer has no undecided items.");
-    return { moved: await reassignItems(appCtx(), actor, f.campaignId, undecided.map((i) => i.id), to!, f.mode, f.reason) };
+    return { moved: await reassignItems(appCtx(), actor, f.campaignId, undecided, to!, f.mode, f.reason) };
+  });
+}
+
+/** A reviewer's undecided items in the campaign's current stage. */
+async function undecidedOf(campaignId: string, reviewerId: string): Promise<string[]> {
+  const c = await db().campaign.findUnique({ where: { id: campaignId }, select: { stage: true } });
+  if (!c) throw new ReviewError("not_found", "No such campaign.");
+  const items = await db().campaignItemReviewer.findMany({ where: { campaignId, reviewerId, stage: c.stage }, select: { itemId: true } });
+  const undecided: string[] = [];
+  // In chunks: the driver adapter refuses IN lists of more than about a thousand ids.
+  for (let i = 0; i < items.length; i += 500) undecided.push(...(await db().campaignItem.findMany({ where: { id: { in: items.slice(i, i + 500).map((x) => x.itemId) }, decision: null, stage: c.stage }, select: { id: true } })).map((x) => x.id));
+  return undecided;
+}
+
+const ZSignOff = z.object({
+  campaignId: ZId,
+  reviewerId: z.guid("Not a reviewer id."),
+  decision: z.enum(["approve", "revoke", "dontknow"]),
+  reason: z.string().trim().min(1, "Give a reason for deciding on the reviewer's behalf.").max(2_000),
+});
+/** Escalation: an admin decides a (typically overdue) reviewer's undecided items on their behalf, with a reason; each is audited as forced. */
+export async function signOffAction(input: z.input<typeof ZSignOff>): Promise<Result<{ decided: number }>> {
+  return asAdmin(ZSignOff, input, async (_caller, actor, f) => {
+    const ids = await undecidedOf(f.campaignId, f.reviewerId);
+    if (ids.length === 0) throw new ReviewError("invalid", "That reviewer has no undecided items.");
+    let decided = 0;
+    for (let i = 0; i < ids.length; i += 5_000) decided += await forceDecision(appCtx(), actor, f.campaignId, ids.slice(i, i + 5_000), f.decision, f.reason);
+    return { decided };
   });
 }

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { stripNul } from "@/lib/input";
 import { actionCaller } from "@/lib/auth";
 import { db } from "@/lib/db";
-import { ReviewError, ZDecide, decide, forceDecision, type DecideInput } from "@/lib/reviews";
+import { ReviewError, ZDecide, decide, type DecideInput } from "@/lib/reviews";
 import { appCtx } from "@/lib/reviews/app-context";
 import { undecidedWithRecommendation } from "@/lib/reviews/queries";
 
@@ -52,27 +52,3 @@ export async function acceptAllRecommendationsAction(input: z.input<typeof ZAcce
   return decideAction({ campaignId, itemIds, decision: "recommendation" });
 }
 
-const ZForce = z.object({
-  campaignId: z.string().uuid("Not a campaign id."),
-  itemIds: z.array(z.string().uuid("Not an item id.")).min(1).max(5_000),
-  decision: z.enum(["approve", "revoke", "dontknow"]),
-  reason: z.string().trim().min(1, "Give a reason for deciding on the reviewers' behalf.").max(2_000),
-});
-
-/** Admin sign-off on items nobody decided (escalation). */
-export async function forceDecisionAction(input: z.input<typeof ZForce>): Promise<DecisionResult> {
-  const caller = await actionCaller("admin");
-  if ("ok" in caller) return caller;
-  const parsed = ZForce.safeParse(stripNul(input));
-  if (!parsed.success) return { ok: false, error: message(parsed.error) };
-  try {
-    const n = await forceDecision(appCtx(), { id: caller.id, name: caller.name, role: "admin" }, parsed.data.campaignId, parsed.data.itemIds, parsed.data.decision, parsed.data.reason);
-    revalidatePath(`/campaigns/${parsed.data.campaignId}`);
-    return { ok: true, decided: n, skipped: 0 };
-  } catch (e) {
-    if (e instanceof ReviewError) return { ok: false, error: e.message };
-    const fault = databaseFaultMessage(e);
-    if (fault) return { ok: false, error: fault };
-    throw e;
-  }
-}

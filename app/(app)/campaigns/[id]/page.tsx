@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { CampaignActions, ReassignForm } from "@/components/campaigns/campaign-actions";
+import { CampaignActions, ReassignForm, SignOffForm } from "@/components/campaigns/campaign-actions";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
 import { db } from "@/lib/db";
@@ -144,7 +144,15 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
                       <td className="px-4 py-2 text-slate-700">
                         {r.decided} / {r.total}
                       </td>
-                      <td className="px-4 py-2">{caller.role === "admin" && c.status === "active" && r.decided < r.total && <ReassignForm campaignId={c.id} reviewerId={r.reviewerId} reviewerName={r.name ?? r.reviewerId} />}</td>
+                      <td className="px-4 py-2">
+                        {caller.role === "admin" && c.status === "active" && r.decided < r.total && (
+                          <>
+                            <ReassignForm campaignId={c.id} reviewerId={r.reviewerId} reviewerName={r.name ?? r.reviewerId} />
+                            {/* Escalation: an overdue reviewer's items can be signed off by the admin, with a reason. */}
+                            {r.overdue && <SignOffForm campaignId={c.id} reviewerId={r.reviewerId} reviewerName={r.name ?? r.reviewerId} undecided={r.total - r.decided} />}
+                          </>
+                        )}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
