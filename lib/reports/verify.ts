@@ -49,7 +49,7 @@ export function verifyPdf(buf: Buffer, pinnedFingerprint?: string): VerifyResult
   const gap = text.slice(b, c);
   if (!/^<[0-9A-Fa-f]+>$/.test(gap)) return invalid("pdf", "The signature's byte range does not exclude exactly the signature value.");
   const signed = Buffer.concat([buf.subarray(a, a + b), buf.subarray(c, c + d)]);
-  const der = Buffer.from(gap.slice(1, -1).replace(/(00)+$/, ""), "hex");
+  const der = signatureDer(Buffer.from(gap.slice(1, -1), "hex"));
   let p7: forge.pkcs7.PkcsSignedData;
   try {
     p7 = forge.pkcs7.messageFromAsn1(forge.asn1.fromDer(forge.util.createBuffer(der.toString("binary")), { parseAllBytes: false } as unknown as boolean)) as forge.pkcs7.PkcsSignedData;
@@ -114,4 +114,23 @@ export async function verifyManifest(content: Buffer, jws: string, fileName?: st
   if (fileName && payload.file !== fileName.split(/[\\/]/).pop()) return invalid("manifest", `The manifest is for ${payload.file}, not ${fileName}.`, extra);
   if (base.trusted === false) return invalid("manifest", "Signed, but not by the pinned certificate.", extra);
   return { valid: true, kind: "manifest", reason: `The manifest is valid and matches ${payload.file}.`, ...extra };
+}
+
+/**
+ * The CMS signature in a PDF's /Contents, without the zero padding after it: exactly as long as its own DER
+ * header says. (Stripping trailing zero bytes instead cuts a signature whose last byte is 0x00, one in 256.)
+ */
+export function signatureDer(contents: Buffer): Buffer {
+  if (contents.length < 2 || contents[0] !== 0x30) return contents;
+  const first = contents[1]!;
+  let header = 2;
+  let length = first;
+  if (first & 0x80) {
+    const n = first & 0x7f;
+    if (n < 1 || n > 4 || contents.length < 2 + n) return contents;
+    length = 0;
+    for (let i = 0; i < n; i++) length = length * 256 + contents[2 + i]!;
+    header = 2 + n;
+  }
+  return contents.subarray(0, Math.min(contents.length, header + length));
 }
