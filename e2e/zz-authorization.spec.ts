@@ -61,11 +61,12 @@ test.beforeAll(async ({ browser }) => {
   expect(sync.value, sync.raw).toMatchObject({ ok: true });
   await expect.poll(async () => ((await (await adminCtx.request.get("/api/sync/status")).json()) as { run: { status: string } | null }).run?.status, { timeout: 60_000 }).toMatch(/succeeded|partial/);
 
-  const users = await client.dirUser.findMany({ select: { id: true, userPrincipalName: true, accountEnabled: true, userType: true } });
+  // Fixtures are picked in a fixed order, so both engines check the same cells with the same outcomes.
+  const users = await client.dirUser.findMany({ select: { id: true, userPrincipalName: true, accountEnabled: true, userType: true }, orderBy: { id: "asc" } });
   const byUpn = (u: string) => users.find((x) => x.userPrincipalName === u)!;
   const reviewerA = byUpn(ACCOUNTS.reviewer).id;
   const special = new Set([ACCOUNTS.admin, ACCOUNTS.auditor, ACCOUNTS.reviewer].map((u) => byUpn(u).id));
-  const owners = await client.dirGroupOwner.findMany({ where: { ownerType: "user" } });
+  const owners = await client.dirGroupOwner.findMany({ where: { ownerType: "user" }, orderBy: [{ groupId: "asc" }, { ownerId: "asc" }] });
   const groups = await client.dirGroup.findMany({ where: { isDynamic: false }, select: { id: true } });
   const dynamicFree = new Set(groups.map((g) => g.id));
   const ownersOf = (g: string) => owners.filter((o) => o.groupId === g).map((o) => o.ownerId);
@@ -92,7 +93,7 @@ test.beforeAll(async ({ browser }) => {
   const itemsB = await mine(reviewerB);
   expect(itemsA.length).toBeGreaterThan(0);
   expect(itemsB.length).toBeGreaterThan(0);
-  const policy = (await client.dirCaPolicy.findFirstOrThrow()).id;
+  const policy = (await client.dirCaPolicy.findFirstOrThrow({ orderBy: { id: "asc" } })).id;
   const sanctioned = await callAction(adminCtx.request, ids.sanctionExclusionAction!, [{ userId: reviewerA, policyId: policy, reason: "break-glass account", expiresAt: new Date(Date.now() + 30 * DAY).toISOString() }]);
   expect(sanctioned.value, sanctioned.raw).toMatchObject({ ok: true });
   const sanction = (await client.sanctionedExclusion.findFirstOrThrow({ where: { userId: reviewerA, policyId: policy, revokedAt: null } })).id;

@@ -1,18 +1,20 @@
 /**
- * Database faults (#8): the database locked by another writer, or gone in the middle of a write, and the
- * sync process killed outright. Each ends with a clear message, nothing half-written, and the next attempt
- * succeeds. Real database (both engines), real emulator, a real child process for the kill.
+ * Database and process faults (#8): the database locked by another writer, or gone in the middle of a write;
+ * the sync process and the scheduler (while applying revocations) killed outright. Each ends with a clear
+ * message, nothing half-written, and the next attempt succeeds. Real database (both engines), real emulator,
+ * real child processes for the kills.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { verifyChain } from "@/lib/audit";
+import { createGraphClient } from "@/lib/graph";
 import { sqliteFile } from "@/lib/db/migrate";
 import { runSync } from "@/lib/sync/run-sync";
 import { expectExact, setup } from "@/lib/sync/test-helpers";
-import { createCampaign, decide, quarterlyPreset, startCampaign, type Actor, type Ctx } from "@/lib/reviews";
+import { applyCampaign, createCampaign, decide, quarterlyPreset, startCampaign, type Actor, type Ctx } from "@/lib/reviews";
 import { createClient, isPostgres, sqliteHandleOf } from "./client";
 import { databaseFault, databaseFaultMessage } from "./errors";
 
@@ -53,6 +55,24 @@ async function holdWriteLock(tables: string[]): Promise<{ release(): Promise<voi
       h.close();
     },
   };
+}
+
+/**
+ * SIGKILL to the child's whole process group: tsx and the react-server re-exec each run the script in a
+ * child process, and killing only the top one would leave the worker running.
+ */
+async function killGroup(child: ChildProcess): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(-child.pid!, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (alive()) process.kill(-child.pid!, "SIGKILL");
+  for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(alive()).toBe(false);
 }
 
 /** A fingerprint of everything a review write touches. */
@@ -182,7 +202,7 @@ describe("the sync process killed", () => {
     await s.control("POST", "/users", { displayName: "Kai Killed", userPrincipalName: "kai.killed@contoso.onmicrosoft.com" });
     await s.control("POST", "/faults", { latencyMs: 250 });
     const before = await s.db.dirUser.count();
-    const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/sync.ts", "--full"], { cwd: root, env: s.cliEnv(), stdio: "ignore" });
+    const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/sync.ts", "--full"], { cwd: root, env: s.cliEnv(), stdio: "ignore", detached: true });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
     try {
       // Wait until the child's run is under way (its run row exists and it has fetched objects), then kill it.
@@ -194,7 +214,7 @@ describe("the sync process killed", () => {
       }
       expect(runId).not.toBe("");
       await new Promise((r) => setTimeout(r, 1_000));
-      child.kill("SIGKILL");
+      await killGroup(child);
       expect(await exited).toBe("SIGKILL");
       await s.control("POST", "/faults/reset");
 
@@ -212,10 +232,85 @@ describe("the sync process killed", () => {
       expect(await s.db.syncStageUser.count()).toBe(0);
       expect(await s.db.syncStageGroupMember.count()).toBe(0);
     } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await killGroup(child);
       await s.control("POST", "/faults/reset");
     }
   }, 60_000);
+});
+
+describe("the scheduler killed while applying revocations", () => {
+  test("SIGKILL mid-apply: every recorded removal happened in Entra, nothing unrecorded did, the chain verifies, and the next apply finishes with one write per item", async () => {
+    const t = s.emu.tenant;
+    const groups = t.groups
+      // Groups Graph can change: not dynamic, not Microsoft 365, not mail-enabled security (Exchange owns those).
+      .filter((g) => g.securityEnabled && !g.mailEnabled && !g.groupTypes.includes("DynamicMembership") && !g.groupTypes.includes("Unified"))
+      .sort((a, b) => b.members.size - a.members.size)
+      .slice(0, 3);
+    const preset = quarterlyPreset(new Date());
+    preset.config.scope = { kind: "groups", groupIds: groups.map((g) => g.id) };
+    preset.config.stages = [{ reviewers: "owners", chosenIds: [], fallbackIds: [ADMIN.id], durationDays: 1, advance: ["approve"] }];
+    preset.config.recurrence = "one_off";
+    preset.config.noResponse = "revoke";
+    preset.config.autoApply = true;
+    const { campaignId } = await createCampaign(ctx, ADMIN, preset);
+    const { itemCount } = await startCampaign(ctx, ADMIN, campaignId);
+    expect(itemCount).toBeGreaterThan(20);
+    const revocations = async () =>
+      s.db.campaignItem.findMany({ where: { campaignId, outcome: "revoke" }, select: { id: true, resourceId: true, principalId: true, applyStatus: true, appliedAt: true } });
+    const inEntra = (i: { resourceId: string; principalId: string }) => t.groupById.get(i.resourceId)!.members.has(i.principalId);
+
+    // The scheduler's pass after the end date closes the campaign and auto-applies it; every Graph call is slow.
+    await s.control("POST", "/faults", { latencyMs: 250 });
+    const later = new Date(Date.now() + 2 * 86_400_000);
+    const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/scheduler.ts", "--now", later.toISOString()], { cwd: root, env: s.cliEnv(), stdio: "ignore", detached: true });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+    try {
+      let applied = 0;
+      for (let i = 0; i < 1200 && applied < 4; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        applied = await s.db.campaignItem.count({ where: { campaignId, applyStatus: "applied" } });
+      }
+      expect(applied).toBeGreaterThanOrEqual(4);
+      await killGroup(child);
+      expect(await exited).toBe("SIGKILL");
+      await s.control("POST", "/faults/reset");
+      // Let a request the emulator had already received finish, as Entra would.
+      await new Promise((r) => setTimeout(r, 500));
+
+      const c = await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
+      expect(c.status).toBe("closed");
+      const items = await revocations();
+      expect(items.length).toBe(itemCount);
+      const by = (st: string | null) => items.filter((i) => i.applyStatus === st);
+      expect(by("applied").length).toBeGreaterThanOrEqual(4);
+      expect(by("pending").length).toBeGreaterThan(0);
+      for (const i of by("applied")) expect(inEntra(i)).toBe(false);
+      for (const i of by("pending")) expect(inEntra(i)).toBe(true);
+      // In flight when killed: claimed, perhaps already removed in Entra, never both unclaimed and removed.
+      expect(by("applying").length).toBeLessThanOrEqual(4);
+      expect(by("applied").length + by("pending").length + by("applying").length).toBe(itemCount);
+      expect((await verifyChain(s.db)).ok).toBe(true);
+
+      // A second apply while the dead claims are fresh leaves them; once they are stale it finishes the job.
+      const stale: Ctx = { ...ctx, now: () => new Date(later.getTime() + 6 * 60_000) };
+      const graph = createGraphClient({ baseUrl: s.emu.url, authorityHost: s.emu.url, tenantId: s.tenantId, clientId: s.emu.config.clientId, clientSecret: s.emu.config.clientSecret, retryBudgetMs: 10_000 });
+      const r = await applyCampaign(stale, ADMIN, campaignId, graph);
+      expect(r).toMatchObject({ failed: 0, remaining: 0, status: "applied" });
+      expect(r.applied + r.alreadyRemoved).toBe(by("pending").length + by("applying").length);
+      const done = await revocations();
+      for (const i of done) expect(inEntra(i)).toBe(false);
+      expect(done.every((i) => i.applyStatus === "applied" || i.applyStatus === "alreadyRemoved")).toBe(true);
+      const intents = await s.db.auditEvent.groupBy({ by: ["targetId"], where: { action: "graph.write.intent", targetId: { in: done.map((i) => i.id) } }, _count: true });
+      const inFlight = new Set(by("applying").map((i) => i.id));
+      // One intent per item; an item in flight may have had its first intent recorded before the kill.
+      for (const row of intents) expect(row._count).toBeLessThanOrEqual(inFlight.has(row.targetId!) ? 2 : 1);
+      expect(intents.length).toBe(itemCount);
+      expect((await verifyChain(s.db)).ok).toBe(true);
+    } finally {
+      await killGroup(child);
+      await s.control("POST", "/faults/reset");
+    }
+  }, 90_000);
 });
 
 test("only database faults are reported as such; other errors keep their own message", () => {
