@@ -1,10 +1,12 @@
 /**
  * The report-signing identity: a PKCS#12 file from REPORT_SIGNING_P12 (+ passphrase), or, when unset, a
  * self-signed certificate generated once into data/report-signing.p12 (passphrase beside it, mode 0600)
- * and reused, so every report of an installation carries the same signer.
+ * and reused, so every report of an installation carries the same signer. Generation survives being killed
+ * halfway and several processes asking at once (see generateOnce).
  */
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import forge from "node-forge";
 
@@ -96,14 +98,79 @@ export function signingIdentity(opts: { p12Path?: string; passphrase?: string; d
   const key = `gen:${file}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  if (!existsSync(file) || !existsSync(passFile)) {
-    mkdirSync(dir, { recursive: true });
-    const { p12, passphrase } = generateSelfSigned();
-    writeFileSync(passFile, passphrase, { mode: 0o600 });
-    writeFileSync(file, p12, { mode: 0o600 });
-    chmodSync(passFile, 0o600);
-  }
+  if (!existsSync(file) || !existsSync(passFile)) generateOnce(dir, file, passFile);
   const id = fromP12(readFileSync(file), readFileSync(passFile, "utf8").trim(), "generated");
   cache.set(key, id);
   return id;
+}
+
+/** Tests: forget the identities read so far, so the next call reads the files again. */
+export function forgetSigningIdentities(): void {
+  cache.clear();
+}
+
+const LOCK_STALE_MS = 10_000;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Writes a file whole or not at all: a temporary file, flushed, then renamed over the target. */
+function writeAtomically(file: string, data: string | Buffer): void {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  const fd = openSync(tmp, "w", 0o600);
+  try {
+    writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+/** The lock's holder is gone: its process no longer exists (on this machine), or it has held it too long. */
+function lockAbandoned(lock: string): boolean {
+  try {
+    if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) return true;
+    const [host, pidText] = readFileSync(path.join(lock, "owner"), "utf8").split(" ");
+    const pid = Number(pidText);
+    if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0) return false;
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/**
+ * Generates the self-signed identity exactly once, even when several processes ask at the same moment or
+ * one is killed halfway: an exclusive lock directory naming its owner (taken over once that process is
+ * gone, or after 10 s), and each file written atomically, the passphrase before the certificate, so a
+ * certificate on disk always has its passphrase beside it.
+ */
+function generateOnce(dir: string, file: string, passFile: string): void {
+  mkdirSync(dir, { recursive: true });
+  const lock = path.join(dir, "report-signing.lock");
+  const deadline = Date.now() + 2 * LOCK_STALE_MS;
+  for (;;) {
+    if (existsSync(file) && existsSync(passFile)) return; // another process finished it
+    try {
+      mkdirSync(lock);
+      writeFileSync(path.join(lock, "owner"), `${os.hostname()} ${process.pid}`);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    if (lockAbandoned(lock)) rmSync(lock, { recursive: true, force: true });
+    if (Date.now() > deadline) throw new SigningConfigError(`Another process has been generating the report-signing certificate in ${dir} for too long; remove ${lock} if none is running.`);
+    sleepSync(50);
+  }
+  try {
+    if (existsSync(file) && existsSync(passFile)) return;
+    const { p12, passphrase } = generateSelfSigned();
+    writeAtomically(passFile, passphrase);
+    writeAtomically(file, p12);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
