@@ -74,7 +74,9 @@ export function CampaignActions({ campaignId, status, stage, stageCount, canStar
               className={danger}
               disabled={pending}
               onClick={() =>
-                run(() => applyCampaignAction(campaignId), (r: { summary: { applied: number; alreadyRemoved: number; failed: number } }) => `Applied: ${r.summary.applied} removed, ${r.summary.alreadyRemoved} already removed, ${r.summary.failed} failed.`)
+                run(() => applyCampaignAction(campaignId), (r: { summary: { applied: number; alreadyRemoved: number; failed: number; manual: number } }) =>
+                    `Applied: ${r.summary.applied} removed, ${r.summary.alreadyRemoved} already removed, ${r.summary.failed} failed${r.summary.manual ? `, ${r.summary.manual} to remove in Exchange (see below)` : ""}.`,
+                )
               }
             >
               {status === "applied" ? "Apply again" : "Apply revocations to Entra"}

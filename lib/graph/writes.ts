@@ -52,3 +52,11 @@ export async function graphWrite(client: GraphClient, op: WriteOp, audit: WriteA
   await audit.after(op, result);
   return result;
 }
+
+/** Group kinds whose membership only Exchange Online can change: Graph answers 400 to a member removal. */
+export const EXCHANGE_KINDS = ["mailSecurity", "distribution"];
+
+/** What an admin runs in Exchange Online PowerShell instead (ids only: nothing from names is pasted into a shell). */
+export function exchangeCommand(groupId: string, memberId: string): string {
+  return `Remove-DistributionGroupMember -Identity ${groupId} -Member ${memberId} -BypassSecurityGroupManagerCheck -Confirm:$false`;
+}

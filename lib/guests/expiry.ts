@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { Db } from "@/lib/db/index";
 import { appendAudit, appendAuditMany } from "@/lib/audit";
-import { graphWrite, type GraphClient, type WriteOp } from "@/lib/graph";
+import { exchangeCommand, EXCHANGE_KINDS, graphWrite, type GraphClient, type WriteOp } from "@/lib/graph";
 
 export interface GuestsCtx {
   db: Db;
@@ -115,15 +115,17 @@ export interface ExpiryPlanItem {
   targetName: string | null;
   accessId: string;
   op: WriteOp;
+  /** Set for groups Exchange owns (mail-enabled security, distribution): the command to run there; Graph cannot. */
+  manual?: string;
 }
 
 /** What an expiry would remove now, from the last finished sync: direct memberships of non-dynamic groups, app role assignments, and the block. */
 export async function expiryPlan(db: Db, tenantId: string, userId: string, blockSignIn: boolean): Promise<ExpiryPlanItem[]> {
   const memberships = await db.dirGroupMember.findMany({ where: { tenantId, memberId: userId }, select: { groupId: true } });
-  const groups = await db.dirGroup.findMany({ where: { id: { in: memberships.map((m) => m.groupId) } }, select: { id: true, displayName: true, isDynamic: true } });
+  const groups = await db.dirGroup.findMany({ where: { id: { in: memberships.map((m) => m.groupId) } }, select: { id: true, displayName: true, isDynamic: true, kind: true } });
   const apps = await db.dirAppRoleAssignment.findMany({ where: { tenantId, principalId: userId }, select: { id: true, resourceId: true, resourceDisplayName: true } });
   const plan: ExpiryPlanItem[] = [
-    ...groups.filter((g) => !g.isDynamic).map((g) => ({ kind: "group" as const, targetId: g.id, targetName: g.displayName, accessId: `${g.id}/${userId}`, op: { kind: "removeGroupMember" as const, groupId: g.id, memberId: userId } })),
+    ...groups.filter((g) => !g.isDynamic).map((g) => ({ kind: "group" as const, targetId: g.id, targetName: g.displayName, accessId: `${g.id}/${userId}`, op: { kind: "removeGroupMember" as const, groupId: g.id, memberId: userId }, ...(EXCHANGE_KINDS.includes(g.kind) ? { manual: exchangeCommand(g.id, userId) } : {}) })),
     ...apps.map((a) => ({ kind: "app" as const, targetId: a.resourceId, targetName: a.resourceDisplayName, accessId: a.id, op: { kind: "removeAppRoleAssignment" as const, servicePrincipalId: a.resourceId, assignmentId: a.id } })),
   ];
   if (blockSignIn) plan.push({ kind: "block", targetId: userId, targetName: null, accessId: `block/${userId}`, op: { kind: "setAccountEnabled", userId, enabled: false } });
@@ -132,7 +134,7 @@ export async function expiryPlan(db: Db, tenantId: string, userId: string, block
 
 export interface ExpiryRunReport {
   warned: number;
-  executed: { expiryId: string; userId: string; applied: number; alreadyRemoved: number; failed: number; status: string }[];
+  executed: { expiryId: string; userId: string; applied: number; alreadyRemoved: number; failed: number; manual: number; status: string }[];
 }
 
 /** One scheduler pass: warn sponsors `warnDays` ahead, execute what is due (and retry what failed before). */
@@ -157,10 +159,36 @@ export async function runExpiries(ctx: GuestsCtx, graph: (() => GraphClient) | n
     const actor = { type: "system" as const, name: "Recert scheduler" };
     const plan = await expiryPlan(ctx.db, ctx.tenantId, e.userId, e.blockSignIn);
     // Whatever an earlier pass already removed is not touched again (one result row per access).
-    const done = new Set((await ctx.db.accessExpiryResult.findMany({ where: { expiryId: e.id, status: { in: ["applied", "alreadyRemoved"] } }, select: { kind: true, accessId: true } })).map((r) => `${r.kind}:${r.accessId}`));
-    const counts = { applied: 0, alreadyRemoved: 0, failed: 0 };
+    const done = new Set((await ctx.db.accessExpiryResult.findMany({ where: { expiryId: e.id, status: { in: ["applied", "alreadyRemoved", "removedManually", "manual"] } }, select: { kind: true, accessId: true } })).map((r) => `${r.kind}:${r.accessId}`));
+    const counts = { applied: 0, alreadyRemoved: 0, failed: 0, manual: 0 };
+    // What failed or was left to Exchange earlier and a later complete sync no longer shows is gone: record it.
+    const lastSync = await ctx.db.syncRun.findFirst({ where: { tenantId: ctx.tenantId, status: "succeeded" }, orderBy: { finishedAt: "desc" }, select: { id: true, finishedAt: true } });
+    if (lastSync?.finishedAt) {
+      const current = new Set(plan.map((p) => `${p.kind}:${p.accessId}`));
+      const open = await ctx.db.accessExpiryResult.findMany({ where: { expiryId: e.id, status: { in: ["failed", "manual"] }, at: { lt: lastSync.finishedAt } } });
+      for (const r of open.filter((x) => !current.has(`${x.kind}:${x.accessId}`))) {
+        const next = r.status === "manual" ? "removedManually" : "alreadyRemoved";
+        await ctx.db.$transaction(async (tx) => {
+          await tx.accessExpiryResult.update({ where: { id: r.id }, data: { status: next, error: null, at: now } });
+          await appendAudit(tx, { actor, action: "expiry.confirmed", target: { type: "user", id: e.userId }, before: { status: r.status }, after: { status: next, kind: r.kind, accessId: r.accessId }, context: { expiryId: e.id, syncRunId: lastSync.id } }, ctx.databaseUrl);
+        });
+      }
+    }
     // The plan lists memberships and app roles first and the sign-in block last.
     for (const item of plan.filter((p) => !done.has(`${p.kind}:${p.accessId}`))) {
+      if (item.manual) {
+        const error = `Graph cannot change the members of a mail-enabled security group or distribution list; remove it in Exchange Online: ${item.manual}`;
+        await ctx.db.$transaction(async (tx) => {
+          await tx.accessExpiryResult.upsert({
+            where: { expiryId_kind_accessId: { expiryId: e.id, kind: item.kind, accessId: item.accessId } },
+            create: { expiryId: e.id, kind: item.kind, targetId: item.targetId, accessId: item.accessId, status: "manual", error },
+            update: { status: "manual", error, at: now },
+          });
+          await appendAudit(tx, { actor, action: "expiry.manual", target: { type: "user", id: e.userId }, after: { group: item.targetId, command: item.manual }, context: { expiryId: e.id } }, ctx.databaseUrl);
+        });
+        counts.manual++;
+        continue;
+      }
       const result = await graphWrite(client!, item.op, {
         before: async (op) => void (await appendAudit(ctx.db, { actor, action: "graph.write.intent", target: { type: "user", id: e.userId }, after: { op }, context: { expiryId: e.id, reason: e.reason } }, ctx.databaseUrl)),
         after: async (op, r) =>
@@ -175,7 +203,7 @@ export async function runExpiries(ctx: GuestsCtx, graph: (() => GraphClient) | n
       });
       counts[status]++;
     }
-    const failedLeft = await ctx.db.accessExpiryResult.count({ where: { expiryId: e.id, status: "failed" } });
+    const failedLeft = await ctx.db.accessExpiryResult.count({ where: { expiryId: e.id, status: { in: ["failed", "manual"] } } });
     const status = failedLeft ? "partial" : "done";
     await ctx.db.$transaction(async (tx) => {
       await tx.accessExpiry.update({ where: { id: e.id }, data: { status, executedAt: now, version: { increment: 1 } } });

@@ -126,3 +126,39 @@ describe("access expiry for a contractor company", () => {
     expect((await verifyChain(s.db as never)).ok).toBe(true);
   });
 });
+
+describe("access expiry and groups Exchange owns", () => {
+  test("a mail-enabled security group membership is left to Exchange with its command, and confirmed once a sync no longer sees it", async () => {
+    const t = s.emu.tenant;
+    const isMail = (g: (typeof t.groups)[number]) => g.securityEnabled && g.mailEnabled && !g.groupTypes.includes("DynamicMembership") && !g.groupTypes.includes("Unified");
+    const user = t.users.find((u) => u.accountEnabled && u.userType === "Member" && t.groups.some((g) => isMail(g) && g.members.has(u.id)))!;
+    expect(user).toBeDefined();
+    const mailGroups = t.groups.filter((g) => isMail(g) && g.members.has(user.id));
+    const otherGroups = t.groups.filter((g) => !isMail(g) && g.members.has(user.id) && !g.groupTypes.includes("DynamicMembership") && !(g.mailEnabled && !g.securityEnabled));
+    // Clocks in the past, so the real sync below comes after the expiry's passes, as it would in production.
+    const now = Date.now() - 10 * DAY;
+    await setExpiry({ ...ctx, now: () => new Date(now) }, ADMIN, { userIds: [user.id], expiresAt: new Date(now + DAY), reason: "Leaves the company" });
+
+    const at = await runExpiries({ ...ctx, now: () => new Date(now + 2 * DAY) }, graph);
+    const mine = at.executed.find((x) => x.userId === user.id)!;
+    expect(mine).toMatchObject({ manual: mailGroups.length, failed: 0, status: "partial" });
+    for (const g of mailGroups) expect(g.members.has(user.id)).toBe(true);
+    for (const g of otherGroups) expect(g.members.has(user.id)).toBe(false);
+    const expiry = await s.db.accessExpiry.findFirstOrThrow({ where: { userId: user.id } });
+    const manual = await s.db.accessExpiryResult.findMany({ where: { expiryId: expiry.id, status: "manual" } });
+    expect(manual.map((r) => r.targetId).sort()).toEqual(mailGroups.map((g) => g.id).sort());
+    expect(manual[0]!.error).toContain(`Remove-DistributionGroupMember -Identity ${manual[0]!.targetId} -Member ${user.id}`);
+
+    // Another pass sends nothing for them; once removed in Exchange and synced, they are confirmed and the expiry is done.
+    const writes = await s.db.auditEvent.count({ where: { action: "graph.write.intent" } });
+    expect((await runExpiries({ ...ctx, now: () => new Date(now + 2 * DAY + 60_000) }, graph)).executed.find((x) => x.userId === user.id)).toMatchObject({ manual: 0, status: "partial" });
+    expect(await s.db.auditEvent.count({ where: { action: "graph.write.intent" } })).toBe(writes);
+    for (const g of mailGroups) await s.control("DELETE", `/groups/${g.id}/members/${user.id}`);
+    await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual", mode: "full" });
+    const later = await runExpiries({ ...ctx, now: () => new Date() }, graph);
+    expect(later.executed.find((x) => x.userId === user.id)).toMatchObject({ failed: 0, status: "done" });
+    expect(await s.db.accessExpiryResult.count({ where: { expiryId: expiry.id, status: "removedManually" } })).toBe(mailGroups.length);
+    expect(await s.db.auditEvent.count({ where: { action: "expiry.confirmed", targetId: user.id } })).toBe(mailGroups.length);
+    expect((await verifyChain(s.db as never)).ok).toBe(true);
+  });
+});

@@ -22,7 +22,7 @@ export interface ReportHeader {
   reviewerCount: number;
   counts: { approve: number; revoke: number; dontknow: number; notReviewed: number };
   outcomes: Record<string, number>;
-  apply: { applied: number; alreadyRemoved: number; failed: number; pending: number };
+  apply: { applied: number; alreadyRemoved: number; failed: number; pending: number; manual: number; removedManually: number };
   closedAt: string | null;
   closedByName: string | null;
   closeReason: string | null;
@@ -114,6 +114,8 @@ export async function reportHeader(db: Db, tenantId: string, campaignId: string,
       alreadyRemoved: n(byApply, (r: { applyStatus: string | null }) => r.applyStatus === "alreadyRemoved"),
       failed: n(byApply, (r: { applyStatus: string | null }) => r.applyStatus === "failed"),
       pending: n(byApply, (r: { applyStatus: string | null }) => r.applyStatus === "pending" || r.applyStatus === "applying"),
+      manual: n(byApply, (r: { applyStatus: string | null }) => r.applyStatus === "manual"),
+      removedManually: n(byApply, (r: { applyStatus: string | null }) => r.applyStatus === "removedManually"),
     },
     closedAt: c.closedAt?.toISOString() ?? null,
     closedByName: c.closedByName,
@@ -126,7 +128,15 @@ export async function reportHeader(db: Db, tenantId: string, campaignId: string,
   };
 }
 
-const APPLY_LABEL: Record<string, string> = { applied: "Removed", alreadyRemoved: "Already removed", failed: "Failed", pending: "Pending", applying: "In progress" };
+const APPLY_LABEL: Record<string, string> = {
+  applied: "Removed",
+  alreadyRemoved: "Already removed",
+  failed: "Failed",
+  pending: "Pending",
+  applying: "In progress",
+  manual: "To remove in Exchange",
+  removedManually: "Removed in Exchange (seen by sync)",
+};
 const DECISION_LABEL: Record<string, string> = { approve: "Approve", revoke: "Revoke", dontknow: "Don't know" };
 
 /**

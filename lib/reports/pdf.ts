@@ -145,7 +145,11 @@ export async function renderSignedPdf(db: Db, tenantId: string, campaignId: stri
   line("Items", String(h.itemCount));
   line("Decisions", `${h.counts.approve} approved, ${h.counts.revoke} revoked, ${h.counts.dontknow} don't know, ${h.counts.notReviewed} not reviewed`);
   line("Outcomes at close", Object.entries(h.outcomes).map(([k, v]) => `${k}: ${v}`).join(", ") || "-");
-  line("Applied to Entra", `${h.apply.applied} removed, ${h.apply.alreadyRemoved} already removed, ${h.apply.failed} failed, ${h.apply.pending} pending`);
+  line(
+    "Applied to Entra",
+    `${h.apply.applied} removed, ${h.apply.alreadyRemoved} already removed, ${h.apply.failed} failed, ${h.apply.pending} pending` +
+      (h.apply.manual || h.apply.removedManually ? `; Exchange-owned groups: ${h.apply.removedManually} removed there (seen by sync), ${h.apply.manual} still to remove` : ""),
+  );
   line("Closed", h.closedAt ? `${h.closedAt} by ${h.closedByName ?? "-"} (${h.closeReason ?? ""})` : "not closed");
   line("Applied", h.appliedAt ?? "-");
   line("Audit chain head at close", h.chainHead ?? "-", { mono: true });

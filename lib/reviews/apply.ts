@@ -3,9 +3,13 @@
  * Each item is claimed before its Graph call (compare-and-swap on applyStatus), so two applies running
  * at once never send the same DELETE twice; a delete of something already gone is "already removed";
  * failures keep Graph's error and are retried by the next apply; applying twice changes nothing more.
+ *
+ * Graph cannot change the members of mail-enabled security groups and distribution lists (Exchange owns
+ * them: Graph answers 400). Their revocations are not sent; they are marked "manual" with the Exchange
+ * Online command to run, and the campaign stays closed until a sync sees them gone (confirmManualRemovals).
  */
 import { appendAudit } from "@/lib/audit";
-import { graphWrite, type GraphClient, type WriteOp, type WriteResult } from "@/lib/graph";
+import { EXCHANGE_KINDS, exchangeCommand, graphWrite, type GraphClient, type WriteOp, type WriteResult } from "@/lib/graph";
 import { ReviewError } from "./errors";
 import type { Actor, Ctx } from "./lifecycle";
 
@@ -24,8 +28,23 @@ export interface ApplySummary {
   applied: number;
   alreadyRemoved: number;
   failed: number;
+  /** Revocations in groups Exchange owns, to be removed there (not counted in remaining: Recert cannot retry them). */
+  manual: number;
   remaining: number;
   status: string;
+}
+
+
+const MANUAL_REASON = "Graph cannot change the members of a mail-enabled security group or distribution list. Remove this member in Exchange Online; the next sync that no longer sees the membership marks it removed.";
+
+/** Of these group ids, the ones Exchange owns (as of the latest sync). */
+async function exchangeOwned(ctx: Ctx, groupIds: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < groupIds.length; i += 500) {
+    const rows = await ctx.db.dirGroup.findMany({ where: { tenantId: ctx.tenantId, id: { in: groupIds.slice(i, i + 500) }, kind: { in: EXCHANGE_KINDS } }, select: { id: true } });
+    for (const r of rows) out.add(r.id);
+  }
+  return out;
 }
 
 interface ItemForApply {
@@ -73,14 +92,27 @@ export async function previewApply(ctx: Ctx, campaignId: string, take = 500): Pr
     ctx.db.campaignItem.count({ where }),
     ctx.db.campaignItem.findMany({ where, orderBy: { ordinal: "asc" }, take, select: { id: true, principalId: true, principalName: true, principalUpn: true, resourceType: true, resourceId: true, resourceName: true, accessId: true, accessDetail: true, applyStatus: true } }),
   ]);
-  return { total, rows: items.map((i) => ({ itemId: i.id, principalName: i.principalName, principalUpn: i.principalUpn, resourceType: i.resourceType, resourceName: i.resourceName, accessDetail: i.accessDetail, applyStatus: i.applyStatus, call: describe(writeOpFor(i)) })) };
+  const exchange = await exchangeOwned(ctx, [...new Set(items.filter((i) => i.resourceType === "group").map((i) => i.resourceId))]);
+  return {
+    total,
+    rows: items.map((i) => ({
+      itemId: i.id,
+      principalName: i.principalName,
+      principalUpn: i.principalUpn,
+      resourceType: i.resourceType,
+      resourceName: i.resourceName,
+      accessDetail: i.accessDetail,
+      applyStatus: i.applyStatus,
+      call: i.resourceType === "group" && exchange.has(i.resourceId) ? `Exchange Online (manual): ${exchangeCommand(i.resourceId, i.principalId)}` : describe(writeOpFor(i)),
+    })),
+  };
 }
 
 export async function applyCampaign(ctx: Ctx, actor: Actor, campaignId: string, graph: GraphClient, opts: { concurrency?: number } = {}): Promise<ApplySummary> {
   const c = await closedCampaign(ctx, campaignId);
   const now = () => (ctx.now ? ctx.now() : new Date());
   const auditActor = actor.role === "system" ? { type: "system" as const, name: actor.name } : { type: "user" as const, id: actor.id, name: actor.name };
-  const summary = { applied: 0, alreadyRemoved: 0, failed: 0 };
+  const summary = { applied: 0, alreadyRemoved: 0, failed: 0, manual: 0 };
   const staleBefore = new Date(now().getTime() - STALE_CLAIM_MS);
   // Candidates: pending, failed, or claimed by an apply that died more than five minutes ago.
   const candidates = await ctx.db.campaignItem.findMany({
@@ -88,6 +120,7 @@ export async function applyCampaign(ctx: Ctx, actor: Actor, campaignId: string, 
     orderBy: { ordinal: "asc" },
     select: { id: true, principalId: true, resourceType: true, resourceId: true, accessId: true, principalName: true, resourceName: true, applyStatus: true },
   });
+  const exchange = await exchangeOwned(ctx, [...new Set(candidates.filter((i) => i.resourceType === "group").map((i) => i.resourceId))]);
   const queue = [...candidates];
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
@@ -96,8 +129,17 @@ export async function applyCampaign(ctx: Ctx, actor: Actor, campaignId: string, 
         data: { applyStatus: "applying", appliedAt: now(), applyAttempts: { increment: 1 } },
       });
       if (claim.count === 0) continue; // another apply has it
-      const op = writeOpFor(item);
       const target = { type: "campaignItem", id: item.id };
+      if (item.resourceType === "group" && exchange.has(item.resourceId)) {
+        const command = exchangeCommand(item.resourceId, item.principalId);
+        await ctx.db.$transaction(async (tx) => {
+          await tx.campaignItem.update({ where: { id: item.id }, data: { applyStatus: "manual", applyError: `${MANUAL_REASON} ${command}`, appliedAt: now() } });
+          await appendAudit(tx, { actor: auditActor, action: "apply.manual", target, after: { applyStatus: "manual", command }, context: { campaignId, principal: item.principalName, resource: item.resourceName } }, ctx.databaseUrl);
+        });
+        summary.manual++;
+        continue;
+      }
+      const op = writeOpFor(item);
       const result: WriteResult = await graphWrite(graph, op, {
         before: async (o) => {
           await appendAudit(ctx.db, { actor: auditActor, action: "graph.write.intent", target, after: { op: o }, context: { campaignId, principal: item.principalName, resource: item.resourceName } }, ctx.databaseUrl);
@@ -122,13 +164,56 @@ export async function applyCampaign(ctx: Ctx, actor: Actor, campaignId: string, 
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 4, 8)) }, worker));
   const remaining = await ctx.db.campaignItem.count({ where: { campaignId, outcome: "revoke", applyStatus: { in: [...RETRYABLE, "applying"] } } });
+  const manual = await ctx.db.campaignItem.count({ where: { campaignId, outcome: "revoke", applyStatus: "manual" } });
+  summary.manual = manual;
   let status = c.status;
   await ctx.db.$transaction(async (tx) => {
-    if (remaining === 0) {
+    if (remaining === 0 && manual === 0) {
       const n = await tx.campaign.updateMany({ where: { id: campaignId, status: "closed" }, data: { status: "applied", appliedAt: now(), appliedById: actor.role === "system" ? null : actor.id, version: { increment: 1 } } });
       if (n.count === 1) status = "applied";
     }
     await appendAudit(tx, { actor: auditActor, action: "campaign.apply", target: { type: "campaign", id: campaignId }, after: { ...summary, remaining, status }, context: { attempted: candidates.length } }, ctx.databaseUrl);
   });
   return { ...summary, remaining, status };
+}
+
+/**
+ * After a sync: revocations left to Exchange ("manual") that the directory no longer shows are confirmed
+ * removed, each audited with the sync that saw it; a campaign with nothing left to remove becomes applied.
+ * Only a complete sync that finished after the item was marked counts as evidence.
+ */
+export async function confirmManualRemovals(ctx: Ctx): Promise<{ confirmed: number; campaignsApplied: string[] }> {
+  const run = await ctx.db.syncRun.findFirst({ where: { tenantId: ctx.tenantId, status: "succeeded" }, orderBy: { finishedAt: "desc" }, select: { id: true, finishedAt: true } });
+  if (!run?.finishedAt) return { confirmed: 0, campaignsApplied: [] };
+  const campaigns = await ctx.db.campaign.findMany({ where: { tenantId: ctx.tenantId, status: "closed" }, select: { id: true } });
+  const system = { type: "system" as const, name: "sync" };
+  let confirmed = 0;
+  const campaignsApplied: string[] = [];
+  for (const c of campaigns) {
+    const items = await ctx.db.campaignItem.findMany({
+      where: { campaignId: c.id, applyStatus: "manual", appliedAt: { lt: run.finishedAt } },
+      select: { id: true, resourceId: true, principalId: true, principalName: true, resourceName: true },
+    });
+    for (const item of items) {
+      const still = await ctx.db.dirGroupMember.findUnique({ where: { groupId_memberId: { groupId: item.resourceId, memberId: item.principalId } }, select: { groupId: true } });
+      if (still) continue;
+      await ctx.db.$transaction(async (tx) => {
+        const n = await tx.campaignItem.updateMany({ where: { id: item.id, applyStatus: "manual" }, data: { applyStatus: "removedManually", applyError: null, goneFromEntra: true } });
+        if (n.count === 0) return;
+        confirmed++;
+        await appendAudit(tx, { actor: system, action: "apply.confirmed", target: { type: "campaignItem", id: item.id }, before: { applyStatus: "manual" }, after: { applyStatus: "removedManually" }, context: { campaignId: c.id, syncRunId: run.id, principal: item.principalName, resource: item.resourceName } }, ctx.databaseUrl);
+      });
+    }
+    if (items.length === 0) continue;
+    const left = await ctx.db.campaignItem.count({ where: { campaignId: c.id, outcome: "revoke", applyStatus: { in: [...RETRYABLE, "applying", "manual"] } } });
+    if (left > 0) continue;
+    await ctx.db.$transaction(async (tx) => {
+      const n = await tx.campaign.updateMany({ where: { id: c.id, status: "closed" }, data: { status: "applied", appliedAt: ctx.now ? ctx.now() : new Date(), version: { increment: 1 } } });
+      if (n.count === 1) {
+        campaignsApplied.push(c.id);
+        await appendAudit(tx, { actor: system, action: "campaign.apply", target: { type: "campaign", id: c.id }, after: { status: "applied", remaining: 0 }, context: { confirmedBySync: run.id } }, ctx.databaseUrl);
+      }
+    });
+  }
+  return { confirmed, campaignsApplied };
 }

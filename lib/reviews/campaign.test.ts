@@ -180,6 +180,68 @@ describe("a quarterly campaign over all security groups", () => {
   });
 });
 
+describe("revocations in groups Exchange owns (mail-enabled security)", () => {
+  test("are not sent to Graph but listed with the Exchange command; a sync that no longer sees them confirms them, and the campaign becomes applied", async () => {
+    const t = s.emu.tenant;
+    const isStatic = (g: (typeof t.groups)[number]) => !g.groupTypes.includes("DynamicMembership") && !g.groupTypes.includes("Unified");
+    const userMembers = (g: (typeof t.groups)[number]) => [...g.members].filter((m) => t.userById.has(m));
+    const mailGroup = t.groups.find((g) => g.securityEnabled && g.mailEnabled && isStatic(g) && userMembers(g).length >= 2)!;
+    const plainGroup = t.groups.find((g) => g.securityEnabled && !g.mailEnabled && isStatic(g) && userMembers(g).length >= 1)!;
+    expect(mailGroup).toBeDefined();
+    const preset = quarterlyPreset(new Date());
+    preset.config.scope = { kind: "groups", groupIds: [mailGroup.id, plainGroup.id] };
+    preset.config.stages = [{ reviewers: "chosen", chosenIds: [userByUpn("reviewer@contoso.onmicrosoft.com").id], fallbackIds: [], durationDays: 14, advance: ["approve"] }];
+    preset.config.recurrence = "one_off";
+    preset.config.noResponse = "revoke";
+    const { campaignId } = await createCampaign(ctx, ADMIN, preset);
+    await startCampaign(ctx, ADMIN, campaignId);
+    await closeCampaign(ctx, ADMIN, campaignId);
+    const revoked = await s.db.campaignItem.findMany({ where: { campaignId, outcome: "revoke" } });
+    const inMail = revoked.filter((i) => i.resourceId === mailGroup.id);
+    const inPlain = revoked.filter((i) => i.resourceId === plainGroup.id);
+    expect(inMail.length).toBeGreaterThanOrEqual(2);
+    expect(inPlain.length).toBeGreaterThanOrEqual(1);
+
+    // The dry run says which removals are Exchange's, with the command (ids only).
+    const preview = await previewApply(ctx, campaignId);
+    for (const r of preview.rows) {
+      const item = revoked.find((i) => i.id === r.itemId)!;
+      if (item.resourceId === mailGroup.id) expect(r.call).toBe(`Exchange Online (manual): Remove-DistributionGroupMember -Identity ${mailGroup.id} -Member ${item.principalId} -BypassSecurityGroupManagerCheck -Confirm:$false`);
+      else expect(r.call).toMatch(/^DELETE \/groups\//);
+    }
+
+    const first = await applyCampaign(ctx, ADMIN, campaignId, graph());
+    expect(first).toMatchObject({ applied: inPlain.length, failed: 0, manual: inMail.length, remaining: 0, status: "closed" });
+    for (const i of inMail) expect(t.groupById.get(mailGroup.id)!.members.has(i.principalId)).toBe(true);
+    expect(await s.db.auditEvent.count({ where: { action: "graph.write.intent", targetId: { in: inMail.map((i) => i.id) } } })).toBe(0);
+    expect(await s.db.auditEvent.count({ where: { action: "apply.manual", targetId: { in: inMail.map((i) => i.id) } } })).toBe(inMail.length);
+    const detail = (await campaignDetail(s.db as never, ctx.databaseUrl, ctx.tenantId, campaignId))!;
+    expect(detail.manual.map((m) => m.itemId).sort()).toEqual(inMail.map((i) => i.id).sort());
+    // Applying again sends nothing and changes nothing.
+    expect(await applyCampaign(ctx, ADMIN, campaignId, graph())).toMatchObject({ applied: 0, failed: 0, manual: inMail.length, status: "closed" });
+
+    // The admin removes one in Exchange; a sync sees it gone: that one is confirmed, the campaign is still closed.
+    await s.control("DELETE", `/groups/${mailGroup.id}/members/${inMail[0]!.principalId}`);
+    const { afterSync } = await import("@/lib/scheduler/after-sync");
+    await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual", mode: "full" });
+    await afterSync(s.db, ctx.databaseUrl, ctx.tenantId, graph);
+    const status = async (id: string) => (await s.db.campaignItem.findUniqueOrThrow({ where: { id } })).applyStatus;
+    expect(await status(inMail[0]!.id)).toBe("removedManually");
+    expect(await status(inMail[1]!.id)).toBe("manual");
+    expect((await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId } })).status).toBe("closed");
+
+    // The rest removed in Exchange; the next sync confirms them and the campaign becomes applied.
+    for (const i of inMail.slice(1)) await s.control("DELETE", `/groups/${mailGroup.id}/members/${i.principalId}`);
+    await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual", mode: "full" });
+    await afterSync(s.db, ctx.databaseUrl, ctx.tenantId, graph);
+    for (const i of inMail) expect(await status(i.id)).toBe("removedManually");
+    const c = await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
+    expect(c.status).toBe("applied");
+    expect(await s.db.auditEvent.count({ where: { action: "apply.confirmed", targetId: { in: inMail.map((i) => i.id) } } })).toBe(inMail.length);
+    expect((await verifyChain(s.db)).ok).toBe(true);
+  });
+});
+
 describe("guards on starting and deciding", () => {
   test("a campaign will not start on a stale sync, and says why", async () => {
     const later: Ctx = { ...ctx, now: () => new Date(Date.now() + 3 * 86_400_000) };

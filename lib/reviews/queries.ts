@@ -3,6 +3,7 @@ import { z } from "zod";
 import { searchText } from "@/lib/input";
 import type { Db } from "@/lib/db/index";
 import { engineOf } from "@/lib/db/bulk";
+import { exchangeCommand } from "@/lib/graph";
 import { parseConfig } from "./lifecycle";
 
 export interface CampaignSummary {
@@ -17,7 +18,7 @@ export interface CampaignSummary {
   itemCount: number;
   decided: number;
   recurrence: string;
-  applied: { applied: number; alreadyRemoved: number; failed: number; pending: number };
+  applied: { applied: number; alreadyRemoved: number; failed: number; pending: number; manual: number };
 }
 
 const iso = (d: Date | string | null | undefined): string | null => (d == null ? null : typeof d === "string" ? new Date(d.includes("T") || d.includes(" ") ? d : Number(d)).toISOString() : d.toISOString());
@@ -31,10 +32,11 @@ export async function listCampaigns(db: Db, tenantId: string): Promise<CampaignS
   const applied = await db.campaignItem.groupBy({ by: ["campaignId", "applyStatus"], where: { campaignId: { in: ids }, applyStatus: { not: null } }, _count: { _all: true } });
   const defs = await db.campaignDefinition.findMany({ where: { id: { in: cs.map((c) => c.definitionId) } }, select: { id: true, recurrence: true } });
   return cs.map((c) => {
-    const a = { applied: 0, alreadyRemoved: 0, failed: 0, pending: 0 };
+    const a = { applied: 0, alreadyRemoved: 0, failed: 0, pending: 0, manual: 0 };
     for (const g of applied.filter((x) => x.campaignId === c.id)) {
       if (g.applyStatus === "applied") a.applied = g._count._all;
-      else if (g.applyStatus === "alreadyRemoved") a.alreadyRemoved = g._count._all;
+      else if (g.applyStatus === "alreadyRemoved" || g.applyStatus === "removedManually") a.alreadyRemoved += g._count._all;
+      else if (g.applyStatus === "manual") a.manual = g._count._all;
       else if (g.applyStatus === "failed") a.failed = g._count._all;
       else if (g.applyStatus === "pending" || g.applyStatus === "applying") a.pending += g._count._all;
     }
@@ -257,6 +259,8 @@ export interface CampaignDetail {
   apply: Record<string, number>;
   reviewers: { reviewerId: string; name: string | null; relation: string; total: number; decided: number; overdue: boolean }[];
   failures: { itemId: string; principalName: string | null; resourceName: string | null; error: string | null }[];
+  /** Revocations to carry out in Exchange Online (mail-enabled security groups, distribution lists), with the command. */
+  manual: { itemId: string; principalName: string | null; resourceName: string | null; command: string }[];
 }
 
 export async function campaignDetail(db: Db, databaseUrl: string, tenantId: string, campaignId: string, now = new Date()): Promise<CampaignDetail | null> {
@@ -278,6 +282,7 @@ export async function campaignDetail(db: Db, databaseUrl: string, tenantId: stri
   const names = await db.dirUser.findMany({ where: { id: { in: reviewerRows.map((r) => r.reviewerId) } }, select: { id: true, displayName: true } });
   const due = dueDate(c);
   const failures = await db.campaignItem.findMany({ where: { campaignId, applyStatus: "failed" }, take: 100, select: { id: true, principalName: true, resourceName: true, applyError: true } });
+  const manual = await db.campaignItem.findMany({ where: { campaignId, applyStatus: "manual" }, orderBy: { ordinal: "asc" }, take: 500, select: { id: true, principalName: true, resourceName: true, resourceId: true, principalId: true } });
   return {
     id: c.id,
     definitionId: c.definitionId,
@@ -304,6 +309,7 @@ export async function campaignDetail(db: Db, databaseUrl: string, tenantId: stri
     apply: Object.fromEntries(byApply.map((g) => [g.applyStatus!, g._count._all])),
     reviewers: reviewerRows.map((r) => ({ reviewerId: r.reviewerId, name: names.find((n) => n.id === r.reviewerId)?.displayName ?? null, relation: r.relation, total: num(r.total), decided: num(r.decided), overdue: c.status === "active" && now > due && num(r.decided) < num(r.total) })),
     failures: failures.map((f) => ({ itemId: f.id, principalName: f.principalName, resourceName: f.resourceName, error: f.applyError })),
+    manual: manual.map((m) => ({ itemId: m.id, principalName: m.principalName, resourceName: m.resourceName, command: exchangeCommand(m.resourceId, m.principalId) })),
   };
 }
 

@@ -61,7 +61,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       for (const a of campaigns.applied) console.log(`  applied ${a.campaignId}: ${a.applied} removed, ${a.failed} failed`);
       for (const n of campaigns.notStarted) console.log(`  not started ${n.campaignId}: ${n.reason}`);
       console.log(`  access expiry: ${expiries.warned} sponsor warning(s), ${expiries.executed.length} expired`);
-      for (const x of expiries.executed) console.log(`  expired ${x.userId}: ${x.applied} removed, ${x.alreadyRemoved} already removed, ${x.failed} failed (${x.status})`);
+      for (const x of expiries.executed) console.log(`  expired ${x.userId}: ${x.applied} removed, ${x.alreadyRemoved} already removed, ${x.failed} failed, ${x.manual} to remove in Exchange (${x.status})`);
     }
     return failed === 0 ? 0 : 1;
   } finally {

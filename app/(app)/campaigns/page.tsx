@@ -69,7 +69,7 @@ export default async function CampaignsPage() {
                     {new Date(c.startAt).toLocaleDateString()} – {new Date(c.endAt).toLocaleDateString()}
                   </td>
                   <td className="px-4 py-2 text-slate-700">{c.status === "draft" ? "—" : `${c.decided} / ${c.itemCount} (${pct}%)`}</td>
-                  <td className="px-4 py-2 text-slate-700">{c.status === "closed" || c.status === "applied" ? `${c.applied.applied + c.applied.alreadyRemoved} removed${c.applied.failed ? `, ${c.applied.failed} failed` : ""}${c.applied.pending ? `, ${c.applied.pending} pending` : ""}` : "—"}</td>
+                  <td className="px-4 py-2 text-slate-700">{c.status === "closed" || c.status === "applied" ? `${c.applied.applied + c.applied.alreadyRemoved} removed${c.applied.failed ? `, ${c.applied.failed} failed` : ""}${c.applied.pending ? `, ${c.applied.pending} pending` : ""}${c.applied.manual ? `, ${c.applied.manual} to remove in Exchange` : ""}` : "—"}</td>
                 </tr>
               );
             })}

@@ -76,7 +76,7 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
             <Stat label="Approved" value={c.decisions.approve} testId="stat-approved" />
             <Stat label="Revoked" value={c.decisions.revoke} testId="stat-revoked" />
             <Stat label="Don't know" value={c.decisions.dontknow} />
-            <Stat label="Removed in Entra" value={(c.apply.applied ?? 0) + (c.apply.alreadyRemoved ?? 0)} testId="stat-removed" />
+            <Stat label="Removed in Entra" value={(c.apply.applied ?? 0) + (c.apply.alreadyRemoved ?? 0) + (c.apply.removedManually ?? 0)} testId="stat-removed" />
           </section>
           <section className="mb-6 rounded-xl border border-slate-200 bg-white p-4 text-sm text-slate-700 shadow-sm" aria-label="Evidence">
             <h2 className="mb-2 font-semibold text-slate-900">Population and evidence</h2>
@@ -116,6 +116,22 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
                 {c.failures.map((f) => (
                   <li key={f.itemId}>
                     {f.principalName} from {f.resourceName}: <code>{f.error}</code>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+          {c.manual.length > 0 && (
+            <section className="mb-6 rounded-xl border border-amber-200 bg-amber-50 p-4 text-sm" aria-label="To remove in Exchange" data-testid="manual-removals">
+              <h2 className="mb-1 font-semibold text-amber-900">{c.apply.manual} removal(s) to make in Exchange Online</h2>
+              <p className="mb-2 text-amber-800">
+                Graph cannot change the members of mail-enabled security groups and distribution lists. Run each command in Exchange Online PowerShell; the next
+                sync that no longer sees the membership records it as removed, and the campaign becomes applied once none is left.
+              </p>
+              <ul className="space-y-1 text-amber-900">
+                {c.manual.map((m) => (
+                  <li key={m.itemId}>
+                    {m.principalName} from {m.resourceName}: <code className="break-all text-xs">{m.command}</code>
                   </li>
                 ))}
               </ul>
