@@ -71,6 +71,9 @@ test("after a sync, the directory lists, filters and searches users on the serve
   await expect(page.getByTestId("users-total")).toContainText("30 users");
   await expect(page.getByTestId("users-table").locator("tbody tr").first()).toContainText("Guest");
   await page.getByRole("link", { name: "All" }).click();
+  // Search only once the "All" navigation has landed, or the search goes out with the guest filter still set.
+  await expect(filters.getByRole("link", { name: "All" })).toHaveAttribute("aria-current", "page");
+  await expect(page.getByTestId("users-total")).toContainText("300 users");
   await page.getByRole("searchbox", { name: "Search users" }).fill("reviewer@");
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page.getByTestId("users-total")).toContainText("1 user ");
