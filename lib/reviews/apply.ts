@@ -217,3 +217,27 @@ export async function confirmManualRemovals(ctx: Ctx): Promise<{ confirmed: numb
   }
   return { confirmed, campaignsApplied };
 }
+
+/**
+ * After a sync: items of open campaigns (active or closed, not yet removed by Recert) are flagged when the
+ * access is no longer in Entra ("already removed": someone removed it meanwhile), and unflagged if it came
+ * back. The items themselves never change; reviewers and admins see the flag. One statement per campaign.
+ */
+export async function flagChangedItems(ctx: Ctx): Promise<{ campaigns: number; changed: number }> {
+  const campaigns = await ctx.db.campaign.findMany({ where: { tenantId: ctx.tenantId, status: { in: ["active", "closed"] } }, select: { id: true } });
+  const pg = ctx.databaseUrl.startsWith("postgres");
+  const still = `CASE i."resourceType"
+      WHEN 'group' THEN EXISTS (SELECT 1 FROM "DirGroupMember" m WHERE m."groupId" = i."resourceId" AND m."memberId" = i."principalId")
+      WHEN 'directoryRole' THEN EXISTS (SELECT 1 FROM "DirRoleAssignment" r WHERE r."id" = i."accessId")
+      ELSE EXISTS (SELECT 1 FROM "DirAppRoleAssignment" a WHERE a."id" = i."accessId") END`;
+  let changed = 0;
+  for (const c of campaigns) {
+    changed += await ctx.db.$executeRawUnsafe(
+      `UPDATE "CampaignItem" AS i SET "goneFromEntra" = NOT (${still})
+       WHERE i."campaignId" = ${pg ? "$1" : "?"} AND (i."applyStatus" IS NULL OR i."applyStatus" IN ('pending', 'failed', 'manual'))
+         AND i."goneFromEntra" = (${still})`,
+      c.id,
+    );
+  }
+  return { campaigns: campaigns.length, changed };
+}

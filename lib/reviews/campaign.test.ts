@@ -180,6 +180,48 @@ describe("a quarterly campaign over all security groups", () => {
   });
 });
 
+describe("what changes in Entra while a campaign runs", () => {
+  test("a membership removed meanwhile is flagged 'already removed' after the next sync, the items stay as frozen, and the flag goes if it comes back", async () => {
+    const t = s.emu.tenant;
+    const g = t.groups.find((x) => x.securityEnabled && !x.mailEnabled && !x.groupTypes.includes("DynamicMembership") && !x.groupTypes.includes("Unified") && [...x.members].filter((m) => t.userById.has(m)).length >= 2)!;
+    const me = userByUpn("reviewer@contoso.onmicrosoft.com");
+    const preset = quarterlyPreset(new Date());
+    preset.config.scope = { kind: "groups", groupIds: [g.id] };
+    preset.config.stages = [{ reviewers: "chosen", chosenIds: [me.id], fallbackIds: [], durationDays: 14, advance: ["approve"] }];
+    preset.config.recurrence = "one_off";
+    const { campaignId } = await createCampaign(ctx, ADMIN, preset);
+    await startCampaign(ctx, ADMIN, campaignId);
+    const before = await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId }, select: { itemCount: true, itemsHash: true } });
+    const items = await s.db.campaignItem.findMany({ where: { campaignId }, orderBy: { ordinal: "asc" } });
+    const victim = items.find((i) => i.principalType === "user" && i.principalId !== me.id)!;
+    const { afterSync } = await import("@/lib/scheduler/after-sync");
+    const syncAndAfter = async () => {
+      expect((await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual", mode: "full" })).status).toBe("succeeded");
+      await afterSync(s.db, ctx.databaseUrl, ctx.tenantId, graph);
+    };
+    const flagged = async () => (await s.db.campaignItem.findMany({ where: { campaignId, goneFromEntra: true }, select: { id: true } })).map((i) => i.id);
+    const pageRow = async () => (await reviewPage(s.db as never, ctx.databaseUrl, ctx.tenantId, campaignId, me.id, ZReviewQuery.parse({ q: victim.principalUpn ?? victim.principalName ?? "" })))!.rows.find((r) => r.id === victim.id)!;
+
+    await syncAndAfter();
+    expect(await flagged()).toEqual([]);
+    await s.control("DELETE", `/groups/${g.id}/members/${victim.principalId}`);
+    await syncAndAfter();
+    expect(await flagged()).toEqual([victim.id]);
+    expect((await pageRow()).goneFromEntra).toBe(true);
+    expect((await campaignDetail(s.db as never, ctx.databaseUrl, ctx.tenantId, campaignId))!.goneMeanwhile).toBe(1);
+    // Frozen: same items, same hash, the item itself untouched apart from the flag.
+    expect(await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId }, select: { itemCount: true, itemsHash: true } })).toEqual(before);
+    const after = await s.db.campaignItem.findUniqueOrThrow({ where: { id: victim.id } });
+    expect({ ...after, goneFromEntra: false }).toEqual(victim);
+
+    await s.control("POST", `/groups/${g.id}/members`, { id: victim.principalId });
+    await syncAndAfter();
+    expect(await flagged()).toEqual([]);
+    expect((await pageRow()).goneFromEntra).toBe(false);
+    await closeCampaign(ctx, ADMIN, campaignId); // out of the way of the escalation test below
+  });
+});
+
 describe("revocations in groups Exchange owns (mail-enabled security)", () => {
   test("are not sent to Graph but listed with the Exchange command; a sync that no longer sees them confirms them, and the campaign becomes applied", async () => {
     const t = s.emu.tenant;

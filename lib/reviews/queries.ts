@@ -127,6 +127,8 @@ export interface ReviewItemRow {
   decidedAt: string | null;
   justification: string | null;
   relation: string;
+  /** The access is no longer in Entra (seen by a sync since the start): someone removed it meanwhile. */
+  goneFromEntra: boolean;
   earlier: { stage: number; decision: string | null; by: string | null; justification: string | null }[];
 }
 
@@ -182,7 +184,7 @@ export async function reviewPage(db: Db, databaseUrl: string, tenantId: string, 
   const offset = (query.page - 1) * limit;
   const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>(
     `SELECT i."id", i."principalId", i."principalName", i."principalUpn", i."principalKind", i."principalType", i."resourceType", i."resourceId", i."resourceName", i."accessDetail",
-            i."lastSignInAt", i."recommendation", i."recommendationReason", i."decision", i."decidedByName", i."decidedAt", i."justification", r."relation", i."stage"
+            i."lastSignInAt", i."recommendation", i."recommendationReason", i."decision", i."decidedByName", i."decidedAt", i."justification", r."relation", i."stage", i."goneFromEntra"
      ${where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
     ...params,
   );
@@ -224,6 +226,7 @@ export async function reviewPage(db: Db, databaseUrl: string, tenantId: string, 
       decidedAt: iso(r.decidedAt as Date | string | null),
       justification: (r.justification as string | null) ?? null,
       relation: String(r.relation),
+      goneFromEntra: r.goneFromEntra === true || r.goneFromEntra === 1 || r.goneFromEntra === 1n,
       earlier: earlier.filter((e) => e.itemId === r.id).map((e) => ({ stage: e.stage, decision: e.decision, by: e.decidedByName, justification: e.justification })),
     })),
     total,
@@ -261,6 +264,8 @@ export interface CampaignDetail {
   failures: { itemId: string; principalName: string | null; resourceName: string | null; error: string | null }[];
   /** Revocations to carry out in Exchange Online (mail-enabled security groups, distribution lists), with the command. */
   manual: { itemId: string; principalName: string | null; resourceName: string | null; command: string }[];
+  /** Items whose access a sync since the start no longer finds in Entra, not removed by Recert. */
+  goneMeanwhile: number;
 }
 
 export async function campaignDetail(db: Db, databaseUrl: string, tenantId: string, campaignId: string, now = new Date()): Promise<CampaignDetail | null> {
@@ -282,6 +287,7 @@ export async function campaignDetail(db: Db, databaseUrl: string, tenantId: stri
   const names = await db.dirUser.findMany({ where: { id: { in: reviewerRows.map((r) => r.reviewerId) } }, select: { id: true, displayName: true } });
   const due = dueDate(c);
   const failures = await db.campaignItem.findMany({ where: { campaignId, applyStatus: "failed" }, take: 100, select: { id: true, principalName: true, resourceName: true, applyError: true } });
+  const goneMeanwhile = await db.campaignItem.count({ where: { campaignId, goneFromEntra: true, OR: [{ applyStatus: null }, { applyStatus: { in: ["pending", "failed", "manual"] } }] } });
   const manual = await db.campaignItem.findMany({ where: { campaignId, applyStatus: "manual" }, orderBy: { ordinal: "asc" }, take: 500, select: { id: true, principalName: true, resourceName: true, resourceId: true, principalId: true } });
   return {
     id: c.id,
@@ -309,6 +315,7 @@ export async function campaignDetail(db: Db, databaseUrl: string, tenantId: stri
     apply: Object.fromEntries(byApply.map((g) => [g.applyStatus!, g._count._all])),
     reviewers: reviewerRows.map((r) => ({ reviewerId: r.reviewerId, name: names.find((n) => n.id === r.reviewerId)?.displayName ?? null, relation: r.relation, total: num(r.total), decided: num(r.decided), overdue: c.status === "active" && now > due && num(r.decided) < num(r.total) })),
     failures: failures.map((f) => ({ itemId: f.id, principalName: f.principalName, resourceName: f.resourceName, error: f.applyError })),
+    goneMeanwhile,
     manual: manual.map((m) => ({ itemId: m.id, principalName: m.principalName, resourceName: m.resourceName, command: exchangeCommand(m.resourceId, m.principalId) })),
   };
 }

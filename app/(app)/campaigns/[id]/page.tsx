@@ -89,6 +89,8 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
               <dd className="break-all font-mono text-xs">{c.itemsHash}</dd>
               <dt className="text-slate-500">Items sent to fallback reviewers</dt>
               <dd>{manifest?.freeze?.fallbackItems ?? 0}</dd>
+              <dt className="text-slate-500">Removed in Entra meanwhile</dt>
+              <dd data-testid="gone-meanwhile">{c.goneMeanwhile} (a sync since the start no longer finds the access; the items stay as frozen)</dd>
               <dt className="text-slate-500">Dynamic groups left out</dt>
               <dd>{manifest?.freeze?.skipped?.dynamicGroups ?? 0} (their members follow a rule; change the rule instead)</dd>
               {c.closedAt && (
