@@ -313,6 +313,18 @@ describe("the scheduler killed while applying revocations", () => {
   }, 90_000);
 });
 
+test("connections carry the lock timeout (SQLite busy timeout; PostgreSQL lock_timeout, and no JIT, which cost more than the queries it compiled)", async () => {
+  const c = createClient(s.database.url, { lockTimeoutMs: 1234 });
+  if (pgUrl()) {
+    expect(await c.$queryRawUnsafe("SHOW lock_timeout")).toEqual([{ lock_timeout: "1234ms" }]);
+    expect(await c.$queryRawUnsafe("SHOW jit")).toEqual([{ jit: "off" }]);
+  } else {
+    await c.$queryRawUnsafe("SELECT 1");
+    expect(Number(sqliteHandleOf(c)!.pragma("busy_timeout", { simple: true }))).toBe(1234);
+  }
+  await c.$disconnect();
+});
+
 test("only database faults are reported as such; other errors keep their own message", () => {
   expect(databaseFault(new Error("Unique constraint failed on the fields: (`id`)"))).toBeUndefined();
   expect(databaseFault(new Error("This campaign is already active."))).toBeUndefined();
