@@ -48,9 +48,7 @@ export const LOCK_TIMEOUT_MS = 10_000;
 export function createClient(databaseUrl: string, o: { lockTimeoutMs?: number } = {}): SqliteClient {
   const lockTimeoutMs = Math.max(1, Math.round(o.lockTimeoutMs ?? LOCK_TIMEOUT_MS));
   if (isPostgres(databaseUrl)) {
-    // jit=off: PostgreSQL's JIT compiles any query its planner thinks costly, which for a reviewer's page over
-    // a million-item campaign took about 650 of 950 ms; none of Recert's queries run long enough to repay it.
-    return new PgClient({ adapter: new PrismaPg({ connectionString: databaseUrl, options: `-c lock_timeout=${lockTimeoutMs} -c jit=off` }) }) as unknown as SqliteClient;
+    return new PgClient({ adapter: new PrismaPg({ connectionString: databaseUrl, options: `-c lock_timeout=${lockTimeoutMs}` }) }) as unknown as SqliteClient;
   }
   // WAL lets the app read while a sync writes; busy_timeout turns lock contention into waiting, not errors.
   const slot: { db?: BetterSqlite3.Database } = {};
