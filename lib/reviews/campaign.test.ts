@@ -127,6 +127,18 @@ describe("a quarterly campaign over all security groups", () => {
     expect(JSON.parse(change.context!)).toMatchObject({ via: "single", relation: "owner", bulkSize: 1 });
     // Invalid input is refused with a clear message.
     await expect(decide(ctx, me, { campaignId, itemIds: ["not-a-uuid"], decision: "approve" })).rejects.toThrow(/not an item id/);
+
+    // Totals under each filter equal a count from scratch (some come from the progress counts, some are counted).
+    const myIds = (await s.db.campaignItemReviewer.findMany({ where: { campaignId, reviewerId: me.id, stage: 1 } })).map((r) => r.itemId);
+    const count = (where: object) => s.db.campaignItem.count({ where: { id: { in: myIds }, stage: 1, ...where } });
+    const totalOf = async (q: object) => (await reviewPage(s.db as never, ctx.databaseUrl, ctx.tenantId, campaignId, me.id, ZReviewQuery.parse(q)))!.total;
+    expect(await totalOf({})).toBe(await count({}));
+    expect(await totalOf({ state: "decided" })).toBe(await count({ decision: { not: null } }));
+    expect(await totalOf({ state: "undecided" })).toBe(await count({ decision: null }));
+    expect(await totalOf({ state: "decided" })).toBe(3);
+    const guestTotal = await count({ principalKind: "guest" });
+    expect(await totalOf({ kind: "guest" })).toBe(guestTotal);
+    expect(await totalOf({ kind: "guest", state: "undecided" })).toBe(await count({ principalKind: "guest", decision: null }));
   });
 
   test("closing fixes outcomes once; a second close is refused; apply previews, revokes in Entra, records a failure and retries it", async () => {

@@ -173,21 +173,8 @@ export async function reviewPage(db: Db, databaseUrl: string, tenantId: string, 
   if (query.state === "decided") conds.push(`i."decision" IS NOT NULL`);
   if (query.state === "undecided") conds.push(`i."decision" IS NULL`);
   const where = `${base}${conds.length ? ` AND ${conds.join(" AND ")}` : ""}`;
-  const totalRow = await db.$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n ${where}`, ...params);
-  const total = num(totalRow[0]?.n);
-  if (total === 0 && conds.length === 0) {
-    const any = await db.campaignItemReviewer.count({ where: { campaignId, reviewerId } });
-    if (any === 0) return null;
-  }
-  const order = `${SORT_SQL[query.sort]} ${query.dir === "desc" ? "DESC" : "ASC"}${pg ? (query.dir === "desc" ? " NULLS LAST" : " NULLS FIRST") : ""}, i."ordinal" ASC`;
-  const limit = REVIEW_PAGE_SIZE;
-  const offset = (query.page - 1) * limit;
-  const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>(
-    `SELECT i."id", i."principalId", i."principalName", i."principalUpn", i."principalKind", i."principalType", i."resourceType", i."resourceId", i."resourceName", i."accessDetail",
-            i."lastSignInAt", i."recommendation", i."recommendationReason", i."decision", i."decidedByName", i."decidedAt", i."justification", r."relation", i."stage", i."goneFromEntra"
-     ${where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
-    ...params,
-  );
+  // The progress counts (by decision) come first: with no filter but decided/undecided they also give the
+  // total, which saves a third pass over a large reviewer's items.
   const progressRows = await db.$queryRawUnsafe<{ decision: string | null; n: unknown }[]>(`SELECT i."decision", COUNT(*) AS n ${base} GROUP BY i."decision"`, ...params.slice(0, baseParams));
   const progress = { total: 0, decided: 0, approve: 0, revoke: 0, dontknow: 0 };
   for (const r of progressRows) {
@@ -198,6 +185,23 @@ export async function reviewPage(db: Db, databaseUrl: string, tenantId: string, 
       if (r.decision === "approve" || r.decision === "revoke" || r.decision === "dontknow") progress[r.decision] += n;
     }
   }
+  if (progress.total === 0) {
+    const any = await db.campaignItemReviewer.count({ where: { campaignId, reviewerId } });
+    if (any === 0) return null;
+  }
+  const onlyState = !query.q && query.rec === "all" && query.kind === "all" && !query.resource;
+  const total = onlyState
+    ? query.state === "decided" ? progress.decided : query.state === "undecided" ? progress.total - progress.decided : progress.total
+    : num((await db.$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n ${where}`, ...params))[0]?.n);
+  const order = `${SORT_SQL[query.sort]} ${query.dir === "desc" ? "DESC" : "ASC"}${pg ? (query.dir === "desc" ? " NULLS LAST" : " NULLS FIRST") : ""}, i."ordinal" ASC`;
+  const limit = REVIEW_PAGE_SIZE;
+  const offset = (query.page - 1) * limit;
+  const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>(
+    `SELECT i."id", i."principalId", i."principalName", i."principalUpn", i."principalKind", i."principalType", i."resourceType", i."resourceId", i."resourceName", i."accessDetail",
+            i."lastSignInAt", i."recommendation", i."recommendationReason", i."decision", i."decidedByName", i."decidedAt", i."justification", r."relation", i."stage", i."goneFromEntra"
+     ${where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
+    ...params,
+  );
   const resources = await db.$queryRawUnsafe<{ id: string; name: string | null }[]>(
     `SELECT DISTINCT i."resourceId" AS id, i."resourceName" AS name ${base} ORDER BY name LIMIT 500`,
     ...params.slice(0, baseParams),
