@@ -60,3 +60,8 @@ export const EXCHANGE_KINDS = ["mailSecurity", "distribution"];
 export function exchangeCommand(groupId: string, memberId: string): string {
   return `Remove-DistributionGroupMember -Identity ${groupId} -Member ${memberId} -BypassSecurityGroupManagerCheck -Confirm:$false`;
 }
+
+/** Why a removal was left to Exchange, with the command: what campaign items and expiry results record. */
+export function exchangeRemovalNote(groupId: string, memberId: string): string {
+  return `Graph cannot change the members of a mail-enabled security group or distribution list. Remove this member in Exchange Online; the next sync that no longer sees the membership marks it removed. ${exchangeCommand(groupId, memberId)}`;
+}

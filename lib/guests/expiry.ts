@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { Db } from "@/lib/db/index";
 import { appendAudit, appendAuditMany } from "@/lib/audit";
-import { exchangeCommand, EXCHANGE_KINDS, graphWrite, type GraphClient, type WriteOp } from "@/lib/graph";
+import { exchangeCommand, exchangeRemovalNote, EXCHANGE_KINDS, graphWrite, type GraphClient, type WriteOp } from "@/lib/graph";
 
 export interface GuestsCtx {
   db: Db;
@@ -115,7 +115,7 @@ export interface ExpiryPlanItem {
   targetName: string | null;
   accessId: string;
   op: WriteOp;
-  /** Set for groups Exchange owns (mail-enabled security, distribution): the command to run there; Graph cannot. */
+  /** Set for groups Exchange owns (mail-enabled security, distribution): why, and the command to run there; Graph cannot. */
   manual?: string;
 }
 
@@ -125,7 +125,7 @@ export async function expiryPlan(db: Db, tenantId: string, userId: string, block
   const groups = await db.dirGroup.findMany({ where: { id: { in: memberships.map((m) => m.groupId) } }, select: { id: true, displayName: true, isDynamic: true, kind: true } });
   const apps = await db.dirAppRoleAssignment.findMany({ where: { tenantId, principalId: userId }, select: { id: true, resourceId: true, resourceDisplayName: true } });
   const plan: ExpiryPlanItem[] = [
-    ...groups.filter((g) => !g.isDynamic).map((g) => ({ kind: "group" as const, targetId: g.id, targetName: g.displayName, accessId: `${g.id}/${userId}`, op: { kind: "removeGroupMember" as const, groupId: g.id, memberId: userId }, ...(EXCHANGE_KINDS.includes(g.kind) ? { manual: exchangeCommand(g.id, userId) } : {}) })),
+    ...groups.filter((g) => !g.isDynamic).map((g) => ({ kind: "group" as const, targetId: g.id, targetName: g.displayName, accessId: `${g.id}/${userId}`, op: { kind: "removeGroupMember" as const, groupId: g.id, memberId: userId }, ...(EXCHANGE_KINDS.includes(g.kind) ? { manual: exchangeRemovalNote(g.id, userId) } : {}) })),
     ...apps.map((a) => ({ kind: "app" as const, targetId: a.resourceId, targetName: a.resourceDisplayName, accessId: a.id, op: { kind: "removeAppRoleAssignment" as const, servicePrincipalId: a.resourceId, assignmentId: a.id } })),
   ];
   if (blockSignIn) plan.push({ kind: "block", targetId: userId, targetName: null, accessId: `block/${userId}`, op: { kind: "setAccountEnabled", userId, enabled: false } });
@@ -155,14 +155,14 @@ export async function runExpiries(ctx: GuestsCtx, graph: (() => GraphClient) | n
   if (!graph) return report;
   const due = await ctx.db.accessExpiry.findMany({ where: { tenantId: ctx.tenantId, status: { in: ["scheduled", "partial"] }, expiresAt: { lte: now } }, orderBy: { expiresAt: "asc" } });
   const client = due.length ? graph() : null;
+  // Results that failed or were left to Exchange and that a complete sync since no longer shows are gone.
+  const lastSync = due.length ? await ctx.db.syncRun.findFirst({ where: { tenantId: ctx.tenantId, status: "succeeded" }, orderBy: { finishedAt: "desc" }, select: { id: true, finishedAt: true } }) : null;
   for (const e of due) {
     const actor = { type: "system" as const, name: "Recert scheduler" };
     const plan = await expiryPlan(ctx.db, ctx.tenantId, e.userId, e.blockSignIn);
     // Whatever an earlier pass already removed is not touched again (one result row per access).
     const done = new Set((await ctx.db.accessExpiryResult.findMany({ where: { expiryId: e.id, status: { in: ["applied", "alreadyRemoved", "removedManually", "manual"] } }, select: { kind: true, accessId: true } })).map((r) => `${r.kind}:${r.accessId}`));
     const counts = { applied: 0, alreadyRemoved: 0, failed: 0, manual: 0 };
-    // What failed or was left to Exchange earlier and a later complete sync no longer shows is gone: record it.
-    const lastSync = await ctx.db.syncRun.findFirst({ where: { tenantId: ctx.tenantId, status: "succeeded" }, orderBy: { finishedAt: "desc" }, select: { id: true, finishedAt: true } });
     if (lastSync?.finishedAt) {
       const current = new Set(plan.map((p) => `${p.kind}:${p.accessId}`));
       const open = await ctx.db.accessExpiryResult.findMany({ where: { expiryId: e.id, status: { in: ["failed", "manual"] }, at: { lt: lastSync.finishedAt } } });
@@ -177,14 +177,14 @@ export async function runExpiries(ctx: GuestsCtx, graph: (() => GraphClient) | n
     // The plan lists memberships and app roles first and the sign-in block last.
     for (const item of plan.filter((p) => !done.has(`${p.kind}:${p.accessId}`))) {
       if (item.manual) {
-        const error = `Graph cannot change the members of a mail-enabled security group or distribution list; remove it in Exchange Online: ${item.manual}`;
+        const error = item.manual;
         await ctx.db.$transaction(async (tx) => {
           await tx.accessExpiryResult.upsert({
             where: { expiryId_kind_accessId: { expiryId: e.id, kind: item.kind, accessId: item.accessId } },
             create: { expiryId: e.id, kind: item.kind, targetId: item.targetId, accessId: item.accessId, status: "manual", error },
             update: { status: "manual", error, at: now },
           });
-          await appendAudit(tx, { actor, action: "expiry.manual", target: { type: "user", id: e.userId }, after: { group: item.targetId, command: item.manual }, context: { expiryId: e.id } }, ctx.databaseUrl);
+          await appendAudit(tx, { actor, action: "expiry.manual", target: { type: "user", id: e.userId }, after: { group: item.targetId, command: exchangeCommand(item.targetId, e.userId) }, context: { expiryId: e.id } }, ctx.databaseUrl);
         });
         counts.manual++;
         continue;

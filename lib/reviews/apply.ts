@@ -6,10 +6,11 @@
  *
  * Graph cannot change the members of mail-enabled security groups and distribution lists (Exchange owns
  * them: Graph answers 400). Their revocations are not sent; they are marked "manual" with the Exchange
- * Online command to run, and the campaign stays closed until a sync sees them gone (confirmManualRemovals).
+ * Online command to run, and the campaign stays closed until a sync sees them gone (reconcileWithDirectory).
  */
 import { appendAudit } from "@/lib/audit";
-import { EXCHANGE_KINDS, exchangeCommand, graphWrite, type GraphClient, type WriteOp, type WriteResult } from "@/lib/graph";
+import { engineOf } from "@/lib/db/bulk";
+import { EXCHANGE_KINDS, exchangeCommand, exchangeRemovalNote, graphWrite, type GraphClient, type WriteOp, type WriteResult } from "@/lib/graph";
 import { ReviewError } from "./errors";
 import type { Actor, Ctx } from "./lifecycle";
 
@@ -28,14 +29,12 @@ export interface ApplySummary {
   applied: number;
   alreadyRemoved: number;
   failed: number;
-  /** Revocations in groups Exchange owns, to be removed there (not counted in remaining: Recert cannot retry them). */
+  /** Revocations in groups Exchange owns still to be removed there, this run's and earlier ones' (not in remaining: Recert cannot retry them). */
   manual: number;
   remaining: number;
   status: string;
 }
 
-
-const MANUAL_REASON = "Graph cannot change the members of a mail-enabled security group or distribution list. Remove this member in Exchange Online; the next sync that no longer sees the membership marks it removed.";
 
 /** Of these group ids, the ones Exchange owns (as of the latest sync). */
 async function exchangeOwned(ctx: Ctx, groupIds: string[]): Promise<Set<string>> {
@@ -133,10 +132,9 @@ export async function applyCampaign(ctx: Ctx, actor: Actor, campaignId: string, 
       if (item.resourceType === "group" && exchange.has(item.resourceId)) {
         const command = exchangeCommand(item.resourceId, item.principalId);
         await ctx.db.$transaction(async (tx) => {
-          await tx.campaignItem.update({ where: { id: item.id }, data: { applyStatus: "manual", applyError: `${MANUAL_REASON} ${command}`, appliedAt: now() } });
+          await tx.campaignItem.update({ where: { id: item.id }, data: { applyStatus: "manual", applyError: exchangeRemovalNote(item.resourceId, item.principalId), appliedAt: now() } });
           await appendAudit(tx, { actor: auditActor, action: "apply.manual", target, after: { applyStatus: "manual", command }, context: { campaignId, principal: item.principalName, resource: item.resourceName } }, ctx.databaseUrl);
         });
-        summary.manual++;
         continue;
       }
       const op = writeOpFor(item);
@@ -178,66 +176,57 @@ export async function applyCampaign(ctx: Ctx, actor: Actor, campaignId: string, 
 }
 
 /**
- * After a sync: revocations left to Exchange ("manual") that the directory no longer shows are confirmed
- * removed, each audited with the sync that saw it; a campaign with nothing left to remove becomes applied.
- * Only a complete sync that finished after the item was marked counts as evidence.
+ * After a sync, in two steps. First, items of open campaigns (active or closed, not yet removed by Recert)
+ * are flagged when their access is no longer in Entra ("already removed": someone removed it meanwhile) and
+ * unflagged if it came back; the items themselves never change. One statement per campaign.
+ * Then revocations left to Exchange ("manual") that are flagged gone are confirmed removed, each audited
+ * with the sync that saw it (a complete sync finished after the item was marked), and a campaign with
+ * nothing left to remove becomes applied.
  */
-export async function confirmManualRemovals(ctx: Ctx): Promise<{ confirmed: number; campaignsApplied: string[] }> {
+export async function reconcileWithDirectory(ctx: Ctx): Promise<{ flagged: number; confirmed: number; campaignsApplied: string[] }> {
+  const campaigns = await ctx.db.campaign.findMany({ where: { tenantId: ctx.tenantId, status: { in: ["active", "closed"] } }, select: { id: true, status: true } });
+  const holds = `CASE i."resourceType"
+      WHEN 'group' THEN EXISTS (SELECT 1 FROM "DirGroupMember" m WHERE m."groupId" = i."resourceId" AND m."memberId" = i."principalId")
+      WHEN 'directoryRole' THEN EXISTS (SELECT 1 FROM "DirRoleAssignment" r WHERE r."id" = i."accessId")
+      ELSE EXISTS (SELECT 1 FROM "DirAppRoleAssignment" a WHERE a."id" = i."accessId") END`;
+  let flagged = 0;
+  for (const c of campaigns) {
+    // A flag that disagrees with the directory is flipped (gone while held, or held while gone).
+    flagged += await ctx.db.$executeRawUnsafe(
+      `UPDATE "CampaignItem" AS i SET "goneFromEntra" = NOT i."goneFromEntra"
+       WHERE i."campaignId" = ${engineOf(ctx.databaseUrl) === "postgresql" ? "$1" : "?"} AND (i."applyStatus" IS NULL OR i."applyStatus" IN ('pending', 'failed', 'manual'))
+         AND i."goneFromEntra" = (${holds})`,
+      c.id,
+    );
+  }
+
   const run = await ctx.db.syncRun.findFirst({ where: { tenantId: ctx.tenantId, status: "succeeded" }, orderBy: { finishedAt: "desc" }, select: { id: true, finishedAt: true } });
-  if (!run?.finishedAt) return { confirmed: 0, campaignsApplied: [] };
-  const campaigns = await ctx.db.campaign.findMany({ where: { tenantId: ctx.tenantId, status: "closed" }, select: { id: true } });
   const system = { type: "system" as const, name: "sync" };
   let confirmed = 0;
   const campaignsApplied: string[] = [];
-  for (const c of campaigns) {
-    const items = await ctx.db.campaignItem.findMany({
-      where: { campaignId: c.id, applyStatus: "manual", appliedAt: { lt: run.finishedAt } },
-      select: { id: true, resourceId: true, principalId: true, principalName: true, resourceName: true },
+  for (const c of run?.finishedAt ? campaigns.filter((x) => x.status === "closed") : []) {
+    const gone = await ctx.db.campaignItem.findMany({
+      where: { campaignId: c.id, applyStatus: "manual", goneFromEntra: true, appliedAt: { lt: run!.finishedAt! } },
+      select: { id: true, principalName: true, resourceName: true },
     });
-    for (const item of items) {
-      const still = await ctx.db.dirGroupMember.findUnique({ where: { groupId_memberId: { groupId: item.resourceId, memberId: item.principalId } }, select: { groupId: true } });
-      if (still) continue;
+    if (gone.length === 0) continue;
+    for (const item of gone) {
       await ctx.db.$transaction(async (tx) => {
-        const n = await tx.campaignItem.updateMany({ where: { id: item.id, applyStatus: "manual" }, data: { applyStatus: "removedManually", applyError: null, goneFromEntra: true } });
+        const n = await tx.campaignItem.updateMany({ where: { id: item.id, applyStatus: "manual" }, data: { applyStatus: "removedManually", applyError: null } });
         if (n.count === 0) return;
         confirmed++;
-        await appendAudit(tx, { actor: system, action: "apply.confirmed", target: { type: "campaignItem", id: item.id }, before: { applyStatus: "manual" }, after: { applyStatus: "removedManually" }, context: { campaignId: c.id, syncRunId: run.id, principal: item.principalName, resource: item.resourceName } }, ctx.databaseUrl);
+        await appendAudit(tx, { actor: system, action: "apply.confirmed", target: { type: "campaignItem", id: item.id }, before: { applyStatus: "manual" }, after: { applyStatus: "removedManually" }, context: { campaignId: c.id, syncRunId: run!.id, principal: item.principalName, resource: item.resourceName } }, ctx.databaseUrl);
       });
     }
-    if (items.length === 0) continue;
     const left = await ctx.db.campaignItem.count({ where: { campaignId: c.id, outcome: "revoke", applyStatus: { in: [...RETRYABLE, "applying", "manual"] } } });
     if (left > 0) continue;
     await ctx.db.$transaction(async (tx) => {
       const n = await tx.campaign.updateMany({ where: { id: c.id, status: "closed" }, data: { status: "applied", appliedAt: ctx.now ? ctx.now() : new Date(), version: { increment: 1 } } });
       if (n.count === 1) {
         campaignsApplied.push(c.id);
-        await appendAudit(tx, { actor: system, action: "campaign.apply", target: { type: "campaign", id: c.id }, after: { status: "applied", remaining: 0 }, context: { confirmedBySync: run.id } }, ctx.databaseUrl);
+        await appendAudit(tx, { actor: system, action: "campaign.apply", target: { type: "campaign", id: c.id }, after: { status: "applied", remaining: 0 }, context: { confirmedBySync: run!.id } }, ctx.databaseUrl);
       }
     });
   }
-  return { confirmed, campaignsApplied };
-}
-
-/**
- * After a sync: items of open campaigns (active or closed, not yet removed by Recert) are flagged when the
- * access is no longer in Entra ("already removed": someone removed it meanwhile), and unflagged if it came
- * back. The items themselves never change; reviewers and admins see the flag. One statement per campaign.
- */
-export async function flagChangedItems(ctx: Ctx): Promise<{ campaigns: number; changed: number }> {
-  const campaigns = await ctx.db.campaign.findMany({ where: { tenantId: ctx.tenantId, status: { in: ["active", "closed"] } }, select: { id: true } });
-  const pg = ctx.databaseUrl.startsWith("postgres");
-  const still = `CASE i."resourceType"
-      WHEN 'group' THEN EXISTS (SELECT 1 FROM "DirGroupMember" m WHERE m."groupId" = i."resourceId" AND m."memberId" = i."principalId")
-      WHEN 'directoryRole' THEN EXISTS (SELECT 1 FROM "DirRoleAssignment" r WHERE r."id" = i."accessId")
-      ELSE EXISTS (SELECT 1 FROM "DirAppRoleAssignment" a WHERE a."id" = i."accessId") END`;
-  let changed = 0;
-  for (const c of campaigns) {
-    changed += await ctx.db.$executeRawUnsafe(
-      `UPDATE "CampaignItem" AS i SET "goneFromEntra" = NOT (${still})
-       WHERE i."campaignId" = ${pg ? "$1" : "?"} AND (i."applyStatus" IS NULL OR i."applyStatus" IN ('pending', 'failed', 'manual'))
-         AND i."goneFromEntra" = (${still})`,
-      c.id,
-    );
-  }
-  return { campaigns: campaigns.length, changed };
+  return { flagged, confirmed, campaignsApplied };
 }

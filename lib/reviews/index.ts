@@ -3,7 +3,7 @@ export * from "./definition";
 export { ReviewError } from "./errors";
 export { createCampaign, deleteDraft, startCampaign, closeCampaign, extendCampaign, reassignItems, advanceStage, createNextInstance, notifyReviewers, syncFitness, parseConfig, type Actor, type Ctx, type SyncFitness } from "./lifecycle";
 export { decide, forceDecision, ZDecide, DECISIONS, type Decision, type DecideInput, type DecideResult } from "./decisions";
-export { applyCampaign, confirmManualRemovals, flagChangedItems, previewApply, writeOpFor, type ApplySummary, type ApplyPreviewRow } from "./apply";
+export { applyCampaign, previewApply, reconcileWithDirectory, writeOpFor, type ApplySummary, type ApplyPreviewRow } from "./apply";
 export { runCampaignMaintenance, type MaintenanceReport } from "./maintenance";
 export { listCampaigns, myInbox, reviewPage, campaignDetail, dueDate, ZReviewQuery, REVIEW_PAGE_SIZE, type CampaignSummary, type InboxEntry, type ReviewPage, type ReviewItemRow, type ReviewQuery, type CampaignDetail } from "./queries";
 export { resolveReviewers, type Relation, type ReviewerAssignment } from "./reviewers";

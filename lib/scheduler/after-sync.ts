@@ -6,14 +6,13 @@ import type { Db } from "../db/index";
 import type { GraphClient } from "../graph";
 import { overview } from "../dashboards/overview";
 import { runExpiries } from "../guests/expiry";
-import { confirmManualRemovals, flagChangedItems } from "../reviews/apply";
+import { reconcileWithDirectory } from "../reviews/apply";
 import { runCampaignMaintenance } from "../reviews/maintenance";
 
 export async function afterSync(db: Db, databaseUrl: string, tenantId: string, graph: () => GraphClient): Promise<{ expired: number; failed: number }> {
   const ctx = { db, databaseUrl, tenantId };
-  // Exchange-owned revocations the fresh directory no longer shows are confirmed first, then housekeeping.
-  await confirmManualRemovals(ctx);
-  await flagChangedItems(ctx);
+  // Campaign items are checked against the fresh directory (changes flagged, Exchange removals confirmed) first.
+  await reconcileWithDirectory(ctx);
   const campaigns = await runCampaignMaintenance(ctx, graph);
   const expiries = await runExpiries(ctx, graph);
   await overview(db, databaseUrl, tenantId);
