@@ -100,7 +100,7 @@ export function ReviewTable({
             <div className="text-slate-900">{r.resourceName ?? r.resourceId}</div>
             <div className="text-xs text-slate-500">{r.resourceType === "group" ? "Group member" : r.resourceType === "directoryRole" ? `Directory role · ${r.accessDetail ?? ""}` : `App role · ${r.accessDetail ?? ""}`}</div>
             {r.goneFromEntra && (
-              <span className="mt-1 inline-block rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600 ring-1 ring-slate-200" title="A sync since the campaign started no longer finds this access in Entra." data-testid="gone-from-entra">
+              <span className="mt-1 inline-block whitespace-nowrap rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600 ring-1 ring-slate-200" title="A sync since the campaign started no longer finds this access in Entra." data-testid="gone-from-entra">
                 Already removed in Entra
               </span>
             )}
