@@ -4,7 +4,10 @@
 // proxy.ts, which replaces the Content-Security-Policy below; static files keep this strict one.
 const securityHeaders = [
   { key: "X-Frame-Options", value: "DENY" },
-  { key: "Content-Security-Policy", value: "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'" },
+  {
+    key: "Content-Security-Policy",
+    value: "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+  },
   { key: "X-Content-Type-Options", value: "nosniff" },
   { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
   { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
@@ -15,7 +18,14 @@ const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   // Native drivers and the generated Prisma clients load files relative to themselves: keep them out of the bundle.
-  serverExternalPackages: ["better-sqlite3", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg", "pg", ".prisma/recert-sqlite", ".prisma/recert-postgresql"],
+  serverExternalPackages: [
+    "better-sqlite3",
+    "@prisma/adapter-better-sqlite3",
+    "@prisma/adapter-pg",
+    "pg",
+    ".prisma/recert-sqlite",
+    ".prisma/recert-postgresql",
+  ],
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];
   },

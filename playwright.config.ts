@@ -24,14 +24,25 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  reporter: process.env.PLAYWRIGHT_REPORTERS === "ci" ? [["list"], ["json", { outputFile: "test-results/playwright.json" }]] : "list",
+  reporter:
+    process.env.PLAYWRIGHT_REPORTERS === "ci"
+      ? [["list"], ["json", { outputFile: "test-results/playwright.json" }]]
+      : "list",
   use: {
     baseURL: E2E.appUrl,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     },
   },
   webServer: [

@@ -2,6 +2,7 @@
  * `npm run bench -- report [--users 12000] [--json]`: a campaign over every security group (≈100,000 items
  * at 12,000 users), closed, then its signed PDF and its CSV rendered from the database.
  */
+import { makeCtx } from "../lib/db/context";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -21,12 +22,22 @@ async function renderOnly(url: string, tenantId: string, campaignId: string, dat
   const db = createClient(url);
   const identity = signingIdentity({ dataDir, p12Path: "" });
   const t0 = performance.now();
-  const pdf = await renderSignedPdf(db, tenantId, campaignId, identity);
+  const pdf = await renderSignedPdf(makeCtx(db, tenantId), campaignId, identity);
   const pdfMs = performance.now() - t0;
   const t1 = performance.now();
-  const csv = await renderCsv(db, tenantId, campaignId);
+  const csv = await renderCsv(makeCtx(db, tenantId), campaignId);
   const csvMs = performance.now() - t1;
-  console.log(JSON.stringify({ pdfMs, csvMs, pages: pdf.pages, pdfBytes: pdf.pdf.length, csvBytes: csv.length, valid: verifyPdf(pdf.pdf).valid, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+  console.log(
+    JSON.stringify({
+      pdfMs,
+      csvMs,
+      pages: pdf.pages,
+      pdfBytes: pdf.pdf.length,
+      csvBytes: csv.length,
+      valid: verifyPdf(pdf.pdf).valid,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
   await db.$disconnect();
   return 0;
 }
@@ -36,32 +47,81 @@ export async function run(argv: string[]): Promise<number> {
   if (f.render) return renderOnly(f.render, f.tenant!, f.campaign!, f.dir!);
   const users = Number(f.users ?? 12_000);
   const json = f.json === "true";
-  if (!json) console.error(`bench report: emulator with ${users.toLocaleString()} users, sync, campaign start and close (setup, not timed)…`);
+  if (!json)
+    console.error(
+      `bench report: emulator with ${users.toLocaleString()} users, sync, campaign start and close (setup, not timed)…`,
+    );
   const env = await syncedTenant(users, "report");
   const dir = mkdtempSync(path.join(tmpdir(), "recert-bench-sign-"));
   try {
     const admin: Actor = { id: "00000000-0000-4000-8000-0000000000ad", name: "Bench Admin", role: "admin" };
-    const ctx: Ctx = { db: env.db, databaseUrl: env.url, tenantId: env.tenantId };
+    const ctx: Ctx = makeCtx(env.db, env.tenantId);
     const preset = quarterlyPreset(new Date());
     const { campaignId } = await createCampaign(ctx, admin, preset);
     const { itemCount } = await startCampaign(ctx, admin, campaignId);
     await closeCampaign(ctx, admin, campaignId);
     signingIdentity({ dataDir: dir, p12Path: "" }); // generated once, outside the measurement
     // Rendering runs in a fresh process, as in the app: its peak RSS is the report's, not the setup's.
-    const child = spawnSync(process.execPath, [path.join("node_modules", "tsx", "dist", "cli.mjs"), "bench/main.ts", "report", "--render", env.url, "--tenant", env.tenantId, "--campaign", campaignId, "--dir", dir], { encoding: "utf8", env: { ...process.env, RECERT_REACT_SERVER: "" }, maxBuffer: 16 * 1024 * 1024 });
+    const child = spawnSync(
+      process.execPath,
+      [
+        path.join("node_modules", "tsx", "dist", "cli.mjs"),
+        "bench/main.ts",
+        "report",
+        "--render",
+        env.url,
+        "--tenant",
+        env.tenantId,
+        "--campaign",
+        campaignId,
+        "--dir",
+        dir,
+      ],
+      { encoding: "utf8", env: { ...process.env, RECERT_REACT_SERVER: "" }, maxBuffer: 16 * 1024 * 1024 },
+    );
     if (child.status !== 0) throw new Error(`render child failed: ${child.stderr}`);
-    const r = JSON.parse(child.stdout.trim().split("\n").pop()!) as { pdfMs: number; csvMs: number; pages: number; pdfBytes: number; csvBytes: number; valid: boolean; peakRssMb: number };
-    const measured = { ms: r.pdfMs + r.csvMs, peakRssMb: r.peakRssMb, result: { pdf: { pages: r.pages, pdf: { length: r.pdfBytes } }, pdfMs: r.pdfMs, csvMs: r.csvMs, csvBytes: r.csvBytes } };
+    const r = JSON.parse(child.stdout.trim().split("\n").pop()!) as {
+      pdfMs: number;
+      csvMs: number;
+      pages: number;
+      pdfBytes: number;
+      csvBytes: number;
+      valid: boolean;
+      peakRssMb: number;
+    };
+    const measured = {
+      ms: r.pdfMs + r.csvMs,
+      peakRssMb: r.peakRssMb,
+      result: {
+        pdf: { pages: r.pages, pdf: { length: r.pdfBytes } },
+        pdfMs: r.pdfMs,
+        csvMs: r.csvMs,
+        csvBytes: r.csvBytes,
+      },
+    };
     const valid = r.valid;
     emit(
       {
         suite: "report",
         startedAt: new Date().toISOString(),
         params: { users, items: itemCount, engine: "sqlite" },
-        measurements: { pdfMs: Math.round(measured.result.pdfMs), pdfPages: measured.result.pdf.pages, pdfBytes: measured.result.pdf.pdf.length, csvMs: Math.round(measured.result.csvMs), csvBytes: measured.result.csvBytes, peakRssMb: Math.round(measured.peakRssMb), signatureValid: valid ? 1 : 0 },
+        measurements: {
+          pdfMs: Math.round(measured.result.pdfMs),
+          pdfPages: measured.result.pdf.pages,
+          pdfBytes: measured.result.pdf.pdf.length,
+          csvMs: Math.round(measured.result.csvMs),
+          csvBytes: measured.result.csvBytes,
+          peakRssMb: Math.round(measured.peakRssMb),
+          signatureValid: valid ? 1 : 0,
+        },
         floors: {},
-        targets: [target(`signed PDF + CSV for ${itemCount.toLocaleString("en-US")} items`, measured.ms / 1000, 10, "s"), target("peak RSS while rendering", measured.peakRssMb, 512, "MB")],
-        notes: ["Rendered in a fresh process (peak RSS from the kernel's maxRSS of that process, Node's baseline included)."],
+        targets: [
+          target(`signed PDF + CSV for ${itemCount.toLocaleString("en-US")} items`, measured.ms / 1000, 10, "s"),
+          target("peak RSS while rendering", measured.peakRssMb, 512, "MB"),
+        ],
+        notes: [
+          "Rendered in a fresh process (peak RSS from the kernel's maxRSS of that process, Node's baseline included).",
+        ],
       },
       json,
     );

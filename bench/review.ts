@@ -4,6 +4,7 @@
  * Timed: starting a campaign over every group membership (freeze ~1M items with reviewers and
  * recommendations), a reviewer's page with the most items, single decisions (p95), a bulk decision on 1,000.
  */
+import { makeCtx } from "../lib/db/context";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
@@ -12,7 +13,7 @@ import path from "node:path";
 import { startEmulator } from "../emulator/server";
 import { createClient } from "../lib/db/client";
 import { migrate } from "../lib/db/migrate";
-import { createSyncGraph } from "../lib/sync/graph-client";
+import { createSyncGraph } from "../lib/connection/graph-client";
 import { runSync } from "../lib/sync/run-sync";
 import { createCampaign, startCampaign, type Actor, type Ctx } from "../lib/reviews/lifecycle";
 import { decide } from "../lib/reviews/decisions";
@@ -29,7 +30,9 @@ export async function run(argv: string[]): Promise<number> {
   const file = path.join(tmpdir(), `recert-bench-review-${randomBytes(4).toString("hex")}.db`);
   const url = f.engine === "postgresql" ? (process.env.BENCH_DATABASE_URL ?? "") : `file:${file}`;
   if (!url) throw new Error("--engine postgresql needs BENCH_DATABASE_URL (an empty database)");
-  log(`bench review: emulator with ${users.toLocaleString()} users, full sync into ${url.startsWith("file:") ? file : "PostgreSQL"} (setup, not timed)…`);
+  log(
+    `bench review: emulator with ${users.toLocaleString()} users, full sync into ${url.startsWith("file:") ? file : "PostgreSQL"} (setup, not timed)…`,
+  );
   // Setup runs in a child process, as a scheduled sync does (`npm run sync` from cron): the emulator's tenant
   // and the sync's garbage are not in the heap of the process whose campaign start is timed, as they are not in
   // a server's.
@@ -37,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
   const db = createClient(url);
   try {
     const admin: Actor = { id: "00000000-0000-4000-8000-0000000000ad", name: "Bench Admin", role: "admin" };
-    const ctx: Ctx = { db, databaseUrl: url, tenantId: t.id };
+    const ctx: Ctx = makeCtx(db, t.id);
     const preset = quarterlyPreset(new Date());
     preset.config.scope = { kind: "allGroups", groupIds: [] };
     const { campaignId } = await createCampaign(ctx, admin, preset);
@@ -55,20 +58,35 @@ export async function run(argv: string[]): Promise<number> {
     )[0]!;
     const reviewer: Actor = { id: top.reviewerId, name: "Bench Reviewer", role: "reviewer" };
     const q = ZReviewQuery.parse({});
-    const reviewerItems = (await reviewPage(db, url, t.id, campaignId, reviewer.id, q))!.total; // also warms
+    const reviewerItems = (await reviewPage(ctx, campaignId, reviewer.id, q))!.total; // also warms
     const pageTimes: number[] = [];
     for (let i = 0; i < 10; i++) {
       const t0 = performance.now();
-      await reviewPage(db, url, t.id, campaignId, reviewer.id, ZReviewQuery.parse({ page: 1 + i * 3, state: i % 2 ? "undecided" : "all" }));
+      await reviewPage(
+        ctx,
+        campaignId,
+        reviewer.id,
+        ZReviewQuery.parse({ page: 1 + i * 3, state: i % 2 ? "undecided" : "all" }),
+      );
       pageTimes.push(performance.now() - t0);
     }
     pageTimes.sort((a, b) => a - b);
-    const mine = (await db.campaignItemReviewer.findMany({ where: { campaignId, reviewerId: reviewer.id }, select: { itemId: true }, take: 1_300 })).map((r) => r.itemId);
+    const mine = (
+      await db.campaignItemReviewer.findMany({
+        where: { campaignId, reviewerId: reviewer.id },
+        select: { itemId: true },
+        take: 1_300,
+      })
+    ).map((r) => r.itemId);
 
     const single: number[] = [];
     for (let i = 0; i < 200; i++) {
       const t0 = performance.now();
-      await decide(ctx, reviewer, { campaignId, itemIds: [mine[i % 300]!], decision: i % 3 === 0 ? "dontknow" : "approve" });
+      await decide(ctx, reviewer, {
+        campaignId,
+        itemIds: [mine[i % 300]!],
+        decision: i % 3 === 0 ? "dontknow" : "approve",
+      });
       single.push(performance.now() - t0);
     }
     single.sort((a, b) => a - b);
@@ -83,11 +101,22 @@ export async function run(argv: string[]): Promise<number> {
       {
         suite: "review",
         startedAt: new Date().toISOString(),
-        params: { users, engine: url.startsWith("file:") ? "sqlite" : "postgresql", scope: "all groups (security and Microsoft 365), all members" },
+        params: {
+          users,
+          engine: url.startsWith("file:") ? "sqlite" : "postgresql",
+          scope: "all groups (security and Microsoft 365), all members",
+        },
         measurements: {
           items,
-          reviewerAssignments: (JSON.parse((await db.campaign.findUniqueOrThrow({ where: { id: campaignId } })).syncManifest ?? "{}") as { freeze?: { reviewerAssignments?: number } }).freeze?.reviewerAssignments ?? 0,
-          storedReviewerRows: (await db.campaignItemReviewerOverride.count({ where: { campaignId } })) + (await db.campaignResourceReviewer.count({ where: { campaignId } })),
+          reviewerAssignments:
+            (
+              JSON.parse((await db.campaign.findUniqueOrThrow({ where: { id: campaignId } })).syncManifest ?? "{}") as {
+                freeze?: { reviewerAssignments?: number };
+              }
+            ).freeze?.reviewerAssignments ?? 0,
+          storedReviewerRows:
+            (await db.campaignItemReviewerOverride.count({ where: { campaignId } })) +
+            (await db.campaignResourceReviewer.count({ where: { campaignId } })),
           campaignStartMs: Math.round(started.ms),
           campaignStartPeakRssMb: Math.round(started.peakRssMb),
           itemsPerSecond: Math.round(items / (started.ms / 1000)),
@@ -100,14 +129,26 @@ export async function run(argv: string[]): Promise<number> {
         },
         floors: {},
         targets: [
-          target(`campaign with ${items.toLocaleString("en-US")} items created`, started.ms / 1000, 20 * (Math.max(items, 1) / 1_000_000 < 1 ? 1 : items / 1_000_000), "s"),
-          target(`reviewer page (${reviewerItems.toLocaleString("en-US")} items) server data, worst of 10`, pageTimes[pageTimes.length - 1]!, 500, "ms"),
+          target(
+            `campaign with ${items.toLocaleString("en-US")} items created`,
+            started.ms / 1000,
+            20 * (Math.max(items, 1) / 1_000_000 < 1 ? 1 : items / 1_000_000),
+            "s",
+          ),
+          target(
+            `reviewer page (${reviewerItems.toLocaleString("en-US")} items) server data, worst of 10`,
+            pageTimes[pageTimes.length - 1]!,
+            500,
+            "ms",
+          ),
           target("decision round-trip p95 (200 single decisions)", p95, 100, "ms"),
           target("bulk decision on 1,000 items", bulkMs / 1000, 2, "s"),
         ],
         notes: [
           "Times include the audit append for every decision (one hash-chained event per item).",
-          items < 1_000_000 ? `The tenant of ${users} users yields ${items} items; pass --users to reach 1,000,000 (limit kept at 20 s).` : "",
+          items < 1_000_000
+            ? `The tenant of ${users} users yields ${items} items; pass --users to reach 1,000,000 (limit kept at 20 s).`
+            : "",
         ].filter(Boolean),
       },
       json,
@@ -125,7 +166,20 @@ async function setupInto(url: string, users: number): Promise<number> {
   try {
     await migrate(url);
     const db = createClient(url);
-    const sync = await runSync({ db, graph: createSyncGraph({ baseUrl: emu.url, authorityHost: emu.url, tenantId: emu.tenant.id, clientId: emu.config.clientId, clientSecret: emu.config.clientSecret }), tenantId: emu.tenant.id, databaseUrl: url, trigger: "cli", mode: "full" });
+    const sync = await runSync({
+      db,
+      graph: createSyncGraph({
+        baseUrl: emu.url,
+        authorityHost: emu.url,
+        tenantId: emu.tenant.id,
+        clientId: emu.config.clientId,
+        clientSecret: emu.config.clientSecret,
+      }),
+      tenantId: emu.tenant.id,
+      databaseUrl: url,
+      trigger: "cli",
+      mode: "full",
+    });
     await db.$disconnect();
     if (sync.status === "failed") throw new Error(`setup sync failed: ${sync.errors.join("; ")}`);
     process.stdout.write(`${JSON.stringify({ tenantId: emu.tenant.id })}\n`);
@@ -136,7 +190,11 @@ async function setupInto(url: string, users: number): Promise<number> {
 }
 
 async function setupInChild(url: string, users: number): Promise<string> {
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "review", "--users", String(users), "--setup-into", url], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, process.argv[1]!, "review", "--users", String(users), "--setup-into", url],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   let out = "";
   child.stdout.on("data", (b: Buffer) => (out += b.toString()));
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));

@@ -13,7 +13,7 @@ import path from "node:path";
 import { createClient } from "../lib/db/client";
 import { migrate } from "../lib/db/migrate";
 import type { SyncGraph } from "../lib/sync/graph-port";
-import { createSyncGraph } from "../lib/sync/graph-client";
+import { createSyncGraph } from "../lib/connection/graph-client";
 import { sqliteDriver } from "../lib/sync/sqlite-writer";
 import { GROUP_SELECT, SP_SELECT, USER_SELECT } from "../lib/sync/map";
 import { runSync } from "../lib/sync/run-sync";
@@ -39,14 +39,33 @@ async function freePort(): Promise<number> {
 async function startEmulatorChild(users: number): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [path.join("node_modules", "tsx", "dist", "cli.mjs"), "emulator/main.ts", "--port", String(port), "--users", String(users)], {
-    env: { PATH: process.env.PATH ?? "", NODE_OPTIONS: "--max-old-space-size=4096", EMULATOR_PUBLIC_URL: url, ENTRA_TENANT_ID: TENANT, AUTH_MICROSOFT_ENTRA_ID_ID: CLIENT_ID, AUTH_MICROSOFT_ENTRA_ID_SECRET: SECRET } as unknown as NodeJS.ProcessEnv,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join("node_modules", "tsx", "dist", "cli.mjs"),
+      "emulator/main.ts",
+      "--port",
+      String(port),
+      "--users",
+      String(users),
+    ],
+    {
+      env: {
+        PATH: process.env.PATH ?? "",
+        NODE_OPTIONS: "--max-old-space-size=4096",
+        EMULATOR_PUBLIC_URL: url,
+        ENTRA_TENANT_ID: TENANT,
+        AUTH_MICROSOFT_ENTRA_ID_ID: CLIENT_ID,
+        AUTH_MICROSOFT_ENTRA_ID_SECRET: SECRET,
+      } as unknown as NodeJS.ProcessEnv,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   let exited = false;
   child.on("exit", (code, signal) => {
     exited = true;
-    if (!child.killed) console.error(`bench: the emulator exited (code ${code}, signal ${signal}); the run cannot finish`);
+    if (!child.killed)
+      console.error(`bench: the emulator exited (code ${code}, signal ${signal}); the run cannot finish`);
   });
   const deadline = Date.now() + 10 * 60_000;
   while (Date.now() < deadline) {
@@ -62,10 +81,20 @@ async function startEmulatorChild(users: number): Promise<{ url: string; child: 
   throw new Error("emulator did not start within 10 minutes");
 }
 
-async function control(url: string, method: string, p: string, body?: unknown, attempt = 0): Promise<Record<string, unknown>> {
+async function control(
+  url: string,
+  method: string,
+  p: string,
+  body?: unknown,
+  attempt = 0,
+): Promise<Record<string, unknown>> {
   let res: Response;
   try {
-    res = await fetch(`${url}/_emulator${p}`, { method, headers: { "x-emulator-admin-key": ADMIN_KEY, "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    res = await fetch(`${url}/_emulator${p}`, {
+      method,
+      headers: { "x-emulator-admin-key": ADMIN_KEY, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
   } catch (e) {
     // A keep-alive connection closed under us: retry a few times.
     if (attempt < 3) return control(url, method, p, body, attempt + 1);
@@ -86,7 +115,11 @@ async function fetchOnly(graph: SyncGraph): Promise<number> {
       if (keep) for (const o of page as Record<string, unknown>[]) keep(o);
     }
   };
-  const drainDelta = async (resource: "users" | "groups", select: string[], keep?: (o: Record<string, unknown>) => void) => {
+  const drainDelta = async (
+    resource: "users" | "groups",
+    select: string[],
+    keep?: (o: Record<string, unknown>) => void,
+  ) => {
     for await (const page of graph.delta<Record<string, unknown>>(resource, { select })) {
       pages++;
       if (keep) for (const o of page.items) keep(o);
@@ -107,12 +140,18 @@ async function fetchOnly(graph: SyncGraph): Promise<number> {
     );
   };
   await Promise.all([
-    drainDelta("users", USER_SELECT, (o) => o.userType === "Guest" && guests.push(String(o.id))).then(() => batched(guests.map((id) => `/users/${id}/sponsors?$select=id`))),
+    drainDelta("users", USER_SELECT, (o) => o.userType === "Guest" && guests.push(String(o.id))).then(() =>
+      batched(guests.map((id) => `/users/${id}/sponsors?$select=id`)),
+    ),
     drainDelta("groups", GROUP_SELECT),
     drain(graph.pages("/users", { select: ["id", "signInActivity"], top: 500 })),
     drain(graph.pages("/users", { select: ["id"], expand: "manager($select=id)", top: 999 })),
-    drain(graph.pages("/roleManagement/directory/roleDefinitions")).then(() => drain(graph.pages("/roleManagement/directory/roleAssignments"))),
-    drain(graph.pages("/servicePrincipals", { select: SP_SELECT, top: 999 }), (o) => sps.push(String(o.id))).then(() => batched(sps.map((id) => `/servicePrincipals/${id}/appRoleAssignedTo?$top=999`))),
+    drain(graph.pages("/roleManagement/directory/roleDefinitions")).then(() =>
+      drain(graph.pages("/roleManagement/directory/roleAssignments")),
+    ),
+    drain(graph.pages("/servicePrincipals", { select: SP_SELECT, top: 999 }), (o) => sps.push(String(o.id))).then(() =>
+      batched(sps.map((id) => `/servicePrincipals/${id}/appRoleAssignedTo?$top=999`)),
+    ),
     drain(graph.pages("/reports/authenticationMethods/userRegistrationDetails", { top: 999 })),
     drain(graph.pages("/identity/conditionalAccess/policies")),
     drain(graph.pages("/organization")),
@@ -132,8 +171,15 @@ async function warmUp(graph: SyncGraph): Promise<void> {
   await take(graph.pages("/users", { select: ["id"], expand: "manager($select=id)", top: 999 }));
   await take(graph.pages("/reports/authenticationMethods/userRegistrationDetails", { top: 999 }));
   const sps: string[] = [];
-  for await (const page of graph.pages<Record<string, unknown>>("/servicePrincipals", { select: SP_SELECT, top: 999 })) for (const o of page) sps.push(String(o.id));
-  await graph.batch(sps.slice(0, 20).map((id, k) => ({ id: String(k + 1), method: "GET" as const, url: `/servicePrincipals/${id}/appRoleAssignedTo?$top=999` })));
+  for await (const page of graph.pages<Record<string, unknown>>("/servicePrincipals", { select: SP_SELECT, top: 999 }))
+    for (const o of page) sps.push(String(o.id));
+  await graph.batch(
+    sps.slice(0, 20).map((id, k) => ({
+      id: String(k + 1),
+      method: "GET" as const,
+      url: `/servicePrincipals/${id}/appRoleAssignedTo?$top=999`,
+    })),
+  );
 }
 
 /** Bulk insert of the synced rows into a fresh database through the driver: the write floor. */
@@ -142,7 +188,14 @@ function rawInsert(fromFile: string, toFile: string): { ms: number; rows: number
   const src = new Database(fromFile, { readonly: true });
   const dst = new Database(toFile);
   dst.pragma("journal_mode = WAL");
-  const data = LIVE_TABLES.map((t) => ({ table: t.live, rows: src.prepare(`SELECT * FROM "${t.live}"`).raw(true).all() as unknown[][], cols: src.prepare(`SELECT * FROM "${t.live}" LIMIT 1`).columns().map((c) => c.name) }));
+  const data = LIVE_TABLES.map((t) => ({
+    table: t.live,
+    rows: src.prepare(`SELECT * FROM "${t.live}"`).raw(true).all() as unknown[][],
+    cols: src
+      .prepare(`SELECT * FROM "${t.live}" LIMIT 1`)
+      .columns()
+      .map((c) => c.name),
+  }));
   src.close();
   let rows = 0;
   const t0 = performance.now();
@@ -151,10 +204,17 @@ function rawInsert(fromFile: string, toFile: string): { ms: number; rows: number
       if (!rs.length) continue;
       const per = Math.max(1, Math.floor(30_000 / cols.length));
       const tuple = `(${cols.map(() => "?").join(",")})`;
-      const full = dst.prepare(`INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(",")}) VALUES ${Array(Math.min(per, rs.length)).fill(tuple).join(",")}`);
+      const full = dst.prepare(
+        `INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(",")}) VALUES ${Array(Math.min(per, rs.length)).fill(tuple).join(",")}`,
+      );
       for (let i = 0; i < rs.length; i += per) {
         const part = rs.slice(i, i + per);
-        const stmt = part.length === Math.min(per, rs.length) ? full : dst.prepare(`INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(",")}) VALUES ${Array(part.length).fill(tuple).join(",")}`);
+        const stmt =
+          part.length === Math.min(per, rs.length)
+            ? full
+            : dst.prepare(
+                `INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(",")}) VALUES ${Array(part.length).fill(tuple).join(",")}`,
+              );
         stmt.run(part.flat() as unknown[]);
         rows += part.length;
       }
@@ -169,26 +229,55 @@ async function applyChanges(url: string, dbFile: string, users: number): Promise
   const Database = sqliteDriver();
   const n = Math.max(5, Math.round(users / 100));
   const db = new Database(dbFile, { readonly: true });
-  const userIds = (db.prepare(`SELECT "id" FROM "DirUser" WHERE "userType" = 'Member' ORDER BY "id" LIMIT ?`).all(n * 2) as { id: string }[]).map((r) => r.id);
-  const groupIds = (db.prepare(`SELECT "id" FROM "DirGroup" WHERE "isDynamic" = 0 AND "kind" = 'security' ORDER BY "id" LIMIT 50`).all() as { id: string }[]).map((r) => r.id);
-  const memberships = db.prepare(`SELECT m."groupId", m."memberId" FROM "DirGroupMember" m JOIN "DirGroup" g ON g."id" = m."groupId" WHERE g."isDynamic" = 0 AND g."kind" = 'security' LIMIT ?`).all(n) as { groupId: string; memberId: string }[];
+  const userIds = (
+    db.prepare(`SELECT "id" FROM "DirUser" WHERE "userType" = 'Member' ORDER BY "id" LIMIT ?`).all(n * 2) as {
+      id: string;
+    }[]
+  ).map((r) => r.id);
+  const groupIds = (
+    db
+      .prepare(`SELECT "id" FROM "DirGroup" WHERE "isDynamic" = 0 AND "kind" = 'security' ORDER BY "id" LIMIT 50`)
+      .all() as { id: string }[]
+  ).map((r) => r.id);
+  const memberships = db
+    .prepare(
+      `SELECT m."groupId", m."memberId" FROM "DirGroupMember" m JOIN "DirGroup" g ON g."id" = m."groupId" WHERE g."isDynamic" = 0 AND g."kind" = 'security' LIMIT ?`,
+    )
+    .all(n) as { groupId: string; memberId: string }[];
   db.close();
   const ops: (() => Promise<unknown>)[] = [];
   const tag = randomBytes(3).toString("hex");
   for (let i = 0; i < n; i++) {
     const kind = i % 10;
     const u = userIds[i % userIds.length]!;
-    if (kind < 4) ops.push(() => control(url, "PATCH", `/users/${userIds[n + i]}`, { department: `Bench ${tag} ${i}` }));
-    else if (kind < 6) ops.push(() => control(url, "POST", "/users", { displayName: `Bench User ${i}`, userPrincipalName: `bench.${tag}.${i}@contoso.onmicrosoft.com` }));
+    if (kind < 4)
+      ops.push(() => control(url, "PATCH", `/users/${userIds[n + i]}`, { department: `Bench ${tag} ${i}` }));
+    else if (kind < 6)
+      ops.push(() =>
+        control(url, "POST", "/users", {
+          displayName: `Bench User ${i}`,
+          userPrincipalName: `bench.${tag}.${i}@contoso.onmicrosoft.com`,
+        }),
+      );
     else if (kind < 7) ops.push(() => control(url, "DELETE", `/users/${u}`));
-    else if (kind < 9) ops.push(() => control(url, "POST", `/groups/${groupIds[i % groupIds.length]}/members`, { id: userIds[n + i] }).catch(() => undefined));
+    else if (kind < 9)
+      ops.push(() =>
+        control(url, "POST", `/groups/${groupIds[i % groupIds.length]}/members`, { id: userIds[n + i] }).catch(
+          () => undefined,
+        ),
+      );
     else {
       const m = memberships[i % memberships.length];
-      if (m) ops.push(() => control(url, "DELETE", `/groups/${m.groupId}/members/${m.memberId}`).catch(() => undefined));
+      if (m)
+        ops.push(() => control(url, "DELETE", `/groups/${m.groupId}/members/${m.memberId}`).catch(() => undefined));
     }
   }
   let k = 0;
-  await Promise.all(Array.from({ length: 8 }, async () => { while (k < ops.length) await ops[k++]!(); }));
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (k < ops.length) await ops[k++]!();
+    }),
+  );
   return ops.length;
 }
 
@@ -207,7 +296,14 @@ export async function run(argv: string[]): Promise<number> {
   const files = [dbFile, rawFile];
   try {
     const summary = await control(url, "GET", "/summary");
-    const graph = () => createSyncGraph({ baseUrl: url, authorityHost: url, tenantId: TENANT, clientId: CLIENT_ID, clientSecret: SECRET });
+    const graph = () =>
+      createSyncGraph({
+        baseUrl: url,
+        authorityHost: url,
+        tenantId: TENANT,
+        clientId: CLIENT_ID,
+        clientSecret: SECRET,
+      });
 
     log("warming the emulator up…");
     await warmUp(graph());
@@ -216,14 +312,20 @@ export async function run(argv: string[]): Promise<number> {
     await migrate(`file:${rawFile}`);
     const db = createClient(`file:${dbFile}`);
     log("full sync…");
-    const full = await withPeakRss(() => runSync({ db, graph: graph(), tenantId: TENANT, trigger: "cli", mode: "full", databaseUrl: `file:${dbFile}` }));
-    if (full.result.status !== "succeeded") throw new Error(`full sync ${full.result.status}: ${full.result.errors.join("; ")}`);
+    const full = await withPeakRss(() =>
+      runSync({ db, graph: graph(), tenantId: TENANT, trigger: "cli", mode: "full", databaseUrl: `file:${dbFile}` }),
+    );
+    if (full.result.status !== "succeeded")
+      throw new Error(`full sync ${full.result.status}: ${full.result.errors.join("; ")}`);
 
     log("1% changes…");
     const changes = await applyChanges(url, dbFile, users);
     log("delta sync…");
-    const delta = await withPeakRss(() => runSync({ db, graph: graph(), tenantId: TENANT, trigger: "cli", databaseUrl: `file:${dbFile}` }));
-    if (delta.result.status !== "succeeded") throw new Error(`delta sync ${delta.result.status}: ${delta.result.errors.join("; ")}`);
+    const delta = await withPeakRss(() =>
+      runSync({ db, graph: graph(), tenantId: TENANT, trigger: "cli", databaseUrl: `file:${dbFile}` }),
+    );
+    if (delta.result.status !== "succeeded")
+      throw new Error(`delta sync ${delta.result.status}: ${delta.result.errors.join("; ")}`);
 
     log("fetch-only floor…");
     const fg = graph();
@@ -255,19 +357,27 @@ export async function run(argv: string[]): Promise<number> {
         deltaFetchMs: delta.result.manifest.timings.fetchMs ?? 0,
         deltaApplyMs: delta.result.manifest.timings.applyMs ?? 0,
       },
-      floors: { fetchOnlyMs: Math.round(fetchOnlyMs), rawInsertMs: Math.round(raw.ms), minPages, fetchOnlyRequests: fg.stats.requests },
+      floors: {
+        fetchOnlyMs: Math.round(fetchOnlyMs),
+        rawInsertMs: Math.round(raw.ms),
+        minPages,
+        fetchOnlyRequests: fg.stats.requests,
+      },
       targets: [
         target("full sync ≤ 1.5 × (fetch-only + raw insert)", full.ms, 1.5 * (fetchOnlyMs + raw.ms), "ms"),
         target("full-sync requests ≤ 1.1 × minimum pages", full.result.requests, 1.1 * minPages, "req"),
         target("delta sync ≤ 10% of full sync", delta.ms, 0.1 * full.ms, "ms"),
         target("peak RSS < 1 GB", peakRssMb, 1024, "MB"),
       ],
-      notes: ["minimum pages = pages the fetch-only floor needed for the same queries (largest $top each endpoint allows, $batch of 20 for per-object calls)"],
+      notes: [
+        "minimum pages = pages the fetch-only floor needed for the same queries (largest $top each endpoint allows, $batch of 20 for per-object calls)",
+      ],
     };
     emit(report, json);
     return report.targets.every((t) => t.met) ? 0 : 1;
   } finally {
     child.kill();
-    if (f.keep !== "true") for (const file of files) for (const s of ["", "-wal", "-shm"]) rmSync(file + s, { force: true });
+    if (f.keep !== "true")
+      for (const file of files) for (const s of ["", "-wal", "-shm"]) rmSync(file + s, { force: true });
   }
 }

@@ -15,7 +15,9 @@ async function entraMembers(groupName: string): Promise<string[]> {
   return (await groupMembers(groupName)).map((m) => m.displayName);
 }
 
-test("quarterly campaign: admin creates and starts it, a reviewer filters, bulk-approves and revokes one, the admin closes and applies, Entra loses the member", async ({ browser }) => {
+test("quarterly campaign: admin creates and starts it, a reviewer filters, bulk-approves and revokes one, the admin closes and applies, Entra loses the member", async ({
+  browser,
+}) => {
   test.setTimeout(180_000);
   const admin = await as(browser, ACCOUNTS.admin);
   await admin.goto("/settings");
@@ -44,7 +46,10 @@ test("quarterly campaign: admin creates and starts it, a reviewer filters, bulk-
   await reviewer.getByTestId("inbox").getByRole("link", { name: "Q4 partner access review" }).first().click();
   await expect(reviewer.getByTestId("progress-text")).toHaveText(new RegExp(`^0 of ${items} decided`));
   await reviewer.getByRole("navigation", { name: "Who" }).getByRole("link", { name: "Guests" }).click();
-  await expect(reviewer.getByRole("navigation", { name: "Who" }).getByRole("link", { name: "Guests" })).toHaveAttribute("aria-current", "page");
+  await expect(reviewer.getByRole("navigation", { name: "Who" }).getByRole("link", { name: "Guests" })).toHaveAttribute(
+    "aria-current",
+    "page",
+  );
   const guestRows = reviewer.getByTestId("review-items").locator("tbody tr");
   const guests = await guestRows.count();
   expect(guests).toBeGreaterThan(0);
@@ -57,13 +62,17 @@ test("quarterly campaign: admin creates and starts it, a reviewer filters, bulk-
 
   // Members: revoke one, with the justification the preset requires.
   await reviewer.getByRole("navigation", { name: "Who" }).getByRole("link", { name: "Members" }).click();
-  await expect(reviewer.getByRole("navigation", { name: "Who" }).getByRole("link", { name: "Members" })).toHaveAttribute("aria-current", "page");
+  await expect(
+    reviewer.getByRole("navigation", { name: "Who" }).getByRole("link", { name: "Members" }),
+  ).toHaveAttribute("aria-current", "page");
   const row = reviewer.getByTestId("review-items").locator("tbody tr").first();
   const revokedName = (await row.getByTestId("principal-name").textContent())!.trim();
   await row.getByRole("button", { name: /^Revoke / }).click();
   await expect(reviewer.getByRole("dialog")).toContainText("This campaign requires a justification.");
   await reviewer.getByRole("button", { name: "Confirm revoke" }).click();
-  await expect(reviewer.getByRole("dialog").getByRole("alert")).toHaveText("A justification is required to revoke in this campaign.");
+  await expect(reviewer.getByRole("dialog").getByRole("alert")).toHaveText(
+    "A justification is required to revoke in this campaign.",
+  );
   await reviewer.getByLabel("Justification").fill("Left the partner project in October.");
   await reviewer.getByRole("button", { name: "Confirm revoke" }).click();
   await expect(row.getByTestId("decision-cell")).toContainText("Revoke");
@@ -88,7 +97,9 @@ test("quarterly campaign: admin creates and starts it, a reviewer filters, bulk-
   await expect(reviewer.getByRole("button", { name: "Approve selected" })).toHaveCount(0);
 });
 
-test("an auditor sees campaigns but cannot create one; a reviewer cannot open campaigns or someone else's review", async ({ browser }) => {
+test("an auditor sees campaigns but cannot create one; a reviewer cannot open campaigns or someone else's review", async ({
+  browser,
+}) => {
   const auditor = await as(browser, ACCOUNTS.auditor);
   await auditor.goto("/campaigns");
   await expect(auditor.getByRole("link", { name: "New campaign" })).toHaveCount(0);
@@ -101,11 +112,16 @@ test("an auditor sees campaigns but cannot create one; a reviewer cannot open ca
   expect(res?.status()).toBe(404);
 });
 
-test("an auditor downloads the signed report of the closed campaign and the verify page agrees; one changed byte makes it invalid", async ({ browser }) => {
+test("an auditor downloads the signed report of the closed campaign and the verify page agrees; one changed byte makes it invalid", async ({
+  browser,
+}) => {
   const auditor = await as(browser, ACCOUNTS.auditor);
   await auditor.goto("/reports");
   const row = auditor.getByTestId("reports").locator("tbody tr", { hasText: "Q4 partner access review" });
-  const [download] = await Promise.all([auditor.waitForEvent("download"), row.getByRole("link", { name: "PDF (signed)" }).click()]);
+  const [download] = await Promise.all([
+    auditor.waitForEvent("download"),
+    row.getByRole("link", { name: "PDF (signed)" }).click(),
+  ]);
   expect(download.suggestedFilename()).toMatch(/^recert-[0-9a-f-]{36}-report\.pdf$/);
   const { readFileSync } = await import("node:fs");
   const pdf = readFileSync((await download.path())!);
@@ -113,7 +129,9 @@ test("an auditor downloads the signed report of the closed campaign and the veri
 
   const anon = await (await browser.newContext({ baseURL: E2E.appUrl })).newPage();
   await anon.goto("/verify");
-  await anon.getByLabel("Report (PDF, CSV or JSON)").setInputFiles({ name: "report.pdf", mimeType: "application/pdf", buffer: pdf });
+  await anon
+    .getByLabel("Report (PDF, CSV or JSON)")
+    .setInputFiles({ name: "report.pdf", mimeType: "application/pdf", buffer: pdf });
   await anon.getByRole("button", { name: "Verify" }).click();
   await expect(anon.getByTestId("verdict")).toHaveText("Valid");
   await expect(anon.getByText("(this installation's certificate)")).toBeVisible();
@@ -121,7 +139,9 @@ test("an auditor downloads the signed report of the closed campaign and the veri
   const tampered = Buffer.from(pdf);
   const at = tampered.indexOf("stream\n") + 25;
   tampered[at] = tampered[at]! ^ 0x04;
-  await anon.getByLabel("Report (PDF, CSV or JSON)").setInputFiles({ name: "report.pdf", mimeType: "application/pdf", buffer: tampered });
+  await anon
+    .getByLabel("Report (PDF, CSV or JSON)")
+    .setInputFiles({ name: "report.pdf", mimeType: "application/pdf", buffer: tampered });
   await anon.getByRole("button", { name: "Verify" }).click();
   await expect(anon.getByTestId("verdict")).toHaveText("Invalid");
   await expect(anon.getByText("Digest mismatch: the file was changed after it was signed.")).toBeVisible();
@@ -135,24 +155,39 @@ test("an auditor downloads the signed report of the closed campaign and the veri
   expect(await cert.text()).toContain("BEGIN CERTIFICATE");
 });
 
-test("a GRC tool pulls the evidence through the API with an Entra token; without one it gets 401, without the role 403", async ({ request }) => {
+test("a GRC tool pulls the evidence through the API with an Entra token; without one it gets 401, without the role 403", async ({
+  request,
+}) => {
   const env = E2E.env as Record<string, string>;
   const tokenFor = async (clientId: string, secret: string) => {
     const r = await fetch(`${E2E.emulatorUrl}/${env.ENTRA_TENANT_ID}/oauth2/v2.0/token`, {
       method: "POST",
-      body: new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: secret, scope: `api://${env.AUTH_MICROSOFT_ENTRA_ID_ID}/.default` }),
+      body: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: clientId,
+        client_secret: secret,
+        scope: `api://${env.AUTH_MICROSOFT_ENTRA_ID_ID}/.default`,
+      }),
     });
     return ((await r.json()) as { access_token: string }).access_token;
   };
   const none = await request.get("/api/v1/campaigns");
   expect(none.status()).toBe(401);
   expect(none.headers()["www-authenticate"]).toContain('Bearer error="invalid_request"');
-  const noRole = await request.get("/api/v1/campaigns", { headers: { authorization: `Bearer ${await tokenFor(env.AUTH_MICROSOFT_ENTRA_ID_ID!, env.AUTH_MICROSOFT_ENTRA_ID_SECRET!)}` } });
+  const noRole = await request.get("/api/v1/campaigns", {
+    headers: {
+      authorization: `Bearer ${await tokenFor(env.AUTH_MICROSOFT_ENTRA_ID_ID!, env.AUTH_MICROSOFT_ENTRA_ID_SECRET!)}`,
+    },
+  });
   expect(noRole.status()).toBe(403);
-  const grc = { authorization: `Bearer ${await tokenFor("9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a", "grc-demo-client-secret")}` };
+  const grc = {
+    authorization: `Bearer ${await tokenFor("9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a", "grc-demo-client-secret")}`,
+  };
   const list = await request.get("/api/v1/campaigns", { headers: grc });
   expect(list.status()).toBe(200);
-  const campaign = ((await list.json()) as { campaigns: { id: string; name: string; status: string; reports: { json: string } }[] }).campaigns.find((c) => c.name === "Q4 partner access review")!;
+  const campaign = (
+    (await list.json()) as { campaigns: { id: string; name: string; status: string; reports: { json: string } }[] }
+  ).campaigns.find((c) => c.name === "Q4 partner access review")!;
   expect(campaign.status).toBe("applied");
   const json = await request.get(`/api/v1/campaigns/${campaign.id}/report.json`, { headers: grc });
   expect(json.status()).toBe(200);

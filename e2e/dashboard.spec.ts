@@ -7,21 +7,33 @@ interface Page<T> {
   "@odata.nextLink"?: string;
 }
 
-test("the dashboard's headline figures match Graph, and a chart's figure opens the list of its users", async ({ page }) => {
+test("the dashboard's headline figures match Graph, and a chart's figure opens the list of its users", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   await signIn(page, ACCOUNTS.admin);
   await page.goto("/settings");
   await page.getByRole("button", { name: "Sync now" }).click();
   await expect(page.getByTestId("sync-status")).toHaveText(/succeeded|partial/, { timeout: 60_000 });
 
-  const users = (await graphGet<Page<{ id: string; accountEnabled: boolean }>>("/users?$select=id,accountEnabled&$top=999")).value;
-  const regs = new Map((await graphGet<Page<{ id: string; isMfaRegistered: boolean }>>("/reports/authenticationMethods/userRegistrationDetails?$top=999")).value.map((r) => [r.id, r]));
+  const users = (
+    await graphGet<Page<{ id: string; accountEnabled: boolean }>>("/users?$select=id,accountEnabled&$top=999")
+  ).value;
+  const regs = new Map(
+    (
+      await graphGet<Page<{ id: string; isMfaRegistered: boolean }>>(
+        "/reports/authenticationMethods/userRegistrationDetails?$top=999",
+      )
+    ).value.map((r) => [r.id, r]),
+  );
   const enabled = users.filter((u) => u.accountEnabled);
   const registered = enabled.filter((u) => regs.get(u.id)?.isMfaRegistered).length;
 
   await page.goto("/");
   await expect(page.getByTestId("tile-enabled")).toHaveText(String(enabled.length));
-  await expect(page.getByTestId("tile-registered")).toHaveText(`${Math.round((1000 * registered) / enabled.length) / 10}%`);
+  await expect(page.getByTestId("tile-registered")).toHaveText(
+    `${Math.round((1000 * registered) / enabled.length) / 10}%`,
+  );
   await expect(page.getByTestId("bucket-chart").locator(".recharts-bar-rectangle").first()).toBeVisible();
   await page.getByRole("link", { name: /^Members without MFA \(\d+\)$/ }).click();
   await expect(page).toHaveURL(/segment=mfa%3Amember%3AnotRegistered|segment=mfa:member:notRegistered/);

@@ -6,7 +6,12 @@ export async function graphGet<T>(path: string): Promise<T> {
   const tokenRes = await fetch(`${E2E.emulatorUrl}/${env.ENTRA_TENANT_ID}/oauth2/v2.0/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "client_credentials", client_id: env.AUTH_MICROSOFT_ENTRA_ID_ID!, client_secret: env.AUTH_MICROSOFT_ENTRA_ID_SECRET!, scope: "https://graph.microsoft.com/.default" }),
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: env.AUTH_MICROSOFT_ENTRA_ID_ID!,
+      client_secret: env.AUTH_MICROSOFT_ENTRA_ID_SECRET!,
+      scope: "https://graph.microsoft.com/.default",
+    }),
   });
   const { access_token } = (await tokenRes.json()) as { access_token: string };
   const res = await fetch(`${E2E.emulatorUrl}/v1.0${path}`, { headers: { authorization: `Bearer ${access_token}` } });
@@ -15,11 +20,19 @@ export async function graphGet<T>(path: string): Promise<T> {
 }
 
 export async function groupIdByName(name: string): Promise<string> {
-  const r = await graphGet<{ value: { id: string }[] }>(`/groups?$filter=${encodeURIComponent(`displayName eq '${name}'`)}&$select=id`);
+  const r = await graphGet<{ value: { id: string }[] }>(
+    `/groups?$filter=${encodeURIComponent(`displayName eq '${name}'`)}&$select=id`,
+  );
   return r.value[0]!.id;
 }
 
-export async function groupMembers(name: string): Promise<{ id: string; displayName: string; userType?: string; companyName?: string | null }[]> {
+export async function groupMembers(
+  name: string,
+): Promise<{ id: string; displayName: string; userType?: string; companyName?: string | null }[]> {
   const id = await groupIdByName(name);
-  return (await graphGet<{ value: { id: string; displayName: string; userType?: string; companyName?: string | null }[] }>(`/groups/${id}/members?$select=id,displayName,userType,companyName&$top=999`)).value;
+  return (
+    await graphGet<{ value: { id: string; displayName: string; userType?: string; companyName?: string | null }[] }>(
+      `/groups/${id}/members?$select=id,displayName,userType,companyName&$top=999`,
+    )
+  ).value;
 }

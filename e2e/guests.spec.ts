@@ -4,7 +4,9 @@ import { E2E } from "../playwright.config";
 import { graphGet, groupMembers } from "./graph";
 import { ACCOUNTS, signIn } from "./support";
 
-test("contractor access ends on its own: the admin sets an end date for a company, the scheduler runs with a moved clock, Entra loses the access and the audit log shows it", async ({ page }) => {
+test("contractor access ends on its own: the admin sets an end date for a company, the scheduler runs with a moved clock, Entra loses the access and the audit log shows it", async ({
+  page,
+}) => {
   test.setTimeout(180_000);
   await signIn(page, ACCOUNTS.admin);
   await page.goto("/settings");
@@ -31,7 +33,9 @@ test("contractor access ends on its own: the admin sets an end date for a compan
   await page.getByLabel("Reason", { exact: true }).fill(`${company} contract ends`);
   await page.getByLabel("Also block sign-in").check();
   await page.getByRole("button", { name: "Set end date" }).click();
-  await expect(page.getByRole("status")).toHaveText(`Access of ${total} ${total === 1 ? "person" : "people"} ends on ${tomorrow}.`);
+  await expect(page.getByRole("status")).toHaveText(
+    `Access of ${total} ${total === 1 ? "person" : "people"} ends on ${tomorrow}.`,
+  );
   await page.getByRole("link", { name: "Access ending" }).click();
   await expect(page.getByRole("link", { name: "Access ending" })).toHaveAttribute("aria-current", "page");
   const firstRow = page.getByTestId("guests").locator("tbody tr").first();
@@ -41,11 +45,17 @@ test("contractor access ends on its own: the admin sets an end date for a compan
   await expect(firstRow).toContainText(/Will remove: |Holds nothing to remove\./);
 
   // Today nothing happens; the day after tomorrow the scheduler removes the access.
-  const run = (now: string) => spawnSync("node_modules/.bin/tsx", ["scripts/scheduler.ts", "--now", now], { env: { ...(E2E.env as NodeJS.ProcessEnv), PATH: process.env.PATH }, encoding: "utf8" });
+  const run = (now: string) =>
+    spawnSync("node_modules/.bin/tsx", ["scripts/scheduler.ts", "--now", now], {
+      env: { ...(E2E.env as NodeJS.ProcessEnv), PATH: process.env.PATH },
+      encoding: "utf8",
+    });
   const early = run(new Date().toISOString());
   expect(early.status, early.stderr).toBe(0);
   expect(early.stdout).toContain("0 expired");
-  expect((await groupMembers("Partner Collaboration")).filter((m) => m.companyName === company).length).toBe(theirs.length);
+  expect((await groupMembers("Partner Collaboration")).filter((m) => m.companyName === company).length).toBe(
+    theirs.length,
+  );
   const later = run(new Date(Date.now() + 2 * 86_400_000).toISOString());
   expect(later.status, later.stdout + later.stderr).toBe(0);
   expect(later.stdout).toContain(`${total} expired`);
@@ -63,7 +73,9 @@ test("contractor access ends on its own: the admin sets an end date for a compan
   await expect(page.getByTestId("chain-status")).toContainText("Chain intact");
 });
 
-test("the guest inventory and audit log are for admins and auditors; auditors cannot set end dates", async ({ browser }) => {
+test("the guest inventory and audit log are for admins and auditors; auditors cannot set end dates", async ({
+  browser,
+}) => {
   const auditor = await (await browser.newContext({ baseURL: E2E.appUrl })).newPage();
   await signIn(auditor, ACCOUNTS.auditor);
   await auditor.goto("/guests");

@@ -6,7 +6,12 @@ test("GET /api/health answers JSON without a session and never leaks secrets", a
   const body = await res.json();
   expect(body).toMatchObject({ status: "ok", database: { reachable: true }, graph: { configured: true } });
   const text = JSON.stringify(body);
-  for (const secret of [process.env.AUTH_SECRET, "recert-demo-client-secret", "e2e-only-auth-secret", "recert:recert@"]) {
+  for (const secret of [
+    process.env.AUTH_SECRET,
+    "recert-demo-client-secret",
+    "e2e-only-auth-secret",
+    "recert:recert@",
+  ]) {
     if (secret) expect(text).not.toContain(secret);
   }
   expect(res.headers()["cache-control"]).toContain("no-store");

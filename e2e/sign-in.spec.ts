@@ -20,7 +20,16 @@ test("admin signs in through Entra and sees every section", async ({ page }) => 
   await signIn(page, ACCOUNTS.admin);
   await expect(page).toHaveURL(/localhost:\d+\/$/);
   await expectSignedInAs(page, ACCOUNTS.admin, "Admin");
-  await expect(nav(page).getByRole("link")).toHaveText(["Dashboard", "My reviews", "Campaigns", "Directory", "Guests", "Reports", "Audit log", "Settings"]);
+  await expect(nav(page).getByRole("link")).toHaveText([
+    "Dashboard",
+    "My reviews",
+    "Campaigns",
+    "Directory",
+    "Guests",
+    "Reports",
+    "Audit log",
+    "Settings",
+  ]);
   await nav(page).getByRole("link", { name: "Settings" }).click();
   await expect(page.getByRole("heading", { name: "Settings" })).toBeVisible();
 });
@@ -28,7 +37,15 @@ test("admin signs in through Entra and sees every section", async ({ page }) => 
 test("auditor sees evidence sections but not Settings, and is refused it by URL", async ({ page }) => {
   await signIn(page, ACCOUNTS.auditor);
   await expectSignedInAs(page, ACCOUNTS.auditor, "Auditor");
-  await expect(nav(page).getByRole("link")).toHaveText(["Dashboard", "My reviews", "Campaigns", "Directory", "Guests", "Reports", "Audit log"]);
+  await expect(nav(page).getByRole("link")).toHaveText([
+    "Dashboard",
+    "My reviews",
+    "Campaigns",
+    "Directory",
+    "Guests",
+    "Reports",
+    "Audit log",
+  ]);
   await page.goto("/settings");
   await expect(page.getByRole("heading", { name: "You do not have access to that page" })).toBeVisible();
 });

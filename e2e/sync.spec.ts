@@ -11,7 +11,9 @@ test("an admin tests the connection and sees it healthy; the secret never reache
   expect(await page.content()).not.toContain("recert-demo-client-secret");
 });
 
-test("an admin saves a connection: a wrong secret needs attention, the right one is healthy; Disconnect stops syncs until reconnected", async ({ page }) => {
+test("an admin saves a connection: a wrong secret needs attention, the right one is healthy; Disconnect stops syncs until reconnected", async ({
+  page,
+}) => {
   await signIn(page, ACCOUNTS.admin);
   await page.goto("/settings");
   const form = page.getByRole("form", { name: "Connection credentials" });
@@ -100,7 +102,8 @@ test("the filtered list exports as CSV for auditors, and reviewers are refused",
   await page.getByRole("button", { name: "Sign out" }).click();
   await signIn(page, ACCOUNTS.reviewer);
   await expect(page).toHaveURL(/\/reviews$/);
-  for (const csv of ["/directory/users.csv", "/directory/groups.csv", "/directory/apps.csv"]) expect((await page.request.get(csv)).status(), csv).toBe(403);
+  for (const csv of ["/directory/users.csv", "/directory/groups.csv", "/directory/apps.csv"])
+    expect((await page.request.get(csv)).status(), csv).toBe(403);
 });
 
 test("groups list with member counts, and the ownerless filter finds the orphaned group", async ({ page }) => {
@@ -119,7 +122,9 @@ test("groups list with member counts, and the ownerless filter finds the orphane
   for (let i = 0; i < n; i++) await expect(rows.nth(i)).toContainText("Ownerless");
 });
 
-test("an auditor follows a privileged user to their detail page, on to a group, and lists the apps", async ({ page }) => {
+test("an auditor follows a privileged user to their detail page, on to a group, and lists the apps", async ({
+  page,
+}) => {
   await signIn(page, ACCOUNTS.auditor);
   await page.goto("/directory?filter=privileged");
   await expect(page.getByRole("link", { name: "Privileged" })).toHaveAttribute("aria-current", "page");

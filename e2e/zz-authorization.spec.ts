@@ -20,7 +20,23 @@ const DAY = 86_400_000;
 
 let ctx: Record<Persona, BrowserContext>;
 let ids: Record<string, string>;
-let fx: { sanction: string; adminHasItems: boolean; campaign: string; draft: string; expiry: string; itemsA: string[]; itemsB: string[]; reviewerA: string; reviewerB: string; reviewerBUpn: string; guest: string; user: string; policy: string; groupA: string; groupB: string };
+let fx: {
+  sanction: string;
+  adminHasItems: boolean;
+  campaign: string;
+  draft: string;
+  expiry: string;
+  itemsA: string[];
+  itemsB: string[];
+  reviewerA: string;
+  reviewerB: string;
+  reviewerBUpn: string;
+  guest: string;
+  user: string;
+  policy: string;
+  groupA: string;
+  groupB: string;
+};
 const client = db();
 const cells: { target: string; persona: Persona; outcome: string }[] = [];
 
@@ -30,7 +46,9 @@ function form(groupIds: string[], name: string) {
     description: "authorization matrix",
     scope: { kind: "groups", groupIds },
     population: { who: "all", inactiveDays: 90 },
-    stages: [{ reviewers: "owners", chosenUpns: [], fallbackUpns: [ACCOUNTS.admin], durationDays: 14, advance: ["approve"] }],
+    stages: [
+      { reviewers: "owners", chosenUpns: [], fallbackUpns: [ACCOUNTS.admin], durationDays: 14, advance: ["approve"] },
+    ],
     startAt: new Date().toISOString(),
     recurrence: "one_off",
     justification: { onApprove: false, onRevoke: false },
@@ -59,49 +77,114 @@ test.beforeAll(async ({ browser }) => {
   await page.waitForURL((u) => u.host === new URL(E2E.appUrl).host && !u.pathname.startsWith("/signin"));
   const sync = await callAction(adminCtx.request, ids.startSyncAction!, [{ mode: "full" }]);
   expect(sync.value, sync.raw).toMatchObject({ ok: true });
-  await expect.poll(async () => ((await (await adminCtx.request.get("/api/sync/status")).json()) as { run: { status: string } | null }).run?.status, { timeout: 60_000 }).toMatch(/succeeded|partial/);
+  await expect
+    .poll(
+      async () =>
+        ((await (await adminCtx.request.get("/api/sync/status")).json()) as { run: { status: string } | null }).run
+          ?.status,
+      { timeout: 60_000 },
+    )
+    .toMatch(/succeeded|partial/);
 
   // Fixtures are picked in a fixed order, so both engines check the same cells with the same outcomes.
-  const users = await client.dirUser.findMany({ select: { id: true, userPrincipalName: true, accountEnabled: true, userType: true }, orderBy: { id: "asc" } });
+  const users = await client.dirUser.findMany({
+    select: { id: true, userPrincipalName: true, accountEnabled: true, userType: true },
+    orderBy: { id: "asc" },
+  });
   const byUpn = (u: string) => users.find((x) => x.userPrincipalName === u)!;
   const reviewerA = byUpn(ACCOUNTS.reviewer).id;
   const special = new Set([ACCOUNTS.admin, ACCOUNTS.auditor, ACCOUNTS.reviewer].map((u) => byUpn(u).id));
-  const owners = await client.dirGroupOwner.findMany({ where: { ownerType: "user" }, orderBy: [{ groupId: "asc" }, { ownerId: "asc" }] });
+  const owners = await client.dirGroupOwner.findMany({
+    where: { ownerType: "user" },
+    orderBy: [{ groupId: "asc" }, { ownerId: "asc" }],
+  });
   const groups = await client.dirGroup.findMany({ where: { isDynamic: false }, select: { id: true } });
   const dynamicFree = new Set(groups.map((g) => g.id));
   const ownersOf = (g: string) => owners.filter((o) => o.groupId === g).map((o) => o.ownerId);
-  const groupA = owners.find((o) => o.ownerId === reviewerA && dynamicFree.has(o.groupId) && ownersOf(o.groupId).length === 1)!.groupId;
+  const groupA = owners.find(
+    (o) => o.ownerId === reviewerA && dynamicFree.has(o.groupId) && ownersOf(o.groupId).length === 1,
+  )!.groupId;
   const enabledMember = (id: string) => users.some((u) => u.id === id && u.accountEnabled && u.userType === "Member");
-  const b = owners.find((o) => dynamicFree.has(o.groupId) && !special.has(o.ownerId) && enabledMember(o.ownerId) && !ownersOf(o.groupId).includes(reviewerA) && o.groupId !== groupA)!;
+  const b = owners.find(
+    (o) =>
+      dynamicFree.has(o.groupId) &&
+      !special.has(o.ownerId) &&
+      enabledMember(o.ownerId) &&
+      !ownersOf(o.groupId).includes(reviewerA) &&
+      o.groupId !== groupA,
+  )!;
   const reviewerB = b.ownerId;
   const reviewerBUpn = users.find((u) => u.id === reviewerB)!.userPrincipalName!;
 
-  const created = await callAction(adminCtx.request, ids.createCampaignAction!, [form([groupA, b.groupId], "Authorization matrix")]);
+  const created = await callAction(adminCtx.request, ids.createCampaignAction!, [
+    form([groupA, b.groupId], "Authorization matrix"),
+  ]);
   expect(created.value, created.raw).toMatchObject({ ok: true });
   const campaign = (created.value as { campaignId: string }).campaignId;
   const started = await callAction(adminCtx.request, ids.startCampaignAction!, [campaign]);
   expect(started.value, started.raw).toMatchObject({ ok: true });
-  const draft = ((await callAction(adminCtx.request, ids.createCampaignAction!, [form([groupA], "Authorization matrix draft")])).value as { campaignId: string }).campaignId;
+  const draft = (
+    (await callAction(adminCtx.request, ids.createCampaignAction!, [form([groupA], "Authorization matrix draft")]))
+      .value as { campaignId: string }
+  ).campaignId;
 
   const guest = users.find((u) => u.userType === "Guest" && u.accountEnabled)!.id;
-  const set = await callAction(adminCtx.request, ids.setExpiryAction!, [{ userIds: [guest], expiresAt: new Date(Date.now() + 30 * DAY).toISOString(), reason: "contract end" }]);
+  const set = await callAction(adminCtx.request, ids.setExpiryAction!, [
+    { userIds: [guest], expiresAt: new Date(Date.now() + 30 * DAY).toISOString(), reason: "contract end" },
+  ]);
   expect(set.value, set.raw).toMatchObject({ ok: true });
   const expiry = (await client.accessExpiry.findFirstOrThrow({ where: { userId: guest, status: "scheduled" } })).id;
 
-  const mine = async (r: string) => (await client.campaignItemReviewer.findMany({ where: { campaignId: campaign, reviewerId: r } })).map((x) => x.itemId);
+  const mine = async (r: string) =>
+    (await client.campaignItemReviewer.findMany({ where: { campaignId: campaign, reviewerId: r } })).map(
+      (x) => x.itemId,
+    );
   const itemsA = await mine(reviewerA);
   const itemsB = await mine(reviewerB);
   expect(itemsA.length).toBeGreaterThan(0);
   expect(itemsB.length).toBeGreaterThan(0);
   const policy = (await client.dirCaPolicy.findFirstOrThrow({ orderBy: { id: "asc" } })).id;
-  const sanctioned = await callAction(adminCtx.request, ids.sanctionExclusionAction!, [{ userId: reviewerA, policyId: policy, reason: "break-glass account", expiresAt: new Date(Date.now() + 30 * DAY).toISOString() }]);
+  const sanctioned = await callAction(adminCtx.request, ids.sanctionExclusionAction!, [
+    {
+      userId: reviewerA,
+      policyId: policy,
+      reason: "break-glass account",
+      expiresAt: new Date(Date.now() + 30 * DAY).toISOString(),
+    },
+  ]);
   expect(sanctioned.value, sanctioned.raw).toMatchObject({ ok: true });
-  const sanction = (await client.sanctionedExclusion.findFirstOrThrow({ where: { userId: reviewerA, policyId: policy, revokedAt: null } })).id;
+  const sanction = (
+    await client.sanctionedExclusion.findFirstOrThrow({
+      where: { userId: reviewerA, policyId: policy, revokedAt: null },
+    })
+  ).id;
   const adminId = byUpn(ACCOUNTS.admin).id;
-  const adminHasItems = (await client.campaignItemReviewer.count({ where: { campaignId: campaign, reviewerId: adminId } })) > 0;
-  fx = { sanction, adminHasItems, campaign, draft, expiry, itemsA, itemsB, reviewerA, reviewerB, reviewerBUpn, guest, user: reviewerA, policy, groupA, groupB: b.groupId };
+  const adminHasItems =
+    (await client.campaignItemReviewer.count({ where: { campaignId: campaign, reviewerId: adminId } })) > 0;
+  fx = {
+    sanction,
+    adminHasItems,
+    campaign,
+    draft,
+    expiry,
+    itemsA,
+    itemsB,
+    reviewerA,
+    reviewerB,
+    reviewerBUpn,
+    guest,
+    user: reviewerA,
+    policy,
+    groupA,
+    groupB: b.groupId,
+  };
   await adminCtx.close();
-  ctx = await personaContexts(browser, { reviewerA: ACCOUNTS.reviewer, reviewerB: reviewerBUpn, auditor: ACCOUNTS.auditor, admin: ACCOUNTS.admin });
+  ctx = await personaContexts(browser, {
+    reviewerA: ACCOUNTS.reviewer,
+    reviewerB: reviewerBUpn,
+    auditor: ACCOUNTS.auditor,
+    admin: ACCOUNTS.admin,
+  });
 });
 
 test.afterAll(async () => {
@@ -109,7 +192,9 @@ test.afterAll(async () => {
   await client.$disconnect();
   // Printed for the README's security section.
   const refused = cells.filter((c) => c.outcome.startsWith("refused")).length;
-  console.log(`authorization matrix: ${cells.length} cells checked, ${refused} refused with nothing changed, ${cells.length - refused} allowed`);
+  console.log(
+    `authorization matrix: ${cells.length} cells checked, ${refused} refused with nothing changed, ${cells.length - refused} allowed`,
+  );
 });
 
 type Expect = "ok" | "notAuth" | "signIn" | "noAccess" | "notYours";
@@ -134,32 +219,120 @@ const ROWS: ActionRow[] = [
   { name: "createCampaignAction", args: () => [form([fx.groupA], "Matrix: created")], expect: { admin: "ok" } },
   { name: "startCampaignAction", args: () => [fx.draft], expect: ADMIN_ONLY, harmless: () => ["not-a-uuid"] },
   { name: "deleteDraftAction", args: () => [fx.draft], expect: ADMIN_ONLY, harmless: () => ["not-a-uuid"] },
-  { name: "closeCampaignAction", args: () => [{ campaignId: fx.campaign }], expect: ADMIN_ONLY, harmless: () => [{ campaignId: "x" }] },
+  {
+    name: "closeCampaignAction",
+    args: () => [{ campaignId: fx.campaign }],
+    expect: ADMIN_ONLY,
+    harmless: () => [{ campaignId: "x" }],
+  },
   { name: "previewApplyAction", args: () => [fx.campaign], expect: { admin: "notAuth" } },
   { name: "applyCampaignAction", args: () => [fx.campaign], expect: { admin: "notAuth" } },
-  { name: "extendCampaignAction", args: () => [{ campaignId: fx.campaign, endAt: new Date(Date.now() + 60 * DAY).toISOString(), reason: "matrix" }], expect: { admin: "ok" } },
-  { name: "reassignAction", args: () => [{ campaignId: fx.campaign, fromReviewerId: fx.reviewerA, toUpn: fx.reviewerBUpn, mode: "add", reason: "matrix" }], expect: ADMIN_ONLY, harmless: () => [{ campaignId: fx.campaign, fromReviewerId: fx.reviewerA, toUpn: fx.reviewerBUpn, mode: "steal", reason: "matrix" }] },
+  {
+    name: "extendCampaignAction",
+    args: () => [{ campaignId: fx.campaign, endAt: new Date(Date.now() + 60 * DAY).toISOString(), reason: "matrix" }],
+    expect: { admin: "ok" },
+  },
+  {
+    name: "reassignAction",
+    args: () => [
+      { campaignId: fx.campaign, fromReviewerId: fx.reviewerA, toUpn: fx.reviewerBUpn, mode: "add", reason: "matrix" },
+    ],
+    expect: ADMIN_ONLY,
+    harmless: () => [
+      {
+        campaignId: fx.campaign,
+        fromReviewerId: fx.reviewerA,
+        toUpn: fx.reviewerBUpn,
+        mode: "steal",
+        reason: "matrix",
+      },
+    ],
+  },
   { name: "remindReviewersAction", args: () => [fx.campaign], expect: { admin: "ok" } },
   { name: "advanceStageAction", args: () => [fx.campaign], expect: ADMIN_ONLY, harmless: () => ["not-a-uuid"] },
-  { name: "setExpiryAction", args: () => [{ userIds: [fx.guest], expiresAt: new Date(Date.now() + 40 * DAY).toISOString(), reason: "matrix" }], expect: { admin: "ok" } },
-  { name: "extendExpiryAction", args: () => [{ expiryId: fx.expiry, expiresAt: new Date(Date.now() + 50 * DAY).toISOString(), reason: "matrix" }], expect: { admin: "ok" }, prepare: currentExpiry },
-  { name: "cancelExpiryAction", args: () => [{ expiryId: fx.expiry, reason: "matrix" }], expect: ADMIN_ONLY, prepare: currentExpiry, harmless: () => [{ expiryId: fx.expiry, reason: "" }] },
-  { name: "expiryPreviewAction", args: () => [fx.guest, true], expect: { admin: "ok" } },
-  { name: "sanctionExclusionAction", args: () => [{ userId: fx.user, policyId: fx.policy, reason: "break-glass account", expiresAt: new Date(Date.now() + 30 * DAY).toISOString() }], expect: ADMIN_ONLY, harmless: () => [{ userId: fx.user, policyId: fx.policy, reason: "x", expiresAt: new Date(Date.now() + 30 * DAY).toISOString() }] },
+  {
+    name: "setExpiryAction",
+    args: () => [{ userIds: [fx.guest], expiresAt: new Date(Date.now() + 40 * DAY).toISOString(), reason: "matrix" }],
+    expect: { admin: "ok" },
+  },
+  {
+    name: "extendExpiryAction",
+    args: () => [{ expiryId: fx.expiry, expiresAt: new Date(Date.now() + 50 * DAY).toISOString(), reason: "matrix" }],
+    expect: { admin: "ok" },
+    prepare: currentExpiry,
+  },
+  {
+    name: "cancelExpiryAction",
+    args: () => [{ expiryId: fx.expiry, reason: "matrix" }],
+    expect: ADMIN_ONLY,
+    prepare: currentExpiry,
+    harmless: () => [{ expiryId: fx.expiry, reason: "" }],
+  },
+  { name: "expiryPreviewAction", args: () => [{ userId: fx.guest, blockSignIn: true }], expect: { admin: "ok" } },
+  {
+    name: "sanctionExclusionAction",
+    args: () => [
+      {
+        userId: fx.user,
+        policyId: fx.policy,
+        reason: "break-glass account",
+        expiresAt: new Date(Date.now() + 30 * DAY).toISOString(),
+      },
+    ],
+    expect: ADMIN_ONLY,
+    harmless: () => [
+      { userId: fx.user, policyId: fx.policy, reason: "x", expiresAt: new Date(Date.now() + 30 * DAY).toISOString() },
+    ],
+  },
   { name: "revokeSanctionAction", args: () => [{ id: fx.sanction }], expect: { admin: "ok" } },
-  { name: "startSyncAction", args: () => [{ mode: "auto" }], expect: ADMIN_ONLY, harmless: () => [{ mode: "sideways" }] },
+  {
+    name: "startSyncAction",
+    args: () => [{ mode: "auto" }],
+    expect: ADMIN_ONLY,
+    harmless: () => [{ mode: "sideways" }],
+  },
   { name: "testConnectionAction", args: () => [], expect: { admin: "ok" } },
-  { name: "saveConnectionAction", args: () => [{ tenantId: (E2E.env as Record<string, string>).ENTRA_TENANT_ID, clientId: (E2E.env as Record<string, string>).AUTH_MICROSOFT_ENTRA_ID_ID, clientSecret: "attacker-secret" }], expect: ADMIN_ONLY, harmless: () => [{ tenantId: "x", clientId: "y" }] },
-  { name: "purgeDirectoryAction", args: () => [{ confirm: "PURGE" }], expect: ADMIN_ONLY, harmless: () => [{ confirm: "purge please" }] },
+  {
+    name: "saveConnectionAction",
+    args: () => [
+      {
+        tenantId: (E2E.env as Record<string, string>).ENTRA_TENANT_ID,
+        clientId: (E2E.env as Record<string, string>).AUTH_MICROSOFT_ENTRA_ID_ID,
+        clientSecret: "attacker-secret",
+      },
+    ],
+    expect: ADMIN_ONLY,
+    harmless: () => [{ tenantId: "x", clientId: "y" }],
+  },
+  {
+    name: "purgeDirectoryAction",
+    args: () => [{ confirm: "PURGE" }],
+    expect: ADMIN_ONLY,
+    harmless: () => [{ confirm: "purge please" }],
+  },
   { name: "disconnectAction", args: () => [], expect: { admin: "ok" } },
   { name: "reconnectAction", args: () => [], expect: { admin: "ok" } },
   // Escalation: only an admin signs off a reviewer's undecided items; the admin really does it here (B's items
   // are decided on B's behalf, so B's accept-all below finds nothing of B's left to decide).
-  { name: "signOffAction", args: () => [{ campaignId: fx.campaign, reviewerId: fx.reviewerB, decision: "approve", reason: "matrix: reviewer on leave" }], expect: { admin: "ok" } },
+  {
+    name: "signOffAction",
+    args: () => [
+      { campaignId: fx.campaign, reviewerId: fx.reviewerB, decision: "approve", reason: "matrix: reviewer on leave" },
+    ],
+    expect: { admin: "ok" },
+  },
   // Decisions: only the item's own reviewer; another reviewer, the admin (not assigned) and auditors are refused.
-  { name: "decideAction", args: () => [{ campaignId: fx.campaign, itemIds: fx.itemsA.slice(0, 2), decision: "approve" }], expect: { reviewerA: "ok", reviewerB: "notYours", admin: "notYours" } },
+  {
+    name: "decideAction",
+    args: () => [{ campaignId: fx.campaign, itemIds: fx.itemsA.slice(0, 2), decision: "approve" }],
+    expect: { reviewerA: "ok", reviewerB: "notYours", admin: "notYours" },
+  },
   // Accept-all acts on the caller's own items only: B accepting must leave A's items untouched (checked below).
-  { name: "acceptAllRecommendationsAction", args: () => [{ campaignId: fx.campaign }], expect: { reviewerA: "ok", reviewerB: "ok", admin: "ok" } },
+  {
+    name: "acceptAllRecommendationsAction",
+    args: () => [{ campaignId: fx.campaign }],
+    expect: { reviewerA: "ok", reviewerB: "ok", admin: "ok" },
+  },
 ];
 
 function expected(row: ActionRow, p: Persona): Expect {
@@ -170,17 +343,32 @@ test("every server action, called directly by every persona, allows exactly whom
   test.setTimeout(300_000);
   const listed = new Set(ROWS.map((r) => r.name));
   // Every action the build exposes is in the matrix (forgetting one fails here).
-  expect(Object.keys(ids).filter((n) => !listed.has(n)).sort()).toEqual([]);
+  expect(
+    Object.keys(ids)
+      .filter((n) => !listed.has(n))
+      .sort(),
+  ).toEqual([]);
   for (const row of ROWS) {
     await row.prepare?.();
     // Refused personas first (they must not change anything), then the allowed ones.
-    const order = [...PERSONAS].sort((a, b) => Number(["ok", "notAuth"].includes(expected(row, a))) - Number(["ok", "notAuth"].includes(expected(row, b))));
+    const order = [...PERSONAS].sort(
+      (a, b) =>
+        Number(["ok", "notAuth"].includes(expected(row, a))) - Number(["ok", "notAuth"].includes(expected(row, b))),
+    );
     for (const p of order) {
       const want = expected(row, p);
       const allowed = want === "ok" || want === "notAuth";
       const args = allowed && row.harmless ? row.harmless() : row.args();
       const before = allowed ? "" : await fingerprint(client);
-      const aBefore = row.name === "acceptAllRecommendationsAction" && p === "reviewerB" ? JSON.stringify(await client.campaignItem.findMany({ where: { id: { in: fx.itemsA } }, select: { id: true, decision: true } })) : "";
+      const aBefore =
+        row.name === "acceptAllRecommendationsAction" && p === "reviewerB"
+          ? JSON.stringify(
+              await client.campaignItem.findMany({
+                where: { id: { in: fx.itemsA } },
+                select: { id: true, decision: true },
+              }),
+            )
+          : "";
       const r = await act(p, row.name, args);
       const v = r.value as { ok?: boolean; error?: string } | undefined;
       const where = `${row.name} as ${p}: ${r.status} ${r.raw.slice(0, 300)}`;
@@ -196,7 +384,16 @@ test("every server action, called directly by every persona, allows exactly whom
         if (want === "notYours") expect(v?.error, where).toMatch(/not yours to review\. Nothing was changed\./);
         expect(await fingerprint(client), `${where}: the database changed`).toBe(before);
       }
-      if (aBefore) expect(JSON.stringify(await client.campaignItem.findMany({ where: { id: { in: fx.itemsA } }, select: { id: true, decision: true } })), "B's accept-all touched A's items").toBe(aBefore);
+      if (aBefore)
+        expect(
+          JSON.stringify(
+            await client.campaignItem.findMany({
+              where: { id: { in: fx.itemsA } },
+              select: { id: true, decision: true },
+            }),
+          ),
+          "B's accept-all touched A's items",
+        ).toBe(aBefore);
       cells.push({ target: row.name, persona: p, outcome: allowed ? "allowed" : `refused (${want})` });
     }
   }
@@ -211,8 +408,18 @@ interface RouteRow {
   /** default for personas not listed */
   fallback: (p: Persona) => RouteWant;
 }
-const staff = (kind: "route" | "page") => (p: Persona): RouteWant =>
-  p === "admin" || p === "auditor" ? 200 : p === "anonymous" || p === "foreignAdmin" ? (kind === "route" ? 401 : "signin") : kind === "route" ? 403 : "forbidden";
+const staff =
+  (kind: "route" | "page") =>
+  (p: Persona): RouteWant =>
+    p === "admin" || p === "auditor"
+      ? 200
+      : p === "anonymous" || p === "foreignAdmin"
+        ? kind === "route"
+          ? 401
+          : "signin"
+        : kind === "route"
+          ? 403
+          : "forbidden";
 const everyoneSignedIn = (p: Persona): RouteWant => (p === "anonymous" || p === "foreignAdmin" ? "signin" : 200);
 const publicRoute = (): RouteWant => 200;
 const bearerOnly = (): RouteWant => 401;
@@ -224,8 +431,16 @@ const ROUTES: RouteRow[] = [
   { path: () => "/directory/groups.csv", want: {}, fallback: staff("route") },
   { path: () => "/directory/apps.csv", want: {}, fallback: staff("route") },
   { path: () => "/guests/guests.csv", want: {}, fallback: staff("route") },
-  { path: () => `/reports/${fx.campaign}/report.json`, want: { admin: "authorized", auditor: "authorized" }, fallback: staff("route") },
-  { path: () => "/api/sync/status", want: { auditor: 403 }, fallback: (p) => (p === "admin" ? 200 : p === "anonymous" || p === "foreignAdmin" ? 401 : 403) },
+  {
+    path: () => `/reports/${fx.campaign}/report.json`,
+    want: { admin: "authorized", auditor: "authorized" },
+    fallback: staff("route"),
+  },
+  {
+    path: () => "/api/sync/status",
+    want: { auditor: 403 },
+    fallback: (p) => (p === "admin" ? 200 : p === "anonymous" || p === "foreignAdmin" ? 401 : 403),
+  },
   { path: () => "/api/health", want: {}, fallback: publicRoute },
   { path: () => "/api/report-certificate", want: {}, fallback: publicRoute },
   { path: () => "/api/v1/openapi.json", want: {}, fallback: publicRoute },
@@ -238,7 +453,11 @@ const ROUTES: RouteRow[] = [
   { path: () => "/reviews", want: {}, fallback: everyoneSignedIn },
   // A review page exists only for someone with items in it: the auditor gets 404, the admin 200 only when a
   // fallback reviewer of some item (an owner reviewing their own membership), else 404.
-  { path: () => `/reviews/${fx.campaign}`, want: { auditor: 404 }, fallback: (p) => (p === "admin" ? (fx.adminHasItems ? 200 : 404) : everyoneSignedIn(p)) },
+  {
+    path: () => `/reviews/${fx.campaign}`,
+    want: { auditor: 404 },
+    fallback: (p) => (p === "admin" ? (fx.adminHasItems ? 200 : 404) : everyoneSignedIn(p)),
+  },
   { path: () => "/campaigns", want: {}, fallback: staff("page") },
   { path: () => `/campaigns/${fx.campaign}`, want: {}, fallback: staff("page") },
   { path: () => "/campaigns/new", want: { auditor: "forbidden" }, fallback: staff("page") },
@@ -269,14 +488,23 @@ test("every route handler and page answers each persona as written", async () =>
         expect([302, 303, 307, 308], `${where}: ${res.status()}`).toContain(res.status());
         expect(new URL(res.headers().location ?? "", E2E.appUrl).pathname, where).toBe(`/${want}`);
       }
-      cells.push({ target: path, persona: p, outcome: want === 200 || want === "authorized" ? "allowed" : `refused (${want})` });
+      cells.push({
+        target: path,
+        persona: p,
+        outcome: want === 200 || want === "authorized" ? "allowed" : `refused (${want})`,
+      });
     }
   }
 });
 
 test("a server action posted from a foreign origin is rejected and changes nothing", async () => {
   const before = await fingerprint(client);
-  const r = await callAction(ctx.admin.request, ids.extendCampaignAction!, [{ campaignId: fx.campaign, endAt: new Date(Date.now() + 70 * DAY).toISOString(), reason: "csrf" }], "https://evil.example");
+  const r = await callAction(
+    ctx.admin.request,
+    ids.extendCampaignAction!,
+    [{ campaignId: fx.campaign, endAt: new Date(Date.now() + 70 * DAY).toISOString(), reason: "csrf" }],
+    "https://evil.example",
+  );
   expect(r.status, r.raw.slice(0, 200)).toBeGreaterThanOrEqual(400);
   expect((r.value as { ok?: boolean } | undefined)?.ok).not.toBe(true);
   expect(await fingerprint(client)).toBe(before);

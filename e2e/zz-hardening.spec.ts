@@ -16,8 +16,33 @@ const client = db();
 test.afterAll(() => client.$disconnect());
 
 const HUGE = "x".repeat(200_000);
-const NASTY_STRINGS = ["", " ", HUGE, "<script>alert(1)</script>", "'; DROP TABLE \"CampaignItem\"; --", "../../../../etc/passwd", "%00", "\u0000", "=HYPERLINK(\"http://evil\")", "💥".repeat(1000), "00000000-0000-0000-0000-000000000000", "11111111-2222-4333-8444-555555555555"];
-const NASTY_VALUES: unknown[] = [null, 0, -1, 1e308, true, [], {}, [null], { __proto__: { admin: true } }, { constructor: { prototype: { isAdmin: true } } }, ...NASTY_STRINGS];
+const NASTY_STRINGS = [
+  "",
+  " ",
+  HUGE,
+  "<script>alert(1)</script>",
+  '\'; DROP TABLE "CampaignItem"; --',
+  "../../../../etc/passwd",
+  "%00",
+  "\u0000",
+  '=HYPERLINK("http://evil")',
+  "💥".repeat(1000),
+  "00000000-0000-0000-0000-000000000000",
+  "11111111-2222-4333-8444-555555555555",
+];
+const NASTY_VALUES: unknown[] = [
+  null,
+  0,
+  -1,
+  1e308,
+  true,
+  [],
+  {},
+  [null],
+  { __proto__: { admin: true } },
+  { constructor: { prototype: { isAdmin: true } } },
+  ...NASTY_STRINGS,
+];
 
 /** Malformed variants of a valid argument object: each field replaced by each nasty value, each field removed, the whole thing replaced. */
 function variants(valid: unknown): unknown[] {
@@ -49,30 +74,65 @@ test("every server action survives malformed input as an admin: a clear error, n
   const ids = actionIds();
   // Valid-shaped arguments per action; each is mutated field by field.
   const shapes: Record<string, unknown[]> = {
-    createCampaignAction: [{ name: "Fuzz", scope: { kind: "groups", groupIds: [] }, population: { who: "all" }, stages: [{ reviewers: "owners", durationDays: 7 }], startAt: "2026-12-01", recurrence: "one_off", justification: { onApprove: false, onRevoke: false }, noResponse: "none", autoApply: false, reminderDaysBefore: 1, inactiveDays: 30, maxSyncAgeHours: 24 }],
+    createCampaignAction: [
+      {
+        name: "Fuzz",
+        scope: { kind: "groups", groupIds: [] },
+        population: { who: "all" },
+        stages: [{ reviewers: "owners", durationDays: 7 }],
+        startAt: "2026-12-01",
+        recurrence: "one_off",
+        justification: { onApprove: false, onRevoke: false },
+        noResponse: "none",
+        autoApply: false,
+        reminderDaysBefore: 1,
+        inactiveDays: 30,
+        maxSyncAgeHours: 24,
+      },
+    ],
     startCampaignAction: [campaignId],
     deleteDraftAction: [campaignId],
     closeCampaignAction: [{ campaignId, reason: "r" }],
     previewApplyAction: [campaignId],
     applyCampaignAction: [campaignId],
     extendCampaignAction: [{ campaignId, endAt: "2030-01-01", reason: "r" }],
-    reassignAction: [{ campaignId, fromReviewerId: "00000000-0000-4000-8000-000000000002", toUpn: "nobody@contoso.onmicrosoft.com", mode: "add", reason: "r" }],
+    reassignAction: [
+      {
+        campaignId,
+        fromReviewerId: "00000000-0000-4000-8000-000000000002",
+        toUpn: "nobody@contoso.onmicrosoft.com",
+        mode: "add",
+        reason: "r",
+      },
+    ],
     remindReviewersAction: [campaignId],
     advanceStageAction: [campaignId],
     setExpiryAction: [{ userIds: ["00000000-0000-4000-8000-000000000003"], expiresAt: "2030-01-01", reason: "r" }],
     extendExpiryAction: [{ expiryId: "00000000-0000-4000-8000-000000000004", expiresAt: "2030-01-01", reason: "r" }],
     cancelExpiryAction: [{ expiryId: "00000000-0000-4000-8000-000000000004", reason: "r" }],
-    expiryPreviewAction: ["00000000-0000-4000-8000-000000000003", true],
-    sanctionExclusionAction: [{ userId: "00000000-0000-4000-8000-000000000003", policyId: null, reason: "reason", expiresAt: "2027-01-01" }],
+    expiryPreviewAction: [{ userId: "00000000-0000-4000-8000-000000000003", blockSignIn: true }],
+    sanctionExclusionAction: [
+      { userId: "00000000-0000-4000-8000-000000000003", policyId: null, reason: "reason", expiresAt: "2027-01-01" },
+    ],
     revokeSanctionAction: [{ id: "00000000-0000-4000-8000-000000000009" }],
-    signOffAction: [{ campaignId, reviewerId: "00000000-0000-4000-8000-000000000002", decision: "approve", reason: "r" }],
+    signOffAction: [
+      { campaignId, reviewerId: "00000000-0000-4000-8000-000000000002", decision: "approve", reason: "r" },
+    ],
     startSyncAction: [{ mode: "bogus" }],
     testConnectionAction: [],
-    saveConnectionAction: [{ tenantId: "00000000-0000-4000-8000-000000000005", clientId: "00000000-0000-4000-8000-000000000006", clientSecret: "s" }],
+    saveConnectionAction: [
+      {
+        tenantId: "00000000-0000-4000-8000-000000000005",
+        clientId: "00000000-0000-4000-8000-000000000006",
+        clientSecret: "s",
+      },
+    ],
     purgeDirectoryAction: [{ confirm: "nope" }],
     disconnectAction: [],
     reconnectAction: [],
-    decideAction: [{ campaignId, itemIds: ["00000000-0000-4000-8000-000000000007"], decision: "approve", justification: "j" }],
+    decideAction: [
+      { campaignId, itemIds: ["00000000-0000-4000-8000-000000000007"], decision: "approve", justification: "j" },
+    ],
     acceptAllRecommendationsAction: [{ campaignId: "00000000-0000-4000-8000-000000000008" }],
   };
   // Connection-changing actions without arguments would do their (valid) job: not fuzzed here.
@@ -109,21 +169,21 @@ test("route handlers and pages answer malformed parameters with 4xx or a page, n
   test.setTimeout(300_000);
   const paths = [
     "/directory?page=-1&sort=__proto__&dir=sideways&filter=<script>",
-    "/directory?q=" + encodeURIComponent("%' OR 1=1 --") + "&days=NaN",
-    "/directory?q=" + "a".repeat(5_000),
+    `/directory?q=${encodeURIComponent("%' OR 1=1 --")}&days=NaN`,
+    `/directory?q=${"a".repeat(5_000)}`,
     "/directory/users/not-a-guid",
     "/directory/users/../../etc/passwd",
     "/directory/users/00000000-0000-4000-8000-000000000000",
     "/directory/groups/00000000-0000-4000-8000-000000000000?page=99999999999",
-    "/directory/users.csv?filter=" + encodeURIComponent("=cmd|' /C calc'!A0"),
+    `/directory/users.csv?filter=${encodeURIComponent("=cmd|' /C calc'!A0")}`,
     "/directory/groups.csv?q=%00",
     "/directory/apps.csv?page=abc",
     "/guests?filter=../../x",
     "/guests/guests.csv?filter=;rm -rf",
-    "/audit?page=-5&action=" + encodeURIComponent("<img src=x onerror=alert(1)>"),
+    `/audit?page=-5&action=${encodeURIComponent("<img src=x onerror=alert(1)>")}`,
     "/audit/audit.csv?from=notadate&to=2026-99-99",
     "/dashboard/users?segment=../../etc/passwd",
-    "/dashboard/users.csv?segment=" + encodeURIComponent("policy:'; DROP TABLE x; --"),
+    `/dashboard/users.csv?segment=${encodeURIComponent("policy:'; DROP TABLE x; --")}`,
     `/reports/${campaignId}/..%2F..%2F..%2Fetc%2Fpasswd`,
     `/reports/${campaignId}/report.pdf%00.txt`,
     "/reports/../../../../etc/passwd/report.pdf",
@@ -152,7 +212,21 @@ test("markup in a campaign name and description is shown as text, never run", as
   const evil = `<img src=x onerror="window.__pwned=1">`;
   const before = await client.campaignDefinition.count();
   const r = await callAction(admin, actionIds().createCampaignAction!, [
-    { name: `XSS ${evil}`, description: `<script>window.__pwned=2</script>`, scope: { kind: "allSecurityGroups", groupIds: [] }, population: { who: "all" }, stages: [{ reviewers: "owners", durationDays: 7 }], startAt: new Date().toISOString(), recurrence: "one_off", justification: { onApprove: false, onRevoke: false }, noResponse: "none", autoApply: false, reminderDaysBefore: 1, inactiveDays: 30, maxSyncAgeHours: 48 },
+    {
+      name: `XSS ${evil}`,
+      description: `<script>window.__pwned=2</script>`,
+      scope: { kind: "allSecurityGroups", groupIds: [] },
+      population: { who: "all" },
+      stages: [{ reviewers: "owners", durationDays: 7 }],
+      startAt: new Date().toISOString(),
+      recurrence: "one_off",
+      justification: { onApprove: false, onRevoke: false },
+      noResponse: "none",
+      autoApply: false,
+      reminderDaysBefore: 1,
+      inactiveDays: 30,
+      maxSyncAgeHours: 48,
+    },
   ]);
   expect(r.value, r.raw).toMatchObject({ ok: true });
   expect(await client.campaignDefinition.count()).toBe(before + 1);
@@ -169,7 +243,9 @@ test("markup in a campaign name and description is shown as text, never run", as
   await callAction(admin, actionIds().deleteDraftAction!, [id]);
 });
 
-test("pages carry a nonce-based CSP that Next's scripts satisfy (no violation), with framing, referrer and sniffing locked down", async ({ page }) => {
+test("pages carry a nonce-based CSP that Next's scripts satisfy (no violation), with framing, referrer and sniffing locked down", async ({
+  page,
+}) => {
   const violations: string[] = [];
   page.on("console", (m) => {
     if (/Content Security Policy|Refused to (execute|load)/i.test(m.text())) violations.push(m.text());
@@ -177,7 +253,10 @@ test("pages carry a nonce-based CSP that Next's scripts satisfy (no violation), 
   const res = await page.goto("/signin");
   const h = res!.headers();
   const csp = h["content-security-policy"]!;
-  const script = csp.split(";").map((d) => d.trim()).find((d) => d.startsWith("script-src"))!;
+  const script = csp
+    .split(";")
+    .map((d) => d.trim())
+    .find((d) => d.startsWith("script-src"))!;
   expect(script).toMatch(/'nonce-[A-Za-z0-9+/=]{16,}'/);
   expect(script).not.toContain("unsafe-inline");
   expect(script).not.toContain("unsafe-eval");
@@ -196,7 +275,11 @@ test("pages carry a nonce-based CSP that Next's scripts satisfy (no violation), 
   const again = (await page.request.get("/signin")).headers()["content-security-policy"]!;
   expect(again).not.toContain(nonce);
   // Through TLS (as a proxy reports it), HSTS is sent.
-  expect((await page.request.get("/signin", { headers: { "x-forwarded-proto": "https" } })).headers()["strict-transport-security"]).toMatch(/max-age=\d+/);
+  expect(
+    (await page.request.get("/signin", { headers: { "x-forwarded-proto": "https" } })).headers()[
+      "strict-transport-security"
+    ],
+  ).toMatch(/max-age=\d+/);
 
   // The pages with the most client code run under the policy without a single violation.
   await signIn(page, ACCOUNTS.admin);
@@ -222,7 +305,17 @@ test("the session cookie is HttpOnly and SameSite; no secret is in the client bu
   expect(await page.evaluate(() => document.cookie)).not.toContain("session-token");
   await ctx.close();
 
-  const secrets = [env.AUTH_SECRET, env.AUTH_MICROSOFT_ENTRA_ID_SECRET, env.RECERT_ENCRYPTION_KEY, env.EMULATOR_ADMIN_KEY, "grc-demo-client-secret", "BEGIN PRIVATE KEY", "BEGIN RSA PRIVATE KEY", "DATABASE_URL", "postgresql://"].filter(Boolean) as string[];
+  const secrets = [
+    env.AUTH_SECRET,
+    env.AUTH_MICROSOFT_ENTRA_ID_SECRET,
+    env.RECERT_ENCRYPTION_KEY,
+    env.EMULATOR_ADMIN_KEY,
+    "grc-demo-client-secret",
+    "BEGIN PRIVATE KEY",
+    "BEGIN RSA PRIVATE KEY",
+    "DATABASE_URL",
+    "postgresql://",
+  ].filter(Boolean) as string[];
   const files: string[] = [];
   const walk = (d: string) => {
     for (const f of readdirSync(d)) {
@@ -237,5 +330,7 @@ test("the session cookie is HttpOnly and SameSite; no secret is in the client bu
     const text = readFileSync(f, "latin1");
     for (const s of secrets) expect(text.includes(s), `${s.slice(0, 12)}… in ${f}`).toBe(false);
   }
-  console.log(`client bundles: ${files.length} files under .next/static, none holds a secret (${secrets.length} checked)`);
+  console.log(
+    `client bundles: ${files.length} files under .next/static, none holds a secret (${secrets.length} checked)`,
+  );
 });

@@ -61,15 +61,26 @@ function flags(argv: string[]): Record<string, string> {
   return out;
 }
 
-function num(value: string | undefined, fallback: number, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+function num(
+  value: string | undefined,
+  fallback: number,
+  name: string,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined || value === "") return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number between ${min} and ${max} (got "${value}")`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new Error(`${name} must be a number between ${min} and ${max} (got "${value}")`);
   return n;
 }
 
 /** Flags > environment > .env > defaults. */
-export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process.env, dotEnvFile = ".env"): EmulatorConfig {
+export function loadConfig(
+  argv: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+  dotEnvFile = ".env",
+): EmulatorConfig {
   const f = flags(argv);
   const e = { ...readDotEnv(dotEnvFile), ...env };
   const port = num(f.port ?? e.EMULATOR_PORT, DEFAULTS.port, "--port", 0, 65535);
@@ -78,7 +89,10 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
   const redirectUris = [
     `http://localhost:${appPort}/api/auth/callback/microsoft-entra-id`,
     `http://127.0.0.1:${appPort}/api/auth/callback/microsoft-entra-id`,
-    ...(e.EMULATOR_REDIRECT_URIS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    ...(e.EMULATOR_REDIRECT_URIS ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
   ];
   return {
     port,

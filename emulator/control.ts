@@ -5,7 +5,19 @@ import { groupObject, userObject } from "./graph/serialize";
 import { json, type Req, type Res } from "./http";
 import { tenantSummary } from "./tenant/generate";
 import type { Tenant } from "./tenant/model";
-import { addMember, addOwner, createGroup, createUser, deleteGroup, deleteUser, removeMember, removeOwner, TenantError, updateGroup, updateUser } from "./tenant/mutate";
+import {
+  addMember,
+  addOwner,
+  createGroup,
+  createUser,
+  deleteGroup,
+  deleteUser,
+  removeMember,
+  removeOwner,
+  TenantError,
+  updateGroup,
+  updateUser,
+} from "./tenant/mutate";
 
 export interface ControlDeps {
   cfg: EmulatorConfig;
@@ -17,7 +29,8 @@ export interface ControlDeps {
 
 /** /_emulator/*: how tests change the tenant between syncs. Guarded by the admin key. */
 export function control(req: Req, d: ControlDeps): Res {
-  if (req.headers["x-emulator-admin-key"] !== d.cfg.adminKey) return json(401, { error: "x-emulator-admin-key header missing or wrong" });
+  if (req.headers["x-emulator-admin-key"] !== d.cfg.adminKey)
+    return json(401, { error: "x-emulator-admin-key header missing or wrong" });
   const t = d.tenant();
   let body: Record<string, unknown> = {};
   if (req.body) {
@@ -32,7 +45,8 @@ export function control(req: Req, d: ControlDeps): Res {
   const ok = (v: unknown = { ok: true }) => json(200, v);
   try {
     if (req.method === "GET" && path === "/summary") return ok(tenantSummary(t));
-    if (req.method === "GET" && path === "/accounts") return ok({ wellKnown: t.wellKnown, password: "(EMULATOR_PASSWORD)" });
+    if (req.method === "GET" && path === "/accounts")
+      return ok({ wellKnown: t.wellKnown, password: "(EMULATOR_PASSWORD)" });
     if (req.method === "POST" && path === "/reset") {
       d.reset();
       return ok();

@@ -52,7 +52,8 @@ export class Faults {
       return { kind: shot.kind };
     }
     if (this.throttle > 0 && this.rng.chance(this.throttle)) return { kind: "throttle" };
-    if (this.faultRate > 0 && this.rng.chance(this.faultRate)) return { kind: this.rng.chance(0.5) ? "unavailable" : "drop" };
+    if (this.faultRate > 0 && this.rng.chance(this.faultRate))
+      return { kind: this.rng.chance(0.5) ? "unavailable" : "drop" };
     return undefined;
   }
 }

@@ -25,11 +25,22 @@ export async function readRequest(raw: IncomingMessage, base: string): Promise<R
     chunks.push(c as Buffer);
   }
   const url = new URL(raw.url ?? "/", base);
-  return { method: raw.method ?? "GET", url, path: decodeURIComponent(url.pathname), headers: raw.headers, body: Buffer.concat(chunks).toString("utf8"), raw };
+  return {
+    method: raw.method ?? "GET",
+    url,
+    path: decodeURIComponent(url.pathname),
+    headers: raw.headers,
+    body: Buffer.concat(chunks).toString("utf8"),
+    raw,
+  };
 }
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Res {
-  return { status, headers: { "content-type": "application/json; charset=utf-8", ...headers }, body: JSON.stringify(body) };
+  return {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 export function html(status: number, body: string, headers: Record<string, string> = {}): Res {
@@ -54,12 +65,28 @@ export function escapeHtml(s: string): string {
 }
 
 /** Graph's error envelope, with the headers Graph sends. */
-export function graphError(status: number, code: string, message: string, req?: Req, extraHeaders: Record<string, string> = {}): Res {
+export function graphError(
+  status: number,
+  code: string,
+  message: string,
+  req?: Req,
+  extraHeaders: Record<string, string> = {},
+): Res {
   const requestId = randomUUID();
   const clientRequestId = (req?.headers["client-request-id"] as string | undefined) ?? requestId;
   return json(
     status,
-    { error: { code, message, innerError: { date: new Date().toISOString().replace(/\.\d{3}Z$/, ""), "request-id": requestId, "client-request-id": clientRequestId } } },
+    {
+      error: {
+        code,
+        message,
+        innerError: {
+          date: new Date().toISOString().replace(/\.\d{3}Z$/, ""),
+          "request-id": requestId,
+          "client-request-id": clientRequestId,
+        },
+      },
+    },
     { "request-id": requestId, "client-request-id": clientRequestId, ...extraHeaders },
   );
 }
@@ -68,7 +95,10 @@ export function graphError(status: number, code: string, message: string, req?: 
 export function aadError(status: number, error: string, code: number, description: string): Res {
   const trace = randomUUID();
   const correlation = randomUUID();
-  const timestamp = new Date().toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
+  const timestamp = new Date()
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d{3}Z$/, "Z");
   return json(status, {
     error,
     error_description: `AADSTS${code}: ${description} Trace ID: ${trace} Correlation ID: ${correlation} Timestamp: ${timestamp}`,

@@ -7,11 +7,16 @@ async function main() {
   const started = Date.now();
   const emu = await startEmulator(cfg);
   const s = tenantSummary(emu.tenant);
-  console.log(`Entra emulator listening on ${emu.url} (tenant ${cfg.tenantId}, seed ${cfg.seed}, generated in ${Date.now() - started} ms)`);
-  console.log(`  ${s.users} users (${s.guests} guests, ${s.disabled} disabled), ${s.groups} groups, ${s.memberships} memberships, ${s.roleAssignments} role assignments, ${s.policies} CA policies`);
+  console.log(
+    `Entra emulator listening on ${emu.url} (tenant ${cfg.tenantId}, seed ${cfg.seed}, generated in ${Date.now() - started} ms)`,
+  );
+  console.log(
+    `  ${s.users} users (${s.guests} guests, ${s.disabled} disabled), ${s.groups} groups, ${s.memberships} memberships, ${s.roleAssignments} role assignments, ${s.policies} CA policies`,
+  );
   console.log(`  OIDC: ${emu.url}/${cfg.tenantId}/v2.0/.well-known/openid-configuration   Graph: ${emu.url}/v1.0`);
   for (const a of emu.tenant.wellKnown) console.log(`  ${a.upn.padEnd(36)} ${a.role}`);
-  if (cfg.throttle || cfg.faultRate || cfg.latencyMs) console.log(`  faults: throttle ${cfg.throttle}, fault rate ${cfg.faultRate}, latency ${cfg.latencyMs} ms`);
+  if (cfg.throttle || cfg.faultRate || cfg.latencyMs)
+    console.log(`  faults: throttle ${cfg.throttle}, fault rate ${cfg.faultRate}, latency ${cfg.latencyMs} ms`);
   const stop = () => void emu.close().then(() => process.exit(0));
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

@@ -14,7 +14,8 @@ export class Rng {
     const next = () => {
       h = Math.imul(h ^ (h >>> 16), 2246822507);
       h = Math.imul(h ^ (h >>> 13), 3266489909);
-      return (h ^= h >>> 16) >>> 0;
+      h ^= h >>> 16;
+      return h >>> 0;
     };
     this.a = next();
     this.b = next();
@@ -55,7 +56,10 @@ export class Rng {
 
   /** A v4-shaped GUID drawn from the stream. */
   guid(): string {
-    const hex = (n: number) => Math.floor(this.float() * 16 ** n).toString(16).padStart(n, "0");
+    const hex = (n: number) =>
+      Math.floor(this.float() * 16 ** n)
+        .toString(16)
+        .padStart(n, "0");
     const variant = (8 + Math.floor(this.float() * 4)).toString(16);
     return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(6)}${hex(6)}`;
   }

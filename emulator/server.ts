@@ -52,7 +52,10 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
     const path = req.path.replace(/^\/v1\.0/, "");
     const fault = faults.next(path);
     if (fault?.kind === "drop") return "drop";
-    if (fault?.kind === "unavailable") return graphError(503, "ServiceUnavailable", "The service is temporarily unavailable. Please retry later.", req, { "Retry-After": String(cfg.retryAfterS) });
+    if (fault?.kind === "unavailable")
+      return graphError(503, "ServiceUnavailable", "The service is temporarily unavailable. Please retry later.", req, {
+        "Retry-After": String(cfg.retryAfterS),
+      });
     if (fault?.kind === "throttle") {
       // Conditional-access 429s carry no Retry-After; directory paths do.
       const ca = path.startsWith("/identity/conditionalAccess");
@@ -69,36 +72,82 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
   };
 
   const batch = async (req: Req, caller: Parameters<GraphRouter["dispatch"]>[1]): Promise<Res> => {
-    let body: { requests?: { id?: string; method?: string; url?: string; headers?: Record<string, string>; body?: unknown; dependsOn?: string[] }[] };
+    let body: {
+      requests?: {
+        id?: string;
+        method?: string;
+        url?: string;
+        headers?: Record<string, string>;
+        body?: unknown;
+        dependsOn?: string[];
+      }[];
+    };
     try {
       body = JSON.parse(req.body) as typeof body;
     } catch {
       return graphError(400, "BadRequest", "Invalid batch payload format.", req);
     }
     const requests = body.requests ?? [];
-    if (requests.length === 0 || requests.length > 20) return graphError(400, "BadRequest", "Invalid batch payload: the number of requests must be between 1 and 20.", req);
+    if (requests.length === 0 || requests.length > 20)
+      return graphError(
+        400,
+        "BadRequest",
+        "Invalid batch payload: the number of requests must be between 1 and 20.",
+        req,
+      );
     const ids = new Set<string>();
     for (const r of requests) {
-      if (!r.id || ids.has(r.id)) return graphError(400, "BadRequest", "Batch request ids must be present and unique.", req);
+      if (!r.id || ids.has(r.id))
+        return graphError(400, "BadRequest", "Batch request ids must be present and unique.", req);
       ids.add(r.id);
-      if (!r.url || /^https?:/i.test(r.url)) return graphError(400, "BadRequest", "Batch request urls must be relative.", req);
-      if (r.body !== undefined && !Object.keys(r.headers ?? {}).some((h) => h.toLowerCase() === "content-type")) return graphError(400, "BadRequest", "Write request id : " + r.id + " does not contain Content-Type header or body.", req);
+      if (!r.url || /^https?:/i.test(r.url))
+        return graphError(400, "BadRequest", "Batch request urls must be relative.", req);
+      if (r.body !== undefined && !Object.keys(r.headers ?? {}).some((h) => h.toLowerCase() === "content-type"))
+        return graphError(
+          400,
+          "BadRequest",
+          `Write request id : ${r.id} does not contain Content-Type header or body.`,
+          req,
+        );
     }
     const results = new Map<string, { id: string; status: number; headers: Record<string, string>; body: unknown }>();
     for (const r of requests) {
       if (r.dependsOn?.some((d) => (results.get(d)?.status ?? 0) >= 400)) {
-        results.set(r.id!, { id: r.id!, status: 424, headers: {}, body: { error: { code: "FailedDependency", message: "Failed dependency." } } });
+        results.set(r.id!, {
+          id: r.id!,
+          status: 424,
+          headers: {},
+          body: { error: { code: "FailedDependency", message: "Failed dependency." } },
+        });
         continue;
       }
       const url = new URL(`/v1.0${r.url!.startsWith("/") ? "" : "/"}${r.url}`, cfg.publicUrl);
-      const inner: Req = { method: (r.method ?? "GET").toUpperCase(), url, path: decodeURIComponent(url.pathname), headers: { ...req.headers, ...lower(r.headers ?? {}) }, body: r.body === undefined ? "" : JSON.stringify(r.body), raw: req.raw };
+      const inner: Req = {
+        method: (r.method ?? "GET").toUpperCase(),
+        url,
+        path: decodeURIComponent(url.pathname),
+        headers: { ...req.headers, ...lower(r.headers ?? {}) },
+        body: r.body === undefined ? "" : JSON.stringify(r.body),
+        raw: req.raw,
+      };
       const fault = faults.next(inner.path.replace(/^\/v1\.0/, ""));
       let res: Res;
-      if (fault?.kind === "throttle") res = graphError(429, "TooManyRequests", "Too many requests.", inner, { "Retry-After": String(cfg.retryAfterS) });
-      else if (fault) res = graphError(503, "ServiceUnavailable", "The service is temporarily unavailable.", inner, { "Retry-After": String(cfg.retryAfterS) });
+      if (fault?.kind === "throttle")
+        res = graphError(429, "TooManyRequests", "Too many requests.", inner, {
+          "Retry-After": String(cfg.retryAfterS),
+        });
+      else if (fault)
+        res = graphError(503, "ServiceUnavailable", "The service is temporarily unavailable.", inner, {
+          "Retry-After": String(cfg.retryAfterS),
+        });
       else res = await graph.dispatch(inner, caller);
       const text = String(res.body);
-      results.set(r.id!, { id: r.id!, status: res.status, headers: res.headers, body: text && res.headers["content-type"]?.includes("json") ? JSON.parse(text) : text || undefined });
+      results.set(r.id!, {
+        id: r.id!,
+        status: res.status,
+        headers: res.headers,
+        body: text && res.headers["content-type"]?.includes("json") ? JSON.parse(text) : text || undefined,
+      });
     }
     // Graph answers in any order; reversing keeps tests honest about matching by id.
     return json(200, { responses: [...results.values()].reverse() });
@@ -111,8 +160,10 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
         req = await readRequest(raw, cfg.publicUrl);
         let out: Res | "drop" | undefined;
         if (req.path.startsWith("/v1.0/") || req.path === "/v1.0") out = await handleGraph(req);
-        else if (req.path.startsWith("/_emulator/")) out = control(req, { cfg, tenant: current, faults, delta: graph.delta, reset: () => (tenant = build(cfg)) });
-        else if (req.path === "/" || req.path === "/health") out = json(200, { status: "ok", tenantId: cfg.tenantId, users: tenant.users.length });
+        else if (req.path.startsWith("/_emulator/"))
+          out = control(req, { cfg, tenant: current, faults, delta: graph.delta, reset: () => (tenant = build(cfg)) });
+        else if (req.path === "/" || req.path === "/health")
+          out = json(200, { status: "ok", tenantId: cfg.tenantId, users: tenant.users.length });
         else out = await oidc.handle(req);
         if (out === "drop") {
           raw.socket.destroy();
@@ -121,7 +172,13 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
         send(res, out ?? json(404, { error: "not_found", error_description: `No emulator endpoint at ${req.path}` }));
       } catch (e) {
         console.error("[emulator] internal error", e);
-        if (!res.headersSent) send(res, req ? graphError(500, "InternalServerError", "Internal emulator error.", req) : json(500, { error: "internal" }));
+        if (!res.headersSent)
+          send(
+            res,
+            req
+              ? graphError(500, "InternalServerError", "Internal emulator error.", req)
+              : json(500, { error: "internal" }),
+          );
       }
     })();
   });

@@ -8,7 +8,9 @@ function redact(url: string): string {
 const url = process.env.DATABASE_URL || "file:./data/recert.db";
 migrate(url)
   .then((r) => {
-    console.log(`Database ${redact(url)}: ${r.applied.length ? `applied ${r.applied.join(", ")}` : "up to date"} (${r.alreadyApplied} already applied).`);
+    console.log(
+      `Database ${redact(url)}: ${r.applied.length ? `applied ${r.applied.join(", ")}` : "up to date"} (${r.alreadyApplied} already applied).`,
+    );
   })
   .catch((e: Error) => {
     console.error(`Migration failed for ${redact(url)}: ${e.message}`);

@@ -24,8 +24,15 @@ for (const provider of PROVIDERS) {
   const snapshot = path.join(dir, "schema.snapshot.prisma");
   mkdirSync(dir, { recursive: true });
   const from = existsSync(snapshot) ? ["--from-schema-datamodel", snapshot] : ["--from-empty"];
-  const env = { ...process.env, DATABASE_URL: provider === "postgresql" ? "postgresql://recert:recert@127.0.0.1:5432/recert" : "file:./data/recert.db" };
-  const sql = execFileSync(prisma, ["migrate", "diff", ...from, "--to-schema-datamodel", schema, "--script"], { env, encoding: "utf8" });
+  const env = {
+    ...process.env,
+    DATABASE_URL:
+      provider === "postgresql" ? "postgresql://recert:recert@127.0.0.1:5432/recert" : "file:./data/recert.db",
+  };
+  const sql = execFileSync(prisma, ["migrate", "diff", ...from, "--to-schema-datamodel", schema, "--script"], {
+    env,
+    encoding: "utf8",
+  });
   if (!/CREATE|ALTER|DROP/i.test(sql)) {
     console.log(`${provider}: no changes`);
     continue;

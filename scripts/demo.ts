@@ -28,12 +28,19 @@ async function main() {
   process.on("SIGINT", () => shutdown(0));
   process.on("SIGTERM", () => shutdown(0));
   const tenant = env.ENTRA_TENANT_ID ?? DEMO_DEFAULTS.ENTRA_TENANT_ID;
-  await waitForUrl(`http://localhost:${emulatorPort}/${tenant}/v2.0/.well-known/openid-configuration`, 60_000, emulator);
+  await waitForUrl(
+    `http://localhost:${emulatorPort}/${tenant}/v2.0/.well-known/openid-configuration`,
+    60_000,
+    emulator,
+  );
 
   // Seed: one sync from the emulator's tenant, so the demo opens on data.
   console.log("Syncing the demo tenant…");
   const sync = spawnSync(path.join("node_modules", ".bin", "tsx"), ["scripts/sync.ts"], { env, stdio: "inherit" });
-  if (sync.status !== 0) console.warn(`The first sync did not finish cleanly (exit ${sync.status}); see above. Settings → Sync now retries.`);
+  if (sync.status !== 0)
+    console.warn(
+      `The first sync did not finish cleanly (exit ${sync.status}); see above. Settings → Sync now retries.`,
+    );
 
   const app = startAppProcess({ ...env, NODE_ENV: "production" }, appPort);
   children.push(app);

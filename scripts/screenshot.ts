@@ -8,7 +8,10 @@ import { chromium } from "@playwright/test";
 
 async function main() {
   const [base = "http://localhost:3000", upn = "admin@contoso.onmicrosoft.com", ...paths] = process.argv.slice(2);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   await page.goto(`${base}/signin`);
   await page.getByRole("button", { name: "Sign in with Microsoft" }).click();

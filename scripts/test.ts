@@ -1,5 +1,5 @@
 /**
- * `npm test`: the whole suite. Vitest (unit + integration against the emulator and a real database),
+ * `npm test`: the whole suite. Lint (Biome, zero warnings) and the type check, Vitest (unit + integration against the emulator and a real database),
  * then a production build and Playwright journeys in Debian's Chromium.
  * DATABASE_URL picks the engine (unset = SQLite); PostgreSQL must be local: tests create and drop databases.
  * Prints one closing line "tests: N passed, N failed" and exits non-zero on any failure.
@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { isPostgres } from "../lib/db/client";
+import { engineOfUrl } from "../lib/db/sql";
 import { assertLocalDatabase, resetDatabase } from "./lib/test-db";
 
 const bin = (name: string) => path.join("node_modules", ".bin", name);
@@ -27,20 +27,27 @@ interface Counts {
 
 function vitestCounts(file: string): Counts | undefined {
   if (!existsSync(file)) return undefined;
-  const j = JSON.parse(readFileSync(file, "utf8")) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+  const j = JSON.parse(readFileSync(file, "utf8")) as {
+    numPassedTests: number;
+    numFailedTests: number;
+    numPendingTests: number;
+    numTodoTests: number;
+  };
   return { passed: j.numPassedTests, failed: j.numFailedTests, skipped: j.numPendingTests + j.numTodoTests };
 }
 
 function playwrightCounts(file: string): Counts | undefined {
   if (!existsSync(file)) return undefined;
-  const j = JSON.parse(readFileSync(file, "utf8")) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } };
+  const j = JSON.parse(readFileSync(file, "utf8")) as {
+    stats: { expected: number; unexpected: number; flaky: number; skipped: number };
+  };
   return { passed: j.stats.expected + j.stats.flaky, failed: j.stats.unexpected, skipped: j.stats.skipped };
 }
 
 async function main() {
   const databaseUrl = process.env.DATABASE_URL ?? "";
   assertLocalDatabase(databaseUrl);
-  const engine = isPostgres(databaseUrl) ? "postgresql" : "sqlite";
+  const engine = engineOfUrl(databaseUrl);
   console.log(`Recert test suite on ${engine}`);
   rmSync("test-results", { recursive: true, force: true });
   mkdirSync("test-results", { recursive: true });
@@ -55,9 +62,21 @@ async function main() {
     totals.skipped += c.skipped;
   };
 
+  // The house style is part of the suite: a lint warning or a type error fails CI like a failing test.
+  if (!run("lint (Biome, TypeScript)", "npm", ["run", "-s", "lint"], env)) {
+    ok = false;
+    totals.failed += 1;
+  }
+
   if (only !== "e2e") {
     const vitestJson = "test-results/vitest.json";
-    ok = run("Vitest", bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`], env) && ok;
+    ok =
+      run(
+        "Vitest",
+        bin("vitest"),
+        ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`],
+        env,
+      ) && ok;
     const c = vitestCounts(vitestJson);
     if (!c) ok = false;
     add(c);
@@ -71,7 +90,12 @@ async function main() {
     } else {
       const e2eUrl = engine === "postgresql" ? databaseUrl : "file:./data/e2e.db";
       await resetDatabase(e2eUrl);
-      const pwOk = run("Playwright", bin("playwright"), ["test"], { ...env, E2E_DATABASE_URL: e2eUrl, PLAYWRIGHT_REPORTERS: "ci", CI: env.CI ?? "" });
+      const pwOk = run("Playwright", bin("playwright"), ["test"], {
+        ...env,
+        E2E_DATABASE_URL: e2eUrl,
+        PLAYWRIGHT_REPORTERS: "ci",
+        CI: env.CI ?? "",
+      });
       const c = playwrightCounts("test-results/playwright.json");
       if (!c) ok = false;
       ok = pwOk && ok;

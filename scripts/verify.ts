@@ -22,16 +22,22 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (!file) {
-    console.error("usage: npm run verify -- <report.pdf|report.csv|report.json> [--manifest <file.jws>] [--cert <certificate.pem>]");
+    console.error(
+      "usage: npm run verify -- <report.pdf|report.csv|report.json> [--manifest <file.jws>] [--cert <certificate.pem>]",
+    );
     return 2;
   }
   if (!existsSync(file)) {
     console.error(`${file}: no such file`);
     return 2;
   }
-  const pinned = cert ? createHash("sha256").update(new X509Certificate(readFileSync(cert)).raw).digest("hex") : undefined;
+  const pinned = cert
+    ? createHash("sha256")
+        .update(new X509Certificate(readFileSync(cert)).raw)
+        .digest("hex")
+    : undefined;
   const content = readFileSync(file);
-  let r;
+  let r: ReturnType<typeof verifyPdf>;
   if (content.subarray(0, 5).toString("latin1") === "%PDF-") r = verifyPdf(content, pinned);
   else {
     const m = manifest ?? `${file}.jws`;
@@ -42,7 +48,10 @@ async function main(argv: string[]): Promise<number> {
     r = await verifyManifest(content, readFileSync(m, "utf8"), file, pinned);
   }
   console.log(`${r.valid ? "VALID" : "INVALID"}: ${r.reason}`);
-  if (r.signer) console.log(`signer:      ${r.signer}\ncertificate: SHA-256 ${r.signerFingerprint}${r.trusted === null ? " (not pinned: pass --cert to pin it)" : r.trusted ? " (pinned: matches)" : " (pinned: DOES NOT match)"}`);
+  if (r.signer)
+    console.log(
+      `signer:      ${r.signer}\ncertificate: SHA-256 ${r.signerFingerprint}${r.trusted === null ? " (not pinned: pass --cert to pin it)" : r.trusted ? " (pinned: matches)" : " (pinned: DOES NOT match)"}`,
+    );
   if (r.signingTime) console.log(`signed at:   ${r.signingTime}`);
   if (r.campaignId) console.log(`campaign:    ${r.campaignId}`);
   return r.valid ? 0 : 1;

@@ -12,7 +12,11 @@ export default async function SignedInLayout({ children }: { children: ReactNode
     await nextAuth().signOut({ redirectTo: "/signin?signedOut=1" });
   }
   return (
-    <AppShell user={{ name: caller.name, upn: caller.upn, roleLabel: ROLE_LABEL[caller.role] }} nav={navFor(caller.role)} signOut={signOut}>
+    <AppShell
+      user={{ name: caller.name, upn: caller.upn, roleLabel: ROLE_LABEL[caller.role] }}
+      nav={navFor(caller.role)}
+      signOut={signOut}
+    >
       {children}
     </AppShell>
   );

@@ -1,19 +1,37 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { BucketChart, MethodChart, MfaSplitChart, SegmentLinks, TrendChart } from "@/components/charts/dashboard-charts";
+import {
+  BucketChart,
+  MethodChart,
+  MfaSplitChart,
+  SegmentLinks,
+  TrendChart,
+} from "@/components/charts/dashboard-charts";
 import { RevokeSanctionButton, SanctionButton } from "@/components/charts/sanction-button";
+import { revokeSanctionAction, sanctionExclusionAction } from "./dashboard/actions";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
-import { db } from "@/lib/db";
-import { env } from "@/lib/env";
+import { appCtx } from "@/lib/db";
 import { overview, type Share } from "@/lib/dashboards/overview";
 
 export const metadata = { title: "Dashboard" };
 
 const pct = (n: number, d: number) => (d ? `${Math.round((1000 * n) / d) / 10}%` : "—");
 
-function Tile({ label, value, sub, href, testId }: { label: string; value: string | number; sub?: string; href?: string; testId?: string }) {
+function Tile({
+  label,
+  value,
+  sub,
+  href,
+  testId,
+}: {
+  label: string;
+  value: string | number;
+  sub?: string;
+  href?: string;
+  testId?: string;
+}) {
   const body = (
     <>
       <div className="text-xs uppercase tracking-wide text-slate-500">{label}</div>
@@ -24,7 +42,10 @@ function Tile({ label, value, sub, href, testId }: { label: string; value: strin
     </>
   );
   return href ? (
-    <Link href={href} className="block rounded-xl border border-slate-200 bg-white p-4 shadow-sm hover:border-brand-300">
+    <Link
+      href={href}
+      className="block rounded-xl border border-slate-200 bg-white p-4 shadow-sm hover:border-brand-300"
+    >
       {body}
     </Link>
   ) : (
@@ -42,19 +63,30 @@ function Card({ title, children, note }: { title: string; children: React.ReactN
   );
 }
 
-const split = (key: string, label: string, s: Share) => ({ key, label, registered: s.registered, notRegistered: s.total - s.registered, total: s.total });
+const split = (key: string, label: string, s: Share) => ({
+  key,
+  label,
+  registered: s.registered,
+  notRegistered: s.total - s.registered,
+  total: s.total,
+});
 
 export default async function DashboardPage() {
   const caller = await requirePageRole();
   // Reviewers have one job here: their reviews.
   if (caller.role === "reviewer") redirect("/reviews");
-  const e = env();
-  const o = await overview(db(), e.DATABASE_URL, e.ENTRA_TENANT_ID);
+  const o = await overview(appCtx());
   if (!o.syncRunId) {
     return (
       <>
-        <PageHeader title="Dashboard" description="MFA coverage, conditional-access enforcement, stale access and campaign progress." />
-        <EmptyState title="No directory data yet" action={caller.role === "admin" ? { href: "/settings", label: "Connect a tenant" } : undefined}>
+        <PageHeader
+          title="Dashboard"
+          description="MFA coverage, conditional-access enforcement, stale access and campaign progress."
+        />
+        <EmptyState
+          title="No directory data yet"
+          action={caller.role === "admin" ? { href: "/settings", label: "Connect a tenant" } : undefined}
+        >
           {caller.role === "admin"
             ? "Connect your Entra tenant in Settings and run a first sync. Charts of MFA coverage and policy enforcement appear here once the data is in."
             : "An admin has not synced the tenant yet. Once they have, coverage charts and hygiene figures appear here."}
@@ -62,31 +94,71 @@ export default async function DashboardPage() {
       </>
     );
   }
-  const enforced = o.buckets.filter((b) => b.bucket === "enforcedAllApps" || b.bucket === "enforcedSomeApps").reduce((n, b) => n + b.users, 0);
+  const enforced = o.buckets
+    .filter((b) => b.bucket === "enforcedAllApps" || b.bucket === "enforcedSomeApps")
+    .reduce((n, b) => n + b.users, 0);
   return (
     <>
-      <PageHeader title="Dashboard" description={`MFA coverage, conditional-access enforcement, stale access and campaign progress, as of the sync of ${new Date(o.syncedAt!).toLocaleString()}.`} />
+      <PageHeader
+        title="Dashboard"
+        description={`MFA coverage, conditional-access enforcement, stale access and campaign progress, as of the sync of ${new Date(o.syncedAt!).toLocaleString()}.`}
+      />
       <div className="mb-6 grid grid-cols-2 gap-3 md:grid-cols-5">
         <Tile label="Enabled users" value={o.enabledUsers} testId="tile-enabled" />
-        <Tile label="MFA registered" value={pct(o.mfa.registered, o.mfa.total)} sub={`${o.mfa.registered} users`} href="/dashboard/users?segment=mfa:all:notRegistered" testId="tile-registered" />
+        <Tile
+          label="MFA registered"
+          value={pct(o.mfa.registered, o.mfa.total)}
+          sub={`${o.mfa.registered} users`}
+          href="/dashboard/users?segment=mfa:all:notRegistered"
+          testId="tile-registered"
+        />
         <Tile label="MFA capable" value={pct(o.mfa.capable, o.mfa.total)} sub={`${o.mfa.capable} users`} />
-        <Tile label="Passwordless capable" value={pct(o.mfa.passwordless, o.mfa.total)} sub={`${o.mfa.passwordless} users`} />
-        <Tile label="Effective MFA (registered and enforced)" value={pct(o.buckets.find((b) => b.bucket === "enforcedAllApps")!.users, o.enabledUsers)} sub={`${enforced} enforced by a policy`} href="/dashboard/users?segment=bucket:enforcedAllApps" testId="tile-effective" />
+        <Tile
+          label="Passwordless capable"
+          value={pct(o.mfa.passwordless, o.mfa.total)}
+          sub={`${o.mfa.passwordless} users`}
+        />
+        <Tile
+          label="Effective MFA (registered and enforced)"
+          value={pct(o.buckets.find((b) => b.bucket === "enforcedAllApps")!.users, o.enabledUsers)}
+          sub={`${enforced} enforced by a policy`}
+          href="/dashboard/users?segment=bucket:enforcedAllApps"
+          testId="tile-effective"
+        />
       </div>
       <div className="mb-6 grid gap-4 lg:grid-cols-2">
-        <Card title="MFA registration by population" note="Enabled users. Click a bar to list its users (admins without MFA first).">
+        <Card
+          title="MFA registration by population"
+          note="Enabled users. Click a bar to list its users (admins without MFA first)."
+        >
           <MfaSplitChart testId="split-chart" data={o.split.map((s) => split(s.key, s.label, s.share))} />
-          <SegmentLinks links={o.split.map((s) => ({ href: `/dashboard/users?segment=mfa:${s.key}:notRegistered`, label: `${s.label} without MFA (${s.share.total - s.share.registered})` }))} />
+          <SegmentLinks
+            links={o.split.map((s) => ({
+              href: `/dashboard/users?segment=mfa:${s.key}:notRegistered`,
+              label: `${s.label} without MFA (${s.share.total - s.share.registered})`,
+            }))}
+          />
         </Card>
-        <Card title="Conditional-access enforcement" note="Each enabled user in one bucket. Report-only and disabled policies, risk-conditioned policies and MFA-OR-other-control grants do not count as enforcing.">
+        <Card
+          title="Conditional-access enforcement"
+          note="Each enabled user in one bucket. Report-only and disabled policies, risk-conditioned policies and MFA-OR-other-control grants do not count as enforcing."
+        >
           <BucketChart data={o.buckets} />
-          <SegmentLinks links={o.buckets.map((b) => ({ href: `/dashboard/users?segment=bucket:${b.bucket}`, label: `${b.label} (${b.users})` }))} />
+          <SegmentLinks
+            links={o.buckets.map((b) => ({
+              href: `/dashboard/users?segment=bucket:${b.bucket}`,
+              label: `${b.label} (${b.users})`,
+            }))}
+          />
         </Card>
         <Card title="Registered methods" note="Enabled users with each method registered.">
           <MethodChart data={o.methods.slice(0, 10)} />
         </Card>
         <Card title="Departments" note="MFA registration of enabled users, largest departments.">
-          <MfaSplitChart testId="dept-chart" data={o.departments.map((d) => split(`dept=${d.department}`, d.department, d.share))} />
+          <MfaSplitChart
+            testId="dept-chart"
+            data={o.departments.map((d) => split(`dept=${d.department}`, d.department, d.share))}
+          />
         </Card>
         <Card title="Trend" note="Share of enabled users registered for MFA at each sync.">
           <TrendChart data={o.trend} />
@@ -112,16 +184,48 @@ export default async function DashboardPage() {
             <li key={p.id} className="py-2">
               <div className="flex flex-wrap items-center gap-2">
                 <span className="font-medium text-slate-900">{p.name}</span>
-                <span className={`rounded px-1.5 py-0.5 text-xs ring-1 ${p.state === "enabled" ? "bg-emerald-50 text-emerald-700 ring-emerald-200" : "bg-slate-100 text-slate-600 ring-slate-200"}`}>{p.state === "enabledForReportingButNotEnforced" ? "report-only (not counted)" : p.state}</span>
-                {p.countsAsEnforcing && <span className="rounded bg-sky-50 px-1.5 py-0.5 text-xs text-sky-700 ring-1 ring-sky-200">enforces MFA</span>}
+                <span
+                  className={`rounded px-1.5 py-0.5 text-xs ring-1 ${p.state === "enabled" ? "bg-emerald-50 text-emerald-700 ring-emerald-200" : "bg-slate-100 text-slate-600 ring-slate-200"}`}
+                >
+                  {p.state === "enabledForReportingButNotEnforced" ? "report-only (not counted)" : p.state}
+                </span>
+                {p.countsAsEnforcing && (
+                  <span className="rounded bg-sky-50 px-1.5 py-0.5 text-xs text-sky-700 ring-1 ring-sky-200">
+                    enforces MFA
+                  </span>
+                )}
               </div>
               <p className="text-slate-600">{p.description}</p>
               {p.exclusions.length > 0 && (
                 <ul className="mt-1 flex flex-wrap gap-2 text-xs">
                   {p.exclusions.map((x) => (
-                    <li key={x.userId} className={`rounded px-1.5 py-0.5 ring-1 ${x.sanctioned ? "bg-slate-50 ring-slate-200" : "bg-amber-50 text-amber-900 ring-amber-300"}`}>
+                    <li
+                      key={x.userId}
+                      className={`rounded px-1.5 py-0.5 ring-1 ${x.sanctioned ? "bg-slate-50 ring-slate-200" : "bg-amber-50 text-amber-900 ring-amber-300"}`}
+                    >
                       Excluded: {x.name}
-                      {x.viaGroup ? ` (via ${x.viaGroup})` : ""} {x.sanctioned ? <>(sanctioned){caller.role === "admin" && x.sanctionId && <RevokeSanctionButton sanctionId={x.sanctionId} name={x.name} />}</> : caller.role === "admin" ? <SanctionButton userId={x.userId} policyId={p.id} name={x.name} /> : "(not sanctioned)"}
+                      {x.viaGroup ? ` (via ${x.viaGroup})` : ""}{" "}
+                      {x.sanctioned ? (
+                        <>
+                          (sanctioned)
+                          {caller.role === "admin" && x.sanctionId && (
+                            <RevokeSanctionButton
+                              sanctionId={x.sanctionId}
+                              name={x.name}
+                              revoke={revokeSanctionAction}
+                            />
+                          )}
+                        </>
+                      ) : caller.role === "admin" ? (
+                        <SanctionButton
+                          userId={x.userId}
+                          policyId={p.id}
+                          name={x.name}
+                          sanction={sanctionExclusionAction}
+                        />
+                      ) : (
+                        "(not sanctioned)"
+                      )}
                     </li>
                   ))}
                 </ul>
@@ -143,7 +247,9 @@ export default async function DashboardPage() {
                   </Link>
                   <span className="text-slate-600">
                     {c.decided}/{c.items} decided · ends {new Date(c.endAt).toLocaleDateString()}
-                    {c.overdueReviewers > 0 && <span className="ml-2 text-rose-700">{c.overdueReviewers} reviewer(s) overdue</span>}
+                    {c.overdueReviewers > 0 && (
+                      <span className="ml-2 text-rose-700">{c.overdueReviewers} reviewer(s) overdue</span>
+                    )}
                   </span>
                 </li>
               ))}

@@ -14,8 +14,8 @@ export default async function ForbiddenPage() {
         <p className="text-sm font-semibold text-brand-600">403</p>
         <h1 className="mt-2 text-2xl font-semibold text-slate-900">You do not have access to that page</h1>
         <p className="mt-2 text-sm text-slate-600">
-          You are signed in as {caller.upn} with the {ROLE_LABEL[caller.role]} role. Ask an administrator to assign you the right app role on the Recert
-          app registration.
+          You are signed in as {caller.upn} with the {ROLE_LABEL[caller.role]} role. Ask an administrator to assign you
+          the right app role on the Recert app registration.
         </p>
         <Link href="/" className="mt-6 inline-block text-sm font-medium text-brand-600 hover:text-brand-700">
           Back to Recert

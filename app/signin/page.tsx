@@ -8,17 +8,23 @@ export const dynamic = "force-dynamic";
 const ERRORS: Record<string, string> = {
   WrongTenant: "That account belongs to another Microsoft Entra tenant. Sign in with an account of this organization.",
   AccessDenied: "Sign-in was refused. Sign in with an account of this organization.",
-  Configuration: "Sign-in is not configured correctly. An administrator should check the Entra app registration settings.",
+  Configuration:
+    "Sign-in is not configured correctly. An administrator should check the Entra app registration settings.",
   OAuthCallbackError: "Microsoft Entra did not complete the sign-in. Try again.",
   Verification: "The sign-in link is no longer valid. Try again.",
 };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string; signedOut?: string; callbackUrl?: string }> }) {
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ error?: string; signedOut?: string; callbackUrl?: string }>;
+}) {
   const params = await searchParams;
   if (await getCaller()) redirect("/");
   const error = params.error ? (ERRORS[params.error] ?? "Sign-in failed. Try again.") : undefined;
   // Only same-site paths are honoured as a destination after sign-in.
-  const callbackUrl = params.callbackUrl?.startsWith("/") && !params.callbackUrl.startsWith("//") ? params.callbackUrl : "/";
+  const callbackUrl =
+    params.callbackUrl?.startsWith("/") && !params.callbackUrl.startsWith("//") ? params.callbackUrl : "/";
 
   async function signIn() {
     "use server";
@@ -42,7 +48,10 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           </p>
         )}
         <form action={signIn} className="mt-6">
-          <button type="submit" className="flex w-full items-center justify-center gap-3 rounded-md bg-slate-900 px-4 py-2.5 text-sm font-medium text-white hover:bg-slate-800">
+          <button
+            type="submit"
+            className="flex w-full items-center justify-center gap-3 rounded-md bg-slate-900 px-4 py-2.5 text-sm font-medium text-white hover:bg-slate-800"
+          >
             <svg viewBox="0 0 21 21" className="h-4 w-4" aria-hidden="true">
               <rect x="1" y="1" width="9" height="9" fill="#f25022" />
               <rect x="11" y="1" width="9" height="9" fill="#7fba00" />
@@ -52,7 +61,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
             Sign in with Microsoft
           </button>
         </form>
-        <p className="mt-6 text-xs text-slate-500">Admins, auditors and reviewers all sign in with their work account.</p>
+        <p className="mt-6 text-xs text-slate-500">
+          Admins, auditors and reviewers all sign in with their work account.
+        </p>
       </div>
     </main>
   );

@@ -12,7 +12,8 @@ export default function VerifyPage() {
       </div>
       <h1 className="text-2xl font-semibold text-slate-900">Verify a review report</h1>
       <p className="mt-2 text-sm text-slate-600">
-        Drop a signed PDF, or a CSV/JSON report with its <code>.jws</code> manifest. Changing any byte makes it invalid. Nothing you upload is stored. The signing certificate is at{" "}
+        Drop a signed PDF, or a CSV/JSON report with its <code>.jws</code> manifest. Changing any byte makes it invalid.
+        Nothing you upload is stored. The signing certificate is at{" "}
         <a className="text-brand-700 hover:underline" href="/api/report-certificate">
           /api/report-certificate
         </a>

@@ -21,19 +21,28 @@ export interface BenchReport {
 }
 
 export function target(name: string, value: number, limit: number, unit: string): Target {
-  return { name, value: Math.round(value * 100) / 100, limit: Math.round(limit * 100) / 100, unit, met: value <= limit };
+  return {
+    name,
+    value: Math.round(value * 100) / 100,
+    limit: Math.round(limit * 100) / 100,
+    unit,
+    met: value <= limit,
+  };
 }
 
 export function emit(report: BenchReport, json: boolean, root = process.cwd()): string {
   const dir = path.join(root, "bench", "results");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${report.suite}-${report.startedAt.replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   if (json) {
     console.log(JSON.stringify(report));
     return file;
   }
-  const rows = (o: Record<string, unknown>) => Object.entries(o).map(([k, v]) => `  ${k.padEnd(28)} ${typeof v === "number" ? v.toLocaleString("en-US") : JSON.stringify(v)}`);
+  const rows = (o: Record<string, unknown>) =>
+    Object.entries(o).map(
+      ([k, v]) => `  ${k.padEnd(28)} ${typeof v === "number" ? v.toLocaleString("en-US") : JSON.stringify(v)}`,
+    );
   console.log(`\nbench ${report.suite}  (${report.startedAt})`);
   console.log("parameters");
   console.log(rows(report.params).join("\n"));
@@ -43,7 +52,10 @@ export function emit(report: BenchReport, json: boolean, root = process.cwd()): 
   console.log(rows(report.floors).join("\n"));
   console.log("targets");
   console.log(`  ${"name".padEnd(44)} ${"value".padStart(12)} ${"limit".padStart(12)}  unit   met`);
-  for (const t of report.targets) console.log(`  ${t.name.padEnd(44)} ${String(t.value).padStart(12)} ${String(t.limit).padStart(12)}  ${t.unit.padEnd(6)} ${t.met ? "yes" : "NO"}`);
+  for (const t of report.targets)
+    console.log(
+      `  ${t.name.padEnd(44)} ${String(t.value).padStart(12)} ${String(t.limit).padStart(12)}  ${t.unit.padEnd(6)} ${t.met ? "yes" : "NO"}`,
+    );
   for (const n of report.notes ?? []) console.log(`note: ${n}`);
   console.log(`written to ${path.relative(root, file)}`);
   return file;

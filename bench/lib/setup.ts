@@ -6,7 +6,7 @@ import path from "node:path";
 import { startEmulator } from "../../emulator/server";
 import { createClient } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
-import { createSyncGraph } from "../../lib/sync/graph-client";
+import { createSyncGraph } from "../../lib/connection/graph-client";
 import { runSync } from "../../lib/sync/run-sync";
 
 export async function syncedTenant(users: number, label: string) {
@@ -16,7 +16,20 @@ export async function syncedTenant(users: number, label: string) {
   await migrate(url);
   const db = createClient(url);
   const t = emu.tenant;
-  const sync = await runSync({ db, graph: createSyncGraph({ baseUrl: emu.url, authorityHost: emu.url, tenantId: t.id, clientId: emu.config.clientId, clientSecret: emu.config.clientSecret }), tenantId: t.id, databaseUrl: url, trigger: "cli", mode: "full" });
+  const sync = await runSync({
+    db,
+    graph: createSyncGraph({
+      baseUrl: emu.url,
+      authorityHost: emu.url,
+      tenantId: t.id,
+      clientId: emu.config.clientId,
+      clientSecret: emu.config.clientSecret,
+    }),
+    tenantId: t.id,
+    databaseUrl: url,
+    trigger: "cli",
+    mode: "full",
+  });
   if (sync.status === "failed") throw new Error(`setup sync failed: ${sync.errors.join("; ")}`);
   const tenantId = t.id;
   await emu.close();

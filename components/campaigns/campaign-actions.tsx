@@ -2,26 +2,55 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import {
-  advanceStageAction,
-  applyCampaignAction,
-  closeCampaignAction,
-  deleteDraftAction,
-  extendCampaignAction,
-  previewApplyAction,
-  reassignAction,
-  signOffAction,
-  remindReviewersAction,
-  startCampaignAction,
-} from "@/app/(app)/campaigns/actions";
+import type { Action } from "@/lib/action";
 import type { ApplyPreviewRow } from "@/lib/reviews/apply";
+
+type ApplyCounts = { applied: number; alreadyRemoved: number; failed: number; manual: number };
+/** The campaign page's server actions, passed down by the page. */
+export interface CampaignActionSet {
+  start: Action<string, { itemCount: number }>;
+  deleteDraft: Action<string>;
+  remind: Action<string, { notified: number }>;
+  advance: Action<string, { advanced: number }>;
+  preview: Action<string, { total: number; rows: ApplyPreviewRow[] }>;
+  apply: Action<string, { summary: ApplyCounts }>;
+  close: Action<
+    { campaignId: string; reason?: string },
+    { counts: Record<string, number>; applied?: ApplyCounts; applyError?: string }
+  >;
+  extend: Action<{ campaignId: string; endAt: string; reason: string }>;
+}
+export type ReassignActionFn = Action<
+  { campaignId: string; fromReviewerId: string; toUpn: string; mode: "replace" | "add"; reason: string },
+  { moved: number }
+>;
+export type SignOffActionFn = Action<
+  { campaignId: string; reviewerId: string; decision: "approve" | "revoke" | "dontknow"; reason: string },
+  { decided: number }
+>;
 
 const btn = "rounded-md px-3 py-1.5 text-sm font-medium disabled:opacity-50";
 const primary = `${btn} bg-brand-600 text-white hover:bg-brand-700`;
 const secondary = `${btn} bg-white text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50`;
 const danger = `${btn} bg-rose-600 text-white hover:bg-rose-700`;
 
-export function CampaignActions({ campaignId, status, stage, stageCount, canStart, startBlocker }: { campaignId: string; status: string; stage: number; stageCount: number; canStart: boolean; startBlocker: string | null }) {
+export function CampaignActions({
+  campaignId,
+  status,
+  stage,
+  stageCount,
+  canStart,
+  startBlocker,
+  actions,
+}: {
+  campaignId: string;
+  status: string;
+  stage: number;
+  stageCount: number;
+  canStart: boolean;
+  startBlocker: string | null;
+  actions: CampaignActionSet;
+}) {
   const router = useRouter();
   const [pending, start] = useTransition();
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
@@ -44,21 +73,62 @@ export function CampaignActions({ campaignId, status, stage, stageCount, canStar
       <div className="flex flex-wrap gap-2">
         {status === "draft" && (
           <>
-            <button type="button" className={primary} disabled={pending || !canStart} onClick={() => run(() => startCampaignAction(campaignId), (r: { itemCount: number }) => `Started with ${r.itemCount} items.`)}>
+            <button
+              type="button"
+              className={primary}
+              disabled={pending || !canStart}
+              onClick={() =>
+                run(
+                  () => actions.start(campaignId),
+                  (r: { itemCount: number }) => `Started with ${r.itemCount} items.`,
+                )
+              }
+            >
               Start campaign
             </button>
-            <button type="button" className={secondary} disabled={pending} onClick={() => confirm("Delete this draft?") && run(() => deleteDraftAction(campaignId), () => "Draft deleted.")}>
+            <button
+              type="button"
+              className={secondary}
+              disabled={pending}
+              onClick={() =>
+                confirm("Delete this draft?") &&
+                run(
+                  () => actions.deleteDraft(campaignId),
+                  () => "Draft deleted.",
+                )
+              }
+            >
               Delete draft
             </button>
           </>
         )}
         {status === "active" && (
           <>
-            <button type="button" className={secondary} disabled={pending} onClick={() => run(() => remindReviewersAction(campaignId), (r: { notified: number }) => `${r.notified} reviewer(s) reminded.`)}>
+            <button
+              type="button"
+              className={secondary}
+              disabled={pending}
+              onClick={() =>
+                run(
+                  () => actions.remind(campaignId),
+                  (r: { notified: number }) => `${r.notified} reviewer(s) reminded.`,
+                )
+              }
+            >
               Send reminders
             </button>
             {stage < stageCount && (
-              <button type="button" className={secondary} disabled={pending} onClick={() => run(() => advanceStageAction(campaignId), (r: { advanced: number }) => `${r.advanced} item(s) went on to the next stage.`)}>
+              <button
+                type="button"
+                className={secondary}
+                disabled={pending}
+                onClick={() =>
+                  run(
+                    () => actions.advance(campaignId),
+                    (r: { advanced: number }) => `${r.advanced} item(s) went on to the next stage.`,
+                  )
+                }
+              >
                 Advance to stage {stage + 1}
               </button>
             )}
@@ -66,7 +136,18 @@ export function CampaignActions({ campaignId, status, stage, stageCount, canStar
         )}
         {(status === "closed" || status === "applied") && (
           <>
-            <button type="button" className={secondary} disabled={pending} onClick={() => start(async () => { const r = await previewApplyAction(campaignId); if (r.ok) setPreview({ total: r.total, rows: r.rows }); else setMsg({ ok: false, text: r.error }); })}>
+            <button
+              type="button"
+              className={secondary}
+              disabled={pending}
+              onClick={() =>
+                start(async () => {
+                  const r = await actions.preview(campaignId);
+                  if (r.ok) setPreview({ total: r.total, rows: r.rows });
+                  else setMsg({ ok: false, text: r.error });
+                })
+              }
+            >
               Preview removals (dry run)
             </button>
             <button
@@ -74,7 +155,9 @@ export function CampaignActions({ campaignId, status, stage, stageCount, canStar
               className={danger}
               disabled={pending}
               onClick={() =>
-                run(() => applyCampaignAction(campaignId), (r: { summary: { applied: number; alreadyRemoved: number; failed: number; manual: number } }) =>
+                run(
+                  () => actions.apply(campaignId),
+                  (r: { summary: { applied: number; alreadyRemoved: number; failed: number; manual: number } }) =>
                     `Applied: ${r.summary.applied} removed, ${r.summary.alreadyRemoved} already removed, ${r.summary.failed} failed${r.summary.manual ? `, ${r.summary.manual} to remove in Exchange (see below)` : ""}.`,
                 )
               }
@@ -84,19 +167,35 @@ export function CampaignActions({ campaignId, status, stage, stageCount, canStar
           </>
         )}
       </div>
-      {status === "draft" && startBlocker && <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800 ring-1 ring-amber-200">{startBlocker}</p>}
+      {status === "draft" && startBlocker && (
+        <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800 ring-1 ring-amber-200">{startBlocker}</p>
+      )}
       {status === "active" && (
         <div className="grid gap-3 md:grid-cols-2">
           <form
             className="flex flex-wrap items-end gap-2 rounded-lg border border-slate-200 bg-white p-3"
             onSubmit={(e) => {
               e.preventDefault();
-              run(() => closeCampaignAction({ campaignId, reason: closeReason || undefined }), (r: { counts: Record<string, number>; applied?: { applied: number; failed: number }; applyError?: string }) => `Closed: ${r.counts.approve ?? 0} approved, ${r.counts.revoke ?? 0} revoked, ${r.counts.noResponse ?? 0} without response${r.applied ? `; ${r.applied.applied} removed in Entra, ${r.applied.failed} failed` : ""}.${r.applyError ? ` Not applied yet: ${r.applyError}` : ""}`);
+              run(
+                () => actions.close({ campaignId, reason: closeReason || undefined }),
+                (r: {
+                  counts: Record<string, number>;
+                  applied?: { applied: number; failed: number };
+                  applyError?: string;
+                }) =>
+                  `Closed: ${r.counts.approve ?? 0} approved, ${r.counts.revoke ?? 0} revoked, ${r.counts.noResponse ?? 0} without response${r.applied ? `; ${r.applied.applied} removed in Entra, ${r.applied.failed} failed` : ""}.${r.applyError ? ` Not applied yet: ${r.applyError}` : ""}`,
+              );
             }}
           >
             <label className="grow text-sm text-slate-700">
               Close now (reason)
-              <input className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1 text-sm" value={closeReason} onChange={(e) => setCloseReason(e.target.value)} maxLength={500} placeholder="Closed early by the admin" />
+              <input
+                className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1 text-sm"
+                value={closeReason}
+                onChange={(e) => setCloseReason(e.target.value)}
+                maxLength={500}
+                placeholder="Closed early by the admin"
+              />
             </label>
             <button type="submit" className={danger} disabled={pending}>
               Close campaign
@@ -106,16 +205,31 @@ export function CampaignActions({ campaignId, status, stage, stageCount, canStar
             className="flex flex-wrap items-end gap-2 rounded-lg border border-slate-200 bg-white p-3"
             onSubmit={(e) => {
               e.preventDefault();
-              run(() => extendCampaignAction({ campaignId, endAt: new Date(extendTo).toISOString(), reason: extendWhy }), () => "Extended.");
+              run(
+                () => actions.extend({ campaignId, endAt: new Date(extendTo).toISOString(), reason: extendWhy }),
+                () => "Extended.",
+              );
             }}
           >
             <label className="text-sm text-slate-700">
               New end
-              <input type="date" required className="mt-1 block rounded-md border border-slate-300 px-2 py-1 text-sm" value={extendTo} onChange={(e) => setExtendTo(e.target.value)} />
+              <input
+                type="date"
+                required
+                className="mt-1 block rounded-md border border-slate-300 px-2 py-1 text-sm"
+                value={extendTo}
+                onChange={(e) => setExtendTo(e.target.value)}
+              />
             </label>
             <label className="grow text-sm text-slate-700">
               Reason
-              <input required className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1 text-sm" value={extendWhy} onChange={(e) => setExtendWhy(e.target.value)} maxLength={500} />
+              <input
+                required
+                className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1 text-sm"
+                value={extendWhy}
+                onChange={(e) => setExtendWhy(e.target.value)}
+                maxLength={500}
+              />
             </label>
             <button type="submit" className={secondary} disabled={pending}>
               Extend
@@ -124,17 +238,24 @@ export function CampaignActions({ campaignId, status, stage, stageCount, canStar
         </div>
       )}
       {msg && (
-        <p role={msg.ok ? "status" : "alert"} className={`rounded-md px-3 py-2 text-sm ${msg.ok ? "bg-emerald-50 text-emerald-800 ring-1 ring-emerald-200" : "bg-rose-50 text-rose-800 ring-1 ring-rose-200"}`}>
+        <p
+          role={msg.ok ? "status" : "alert"}
+          className={`rounded-md px-3 py-2 text-sm ${msg.ok ? "bg-emerald-50 text-emerald-800 ring-1 ring-emerald-200" : "bg-rose-50 text-rose-800 ring-1 ring-rose-200"}`}
+        >
           {msg.text}
         </p>
       )}
       {preview && (
         <div className="rounded-lg border border-slate-200 bg-white p-3" data-testid="apply-preview">
-          <p className="mb-2 text-sm font-medium text-slate-900">{preview.total} removal(s) pending{preview.total > preview.rows.length ? ` (first ${preview.rows.length} shown)` : ""}</p>
+          <p className="mb-2 text-sm font-medium text-slate-900">
+            {preview.total} removal(s) pending
+            {preview.total > preview.rows.length ? ` (first ${preview.rows.length} shown)` : ""}
+          </p>
           <ul className="max-h-64 overflow-auto text-xs text-slate-700">
             {preview.rows.map((r) => (
               <li key={r.itemId} className="border-t border-slate-100 py-1">
-                <span className="font-medium">{r.principalName ?? r.principalUpn}</span> from {r.resourceName} · <code className="text-slate-500">{r.call}</code>
+                <span className="font-medium">{r.principalName ?? r.principalUpn}</span> from {r.resourceName} ·{" "}
+                <code className="text-slate-500">{r.call}</code>
                 {r.applyStatus === "failed" && <span className="ml-1 text-rose-700">(retry)</span>}
               </li>
             ))}
@@ -145,7 +266,17 @@ export function CampaignActions({ campaignId, status, stage, stageCount, canStar
   );
 }
 
-export function ReassignForm({ campaignId, reviewerId, reviewerName }: { campaignId: string; reviewerId: string; reviewerName: string }) {
+export function ReassignForm({
+  campaignId,
+  reviewerId,
+  reviewerName,
+  reassign,
+}: {
+  campaignId: string;
+  reviewerId: string;
+  reviewerName: string;
+  reassign: ReassignActionFn;
+}) {
   const router = useRouter();
   const [pending, start] = useTransition();
   const [to, setTo] = useState("");
@@ -156,14 +287,30 @@ export function ReassignForm({ campaignId, reviewerId, reviewerName }: { campaig
       onSubmit={(e) => {
         e.preventDefault();
         start(async () => {
-          const r = await reassignAction({ campaignId, fromReviewerId: reviewerId, toUpn: to, mode: "replace", reason: `Reassigned from ${reviewerName}` });
+          const r = await reassign({
+            campaignId,
+            fromReviewerId: reviewerId,
+            toUpn: to,
+            mode: "replace",
+            reason: `Reassigned from ${reviewerName}`,
+          });
           setMsg(r.ok ? `${r.moved} moved` : r.error);
           router.refresh();
         });
       }}
     >
-      <input aria-label={`Reassign ${reviewerName}'s undecided items to`} placeholder="new reviewer UPN" className="w-44 rounded border border-slate-300 px-2 py-0.5 text-xs" value={to} onChange={(e) => setTo(e.target.value)} />
-      <button type="submit" disabled={pending || !to} className="rounded px-2 py-0.5 text-xs ring-1 ring-slate-300 disabled:opacity-50">
+      <input
+        aria-label={`Reassign ${reviewerName}'s undecided items to`}
+        placeholder="new reviewer UPN"
+        className="w-44 rounded border border-slate-300 px-2 py-0.5 text-xs"
+        value={to}
+        onChange={(e) => setTo(e.target.value)}
+      />
+      <button
+        type="submit"
+        disabled={pending || !to}
+        className="rounded px-2 py-0.5 text-xs ring-1 ring-slate-300 disabled:opacity-50"
+      >
         Reassign
       </button>
       {msg && <span className="text-xs text-slate-500">{msg}</span>}
@@ -172,7 +319,19 @@ export function ReassignForm({ campaignId, reviewerId, reviewerName }: { campaig
 }
 
 /** Escalation: the admin decides a reviewer's undecided items on their behalf, with a reason (audited as forced). */
-export function SignOffForm({ campaignId, reviewerId, reviewerName, undecided }: { campaignId: string; reviewerId: string; reviewerName: string; undecided: number }) {
+export function SignOffForm({
+  campaignId,
+  reviewerId,
+  reviewerName,
+  undecided,
+  signOff,
+}: {
+  campaignId: string;
+  reviewerId: string;
+  reviewerName: string;
+  undecided: number;
+  signOff: SignOffActionFn;
+}) {
   const router = useRouter();
   const [pending, start] = useTransition();
   const [decision, setDecision] = useState<"approve" | "revoke" | "dontknow">("revoke");
@@ -183,21 +342,41 @@ export function SignOffForm({ campaignId, reviewerId, reviewerName, undecided }:
       className="mt-1 flex gap-1"
       onSubmit={(e) => {
         e.preventDefault();
-        if (!confirm(`Decide ${undecided} undecided item${undecided === 1 ? "" : "s"} of ${reviewerName} as "${decision}" on their behalf?`)) return;
+        if (
+          !confirm(
+            `Decide ${undecided} undecided item${undecided === 1 ? "" : "s"} of ${reviewerName} as "${decision}" on their behalf?`,
+          )
+        )
+          return;
         start(async () => {
-          const r = await signOffAction({ campaignId, reviewerId, decision, reason });
+          const r = await signOff({ campaignId, reviewerId, decision, reason });
           setMsg(r.ok ? `${r.decided} decided` : r.error);
           router.refresh();
         });
       }}
     >
-      <select aria-label={`Decision for ${reviewerName}'s undecided items`} className="rounded border border-slate-300 px-1 py-0.5 text-xs" value={decision} onChange={(e) => setDecision(e.target.value as typeof decision)}>
+      <select
+        aria-label={`Decision for ${reviewerName}'s undecided items`}
+        className="rounded border border-slate-300 px-1 py-0.5 text-xs"
+        value={decision}
+        onChange={(e) => setDecision(e.target.value as typeof decision)}
+      >
         <option value="revoke">Revoke</option>
         <option value="approve">Approve</option>
         <option value="dontknow">Don&apos;t know</option>
       </select>
-      <input aria-label={`Reason for signing off ${reviewerName}'s items`} placeholder="reason (required)" className="w-40 rounded border border-slate-300 px-2 py-0.5 text-xs" value={reason} onChange={(e) => setReason(e.target.value)} />
-      <button type="submit" disabled={pending || !reason.trim()} className="rounded px-2 py-0.5 text-xs ring-1 ring-slate-300 disabled:opacity-50">
+      <input
+        aria-label={`Reason for signing off ${reviewerName}'s items`}
+        placeholder="reason (required)"
+        className="w-40 rounded border border-slate-300 px-2 py-0.5 text-xs"
+        value={reason}
+        onChange={(e) => setReason(e.target.value)}
+      />
+      <button
+        type="submit"
+        disabled={pending || !reason.trim()}
+        className="rounded px-2 py-0.5 text-xs ring-1 ring-slate-300 disabled:opacity-50"
+      >
         Sign off
       </button>
       {msg && <span className="text-xs text-slate-500">{msg}</span>}

@@ -2,10 +2,21 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { createCampaignAction, type CreateCampaignForm } from "@/app/(app)/campaigns/actions";
+import type { Action } from "@/lib/action";
+import type { TCampaignFormInput } from "@/lib/reviews/campaign-form";
 
-type StageForm = { reviewers: "owners" | "managers" | "chosen" | "self" | "sponsors"; chosen: string; fallback: string; durationDays: number; advance: string[] };
-const split = (s: string) => s.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
+type StageForm = {
+  reviewers: "owners" | "managers" | "chosen" | "self" | "sponsors";
+  chosen: string;
+  fallback: string;
+  durationDays: number;
+  advance: string[];
+};
+const split = (s: string) =>
+  s
+    .split(/[\s,;]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
 const input = "mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5 text-sm";
 const label = "block text-sm font-medium text-slate-700";
 
@@ -13,7 +24,7 @@ export interface PresetDefaults {
   name: string;
   description: string;
   startAt: string;
-  scope?: CreateCampaignForm["scope"]["kind"];
+  scope?: TCampaignFormInput["scope"]["kind"];
   who?: "all" | "guests" | "inactive";
   reviewers?: StageForm["reviewers"];
   noResponse?: "none" | "revoke" | "recommendation";
@@ -21,19 +32,29 @@ export interface PresetDefaults {
   onRevoke?: boolean;
 }
 
-export function NewCampaignForm({ groups, preset }: { groups: { id: string; name: string }[]; preset: PresetDefaults }) {
+export function NewCampaignForm({
+  groups,
+  preset,
+  create,
+}: {
+  groups: { id: string; name: string }[];
+  preset: PresetDefaults;
+  create: Action<TCampaignFormInput, { campaignId: string }>;
+}) {
   const router = useRouter();
   const [pending, start] = useTransition();
   const [error, setError] = useState<string | null>(null);
   const [name, setName] = useState(preset.name);
   const [description, setDescription] = useState(preset.description);
-  const [scope, setScope] = useState<CreateCampaignForm["scope"]["kind"]>(preset.scope ?? "allSecurityGroups");
+  const [scope, setScope] = useState<TCampaignFormInput["scope"]["kind"]>(preset.scope ?? "allSecurityGroups");
   const [groupIds, setGroupIds] = useState<string[]>([]);
   const [who, setWho] = useState<"all" | "guests" | "inactive">(preset.who ?? "all");
   const [popDays, setPopDays] = useState(90);
-  const [stages, setStages] = useState<StageForm[]>([{ reviewers: preset.reviewers ?? "owners", chosen: "", fallback: "", durationDays: 14, advance: ["approve"] }]);
+  const [stages, setStages] = useState<StageForm[]>([
+    { reviewers: preset.reviewers ?? "owners", chosen: "", fallback: "", durationDays: 14, advance: ["approve"] },
+  ]);
   const [startAt, setStartAt] = useState(preset.startAt);
-  const [recurrence, setRecurrence] = useState<CreateCampaignForm["recurrence"]>("quarterly");
+  const [recurrence, setRecurrence] = useState<TCampaignFormInput["recurrence"]>("quarterly");
   const [onApprove, setOnApprove] = useState(preset.onApprove ?? false);
   const [onRevoke, setOnRevoke] = useState(preset.onRevoke ?? true);
   const [noResponse, setNoResponse] = useState<"none" | "revoke" | "recommendation">(preset.noResponse ?? "none");
@@ -42,18 +63,25 @@ export function NewCampaignForm({ groups, preset }: { groups: { id: string; name
   const [inactiveDays, setInactiveDays] = useState(30);
   const [maxAge, setMaxAge] = useState(24);
 
-  const setStage = (i: number, patch: Partial<StageForm>) => setStages((s) => s.map((x, k) => (k === i ? { ...x, ...patch } : x)));
+  const setStage = (i: number, patch: Partial<StageForm>) =>
+    setStages((s) => s.map((x, k) => (k === i ? { ...x, ...patch } : x)));
 
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
     setError(null);
     start(async () => {
-      const r = await createCampaignAction({
+      const r = await create({
         name,
         description,
         scope: { kind: scope, groupIds: scope === "groups" ? groupIds : [] },
         population: { who, inactiveDays: popDays },
-        stages: stages.map((s) => ({ reviewers: s.reviewers, chosenUpns: split(s.chosen), fallbackUpns: split(s.fallback), durationDays: s.durationDays, advance: s.advance as ("approve" | "revoke" | "dontknow" | "undecided")[] })),
+        stages: stages.map((s) => ({
+          reviewers: s.reviewers,
+          chosenUpns: split(s.chosen),
+          fallbackUpns: split(s.fallback),
+          durationDays: s.durationDays,
+          advance: s.advance as ("approve" | "revoke" | "dontknow" | "undecided")[],
+        })),
         startAt: new Date(startAt).toISOString(),
         recurrence,
         justification: { onApprove, onRevoke },
@@ -73,15 +101,35 @@ export function NewCampaignForm({ groups, preset }: { groups: { id: string; name
       <fieldset className="space-y-4 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
         <legend className="px-1 text-sm font-semibold text-slate-900">What</legend>
         <div>
-          <label className={label} htmlFor="name">Name</label>
-          <input id="name" className={input} value={name} onChange={(e) => setName(e.target.value)} maxLength={120} required />
+          <label className={label} htmlFor="name">
+            Name
+          </label>
+          <input
+            id="name"
+            className={input}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            maxLength={120}
+            required
+          />
         </div>
         <div>
-          <label className={label} htmlFor="description">Description</label>
-          <textarea id="description" className={input} rows={2} value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} />
+          <label className={label} htmlFor="description">
+            Description
+          </label>
+          <textarea
+            id="description"
+            className={input}
+            rows={2}
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+            maxLength={2000}
+          />
         </div>
         <div>
-          <label className={label} htmlFor="scope">Scope</label>
+          <label className={label} htmlFor="scope">
+            Scope
+          </label>
           <select id="scope" className={input} value={scope} onChange={(e) => setScope(e.target.value as typeof scope)}>
             <option value="allSecurityGroups">All security groups</option>
             <option value="allM365Groups">All Microsoft 365 groups</option>
@@ -94,17 +142,30 @@ export function NewCampaignForm({ groups, preset }: { groups: { id: string; name
         </div>
         {scope === "groups" && (
           <div>
-            <label className={label} htmlFor="groups">Groups</label>
-            <select id="groups" multiple size={8} className={input} value={groupIds} onChange={(e) => setGroupIds([...e.target.selectedOptions].map((o) => o.value))}>
+            <label className={label} htmlFor="groups">
+              Groups
+            </label>
+            <select
+              id="groups"
+              multiple
+              size={8}
+              className={input}
+              value={groupIds}
+              onChange={(e) => setGroupIds([...e.target.selectedOptions].map((o) => o.value))}
+            >
               {groups.map((g) => (
-                <option key={g.id} value={g.id}>{g.name}</option>
+                <option key={g.id} value={g.id}>
+                  {g.name}
+                </option>
               ))}
             </select>
           </div>
         )}
         <div className="grid grid-cols-2 gap-3">
           <div>
-            <label className={label} htmlFor="who">Who is reviewed</label>
+            <label className={label} htmlFor="who">
+              Who is reviewed
+            </label>
             <select id="who" className={input} value={who} onChange={(e) => setWho(e.target.value as typeof who)}>
               <option value="all">All members</option>
               <option value="guests">Guests only</option>
@@ -113,8 +174,18 @@ export function NewCampaignForm({ groups, preset }: { groups: { id: string; name
           </div>
           {who === "inactive" && (
             <div>
-              <label className={label} htmlFor="popDays">Inactive for (days)</label>
-              <input id="popDays" type="number" min={1} max={3650} className={input} value={popDays} onChange={(e) => setPopDays(Number(e.target.value))} />
+              <label className={label} htmlFor="popDays">
+                Inactive for (days)
+              </label>
+              <input
+                id="popDays"
+                type="number"
+                min={1}
+                max={3650}
+                className={input}
+                value={popDays}
+                onChange={(e) => setPopDays(Number(e.target.value))}
+              />
             </div>
           )}
         </div>
@@ -123,17 +194,31 @@ export function NewCampaignForm({ groups, preset }: { groups: { id: string; name
       <fieldset className="space-y-4 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
         <legend className="px-1 text-sm font-semibold text-slate-900">Who reviews</legend>
         {stages.map((s, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: stages are positional (Stage 1, 2, 3); the index is their identity.
           <div key={i} className="rounded-lg border border-slate-200 p-3">
             <div className="mb-2 flex items-center justify-between text-sm font-medium text-slate-800">
               Stage {i + 1}
               {stages.length > 1 && (
-                <button type="button" className="text-xs text-rose-700 hover:underline" onClick={() => setStages((x) => x.filter((_, k) => k !== i))}>Remove stage</button>
+                <button
+                  type="button"
+                  className="text-xs text-rose-700 hover:underline"
+                  onClick={() => setStages((x) => x.filter((_, k) => k !== i))}
+                >
+                  Remove stage
+                </button>
               )}
             </div>
             <div className="grid grid-cols-2 gap-3">
               <div>
-                <label className={label} htmlFor={`rev-${i}`}>Reviewers</label>
-                <select id={`rev-${i}`} className={input} value={s.reviewers} onChange={(e) => setStage(i, { reviewers: e.target.value as StageForm["reviewers"] })}>
+                <label className={label} htmlFor={`rev-${i}`}>
+                  Reviewers
+                </label>
+                <select
+                  id={`rev-${i}`}
+                  className={input}
+                  value={s.reviewers}
+                  onChange={(e) => setStage(i, { reviewers: e.target.value as StageForm["reviewers"] })}
+                >
                   <option value="owners">Group owners</option>
                   <option value="managers">Each member&apos;s manager</option>
                   <option value="chosen">Chosen reviewers</option>
@@ -142,19 +227,45 @@ export function NewCampaignForm({ groups, preset }: { groups: { id: string; name
                 </select>
               </div>
               <div>
-                <label className={label} htmlFor={`dur-${i}`}>Duration (days)</label>
-                <input id={`dur-${i}`} type="number" min={1} max={90} className={input} value={s.durationDays} onChange={(e) => setStage(i, { durationDays: Number(e.target.value) })} />
+                <label className={label} htmlFor={`dur-${i}`}>
+                  Duration (days)
+                </label>
+                <input
+                  id={`dur-${i}`}
+                  type="number"
+                  min={1}
+                  max={90}
+                  className={input}
+                  value={s.durationDays}
+                  onChange={(e) => setStage(i, { durationDays: Number(e.target.value) })}
+                />
               </div>
             </div>
             {s.reviewers === "chosen" && (
               <div className="mt-2">
-                <label className={label} htmlFor={`chosen-${i}`}>Reviewers (user principal names)</label>
-                <input id={`chosen-${i}`} className={input} value={s.chosen} onChange={(e) => setStage(i, { chosen: e.target.value })} placeholder="alice@contoso.com, bob@contoso.com" />
+                <label className={label} htmlFor={`chosen-${i}`}>
+                  Reviewers (user principal names)
+                </label>
+                <input
+                  id={`chosen-${i}`}
+                  className={input}
+                  value={s.chosen}
+                  onChange={(e) => setStage(i, { chosen: e.target.value })}
+                  placeholder="alice@contoso.com, bob@contoso.com"
+                />
               </div>
             )}
             <div className="mt-2">
-              <label className={label} htmlFor={`fallback-${i}`}>Fallback reviewers (when none resolve; empty = you)</label>
-              <input id={`fallback-${i}`} className={input} value={s.fallback} onChange={(e) => setStage(i, { fallback: e.target.value })} placeholder="user principal names" />
+              <label className={label} htmlFor={`fallback-${i}`}>
+                Fallback reviewers (when none resolve; empty = you)
+              </label>
+              <input
+                id={`fallback-${i}`}
+                className={input}
+                value={s.fallback}
+                onChange={(e) => setStage(i, { fallback: e.target.value })}
+                placeholder="user principal names"
+              />
             </div>
             {i < stages.length - 1 && (
               <div className="mt-2 text-sm">
@@ -162,7 +273,15 @@ export function NewCampaignForm({ groups, preset }: { groups: { id: string; name
                 <div className="mt-1 flex flex-wrap gap-3">
                   {["approve", "revoke", "dontknow", "undecided"].map((o) => (
                     <label key={o} className="flex items-center gap-1">
-                      <input type="checkbox" checked={s.advance.includes(o)} onChange={(e) => setStage(i, { advance: e.target.checked ? [...s.advance, o] : s.advance.filter((x) => x !== o) })} />
+                      <input
+                        type="checkbox"
+                        checked={s.advance.includes(o)}
+                        onChange={(e) =>
+                          setStage(i, {
+                            advance: e.target.checked ? [...s.advance, o] : s.advance.filter((x) => x !== o),
+                          })
+                        }
+                      />
                       {o === "dontknow" ? "Don't know" : o[0]!.toUpperCase() + o.slice(1)}
                     </label>
                   ))}
@@ -172,7 +291,16 @@ export function NewCampaignForm({ groups, preset }: { groups: { id: string; name
           </div>
         ))}
         {stages.length < 3 && (
-          <button type="button" className="text-sm font-medium text-brand-700 hover:underline" onClick={() => setStages((x) => [...x, { reviewers: "chosen", chosen: "", fallback: "", durationDays: 7, advance: ["approve"] }])}>
+          <button
+            type="button"
+            className="text-sm font-medium text-brand-700 hover:underline"
+            onClick={() =>
+              setStages((x) => [
+                ...x,
+                { reviewers: "chosen", chosen: "", fallback: "", durationDays: 7, advance: ["approve"] },
+              ])
+            }
+          >
             + Add a stage
           </button>
         )}
@@ -182,12 +310,28 @@ export function NewCampaignForm({ groups, preset }: { groups: { id: string; name
         <legend className="px-1 text-sm font-semibold text-slate-900">When and what happens</legend>
         <div className="grid gap-3 md:grid-cols-4">
           <div>
-            <label className={label} htmlFor="startAt">Start</label>
-            <input id="startAt" type="datetime-local" className={input} value={startAt} onChange={(e) => setStartAt(e.target.value)} required />
+            <label className={label} htmlFor="startAt">
+              Start
+            </label>
+            <input
+              id="startAt"
+              type="datetime-local"
+              className={input}
+              value={startAt}
+              onChange={(e) => setStartAt(e.target.value)}
+              required
+            />
           </div>
           <div>
-            <label className={label} htmlFor="recurrence">Recurrence</label>
-            <select id="recurrence" className={input} value={recurrence} onChange={(e) => setRecurrence(e.target.value as typeof recurrence)}>
+            <label className={label} htmlFor="recurrence">
+              Recurrence
+            </label>
+            <select
+              id="recurrence"
+              className={input}
+              value={recurrence}
+              onChange={(e) => setRecurrence(e.target.value as typeof recurrence)}
+            >
               <option value="one_off">One-off</option>
               <option value="monthly">Monthly</option>
               <option value="quarterly">Quarterly</option>
@@ -196,41 +340,89 @@ export function NewCampaignForm({ groups, preset }: { groups: { id: string; name
             </select>
           </div>
           <div>
-            <label className={label} htmlFor="noResponse">If reviewers don&apos;t respond</label>
-            <select id="noResponse" className={input} value={noResponse} onChange={(e) => setNoResponse(e.target.value as typeof noResponse)}>
+            <label className={label} htmlFor="noResponse">
+              If reviewers don&apos;t respond
+            </label>
+            <select
+              id="noResponse"
+              className={input}
+              value={noResponse}
+              onChange={(e) => setNoResponse(e.target.value as typeof noResponse)}
+            >
               <option value="none">No change</option>
               <option value="revoke">Revoke</option>
               <option value="recommendation">Take recommendations</option>
             </select>
           </div>
           <div>
-            <label className={label} htmlFor="reminder">Remind (days before due)</label>
-            <input id="reminder" type="number" min={0} max={30} className={input} value={reminder} onChange={(e) => setReminder(Number(e.target.value))} />
+            <label className={label} htmlFor="reminder">
+              Remind (days before due)
+            </label>
+            <input
+              id="reminder"
+              type="number"
+              min={0}
+              max={30}
+              className={input}
+              value={reminder}
+              onChange={(e) => setReminder(Number(e.target.value))}
+            />
           </div>
           <div>
-            <label className={label} htmlFor="inactiveDays">Recommend revoke after (days idle)</label>
-            <input id="inactiveDays" type="number" min={1} max={3650} className={input} value={inactiveDays} onChange={(e) => setInactiveDays(Number(e.target.value))} />
+            <label className={label} htmlFor="inactiveDays">
+              Recommend revoke after (days idle)
+            </label>
+            <input
+              id="inactiveDays"
+              type="number"
+              min={1}
+              max={3650}
+              className={input}
+              value={inactiveDays}
+              onChange={(e) => setInactiveDays(Number(e.target.value))}
+            />
           </div>
           <div>
-            <label className={label} htmlFor="maxAge">Newest sync required (hours)</label>
-            <input id="maxAge" type="number" min={1} max={720} className={input} value={maxAge} onChange={(e) => setMaxAge(Number(e.target.value))} />
+            <label className={label} htmlFor="maxAge">
+              Newest sync required (hours)
+            </label>
+            <input
+              id="maxAge"
+              type="number"
+              min={1}
+              max={720}
+              className={input}
+              value={maxAge}
+              onChange={(e) => setMaxAge(Number(e.target.value))}
+            />
           </div>
           <label className="flex items-center gap-2 text-sm text-slate-700">
-            <input type="checkbox" checked={onApprove} onChange={(e) => setOnApprove(e.target.checked)} /> Justification required to approve
+            <input type="checkbox" checked={onApprove} onChange={(e) => setOnApprove(e.target.checked)} /> Justification
+            required to approve
           </label>
           <label className="flex items-center gap-2 text-sm text-slate-700">
-            <input type="checkbox" checked={onRevoke} onChange={(e) => setOnRevoke(e.target.checked)} /> Justification required to revoke
+            <input type="checkbox" checked={onRevoke} onChange={(e) => setOnRevoke(e.target.checked)} /> Justification
+            required to revoke
           </label>
           <label className="flex items-center gap-2 text-sm text-slate-700">
-            <input type="checkbox" checked={autoApply} onChange={(e) => setAutoApply(e.target.checked)} /> Apply revocations to Entra on close
+            <input type="checkbox" checked={autoApply} onChange={(e) => setAutoApply(e.target.checked)} /> Apply
+            revocations to Entra on close
           </label>
         </div>
       </fieldset>
       <div className="flex items-center gap-3 lg:col-span-2">
-        <button type="submit" disabled={pending} className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-50">
+        <button
+          type="submit"
+          disabled={pending}
+          className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-50"
+        >
           {pending ? "Creating…" : "Create draft"}
         </button>
-        {error && <p role="alert" className="text-sm text-rose-700">{error}</p>}
+        {error && (
+          <p role="alert" className="text-sm text-rose-700">
+            {error}
+          </p>
+        )}
       </div>
     </form>
   );

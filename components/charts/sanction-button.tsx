@@ -2,10 +2,20 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { revokeSanctionAction, sanctionExclusionAction } from "@/app/(app)/dashboard/actions";
+import type { Action } from "@/lib/action";
 
 /** Marks a policy exclusion (e.g. a break-glass account) as sanctioned, with a reason and an expiry. */
-export function SanctionButton({ userId, policyId, name }: { userId: string; policyId: string; name: string }) {
+export function SanctionButton({
+  userId,
+  policyId,
+  name,
+  sanction,
+}: {
+  userId: string;
+  policyId: string;
+  name: string;
+  sanction: Action<{ userId: string; policyId: string | null; reason: string; expiresAt: string }>;
+}) {
   const router = useRouter();
   const [pending, start] = useTransition();
   const [err, setErr] = useState<string | null>(null);
@@ -15,11 +25,13 @@ export function SanctionButton({ userId, policyId, name }: { userId: string; pol
       disabled={pending}
       className="ml-1 text-brand-700 underline disabled:opacity-50"
       onClick={() => {
-        const reason = prompt(`Why is ${name} excluded from this policy? (e.g. break-glass account, monitored sign-ins)`);
+        const reason = prompt(
+          `Why is ${name} excluded from this policy? (e.g. break-glass account, monitored sign-ins)`,
+        );
         if (!reason) return;
         start(async () => {
           const expires = new Date(Date.now() + 180 * 86_400_000).toISOString();
-          const r = await sanctionExclusionAction({ userId, policyId, reason, expiresAt: expires });
+          const r = await sanction({ userId, policyId, reason, expiresAt: expires });
           if (!r.ok) setErr(r.error);
           router.refresh();
         });
@@ -31,7 +43,15 @@ export function SanctionButton({ userId, policyId, name }: { userId: string; pol
 }
 
 /** Ends a sanctioned exclusion early (the account is no longer a break-glass account, say): it counts as unenforced again. */
-export function RevokeSanctionButton({ sanctionId, name }: { sanctionId: string; name: string }) {
+export function RevokeSanctionButton({
+  sanctionId,
+  name,
+  revoke,
+}: {
+  sanctionId: string;
+  name: string;
+  revoke: Action<{ id: string }>;
+}) {
   const router = useRouter();
   const [pending, start] = useTransition();
   const [err, setErr] = useState<string | null>(null);
@@ -41,9 +61,10 @@ export function RevokeSanctionButton({ sanctionId, name }: { sanctionId: string;
       disabled={pending}
       className="ml-1 text-brand-700 underline disabled:opacity-50"
       onClick={() => {
-        if (!confirm(`Revoke the sanction for ${name}? The exclusion will count as a gap in MFA coverage again.`)) return;
+        if (!confirm(`Revoke the sanction for ${name}? The exclusion will count as a gap in MFA coverage again.`))
+          return;
         start(async () => {
-          const r = await revokeSanctionAction({ id: sanctionId });
+          const r = await revoke({ id: sanctionId });
           if (!r.ok) setErr(r.error);
           router.refresh();
         });

@@ -15,16 +15,41 @@ const columns: ColumnDef<AppRowDto, unknown>[] = [
       </div>
     ),
   },
-  { header: "Type", accessorKey: "type", cell: ({ row }) => <span className="text-slate-600">{row.original.type ?? "–"}</span> },
+  {
+    header: "Type",
+    accessorKey: "type",
+    cell: ({ row }) => <span className="text-slate-600">{row.original.type ?? "–"}</span>,
+  },
   {
     header: "Sign-in",
     accessorKey: "accountEnabled",
-    cell: ({ row }) => (row.original.accountEnabled ? <span className="text-emerald-700">Enabled</span> : <span className="rounded-full bg-red-50 px-2 py-0.5 text-xs font-medium text-red-800">Disabled</span>),
+    cell: ({ row }) =>
+      row.original.accountEnabled ? (
+        <span className="text-emerald-700">Enabled</span>
+      ) : (
+        <span className="rounded-full bg-red-50 px-2 py-0.5 text-xs font-medium text-red-800">Disabled</span>
+      ),
   },
-  { header: "Assignment required", accessorKey: "assignmentRequired", cell: ({ row }) => <span className="text-slate-600">{row.original.assignmentRequired ? "Yes" : "No"}</span> },
-  { header: "App roles", accessorKey: "appRoles", cell: ({ row }) => <span className="tabular-nums">{row.original.appRoles}</span> },
-  { header: "Users", accessorKey: "users", cell: ({ row }) => <span className="tabular-nums">{row.original.users}</span> },
-  { header: "Groups", accessorKey: "groups", cell: ({ row }) => <span className="tabular-nums">{row.original.groups}</span> },
+  {
+    header: "Assignment required",
+    accessorKey: "assignmentRequired",
+    cell: ({ row }) => <span className="text-slate-600">{row.original.assignmentRequired ? "Yes" : "No"}</span>,
+  },
+  {
+    header: "App roles",
+    accessorKey: "appRoles",
+    cell: ({ row }) => <span className="tabular-nums">{row.original.appRoles}</span>,
+  },
+  {
+    header: "Users",
+    accessorKey: "users",
+    cell: ({ row }) => <span className="tabular-nums">{row.original.users}</span>,
+  },
+  {
+    header: "Groups",
+    accessorKey: "groups",
+    cell: ({ row }) => <span className="tabular-nums">{row.original.groups}</span>,
+  },
 ];
 
 export function AppsTable({ rows }: { rows: AppRowDto[] }) {

@@ -1,13 +1,32 @@
 "use client";
 
-import { flexRender, getCoreRowModel, useReactTable, type ColumnDef, type Row, type Table } from "@tanstack/react-table";
+import {
+  flexRender,
+  getCoreRowModel,
+  useReactTable,
+  type ColumnDef,
+  type Row,
+  type Table,
+} from "@tanstack/react-table";
 import type { HTMLAttributes, Ref } from "react";
 
 /**
  * Renders a TanStack table instance the way every list looks. Tables that need selection or row focus
  * (review items, guests) build their own instance and pass it here.
  */
-export function TableView<T>({ table, empty, testId, rowProps, tableRef }: { table: Table<T>; empty: string; testId?: string; rowProps?: (row: Row<T>, index: number) => HTMLAttributes<HTMLTableRowElement> & Record<string, unknown>; tableRef?: Ref<HTMLTableElement> }) {
+export function TableView<T>({
+  table,
+  empty,
+  testId,
+  rowProps,
+  tableRef,
+}: {
+  table: Table<T>;
+  empty: string;
+  testId?: string;
+  rowProps?: (row: Row<T>, index: number) => HTMLAttributes<HTMLTableRowElement> & Record<string, unknown>;
+  tableRef?: Ref<HTMLTableElement>;
+}) {
   const columns = table.getAllLeafColumns().length;
   return (
     <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
@@ -51,7 +70,24 @@ export function TableView<T>({ table, empty, testId, rowProps, tableRef }: { tab
  * The one table every list uses. Paging, sorting and filtering happen on the server (state in the URL),
  * so the table only renders the page it is given.
  */
-export function DataTable<T>({ columns, data, empty, testId }: { columns: ColumnDef<T, unknown>[]; data: T[]; empty: string; testId?: string }) {
-  const table = useReactTable({ data, columns, getCoreRowModel: getCoreRowModel(), manualPagination: true, manualSorting: true, manualFiltering: true });
+export function DataTable<T>({
+  columns,
+  data,
+  empty,
+  testId,
+}: {
+  columns: ColumnDef<T, unknown>[];
+  data: T[];
+  empty: string;
+  testId?: string;
+}) {
+  const table = useReactTable({
+    data,
+    columns,
+    getCoreRowModel: getCoreRowModel(),
+    manualPagination: true,
+    manualSorting: true,
+    manualFiltering: true,
+  });
   return <TableView table={table} empty={empty} testId={testId} />;
 }

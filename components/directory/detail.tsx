@@ -2,7 +2,17 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 
 /** A titled card; `count` shows next to the title. */
-export function Card({ title, count, children, testId }: { title: string; count?: number; children: ReactNode; testId?: string }) {
+export function Card({
+  title,
+  count,
+  children,
+  testId,
+}: {
+  title: string;
+  count?: number;
+  children: ReactNode;
+  testId?: string;
+}) {
   return (
     <section className="rounded-xl border border-slate-200 bg-white shadow-sm" data-testid={testId}>
       <h2 className="border-b border-slate-200 px-5 py-3 text-sm font-semibold text-slate-900">
@@ -28,13 +38,22 @@ export function Facts({ rows }: { rows: [string, ReactNode][] }) {
 }
 
 /** A list of linked names with a right-hand note ("direct", "via …", a role, a scope). */
-export function LinkList({ items, empty, href }: { items: { id: string; name: string; note?: string; sub?: string }[]; empty: string; href?: (id: string) => string | null }) {
+export function LinkList({
+  items,
+  empty,
+  href,
+}: {
+  items: { id: string; name: string; note?: string; sub?: string }[];
+  empty: string;
+  href?: (id: string) => string | null;
+}) {
   if (items.length === 0) return <p className="px-5 py-4 text-sm text-slate-500">{empty}</p>;
   return (
     <ul className="divide-y divide-slate-100">
       {items.map((i, n) => {
         const to = href?.(i.id);
         return (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the same object can be listed twice (by two paths); id and position together are unique.
           <li key={`${i.id}-${n}`} className="flex items-center justify-between gap-4 px-5 py-2 text-sm">
             <span>
               {to ? (
@@ -54,4 +73,5 @@ export function LinkList({ items, empty, href }: { items: { id: string; name: st
   );
 }
 
-export const when = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString().replace("T", " ").slice(0, 16) + " UTC" : "Never");
+export const when = (d: Date | string | null | undefined) =>
+  d ? `${new Date(d).toISOString().replace("T", " ").slice(0, 16)} UTC` : "Never";

@@ -2,10 +2,26 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { cancelExpiryAction, expiryPreviewAction, extendExpiryAction } from "@/app/(app)/guests/actions";
+import type { Action } from "@/lib/action";
+
+export interface ExpiryActionSet {
+  preview: Action<{ userId: string; blockSignIn: boolean }, { items: { kind: string; target: string }[] }>;
+  extend: Action<{ expiryId: string; expiresAt: string; reason: string }>;
+  cancel: Action<{ expiryId: string; reason: string }>;
+}
 
 /** Per person with an end date: preview what will be removed, extend with a reason, or cancel. Admins only. */
-export function ExpiryControls({ expiryId, userId, name }: { expiryId: string; userId: string; name: string }) {
+export function ExpiryControls({
+  expiryId,
+  userId,
+  name,
+  actions,
+}: {
+  expiryId: string;
+  userId: string;
+  name: string;
+  actions: ExpiryActionSet;
+}) {
   const router = useRouter();
   const [pending, start] = useTransition();
   const [note, setNote] = useState<string | null>(null);
@@ -23,8 +39,14 @@ export function ExpiryControls({ expiryId, userId, name }: { expiryId: string; u
         className="text-brand-700 underline"
         onClick={() =>
           start(async () => {
-            const r = await expiryPreviewAction(userId, false);
-            setNote(r.ok ? (r.items.length ? `Will remove: ${r.items.map((i) => `${i.kind} ${i.target}`).join(", ")}` : "Holds nothing to remove.") : r.error);
+            const r = await actions.preview({ userId, blockSignIn: false });
+            setNote(
+              r.ok
+                ? r.items.length
+                  ? `Will remove: ${r.items.map((i) => `${i.kind} ${i.target}`).join(", ")}`
+                  : "Holds nothing to remove."
+                : r.error,
+            );
           })
         }
       >
@@ -38,7 +60,10 @@ export function ExpiryControls({ expiryId, userId, name }: { expiryId: string; u
           const date = prompt(`New end date for ${name} (YYYY-MM-DD)`);
           if (!date) return;
           const reason = prompt("Reason for the extension") ?? "";
-          act(() => extendExpiryAction({ expiryId, expiresAt: new Date(`${date}T00:00:00`).toISOString(), reason }), "Extended.");
+          act(
+            () => actions.extend({ expiryId, expiresAt: new Date(`${date}T00:00:00`).toISOString(), reason }),
+            "Extended.",
+          );
         }}
       >
         Extend
@@ -49,7 +74,7 @@ export function ExpiryControls({ expiryId, userId, name }: { expiryId: string; u
         className="text-rose-700 underline"
         onClick={() => {
           const reason = prompt(`Why does ${name}'s access no longer end?`);
-          if (reason) act(() => cancelExpiryAction({ expiryId, reason }), "Cancelled.");
+          if (reason) act(() => actions.cancel({ expiryId, reason }), "Cancelled.");
         }}
       >
         Cancel

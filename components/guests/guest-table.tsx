@@ -5,12 +5,30 @@ import { useMemo, useState, useTransition } from "react";
 import { getCoreRowModel, useReactTable, type ColumnDef, type RowSelectionState } from "@tanstack/react-table";
 import { TableView } from "@/components/data-table/data-table";
 import type { GuestRow } from "@/lib/guests/inventory";
-import { setExpiryAction } from "@/app/(app)/guests/actions";
+import type { Action } from "@/lib/action";
+import type { SetExpiryInput } from "@/lib/guests/expiry";
+import type { ExpiryActionSet } from "./expiry-controls";
+
+/** The guests page's server actions, passed down by the page. */
+export interface GuestActionSet extends ExpiryActionSet {
+  setExpiry: Action<SetExpiryInput, { scheduled: number }>;
+}
 import { ExpiryControls } from "./expiry-controls";
 
-const fmt = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString(undefined, { dateStyle: "medium" }) : "Never");
+const fmt = (iso: string | null) =>
+  iso ? new Date(iso).toLocaleDateString(undefined, { dateStyle: "medium" }) : "Never";
 
-export function GuestTable({ rows, companies, canEdit }: { rows: GuestRow[]; companies: string[]; canEdit: boolean }) {
+export function GuestTable({
+  rows,
+  companies,
+  canEdit,
+  actions,
+}: {
+  rows: GuestRow[];
+  companies: string[];
+  canEdit: boolean;
+  actions: GuestActionSet;
+}) {
   const router = useRouter();
   const [selection, setSelection] = useState<RowSelectionState>({});
   const [pending, start] = useTransition();
@@ -28,8 +46,22 @@ export function GuestTable({ rows, companies, canEdit }: { rows: GuestRow[]; com
         ? [
             {
               id: "select",
-              header: ({ table }) => <input type="checkbox" aria-label="Select all on this page" checked={table.getIsAllRowsSelected()} onChange={table.getToggleAllRowsSelectedHandler()} />,
-              cell: ({ row }) => <input type="checkbox" aria-label={`Select ${row.original.displayName ?? row.original.id}`} checked={row.getIsSelected()} onChange={row.getToggleSelectedHandler()} />,
+              header: ({ table }) => (
+                <input
+                  type="checkbox"
+                  aria-label="Select all on this page"
+                  checked={table.getIsAllRowsSelected()}
+                  onChange={table.getToggleAllRowsSelectedHandler()}
+                />
+              ),
+              cell: ({ row }) => (
+                <input
+                  type="checkbox"
+                  aria-label={`Select ${row.original.displayName ?? row.original.id}`}
+                  checked={row.getIsSelected()}
+                  onChange={row.getToggleSelectedHandler()}
+                />
+              ),
             } satisfies ColumnDef<GuestRow>,
           ]
         : []),
@@ -43,8 +75,28 @@ export function GuestTable({ rows, companies, canEdit }: { rows: GuestRow[]; com
           </div>
         ),
       },
-      { id: "company", header: "Company", cell: ({ row: { original: r } }) => <span>{r.companyName ?? "—"}{r.employeeType ? <span className="ml-1 text-xs text-slate-500">({r.employeeType})</span> : null}</span> },
-      { id: "sponsors", header: "Sponsors", cell: ({ row: { original: r } }) => (r.sponsors.length ? r.sponsors.join(", ") : <span className="rounded bg-amber-50 px-1.5 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-amber-200">No sponsor</span>) },
+      {
+        id: "company",
+        header: "Company",
+        cell: ({ row: { original: r } }) => (
+          <span>
+            {r.companyName ?? "—"}
+            {r.employeeType ? <span className="ml-1 text-xs text-slate-500">({r.employeeType})</span> : null}
+          </span>
+        ),
+      },
+      {
+        id: "sponsors",
+        header: "Sponsors",
+        cell: ({ row: { original: r } }) =>
+          r.sponsors.length ? (
+            r.sponsors.join(", ")
+          ) : (
+            <span className="rounded bg-amber-50 px-1.5 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-amber-200">
+              No sponsor
+            </span>
+          ),
+      },
       {
         id: "state",
         header: "Invitation",
@@ -55,9 +107,25 @@ export function GuestTable({ rows, companies, canEdit }: { rows: GuestRow[]; com
           </span>
         ),
       },
-      { id: "created", header: "Invited", cell: ({ row: { original: r } }) => <span className="whitespace-nowrap">{fmt(r.createdAt)}</span> },
-      { id: "lastSignIn", header: "Last sign-in", cell: ({ row: { original: r } }) => <span className="whitespace-nowrap">{fmt(r.lastSignInAt)}</span> },
-      { id: "holds", header: "Holds", cell: ({ row: { original: r } }) => <span className="whitespace-nowrap">{r.groups} groups · {r.apps} apps · {r.roles} roles</span> },
+      {
+        id: "created",
+        header: "Invited",
+        cell: ({ row: { original: r } }) => <span className="whitespace-nowrap">{fmt(r.createdAt)}</span>,
+      },
+      {
+        id: "lastSignIn",
+        header: "Last sign-in",
+        cell: ({ row: { original: r } }) => <span className="whitespace-nowrap">{fmt(r.lastSignInAt)}</span>,
+      },
+      {
+        id: "holds",
+        header: "Holds",
+        cell: ({ row: { original: r } }) => (
+          <span className="whitespace-nowrap">
+            {r.groups} groups · {r.apps} apps · {r.roles} roles
+          </span>
+        ),
+      },
       {
         id: "expires",
         header: "Access ends",
@@ -65,16 +133,26 @@ export function GuestTable({ rows, companies, canEdit }: { rows: GuestRow[]; com
           r.expiresAt ? (
             <div>
               <span className="whitespace-nowrap font-medium text-rose-700">{fmt(r.expiresAt)}</span>
-              {canEdit && r.expiryId && <ExpiryControls expiryId={r.expiryId} userId={r.id} name={r.displayName ?? r.id} />}
+              {canEdit && r.expiryId && (
+                <ExpiryControls expiryId={r.expiryId} userId={r.id} name={r.displayName ?? r.id} actions={actions} />
+              )}
             </div>
           ) : (
             "—"
           ),
       },
     ],
-    [canEdit],
+    [canEdit, actions],
   );
-  const table = useReactTable({ data: rows, columns, getRowId: (r) => r.id, state: { rowSelection: selection }, onRowSelectionChange: setSelection, getCoreRowModel: getCoreRowModel(), manualPagination: true });
+  const table = useReactTable({
+    data: rows,
+    columns,
+    getRowId: (r) => r.id,
+    state: { rowSelection: selection },
+    onRowSelectionChange: setSelection,
+    getCoreRowModel: getCoreRowModel(),
+    manualPagination: true,
+  });
 
   return (
     <div>
@@ -86,8 +164,20 @@ export function GuestTable({ rows, companies, canEdit }: { rows: GuestRow[]; com
             e.preventDefault();
             setMsg(null);
             start(async () => {
-              const r = await setExpiryAction({ ...(target === "company" ? { companyName: company } : { userIds: selected }), expiresAt: date ? new Date(`${date}T00:00:00`).toISOString() : "", blockSignIn: block, reason } as never);
-              setMsg(r.ok ? { ok: true, text: `Access of ${r.scheduled} ${r.scheduled === 1 ? "person" : "people"} ends on ${date}.` } : { ok: false, text: r.error });
+              const r = await actions.setExpiry({
+                ...(target === "company" ? { companyName: company } : { userIds: selected }),
+                expiresAt: date ? new Date(`${date}T00:00:00`).toISOString() : "",
+                blockSignIn: block,
+                reason,
+              } as never);
+              setMsg(
+                r.ok
+                  ? {
+                      ok: true,
+                      text: `Access of ${r.scheduled} ${r.scheduled === 1 ? "person" : "people"} ends on ${date}.`,
+                    }
+                  : { ok: false, text: r.error },
+              );
               if (r.ok) setSelection({});
               router.refresh();
             });
@@ -95,7 +185,12 @@ export function GuestTable({ rows, companies, canEdit }: { rows: GuestRow[]; com
         >
           <label className="text-sm text-slate-700">
             End access of
-            <select aria-label="Whose access" className="mt-1 block rounded-md border border-slate-300 px-2 py-1.5 text-sm" value={target} onChange={(e) => setTarget(e.target.value as typeof target)}>
+            <select
+              aria-label="Whose access"
+              className="mt-1 block rounded-md border border-slate-300 px-2 py-1.5 text-sm"
+              value={target}
+              onChange={(e) => setTarget(e.target.value as typeof target)}
+            >
               <option value="selected">the {selected.length} selected</option>
               <option value="company">everyone from a company</option>
             </select>
@@ -103,7 +198,12 @@ export function GuestTable({ rows, companies, canEdit }: { rows: GuestRow[]; com
           {target === "company" && (
             <label className="text-sm text-slate-700">
               Company
-              <select aria-label="Company" className="mt-1 block rounded-md border border-slate-300 px-2 py-1.5 text-sm" value={company} onChange={(e) => setCompany(e.target.value)}>
+              <select
+                aria-label="Company"
+                className="mt-1 block rounded-md border border-slate-300 px-2 py-1.5 text-sm"
+                value={company}
+                onChange={(e) => setCompany(e.target.value)}
+              >
                 {companies.map((c) => (
                   <option key={c}>{c}</option>
                 ))}
@@ -112,20 +212,42 @@ export function GuestTable({ rows, companies, canEdit }: { rows: GuestRow[]; com
           )}
           <label className="text-sm text-slate-700">
             On
-            <input aria-label="End date" type="date" required className="mt-1 block rounded-md border border-slate-300 px-2 py-1 text-sm" value={date} onChange={(e) => setDate(e.target.value)} />
+            <input
+              aria-label="End date"
+              type="date"
+              required
+              className="mt-1 block rounded-md border border-slate-300 px-2 py-1 text-sm"
+              value={date}
+              onChange={(e) => setDate(e.target.value)}
+            />
           </label>
           <label className="grow text-sm text-slate-700">
             Reason
-            <input aria-label="Reason" required maxLength={500} className="mt-1 block w-full rounded-md border border-slate-300 px-2 py-1 text-sm" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Contract ends" />
+            <input
+              aria-label="Reason"
+              required
+              maxLength={500}
+              className="mt-1 block w-full rounded-md border border-slate-300 px-2 py-1 text-sm"
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              placeholder="Contract ends"
+            />
           </label>
           <label className="flex items-center gap-2 text-sm text-slate-700">
             <input type="checkbox" checked={block} onChange={(e) => setBlock(e.target.checked)} /> Also block sign-in
           </label>
-          <button type="submit" disabled={pending} className="rounded-md bg-rose-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-rose-700 disabled:opacity-50">
+          <button
+            type="submit"
+            disabled={pending}
+            className="rounded-md bg-rose-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-rose-700 disabled:opacity-50"
+          >
             Set end date
           </button>
           {msg && (
-            <p role={msg.ok ? "status" : "alert"} className={`basis-full text-sm ${msg.ok ? "text-emerald-700" : "text-rose-700"}`}>
+            <p
+              role={msg.ok ? "status" : "alert"}
+              className={`basis-full text-sm ${msg.ok ? "text-emerald-700" : "text-rose-700"}`}
+            >
               {msg.text}
             </p>
           )}

@@ -42,7 +42,14 @@ export function VerifyForm() {
           <label htmlFor="file" className="block text-sm font-medium text-slate-700">
             Report (PDF, CSV or JSON)
           </label>
-          <input id="file" name="file" type="file" accept=".pdf,.csv,.json" required className="mt-1 block w-full text-sm" />
+          <input
+            id="file"
+            name="file"
+            type="file"
+            accept=".pdf,.csv,.json"
+            required
+            className="mt-1 block w-full text-sm"
+          />
         </div>
         <div>
           <label htmlFor="manifest" className="block text-sm font-medium text-slate-700">
@@ -50,7 +57,11 @@ export function VerifyForm() {
           </label>
           <input id="manifest" name="manifest" type="file" accept=".jws" className="mt-1 block w-full text-sm" />
         </div>
-        <button type="submit" disabled={busy} className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-50">
+        <button
+          type="submit"
+          disabled={busy}
+          className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-50"
+        >
           {busy ? "Verifying…" : "Verify"}
         </button>
       </form>
@@ -60,8 +71,14 @@ export function VerifyForm() {
         </p>
       )}
       {verdict && (
-        <section aria-label="Result" className={`mt-6 rounded-xl p-4 ring-1 ${verdict.valid ? "bg-emerald-50 ring-emerald-200" : "bg-rose-50 ring-rose-200"}`}>
-          <p className={`text-lg font-semibold ${verdict.valid ? "text-emerald-800" : "text-rose-800"}`} data-testid="verdict">
+        <section
+          aria-label="Result"
+          className={`mt-6 rounded-xl p-4 ring-1 ${verdict.valid ? "bg-emerald-50 ring-emerald-200" : "bg-rose-50 ring-rose-200"}`}
+        >
+          <p
+            className={`text-lg font-semibold ${verdict.valid ? "text-emerald-800" : "text-rose-800"}`}
+            data-testid="verdict"
+          >
             {verdict.valid ? "Valid" : "Invalid"}
           </p>
           <p className="text-sm text-slate-700">{verdict.reason}</p>
@@ -70,7 +87,12 @@ export function VerifyForm() {
             <dd>{verdict.signer ?? "—"}</dd>
             <dt className="text-slate-500">Certificate SHA-256</dt>
             <dd className="break-all font-mono text-xs">
-              {verdict.signerFingerprint ?? "—"} {verdict.trusted === true ? "(this installation's certificate)" : verdict.trusted === false ? "(NOT this installation's certificate)" : ""}
+              {verdict.signerFingerprint ?? "—"}{" "}
+              {verdict.trusted === true
+                ? "(this installation's certificate)"
+                : verdict.trusted === false
+                  ? "(NOT this installation's certificate)"
+                  : ""}
             </dd>
             <dt className="text-slate-500">Signed at</dt>
             <dd>{verdict.signingTime ? new Date(verdict.signingTime).toLocaleString() : "—"}</dd>

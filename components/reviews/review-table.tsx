@@ -5,12 +5,35 @@ import { useCallback, useEffect, useMemo, useRef, useState, useTransition } from
 import { getCoreRowModel, useReactTable, type ColumnDef, type RowSelectionState } from "@tanstack/react-table";
 import { TableView } from "@/components/data-table/data-table";
 import type { ReviewItemRow } from "@/lib/reviews/queries";
-import { acceptAllRecommendationsAction, decideAction } from "@/app/(app)/reviews/actions";
+import type { Action } from "@/lib/action";
+
+type DecisionReply = { decided: number; skipped: number };
+/** The review page's server actions, passed down by the page. */
+export interface ReviewActionSet {
+  decide: Action<
+    {
+      campaignId: string;
+      itemIds: string[];
+      decision: "approve" | "revoke" | "dontknow" | "recommendation";
+      justification?: string;
+    },
+    DecisionReply
+  >;
+  acceptAll: Action<{ campaignId: string }, DecisionReply>;
+}
 
 type Decision = "approve" | "revoke" | "dontknow";
 const LABEL: Record<Decision, string> = { approve: "Approve", revoke: "Revoke", dontknow: "Don't know" };
-const REC_STYLE: Record<string, string> = { approve: "bg-emerald-50 text-emerald-700 ring-emerald-200", revoke: "bg-rose-50 text-rose-700 ring-rose-200", no_data: "bg-slate-100 text-slate-600 ring-slate-200" };
-const DEC_STYLE: Record<string, string> = { approve: "text-emerald-700", revoke: "text-rose-700", dontknow: "text-amber-700" };
+const REC_STYLE: Record<string, string> = {
+  approve: "bg-emerald-50 text-emerald-700 ring-emerald-200",
+  revoke: "bg-rose-50 text-rose-700 ring-rose-200",
+  no_data: "bg-slate-100 text-slate-600 ring-slate-200",
+};
+const DEC_STYLE: Record<string, string> = {
+  approve: "text-emerald-700",
+  revoke: "text-rose-700",
+  dontknow: "text-amber-700",
+};
 const REC_LABEL: Record<string, string> = { approve: "Approve", revoke: "Revoke", no_data: "No data" };
 
 function fmtDate(iso: string | null): string {
@@ -23,7 +46,9 @@ export function ReviewTable({
   rows,
   justification,
   editable,
+  actions,
 }: {
+  actions: ReviewActionSet;
   campaignId: string;
   rows: ReviewItemRow[];
   justification: { onApprove: boolean; onRevoke: boolean };
@@ -38,6 +63,7 @@ export function ReviewTable({
   const [reason, setReason] = useState("");
   const tableRef = useRef<HTMLTableElement>(null);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new page of rows (paging, filters) clears the selection.
   useEffect(() => setSelection({}), [rows]);
 
   const selectedIds = useMemo(() => Object.keys(selection).filter((k) => selection[k]), [selection]);
@@ -46,22 +72,30 @@ export function ReviewTable({
     (decision: Decision | "recommendation", ids: string[], text?: string) => {
       setMessage(null);
       startTransition(async () => {
-        const r = await decideAction({ campaignId, itemIds: ids, decision, justification: text || undefined });
+        const r = await actions.decide({ campaignId, itemIds: ids, decision, justification: text || undefined });
         if (r.ok) {
-          setMessage({ kind: "ok", text: `${r.decided} item${r.decided === 1 ? "" : "s"} decided${r.skipped ? `, ${r.skipped} without a recommendation left as they were` : ""}.` });
+          setMessage({
+            kind: "ok",
+            text: `${r.decided} item${r.decided === 1 ? "" : "s"} decided${r.skipped ? `, ${r.skipped} without a recommendation left as they were` : ""}.`,
+          });
           setDialog(null);
           setReason("");
           router.refresh();
         } else setMessage({ kind: "error", text: r.error });
       });
     },
-    [campaignId, router],
+    [campaignId, router, actions.decide],
   );
 
   const ask = useCallback(
     (decision: Decision, ids: string[]) => {
-      if (ids.length === 0) return setMessage({ kind: "error", text: "Select at least one item first (click the checkboxes, or press x)." });
-      const needs = (decision === "approve" && justification.onApprove) || (decision === "revoke" && justification.onRevoke);
+      if (ids.length === 0)
+        return setMessage({
+          kind: "error",
+          text: "Select at least one item first (click the checkboxes, or press x).",
+        });
+      const needs =
+        (decision === "approve" && justification.onApprove) || (decision === "revoke" && justification.onRevoke);
       if (needs || decision === "revoke") setDialog({ decision, ids });
       else submit(decision, ids);
     },
@@ -73,10 +107,24 @@ export function ReviewTable({
       {
         id: "select",
         header: ({ table }) => (
-          <input type="checkbox" aria-label="Select all on this page" checked={table.getIsAllRowsSelected()} onChange={table.getToggleAllRowsSelectedHandler()} disabled={!editable} className="h-4 w-4 rounded border-slate-300" />
+          <input
+            type="checkbox"
+            aria-label="Select all on this page"
+            checked={table.getIsAllRowsSelected()}
+            onChange={table.getToggleAllRowsSelectedHandler()}
+            disabled={!editable}
+            className="h-4 w-4 rounded border-slate-300"
+          />
         ),
         cell: ({ row }) => (
-          <input type="checkbox" aria-label={`Select ${row.original.principalName ?? row.original.principalId} in ${row.original.resourceName ?? ""}`} checked={row.getIsSelected()} onChange={row.getToggleSelectedHandler()} disabled={!editable} className="h-4 w-4 rounded border-slate-300" />
+          <input
+            type="checkbox"
+            aria-label={`Select ${row.original.principalName ?? row.original.principalId} in ${row.original.resourceName ?? ""}`}
+            checked={row.getIsSelected()}
+            onChange={row.getToggleSelectedHandler()}
+            disabled={!editable}
+            className="h-4 w-4 rounded border-slate-300"
+          />
         ),
       },
       {
@@ -84,10 +132,16 @@ export function ReviewTable({
         header: "Who",
         cell: ({ row: { original: r } }) => (
           <div>
-            <div className="font-medium text-slate-900" data-testid="principal-name">{r.principalName ?? r.principalId}</div>
+            <div className="font-medium text-slate-900" data-testid="principal-name">
+              {r.principalName ?? r.principalId}
+            </div>
             <div className="text-xs text-slate-500">
               {r.principalUpn ?? (r.principalType === "group" ? "Nested group" : r.principalId)}
-              {r.principalKind === "guest" && <span className="ml-1 rounded bg-violet-50 px-1.5 py-0.5 text-[10px] font-semibold uppercase text-violet-700 ring-1 ring-violet-200">Guest</span>}
+              {r.principalKind === "guest" && (
+                <span className="ml-1 rounded bg-violet-50 px-1.5 py-0.5 text-[10px] font-semibold uppercase text-violet-700 ring-1 ring-violet-200">
+                  Guest
+                </span>
+              )}
             </div>
           </div>
         ),
@@ -98,22 +152,44 @@ export function ReviewTable({
         cell: ({ row: { original: r } }) => (
           <div>
             <div className="text-slate-900">{r.resourceName ?? r.resourceId}</div>
-            <div className="text-xs text-slate-500">{r.resourceType === "group" ? "Group member" : r.resourceType === "directoryRole" ? `Directory role · ${r.accessDetail ?? ""}` : `App role · ${r.accessDetail ?? ""}`}</div>
+            <div className="text-xs text-slate-500">
+              {r.resourceType === "group"
+                ? "Group member"
+                : r.resourceType === "directoryRole"
+                  ? `Directory role · ${r.accessDetail ?? ""}`
+                  : `App role · ${r.accessDetail ?? ""}`}
+            </div>
             {r.goneFromEntra && (
-              <span className="mt-1 inline-block whitespace-nowrap rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600 ring-1 ring-slate-200" title="A sync since the campaign started no longer finds this access in Entra." data-testid="gone-from-entra">
+              <span
+                className="mt-1 inline-block whitespace-nowrap rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600 ring-1 ring-slate-200"
+                title="A sync since the campaign started no longer finds this access in Entra."
+                data-testid="gone-from-entra"
+              >
                 Already removed in Entra
               </span>
             )}
           </div>
         ),
       },
-      { id: "lastSignIn", header: "Last sign-in", cell: ({ row: { original: r } }) => <span className="whitespace-nowrap text-slate-700">{r.principalType === "user" ? fmtDate(r.lastSignInAt) : "—"}</span> },
+      {
+        id: "lastSignIn",
+        header: "Last sign-in",
+        cell: ({ row: { original: r } }) => (
+          <span className="whitespace-nowrap text-slate-700">
+            {r.principalType === "user" ? fmtDate(r.lastSignInAt) : "—"}
+          </span>
+        ),
+      },
       {
         id: "recommendation",
         header: "Recommendation",
         cell: ({ row: { original: r } }) => (
           <div className="max-w-xs">
-            <span className={`inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${REC_STYLE[r.recommendation] ?? REC_STYLE.no_data}`}>{REC_LABEL[r.recommendation] ?? r.recommendation}</span>
+            <span
+              className={`inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${REC_STYLE[r.recommendation] ?? REC_STYLE.no_data}`}
+            >
+              {REC_LABEL[r.recommendation] ?? r.recommendation}
+            </span>
             <div className="mt-1 text-xs text-slate-500">{r.recommendationReason}</div>
           </div>
         ),
@@ -123,7 +199,13 @@ export function ReviewTable({
         header: "Decision",
         cell: ({ row: { original: r } }) => (
           <div className="max-w-xs" data-testid="decision-cell">
-            {r.decision ? <span className={`font-medium ${DEC_STYLE[r.decision] ?? ""}`}>{LABEL[r.decision as Decision] ?? r.decision}</span> : <span className="text-slate-400">Not decided</span>}
+            {r.decision ? (
+              <span className={`font-medium ${DEC_STYLE[r.decision] ?? ""}`}>
+                {LABEL[r.decision as Decision] ?? r.decision}
+              </span>
+            ) : (
+              <span className="text-slate-400">Not decided</span>
+            )}
             {r.justification && <div className="mt-1 text-xs text-slate-500">“{r.justification}”</div>}
             {r.earlier.map((e) => (
               <div key={e.stage} className="mt-1 text-xs text-slate-500">
@@ -160,7 +242,18 @@ export function ReviewTable({
     [ask, editable, pending],
   );
 
-  const table = useReactTable({ data: rows, columns, getRowId: (r) => r.id, state: { rowSelection: selection }, onRowSelectionChange: setSelection, enableRowSelection: editable, getCoreRowModel: getCoreRowModel(), manualPagination: true, manualSorting: true, manualFiltering: true });
+  const table = useReactTable({
+    data: rows,
+    columns,
+    getRowId: (r) => r.id,
+    state: { rowSelection: selection },
+    onRowSelectionChange: setSelection,
+    enableRowSelection: editable,
+    getCoreRowModel: getCoreRowModel(),
+    manualPagination: true,
+    manualSorting: true,
+    manualFiltering: true,
+  });
 
   // Keyboard: j/k move, x select, a approve, r revoke, d don't know (the selection, else the current row).
   useEffect(() => {
@@ -187,17 +280,36 @@ export function ReviewTable({
   return (
     <div>
       {editable && (
-        <div className="sticky top-0 z-10 mb-3 flex flex-wrap items-center gap-2 rounded-lg border border-slate-200 bg-white/95 p-2 shadow-sm backdrop-blur" role="toolbar" aria-label="Bulk decisions">
+        <div
+          className="sticky top-0 z-10 mb-3 flex flex-wrap items-center gap-2 rounded-lg border border-slate-200 bg-white/95 p-2 shadow-sm backdrop-blur"
+          role="toolbar"
+          aria-label="Bulk decisions"
+        >
           <span className="px-2 text-sm text-slate-600" data-testid="selected-count">
             {selectedIds.length} selected
           </span>
-          <button type="button" disabled={pending} onClick={() => ask("approve", selectedIds)} className="rounded-md bg-emerald-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-emerald-700 disabled:opacity-50">
+          <button
+            type="button"
+            disabled={pending}
+            onClick={() => ask("approve", selectedIds)}
+            className="rounded-md bg-emerald-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-emerald-700 disabled:opacity-50"
+          >
             Approve selected
           </button>
-          <button type="button" disabled={pending} onClick={() => ask("revoke", selectedIds)} className="rounded-md bg-rose-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-rose-700 disabled:opacity-50">
+          <button
+            type="button"
+            disabled={pending}
+            onClick={() => ask("revoke", selectedIds)}
+            className="rounded-md bg-rose-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-rose-700 disabled:opacity-50"
+          >
             Revoke selected
           </button>
-          <button type="button" disabled={pending} onClick={() => ask("dontknow", selectedIds)} className="rounded-md bg-white px-3 py-1.5 text-sm font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-50">
+          <button
+            type="button"
+            disabled={pending}
+            onClick={() => ask("dontknow", selectedIds)}
+            className="rounded-md bg-white px-3 py-1.5 text-sm font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-50"
+          >
             Don&apos;t know
           </button>
           <span className="mx-1 h-5 w-px bg-slate-200" />
@@ -206,8 +318,12 @@ export function ReviewTable({
             disabled={pending}
             onClick={() =>
               startTransition(async () => {
-                const r = await acceptAllRecommendationsAction({ campaignId });
-                setMessage(r.ok ? { kind: "ok", text: `${r.decided} recommendation${r.decided === 1 ? "" : "s"} accepted.` } : { kind: "error", text: r.error });
+                const r = await actions.acceptAll({ campaignId });
+                setMessage(
+                  r.ok
+                    ? { kind: "ok", text: `${r.decided} recommendation${r.decided === 1 ? "" : "s"} accepted.` }
+                    : { kind: "error", text: r.error },
+                );
                 router.refresh();
               })
             }
@@ -215,11 +331,16 @@ export function ReviewTable({
           >
             Accept all recommendations
           </button>
-          <span className="ml-auto hidden text-xs text-slate-400 md:inline">Keys: j/k move · x select · a approve · r revoke · d don&apos;t know</span>
+          <span className="ml-auto hidden text-xs text-slate-400 md:inline">
+            Keys: j/k move · x select · a approve · r revoke · d don&apos;t know
+          </span>
         </div>
       )}
       {message && !dialog && (
-        <p role={message.kind === "error" ? "alert" : "status"} className={`mb-3 rounded-md px-3 py-2 text-sm ${message.kind === "error" ? "bg-rose-50 text-rose-800 ring-1 ring-rose-200" : "bg-emerald-50 text-emerald-800 ring-1 ring-emerald-200"}`}>
+        <p
+          role={message.kind === "error" ? "alert" : "status"}
+          className={`mb-3 rounded-md px-3 py-2 text-sm ${message.kind === "error" ? "bg-rose-50 text-rose-800 ring-1 ring-rose-200" : "bg-emerald-50 text-emerald-800 ring-1 ring-emerald-200"}`}
+        >
           {message.text}
         </p>
       )}
@@ -228,10 +349,19 @@ export function ReviewTable({
         tableRef={tableRef}
         empty="No items match these filters."
         testId="review-items"
-        rowProps={(row, i) => ({ "data-item-id": row.id, className: `${i === cursor ? "bg-brand-50/60" : "hover:bg-slate-50"} ${row.getIsSelected() ? "bg-sky-50" : ""}`, onClick: () => setCursor(i) })}
+        rowProps={(row, i) => ({
+          "data-item-id": row.id,
+          className: `${i === cursor ? "bg-brand-50/60" : "hover:bg-slate-50"} ${row.getIsSelected() ? "bg-sky-50" : ""}`,
+          onClick: () => setCursor(i),
+        })}
       />
       {dialog && (
-        <div className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40 p-4" role="dialog" aria-modal="true" aria-labelledby="justify-title">
+        <div
+          className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40 p-4"
+          role="dialog"
+          aria-modal="true"
+          aria-labelledby="justify-title"
+        >
           <form
             className="w-full max-w-md rounded-xl bg-white p-5 shadow-xl"
             onSubmit={(e) => {
@@ -244,22 +374,48 @@ export function ReviewTable({
             </h2>
             <p className="mt-1 text-sm text-slate-600">
               {dialog.decision === "revoke" ? "Revoked access is removed from Entra when the campaign closes. " : ""}
-              {(dialog.decision === "approve" && justification.onApprove) || (dialog.decision === "revoke" && justification.onRevoke) ? "This campaign requires a justification." : "A justification is optional."}
+              {(dialog.decision === "approve" && justification.onApprove) ||
+              (dialog.decision === "revoke" && justification.onRevoke)
+                ? "This campaign requires a justification."
+                : "A justification is optional."}
             </p>
             <label className="mt-4 block text-sm font-medium text-slate-700" htmlFor="justification">
               Justification
             </label>
-            <textarea id="justification" autoFocus value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} rows={3} className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm" />
+            <textarea
+              id="justification"
+              // biome-ignore lint/a11y/noAutofocus: the dialog opens to type a justification; focus belongs in its only field.
+              autoFocus
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              maxLength={2000}
+              rows={3}
+              className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
+            />
             {message?.kind === "error" && (
-              <p role="alert" className="mt-2 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800 ring-1 ring-rose-200">
+              <p
+                role="alert"
+                className="mt-2 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800 ring-1 ring-rose-200"
+              >
                 {message.text}
               </p>
             )}
             <div className="mt-4 flex justify-end gap-2">
-              <button type="button" onClick={() => { setDialog(null); setMessage(null); }} className="rounded-md px-3 py-1.5 text-sm font-medium text-slate-700 ring-1 ring-slate-300">
+              <button
+                type="button"
+                onClick={() => {
+                  setDialog(null);
+                  setMessage(null);
+                }}
+                className="rounded-md px-3 py-1.5 text-sm font-medium text-slate-700 ring-1 ring-slate-300"
+              >
                 Cancel
               </button>
-              <button type="submit" disabled={pending} className={`rounded-md px-3 py-1.5 text-sm font-medium text-white ${dialog.decision === "revoke" ? "bg-rose-600 hover:bg-rose-700" : "bg-brand-600 hover:bg-brand-700"} disabled:opacity-50`}>
+              <button
+                type="submit"
+                disabled={pending}
+                className={`rounded-md px-3 py-1.5 text-sm font-medium text-white ${dialog.decision === "revoke" ? "bg-rose-600 hover:bg-rose-700" : "bg-brand-600 hover:bg-brand-700"} disabled:opacity-50`}
+              >
                 Confirm {LABEL[dialog.decision].toLowerCase()}
               </button>
             </div>

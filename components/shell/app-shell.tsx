@@ -9,7 +9,17 @@ export interface ShellUser {
   roleLabel: string;
 }
 
-export function AppShell({ user, nav, signOut, children }: { user: ShellUser; nav: NavItem[]; signOut: () => Promise<void>; children: ReactNode }) {
+export function AppShell({
+  user,
+  nav,
+  signOut,
+  children,
+}: {
+  user: ShellUser;
+  nav: NavItem[];
+  signOut: () => Promise<void>;
+  children: ReactNode;
+}) {
   const initials = user.name
     .split(/\s+/)
     .map((p) => p[0] ?? "")
@@ -34,14 +44,23 @@ export function AppShell({ user, nav, signOut, children }: { user: ShellUser; na
             <div className="text-right" data-testid="signed-in-user">
               <div className="text-sm font-medium text-slate-900">{user.name}</div>
               <div className="text-xs text-slate-500">
-                {user.upn} · <span data-testid="signed-in-role" className="font-medium text-brand-700">{user.roleLabel}</span>
+                {user.upn} ·{" "}
+                <span data-testid="signed-in-role" className="font-medium text-brand-700">
+                  {user.roleLabel}
+                </span>
               </div>
             </div>
-            <span className="flex h-9 w-9 items-center justify-center rounded-full bg-brand-600 text-sm font-semibold text-white" aria-hidden="true">
+            <span
+              className="flex h-9 w-9 items-center justify-center rounded-full bg-brand-600 text-sm font-semibold text-white"
+              aria-hidden="true"
+            >
               {initials}
             </span>
             <form action={signOut}>
-              <button type="submit" className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">
+              <button
+                type="submit"
+                className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50"
+              >
                 Sign out
               </button>
             </form>

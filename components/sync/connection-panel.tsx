@@ -2,12 +2,16 @@
 
 import { useState, useTransition } from "react";
 import type { ConnectionView } from "@/lib/connection/store";
-import type { ConnectionHealth } from "@/lib/sync/check-connection";
+import type { ConnectionHealth } from "@/lib/connection/check-connection";
 
 type Fail = { ok: false; error: string };
 interface Actions {
   test: () => Promise<{ ok: true; health: ConnectionHealth } | Fail>;
-  save: (input: { tenantId: string; clientId: string; clientSecret: string }) => Promise<{ ok: true; view: ConnectionView; health: ConnectionHealth } | Fail>;
+  save: (input: {
+    tenantId: string;
+    clientId: string;
+    clientSecret: string;
+  }) => Promise<{ ok: true; view: ConnectionView; health: ConnectionHealth } | Fail>;
   disconnect: () => Promise<{ ok: true; view: ConnectionView } | Fail>;
   reconnect: () => Promise<{ ok: true; view: ConnectionView; health: ConnectionHealth } | Fail>;
   purge: (input: { confirm: string }) => Promise<{ ok: true; deleted: number } | Fail>;
@@ -20,16 +24,32 @@ const SOURCE_LABEL: Record<ConnectionView["source"], string> = {
   none: "None",
 };
 
-const input = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-1.5 font-mono text-sm focus:border-brand-500 focus:outline-none focus:ring-1 focus:ring-brand-500 disabled:bg-slate-50";
-const button = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50 disabled:opacity-50";
+const input =
+  "mt-1 block w-full rounded-md border border-slate-300 px-3 py-1.5 font-mono text-sm focus:border-brand-500 focus:outline-none focus:ring-1 focus:ring-brand-500 disabled:bg-slate-50";
+const button =
+  "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50 disabled:opacity-50";
 
-export function ConnectionPanel({ initial, initialView, rows, actions }: { initial: ConnectionHealth | null; initialView: ConnectionView; rows: [string, string][]; actions: Actions }) {
+export function ConnectionPanel({
+  initial,
+  initialView,
+  rows,
+  actions,
+}: {
+  initial: ConnectionHealth | null;
+  initialView: ConnectionView;
+  rows: [string, string][];
+  actions: Actions;
+}) {
   const [health, setHealth] = useState(initial);
   const [view, setView] = useState(initialView);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
-  const [form, setForm] = useState({ tenantId: initialView.tenantId, clientId: initialView.source === "settings" ? (initialView.clientId ?? "") : "", clientSecret: "" });
+  const [form, setForm] = useState({
+    tenantId: initialView.tenantId,
+    clientId: initialView.source === "settings" ? (initialView.clientId ?? "") : "",
+    clientSecret: "",
+  });
   const [purgeText, setPurgeText] = useState("");
 
   const run = <T extends { ok: boolean }>(call: () => Promise<T | Fail>, done: (r: T) => void) =>
@@ -48,63 +68,121 @@ export function ConnectionPanel({ initial, initialView, rows, actions }: { initi
         <h2 className="text-sm font-semibold text-slate-900">Tenant connection</h2>
         <div className="flex items-center gap-3">
           {status && (
-            <span data-testid="connection-status" className={`rounded-full px-2.5 py-0.5 text-xs font-semibold ${status === "healthy" ? "bg-emerald-50 text-emerald-800" : status === "disconnected" ? "bg-slate-100 text-slate-700" : "bg-amber-50 text-amber-900"}`}>
+            <span
+              data-testid="connection-status"
+              className={`rounded-full px-2.5 py-0.5 text-xs font-semibold ${status === "healthy" ? "bg-emerald-50 text-emerald-800" : status === "disconnected" ? "bg-slate-100 text-slate-700" : "bg-amber-50 text-amber-900"}`}
+            >
               {status === "healthy" ? "Healthy" : status === "disconnected" ? "Disconnected" : "Needs attention"}
             </span>
           )}
-          <button type="button" onClick={() => run(actions.test, (r) => setHealth(r.health))} disabled={pending || Boolean(view.unusable)} className={button}>
+          <button
+            type="button"
+            onClick={() => run(actions.test, (r) => setHealth(r.health))}
+            disabled={pending || Boolean(view.unusable)}
+            className={button}
+          >
             {pending ? "Working…" : "Test connection"}
           </button>
         </div>
       </div>
       <dl className="divide-y divide-slate-100">
-        {[["Credentials from", SOURCE_LABEL[view.source]] as [string, string], ["Client id", view.clientId ?? "–"] as [string, string], ["Client secret", view.secretHint ?? "–"] as [string, string], ...rows].map(([k, v]) => (
+        {[
+          ["Credentials from", SOURCE_LABEL[view.source]] as [string, string],
+          ["Client id", view.clientId ?? "–"] as [string, string],
+          ["Client secret", view.secretHint ?? "–"] as [string, string],
+          ...rows,
+        ].map(([k, v]) => (
           <div key={k} className="grid grid-cols-3 gap-4 px-5 py-3 text-sm">
             <dt className="text-slate-500">{k}</dt>
-            <dd className="col-span-2 font-mono text-slate-900" data-testid={`connection-${k.toLowerCase().replace(/\s+/g, "-")}`}>{v}</dd>
+            <dd
+              className="col-span-2 font-mono text-slate-900"
+              data-testid={`connection-${k.toLowerCase().replace(/\s+/g, "-")}`}
+            >
+              {v}
+            </dd>
           </div>
         ))}
       </dl>
       {view.unusable && (
-        <p role="status" className="mx-5 mb-3 rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-800" data-testid="connection-unusable">
+        <p
+          role="status"
+          className="mx-5 mb-3 rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-800"
+          data-testid="connection-unusable"
+        >
           {view.unusable}
         </p>
       )}
-      {error && <p role="alert" className="mx-5 mb-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{error}</p>}
-      {notice && <p role="status" className="mx-5 mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">{notice}</p>}
+      {error && (
+        <p role="alert" className="mx-5 mb-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
+          {error}
+        </p>
+      )}
+      {notice && (
+        <p role="status" className="mx-5 mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
+          {notice}
+        </p>
+      )}
       {health && !view.unusable && health.problems.length > 0 && (
         <ul className="space-y-2 border-t border-slate-200 px-5 py-4" data-testid="connection-problems">
           {health.problems.map((p) => (
             <li key={p.message} className="text-sm">
               <span className="font-medium text-amber-900">{p.message}</span>
-              {p.blocksSync && <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-900">scheduled syncs paused</span>}
+              {p.blocksSync && (
+                <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-900">scheduled syncs paused</span>
+              )}
               <span className="block text-slate-600">{p.fix}</span>
             </li>
           ))}
         </ul>
       )}
-      {health && !view.unusable && <p className="border-t border-slate-100 px-5 py-2 text-xs text-slate-500">Checked {new Date(health.checkedAt).toLocaleString()}</p>}
+      {health && !view.unusable && (
+        <p className="border-t border-slate-100 px-5 py-2 text-xs text-slate-500">
+          Checked {new Date(health.checkedAt).toLocaleString()}
+        </p>
+      )}
 
       <form
         className="grid gap-3 border-t border-slate-200 px-5 py-4 sm:grid-cols-3"
         aria-label="Connection credentials"
         onSubmit={(ev) => {
           ev.preventDefault();
-          run(() => actions.save(form), (r) => {
-            setView(r.view);
-            setHealth(r.health);
-            setForm((f) => ({ ...f, clientSecret: "" }));
-            setNotice(r.health.status === "healthy" ? "Saved. The connection is healthy; syncs run." : "Saved, but the connection needs attention (see above).");
-          });
+          run(
+            () => actions.save(form),
+            (r) => {
+              setView(r.view);
+              setHealth(r.health);
+              setForm((f) => ({ ...f, clientSecret: "" }));
+              setNotice(
+                r.health.status === "healthy"
+                  ? "Saved. The connection is healthy; syncs run."
+                  : "Saved, but the connection needs attention (see above).",
+              );
+            },
+          );
         }}
       >
         <label className="text-sm text-slate-700">
           Tenant id
-          <input name="tenantId" className={input} value={form.tenantId} disabled={!view.editable} onChange={(e) => setForm({ ...form, tenantId: e.target.value })} required />
+          <input
+            name="tenantId"
+            className={input}
+            value={form.tenantId}
+            disabled={!view.editable}
+            onChange={(e) => setForm({ ...form, tenantId: e.target.value })}
+            required
+          />
         </label>
         <label className="text-sm text-slate-700">
           Client id
-          <input name="clientId" className={input} value={form.clientId} disabled={!view.editable} onChange={(e) => setForm({ ...form, clientId: e.target.value })} placeholder="xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" required />
+          <input
+            name="clientId"
+            className={input}
+            value={form.clientId}
+            disabled={!view.editable}
+            onChange={(e) => setForm({ ...form, clientId: e.target.value })}
+            placeholder="xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+            required
+          />
         </label>
         <label className="text-sm text-slate-700">
           Client secret
@@ -120,7 +198,11 @@ export function ConnectionPanel({ initial, initialView, rows, actions }: { initi
           />
         </label>
         <div className="flex flex-wrap items-center gap-3 sm:col-span-3">
-          <button type="submit" disabled={pending || !view.editable} className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-brand-700 disabled:opacity-50">
+          <button
+            type="submit"
+            disabled={pending || !view.editable}
+            className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-brand-700 disabled:opacity-50"
+          >
             Save and check
           </button>
           {!view.disconnected ? (
@@ -129,7 +211,12 @@ export function ConnectionPanel({ initial, initialView, rows, actions }: { initi
               disabled={pending}
               className={button}
               onClick={() => {
-                if (!confirm("Disconnect? Stored credentials are deleted and syncs and revocations stop. Synced data stays until you purge it.")) return;
+                if (
+                  !confirm(
+                    "Disconnect? Stored credentials are deleted and syncs and revocations stop. Synced data stays until you purge it.",
+                  )
+                )
+                  return;
                 run(actions.disconnect, (r) => {
                   setView(r.view);
                   setHealth(null);
@@ -141,18 +228,53 @@ export function ConnectionPanel({ initial, initialView, rows, actions }: { initi
             </button>
           ) : (
             view.source !== "settings" && (
-              <button type="button" disabled={pending} className={button} onClick={() => run(actions.reconnect, (r) => (setView(r.view), setHealth(r.health), setNotice("Reconnected.")))}>
+              <button
+                type="button"
+                disabled={pending}
+                className={button}
+                onClick={() =>
+                  run(actions.reconnect, (r) => {
+                    setView(r.view);
+                    setHealth(r.health);
+                    setNotice("Reconnected.");
+                  })
+                }
+              >
                 Reconnect with {view.source === "environment" ? "the environment's" : "the sign-in app's"} credentials
               </button>
             )
           )}
-          {!view.encryptionKeySet && view.editable && <span className="text-xs text-amber-800">Set RECERT_ENCRYPTION_KEY to store a secret here.</span>}
+          {!view.encryptionKeySet && view.editable && (
+            <span className="text-xs text-amber-800">Set RECERT_ENCRYPTION_KEY to store a secret here.</span>
+          )}
         </div>
       </form>
       <div className="flex flex-wrap items-center gap-3 border-t border-slate-200 px-5 py-4 text-sm">
-        <span className="text-slate-700">Purge the synced directory (users, groups, memberships, roles, apps, MFA, policies). Campaigns, reports and the audit log stay.</span>
-        <input aria-label="Type PURGE to confirm" className="w-28 rounded-md border border-slate-300 px-2 py-1 font-mono text-sm" value={purgeText} onChange={(e) => setPurgeText(e.target.value)} placeholder="PURGE" />
-        <button type="button" disabled={pending || purgeText !== "PURGE"} className="rounded-md border border-red-300 px-3 py-1.5 font-medium text-red-800 hover:bg-red-50 disabled:opacity-50" onClick={() => run(() => actions.purge({ confirm: purgeText }), (r) => (setPurgeText(""), setNotice(`Purged ${r.deleted.toLocaleString()} rows of synced directory data.`)))}>
+        <span className="text-slate-700">
+          Purge the synced directory (users, groups, memberships, roles, apps, MFA, policies). Campaigns, reports and
+          the audit log stay.
+        </span>
+        <input
+          aria-label="Type PURGE to confirm"
+          className="w-28 rounded-md border border-slate-300 px-2 py-1 font-mono text-sm"
+          value={purgeText}
+          onChange={(e) => setPurgeText(e.target.value)}
+          placeholder="PURGE"
+        />
+        <button
+          type="button"
+          disabled={pending || purgeText !== "PURGE"}
+          className="rounded-md border border-red-300 px-3 py-1.5 font-medium text-red-800 hover:bg-red-50 disabled:opacity-50"
+          onClick={() =>
+            run(
+              () => actions.purge({ confirm: purgeText }),
+              (r) => {
+                setPurgeText("");
+                setNotice(`Purged ${r.deleted.toLocaleString()} rows of synced directory data.`);
+              },
+            )
+          }
+        >
           Purge synced data
         </button>
       </div>

@@ -6,7 +6,21 @@ import type { SyncRunDto } from "@/lib/sync/read-runs";
 
 type StartAction = (input: { mode: "auto" | "full" }) => Promise<{ ok: true } | { ok: false; error: string }>;
 
-const PHASES = ["starting", "organization", "users", "groups", "activity", "managers", "sponsors", "roles", "apps", "mfa", "policies", "applying", "finishing"];
+const PHASES = [
+  "starting",
+  "organization",
+  "users",
+  "groups",
+  "activity",
+  "managers",
+  "sponsors",
+  "roles",
+  "apps",
+  "mfa",
+  "policies",
+  "applying",
+  "finishing",
+];
 
 export function SyncPanel({ initial, start }: { initial: SyncRunDto | null; start: StartAction }) {
   const router = useRouter();
@@ -46,11 +60,17 @@ export function SyncPanel({ initial, start }: { initial: SyncRunDto | null; star
     <section className="rounded-xl border border-slate-200 bg-white p-5 shadow-sm" aria-labelledby="sync-heading">
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div>
-          <h2 id="sync-heading" className="text-sm font-semibold text-slate-900">Directory sync</h2>
+          <h2 id="sync-heading" className="text-sm font-semibold text-slate-900">
+            Directory sync
+          </h2>
           <p className="mt-1 text-sm text-slate-600">
             {run ? (
               <>
-                Last run <span data-testid="sync-status" className="font-medium">{run.status}</span> · started {new Date(run.startedAt).toLocaleString()}
+                Last run{" "}
+                <span data-testid="sync-status" className="font-medium">
+                  {run.status}
+                </span>{" "}
+                · started {new Date(run.startedAt).toLocaleString()}
                 {run.durationMs !== null && ` · ${(run.durationMs / 1000).toFixed(1)} s`}
               </>
             ) : (
@@ -59,10 +79,20 @@ export function SyncPanel({ initial, start }: { initial: SyncRunDto | null; star
           </p>
         </div>
         <div className="flex gap-2">
-          <button type="button" disabled={running || pending} onClick={() => onStart("auto")} className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white shadow-sm hover:bg-brand-700 disabled:opacity-50">
+          <button
+            type="button"
+            disabled={running || pending}
+            onClick={() => onStart("auto")}
+            className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white shadow-sm hover:bg-brand-700 disabled:opacity-50"
+          >
             {running ? "Syncing…" : "Sync now"}
           </button>
-          <button type="button" disabled={running || pending} onClick={() => onStart("full")} className="rounded-md border border-slate-300 px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50 disabled:opacity-50">
+          <button
+            type="button"
+            disabled={running || pending}
+            onClick={() => onStart("full")}
+            className="rounded-md border border-slate-300 px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50 disabled:opacity-50"
+          >
             Full sync
           </button>
         </div>
@@ -74,15 +104,32 @@ export function SyncPanel({ initial, start }: { initial: SyncRunDto | null; star
       )}
       {running && (
         <div className="mt-4" data-testid="sync-progress">
-          <div className="h-2 overflow-hidden rounded-full bg-slate-100" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-label="Sync progress">
+          <div
+            className="h-2 overflow-hidden rounded-full bg-slate-100"
+            role="progressbar"
+            aria-valuenow={pct}
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-label="Sync progress"
+          >
             <div className="h-full rounded-full bg-brand-600 transition-all" style={{ width: `${pct}%` }} />
           </div>
           <dl className="mt-2 grid grid-cols-2 gap-2 text-xs text-slate-600 sm:grid-cols-5">
-            <div>Phase: <span className="font-medium text-slate-900">{p.phase ?? run?.phase}</span></div>
-            <div>Objects: <span className="font-medium text-slate-900">{p.objects ?? 0}</span></div>
-            <div>Requests: <span className="font-medium text-slate-900">{p.requests ?? 0}</span></div>
-            <div>Throttled retries: <span className="font-medium text-slate-900">{p.throttled ?? 0}</span></div>
-            <div>Elapsed: <span className="font-medium text-slate-900">{((p.elapsedMs ?? 0) / 1000).toFixed(1)} s</span></div>
+            <div>
+              Phase: <span className="font-medium text-slate-900">{p.phase ?? run?.phase}</span>
+            </div>
+            <div>
+              Objects: <span className="font-medium text-slate-900">{p.objects ?? 0}</span>
+            </div>
+            <div>
+              Requests: <span className="font-medium text-slate-900">{p.requests ?? 0}</span>
+            </div>
+            <div>
+              Throttled retries: <span className="font-medium text-slate-900">{p.throttled ?? 0}</span>
+            </div>
+            <div>
+              Elapsed: <span className="font-medium text-slate-900">{((p.elapsedMs ?? 0) / 1000).toFixed(1)} s</span>
+            </div>
           </dl>
         </div>
       )}

@@ -46,14 +46,19 @@ export class DeltaState {
   handle(req: Req, t: Tenant, publicUrl: string, resource: "users" | "groups"): Res {
     const p = req.url.searchParams;
     for (const bad of ["$top", "$expand", "$orderby"]) {
-      if (p.has(bad)) return graphError(400, "Request_UnsupportedQuery", `Unsupported query option '${bad}' for delta queries.`, req);
+      if (p.has(bad))
+        return graphError(400, "Request_UnsupportedQuery", `Unsupported query option '${bad}' for delta queries.`, req);
     }
     if (p.has("$filter") && !/^\s*id\s+eq\s+'[^']+'(\s+or\s+id\s+eq\s+'[^']+')*\s*$/i.test(p.get("$filter")!)) {
       return graphError(400, "Request_UnsupportedQuery", "Only filter on id is supported in delta queries.", req);
     }
     const skip = p.get("$skiptoken");
     const deltaToken = p.get("$deltatoken");
-    const select = p.get("$select")?.split(",").map((s) => s.trim()).filter(Boolean);
+    const select = p
+      .get("$select")
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     let roundId: string;
     let offset = 0;
     if (skip) {
@@ -64,11 +69,19 @@ export class DeltaState {
     } else {
       let since: number | undefined;
       if (deltaToken === "latest") {
-        return json(200, { "@odata.context": `${publicUrl}/v1.0/$metadata#${resource}`, "@odata.deltaLink": this.link(publicUrl, resource, select, t.seq), value: [] });
+        return json(200, {
+          "@odata.context": `${publicUrl}/v1.0/$metadata#${resource}`,
+          "@odata.deltaLink": this.link(publicUrl, resource, select, t.seq),
+          value: [],
+        });
       } else if (deltaToken) {
         let parsed: { s: number; e: number; t: number };
         try {
-          parsed = JSON.parse(Buffer.from(deltaToken, "base64url").toString("utf8")) as { s: number; e: number; t: number };
+          parsed = JSON.parse(Buffer.from(deltaToken, "base64url").toString("utf8")) as {
+            s: number;
+            e: number;
+            t: number;
+          };
         } catch {
           return this.expired(req);
         }
@@ -76,7 +89,8 @@ export class DeltaState {
         since = parsed.s;
       }
       roundId = randomBytes(9).toString("base64url");
-      const entries = since === undefined ? this.initial(t, resource, p.get("$filter")) : this.changes(t, resource, since);
+      const entries =
+        since === undefined ? this.initial(t, resource, p.get("$filter")) : this.changes(t, resource, since);
       this.rounds.set(roundId, { resource, select, entries, endSeq: t.seq, createdAt: Date.now() });
       this.gc();
     }
@@ -84,9 +98,13 @@ export class DeltaState {
     const size = resource === "users" ? USER_PAGE : GROUP_PAGE;
     const slice = round.entries.slice(offset, offset + size);
     const value = slice.map((e) => this.render(t, round, e));
-    const body: Record<string, unknown> = { "@odata.context": `${publicUrl}/v1.0/$metadata#${resource}(${(round.select ?? []).join(",")})` };
+    const body: Record<string, unknown> = {
+      "@odata.context": `${publicUrl}/v1.0/$metadata#${resource}(${(round.select ?? []).join(",")})`,
+    };
     if (offset + size < round.entries.length) {
-      body["@odata.nextLink"] = odataUrl(publicUrl, `/v1.0/${resource}/delta`, [["$skiptoken", `${roundId}.${offset + size}`]]);
+      body["@odata.nextLink"] = odataUrl(publicUrl, `/v1.0/${resource}/delta`, [
+        ["$skiptoken", `${roundId}.${offset + size}`],
+      ]);
     } else {
       body["@odata.deltaLink"] = this.link(publicUrl, resource, round.select, round.endSeq);
       this.rounds.delete(roundId);
@@ -96,11 +114,19 @@ export class DeltaState {
   }
 
   private link(publicUrl: string, resource: string, select: string[] | undefined, seq: number): string {
-    return odataUrl(publicUrl, `/v1.0/${resource}/delta`, [["$deltatoken", this.token(seq)], ...(select ? ([["$select", select.join(",")]] as [string, string][]) : [])]);
+    return odataUrl(publicUrl, `/v1.0/${resource}/delta`, [
+      ["$deltatoken", this.token(seq)],
+      ...(select ? ([["$select", select.join(",")]] as [string, string][]) : []),
+    ]);
   }
 
   private expired(req: Req): Res {
-    return graphError(410, "syncStateNotFound", "The sync state generation is not found. Resync required (resyncRequired): the delta token has expired or is invalid.", req);
+    return graphError(
+      410,
+      "syncStateNotFound",
+      "The sync state generation is not found. Resync required (resyncRequired): the delta token has expired or is invalid.",
+      req,
+    );
   }
 
   private gc(): void {
@@ -110,7 +136,8 @@ export class DeltaState {
 
   private initial(t: Tenant, resource: "users" | "groups", filter: string | null): Entry[] {
     const ids = filter ? new Set([...filter.matchAll(/'([^']+)'/g)].map((m) => m[1]!)) : undefined;
-    if (resource === "users") return t.users.filter((u) => !ids || ids.has(u.id)).map((u) => ({ id: u.id, props: true }));
+    if (resource === "users")
+      return t.users.filter((u) => !ids || ids.has(u.id)).map((u) => ({ id: u.id, props: true }));
     const out: Entry[] = [];
     for (const g of t.groups) {
       if (ids && !ids.has(g.id)) continue;
@@ -118,18 +145,25 @@ export class DeltaState {
       const owners = [...g.owners].map((id) => ({ id, removed: false }));
       // Large member lists are spread over several occurrences of the same group, as Graph does.
       out.push({ id: g.id, props: true, members: members.slice(0, MEMBER_CHUNK), owners });
-      for (let i = MEMBER_CHUNK; i < members.length; i += MEMBER_CHUNK) out.push({ id: g.id, props: false, members: members.slice(i, i + MEMBER_CHUNK) });
+      for (let i = MEMBER_CHUNK; i < members.length; i += MEMBER_CHUNK)
+        out.push({ id: g.id, props: false, members: members.slice(i, i + MEMBER_CHUNK) });
     }
     return out;
   }
 
   private changes(t: Tenant, resource: "users" | "groups", since: number): Entry[] {
     const kind = resource === "users" ? "user" : "group";
-    const byId = new Map<string, { props: boolean; deleted: boolean; members: Map<string, boolean>; owners: Map<string, boolean> }>();
+    const byId = new Map<
+      string,
+      { props: boolean; deleted: boolean; members: Map<string, boolean>; owners: Map<string, boolean> }
+    >();
     for (const c of t.changes) {
       if (c.seq <= since || c.kind !== kind) continue;
       let e = byId.get(c.id);
-      if (!e) byId.set(c.id, (e = { props: false, deleted: false, members: new Map(), owners: new Map() }));
+      if (!e) {
+        e = { props: false, deleted: false, members: new Map(), owners: new Map() };
+        byId.set(c.id, e);
+      }
       if (c.op === "upsert") e.props = true;
       else if (c.op === "delete") e.deleted = true;
       else if (c.op === "member-add") e.members.set(c.ref!, false);
@@ -157,15 +191,26 @@ export class DeltaState {
 
   private render(t: Tenant, round: Round, e: Entry): Record<string, unknown> {
     if (e.removed) return { id: e.id, "@removed": { reason: e.removed } };
-    const ref = (m: { id: string; removed: boolean }) => ({ "@odata.type": odataType(t, m.id), id: m.id, ...(m.removed ? { "@removed": { reason: "deleted" } } : {}) });
+    const ref = (m: { id: string; removed: boolean }) => ({
+      "@odata.type": odataType(t, m.id),
+      id: m.id,
+      ...(m.removed ? { "@removed": { reason: "deleted" } } : {}),
+    });
     if (round.resource === "users") {
       const u = t.userById.get(e.id);
-      return u ? project(userObject(u), round.select?.filter((f) => f !== "signInActivity")) : { id: e.id, "@removed": { reason: "deleted" } };
+      return u
+        ? project(
+            userObject(u),
+            round.select?.filter((f) => f !== "signInActivity"),
+          )
+        : { id: e.id, "@removed": { reason: "deleted" } };
     }
     const g = t.groupById.get(e.id);
     if (!g) return { id: e.id, "@removed": { reason: "deleted" } };
     const fields = (round.select ?? []).filter((f) => f !== "members" && f !== "owners");
-    const out: Record<string, unknown> = e.props ? project(groupObject(g), fields.length ? fields : undefined) : { id: g.id };
+    const out: Record<string, unknown> = e.props
+      ? project(groupObject(g), fields.length ? fields : undefined)
+      : { id: g.id };
     const wantsMembers = !round.select || round.select.includes("members");
     const wantsOwners = !round.select || round.select.includes("owners");
     if (wantsMembers && e.members) out["members@delta"] = e.members.map(ref);

@@ -79,7 +79,8 @@ export function parseFilter(src: string): ParsedFilter {
   const peek = () => toks[p];
   const take = (t?: Tok["t"], v?: string): Tok => {
     const k = toks[p];
-    if (!k || (t && k.t !== t) || (v && k.v.toLowerCase() !== v)) throw new FilterError(`Invalid filter clause: unexpected '${k?.v ?? "end"}'.`);
+    if (!k || (t && k.t !== t) || (v && k.v.toLowerCase() !== v))
+      throw new FilterError(`Invalid filter clause: unexpected '${k?.v ?? "end"}'.`);
     p++;
     return k;
   };
@@ -134,7 +135,8 @@ export function parseFilter(src: string): ParsedFilter {
       return (o) => values.includes(get(o, prop));
     }
     const lit = literal();
-    const eq = (v: unknown) => (typeof v === "string" && typeof lit === "string" ? v.toLowerCase() === lit.toLowerCase() : (v ?? null) === lit);
+    const eq = (v: unknown) =>
+      typeof v === "string" && typeof lit === "string" ? v.toLowerCase() === lit.toLowerCase() : (v ?? null) === lit;
     switch (op) {
       case "eq":
         return (o) => eq(get(o, prop));

@@ -24,10 +24,15 @@ export class QueryError extends Error {
 export function parseQuery(req: Req): Query {
   const p = req.url.searchParams;
   if (p.has("$skip")) throw new QueryError("Request_BadRequest", "'$skip' is not supported by the service.");
-  const select = p.get("$select")?.split(",").map((s) => s.trim()).filter(Boolean);
+  const select = p
+    .get("$select")
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const topRaw = p.get("$top");
   const top = topRaw === null ? undefined : Number(topRaw);
-  if (top !== undefined && (!Number.isInteger(top) || top < 1)) throw new QueryError("Request_BadRequest", `Invalid value '${topRaw}' for query parameter $top.`);
+  if (top !== undefined && (!Number.isInteger(top) || top < 1))
+    throw new QueryError("Request_BadRequest", `Invalid value '${topRaw}' for query parameter $top.`);
   let skip = 0;
   // Delta rounds keep their own skiptoken format.
   const st = req.path.endsWith("/delta") ? null : p.get("$skiptoken");
@@ -45,7 +50,7 @@ export function parseQuery(req: Req): Query {
     count: p.get("$count") === "true",
     expand: p.get("$expand") ?? undefined,
     skip,
-    eventual: String(req.headers["consistencylevel"] ?? "").toLowerCase() === "eventual",
+    eventual: String(req.headers.consistencylevel ?? "").toLowerCase() === "eventual",
   };
 }
 
@@ -62,18 +67,34 @@ export function page(
   opts: { maxTop: number; defaultTop?: number; defaults?: string[]; filterable?: boolean },
 ): Res {
   const top = q.top ?? opts.defaultTop ?? 100;
-  if (top > opts.maxTop) return graphError(400, "Request_BadRequest", `Invalid page size specified: '${top}'. Must be between 1 and ${opts.maxTop} inclusive.`, req);
+  if (top > opts.maxTop)
+    return graphError(
+      400,
+      "Request_BadRequest",
+      `Invalid page size specified: '${top}'. Must be between 1 and ${opts.maxTop} inclusive.`,
+      req,
+    );
   let list = source;
   if (q.filter) {
     if (opts.filterable === false) return graphError(400, "Request_UnsupportedQuery", "Unsupported query.", req);
-    let parsed;
+    let parsed: ReturnType<typeof parseFilter>;
     try {
       parsed = parseFilter(q.filter);
     } catch (e) {
-      return graphError(400, "Request_UnsupportedQuery", e instanceof FilterError ? e.message : "Invalid filter clause", req);
+      return graphError(
+        400,
+        "Request_UnsupportedQuery",
+        e instanceof FilterError ? e.message : "Invalid filter clause",
+        req,
+      );
     }
     if (parsed.advanced && !(q.eventual && q.count)) {
-      return graphError(400, "Request_UnsupportedQuery", "Operator 'ne' or 'not' is not supported because the 'ConsistencyLevel:eventual' header is missing. Refer to https://aka.ms/graph-docs/advanced-queries for more information", req);
+      return graphError(
+        400,
+        "Request_UnsupportedQuery",
+        "Operator 'ne' or 'not' is not supported because the 'ConsistencyLevel:eventual' header is missing. Refer to https://aka.ms/graph-docs/advanced-queries for more information",
+        req,
+      );
     }
     const filtered: Record<string, unknown>[] = [];
     for (let i = 0; i < source.length; i++) {
@@ -82,7 +103,13 @@ export function page(
     }
     list = { length: filtered.length, at: (i) => filtered[i] };
   }
-  if (q.count && !q.eventual) return graphError(400, "Request_BadRequest", "$count is not currently supported without the ConsistencyLevel:eventual header.", req);
+  if (q.count && !q.eventual)
+    return graphError(
+      400,
+      "Request_BadRequest",
+      "$count is not currently supported without the ConsistencyLevel:eventual header.",
+      req,
+    );
   const value: Record<string, unknown>[] = [];
   for (let i = q.skip; i < Math.min(list.length, q.skip + top); i++) {
     const o = list.at(i);
@@ -101,6 +128,12 @@ export function page(
 
 /** Links as Graph writes them: `$` options literal, commas and parentheses left readable. */
 export function odataUrl(base: string, path: string, params: [string, string][]): string {
-  const enc = (v: string) => encodeURIComponent(v).replace(/%2C/g, ",").replace(/%24/g, "$").replace(/%28/g, "(").replace(/%29/g, ")").replace(/%3D/g, "=");
+  const enc = (v: string) =>
+    encodeURIComponent(v)
+      .replace(/%2C/g, ",")
+      .replace(/%24/g, "$")
+      .replace(/%28/g, "(")
+      .replace(/%29/g, ")")
+      .replace(/%3D/g, "=");
   return `${base}${path}?${params.map(([k, v]) => `${k}=${enc(v)}`).join("&")}`;
 }

@@ -7,7 +7,17 @@ import type { Tenant } from "../tenant/model";
 import { removeMember, TenantError, updateUser } from "../tenant/mutate";
 import { DeltaState } from "./delta";
 import { page, parseQuery, QueryError, type Query } from "./paging";
-import { appRoleAssignmentObject, directoryObject, groupObject, project, registrationObject, roleAssignmentObject, spObject, USER_DEFAULT_FIELDS, userObject } from "./serialize";
+import {
+  appRoleAssignmentObject,
+  directoryObject,
+  groupObject,
+  project,
+  registrationObject,
+  roleAssignmentObject,
+  spObject,
+  USER_DEFAULT_FIELDS,
+  userObject,
+} from "./serialize";
 
 const P = {
   users: ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All"],
@@ -54,7 +64,12 @@ export class GraphRouter {
   /** What Graph answers a tenant without Entra ID P1/P2 for premium reports and policies. */
   private unlicensed(req: Req): Res | undefined {
     if (this.cfg.licence !== "free") return undefined;
-    return graphError(403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant", "Neither tenant is B2C or tenant doesn't have premium license", req);
+    return graphError(
+      403,
+      "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+      "Neither tenant is B2C or tenant doesn't have premium license",
+      req,
+    );
   }
 
   private need(caller: Caller, any: string[]): boolean {
@@ -65,14 +80,20 @@ export class GraphRouter {
     const h = req.headers.authorization;
     if (!h?.startsWith("Bearer ")) return graphError(401, "InvalidAuthenticationToken", "Access token is empty.", req);
     try {
-      const claims = await verify(this.keys, h.slice(7), ["https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"]);
-      if (claims.tid !== this.t.id) return graphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.", req);
+      const claims = await verify(this.keys, h.slice(7), [
+        "https://graph.microsoft.com",
+        "00000003-0000-0000-c000-000000000000",
+      ]);
+      if (claims.tid !== this.t.id)
+        return graphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.", req);
       // Application permissions only: delegated tokens (scp) get none of the app-only endpoints.
       const roles = Array.isArray(claims.roles) ? (claims.roles as string[]) : [];
       return { roles: new Set(roles), appId: String(claims.appid ?? claims.azp ?? "") };
     } catch (e) {
-      if (e instanceof joseErrors.JWTExpired) return graphError(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.", req);
-      if (e instanceof joseErrors.JWTClaimValidationFailed && e.claim === "aud") return graphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.", req);
+      if (e instanceof joseErrors.JWTExpired)
+        return graphError(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.", req);
+      if (e instanceof joseErrors.JWTClaimValidationFailed && e.claim === "aud")
+        return graphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.", req);
       return graphError(401, "InvalidAuthenticationToken", "Access token validation failure.", req);
     }
   }
@@ -108,13 +129,29 @@ export class GraphRouter {
   }
 
   private notFound(req: Req, id: string): Res {
-    return graphError(404, "Request_ResourceNotFound", `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`, req);
+    return graphError(
+      404,
+      "Request_ResourceNotFound",
+      `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+      req,
+    );
   }
 
   private register(): void {
-    const adminIds = () => new Set(this.t.roleAssignments.flatMap((a) => (this.t.groupById.get(a.principalId) ? [...this.t.groupById.get(a.principalId)!.members] : [a.principalId])));
+    const adminIds = () =>
+      new Set(
+        this.t.roleAssignments.flatMap((a) =>
+          this.t.groupById.get(a.principalId) ? [...this.t.groupById.get(a.principalId)!.members] : [a.principalId],
+        ),
+      );
 
-    this.on("GET", "/organization", (req, q, c) => (this.need(c, P.org) ? page(req, this.cfg.publicUrl, "organization", q, [this.t.organization as Record<string, unknown>], { maxTop: 999 }) : this.denied(req)));
+    this.on("GET", "/organization", (req, q, c) =>
+      this.need(c, P.org)
+        ? page(req, this.cfg.publicUrl, "organization", q, [this.t.organization as Record<string, unknown>], {
+            maxTop: 999,
+          })
+        : this.denied(req),
+    );
 
     this.on("GET", "/users", (req, q, c) => {
       if (!this.need(c, P.users)) return this.denied(req);
@@ -122,15 +159,27 @@ export class GraphRouter {
       if (wantsSignIn && !this.need(c, P.audit)) return this.denied(req);
       if (wantsSignIn && this.unlicensed(req)) return this.unlicensed(req)!;
       const expandManager = q.expand?.startsWith("manager");
-      if (q.expand && !expandManager) return graphError(400, "Request_BadRequest", `Invalid $expand '${q.expand}'.`, req);
+      if (q.expand && !expandManager)
+        return graphError(400, "Request_BadRequest", `Invalid $expand '${q.expand}'.`, req);
       const users = this.t.users;
-      const res = page(req, this.cfg.publicUrl, "users", q, { length: users.length, at: (i) => (users[i] ? userObject(users[i]!) : undefined) }, { maxTop: wantsSignIn ? 500 : 999, defaults: USER_DEFAULT_FIELDS });
+      const res = page(
+        req,
+        this.cfg.publicUrl,
+        "users",
+        q,
+        { length: users.length, at: (i) => (users[i] ? userObject(users[i]!) : undefined) },
+        { maxTop: wantsSignIn ? 500 : 999, defaults: USER_DEFAULT_FIELDS },
+      );
       if (expandManager && res.status === 200) {
         const body = JSON.parse(String(res.body)) as { value: Record<string, unknown>[] };
         for (const v of body.value) {
           const mgr = this.t.userById.get(String(v.id))?.managerId;
           const m = mgr ? this.t.userById.get(mgr) : undefined;
-          if (m) v.manager = /\$select=id\)?$/.test(q.expand!) || q.expand!.includes("$select=id") ? { "@odata.type": "#microsoft.graph.user", id: m.id } : { "@odata.type": "#microsoft.graph.user", ...userObject(m) };
+          if (m)
+            v.manager =
+              /\$select=id\)?$/.test(q.expand!) || q.expand!.includes("$select=id")
+                ? { "@odata.type": "#microsoft.graph.user", id: m.id }
+                : { "@odata.type": "#microsoft.graph.user", ...userObject(m) };
         }
         return json(200, body);
       }
@@ -138,17 +187,29 @@ export class GraphRouter {
     });
     this.on("GET", "/users/\\$count", (req, q, c) => {
       if (!this.need(c, P.users)) return this.denied(req);
-      if (!q.eventual) return graphError(400, "Request_BadRequest", "$count is not currently supported without the ConsistencyLevel:eventual header.", req);
+      if (!q.eventual)
+        return graphError(
+          400,
+          "Request_BadRequest",
+          "$count is not currently supported without the ConsistencyLevel:eventual header.",
+          req,
+        );
       return { status: 200, headers: { "content-type": "text/plain" }, body: String(this.t.users.length) };
     });
-    this.on("GET", "/users/delta", (req, _q, c) => (this.need(c, P.users) ? this.delta.handle(req, this.t, this.cfg.publicUrl, "users") : this.denied(req)));
-    const findUser = (key: string) => this.t.userById.get(key) ?? this.t.userByUpn.get(decodeURIComponent(key).toLowerCase());
+    this.on("GET", "/users/delta", (req, _q, c) =>
+      this.need(c, P.users) ? this.delta.handle(req, this.t, this.cfg.publicUrl, "users") : this.denied(req),
+    );
+    const findUser = (key: string) =>
+      this.t.userById.get(key) ?? this.t.userByUpn.get(decodeURIComponent(key).toLowerCase());
     this.on("GET", "/users/{id}", (req, q, c, m) => {
       if (!this.need(c, P.users)) return this.denied(req);
       const u = findUser(m[1]!);
       if (!u) return this.notFound(req, m[1]!);
       if ((q.select ?? []).includes("signInActivity") && !this.need(c, P.audit)) return this.denied(req);
-      return json(200, { "@odata.context": `${this.cfg.publicUrl}/v1.0/$metadata#users/$entity`, ...project(userObject(u), q.select, USER_DEFAULT_FIELDS) });
+      return json(200, {
+        "@odata.context": `${this.cfg.publicUrl}/v1.0/$metadata#users/$entity`,
+        ...project(userObject(u), q.select, USER_DEFAULT_FIELDS),
+      });
     });
     this.on("PATCH", "/users/{id}", (req, _q, c, m) => {
       if (!this.need(c, P.disableUser)) return this.denied(req);
@@ -161,7 +222,8 @@ export class GraphRouter {
         return graphError(400, "Request_BadRequest", "Invalid JSON body.", req);
       }
       const keys = Object.keys(body);
-      if (keys.some((k) => k !== "accountEnabled") || typeof body.accountEnabled !== "boolean") return graphError(400, "Request_BadRequest", "Only accountEnabled (boolean) can be updated here.", req);
+      if (keys.some((k) => k !== "accountEnabled") || typeof body.accountEnabled !== "boolean")
+        return graphError(400, "Request_BadRequest", "Only accountEnabled (boolean) can be updated here.", req);
       updateUser(this.t, u.id, { accountEnabled: body.accountEnabled });
       return { status: 204, headers: {}, body: "" };
     });
@@ -171,59 +233,95 @@ export class GraphRouter {
       if (!u) return this.notFound(req, m[1]!);
       const mgr = u.managerId ? this.t.userById.get(u.managerId) : undefined;
       if (!mgr) return this.notFound(req, "manager");
-      return json(200, { "@odata.context": `${this.cfg.publicUrl}/v1.0/$metadata#directoryObjects/$entity`, ...project(directoryObject(this.t, mgr.id)!, q.select) });
+      return json(200, {
+        "@odata.context": `${this.cfg.publicUrl}/v1.0/$metadata#directoryObjects/$entity`,
+        ...project(directoryObject(this.t, mgr.id)!, q.select),
+      });
     });
     this.on("GET", "/users/{id}/sponsors", (req, q, c, m) => {
       if (!this.need(c, P.users)) return this.denied(req);
       const u = findUser(m[1]!);
       if (!u) return this.notFound(req, m[1]!);
-      const list = u.sponsorIds.map((id) => directoryObject(this.t, id)).filter((x): x is Record<string, unknown> => Boolean(x));
+      const list = u.sponsorIds
+        .map((id) => directoryObject(this.t, id))
+        .filter((x): x is Record<string, unknown> => Boolean(x));
       return page(req, this.cfg.publicUrl, "directoryObjects", q, list, { maxTop: 999 });
     });
     this.on("GET", "/users/{id}/memberOf", (req, q, c, m) => {
       if (!this.need(c, P.users) || !this.need(c, P.groups)) return this.denied(req);
       const u = findUser(m[1]!);
       if (!u) return this.notFound(req, m[1]!);
-      const list = this.t.groups.filter((g) => g.members.has(u.id)).map((g) => ({ "@odata.type": "#microsoft.graph.group", ...groupObject(g) }));
+      const list = this.t.groups
+        .filter((g) => g.members.has(u.id))
+        .map((g) => ({ "@odata.type": "#microsoft.graph.group", ...groupObject(g) }));
       return page(req, this.cfg.publicUrl, "directoryObjects", q, list, { maxTop: 999 });
     });
 
     this.on("GET", "/groups", (req, q, c) => {
       if (!this.need(c, P.groups)) return this.denied(req);
       const gs = this.t.groups;
-      return page(req, this.cfg.publicUrl, "groups", q, { length: gs.length, at: (i) => (gs[i] ? groupObject(gs[i]!) : undefined) }, { maxTop: 999 });
+      return page(
+        req,
+        this.cfg.publicUrl,
+        "groups",
+        q,
+        { length: gs.length, at: (i) => (gs[i] ? groupObject(gs[i]!) : undefined) },
+        { maxTop: 999 },
+      );
     });
     this.on("GET", "/groups/\\$count", (req, q, c) => {
       if (!this.need(c, P.groups)) return this.denied(req);
-      if (!q.eventual) return graphError(400, "Request_BadRequest", "$count is not currently supported without the ConsistencyLevel:eventual header.", req);
+      if (!q.eventual)
+        return graphError(
+          400,
+          "Request_BadRequest",
+          "$count is not currently supported without the ConsistencyLevel:eventual header.",
+          req,
+        );
       return { status: 200, headers: { "content-type": "text/plain" }, body: String(this.t.groups.length) };
     });
-    this.on("GET", "/groups/delta", (req, _q, c) => (this.need(c, P.groups) ? this.delta.handle(req, this.t, this.cfg.publicUrl, "groups") : this.denied(req)));
+    this.on("GET", "/groups/delta", (req, _q, c) =>
+      this.need(c, P.groups) ? this.delta.handle(req, this.t, this.cfg.publicUrl, "groups") : this.denied(req),
+    );
     this.on("GET", "/groups/{id}", (req, q, c, m) => {
       if (!this.need(c, P.groups)) return this.denied(req);
       const g = this.t.groupById.get(m[1]!);
-      return g ? json(200, { "@odata.context": `${this.cfg.publicUrl}/v1.0/$metadata#groups/$entity`, ...project(groupObject(g), q.select) }) : this.notFound(req, m[1]!);
+      return g
+        ? json(200, {
+            "@odata.context": `${this.cfg.publicUrl}/v1.0/$metadata#groups/$entity`,
+            ...project(groupObject(g), q.select),
+          })
+        : this.notFound(req, m[1]!);
     });
-    const relation = (kind: "members" | "owners" | "transitiveMembers"): Handler => (req, q, c, m) => {
-      if (!this.need(c, P.groups)) return this.denied(req);
-      const g = this.t.groupById.get(m[1]!);
-      if (!g) return this.notFound(req, m[1]!);
-      let ids: string[];
-      if (kind === "transitiveMembers") {
-        const seen = new Set<string>();
-        const walk = (grp: typeof g) => {
-          for (const id of grp.members) {
-            if (seen.has(id)) continue;
-            seen.add(id);
-            const child = this.t.groupById.get(id);
-            if (child) walk(child);
-          }
-        };
-        walk(g);
-        ids = [...seen];
-      } else ids = [...g[kind]];
-      return page(req, this.cfg.publicUrl, "directoryObjects", q, { length: ids.length, at: (i) => directoryObject(this.t, ids[i]!) }, { maxTop: 999 });
-    };
+    const relation =
+      (kind: "members" | "owners" | "transitiveMembers"): Handler =>
+      (req, q, c, m) => {
+        if (!this.need(c, P.groups)) return this.denied(req);
+        const g = this.t.groupById.get(m[1]!);
+        if (!g) return this.notFound(req, m[1]!);
+        let ids: string[];
+        if (kind === "transitiveMembers") {
+          const seen = new Set<string>();
+          const walk = (grp: typeof g) => {
+            for (const id of grp.members) {
+              if (seen.has(id)) continue;
+              seen.add(id);
+              const child = this.t.groupById.get(id);
+              if (child) walk(child);
+            }
+          };
+          walk(g);
+          ids = [...seen];
+        } else ids = [...g[kind]];
+        return page(
+          req,
+          this.cfg.publicUrl,
+          "directoryObjects",
+          q,
+          { length: ids.length, at: (i) => directoryObject(this.t, ids[i]!) },
+          { maxTop: 999 },
+        );
+      };
     this.on("GET", "/groups/{id}/members", relation("members"));
     this.on("GET", "/groups/{id}/owners", relation("owners"));
     this.on("GET", "/groups/{id}/transitiveMembers", relation("transitiveMembers"));
@@ -232,17 +330,43 @@ export class GraphRouter {
       const g = this.t.groupById.get(m[1]!);
       if (!g) return this.notFound(req, m[1]!);
       if (g.isAssignableToRole && !this.need(c, P.writeRoles)) return this.denied(req);
-      if (g.groupTypes.includes("DynamicMembership")) return graphError(400, "Request_BadRequest", "Insufficient privileges to complete the operation. Members of a dynamic group cannot be changed; change the membership rule instead.", req);
-      if (g.mailEnabled && !g.groupTypes.includes("Unified")) return graphError(400, "Request_BadRequest", "Cannot Update a mail-enabled security groups and or distribution list.", req);
+      if (g.groupTypes.includes("DynamicMembership"))
+        return graphError(
+          400,
+          "Request_BadRequest",
+          "Insufficient privileges to complete the operation. Members of a dynamic group cannot be changed; change the membership rule instead.",
+          req,
+        );
+      if (g.mailEnabled && !g.groupTypes.includes("Unified"))
+        return graphError(
+          400,
+          "Request_BadRequest",
+          "Cannot Update a mail-enabled security groups and or distribution list.",
+          req,
+        );
       removeMember(this.t, g.id, m[2]!);
       return { status: 204, headers: {}, body: "" };
     });
 
-    this.on("GET", "/roleManagement/directory/roleDefinitions", (req, q, c) => (this.need(c, P.roles) ? page(req, this.cfg.publicUrl, "roleManagement/directory/roleDefinitions", q, this.t.roleDefinitions as Record<string, unknown>[], { maxTop: 999 }) : this.denied(req)));
+    this.on("GET", "/roleManagement/directory/roleDefinitions", (req, q, c) =>
+      this.need(c, P.roles)
+        ? page(
+            req,
+            this.cfg.publicUrl,
+            "roleManagement/directory/roleDefinitions",
+            q,
+            this.t.roleDefinitions as Record<string, unknown>[],
+            { maxTop: 999 },
+          )
+        : this.denied(req),
+    );
     this.on("GET", "/roleManagement/directory/roleAssignments", (req, q, c) => {
       if (!this.need(c, P.roles)) return this.denied(req);
       const expand = q.expand === "principal";
-      const list = this.t.roleAssignments.map((a) => ({ ...roleAssignmentObject(a), ...(expand ? { principal: directoryObject(this.t, a.principalId) ?? null } : {}) }));
+      const list = this.t.roleAssignments.map((a) => ({
+        ...roleAssignmentObject(a),
+        ...(expand ? { principal: directoryObject(this.t, a.principalId) ?? null } : {}),
+      }));
       return page(req, this.cfg.publicUrl, "roleManagement/directory/roleAssignments", q, list, { maxTop: 999 });
     });
     this.on("DELETE", "/roleManagement/directory/roleAssignments/{id}", (req, _q, c, m) => {
@@ -253,11 +377,20 @@ export class GraphRouter {
       return { status: 204, headers: {}, body: "" };
     });
 
-    this.on("GET", "/servicePrincipals", (req, q, c) => (this.need(c, P.apps) ? page(req, this.cfg.publicUrl, "servicePrincipals", q, this.t.servicePrincipals.map(spObject), { maxTop: 999 }) : this.denied(req)));
+    this.on("GET", "/servicePrincipals", (req, q, c) =>
+      this.need(c, P.apps)
+        ? page(req, this.cfg.publicUrl, "servicePrincipals", q, this.t.servicePrincipals.map(spObject), { maxTop: 999 })
+        : this.denied(req),
+    );
     this.on("GET", "/servicePrincipals/{id}", (req, q, c, m) => {
       if (!this.need(c, P.apps)) return this.denied(req);
       const s = this.t.spById.get(m[1]!);
-      return s ? json(200, { "@odata.context": `${this.cfg.publicUrl}/v1.0/$metadata#servicePrincipals/$entity`, ...project(spObject(s), q.select) }) : this.notFound(req, m[1]!);
+      return s
+        ? json(200, {
+            "@odata.context": `${this.cfg.publicUrl}/v1.0/$metadata#servicePrincipals/$entity`,
+            ...project(spObject(s), q.select),
+          })
+        : this.notFound(req, m[1]!);
     });
     this.on("GET", "/servicePrincipals/{id}/appRoleAssignedTo", (req, q, c, m) => {
       if (!this.need(c, P.apps)) return this.denied(req);
@@ -279,8 +412,27 @@ export class GraphRouter {
       if (this.unlicensed(req)) return this.unlicensed(req)!;
       const ids = adminIds();
       const list = this.t.users.filter((u) => u.accountEnabled && u.mfa);
-      return page(req, this.cfg.publicUrl, "reports/authenticationMethods/userRegistrationDetails", q, { length: list.length, at: (i) => (list[i] ? registrationObject(list[i]!, ids) : undefined) }, { maxTop: 999 });
+      return page(
+        req,
+        this.cfg.publicUrl,
+        "reports/authenticationMethods/userRegistrationDetails",
+        q,
+        { length: list.length, at: (i) => (list[i] ? registrationObject(list[i]!, ids) : undefined) },
+        { maxTop: 999 },
+      );
     });
-    this.on("GET", "/identity/conditionalAccess/policies", (req, q, c) => (!this.need(c, P.policies) ? this.denied(req) : this.unlicensed(req) ?? page(req, this.cfg.publicUrl, "identity/conditionalAccess/policies", q, this.t.policies as Record<string, unknown>[], { maxTop: 999 })));
+    this.on("GET", "/identity/conditionalAccess/policies", (req, q, c) =>
+      !this.need(c, P.policies)
+        ? this.denied(req)
+        : (this.unlicensed(req) ??
+          page(
+            req,
+            this.cfg.publicUrl,
+            "identity/conditionalAccess/policies",
+            q,
+            this.t.policies as Record<string, unknown>[],
+            { maxTop: 999 },
+          )),
+    );
   }
 }

@@ -1,6 +1,18 @@
 import type { EAppRoleAssignment, EGroup, EServicePrincipal, EUser, ERoleAssignment, Tenant } from "../tenant/model";
 
-export const USER_DEFAULT_FIELDS = ["businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"];
+export const USER_DEFAULT_FIELDS = [
+  "businessPhones",
+  "displayName",
+  "givenName",
+  "jobTitle",
+  "mail",
+  "mobilePhone",
+  "officeLocation",
+  "preferredLanguage",
+  "surname",
+  "userPrincipalName",
+  "id",
+];
 
 export function userObject(u: EUser): Record<string, unknown> {
   return {
@@ -25,7 +37,14 @@ export function userObject(u: EUser): Record<string, unknown> {
     creationType: u.creationType,
     createdDateTime: u.createdDateTime,
     mailNickname: u.userPrincipalName.split("@")[0],
-    signInActivity: u.signInActivity ?? { lastSignInDateTime: null, lastSignInRequestId: null, lastNonInteractiveSignInDateTime: null, lastNonInteractiveSignInRequestId: null, lastSuccessfulSignInDateTime: null, lastSuccessfulSignInRequestId: null },
+    signInActivity: u.signInActivity ?? {
+      lastSignInDateTime: null,
+      lastSignInRequestId: null,
+      lastNonInteractiveSignInDateTime: null,
+      lastNonInteractiveSignInRequestId: null,
+      lastSuccessfulSignInDateTime: null,
+      lastSuccessfulSignInRequestId: null,
+    },
   };
 }
 
@@ -53,7 +72,13 @@ export function spObject(s: EServicePrincipal): Record<string, unknown> {
 }
 
 export function roleAssignmentObject(a: ERoleAssignment): Record<string, unknown> {
-  return { id: a.id, principalId: a.principalId, roleDefinitionId: a.roleDefinitionId, directoryScopeId: a.directoryScopeId, appScopeId: null };
+  return {
+    id: a.id,
+    principalId: a.principalId,
+    roleDefinitionId: a.roleDefinitionId,
+    directoryScopeId: a.directoryScopeId,
+    appScopeId: null,
+  };
 }
 
 export function appRoleAssignmentObject(a: EAppRoleAssignment): Record<string, unknown> {
@@ -100,7 +125,11 @@ export function odataType(t: Tenant, id: string): string {
 }
 
 /** $select: only the named fields plus id (and @odata.type where present); no $select: the defaults. */
-export function project(o: Record<string, unknown>, select: string[] | undefined, defaults?: string[]): Record<string, unknown> {
+export function project(
+  o: Record<string, unknown>,
+  select: string[] | undefined,
+  defaults?: string[],
+): Record<string, unknown> {
   const fields = select ?? defaults;
   if (!fields) return o;
   const out: Record<string, unknown> = {};

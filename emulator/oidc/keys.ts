@@ -17,7 +17,11 @@ export async function createKeySet(): Promise<KeySet> {
 
 export async function sign(keys: KeySet, claims: JWTPayload, lifetimeS: number): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ ...claims, uti: randomUUID().replace(/-/g, "").slice(0, 22), rh: "0.AAAA" + randomUUID().replace(/-/g, "").slice(0, 20) })
+  return new SignJWT({
+    ...claims,
+    uti: randomUUID().replace(/-/g, "").slice(0, 22),
+    rh: `0.AAAA${randomUUID().replace(/-/g, "").slice(0, 20)}`,
+  })
     .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: keys.kid })
     .setIssuedAt(now)
     .setNotBefore(now - 300)

@@ -43,17 +43,37 @@ export class Oidc {
     return `${this.cfg.publicUrl}/${this.t.id}/v2.0`;
   }
   private knownTenant(segment: string): boolean {
-    return segment === this.t.id || segment.toLowerCase() === this.t.domain || segment === "organizations" || segment === "common";
+    return (
+      segment === this.t.id ||
+      segment.toLowerCase() === this.t.domain ||
+      segment === "organizations" ||
+      segment === "common"
+    );
   }
 
   /** Routes under /{tenant}/…; undefined when the path is not OIDC. */
   async handle(req: Req): Promise<Res | undefined> {
-    const m = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/authorize|oauth2\/v2\.0\/token|discovery\/v2\.0\/keys|oauth2\/v2\.0\/logout)$/.exec(req.path);
+    const m =
+      /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/authorize|oauth2\/v2\.0\/token|discovery\/v2\.0\/keys|oauth2\/v2\.0\/logout)$/.exec(
+        req.path,
+      );
     if (!m) return undefined;
     const [, tenantSegment, endpoint] = m;
     if (!this.knownTenant(tenantSegment!)) {
-      if (endpoint!.endsWith("authorize")) return html(400, errorPage(90002, `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`));
-      return aadError(400, "invalid_tenant", 90002, `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+      if (endpoint!.endsWith("authorize"))
+        return html(
+          400,
+          errorPage(
+            90002,
+            `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+          ),
+        );
+      return aadError(
+        400,
+        "invalid_tenant",
+        90002,
+        `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+      );
     }
     switch (endpoint) {
       case "v2.0/.well-known/openid-configuration":
@@ -63,11 +83,14 @@ export class Oidc {
       case "oauth2/v2.0/authorize":
         return req.method === "POST" ? this.authorizePost(req) : this.authorizeGet(req);
       case "oauth2/v2.0/token":
-        if (req.method !== "POST") return aadError(405, "invalid_request", 900561, "The endpoint only accepts POST requests.");
+        if (req.method !== "POST")
+          return aadError(405, "invalid_request", 900561, "The endpoint only accepts POST requests.");
         return this.token(req);
       case "oauth2/v2.0/logout": {
         const to = req.url.searchParams.get("post_logout_redirect_uri");
-        return to ? redirect(to) : html(200, "<!doctype html><title>Signed out</title><h1>You signed out of your account</h1>");
+        return to
+          ? redirect(to)
+          : html(200, "<!doctype html><title>Signed out</title><h1>You signed out of your account</h1>");
       }
     }
     return undefined;
@@ -92,7 +115,27 @@ export class Oidc {
       http_logout_supported: true,
       frontchannel_logout_supported: true,
       end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-      claims_supported: ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
+      claims_supported: [
+        "sub",
+        "iss",
+        "cloud_instance_name",
+        "cloud_instance_host_name",
+        "cloud_graph_host_name",
+        "msgraph_host",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "acr",
+        "nonce",
+        "preferred_username",
+        "name",
+        "tid",
+        "ver",
+        "at_hash",
+        "c_hash",
+        "email",
+      ],
       kerberos_endpoint: `${base}/kerberos`,
       tenant_region_scope: "NA",
       cloud_instance_name: "microsoftonline.com",
@@ -107,7 +150,19 @@ export class Oidc {
   }
 
   private authParams(p: URLSearchParams): Record<string, string> {
-    const keep = ["client_id", "redirect_uri", "response_type", "response_mode", "scope", "state", "nonce", "code_challenge", "code_challenge_method", "prompt", "login_hint"];
+    const keep = [
+      "client_id",
+      "redirect_uri",
+      "response_type",
+      "response_mode",
+      "scope",
+      "state",
+      "nonce",
+      "code_challenge",
+      "code_challenge_method",
+      "prompt",
+      "login_hint",
+    ];
     const out: Record<string, string> = {};
     for (const k of keep) {
       const v = p.get(k);
@@ -119,12 +174,30 @@ export class Oidc {
   /** Checks that must pass before any page is shown: errors here never redirect (an unregistered URI could be an attacker's). */
   private checkAuthorize(p: Record<string, string>): Res | EApp {
     const app = this.app(p.client_id);
-    if (!app) return html(400, errorPage(700016, `Application with identifier '${p.client_id ?? ""}' was not found in the directory '${this.t.organization.displayName}'.`));
+    if (!app)
+      return html(
+        400,
+        errorPage(
+          700016,
+          `Application with identifier '${p.client_id ?? ""}' was not found in the directory '${this.t.organization.displayName}'.`,
+        ),
+      );
     if (!p.redirect_uri || !app.redirectUris.includes(p.redirect_uri)) {
-      return html(400, errorPage(50011, `The redirect URI '${p.redirect_uri ?? ""}' specified in the request does not match the redirect URIs configured for the application '${app.clientId}'.`));
+      return html(
+        400,
+        errorPage(
+          50011,
+          `The redirect URI '${p.redirect_uri ?? ""}' specified in the request does not match the redirect URIs configured for the application '${app.clientId}'.`,
+        ),
+      );
     }
-    if (p.response_type !== "code") return html(400, errorPage(700054, "response_type 'id_token' is not enabled for the application; only 'code' is supported."));
-    if (p.code_challenge && p.code_challenge_method !== "S256") return html(400, errorPage(501491, "Invalid code_challenge_method: only S256 is supported."));
+    if (p.response_type !== "code")
+      return html(
+        400,
+        errorPage(700054, "response_type 'id_token' is not enabled for the application; only 'code' is supported."),
+      );
+    if (p.code_challenge && p.code_challenge_method !== "S256")
+      return html(400, errorPage(501491, "Invalid code_challenge_method: only S256 is supported."));
     return app;
   }
 
@@ -132,7 +205,10 @@ export class Oidc {
     const p = this.authParams(req.url.searchParams);
     const app = this.checkAuthorize(p);
     if (!("clientId" in app)) return app;
-    return html(200, signInPage({ action: req.url.pathname, hidden: p, appName: app.displayName, loginfmt: p.login_hint }));
+    return html(
+      200,
+      signInPage({ action: req.url.pathname, hidden: p, appName: app.displayName, loginfmt: p.login_hint }),
+    );
   }
 
   private authorizePost(req: Req): Res {
@@ -141,11 +217,15 @@ export class Oidc {
     const app = this.checkAuthorize(p);
     if (!("clientId" in app)) return app;
     const loginfmt = (form.get("loginfmt") ?? "").trim();
-    const page = (error: string) => html(200, signInPage({ action: req.url.pathname, hidden: p, appName: app.displayName, error, loginfmt }));
+    const page = (error: string) =>
+      html(200, signInPage({ action: req.url.pathname, hidden: p, appName: app.displayName, error, loginfmt }));
     const user = this.t.userByUpn.get(loginfmt.toLowerCase());
-    if (!user) return page("This username may be incorrect. Make sure you typed it correctly. Otherwise, contact your admin.");
-    if (!safeEqual(form.get("passwd") ?? "", this.t.password)) return page("Your account or password is incorrect. If you don't remember your password, reset it now.");
-    if (!user.accountEnabled) return page("Your account has been locked. Contact your support person to unlock it, then try again.");
+    if (!user)
+      return page("This username may be incorrect. Make sure you typed it correctly. Otherwise, contact your admin.");
+    if (!safeEqual(form.get("passwd") ?? "", this.t.password))
+      return page("Your account or password is incorrect. If you don't remember your password, reset it now.");
+    if (!user.accountEnabled)
+      return page("Your account has been locked. Contact your support person to unlock it, then try again.");
     const code = randomBytes(32).toString("base64url");
     this.codes.set(code, {
       clientId: app.clientId,
@@ -160,8 +240,13 @@ export class Oidc {
     });
     const params = new URLSearchParams({ code, ...(p.state ? { state: p.state } : {}), session_state: randomUUID() });
     if (p.response_mode === "form_post") {
-      const inputs = [...params].map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join("");
-      return html(200, `<!doctype html><html><body onload="document.forms[0].submit()"><form method="post" action="${escapeHtml(p.redirect_uri!)}">${inputs}<noscript><button>Continue</button></noscript></form></body></html>`);
+      const inputs = [...params]
+        .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
+        .join("");
+      return html(
+        200,
+        `<!doctype html><html><body onload="document.forms[0].submit()"><form method="post" action="${escapeHtml(p.redirect_uri!)}">${inputs}<noscript><button>Continue</button></noscript></form></body></html>`,
+      );
     }
     const sep = p.redirect_uri!.includes("?") ? "&" : "?";
     return redirect(`${p.redirect_uri}${sep}${params}`);
@@ -180,10 +265,34 @@ export class Oidc {
     const form = formBody(req);
     const { clientId, secret } = this.clientAuth(req, form);
     const app = this.app(clientId);
-    if (!app) return aadError(400, "unauthorized_client", 700016, `Application with identifier '${clientId ?? ""}' was not found in the directory '${this.t.organization.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`);
-    if (!secret) return aadError(401, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
-    if (!safeEqual(secret, app.secret)) return aadError(401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '" + app.clientId + "'.");
-    if (app.secretExpired) return aadError(401, "invalid_client", 7000222, `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app.`);
+    if (!app)
+      return aadError(
+        400,
+        "unauthorized_client",
+        700016,
+        `Application with identifier '${clientId ?? ""}' was not found in the directory '${this.t.organization.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
+      );
+    if (!secret)
+      return aadError(
+        401,
+        "invalid_client",
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      );
+    if (!safeEqual(secret, app.secret))
+      return aadError(
+        401,
+        "invalid_client",
+        7000215,
+        `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`,
+      );
+    if (app.secretExpired)
+      return aadError(
+        401,
+        "invalid_client",
+        7000222,
+        `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app.`,
+      );
     const grant = form.get("grant_type");
     switch (grant) {
       case "client_credentials":
@@ -193,7 +302,12 @@ export class Oidc {
       case "refresh_token":
         return this.refresh(app, form);
       default:
-        return aadError(400, "unsupported_grant_type", 70003, `The app requested an unsupported grant type '${grant ?? ""}'.`);
+        return aadError(
+          400,
+          "unsupported_grant_type",
+          70003,
+          `The app requested an unsupported grant type '${grant ?? ""}'.`,
+        );
     }
   }
 
@@ -221,8 +335,16 @@ export class Oidc {
       );
       return json(200, { token_type: "Bearer", expires_in: life, ext_expires_in: life, access_token: access });
     }
-    const target = this.t.apps.find((a) => a.identifierUris.some((u) => scope === `${u}/.default`) || scope === `api://${a.clientId}/.default`);
-    if (!target) return aadError(400, "invalid_scope", 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+    const target = this.t.apps.find(
+      (a) => a.identifierUris.some((u) => scope === `${u}/.default`) || scope === `api://${a.clientId}/.default`,
+    );
+    if (!target)
+      return aadError(
+        400,
+        "invalid_scope",
+        1002012,
+        `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      );
     const sp = this.t.spById.get(target.servicePrincipalId);
     const roles = this.t.appRoleAssignments
       .filter((a) => a.resourceId === target.servicePrincipalId && a.principalId === app.servicePrincipalId)
@@ -230,7 +352,18 @@ export class Oidc {
       .filter((v): v is string => Boolean(v));
     const access = await sign(
       this.keys,
-      { aud: target.identifierUris[0] ?? `api://${target.clientId}`, iss: this.issuerV2(), azp: app.clientId, azpacr: "1", idtyp: "app", oid: app.servicePrincipalId, sub: app.servicePrincipalId, tid: this.t.id, ...(roles.length ? { roles } : {}), ver: "2.0" },
+      {
+        aud: target.identifierUris[0] ?? `api://${target.clientId}`,
+        iss: this.issuerV2(),
+        azp: app.clientId,
+        azpacr: "1",
+        idtyp: "app",
+        oid: app.servicePrincipalId,
+        sub: app.servicePrincipalId,
+        tid: this.t.id,
+        ...(roles.length ? { roles } : {}),
+        ver: "2.0",
+      },
       life,
     );
     return json(200, { token_type: "Bearer", expires_in: life, ext_expires_in: life, access_token: access });
@@ -239,29 +372,61 @@ export class Oidc {
   private async authorizationCode(app: EApp, form: URLSearchParams): Promise<Res> {
     const code = form.get("code") ?? "";
     const entry = this.codes.get(code);
-    if (!entry || entry.clientId !== app.clientId) return aadError(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.");
-    if (entry.used) return aadError(400, "invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.");
+    if (!entry || entry.clientId !== app.clientId)
+      return aadError(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.");
+    if (entry.used)
+      return aadError(
+        400,
+        "invalid_grant",
+        54005,
+        "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.",
+      );
     entry.used = true;
-    if (entry.expiresAt < Date.now()) return aadError(400, "invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.");
-    if (form.get("redirect_uri") !== entry.redirectUri) return aadError(400, "invalid_grant", 500117, "The reply uri specified in the request does not match the reply uri used in the authorization request.");
+    if (entry.expiresAt < Date.now())
+      return aadError(
+        400,
+        "invalid_grant",
+        70008,
+        "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.",
+      );
+    if (form.get("redirect_uri") !== entry.redirectUri)
+      return aadError(
+        400,
+        "invalid_grant",
+        500117,
+        "The reply uri specified in the request does not match the reply uri used in the authorization request.",
+      );
     if (entry.challenge) {
       const verifier = form.get("code_verifier") ?? "";
       const computed = createHash("sha256").update(verifier).digest("base64url");
-      if (!verifier) return aadError(400, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request.");
-      if (computed !== entry.challenge) return aadError(400, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request.");
+      if (!verifier)
+        return aadError(
+          400,
+          "invalid_grant",
+          501481,
+          "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+        );
+      if (computed !== entry.challenge)
+        return aadError(
+          400,
+          "invalid_grant",
+          501481,
+          "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+        );
     }
     const user = this.t.userById.get(entry.userId);
-    if (!user || !user.accountEnabled) return aadError(400, "invalid_grant", 50057, "The user account is disabled.");
+    if (!user?.accountEnabled) return aadError(400, "invalid_grant", 50057, "The user account is disabled.");
     return this.userTokens(app, user, entry.scope, entry.nonce);
   }
 
   private async refresh(app: EApp, form: URLSearchParams): Promise<Res> {
     const rt = form.get("refresh_token") ?? "";
     const entry = this.refreshTokens.get(rt);
-    if (!entry || entry.clientId !== app.clientId) return aadError(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.");
+    if (!entry || entry.clientId !== app.clientId)
+      return aadError(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.");
     this.refreshTokens.delete(rt);
     const user = this.t.userById.get(entry.userId);
-    if (!user || !user.accountEnabled) return aadError(400, "invalid_grant", 50057, "The user account is disabled.");
+    if (!user?.accountEnabled) return aadError(400, "invalid_grant", 50057, "The user account is disabled.");
     return this.userTokens(app, user, entry.scope);
   }
 
@@ -272,7 +437,9 @@ export class Oidc {
     const values = new Set<string>();
     for (const a of this.t.appRoleAssignments) {
       if (a.resourceId !== sp.id) continue;
-      const holds = a.principalId === user.id || (a.principalType === "Group" && this.t.groupById.get(a.principalId)?.members.has(user.id));
+      const holds =
+        a.principalId === user.id ||
+        (a.principalType === "Group" && this.t.groupById.get(a.principalId)?.members.has(user.id));
       const v = holds ? sp.appRoles.find((r) => r.id === a.appRoleId)?.value : undefined;
       if (v) values.add(v);
     }
@@ -286,19 +453,49 @@ export class Oidc {
     const common = { name: user.displayName, oid: user.id, tid: this.t.id, preferred_username: user.userPrincipalName };
     const idToken = await sign(
       this.keys,
-      { aud: app.clientId, iss: this.issuerV2(), sub, ...common, ...(user.mail ? { email: user.mail } : {}), ...(nonce ? { nonce } : {}), ...(roles.length ? { roles } : {}), aio: randomBytes(24).toString("base64url"), ver: "2.0" },
+      {
+        aud: app.clientId,
+        iss: this.issuerV2(),
+        sub,
+        ...common,
+        ...(user.mail ? { email: user.mail } : {}),
+        ...(nonce ? { nonce } : {}),
+        ...(roles.length ? { roles } : {}),
+        aio: randomBytes(24).toString("base64url"),
+        ver: "2.0",
+      },
       life,
     );
-    const delegated = scope
-      .split(/\s+/)
-      .filter((s) => s && !["openid", "profile", "email", "offline_access"].includes(s))
-      .join(" ") || "User.Read";
+    const delegated =
+      scope
+        .split(/\s+/)
+        .filter((s) => s && !["openid", "profile", "email", "offline_access"].includes(s))
+        .join(" ") || "User.Read";
     const access = await sign(
       this.keys,
-      { aud: GRAPH_AUDIENCE, iss: `https://sts.windows.net/${this.t.id}/`, appid: app.clientId, app_displayname: app.displayName, idtyp: "user", scp: `openid profile email ${delegated}`, sub, ...common, upn: user.userPrincipalName, unique_name: user.userPrincipalName, ver: "1.0" },
+      {
+        aud: GRAPH_AUDIENCE,
+        iss: `https://sts.windows.net/${this.t.id}/`,
+        appid: app.clientId,
+        app_displayname: app.displayName,
+        idtyp: "user",
+        scp: `openid profile email ${delegated}`,
+        sub,
+        ...common,
+        upn: user.userPrincipalName,
+        unique_name: user.userPrincipalName,
+        ver: "1.0",
+      },
       life,
     );
-    const body: Record<string, unknown> = { token_type: "Bearer", scope: `${delegated} openid profile email`, expires_in: life, ext_expires_in: life, access_token: access, id_token: idToken };
+    const body: Record<string, unknown> = {
+      token_type: "Bearer",
+      scope: `${delegated} openid profile email`,
+      expires_in: life,
+      ext_expires_in: life,
+      access_token: access,
+      id_token: idToken,
+    };
     if (scope.split(/\s+/).includes("offline_access")) {
       const rt = randomBytes(48).toString("base64url");
       this.refreshTokens.set(rt, { clientId: app.clientId, userId: user.id, scope });

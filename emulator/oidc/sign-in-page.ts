@@ -1,7 +1,13 @@
 import { escapeHtml } from "../http";
 
 /** A page shaped like Entra's: inputs named loginfmt and passwd, submit button idSIButton9. */
-export function signInPage(opts: { action: string; hidden: Record<string, string>; appName: string; error?: string; loginfmt?: string }): string {
+export function signInPage(opts: {
+  action: string;
+  hidden: Record<string, string>;
+  appName: string;
+  error?: string;
+  loginfmt?: string;
+}): string {
   const hidden = Object.entries(opts.hidden)
     .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
     .join("\n      ");

@@ -1,6 +1,15 @@
 import type * as MSGraph from "@microsoft/microsoft-graph-types";
 import { Rng } from "../random";
-import { indexTenant, type EApp, type EAppRoleAssignment, type EGroup, type EServicePrincipal, type EUser, type MfaInfo, type Tenant } from "./model";
+import {
+  indexTenant,
+  type EApp,
+  type EAppRoleAssignment,
+  type EGroup,
+  type EServicePrincipal,
+  type EUser,
+  type MfaInfo,
+  type Tenant,
+} from "./model";
 import { GRAPH_PERMISSIONS, RECERT_GRAPH_PERMISSIONS, ROLE, roleDefinitions } from "./roles";
 
 export interface GenerateOptions {
@@ -26,11 +35,118 @@ export const GRC_CLIENT_SECRET = "grc-demo-client-secret";
 const GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
 const DEFAULT_ACCESS = "00000000-0000-0000-0000-000000000000";
 
-const FIRST = ["Adele", "Alex", "Allan", "Ben", "Bianca", "Carlos", "Chen", "Christie", "Dana", "Debra", "Diego", "Elena", "Emily", "Enrico", "Fatima", "Grady", "Hana", "Henrietta", "Irvin", "Isaiah", "Jamal", "Johanna", "Joni", "Kenji", "Lee", "Lidia", "Lynne", "Maria", "Megan", "Miriam", "Nestor", "Nina", "Omar", "Patti", "Pradeep", "Priya", "Raul", "Rosa", "Sakura", "Samir", "Sofia", "Tomas", "Uma", "Victor", "Wei", "Yara", "Yusuf", "Zoe"];
-const LAST = ["Vance", "Wilber", "Deyoung", "Nguyen", "Patel", "Garcia", "Kim", "Sherman", "Rossi", "Berg", "Holt", "Schmidt", "Tanaka", "Okafor", "Haddad", "Archer", "Lindqvist", "Moreau", "Ivanova", "Costa", "Fischer", "Mensah", "Novak", "Larsen", "Silva", "Cohen", "Brennan", "Yamamoto", "Ahmed", "Kowalski", "Dubois", "Reyes", "Nakamura", "Olsen", "Murphy", "Chandra", "Weber", "Lopez", "Kaur", "Andersen"];
-const DEPARTMENTS = ["Engineering", "Sales", "Marketing", "Finance", "Human Resources", "IT", "Legal", "Operations", "Support", "Product"];
+const FIRST = [
+  "Adele",
+  "Alex",
+  "Allan",
+  "Ben",
+  "Bianca",
+  "Carlos",
+  "Chen",
+  "Christie",
+  "Dana",
+  "Debra",
+  "Diego",
+  "Elena",
+  "Emily",
+  "Enrico",
+  "Fatima",
+  "Grady",
+  "Hana",
+  "Henrietta",
+  "Irvin",
+  "Isaiah",
+  "Jamal",
+  "Johanna",
+  "Joni",
+  "Kenji",
+  "Lee",
+  "Lidia",
+  "Lynne",
+  "Maria",
+  "Megan",
+  "Miriam",
+  "Nestor",
+  "Nina",
+  "Omar",
+  "Patti",
+  "Pradeep",
+  "Priya",
+  "Raul",
+  "Rosa",
+  "Sakura",
+  "Samir",
+  "Sofia",
+  "Tomas",
+  "Uma",
+  "Victor",
+  "Wei",
+  "Yara",
+  "Yusuf",
+  "Zoe",
+];
+const LAST = [
+  "Vance",
+  "Wilber",
+  "Deyoung",
+  "Nguyen",
+  "Patel",
+  "Garcia",
+  "Kim",
+  "Sherman",
+  "Rossi",
+  "Berg",
+  "Holt",
+  "Schmidt",
+  "Tanaka",
+  "Okafor",
+  "Haddad",
+  "Archer",
+  "Lindqvist",
+  "Moreau",
+  "Ivanova",
+  "Costa",
+  "Fischer",
+  "Mensah",
+  "Novak",
+  "Larsen",
+  "Silva",
+  "Cohen",
+  "Brennan",
+  "Yamamoto",
+  "Ahmed",
+  "Kowalski",
+  "Dubois",
+  "Reyes",
+  "Nakamura",
+  "Olsen",
+  "Murphy",
+  "Chandra",
+  "Weber",
+  "Lopez",
+  "Kaur",
+  "Andersen",
+];
+const DEPARTMENTS = [
+  "Engineering",
+  "Sales",
+  "Marketing",
+  "Finance",
+  "Human Resources",
+  "IT",
+  "Legal",
+  "Operations",
+  "Support",
+  "Product",
+];
 const TITLES: Record<string, string[]> = {
-  Engineering: ["Software Engineer", "Senior Software Engineer", "Engineering Manager", "Site Reliability Engineer", "QA Engineer"],
+  Engineering: [
+    "Software Engineer",
+    "Senior Software Engineer",
+    "Engineering Manager",
+    "Site Reliability Engineer",
+    "QA Engineer",
+  ],
   Sales: ["Account Executive", "Sales Manager", "Sales Development Rep", "Solutions Consultant"],
   Marketing: ["Marketing Manager", "Content Strategist", "Product Marketing Manager", "Designer"],
   Finance: ["Accountant", "Financial Analyst", "Controller", "Payroll Specialist"],
@@ -60,7 +176,16 @@ const APPS: { name: string; roles: string[] }[] = [
   { name: "Zoom", roles: [] },
   { name: "Atlassian Cloud", roles: ["User", "Site Admin"] },
 ];
-const STRONG_METHODS = ["microsoftAuthenticatorPush", "microsoftAuthenticatorPasswordless", "fido2SecurityKey", "windowsHelloForBusiness", "passKeyDeviceBound", "passKeySynced", "softwareOneTimePasscode", "hardwareOneTimePasscode"];
+const STRONG_METHODS = [
+  "microsoftAuthenticatorPush",
+  "microsoftAuthenticatorPasswordless",
+  "fido2SecurityKey",
+  "windowsHelloForBusiness",
+  "passKeyDeviceBound",
+  "passKeySynced",
+  "softwareOneTimePasscode",
+  "hardwareOneTimePasscode",
+];
 const WEAK_METHODS = ["mobilePhone", "alternateMobilePhone", "officePhone", "email"];
 
 const DAY = 86_400_000;
@@ -75,7 +200,7 @@ export function generateTenant(o: GenerateOptions): Tenant {
   const users: EUser[] = [];
   const usedUpns = new Set<string>();
   const upnFor = (first: string, last: string) => {
-    let base = `${first}.${last}`.toLowerCase().replace(/[^a-z.]/g, "");
+    const base = `${first}.${last}`.toLowerCase().replace(/[^a-z.]/g, "");
     let upn = `${base}@${DOMAIN}`;
     for (let k = 2; usedUpns.has(upn); k++) upn = `${base}${k}@${DOMAIN}`;
     usedUpns.add(upn);
@@ -113,7 +238,15 @@ export function generateTenant(o: GenerateOptions): Tenant {
       methods.add("email");
     }
     const list = [...methods];
-    const passwordless = list.some((m) => ["microsoftAuthenticatorPasswordless", "fido2SecurityKey", "windowsHelloForBusiness", "passKeyDeviceBound", "passKeySynced"].includes(m));
+    const passwordless = list.some((m) =>
+      [
+        "microsoftAuthenticatorPasswordless",
+        "fido2SecurityKey",
+        "windowsHelloForBusiness",
+        "passKeyDeviceBound",
+        "passKeySynced",
+      ].includes(m),
+    );
     const sspr = list.length > 0;
     return {
       isMfaRegistered: registered,
@@ -123,7 +256,13 @@ export function generateTenant(o: GenerateOptions): Tenant {
       isSsprEnabled: true,
       isSsprCapable: sspr,
       methodsRegistered: list,
-      userPreferredMethodForSecondaryAuthentication: registered ? (list.includes("microsoftAuthenticatorPush") ? "push" : rng.chance(0.5) ? "oath" : "") : "",
+      userPreferredMethodForSecondaryAuthentication: registered
+        ? list.includes("microsoftAuthenticatorPush")
+          ? "push"
+          : rng.chance(0.5)
+            ? "oath"
+            : ""
+        : "",
       systemPreferredAuthenticationMethods: registered ? [list.includes("fido2SecurityKey") ? "Fido2" : "push"] : [],
       lastUpdatedDateTime: daysAgo(rng.int(1, 500)),
     };
@@ -162,12 +301,43 @@ export function generateTenant(o: GenerateOptions): Tenant {
   };
 
   // Well-known accounts first, so their ids are stable whatever the size.
-  const ceo = makeMember("Lynne", "Robbins", "Operations", { jobTitle: "Chief Executive Officer", userPrincipalName: `lynne.robbins@${DOMAIN}`, accountEnabled: true });
-  const admin = makeMember("Adele", "Vance", "IT", { jobTitle: "IT Director", userPrincipalName: `admin@${DOMAIN}`, accountEnabled: true, signInActivity: signIn("active") });
-  const auditor = makeMember("Irvin", "Sayers", "Legal", { jobTitle: "Internal Auditor", userPrincipalName: `auditor@${DOMAIN}`, accountEnabled: true, signInActivity: signIn("active") });
-  const reviewer = makeMember("Megan", "Bowen", "Engineering", { jobTitle: "Engineering Manager", userPrincipalName: `reviewer@${DOMAIN}`, accountEnabled: true, signInActivity: signIn("active") });
-  const breakGlass1 = makeMember("Emergency", "Access 1", "IT", { displayName: "Emergency Access 1", userPrincipalName: `breakglass1@${DOMAIN}`, accountEnabled: true, jobTitle: null, signInActivity: null });
-  const breakGlass2 = makeMember("Emergency", "Access 2", "IT", { displayName: "Emergency Access 2", userPrincipalName: `breakglass2@${DOMAIN}`, accountEnabled: true, jobTitle: null, signInActivity: null });
+  const ceo = makeMember("Lynne", "Robbins", "Operations", {
+    jobTitle: "Chief Executive Officer",
+    userPrincipalName: `lynne.robbins@${DOMAIN}`,
+    accountEnabled: true,
+  });
+  const admin = makeMember("Adele", "Vance", "IT", {
+    jobTitle: "IT Director",
+    userPrincipalName: `admin@${DOMAIN}`,
+    accountEnabled: true,
+    signInActivity: signIn("active"),
+  });
+  const auditor = makeMember("Irvin", "Sayers", "Legal", {
+    jobTitle: "Internal Auditor",
+    userPrincipalName: `auditor@${DOMAIN}`,
+    accountEnabled: true,
+    signInActivity: signIn("active"),
+  });
+  const reviewer = makeMember("Megan", "Bowen", "Engineering", {
+    jobTitle: "Engineering Manager",
+    userPrincipalName: `reviewer@${DOMAIN}`,
+    accountEnabled: true,
+    signInActivity: signIn("active"),
+  });
+  const breakGlass1 = makeMember("Emergency", "Access 1", "IT", {
+    displayName: "Emergency Access 1",
+    userPrincipalName: `breakglass1@${DOMAIN}`,
+    accountEnabled: true,
+    jobTitle: null,
+    signInActivity: null,
+  });
+  const breakGlass2 = makeMember("Emergency", "Access 2", "IT", {
+    displayName: "Emergency Access 2",
+    userPrincipalName: `breakglass2@${DOMAIN}`,
+    accountEnabled: true,
+    jobTitle: null,
+    signInActivity: null,
+  });
   for (const u of [ceo, admin, auditor, reviewer, breakGlass1, breakGlass2]) usedUpns.add(u.userPrincipalName);
   admin.managerId = ceo.id;
   auditor.managerId = ceo.id;
@@ -212,7 +382,7 @@ export function generateTenant(o: GenerateOptions): Tenant {
     const partner = rng.pick(PARTNERS);
     const first = rng.pick(FIRST);
     const last = rng.pick(LAST);
-    let local = `${first}.${last}`.toLowerCase();
+    const local = `${first}.${last}`.toLowerCase();
     let upn = `${local}_${partner.domain}#EXT#@${DOMAIN}`;
     for (let k = 2; usedUpns.has(upn.toLowerCase()); k++) upn = `${local}${k}_${partner.domain}#EXT#@${DOMAIN}`;
     usedUpns.add(upn.toLowerCase());
@@ -262,7 +432,11 @@ export function generateTenant(o: GenerateOptions): Tenant {
   const meanSize = Math.max(4, Math.round((n * perUser) / groupCount));
   const enabledMembers = members.filter((m) => m.accountEnabled);
   const nick = (s: string) => s.replace(/[^A-Za-z0-9]/g, "").slice(0, 40);
-  const newGroup = (displayName: string, kind: "security" | "m365" | "roleAssignable" | "dynamic" | "mailSecurity" | "distribution", extra: Partial<EGroup> = {}): EGroup => {
+  const newGroup = (
+    displayName: string,
+    kind: "security" | "m365" | "roleAssignable" | "dynamic" | "mailSecurity" | "distribution",
+    extra: Partial<EGroup> = {},
+  ): EGroup => {
     const unified = kind === "m365";
     const mailEnabled = unified || kind === "mailSecurity" || kind === "distribution";
     const mailNickname = `${nick(displayName)}${groups.length}`;
@@ -289,53 +463,113 @@ export function generateTenant(o: GenerateOptions): Tenant {
   };
   const fill = (g: EGroup, size: number, pool: EUser[]) => {
     const target = Math.min(size, pool.length);
-    for (let tries = 0; g.members.size < target && tries < target * 3; tries++) g.members.add(pool[rng.int(0, pool.length - 1)]!.id);
+    for (let tries = 0; g.members.size < target && tries < target * 3; tries++)
+      g.members.add(pool[rng.int(0, pool.length - 1)]!.id);
   };
   const ownersFor = (g: EGroup) => {
     const k = rng.int(1, 3);
     for (let j = 0; j < k; j++) g.owners.add(rng.pick(enabledMembers).id);
   };
 
-  const breakGlassGroup = newGroup("Break Glass Accounts", "security", { description: "Emergency access accounts excluded from conditional access" });
+  const breakGlassGroup = newGroup("Break Glass Accounts", "security", {
+    description: "Emergency access accounts excluded from conditional access",
+  });
   breakGlassGroup.members.add(breakGlass1.id).add(breakGlass2.id);
   breakGlassGroup.owners.add(admin.id);
   const helpdesk = newGroup("Helpdesk Admins", "roleAssignable");
-  fill(helpdesk, 4, members.filter((m) => m.department === "IT"));
+  fill(
+    helpdesk,
+    4,
+    members.filter((m) => m.department === "IT"),
+  );
   helpdesk.owners.add(admin.id);
   const recertAdmins = newGroup("Recert Reviewers - Engineering", "security");
   // reviewer@ owns several groups, one of them with guests.
   const engPlatform = newGroup("Engineering - Platform", "security");
-  fill(engPlatform, 12, members.filter((m) => m.department === "Engineering"));
+  fill(
+    engPlatform,
+    12,
+    members.filter((m) => m.department === "Engineering"),
+  );
   const partnerCollab = newGroup("Partner Collaboration", "m365");
-  fill(partnerCollab, 6, members.filter((m) => m.department === "Engineering"));
+  fill(
+    partnerCollab,
+    6,
+    members.filter((m) => m.department === "Engineering"),
+  );
   fill(partnerCollab, 6 + 8, guests);
   const prodAccess = newGroup("Production Access", "security");
-  fill(prodAccess, 10, members.filter((m) => m.department === "Engineering" || m.department === "IT"));
+  fill(
+    prodAccess,
+    10,
+    members.filter((m) => m.department === "Engineering" || m.department === "IT"),
+  );
   const ghAdmins = newGroup("GitHub Org Owners", "security");
-  fill(ghAdmins, 5, members.filter((m) => m.department === "Engineering"));
+  fill(
+    ghAdmins,
+    5,
+    members.filter((m) => m.department === "Engineering"),
+  );
   for (const g of [engPlatform, partnerCollab, prodAccess, ghAdmins, recertAdmins]) g.owners.add(reviewer.id);
   fill(recertAdmins, 3, members);
   engPlatform.members.add(reviewer.id);
   // Inactive and disabled people in reviewer's groups, so recommendations have something to say.
-  for (const u of members.filter((m) => !m.accountEnabled || m.signInActivity === null).slice(0, 3)) prodAccess.members.add(u.id);
+  for (const u of members.filter((m) => !m.accountEnabled || m.signInActivity === null).slice(0, 3))
+    prodAccess.members.add(u.id);
 
   const deptGroups = new Map<string, EGroup>();
   for (const d of DEPARTMENTS) {
-    const g = newGroup(`All ${d}`, "dynamic", { membershipRule: `user.department -eq "${d}"`, membershipRuleProcessingState: "On" });
+    const g = newGroup(`All ${d}`, "dynamic", {
+      membershipRule: `user.department -eq "${d}"`,
+      membershipRuleProcessingState: "On",
+    });
     for (const m of members) if (m.department === d) g.members.add(m.id);
     g.owners.add(deptHeads.get(d)?.id ?? admin.id);
     deptGroups.set(d, g);
   }
   // Always at least one ownerless group: the finding reviews must route to fallback reviewers.
-  const legacy = newGroup("Legacy File Share Access", "security", { description: "Created for the 2019 migration; owner left the company" });
+  const legacy = newGroup("Legacy File Share Access", "security", {
+    description: "Created for the 2019 migration; owner left the company",
+  });
   fill(legacy, 8, members);
   if (guests.length) legacy.members.add(guests[0]!.id);
 
-  const topics = ["Project Phoenix", "Project Atlas", "Data Platform", "Security Champions", "Finance Reporting", "Sales EMEA", "Sales Americas", "Brand Team", "HR Confidential", "Legal Holds", "Office Seattle", "Office London", "VPN Users", "Wi-Fi Guests", "Contractors", "Payroll", "Board Materials", "Incident Response", "Customer Escalations", "Release Managers"];
+  const topics = [
+    "Project Phoenix",
+    "Project Atlas",
+    "Data Platform",
+    "Security Champions",
+    "Finance Reporting",
+    "Sales EMEA",
+    "Sales Americas",
+    "Brand Team",
+    "HR Confidential",
+    "Legal Holds",
+    "Office Seattle",
+    "Office London",
+    "VPN Users",
+    "Wi-Fi Guests",
+    "Contractors",
+    "Payroll",
+    "Board Materials",
+    "Incident Response",
+    "Customer Escalations",
+    "Release Managers",
+  ];
   const kinds: ("security" | "m365" | "roleAssignable" | "mailSecurity" | "distribution")[] = [];
   while (groups.length + kinds.length < groupCount) {
     const r = rng.float();
-    kinds.push(r < 0.5 ? "security" : r < 0.82 ? "m365" : r < 0.88 ? "roleAssignable" : r < 0.94 ? "mailSecurity" : "distribution");
+    kinds.push(
+      r < 0.5
+        ? "security"
+        : r < 0.82
+          ? "m365"
+          : r < 0.88
+            ? "roleAssignable"
+            : r < 0.94
+              ? "mailSecurity"
+              : "distribution",
+    );
   }
   const regular: EGroup[] = [];
   for (let i = 0; i < kinds.length; i++) {
@@ -350,7 +584,9 @@ export function generateTenant(o: GenerateOptions): Tenant {
     regular.push(g);
   }
   // Nesting: some security groups contain earlier groups (never a cycle).
-  const security = regular.filter((g) => g.securityEnabled && !g.mailEnabled && !g.groupTypes.includes("DynamicMembership"));
+  const security = regular.filter(
+    (g) => g.securityEnabled && !g.mailEnabled && !g.groupTypes.includes("DynamicMembership"),
+  );
   for (let i = 1; i < security.length; i++) {
     if (!rng.chance(0.15)) continue;
     const child = security[rng.int(0, i - 1)]!;
@@ -360,7 +596,8 @@ export function generateTenant(o: GenerateOptions): Tenant {
 
   // ---- directory roles
   const roleAssignments: Tenant["roleAssignments"] = [];
-  const assign = (roleDefinitionId: string, principalId: string) => roleAssignments.push({ id: rng.opaqueId(24), principalId, roleDefinitionId, directoryScopeId: "/" });
+  const assign = (roleDefinitionId: string, principalId: string) =>
+    roleAssignments.push({ id: rng.opaqueId(24), principalId, roleDefinitionId, directoryScopeId: "/" });
   const itPeople = members.filter((m) => m.department === "IT" && m.accountEnabled && m.id !== admin.id);
   const extra = Math.floor(n / 2000);
   assign(ROLE.globalAdmin, breakGlass1.id);
@@ -375,7 +612,8 @@ export function generateTenant(o: GenerateOptions): Tenant {
   for (let i = 0; i < 2; i++) assign(ROLE.globalReader, rng.pick(members).id);
   assign(ROLE.appAdmin, rng.pick(itPeople).id);
   assign(ROLE.helpdeskAdmin, helpdesk.id);
-  for (const g of regular.filter((x) => x.isAssignableToRole)) assign(rng.pick([ROLE.helpdeskAdmin, ROLE.securityReader, ROLE.appAdmin]), g.id);
+  for (const g of regular.filter((x) => x.isAssignableToRole))
+    assign(rng.pick([ROLE.helpdeskAdmin, ROLE.securityReader, ROLE.appAdmin]), g.id);
   // Some admins without MFA: the finding every dashboard must surface.
   const adminIds = new Set(roleAssignments.map((a) => a.principalId));
   let unprotected = 0;
@@ -397,7 +635,14 @@ export function generateTenant(o: GenerateOptions): Tenant {
     appRoleAssignmentRequired: false,
     servicePrincipalType: "Application",
     tags: [],
-    appRoles: Object.entries(GRAPH_PERMISSIONS).map(([value, id]) => ({ id, value, displayName: value, description: value, allowedMemberTypes: ["Application"], isEnabled: true })),
+    appRoles: Object.entries(GRAPH_PERMISSIONS).map(([value, id]) => ({
+      id,
+      value,
+      displayName: value,
+      description: value,
+      allowedMemberTypes: ["Application"],
+      isEnabled: true,
+    })),
   };
   servicePrincipals.push(graphSp);
   const recertSp: EServicePrincipal = {
@@ -409,13 +654,41 @@ export function generateTenant(o: GenerateOptions): Tenant {
     servicePrincipalType: "Application",
     tags: ["WindowsAzureActiveDirectoryIntegratedApp"],
     appRoles: [
-      { id: RECERT_ROLE_ADMIN, value: "Recert.Admin", displayName: "Recert admin", description: "Manage campaigns, sync and settings", allowedMemberTypes: ["User"], isEnabled: true },
-      { id: RECERT_ROLE_AUDITOR, value: "Recert.Auditor", displayName: "Recert auditor", description: "Read evidence and the audit log", allowedMemberTypes: ["User", "Application"], isEnabled: true },
+      {
+        id: RECERT_ROLE_ADMIN,
+        value: "Recert.Admin",
+        displayName: "Recert admin",
+        description: "Manage campaigns, sync and settings",
+        allowedMemberTypes: ["User"],
+        isEnabled: true,
+      },
+      {
+        id: RECERT_ROLE_AUDITOR,
+        value: "Recert.Auditor",
+        displayName: "Recert auditor",
+        description: "Read evidence and the audit log",
+        allowedMemberTypes: ["User", "Application"],
+        isEnabled: true,
+      },
     ],
   };
-  const grcSp: EServicePrincipal = { id: rng.guid(), appId: o.grcClientId ?? GRC_CLIENT_ID, displayName: "GRC Evidence Collector", accountEnabled: true, appRoleAssignmentRequired: false, servicePrincipalType: "Application", tags: [], appRoles: [] };
+  const grcSp: EServicePrincipal = {
+    id: rng.guid(),
+    appId: o.grcClientId ?? GRC_CLIENT_ID,
+    displayName: "GRC Evidence Collector",
+    accountEnabled: true,
+    appRoleAssignmentRequired: false,
+    servicePrincipalType: "Application",
+    tags: [],
+    appRoles: [],
+  };
   servicePrincipals.push(recertSp, grcSp);
-  const assignApp = (sp: EServicePrincipal, appRoleId: string, principal: EUser | EGroup | EServicePrincipal, principalType: EAppRoleAssignment["principalType"]) =>
+  const assignApp = (
+    sp: EServicePrincipal,
+    appRoleId: string,
+    principal: EUser | EGroup | EServicePrincipal,
+    principalType: EAppRoleAssignment["principalType"],
+  ) =>
     appRoleAssignments.push({
       id: rng.opaqueId(),
       appRoleId,
@@ -439,7 +712,14 @@ export function generateTenant(o: GenerateOptions): Tenant {
       appRoleAssignmentRequired: rng.chance(0.7),
       servicePrincipalType: "Application",
       tags: ["WindowsAzureActiveDirectoryIntegratedApp", "WindowsAzureActiveDirectoryGalleryApplicationNonPrimaryV1"],
-      appRoles: a.roles.map((r) => ({ id: rng.guid(), value: r.replace(/\s+/g, ""), displayName: r, description: r, allowedMemberTypes: ["User"], isEnabled: true })),
+      appRoles: a.roles.map((r) => ({
+        id: rng.guid(),
+        value: r.replace(/\s+/g, ""),
+        displayName: r,
+        description: r,
+        allowedMemberTypes: ["User"],
+        isEnabled: true,
+      })),
     };
     servicePrincipals.push(sp);
     const roleIds = sp.appRoles.length ? sp.appRoles.map((r) => r.id!) : [DEFAULT_ACCESS];
@@ -454,10 +734,30 @@ export function generateTenant(o: GenerateOptions): Tenant {
   }
 
   // ---- conditional access
-  const allApps = { includeApplications: ["All"], excludeApplications: [], includeUserActions: [], includeAuthenticationContextClassReferences: [] };
+  const allApps = {
+    includeApplications: ["All"],
+    excludeApplications: [],
+    includeUserActions: [],
+    includeAuthenticationContextClassReferences: [],
+  };
   const salesforce = servicePrincipals.find((s) => s.displayName === "Salesforce")!;
-  const emptyUsers = { includeUsers: [], excludeUsers: [], includeGroups: [], excludeGroups: [], includeRoles: [], excludeRoles: [], includeGuestsOrExternalUsers: null, excludeGuestsOrExternalUsers: null };
-  const policy = (displayName: string, state: string, users: Record<string, unknown>, grant: Record<string, unknown> | null, extra: Record<string, unknown> = {}): MSGraph.ConditionalAccessPolicy =>
+  const emptyUsers = {
+    includeUsers: [],
+    excludeUsers: [],
+    includeGroups: [],
+    excludeGroups: [],
+    includeRoles: [],
+    excludeRoles: [],
+    includeGuestsOrExternalUsers: null,
+    excludeGuestsOrExternalUsers: null,
+  };
+  const policy = (
+    displayName: string,
+    state: string,
+    users: Record<string, unknown>,
+    grant: Record<string, unknown> | null,
+    extra: Record<string, unknown> = {},
+  ): MSGraph.ConditionalAccessPolicy =>
     ({
       id: rng.guid(),
       displayName,
@@ -478,18 +778,86 @@ export function generateTenant(o: GenerateOptions): Tenant {
         users: { ...emptyUsers, ...users },
         ...extra,
       },
-      grantControls: grant ? { operator: "OR", builtInControls: [], customAuthenticationFactors: [], termsOfUse: [], authenticationStrength: null, ...grant } : null,
+      grantControls: grant
+        ? {
+            operator: "OR",
+            builtInControls: [],
+            customAuthenticationFactors: [],
+            termsOfUse: [],
+            authenticationStrength: null,
+            ...grant,
+          }
+        : null,
       sessionControls: null,
     }) as unknown as MSGraph.ConditionalAccessPolicy;
-  const strength = (id: string, displayName: string) => ({ id, displayName, policyType: "builtIn", requirementsSatisfied: "mfa", allowedCombinations: [] });
+  const strength = (id: string, displayName: string) => ({
+    id,
+    displayName,
+    policyType: "builtIn",
+    requirementsSatisfied: "mfa",
+    allowedCombinations: [],
+  });
   const policies = [
-    policy("Require MFA for all users", "enabled", { includeUsers: ["All"], excludeGroups: [breakGlassGroup.id] }, { builtInControls: ["mfa"] }),
-    policy("Require phishing-resistant MFA for admins", "enabled", { includeRoles: [ROLE.globalAdmin, ROLE.userAdmin, ROLE.securityAdmin, ROLE.caAdmin, ROLE.appAdmin, ROLE.helpdeskAdmin], excludeGroups: [breakGlassGroup.id] }, { authenticationStrength: strength("00000000-0000-0000-0000-000000000004", "Phishing-resistant MFA") }),
-    policy("Require MFA for guests", "enabled", { includeGuestsOrExternalUsers: { guestOrExternalUserTypes: "internalGuest,b2bCollaborationGuest,b2bCollaborationMember", externalTenants: { membershipKind: "all" } } }, { builtInControls: ["mfa"] }),
-    policy("Block legacy authentication (report-only)", "enabledForReportingButNotEnforced", { includeUsers: ["All"], excludeGroups: [breakGlassGroup.id] }, { builtInControls: ["block"] }, { clientAppTypes: ["exchangeActiveSync", "other"] }),
-    policy("Require MFA for Azure management (disabled)", "disabled", { includeUsers: ["All"] }, { builtInControls: ["mfa"] }),
-    policy("MFA on risky sign-ins", "enabled", { includeUsers: ["All"], excludeGroups: [breakGlassGroup.id] }, { builtInControls: ["mfa"] }, { signInRiskLevels: ["high", "medium"] }),
-    policy("Salesforce: MFA or compliant device", "enabled", { includeGroups: [deptGroups.get("Sales")!.id] }, { operator: "OR", builtInControls: ["mfa", "compliantDevice"] }, { applications: { ...allApps, includeApplications: [salesforce.appId] } }),
+    policy(
+      "Require MFA for all users",
+      "enabled",
+      { includeUsers: ["All"], excludeGroups: [breakGlassGroup.id] },
+      { builtInControls: ["mfa"] },
+    ),
+    policy(
+      "Require phishing-resistant MFA for admins",
+      "enabled",
+      {
+        includeRoles: [
+          ROLE.globalAdmin,
+          ROLE.userAdmin,
+          ROLE.securityAdmin,
+          ROLE.caAdmin,
+          ROLE.appAdmin,
+          ROLE.helpdeskAdmin,
+        ],
+        excludeGroups: [breakGlassGroup.id],
+      },
+      { authenticationStrength: strength("00000000-0000-0000-0000-000000000004", "Phishing-resistant MFA") },
+    ),
+    policy(
+      "Require MFA for guests",
+      "enabled",
+      {
+        includeGuestsOrExternalUsers: {
+          guestOrExternalUserTypes: "internalGuest,b2bCollaborationGuest,b2bCollaborationMember",
+          externalTenants: { membershipKind: "all" },
+        },
+      },
+      { builtInControls: ["mfa"] },
+    ),
+    policy(
+      "Block legacy authentication (report-only)",
+      "enabledForReportingButNotEnforced",
+      { includeUsers: ["All"], excludeGroups: [breakGlassGroup.id] },
+      { builtInControls: ["block"] },
+      { clientAppTypes: ["exchangeActiveSync", "other"] },
+    ),
+    policy(
+      "Require MFA for Azure management (disabled)",
+      "disabled",
+      { includeUsers: ["All"] },
+      { builtInControls: ["mfa"] },
+    ),
+    policy(
+      "MFA on risky sign-ins",
+      "enabled",
+      { includeUsers: ["All"], excludeGroups: [breakGlassGroup.id] },
+      { builtInControls: ["mfa"] },
+      { signInRiskLevels: ["high", "medium"] },
+    ),
+    policy(
+      "Salesforce: MFA or compliant device",
+      "enabled",
+      { includeGroups: [deptGroups.get("Sales")!.id] },
+      { operator: "OR", builtInControls: ["mfa", "compliantDevice"] },
+      { applications: { ...allApps, includeApplications: [salesforce.appId] } },
+    ),
   ];
 
   const apps: EApp[] = [
@@ -524,7 +892,13 @@ export function generateTenant(o: GenerateOptions): Tenant {
     tenantType: "AAD",
     createdDateTime: daysAgo(3000),
     verifiedDomains: [
-      { name: DOMAIN, isDefault: true, isInitial: true, type: "Managed", capabilities: "Email, OfficeCommunicationsOnlineService" },
+      {
+        name: DOMAIN,
+        isDefault: true,
+        isInitial: true,
+        type: "Managed",
+        capabilities: "Email, OfficeCommunicationsOnlineService",
+      },
       { name: "contoso.com", isDefault: false, isInitial: false, type: "Managed", capabilities: "Email" },
     ],
     assignedPlans: [],

@@ -155,7 +155,13 @@ export function kindOf(t: Tenant, id: string): ObjectKind | undefined {
   return undefined;
 }
 
-export function recordChange(t: Tenant, kind: ChangeEntry["kind"], id: string, op: ChangeEntry["op"], ref?: string): void {
+export function recordChange(
+  t: Tenant,
+  kind: ChangeEntry["kind"],
+  id: string,
+  op: ChangeEntry["op"],
+  ref?: string,
+): void {
   t.seq += 1;
   t.changes.push({ seq: t.seq, kind, id, op, ...(ref ? { ref } : {}) });
 }

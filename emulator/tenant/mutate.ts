@@ -12,10 +12,23 @@ export class TenantError extends Error {
   }
 }
 
-const notFound = (id: string) => new TenantError(404, "Request_ResourceNotFound", `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+const notFound = (id: string) =>
+  new TenantError(
+    404,
+    "Request_ResourceNotFound",
+    `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+  );
 
-export function createUser(t: Tenant, input: Partial<EUser> & { displayName: string; userPrincipalName: string }): EUser {
-  if (t.userByUpn.has(input.userPrincipalName.toLowerCase())) throw new TenantError(400, "Request_BadRequest", "Another object with the same value for property userPrincipalName already exists.");
+export function createUser(
+  t: Tenant,
+  input: Partial<EUser> & { displayName: string; userPrincipalName: string },
+): EUser {
+  if (t.userByUpn.has(input.userPrincipalName.toLowerCase()))
+    throw new TenantError(
+      400,
+      "Request_BadRequest",
+      "Another object with the same value for property userPrincipalName already exists.",
+    );
   const u: EUser = {
     id: input.id ?? randomUUID(),
     givenName: input.displayName.split(" ")[0] ?? "",
@@ -48,7 +61,25 @@ export function createUser(t: Tenant, input: Partial<EUser> & { displayName: str
   return u;
 }
 
-const USER_PATCHABLE = new Set(["displayName", "givenName", "surname", "jobTitle", "department", "companyName", "employeeType", "accountEnabled", "officeLocation", "mail", "externalUserState", "externalUserStateChangeDateTime", "signInActivity", "managerId", "sponsorIds", "mfa", "userType"]);
+const USER_PATCHABLE = new Set([
+  "displayName",
+  "givenName",
+  "surname",
+  "jobTitle",
+  "department",
+  "companyName",
+  "employeeType",
+  "accountEnabled",
+  "officeLocation",
+  "mail",
+  "externalUserState",
+  "externalUserStateChangeDateTime",
+  "signInActivity",
+  "managerId",
+  "sponsorIds",
+  "mfa",
+  "userType",
+]);
 
 export function updateUser(t: Tenant, id: string, patch: Record<string, unknown>): EUser {
   const u = t.userById.get(id);
@@ -105,7 +136,15 @@ export function createGroup(t: Tenant, input: Partial<EGroup> & { displayName: s
   return g;
 }
 
-const GROUP_PATCHABLE = new Set(["displayName", "description", "mail", "mailEnabled", "securityEnabled", "visibility", "membershipRule"]);
+const GROUP_PATCHABLE = new Set([
+  "displayName",
+  "description",
+  "mail",
+  "mailEnabled",
+  "securityEnabled",
+  "visibility",
+  "membershipRule",
+]);
 
 export function updateGroup(t: Tenant, id: string, patch: Record<string, unknown>): EGroup {
   const g = t.groupById.get(id);
@@ -133,7 +172,12 @@ export function addMember(t: Tenant, groupId: string, memberId: string): void {
   const g = t.groupById.get(groupId);
   if (!g) throw notFound(groupId);
   if (!t.userById.has(memberId) && !t.groupById.has(memberId) && !t.spById.has(memberId)) throw notFound(memberId);
-  if (g.members.has(memberId)) throw new TenantError(400, "Request_BadRequest", "One or more added object references already exist for the following modified properties: 'members'.");
+  if (g.members.has(memberId))
+    throw new TenantError(
+      400,
+      "Request_BadRequest",
+      "One or more added object references already exist for the following modified properties: 'members'.",
+    );
   g.members.add(memberId);
   recordChange(t, "group", groupId, "member-add", memberId);
 }

@@ -12,14 +12,38 @@ export const ROLE = {
 } as const;
 
 const DEFS: [string, string, string][] = [
-  [ROLE.globalAdmin, "Global Administrator", "Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities."],
-  [ROLE.userAdmin, "User Administrator", "Can manage all aspects of users and groups, including resetting passwords for limited admins."],
-  [ROLE.securityAdmin, "Security Administrator", "Can read security information and reports, and manage configuration in Microsoft Entra ID and Office 365."],
+  [
+    ROLE.globalAdmin,
+    "Global Administrator",
+    "Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.",
+  ],
+  [
+    ROLE.userAdmin,
+    "User Administrator",
+    "Can manage all aspects of users and groups, including resetting passwords for limited admins.",
+  ],
+  [
+    ROLE.securityAdmin,
+    "Security Administrator",
+    "Can read security information and reports, and manage configuration in Microsoft Entra ID and Office 365.",
+  ],
   [ROLE.caAdmin, "Conditional Access Administrator", "Can manage Conditional Access capabilities."],
-  [ROLE.securityReader, "Security Reader", "Can read security information and reports in Microsoft Entra ID and Office 365."],
+  [
+    ROLE.securityReader,
+    "Security Reader",
+    "Can read security information and reports in Microsoft Entra ID and Office 365.",
+  ],
   [ROLE.globalReader, "Global Reader", "Can read everything that a Global Administrator can, but not update anything."],
-  [ROLE.helpdeskAdmin, "Helpdesk Administrator", "Can reset passwords for non-administrators and Helpdesk Administrators."],
-  [ROLE.appAdmin, "Application Administrator", "Can create and manage all aspects of app registrations and enterprise apps."],
+  [
+    ROLE.helpdeskAdmin,
+    "Helpdesk Administrator",
+    "Can reset passwords for non-administrators and Helpdesk Administrators.",
+  ],
+  [
+    ROLE.appAdmin,
+    "Application Administrator",
+    "Can create and manage all aspects of app registrations and enterprise apps.",
+  ],
 ];
 
 export function roleDefinitions(): MSGraph.UnifiedRoleDefinition[] {

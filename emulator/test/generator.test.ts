@@ -3,16 +3,36 @@ import { describe, expect, it } from "vitest";
 import { generateTenant, tenantSummary } from "../tenant/generate";
 import { ROLE } from "../tenant/roles";
 
-const base = { tenantId: "8c3dad1d-b6bc-4f8b-939b-8263372eced6", recertClientId: "4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", recertClientSecret: "s", recertAppIdUri: "api://x", redirectUris: [], password: "p", now: new Date("2026-11-01T00:00:00Z") };
+const base = {
+  tenantId: "8c3dad1d-b6bc-4f8b-939b-8263372eced6",
+  recertClientId: "4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+  recertClientSecret: "s",
+  recertAppIdUri: "api://x",
+  redirectUris: [],
+  password: "p",
+  now: new Date("2026-11-01T00:00:00Z"),
+};
 const hash = (t: ReturnType<typeof generateTenant>) =>
   createHash("sha256")
-    .update(JSON.stringify({ u: t.users, g: t.groups.map((g) => ({ ...g, members: [...g.members], owners: [...g.owners] })), r: t.roleAssignments, a: t.appRoleAssignments, p: t.policies }))
+    .update(
+      JSON.stringify({
+        u: t.users,
+        g: t.groups.map((g) => ({ ...g, members: [...g.members], owners: [...g.owners] })),
+        r: t.roleAssignments,
+        a: t.appRoleAssignments,
+        p: t.policies,
+      }),
+    )
     .digest("hex");
 
 describe("tenant generator", () => {
   it("is deterministic for a seed and differs across seeds", () => {
-    expect(hash(generateTenant({ ...base, seed: 42, users: 300 }))).toBe(hash(generateTenant({ ...base, seed: 42, users: 300 })));
-    expect(hash(generateTenant({ ...base, seed: 43, users: 300 }))).not.toBe(hash(generateTenant({ ...base, seed: 42, users: 300 })));
+    expect(hash(generateTenant({ ...base, seed: 42, users: 300 }))).toBe(
+      hash(generateTenant({ ...base, seed: 42, users: 300 })),
+    );
+    expect(hash(generateTenant({ ...base, seed: 43, users: 300 }))).not.toBe(
+      hash(generateTenant({ ...base, seed: 42, users: 300 })),
+    );
   });
 
   it("makes a realistic 300-user demo tenant", () => {
@@ -27,7 +47,11 @@ describe("tenant generator", () => {
     expect(guests.some((g) => g.sponsorIds.length === 0)).toBe(true);
     expect(guests.some((g) => g.sponsorIds.length > 0)).toBe(true);
     const never = t.users.filter((u) => u.signInActivity === null).length;
-    const inactive = t.users.filter((u) => u.signInActivity?.lastSignInDateTime && Date.parse(u.signInActivity.lastSignInDateTime) < Date.parse("2026-08-03T00:00:00Z")).length;
+    const inactive = t.users.filter(
+      (u) =>
+        u.signInActivity?.lastSignInDateTime &&
+        Date.parse(u.signInActivity.lastSignInDateTime) < Date.parse("2026-08-03T00:00:00Z"),
+    ).length;
     expect(never).toBeGreaterThan(10);
     expect(inactive).toBeGreaterThan(10);
     const enabled = t.users.filter((u) => u.accountEnabled);
@@ -49,7 +73,9 @@ describe("tenant generator", () => {
     expect(t.users.some((u) => admins.has(u.id) && u.accountEnabled && !u.mfa?.isMfaRegistered)).toBe(true);
     // Apps assigned to users and groups; CA policy states.
     expect(t.appRoleAssignments.some((a) => a.principalType === "Group")).toBe(true);
-    expect(new Set(t.policies.map((p) => p.state))).toEqual(new Set(["enabled", "enabledForReportingButNotEnforced", "disabled"]));
+    expect(new Set(t.policies.map((p) => p.state))).toEqual(
+      new Set(["enabled", "enabledForReportingButNotEnforced", "disabled"]),
+    );
   });
 
   it("has the well-known accounts with their roles and relations", () => {
@@ -58,13 +84,18 @@ describe("tenant generator", () => {
     const auditor = t.userByUpn.get("auditor@contoso.onmicrosoft.com")!;
     const reviewer = t.userByUpn.get("reviewer@contoso.onmicrosoft.com")!;
     const recert = t.apps[0]!;
-    const roleOf = (id: string) => t.appRoleAssignments.filter((a) => a.principalId === id && a.resourceId === recert.servicePrincipalId).map((a) => recert.appRoles.find((r) => r.id === a.appRoleId)?.value);
+    const roleOf = (id: string) =>
+      t.appRoleAssignments
+        .filter((a) => a.principalId === id && a.resourceId === recert.servicePrincipalId)
+        .map((a) => recert.appRoles.find((r) => r.id === a.appRoleId)?.value);
     expect(roleOf(admin.id)).toEqual(["Recert.Admin"]);
     expect(roleOf(auditor.id)).toEqual(["Recert.Auditor"]);
     expect(roleOf(reviewer.id)).toEqual([]);
     expect(t.groups.filter((g) => g.owners.has(reviewer.id)).length).toBeGreaterThanOrEqual(4);
     expect(t.users.filter((u) => u.managerId === reviewer.id).length).toBeGreaterThanOrEqual(3);
-    const guestGroup = t.groups.find((g) => g.owners.has(reviewer.id) && [...g.members].some((m) => t.userById.get(m)?.userType === "Guest"));
+    const guestGroup = t.groups.find(
+      (g) => g.owners.has(reviewer.id) && [...g.members].some((m) => t.userById.get(m)?.userType === "Guest"),
+    );
     expect(guestGroup).toBeDefined();
   });
 

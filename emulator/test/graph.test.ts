@@ -25,7 +25,10 @@ describe("Graph authentication and permissions", () => {
     expect(none.headers.get("request-id")).toBe(body.error.innerError["request-id"]);
 
     const { privateKey } = await generateKeyPair("RS256");
-    const forged = await new SignJWT({ aud: "https://graph.microsoft.com", tid: TENANT, roles: ["User.Read.All"] }).setProtectedHeader({ alg: "RS256" }).setExpirationTime("1h").sign(privateKey);
+    const forged = await new SignJWT({ aud: "https://graph.microsoft.com", tid: TENANT, roles: ["User.Read.All"] })
+      .setProtectedHeader({ alg: "RS256" })
+      .setExpirationTime("1h")
+      .sign(privateKey);
     expect((await graph(emu.url, forged, "/users")).status).toBe(401);
 
     await control(emu.url, "POST", "/token-lifetime", { seconds: 1 });
@@ -34,7 +37,9 @@ describe("Graph authentication and permissions", () => {
     await new Promise((r) => setTimeout(r, 2_100));
     const expired = await graph(emu.url, short, "/users");
     expect(expired.status).toBe(401);
-    expect(((await expired.json()) as GraphErrorBody).error.message).toContain("Lifetime validation failed, the token is expired");
+    expect(((await expired.json()) as GraphErrorBody).error.message).toContain(
+      "Lifetime validation failed, the token is expired",
+    );
   });
 
   it("answers 403 Authorization_RequestDenied when a permission lacks consent", async () => {
@@ -44,10 +49,27 @@ describe("Graph authentication and permissions", () => {
       expect((await graph(emu.url, limited, "/users?$top=1")).status).toBe(200);
       const denied = await graph(emu.url, limited, "/identity/conditionalAccess/policies");
       expect(denied.status).toBe(403);
-      expect(((await denied.json()) as GraphErrorBody).error).toMatchObject({ code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." });
+      expect(((await denied.json()) as GraphErrorBody).error).toMatchObject({
+        code: "Authorization_RequestDenied",
+        message: "Insufficient privileges to complete the operation.",
+      });
       expect((await graph(emu.url, limited, "/users?$select=id,signInActivity&$top=10")).status).toBe(403);
     } finally {
-      await control(emu.url, "POST", `/apps/${CLIENT_ID}/permissions`, { roles: ["Organization.Read.All", "User.Read.All", "AuditLog.Read.All", "GroupMember.Read.All", "RoleManagement.Read.Directory", "Application.Read.All", "Policy.Read.All", "GroupMember.ReadWrite.All", "RoleManagement.ReadWrite.Directory", "AppRoleAssignment.ReadWrite.All", "User.EnableDisableAccount.All"] });
+      await control(emu.url, "POST", `/apps/${CLIENT_ID}/permissions`, {
+        roles: [
+          "Organization.Read.All",
+          "User.Read.All",
+          "AuditLog.Read.All",
+          "GroupMember.Read.All",
+          "RoleManagement.Read.Directory",
+          "Application.Read.All",
+          "Policy.Read.All",
+          "GroupMember.ReadWrite.All",
+          "RoleManagement.ReadWrite.Directory",
+          "AppRoleAssignment.ReadWrite.All",
+          "User.EnableDisableAccount.All",
+        ],
+      });
     }
   });
 
@@ -62,7 +84,11 @@ describe("Graph authentication and permissions", () => {
 
 describe("Graph collections", () => {
   it("pages every user with $top=999 and nextLinks, no duplicates, only the selected fields", async () => {
-    const { items, pages } = await all<{ id: string; userType: string; displayName?: string }>(emu.url, token, "/users?$top=999&$select=id,userType");
+    const { items, pages } = await all<{ id: string; userType: string; displayName?: string }>(
+      emu.url,
+      token,
+      "/users?$top=999&$select=id,userType",
+    );
     expect(pages).toBe(2);
     expect(items.length).toBe(1_200);
     expect(new Set(items.map((u) => u.id)).size).toBe(1_200);
@@ -80,14 +106,22 @@ describe("Graph collections", () => {
   });
 
   it("filters the forms Recert uses and counts with ConsistencyLevel eventual", async () => {
-    const guests = await all<{ userType: string }>(emu.url, token, "/users?$filter=userType eq 'Guest'&$select=id,userType&$top=999");
+    const guests = await all<{ userType: string }>(
+      emu.url,
+      token,
+      "/users?$filter=userType eq 'Guest'&$select=id,userType&$top=999",
+    );
     expect(guests.items.length).toBe(emu.tenant.users.filter((u) => u.userType === "Guest").length);
     expect(guests.items.every((u) => u.userType === "Guest")).toBe(true);
     const disabled = await all(emu.url, token, "/users?$filter=accountEnabled eq false&$top=999");
     expect(disabled.items.length).toBe(emu.tenant.users.filter((u) => !u.accountEnabled).length);
     // `ne` is an advanced query: refused without the header, answered with it.
     expect((await graph(emu.url, token, "/users?$filter=userType ne 'Guest'")).status).toBe(400);
-    const counted = (await (await graph(emu.url, token, "/users?$filter=userType ne 'Guest'&$count=true&$top=5", { headers: { ConsistencyLevel: "eventual" } })).json()) as { "@odata.count": number };
+    const counted = (await (
+      await graph(emu.url, token, "/users?$filter=userType ne 'Guest'&$count=true&$top=5", {
+        headers: { ConsistencyLevel: "eventual" },
+      })
+    ).json()) as { "@odata.count": number };
     expect(counted["@odata.count"]).toBe(emu.tenant.users.filter((u) => u.userType === "Member").length);
     expect((await graph(emu.url, token, "/users?$filter=bogus(x)")).status).toBe(400);
     const count = await graph(emu.url, token, "/users/$count", { headers: { ConsistencyLevel: "eventual" } });
@@ -95,7 +129,9 @@ describe("Graph collections", () => {
   });
 
   it("expands managers, lists members with @odata.type, and answers 404 for no manager", async () => {
-    const page = (await (await graph(emu.url, token, "/users?$select=id&$expand=manager($select=id)&$top=999")).json()) as { value: { id: string; manager?: { id: string } }[] };
+    const page = (await (
+      await graph(emu.url, token, "/users?$select=id&$expand=manager($select=id)&$top=999")
+    ).json()) as { value: { id: string; manager?: { id: string } }[] };
     const withManager = page.value.filter((u) => u.manager);
     expect(withManager.length).toBeGreaterThan(100);
     expect(withManager[0]!.manager!.id).toBe(emu.tenant.userById.get(withManager[0]!.id)!.managerId);
@@ -104,20 +140,40 @@ describe("Graph collections", () => {
     expect(noMgr.status).toBe(404);
     expect(((await noMgr.json()) as GraphErrorBody).error.code).toBe("Request_ResourceNotFound");
     const nested = emu.tenant.groups.find((g) => [...g.members].some((m) => emu.tenant.groupById.has(m)))!;
-    const members = await all<{ "@odata.type": string; id: string }>(emu.url, token, `/groups/${nested.id}/members?$select=id`);
+    const members = await all<{ "@odata.type": string; id: string }>(
+      emu.url,
+      token,
+      `/groups/${nested.id}/members?$select=id`,
+    );
     expect(members.items.length).toBe(nested.members.size);
     expect(members.items.some((m) => m["@odata.type"] === "#microsoft.graph.group")).toBe(true);
   });
 
   it("serves roles, apps, registration details (lower-case userType) and CA policies", async () => {
-    const regs = await all<{ userType: string; isMfaRegistered: boolean }>(emu.url, token, "/reports/authenticationMethods/userRegistrationDetails?$top=999");
+    const regs = await all<{ userType: string; isMfaRegistered: boolean }>(
+      emu.url,
+      token,
+      "/reports/authenticationMethods/userRegistrationDetails?$top=999",
+    );
     expect(regs.items.length).toBe(emu.tenant.users.filter((u) => u.accountEnabled).length);
     expect(new Set(regs.items.map((r) => r.userType))).toEqual(new Set(["member", "guest"]));
-    const ra = await all<{ principalId: string }>(emu.url, token, `/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '62e90394-69f5-4237-9190-012177145e10'`);
+    const ra = await all<{ principalId: string }>(
+      emu.url,
+      token,
+      `/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '62e90394-69f5-4237-9190-012177145e10'`,
+    );
     expect(ra.items.length).toBeGreaterThanOrEqual(3);
-    const sps = await all<{ id: string; displayName: string }>(emu.url, token, "/servicePrincipals?$select=id,appId,displayName,appRoles");
+    const sps = await all<{ id: string; displayName: string }>(
+      emu.url,
+      token,
+      "/servicePrincipals?$select=id,appId,displayName,appRoles",
+    );
     const sf = sps.items.find((s) => s.displayName === "Salesforce")!;
-    const assigned = await all<{ id: string; principalType: string }>(emu.url, token, `/servicePrincipals/${sf.id}/appRoleAssignedTo?$top=999`);
+    const assigned = await all<{ id: string; principalType: string }>(
+      emu.url,
+      token,
+      `/servicePrincipals/${sf.id}/appRoleAssignedTo?$top=999`,
+    );
     expect(assigned.items.some((a) => a.principalType === "Group")).toBe(true);
     expect(assigned.items[0]!.id).not.toMatch(/^[0-9a-f-]{36}$/);
     const policies = await all<{ state: string }>(emu.url, token, "/identity/conditionalAccess/policies");
@@ -132,13 +188,21 @@ describe("Graph delta queries", () => {
     const deltaLink = first.last["@odata.deltaLink"] as string;
     expect(deltaLink).toContain("$deltatoken=");
 
-    const created = (await (await control(emu.url, "POST", "/users", { displayName: "Delta Person", userPrincipalName: "delta.person@contoso.onmicrosoft.com" })).json()) as { id: string };
+    const created = (await (
+      await control(emu.url, "POST", "/users", {
+        displayName: "Delta Person",
+        userPrincipalName: "delta.person@contoso.onmicrosoft.com",
+      })
+    ).json()) as { id: string };
     const changed = emu.tenant.users[10]!;
     await control(emu.url, "PATCH", `/users/${changed.id}`, { accountEnabled: false });
     const removed = emu.tenant.users[11]!;
     await control(emu.url, "DELETE", `/users/${removed.id}`);
 
-    const res = (await (await graph(emu.url, token, deltaLink)).json()) as { value: Record<string, unknown>[]; "@odata.deltaLink": string };
+    const res = (await (await graph(emu.url, token, deltaLink)).json()) as {
+      value: Record<string, unknown>[];
+      "@odata.deltaLink": string;
+    };
     const byId = new Map(res.value.map((v) => [v.id as string, v]));
     expect(byId.size).toBe(3);
     expect(byId.get(created.id)).toMatchObject({ displayName: "Delta Person" });
@@ -151,7 +215,11 @@ describe("Graph delta queries", () => {
 
   it("reports membership changes as members@delta, and refuses $top", async () => {
     expect((await graph(emu.url, token, "/groups/delta?$top=5")).status).toBe(400);
-    const first = await all<{ id: string; "members@delta"?: { id: string }[] }>(emu.url, token, "/groups/delta?$select=displayName,members,owners");
+    const first = await all<{ id: string; "members@delta"?: { id: string }[] }>(
+      emu.url,
+      token,
+      "/groups/delta?$select=displayName,members,owners",
+    );
     const membersSeen = first.items.reduce((n, g) => n + (g["members@delta"]?.length ?? 0), 0);
     expect(membersSeen).toBe(emu.tenant.groups.reduce((n, g) => n + g.members.size, 0));
     const group = emu.tenant.groups.find((g) => g.displayName === "Production Access")!;
@@ -159,7 +227,9 @@ describe("Graph delta queries", () => {
     const newcomer = emu.tenant.users.find((u) => !group.members.has(u.id) && u.userType === "Member")!;
     await control(emu.url, "DELETE", `/groups/${group.id}/members/${out}`);
     await control(emu.url, "POST", `/groups/${group.id}/members`, { id: newcomer.id });
-    const res = (await (await graph(emu.url, token, first.last["@odata.deltaLink"] as string)).json()) as { value: { id: string; "members@delta": Record<string, unknown>[] }[] };
+    const res = (await (await graph(emu.url, token, first.last["@odata.deltaLink"] as string)).json()) as {
+      value: { id: string; "members@delta": Record<string, unknown>[] }[];
+    };
     expect(res.value).toHaveLength(1);
     expect(res.value[0]!["members@delta"]).toEqual(
       expect.arrayContaining([
@@ -181,31 +251,72 @@ describe("Graph delta queries", () => {
 describe("Graph $batch, writes and faults", () => {
   it("runs up to 20 requests per batch, each with its own status", async () => {
     const guests = emu.tenant.users.filter((u) => u.userType === "Guest").slice(0, 19);
-    const requests = [...guests.map((g, i) => ({ id: String(i + 1), method: "GET", url: `/users/${g.id}/sponsors` })), { id: "20", method: "GET", url: "/users/00000000-0000-4000-8000-000000000000" }];
-    const res = (await (await graph(emu.url, token, "/$batch", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ requests }) })).json()) as { responses: { id: string; status: number; body: { value?: { id: string }[] } }[] };
+    const requests = [
+      ...guests.map((g, i) => ({ id: String(i + 1), method: "GET", url: `/users/${g.id}/sponsors` })),
+      { id: "20", method: "GET", url: "/users/00000000-0000-4000-8000-000000000000" },
+    ];
+    const res = (await (
+      await graph(emu.url, token, "/$batch", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ requests }),
+      })
+    ).json()) as { responses: { id: string; status: number; body: { value?: { id: string }[] } }[] };
     expect(res.responses).toHaveLength(20);
     const byId = new Map(res.responses.map((r) => [r.id, r]));
     expect(byId.get("20")!.status).toBe(404);
     expect(byId.get("1")!.body.value!.map((s) => s.id)).toEqual(guests[0]!.sponsorIds);
-    const tooMany = await graph(emu.url, token, "/$batch", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ requests: Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: "GET", url: "/organization" })) }) });
+    const tooMany = await graph(emu.url, token, "/$batch", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        requests: Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: "GET", url: "/organization" })),
+      }),
+    });
     expect(tooMany.status).toBe(400);
   });
 
   it("removes members, role and app assignments for real; a second delete is 404", async () => {
     const group = emu.tenant.groups.find((g) => g.displayName === "Engineering - Platform")!;
     const member = [...group.members][0]!;
-    expect((await graph(emu.url, token, `/groups/${group.id}/members/${member}/$ref`, { method: "DELETE" })).status).toBe(204);
+    expect(
+      (await graph(emu.url, token, `/groups/${group.id}/members/${member}/$ref`, { method: "DELETE" })).status,
+    ).toBe(204);
     expect(emu.tenant.groupById.get(group.id)!.members.has(member)).toBe(false);
-    expect((await graph(emu.url, token, `/groups/${group.id}/members/${member}/$ref`, { method: "DELETE" })).status).toBe(404);
+    expect(
+      (await graph(emu.url, token, `/groups/${group.id}/members/${member}/$ref`, { method: "DELETE" })).status,
+    ).toBe(404);
     const dynamic = emu.tenant.groups.find((g) => g.groupTypes.includes("DynamicMembership"))!;
-    expect((await graph(emu.url, token, `/groups/${dynamic.id}/members/${[...dynamic.members][0]}/$ref`, { method: "DELETE" })).status).toBe(400);
+    expect(
+      (
+        await graph(emu.url, token, `/groups/${dynamic.id}/members/${[...dynamic.members][0]}/$ref`, {
+          method: "DELETE",
+        })
+      ).status,
+    ).toBe(400);
     const ra = emu.tenant.roleAssignments[0]!;
-    expect((await graph(emu.url, token, `/roleManagement/directory/roleAssignments/${ra.id}`, { method: "DELETE" })).status).toBe(204);
+    expect(
+      (await graph(emu.url, token, `/roleManagement/directory/roleAssignments/${ra.id}`, { method: "DELETE" })).status,
+    ).toBe(204);
     expect(emu.tenant.roleAssignments.some((a) => a.id === ra.id)).toBe(false);
     const ara = emu.tenant.appRoleAssignments.find((a) => a.principalType === "User")!;
-    expect((await graph(emu.url, token, `/servicePrincipals/${ara.resourceId}/appRoleAssignedTo/${ara.id}`, { method: "DELETE" })).status).toBe(204);
+    expect(
+      (
+        await graph(emu.url, token, `/servicePrincipals/${ara.resourceId}/appRoleAssignedTo/${ara.id}`, {
+          method: "DELETE",
+        })
+      ).status,
+    ).toBe(204);
     const user = emu.tenant.users.find((u) => u.accountEnabled && u.userType === "Guest")!;
-    expect((await graph(emu.url, token, `/users/${user.id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ accountEnabled: false }) })).status).toBe(204);
+    expect(
+      (
+        await graph(emu.url, token, `/users/${user.id}`, {
+          method: "PATCH",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ accountEnabled: false }),
+        })
+      ).status,
+    ).toBe(204);
     expect(emu.tenant.userById.get(user.id)!.accountEnabled).toBe(false);
   });
 

@@ -11,7 +11,12 @@ export async function start(o: Partial<EmulatorConfig> = {}) {
   return startEmulator({ port: 0, now: new Date("2026-11-01T00:00:00Z"), ...o });
 }
 
-export async function appToken(url: string, clientId = CLIENT_ID, secret = SECRET, scope = "https://graph.microsoft.com/.default"): Promise<Response> {
+export async function appToken(
+  url: string,
+  clientId = CLIENT_ID,
+  secret = SECRET,
+  scope = "https://graph.microsoft.com/.default",
+): Promise<Response> {
   return fetch(`${url}/${TENANT}/oauth2/v2.0/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -25,15 +30,27 @@ export async function graphToken(url: string): Promise<string> {
 }
 
 export async function graph(url: string, token: string, path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(path.startsWith("http") ? path : `${url}/v1.0${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) } });
+  return fetch(path.startsWith("http") ? path : `${url}/v1.0${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) },
+  });
 }
 
 export async function control(url: string, method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${url}/_emulator${path}`, { method, headers: { "x-emulator-admin-key": ADMIN_KEY, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return fetch(`${url}/_emulator${path}`, {
+    method,
+    headers: { "x-emulator-admin-key": ADMIN_KEY, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 /** Every page of a collection, following @odata.nextLink. */
-export async function all<T = Record<string, unknown>>(url: string, token: string, path: string, headers: Record<string, string> = {}): Promise<{ items: T[]; pages: number; last: Record<string, unknown> }> {
+export async function all<T = Record<string, unknown>>(
+  url: string,
+  token: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ items: T[]; pages: number; last: Record<string, unknown> }> {
   const items: T[] = [];
   let next: string | undefined = `${url}/v1.0${path}`;
   let pages = 0;

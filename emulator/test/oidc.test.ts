@@ -16,24 +16,40 @@ async function signIn(upn: string, password: string, challenge?: string): Promis
   const url = authorizeUrl(challenge ? { code_challenge: challenge, code_challenge_method: "S256" } : {});
   const page = await (await fetch(url)).text();
   const form = new URLSearchParams();
-  for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) form.set(m[1]!, m[2]!.replace(/&amp;/g, "&").replace(/&quot;/g, '"'));
+  for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+    form.set(m[1]!, m[2]!.replace(/&amp;/g, "&").replace(/&quot;/g, '"'));
   form.set("loginfmt", upn);
   form.set("passwd", password);
-  return fetch(url.split("?")[0]!, { method: "POST", body: form, redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded" } });
+  return fetch(url.split("?")[0]!, {
+    method: "POST",
+    body: form,
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  });
 }
 
 async function exchange(code: string, verifier?: string, secret = SECRET) {
   return fetch(`${emu.url}/${TENANT}/oauth2/v2.0/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "authorization_code", client_id: CLIENT_ID, client_secret: secret, code, redirect_uri: REDIRECT, ...(verifier ? { code_verifier: verifier } : {}) }),
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      client_id: CLIENT_ID,
+      client_secret: secret,
+      code,
+      redirect_uri: REDIRECT,
+      ...(verifier ? { code_verifier: verifier } : {}),
+    }),
   });
 }
 
 describe("OIDC v2", () => {
   it("serves Entra's discovery document for the tenant id and the domain", async () => {
     for (const t of [TENANT, "contoso.onmicrosoft.com"]) {
-      const d = (await (await fetch(`${emu.url}/${t}/v2.0/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+      const d = (await (await fetch(`${emu.url}/${t}/v2.0/.well-known/openid-configuration`)).json()) as Record<
+        string,
+        unknown
+      >;
       expect(d.issuer).toBe(`${emu.url}/${TENANT}/v2.0`);
       expect(d.token_endpoint).toBe(`${emu.url}/${TENANT}/oauth2/v2.0/token`);
       expect(d.jwks_uri).toBe(`${emu.url}/${TENANT}/discovery/v2.0/keys`);
@@ -59,7 +75,9 @@ describe("OIDC v2", () => {
   });
 
   it("shows Entra's errors for an unknown user and a wrong password", async () => {
-    expect(await (await signIn("nobody@contoso.onmicrosoft.com", "recert-demo")).text()).toContain("This username may be incorrect");
+    expect(await (await signIn("nobody@contoso.onmicrosoft.com", "recert-demo")).text()).toContain(
+      "This username may be incorrect",
+    );
     const wrong = await signIn("admin@contoso.onmicrosoft.com", "nope");
     expect(wrong.status).toBe(200);
     expect(await wrong.text()).toContain("Your account or password is incorrect");
@@ -74,20 +92,44 @@ describe("OIDC v2", () => {
     expect(loc.searchParams.get("state")).toBe("st4te");
     const tokenRes = await exchange(loc.searchParams.get("code")!, verifier);
     expect(tokenRes.status).toBe(200);
-    const tokens = (await tokenRes.json()) as { id_token: string; access_token: string; refresh_token: string; token_type: string };
+    const tokens = (await tokenRes.json()) as {
+      id_token: string;
+      access_token: string;
+      refresh_token: string;
+      token_type: string;
+    };
     expect(tokens.token_type).toBe("Bearer");
     const jwks = createRemoteJWKSet(new URL(`${emu.url}/${TENANT}/discovery/v2.0/keys`));
-    const { payload, protectedHeader } = await jwtVerify(tokens.id_token, jwks, { issuer: `${emu.url}/${TENANT}/v2.0`, audience: CLIENT_ID });
+    const { payload, protectedHeader } = await jwtVerify(tokens.id_token, jwks, {
+      issuer: `${emu.url}/${TENANT}/v2.0`,
+      audience: CLIENT_ID,
+    });
     expect(protectedHeader.alg).toBe("RS256");
     const admin = emu.tenant.userByUpn.get("admin@contoso.onmicrosoft.com")!;
-    expect(payload).toMatchObject({ oid: admin.id, tid: TENANT, preferred_username: "admin@contoso.onmicrosoft.com", name: admin.displayName, nonce: "n0nce", ver: "2.0", roles: ["Recert.Admin"] });
+    expect(payload).toMatchObject({
+      oid: admin.id,
+      tid: TENANT,
+      preferred_username: "admin@contoso.onmicrosoft.com",
+      name: admin.displayName,
+      nonce: "n0nce",
+      ver: "2.0",
+      roles: ["Recert.Admin"],
+    });
     expect(payload.sub).not.toBe(admin.id); // pairwise
     // The code is single use.
     const again = await exchange(loc.searchParams.get("code")!, verifier);
     expect(again.status).toBe(400);
     expect(((await again.json()) as { error_description: string }).error_description).toMatch(/^AADSTS54005/);
     // Refresh tokens rotate.
-    const refreshed = await fetch(`${emu.url}/${TENANT}/oauth2/v2.0/token`, { method: "POST", body: new URLSearchParams({ grant_type: "refresh_token", client_id: CLIENT_ID, client_secret: SECRET, refresh_token: tokens.refresh_token }) });
+    const refreshed = await fetch(`${emu.url}/${TENANT}/oauth2/v2.0/token`, {
+      method: "POST",
+      body: new URLSearchParams({
+        grant_type: "refresh_token",
+        client_id: CLIENT_ID,
+        client_secret: SECRET,
+        refresh_token: tokens.refresh_token,
+      }),
+    });
     expect(refreshed.status).toBe(200);
   });
 
@@ -107,7 +149,12 @@ describe("OIDC v2", () => {
     expect(((await mismatch.json()) as { error_codes: number[] }).error_codes).toEqual([501481]);
     const bad = await appToken(emu.url, CLIENT_ID, "wrong");
     expect(bad.status).toBe(401);
-    const body = (await bad.json()) as { error: string; error_description: string; trace_id: string; correlation_id: string };
+    const body = (await bad.json()) as {
+      error: string;
+      error_description: string;
+      trace_id: string;
+      correlation_id: string;
+    };
     expect(body.error).toBe("invalid_client");
     expect(body.error_description).toMatch(/^AADSTS7000215: Invalid client secret provided/);
     expect(body.trace_id).toMatch(/^[0-9a-f-]{36}$/);
@@ -118,13 +165,32 @@ describe("OIDC v2", () => {
     const body = (await res.json()) as { access_token: string; expires_in: number; token_type: string };
     expect(body).toMatchObject({ token_type: "Bearer", expires_in: 3599 });
     const claims = decodeJwt(body.access_token);
-    expect(claims).toMatchObject({ aud: "https://graph.microsoft.com", iss: `https://sts.windows.net/${TENANT}/`, appid: CLIENT_ID, tid: TENANT, idtyp: "app", ver: "1.0" });
-    expect(claims.roles).toEqual(expect.arrayContaining(["User.Read.All", "GroupMember.ReadWrite.All", "Policy.Read.All"]));
+    expect(claims).toMatchObject({
+      aud: "https://graph.microsoft.com",
+      iss: `https://sts.windows.net/${TENANT}/`,
+      appid: CLIENT_ID,
+      tid: TENANT,
+      idtyp: "app",
+      ver: "1.0",
+    });
+    expect(claims.roles).toEqual(
+      expect.arrayContaining(["User.Read.All", "GroupMember.ReadWrite.All", "Policy.Read.All"]),
+    );
   });
 
   it("issues tokens for Recert's own API to the GRC client with its app role", async () => {
-    const res = await appToken(emu.url, "9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a", "grc-demo-client-secret", `api://${CLIENT_ID}/.default`);
+    const res = await appToken(
+      emu.url,
+      "9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a",
+      "grc-demo-client-secret",
+      `api://${CLIENT_ID}/.default`,
+    );
     const claims = decodeJwt(((await res.json()) as { access_token: string }).access_token);
-    expect(claims).toMatchObject({ aud: `api://${CLIENT_ID}`, azp: "9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a", roles: ["Recert.Auditor"], tid: TENANT });
+    expect(claims).toMatchObject({
+      aud: `api://${CLIENT_ID}`,
+      azp: "9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a",
+      roles: ["Recert.Auditor"],
+      tid: TENANT,
+    });
   });
 });

@@ -1,5 +1,5 @@
 import "server-only";
-import { isPostgres } from "@/lib/db/client";
+import { dialectOf, type SqlRunner } from "@/lib/db/sql";
 import type { Db } from "@/lib/db";
 import { canonicalJson, chainHash, GENESIS_HASH, type ChainedFields } from "./canonical";
 
@@ -28,8 +28,8 @@ const json = (v: unknown) => (v === undefined || v === null ? null : canonicalJs
  * commit as the change it records (a decision and its audit row stand or fall together).
  * Be careful here: appends must be strictly serial, or two events would claim the same predecessor.
  */
-export async function appendAudit(client: AuditClient, input: AuditInput, databaseUrl = process.env.DATABASE_URL ?? ""): Promise<AuditRecord> {
-  const [record] = await appendAuditMany(client, [input], databaseUrl);
+export async function appendAudit(client: AuditClient, input: AuditInput): Promise<AuditRecord> {
+  const [record] = await appendAuditMany(client, [input]);
   return record!;
 }
 
@@ -37,21 +37,22 @@ export async function appendAudit(client: AuditClient, input: AuditInput, databa
  * Appends several events in order under one lock and one read of the chain head (a bulk decision on
  * 1,000 items writes 1,000 linked events in one statement batch). Same transaction rules as appendAudit.
  */
-export async function appendAuditMany(client: AuditClient, inputs: AuditInput[], databaseUrl = process.env.DATABASE_URL ?? ""): Promise<AuditRecord[]> {
+export async function appendAuditMany(client: AuditClient, inputs: AuditInput[]): Promise<AuditRecord[]> {
   if (inputs.length === 0) return [];
   // Given the top-level client rather than a transaction: open one, so reading the head and appending
   // are atomic (the advisory lock lives as long as the transaction; SQLite's adapter serialises them).
   const top = client as AuditClient & { $transaction?: Db["$transaction"] };
   if (typeof top.$transaction === "function") {
-    return top.$transaction((tx) => appendInTransaction(tx, inputs, databaseUrl), { timeout: 60_000, maxWait: 30_000 });
+    return top.$transaction((tx) => appendInTransaction(tx, inputs), { timeout: 60_000, maxWait: 30_000 });
   }
-  return appendInTransaction(client, inputs, databaseUrl);
+  return appendInTransaction(client, inputs);
 }
 
-async function appendInTransaction(client: AuditClient, inputs: AuditInput[], databaseUrl: string): Promise<AuditRecord[]> {
+async function appendInTransaction(client: AuditClient, inputs: AuditInput[]): Promise<AuditRecord[]> {
   // PostgreSQL: a transaction-scoped advisory lock serialises appenders across connections. SQLite
   // serialises writers by itself (one writer at a time, the driver waits on the busy timeout).
-  if (isPostgres(databaseUrl)) await client.$executeRawUnsafe("SELECT pg_advisory_xact_lock(727275)");
+  if (dialectOf(client as unknown as SqlRunner).engine === "postgresql")
+    await client.$executeRawUnsafe("SELECT pg_advisory_xact_lock(727275)");
   const last = await client.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true, hash: true } });
   let seq = last?.seq ?? 0;
   let prevHash = last?.hash ?? GENESIS_HASH;

@@ -20,7 +20,14 @@ afterAll(async () => {
 beforeEach(async () => {
   await db.auditEvent.deleteMany();
   for (let i = 1; i <= 6; i++) {
-    await appendAudit(db, { actor: { type: "user", id: `u${i}`, name: `User ${i}` }, action: "decision.record", target: { type: "reviewItem", id: `item-${i}` }, before: null, after: { decision: i % 2 ? "approve" : "revoke" }, context: { bulk: false } }, tdb.url);
+    await appendAudit(db, {
+      actor: { type: "user", id: `u${i}`, name: `User ${i}` },
+      action: "decision.record",
+      target: { type: "reviewItem", id: `item-${i}` },
+      before: null,
+      after: { decision: i % 2 ? "approve" : "revoke" },
+      context: { bulk: false },
+    });
   }
 });
 
@@ -49,7 +56,9 @@ describe("audit hash chain", () => {
   });
 
   it("names a row inserted at the end with a forged link", async () => {
-    await q(`INSERT INTO "AuditEvent" ("seq","at","actorType","actorId","actorName","action","targetType","targetId","before","after","context","prevHash","hash") VALUES (7, '2026-11-22 10:00:00', 'user', 'x', 'X', 'decision.record', 'reviewItem', 'item-9', NULL, '{"decision":"approve"}', NULL, '${"a".repeat(64)}', '${"b".repeat(64)}')`);
+    await q(
+      `INSERT INTO "AuditEvent" ("seq","at","actorType","actorId","actorName","action","targetType","targetId","before","after","context","prevHash","hash") VALUES (7, '2026-11-22 10:00:00', 'user', 'x', 'X', 'decision.record', 'reviewItem', 'item-9', NULL, '{"decision":"approve"}', NULL, '${"a".repeat(64)}', '${"b".repeat(64)}')`,
+    );
     const r = await verifyChain(db);
     expect(r.problems.map((p) => p.seq)).toEqual([7]);
     expect(r.problems[0]!.kind).toBe("edited");
@@ -60,11 +69,24 @@ describe("audit hash chain", () => {
     await q(`UPDATE "AuditEvent" SET "seq" = 2 WHERE "seq" = 3`);
     await q(`UPDATE "AuditEvent" SET "seq" = 3 WHERE "seq" = 100`);
     const r = await verifyChain(db);
-    expect(r.problems).toEqual([expect.objectContaining({ seq: 2, kind: "reordered" }), expect.objectContaining({ seq: 3, kind: "reordered" })]);
+    expect(r.problems).toEqual([
+      expect.objectContaining({ seq: 2, kind: "reordered" }),
+      expect.objectContaining({ seq: 3, kind: "reordered" }),
+    ]);
   });
 
   it("serialises concurrent appends into one unbroken chain", async () => {
-    await Promise.all(Array.from({ length: 20 }, (_, i) => db.$transaction((tx) => appendAudit(tx, { actor: { type: "system" }, action: "test.concurrent", target: { type: "t", id: String(i) } }, tdb.url))));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        db.$transaction((tx) =>
+          appendAudit(tx, {
+            actor: { type: "system" },
+            action: "test.concurrent",
+            target: { type: "t", id: String(i) },
+          }),
+        ),
+      ),
+    );
     const r = await verifyChain(db);
     expect(r).toMatchObject({ ok: true, checked: 26 });
   });

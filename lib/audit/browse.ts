@@ -10,7 +10,12 @@ const day = z
   .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d));
 
 export const ZAuditQuery = z.object({
-  action: z.string().trim().max(100).regex(/^[a-z.]*$/, "Actions are like campaign.close").catch(""),
+  action: z
+    .string()
+    .trim()
+    .max(100)
+    .regex(/^[a-z.]*$/, "Actions are like campaign.close")
+    .catch(""),
   actor: searchText(),
   target: searchText(100),
   from: day.catch(""),
@@ -34,18 +39,33 @@ export async function listAudit(db: Db, q: AuditQuery) {
   const where = auditWhere(q);
   const [total, rows, actions] = await Promise.all([
     db.auditEvent.count({ where }),
-    db.auditEvent.findMany({ where, orderBy: { seq: "desc" }, skip: (q.page - 1) * AUDIT_PAGE_SIZE, take: AUDIT_PAGE_SIZE }),
+    db.auditEvent.findMany({
+      where,
+      orderBy: { seq: "desc" },
+      skip: (q.page - 1) * AUDIT_PAGE_SIZE,
+      take: AUDIT_PAGE_SIZE,
+    }),
     db.auditEvent.groupBy({ by: ["action"], orderBy: { action: "asc" } }),
   ]);
   return { total, rows, actions: actions.map((a) => a.action) };
 }
 
 /** Every matching event in seq order, in batches (for CSV export and the evidence API). */
-export async function* auditBatches(db: Db, where: Prisma.AuditEventWhereInput, afterSeq = 0, batch = 2_000, limit = Number.POSITIVE_INFINITY): AsyncGenerator<Awaited<ReturnType<Db["auditEvent"]["findMany"]>>> {
+export async function* auditBatches(
+  db: Db,
+  where: Prisma.AuditEventWhereInput,
+  afterSeq = 0,
+  batch = 2_000,
+  limit = Number.POSITIVE_INFINITY,
+): AsyncGenerator<Awaited<ReturnType<Db["auditEvent"]["findMany"]>>> {
   let after = afterSeq;
   let left = limit;
   while (left > 0) {
-    const rows = await db.auditEvent.findMany({ where: { AND: [where, { seq: { gt: after } }] }, orderBy: { seq: "asc" }, take: Math.min(batch, left) });
+    const rows = await db.auditEvent.findMany({
+      where: { AND: [where, { seq: { gt: after } }] },
+      orderBy: { seq: "asc" },
+      take: Math.min(batch, left),
+    });
     if (rows.length === 0) return;
     yield rows;
     after = rows[rows.length - 1]!.seq;

@@ -33,7 +33,19 @@ interface Row {
 const parse = (s: string | null): unknown => (s === null ? null : (JSON.parse(s) as unknown));
 
 function fieldsOf(r: Row, seq = r.seq): ChainedFields {
-  return { seq, at: r.at.toISOString(), actorType: r.actorType, actorId: r.actorId, actorName: r.actorName, action: r.action, targetType: r.targetType, targetId: r.targetId, before: parse(r.before), after: parse(r.after), context: parse(r.context) };
+  return {
+    seq,
+    at: r.at.toISOString(),
+    actorType: r.actorType,
+    actorId: r.actorId,
+    actorName: r.actorName,
+    action: r.action,
+    targetType: r.targetType,
+    targetId: r.targetId,
+    before: parse(r.before),
+    after: parse(r.after),
+    context: parse(r.context),
+  };
 }
 
 /**
@@ -52,14 +64,22 @@ export async function verifyChain(client: Pick<Db, "auditEvent">, pageSize = 5_0
   const seen = new Set<string>();
   let previousFlagged = false;
   for (;;) {
-    const rows = (await client.auditEvent.findMany({ where: { seq: { gt: after } }, orderBy: { seq: "asc" }, take: pageSize })) as Row[];
+    const rows = (await client.auditEvent.findMany({
+      where: { seq: { gt: after } },
+      orderBy: { seq: "asc" },
+      take: pageSize,
+    })) as Row[];
     if (rows.length === 0) break;
     for (const r of rows) {
       checked++;
       if (r.seq > expectedSeq) {
         const from = expectedSeq;
         const to = r.seq - 1;
-        problems.push({ seq: from, kind: "deleted", message: from === to ? `row ${from} was deleted` : `rows ${from}–${to} were deleted` });
+        problems.push({
+          seq: from,
+          kind: "deleted",
+          message: from === to ? `row ${from} was deleted` : `rows ${from}–${to} were deleted`,
+        });
       }
       let selfConsistent = true;
       let parsedOk = true;
@@ -71,11 +91,29 @@ export async function verifyChain(client: Pick<Db, "auditEvent">, pageSize = 5_0
       }
       if (!selfConsistent) {
         // Content that hashes correctly under another position was moved there.
-        const movedFrom = parsedOk ? [-3, -2, -1, 1, 2, 3].map((d) => r.seq + d).find((s) => s > 0 && chainHash(r.prevHash, fieldsOf(r, s)) === r.hash) : undefined;
-        if (movedFrom !== undefined) problems.push({ seq: r.seq, kind: "reordered", message: `row ${r.seq} holds the event recorded as row ${movedFrom}: rows were reordered` });
-        else problems.push({ seq: r.seq, kind: "edited", message: `row ${r.seq} (${r.action} on ${r.targetType} ${r.targetId}) was edited: its content no longer matches its hash` });
+        const movedFrom = parsedOk
+          ? [-3, -2, -1, 1, 2, 3]
+              .map((d) => r.seq + d)
+              .find((s) => s > 0 && chainHash(r.prevHash, fieldsOf(r, s)) === r.hash)
+          : undefined;
+        if (movedFrom !== undefined)
+          problems.push({
+            seq: r.seq,
+            kind: "reordered",
+            message: `row ${r.seq} holds the event recorded as row ${movedFrom}: rows were reordered`,
+          });
+        else
+          problems.push({
+            seq: r.seq,
+            kind: "edited",
+            message: `row ${r.seq} (${r.action} on ${r.targetType} ${r.targetId}) was edited: its content no longer matches its hash`,
+          });
       } else if (r.prevHash !== prevHash && r.seq === expectedSeq && !(previousFlagged && seen.has(r.prevHash))) {
-        problems.push({ seq: r.seq, kind: "inserted", message: `row ${r.seq} does not follow row ${r.seq - 1}: it was inserted or the chain before it was rewritten` });
+        problems.push({
+          seq: r.seq,
+          kind: "inserted",
+          message: `row ${r.seq} does not follow row ${r.seq - 1}: it was inserted or the chain before it was rewritten`,
+        });
       }
       previousFlagged = problems.length > 0 && problems[problems.length - 1]!.seq >= r.seq - 1;
       seen.add(r.hash);

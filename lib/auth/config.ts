@@ -40,7 +40,11 @@ function build(): NextAuthResult {
         authorization: { params: { scope: "openid profile email" } },
         // The stock profile() fetches a photo from a hard-coded Graph host; Recert needs only the claims.
         profile(profile: EntraClaims) {
-          return { id: profile.oid ?? "", name: profile.name ?? "", email: profile.email ?? profile.preferred_username ?? "" };
+          return {
+            id: profile.oid ?? "",
+            name: profile.name ?? "",
+            email: profile.email ?? profile.preferred_username ?? "",
+          };
         },
       }),
     ],

@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { env } from "@/lib/env";
 import { nextAuth } from "./config";
 import type { Role } from "./roles";
+import { httpStatus, NO_ACCESS, SIGN_IN_FIRST, UserError } from "@/lib/errors";
 
 export interface Caller {
   id: string;
@@ -13,12 +14,6 @@ export interface Caller {
   tenantId: string;
 }
 
-export class AuthError extends Error {
-  constructor(public readonly code: "unauthenticated" | "forbidden") {
-    super(code === "unauthenticated" ? "Sign in first." : "You do not have access to this.");
-  }
-}
-
 /** The signed-in caller, or null. A session of another tenant counts as none. */
 export async function getCaller(): Promise<Caller | null> {
   const session = await nextAuth().auth();
@@ -27,11 +22,11 @@ export async function getCaller(): Promise<Caller | null> {
   return { id: u.id, name: u.name, email: u.email, upn: u.upn, role: u.role, tenantId: u.tenantId };
 }
 
-/** For server actions and route handlers: throws AuthError instead of redirecting. */
+/** For server actions (through lib/action) and route handlers: throws UserError instead of redirecting. */
 export async function requireRole(...roles: Role[]): Promise<Caller> {
   const caller = await getCaller();
-  if (!caller) throw new AuthError("unauthenticated");
-  if (roles.length > 0 && !roles.includes(caller.role)) throw new AuthError("forbidden");
+  if (!caller) throw new UserError("unauthenticated", SIGN_IN_FIRST);
+  if (roles.length > 0 && !roles.includes(caller.role)) throw new UserError("forbidden", NO_ACCESS);
   return caller;
 }
 
@@ -48,17 +43,7 @@ export async function routeCaller(...roles: Role[]): Promise<Caller | Response> 
   try {
     return await requireRole(...roles);
   } catch (e) {
-    if (e instanceof AuthError) return Response.json({ error: e.message }, { status: e.code === "unauthenticated" ? 401 : 403 });
-    throw e;
-  }
-}
-
-/** For server actions: the caller, or the `{ ok: false, error }` result to return. */
-export async function actionCaller(...roles: Role[]): Promise<Caller | { ok: false; error: string }> {
-  try {
-    return await requireRole(...roles);
-  } catch (e) {
-    if (e instanceof AuthError) return { ok: false, error: e.message };
+    if (e instanceof UserError) return Response.json({ error: e.message }, { status: httpStatus(e.code) });
     throw e;
   }
 }

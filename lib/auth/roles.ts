@@ -20,6 +20,12 @@ export const ROLE_LABEL: Record<Role, string> = { admin: "Admin", auditor: "Audi
  * another tenant (a multi-tenant issuer, a guest's home tenant) never gets in.
  */
 export function signInRefusal(claims: { oid?: unknown; tid?: unknown }, tenantId: string): "WrongTenant" | undefined {
-  if (typeof claims.oid !== "string" || !claims.oid || typeof claims.tid !== "string" || claims.tid.toLowerCase() !== tenantId.toLowerCase()) return "WrongTenant";
+  if (
+    typeof claims.oid !== "string" ||
+    !claims.oid ||
+    typeof claims.tid !== "string" ||
+    claims.tid.toLowerCase() !== tenantId.toLowerCase()
+  )
+    return "WrongTenant";
   return undefined;
 }

@@ -1,12 +1,21 @@
+import { UserError } from "@/lib/errors";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv, type Env } from "@/lib/env";
 import { runSync } from "@/lib/sync/run-sync";
-import { checkConnection } from "@/lib/sync/check-connection";
+import { checkConnection } from "@/lib/connection/check-connection";
 import { verifyChain } from "@/lib/audit";
-import { setup } from "@/lib/sync/test-helpers";
+import { setup } from "@/tests/support/emulator-fixture";
 import { open, parseKey, seal } from "./crypto";
-import { disconnect, purgeDirectory, reconnect, resolveConnection, saveConnection, saveHealth, syncGate, ConnectionError } from "./store";
+import {
+  disconnect,
+  purgeDirectory,
+  reconnect,
+  resolveConnection,
+  saveConnection,
+  saveHealth,
+  syncGate,
+} from "./store";
 import { graphFactory } from "./graph";
 
 let ctx: Awaited<ReturnType<typeof setup>>;
@@ -41,7 +50,9 @@ describe("sealed secrets (AES-256-GCM)", () => {
     const parts = s.split(".");
     const flipped = Buffer.from(parts[4]!, "base64url");
     flipped[0] = flipped[0]! ^ 1;
-    expect(() => open([...parts.slice(0, 4), flipped.toString("base64url")].join("."), key, "row-a")).toThrow(/integrity check/);
+    expect(() => open([...parts.slice(0, 4), flipped.toString("base64url")].join("."), key, "row-a")).toThrow(
+      /integrity check/,
+    );
     expect(() => open(s, key, "row-b")).toThrow(/integrity check/);
     expect(() => open(s, randomBytes(32), "row-a")).toThrow(/another RECERT_ENCRYPTION_KEY/);
     expect(() => parseKey(undefined)).toThrow(/RECERT_ENCRYPTION_KEY is not set/);
@@ -55,29 +66,77 @@ describe("the connection in use", () => {
     expect(first.ok && first.view.source).toBe("sign-in app");
 
     // A second secret the emulator accepts for the same app: the one saved in Settings must be the one used.
-    const view = await saveConnection(ctx.db, e, admin, { tenantId: ctx.tenantId, clientId: ctx.emu.config.clientId, clientSecret: ctx.emu.config.clientSecret });
-    expect(view).toMatchObject({ source: "settings", clientId: ctx.emu.config.clientId, secretHint: `••••${ctx.emu.config.clientSecret.slice(-4)}`, editable: true });
+    const view = await saveConnection(ctx.db, e, admin, {
+      tenantId: ctx.tenantId,
+      clientId: ctx.emu.config.clientId,
+      clientSecret: ctx.emu.config.clientSecret,
+    });
+    expect(view).toMatchObject({
+      source: "settings",
+      clientId: ctx.emu.config.clientId,
+      secretHint: `••••${ctx.emu.config.clientSecret.slice(-4)}`,
+      editable: true,
+    });
     const row = await ctx.db.connectionSetting.findUniqueOrThrow({ where: { id: "default" } });
     expect(row.secretCipher).not.toContain(ctx.emu.config.clientSecret);
     expect(JSON.stringify(await ctx.db.auditEvent.findMany())).not.toContain(ctx.emu.config.clientSecret);
     const saved = await resolveConnection(ctx.db, e);
     expect(saved.ok && saved.connection.clientSecret).toBe(ctx.emu.config.clientSecret);
-    expect((await checkConnection((saved as { connection: Parameters<typeof checkConnection>[0] }).connection)).status).toBe("healthy");
+    expect(
+      (await checkConnection((saved as { connection: Parameters<typeof checkConnection>[0] }).connection)).status,
+    ).toBe("healthy");
 
-    const envWins = { ...e, GRAPH_CLIENT_ID: "11111111-2222-4333-8444-555555555555", GRAPH_CLIENT_SECRET: "from-env-secret" };
+    const envWins = {
+      ...e,
+      GRAPH_CLIENT_ID: "11111111-2222-4333-8444-555555555555",
+      GRAPH_CLIENT_SECRET: "from-env-secret",
+    };
     const r = await resolveConnection(ctx.db, envWins);
-    expect(r.ok && [r.view.source, r.view.editable, r.connection.clientId, r.connection.clientSecret]).toEqual(["environment", false, "11111111-2222-4333-8444-555555555555", "from-env-secret"]);
-    await expect(saveConnection(ctx.db, envWins, admin, { tenantId: ctx.tenantId, clientId: ctx.emu.config.clientId, clientSecret: "x" })).rejects.toThrow(/environment, which wins/);
+    expect(r.ok && [r.view.source, r.view.editable, r.connection.clientId, r.connection.clientSecret]).toEqual([
+      "environment",
+      false,
+      "11111111-2222-4333-8444-555555555555",
+      "from-env-secret",
+    ]);
+    await expect(
+      saveConnection(ctx.db, envWins, admin, {
+        tenantId: ctx.tenantId,
+        clientId: ctx.emu.config.clientId,
+        clientSecret: "x",
+      }),
+    ).rejects.toThrow(/environment, which wins/);
   });
 
   it("refuses to store without a key, for another tenant, or a new client id without its secret; nothing changes", async () => {
     const before = await ctx.db.connectionSetting.findUniqueOrThrow({ where: { id: "default" } });
-    await expect(saveConnection(ctx.db, { ...e, RECERT_ENCRYPTION_KEY: undefined }, admin, { tenantId: ctx.tenantId, clientId: ctx.emu.config.clientId, clientSecret: "x" })).rejects.toThrow(ConnectionError);
-    await expect(saveConnection(ctx.db, e, admin, { tenantId: "00000000-0000-4000-8000-000000000001", clientId: ctx.emu.config.clientId, clientSecret: "x" })).rejects.toThrow(/not the tenant people sign in from/);
-    await expect(saveConnection(ctx.db, e, admin, { tenantId: ctx.tenantId, clientId: "11111111-2222-4333-8444-555555555555", clientSecret: "" })).rejects.toThrow(/Enter the client secret/);
+    await expect(
+      saveConnection(ctx.db, { ...e, RECERT_ENCRYPTION_KEY: undefined }, admin, {
+        tenantId: ctx.tenantId,
+        clientId: ctx.emu.config.clientId,
+        clientSecret: "x",
+      }),
+    ).rejects.toThrow(UserError);
+    await expect(
+      saveConnection(ctx.db, e, admin, {
+        tenantId: "00000000-0000-4000-8000-000000000001",
+        clientId: ctx.emu.config.clientId,
+        clientSecret: "x",
+      }),
+    ).rejects.toThrow(/not the tenant people sign in from/);
+    await expect(
+      saveConnection(ctx.db, e, admin, {
+        tenantId: ctx.tenantId,
+        clientId: "11111111-2222-4333-8444-555555555555",
+        clientSecret: "",
+      }),
+    ).rejects.toThrow(/Enter the client secret/);
     expect(await ctx.db.connectionSetting.findUniqueOrThrow({ where: { id: "default" } })).toEqual(before);
     // An empty secret with the same client id keeps the stored one.
-    await saveConnection(ctx.db, e, admin, { tenantId: ctx.tenantId, clientId: ctx.emu.config.clientId, clientSecret: "" });
+    await saveConnection(ctx.db, e, admin, {
+      tenantId: ctx.tenantId,
+      clientId: ctx.emu.config.clientId,
+      clientSecret: "",
+    });
     const r = await resolveConnection(ctx.db, e);
     expect(r.ok && r.connection.clientSecret).toBe(ctx.emu.config.clientSecret);
     // A key that changed since: the reason is said, nothing is guessed.
@@ -86,27 +145,54 @@ describe("the connection in use", () => {
   });
 
   it("a wrong secret saved is found by the health check and closes the sync gate; a good one reopens it", async () => {
-    await saveConnection(ctx.db, e, admin, { tenantId: ctx.tenantId, clientId: ctx.emu.config.clientId, clientSecret: "wrong-secret" });
+    await saveConnection(ctx.db, e, admin, {
+      tenantId: ctx.tenantId,
+      clientId: ctx.emu.config.clientId,
+      clientSecret: "wrong-secret",
+    });
     const r = await resolveConnection(ctx.db, e);
     const health = await checkConnection((r as { connection: Parameters<typeof checkConnection>[0] }).connection);
     expect(health.problems[0]).toMatchObject({ kind: "secret", blocksSync: true });
     await saveHealth(ctx.db, health);
-    expect(await syncGate(ctx.db, e)).toMatchObject({ open: false, reason: expect.stringContaining("The client secret is wrong") });
+    expect(await syncGate(ctx.db, e)).toMatchObject({
+      open: false,
+      reason: expect.stringContaining("The client secret is wrong"),
+    });
 
-    await saveConnection(ctx.db, e, admin, { tenantId: ctx.tenantId, clientId: ctx.emu.config.clientId, clientSecret: ctx.emu.config.clientSecret });
+    await saveConnection(ctx.db, e, admin, {
+      tenantId: ctx.tenantId,
+      clientId: ctx.emu.config.clientId,
+      clientSecret: ctx.emu.config.clientSecret,
+    });
     const ok = await resolveConnection(ctx.db, e);
-    await saveHealth(ctx.db, await checkConnection((ok as { connection: Parameters<typeof checkConnection>[0] }).connection));
+    await saveHealth(
+      ctx.db,
+      await checkConnection((ok as { connection: Parameters<typeof checkConnection>[0] }).connection),
+    );
     expect(await syncGate(ctx.db, e)).toMatchObject({ open: true, source: "settings" });
   });
 
   it("a licence gap alone does not pause syncs", async () => {
-    await saveHealth(ctx.db, { status: "needs_attention", checkedAt: new Date().toISOString(), problems: [{ kind: "licence", message: "no P1", fix: "", blocksSync: false }], permissions: [], probes: [] });
+    await saveHealth(ctx.db, {
+      status: "needs_attention",
+      checkedAt: new Date().toISOString(),
+      problems: [{ kind: "licence", message: "no P1", fix: "", blocksSync: false }],
+      permissions: [],
+      probes: [],
+    });
     expect((await syncGate(ctx.db, e)).open).toBe(true);
   });
 
   it("Disconnect deletes the stored credentials and stops syncs and writes; data stays until Purge, which keeps the evidence", async () => {
     const graph = await graphFactory(ctx.db, e);
-    const sync = await runSync({ db: ctx.db, graph: graph(), tenantId: ctx.tenantId, databaseUrl: ctx.database.url, trigger: "cli", mode: "full" });
+    const sync = await runSync({
+      db: ctx.db,
+      graph: graph(),
+      tenantId: ctx.tenantId,
+      databaseUrl: ctx.database.url,
+      trigger: "cli",
+      mode: "full",
+    });
     expect(sync.status).toBe("succeeded");
     const users = await ctx.db.dirUser.count({ where: { tenantId: ctx.tenantId } });
     expect(users).toBeGreaterThan(0);
@@ -122,13 +208,36 @@ describe("the connection in use", () => {
     const auditBefore = await ctx.db.auditEvent.count();
     const deleted = await purgeDirectory(ctx.db, e, admin);
     expect(deleted.DirUser).toBe(users);
-    for (const t of ["dirUser", "dirGroup", "dirGroupMember", "dirRoleAssignment", "dirAppRoleAssignment", "dirMfaRegistration", "dirCaPolicy", "syncCursor"] as const) {
-      expect(await (ctx.db[t] as unknown as { count(a: object): Promise<number> }).count({ where: { tenantId: ctx.tenantId } }), t).toBe(0);
+    for (const t of [
+      "dirUser",
+      "dirGroup",
+      "dirGroupMember",
+      "dirRoleAssignment",
+      "dirAppRoleAssignment",
+      "dirMfaRegistration",
+      "dirCaPolicy",
+      "syncCursor",
+    ] as const) {
+      expect(
+        await (ctx.db[t] as unknown as { count(a: object): Promise<number> }).count({
+          where: { tenantId: ctx.tenantId },
+        }),
+        t,
+      ).toBe(0);
     }
     expect(await ctx.db.auditEvent.count()).toBe(auditBefore + 1);
     expect((await verifyChain(ctx.db)).ok).toBe(true);
-    expect((await ctx.db.auditEvent.findMany({ orderBy: { seq: "asc" } })).map((a) => a.action).filter((a) => a.startsWith("connection.") || a.startsWith("directory."))).toEqual([
-      "connection.save", "connection.save", "connection.save", "connection.save", "connection.disconnect", "directory.purge",
+    expect(
+      (await ctx.db.auditEvent.findMany({ orderBy: { seq: "asc" } }))
+        .map((a) => a.action)
+        .filter((a) => a.startsWith("connection.") || a.startsWith("directory.")),
+    ).toEqual([
+      "connection.save",
+      "connection.save",
+      "connection.save",
+      "connection.save",
+      "connection.disconnect",
+      "directory.purge",
     ]);
 
     // Reconnecting with the sign-in app's credentials lifts the stop.

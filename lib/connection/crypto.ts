@@ -15,9 +15,12 @@ export class SecretBoxError extends Error {
 }
 
 export function parseKey(value: string | undefined): Buffer {
-  if (!value) throw new SecretBoxError("RECERT_ENCRYPTION_KEY is not set: Recert cannot store a client secret without it (generate one with `openssl rand -base64 32`).");
+  if (!value)
+    throw new SecretBoxError(
+      "RECERT_ENCRYPTION_KEY is not set: Recert cannot store a client secret without it (generate one with `openssl rand -base64 32`).",
+    );
   const key = decodeKey(value);
-  if (!key || key.length !== 32) throw new SecretBoxError("RECERT_ENCRYPTION_KEY must be 32 bytes, base64 or hex encoded.");
+  if (key?.length !== 32) throw new SecretBoxError("RECERT_ENCRYPTION_KEY must be 32 bytes, base64 or hex encoded.");
   return key;
 }
 
@@ -37,15 +40,21 @@ export function seal(plaintext: string, key: Buffer, aad: string): string {
 
 export function open(sealed: string, key: Buffer, aad: string): string {
   const parts = sealed.split(".");
-  if (parts.length !== 5 || parts[0] !== "v1") throw new SecretBoxError("The stored secret is not in a format this version of Recert reads.");
+  if (parts.length !== 5 || parts[0] !== "v1")
+    throw new SecretBoxError("The stored secret is not in a format this version of Recert reads.");
   const [, keyId, iv, tag, data] = parts as [string, string, string, string, string];
-  if (keyId !== keyIdOf(key)) throw new SecretBoxError(`The stored secret was sealed with another RECERT_ENCRYPTION_KEY (key id ${keyId}); set that key again, or save the connection anew.`);
+  if (keyId !== keyIdOf(key))
+    throw new SecretBoxError(
+      `The stored secret was sealed with another RECERT_ENCRYPTION_KEY (key id ${keyId}); set that key again, or save the connection anew.`,
+    );
   try {
     const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
     decipher.setAAD(Buffer.from(aad, "utf8"));
     decipher.setAuthTag(Buffer.from(tag, "base64url"));
     return Buffer.concat([decipher.update(Buffer.from(data, "base64url")), decipher.final()]).toString("utf8");
   } catch {
-    throw new SecretBoxError("The stored secret failed its integrity check (it was altered or belongs to another connection). Save the connection anew.");
+    throw new SecretBoxError(
+      "The stored secret failed its integrity check (it was altered or belongs to another connection). Save the connection anew.",
+    );
   }
 }

@@ -1,19 +1,20 @@
 import type { PrismaClient } from ".prisma/recert-sqlite";
 import type { Env } from "../env";
 import type { GraphClient } from "../graph";
-import { createSyncGraph } from "../sync/graph-client";
-import { ConnectionError, resolveConnection } from "./store";
+import { createSyncGraph } from "./graph-client";
+import { UserError } from "@/lib/errors";
+import { resolveConnection } from "./store";
 
 /**
  * A Graph client factory for revocations and expiries on the connection in use. Resolved once; when
- * there is no usable connection (disconnected, secret unreadable) calling it throws ConnectionError
+ * there is no usable connection (disconnected, secret unreadable) calling it throws UserError
  * with the reason, so each write is recorded as failed with that reason and retried later.
  */
 export async function graphFactory(db: PrismaClient, e: Env): Promise<() => GraphClient> {
   const r = await resolveConnection(db, e);
   if (!r.ok) {
     return () => {
-      throw new ConnectionError(r.reason);
+      throw new UserError("conflict", r.reason);
     };
   }
   let client: GraphClient | undefined;

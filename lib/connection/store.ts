@@ -12,10 +12,11 @@
  * The secret never leaves this module except inside a GraphConnection for the Graph client.
  */
 import type { PrismaClient } from ".prisma/recert-sqlite";
+import { UserError } from "@/lib/errors";
 import { appendAudit } from "../audit";
 import type { Env } from "../env";
-import type { GraphConnection } from "../sync/graph-client";
-import type { ConnectionHealth } from "../sync/check-connection";
+import type { GraphConnection } from "./graph-client";
+import type { ConnectionHealth } from "./check-connection";
 import { keyIdOf, open, parseKey, seal, SecretBoxError } from "./crypto";
 
 type Db = PrismaClient;
@@ -37,7 +38,9 @@ export interface ConnectionView {
   encryptionKeySet: boolean;
 }
 
-export type ResolvedConnection = { ok: true; connection: GraphConnection; view: ConnectionView } | { ok: false; reason: string; view: ConnectionView };
+export type ResolvedConnection =
+  | { ok: true; connection: GraphConnection; view: ConnectionView }
+  | { ok: false; reason: string; view: ConnectionView };
 
 const ROW = "default";
 const STATE_KEY = "connection.state";
@@ -70,19 +73,35 @@ export async function resolveConnection(db: Db, e: Env): Promise<ResolvedConnect
     secretHint: null,
     disconnected: state.disconnected,
     savedAt: null,
-    unusable: state.disconnected ? `Disconnected${state.at ? ` on ${state.at.slice(0, 10)}` : ""}: syncs and revocations are stopped until a connection is saved or reconnected.` : null,
+    unusable: state.disconnected
+      ? `Disconnected${state.at ? ` on ${state.at.slice(0, 10)}` : ""}: syncs and revocations are stopped until a connection is saved or reconnected.`
+      : null,
     editable: true,
     encryptionKeySet,
     ...v,
   });
   let resolved: ResolvedConnection;
   if (e.GRAPH_CLIENT_ID && e.GRAPH_CLIENT_SECRET) {
-    const v = view({ source: "environment", clientId: e.GRAPH_CLIENT_ID, secretHint: hint(e.GRAPH_CLIENT_SECRET), editable: false });
-    resolved = { ok: true, connection: { ...base, clientId: e.GRAPH_CLIENT_ID, clientSecret: e.GRAPH_CLIENT_SECRET }, view: v };
+    const v = view({
+      source: "environment",
+      clientId: e.GRAPH_CLIENT_ID,
+      secretHint: hint(e.GRAPH_CLIENT_SECRET),
+      editable: false,
+    });
+    resolved = {
+      ok: true,
+      connection: { ...base, clientId: e.GRAPH_CLIENT_ID, clientSecret: e.GRAPH_CLIENT_SECRET },
+      view: v,
+    };
   } else {
     const row = await db.connectionSetting.findUnique({ where: { id: ROW } });
     if (row) {
-      const v = view({ source: "settings", clientId: row.clientId, secretHint: row.secretHint, savedAt: row.updatedAt.toISOString() });
+      const v = view({
+        source: "settings",
+        clientId: row.clientId,
+        secretHint: row.secretHint,
+        savedAt: row.updatedAt.toISOString(),
+      });
       try {
         const secret = open(row.secretCipher, parseKey(e.RECERT_ENCRYPTION_KEY), aadOf(row.tenantId, row.clientId));
         resolved = { ok: true, connection: { ...base, clientId: row.clientId, clientSecret: secret }, view: v };
@@ -91,8 +110,16 @@ export async function resolveConnection(db: Db, e: Env): Promise<ResolvedConnect
         return { ok: false, reason, view: { ...v, unusable: v.unusable ?? reason } };
       }
     } else {
-      const v = view({ source: "sign-in app", clientId: e.AUTH_MICROSOFT_ENTRA_ID_ID, secretHint: hint(e.AUTH_MICROSOFT_ENTRA_ID_SECRET) });
-      resolved = { ok: true, connection: { ...base, clientId: e.AUTH_MICROSOFT_ENTRA_ID_ID, clientSecret: e.AUTH_MICROSOFT_ENTRA_ID_SECRET }, view: v };
+      const v = view({
+        source: "sign-in app",
+        clientId: e.AUTH_MICROSOFT_ENTRA_ID_ID,
+        secretHint: hint(e.AUTH_MICROSOFT_ENTRA_ID_SECRET),
+      });
+      resolved = {
+        ok: true,
+        connection: { ...base, clientId: e.AUTH_MICROSOFT_ENTRA_ID_ID, clientSecret: e.AUTH_MICROSOFT_ENTRA_ID_SECRET },
+        view: v,
+      };
     }
   }
   if (state.disconnected) return { ok: false, reason: resolved.view.unusable!, view: resolved.view };
@@ -104,55 +131,64 @@ export interface Actor {
   name: string | null;
 }
 
-export class ConnectionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConnectionError";
-  }
-}
-
 /**
  * Saves (or replaces) the connection: the secret sealed, only its last four characters kept in clear.
  * An empty secret keeps the stored one (only when the client id is unchanged). Clears Disconnect.
  */
-export async function saveConnection(db: Db, e: Env, actor: Actor, input: { tenantId: string; clientId: string; clientSecret: string }): Promise<ConnectionView> {
-  if (e.GRAPH_CLIENT_ID && e.GRAPH_CLIENT_SECRET) throw new ConnectionError("GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are set in the environment, which wins: change them there.");
+export async function saveConnection(
+  db: Db,
+  e: Env,
+  actor: Actor,
+  input: { tenantId: string; clientId: string; clientSecret: string },
+): Promise<ConnectionView> {
+  if (e.GRAPH_CLIENT_ID && e.GRAPH_CLIENT_SECRET)
+    throw new UserError(
+      "conflict",
+      "GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are set in the environment, which wins: change them there.",
+    );
   if (input.tenantId.toLowerCase() !== e.ENTRA_TENANT_ID.toLowerCase()) {
-    throw new ConnectionError(`Tenant id ${input.tenantId} is not the tenant people sign in from (ENTRA_TENANT_ID ${e.ENTRA_TENANT_ID}). Recert reviews one tenant: use its id.`);
+    throw new UserError(
+      "conflict",
+      `Tenant id ${input.tenantId} is not the tenant people sign in from (ENTRA_TENANT_ID ${e.ENTRA_TENANT_ID}). Recert reviews one tenant: use its id.`,
+    );
   }
   let key: Buffer;
   try {
     key = parseKey(e.RECERT_ENCRYPTION_KEY);
   } catch (err) {
-    throw new ConnectionError((err as Error).message);
+    throw new UserError("conflict", (err as Error).message);
   }
   const tenantId = e.ENTRA_TENANT_ID;
   const existing = await db.connectionSetting.findUnique({ where: { id: ROW } });
   let secret = input.clientSecret;
   if (!secret) {
-    if (!existing || existing.clientId !== input.clientId) throw new ConnectionError("Enter the client secret (a new client id needs its own secret).");
+    if (!existing || existing.clientId !== input.clientId)
+      throw new UserError("conflict", "Enter the client secret (a new client id needs its own secret).");
     try {
       secret = open(existing.secretCipher, key, aadOf(existing.tenantId, existing.clientId));
     } catch (err) {
-      throw new ConnectionError(`${(err as Error).message} Enter the client secret again.`);
+      throw new UserError("conflict", `${(err as Error).message} Enter the client secret again.`);
     }
   }
-  const data = { tenantId, clientId: input.clientId, secretCipher: seal(secret, key, aadOf(tenantId, input.clientId)), keyId: keyIdOf(key), secretHint: hint(secret), updatedById: actor.id };
+  const data = {
+    tenantId,
+    clientId: input.clientId,
+    secretCipher: seal(secret, key, aadOf(tenantId, input.clientId)),
+    keyId: keyIdOf(key),
+    secretHint: hint(secret),
+    updatedById: actor.id,
+  };
   const at = new Date().toISOString();
   await db.$transaction(async (tx) => {
     await tx.connectionSetting.upsert({ where: { id: ROW }, create: { id: ROW, ...data }, update: data });
     await writeState(tx, { disconnected: false, at });
-    await appendAudit(
-      tx,
-      {
-        actor: { type: "user", id: actor.id, name: actor.name },
-        action: "connection.save",
-        target: { type: "connection", id: tenantId },
-        before: existing ? { clientId: existing.clientId, secretHint: existing.secretHint } : null,
-        after: { clientId: input.clientId, secretHint: data.secretHint, secretChanged: Boolean(input.clientSecret) },
-      },
-      e.DATABASE_URL,
-    );
+    await appendAudit(tx, {
+      actor: { type: "user", id: actor.id, name: actor.name },
+      action: "connection.save",
+      target: { type: "connection", id: tenantId },
+      before: existing ? { clientId: existing.clientId, secretHint: existing.secretHint } : null,
+      after: { clientId: input.clientId, secretHint: data.secretHint, secretChanged: Boolean(input.clientSecret) },
+    });
   });
   return (await resolveConnection(db, e)).view;
 }
@@ -164,7 +200,12 @@ export async function disconnect(db: Db, e: Env, actor: Actor): Promise<void> {
     const removed = await tx.connectionSetting.deleteMany({ where: { id: ROW } });
     await writeState(tx, { disconnected: true, at });
     await tx.appSetting.deleteMany({ where: { key: HEALTH_KEY } });
-    await appendAudit(tx, { actor: { type: "user", id: actor.id, name: actor.name }, action: "connection.disconnect", target: { type: "connection", id: e.ENTRA_TENANT_ID }, after: { storedCredentialsRemoved: removed.count > 0 } }, e.DATABASE_URL);
+    await appendAudit(tx, {
+      actor: { type: "user", id: actor.id, name: actor.name },
+      action: "connection.disconnect",
+      target: { type: "connection", id: e.ENTRA_TENANT_ID },
+      after: { storedCredentialsRemoved: removed.count > 0 },
+    });
   });
 }
 
@@ -172,27 +213,57 @@ export async function disconnect(db: Db, e: Env, actor: Actor): Promise<void> {
 export async function reconnect(db: Db, e: Env, actor: Actor): Promise<void> {
   await db.$transaction(async (tx) => {
     await writeState(tx, { disconnected: false, at: new Date().toISOString() });
-    await appendAudit(tx, { actor: { type: "user", id: actor.id, name: actor.name }, action: "connection.reconnect", target: { type: "connection", id: e.ENTRA_TENANT_ID } }, e.DATABASE_URL);
+    await appendAudit(tx, {
+      actor: { type: "user", id: actor.id, name: actor.name },
+      action: "connection.reconnect",
+      target: { type: "connection", id: e.ENTRA_TENANT_ID },
+    });
   });
 }
 
 /** Deletes the tenant's synced directory (not campaigns, reports or the audit log: those are evidence). */
 export const DIRECTORY_TABLES = [
-  "DirGroupMember", "DirGroupOwner", "DirRoleAssignment", "DirAppRoleAssignment", "DirSponsor", "DirMfaRegistration",
-  "DirRoleDefinition", "DirServicePrincipal", "DirCaPolicy", "DirOrganization", "DirGroup", "DirUser",
-  "SyncCursor", "SyncSnapshot",
+  "DirGroupMember",
+  "DirGroupOwner",
+  "DirRoleAssignment",
+  "DirAppRoleAssignment",
+  "DirSponsor",
+  "DirMfaRegistration",
+  "DirRoleDefinition",
+  "DirServicePrincipal",
+  "DirCaPolicy",
+  "DirOrganization",
+  "DirGroup",
+  "DirUser",
+  "SyncCursor",
+  "SyncSnapshot",
 ] as const;
 
 export async function purgeDirectory(db: Db, e: Env, actor: Actor): Promise<Record<string, number>> {
-  const running = await db.syncRun.findFirst({ where: { tenantId: e.ENTRA_TENANT_ID, status: "running", heartbeatAt: { gt: new Date(Date.now() - 60_000) } } });
-  if (running) throw new ConnectionError("A sync is running: wait for it to finish (or Disconnect first), then purge.");
+  const running = await db.syncRun.findFirst({
+    where: { tenantId: e.ENTRA_TENANT_ID, status: "running", heartbeatAt: { gt: new Date(Date.now() - 60_000) } },
+  });
+  if (running)
+    throw new UserError("conflict", "A sync is running: wait for it to finish (or Disconnect first), then purge.");
   const pg = /^postgres/.test(e.DATABASE_URL);
-  return db.$transaction(async (tx) => {
-    const counts: Record<string, number> = {};
-    for (const t of DIRECTORY_TABLES) counts[t] = await tx.$executeRawUnsafe(`DELETE FROM "${t}" WHERE "tenantId" = ${pg ? "$1" : "?"}`, e.ENTRA_TENANT_ID);
-    await appendAudit(tx, { actor: { type: "user", id: actor.id, name: actor.name }, action: "directory.purge", target: { type: "tenant", id: e.ENTRA_TENANT_ID }, after: { deleted: counts } }, e.DATABASE_URL);
-    return counts;
-  }, { timeout: 120_000, maxWait: 10_000 });
+  return db.$transaction(
+    async (tx) => {
+      const counts: Record<string, number> = {};
+      for (const t of DIRECTORY_TABLES)
+        counts[t] = await tx.$executeRawUnsafe(
+          `DELETE FROM "${t}" WHERE "tenantId" = ${pg ? "$1" : "?"}`,
+          e.ENTRA_TENANT_ID,
+        );
+      await appendAudit(tx, {
+        actor: { type: "user", id: actor.id, name: actor.name },
+        action: "directory.purge",
+        target: { type: "tenant", id: e.ENTRA_TENANT_ID },
+        after: { deleted: counts },
+      });
+      return counts;
+    },
+    { timeout: 120_000, maxWait: 10_000 },
+  );
 }
 
 // ── Health: the last check's verdict, and whether scheduled syncs must wait ──
@@ -216,13 +287,19 @@ export async function readHealth(db: Db): Promise<ConnectionHealth | null> {
  * health check found a problem that stops a sync (bad tenant, app or secret, unreachable authority, a
  * read permission without consent). A missing licence or write permission does not pause syncs.
  */
-export async function syncGate(db: Db, e: Env): Promise<{ open: true; connection: GraphConnection; source: ConnectionSource } | { open: false; reason: string }> {
+export async function syncGate(
+  db: Db,
+  e: Env,
+): Promise<{ open: true; connection: GraphConnection; source: ConnectionSource } | { open: false; reason: string }> {
   const r = await resolveConnection(db, e);
   if (!r.ok) return { open: false, reason: r.reason };
   const health = await readHealth(db);
   const blocking = health?.problems.filter((p) => p.blocksSync) ?? [];
   if (blocking.length) {
-    return { open: false, reason: `The connection needs attention (checked ${health!.checkedAt}): ${blocking.map((p) => p.message).join(" ")} Fix it in Settings and save or test again; syncs resume once it is healthy.` };
+    return {
+      open: false,
+      reason: `The connection needs attention (checked ${health!.checkedAt}): ${blocking.map((p) => p.message).join(" ")} Fix it in Settings and save or test again; syncs resume once it is healthy.`,
+    };
   }
   return { open: true, connection: r.connection, source: r.view.source as ConnectionSource };
 }

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runSync } from "@/lib/sync/run-sync";
-import { setup } from "@/lib/sync/test-helpers";
+import { setup } from "@/tests/support/emulator-fixture";
 import { overview } from "./overview";
 import { segmentUsers } from "./segments";
 
@@ -12,11 +12,22 @@ let s: Awaited<ReturnType<typeof setup>>;
 
 async function graphAll<T>(path: string): Promise<T[]> {
   const tok = (await (
-    await fetch(`${s.emu.url}/${s.tenantId}/oauth2/v2.0/token`, { method: "POST", body: new URLSearchParams({ grant_type: "client_credentials", client_id: s.emu.config.clientId, client_secret: s.emu.config.clientSecret, scope: "https://graph.microsoft.com/.default" }) })
+    await fetch(`${s.emu.url}/${s.tenantId}/oauth2/v2.0/token`, {
+      method: "POST",
+      body: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: s.emu.config.clientId,
+        client_secret: s.emu.config.clientSecret,
+        scope: "https://graph.microsoft.com/.default",
+      }),
+    })
   ).json()) as { access_token: string };
   const out: T[] = [];
   for (let url: string | undefined = `${s.emu.url}/v1.0${path}`; url; ) {
-    const page = (await (await fetch(url, { headers: { authorization: `Bearer ${tok.access_token}` } })).json()) as { value: T[]; "@odata.nextLink"?: string };
+    const page = (await (await fetch(url, { headers: { authorization: `Bearer ${tok.access_token}` } })).json()) as {
+      value: T[];
+      "@odata.nextLink"?: string;
+    };
     out.push(...page.value);
     url = page["@odata.nextLink"];
   }
@@ -33,14 +44,25 @@ afterAll(async () => {
 
 describe("dashboard figures", () => {
   test("MFA coverage equals what Graph says", async () => {
-    const users = await graphAll<{ id: string; accountEnabled: boolean; userType: string }>("/users?$select=id,accountEnabled,userType&$top=999");
-    const regs = new Map((await graphAll<{ id: string; isMfaRegistered: boolean; isAdmin: boolean; methodsRegistered: string[] }>("/reports/authenticationMethods/userRegistrationDetails?$top=999")).map((r) => [r.id, r]));
+    const users = await graphAll<{ id: string; accountEnabled: boolean; userType: string }>(
+      "/users?$select=id,accountEnabled,userType&$top=999",
+    );
+    const regs = new Map(
+      (
+        await graphAll<{ id: string; isMfaRegistered: boolean; isAdmin: boolean; methodsRegistered: string[] }>(
+          "/reports/authenticationMethods/userRegistrationDetails?$top=999",
+        )
+      ).map((r) => [r.id, r]),
+    );
     const enabled = users.filter((u) => u.accountEnabled);
-    const o = await overview(s.db as never, s.database.url, s.tenantId);
+    const o = await overview(s.ctx);
     expect(o.enabledUsers).toBe(enabled.length);
     expect(o.mfa.registered).toBe(enabled.filter((u) => regs.get(u.id)?.isMfaRegistered).length);
     const guests = enabled.filter((u) => u.userType === "Guest");
-    expect(o.split.find((x) => x.key === "guest")!.share).toMatchObject({ total: guests.length, registered: guests.filter((u) => regs.get(u.id)?.isMfaRegistered).length });
+    expect(o.split.find((x) => x.key === "guest")!.share).toMatchObject({
+      total: guests.length,
+      registered: guests.filter((u) => regs.get(u.id)?.isMfaRegistered).length,
+    });
     const admins = enabled.filter((u) => regs.get(u.id)?.isAdmin);
     expect(o.split.find((x) => x.key === "admin")!.share.total).toBe(admins.length);
     const fido = enabled.filter((u) => regs.get(u.id)?.methodsRegistered.includes("fido2SecurityKey")).length;
@@ -51,25 +73,39 @@ describe("dashboard figures", () => {
     // Report-only and disabled policies never count as enforcing.
     for (const p of o.policies) if (p.state !== "enabled") expect(p.countsAsEnforcing).toBe(false);
     // A segment lists exactly its figure's users, admins without MFA first.
-    const noMfa = await segmentUsers(s.db as never, s.tenantId, "mfa:all:notRegistered");
+    const noMfa = await segmentUsers(s.ctx, "mfa:all:notRegistered");
     expect(noMfa.length).toBe(o.mfa.total - o.mfa.registered);
     const firstRegular = noMfa.findIndex((u) => !u.isAdmin);
     expect(noMfa.slice(firstRegular).some((u) => u.isAdmin)).toBe(false);
     const bucket = o.buckets.find((b) => b.users > 0)!;
-    expect((await segmentUsers(s.db as never, s.tenantId, `bucket:${bucket.bucket}`)).length).toBe(bucket.users);
+    expect((await segmentUsers(s.ctx, `bucket:${bucket.bucket}`)).length).toBe(bucket.users);
   });
 
   test("a sanctioned break-glass exclusion moves the account to its own bucket", async () => {
-    const before = await overview(s.db as never, s.database.url, s.tenantId);
+    const before = await overview(s.ctx);
     const policy = before.policies.find((p) => p.countsAsEnforcing && p.exclusions.length > 0);
     expect(policy).toBeDefined();
     const ex = policy!.exclusions[0]!;
     const all = before.policies.filter((p) => p.countsAsEnforcing && p.exclusions.some((x) => x.userId === ex.userId));
-    for (const p of all) await s.db.sanctionedExclusion.create({ data: { tenantId: s.tenantId, userId: ex.userId, policyId: p.id, reason: "Break-glass account, sign-ins monitored", expiresAt: new Date(Date.now() + 90 * 86_400_000), createdById: "test" } });
-    const after = await overview(s.db as never, s.database.url, s.tenantId);
-    const sanctioned = await segmentUsers(s.db as never, s.tenantId, "bucket:sanctionedExclusion");
+    for (const p of all)
+      await s.db.sanctionedExclusion.create({
+        data: {
+          tenantId: s.tenantId,
+          userId: ex.userId,
+          policyId: p.id,
+          reason: "Break-glass account, sign-ins monitored",
+          expiresAt: new Date(Date.now() + 90 * 86_400_000),
+          createdById: "test",
+        },
+      });
+    const after = await overview(s.ctx);
+    const sanctioned = await segmentUsers(s.ctx, "bucket:sanctionedExclusion");
     expect(sanctioned.map((u) => u.id)).toContain(ex.userId);
-    expect(after.buckets.find((b) => b.bucket === "sanctionedExclusion")!.users).toBeGreaterThan(before.buckets.find((b) => b.bucket === "sanctionedExclusion")!.users);
-    expect(after.policies.find((p) => p.id === policy!.id)!.exclusions.find((x) => x.userId === ex.userId)!.sanctioned).toBe(true);
+    expect(after.buckets.find((b) => b.bucket === "sanctionedExclusion")!.users).toBeGreaterThan(
+      before.buckets.find((b) => b.bucket === "sanctionedExclusion")!.users,
+    );
+    expect(
+      after.policies.find((p) => p.id === policy!.id)!.exclusions.find((x) => x.userId === ex.userId)!.sanctioned,
+    ).toBe(true);
   });
 });

@@ -4,9 +4,17 @@
  * a changed sanctioned exclusion invalidates them). Every figure has a segment key that lists its users.
  */
 import type * as MSGraph from "@microsoft/microsoft-graph-types";
-import type { Db } from "@/lib/db/index";
-import { engineOf } from "@/lib/db/bulk";
-import { BUCKET_LABEL, describePolicy, externalKindOf, mfaRequirement, userCoverage, type Bucket, type UserFacts } from "./policy-coverage";
+import type { Ctx, Db } from "@/lib/db/context";
+import type { Dialect } from "@/lib/db/sql";
+import {
+  BUCKET_LABEL,
+  describePolicy,
+  externalKindOf,
+  mfaRequirement,
+  userCoverage,
+  type Bucket,
+  type UserFacts,
+} from "./policy-coverage";
 
 const DAY = 86_400_000;
 export const INACTIVE_DAYS = 90;
@@ -48,7 +56,21 @@ export interface Overview {
   methods: { method: string; label: string; users: number }[];
   trend: { at: string; users: number; mfaRegistered: number; pct: number }[];
   buckets: { bucket: Bucket; label: string; users: number }[];
-  policies: { id: string; name: string; state: string; requiresMfa: boolean; countsAsEnforcing: boolean; description: string; exclusions: { userId: string; name: string; viaGroup: string | null; sanctioned: boolean; sanctionId: string | null }[] }[];
+  policies: {
+    id: string;
+    name: string;
+    state: string;
+    requiresMfa: boolean;
+    countsAsEnforcing: boolean;
+    description: string;
+    exclusions: {
+      userId: string;
+      name: string;
+      viaGroup: string | null;
+      sanctioned: boolean;
+      sanctionId: string | null;
+    }[];
+  }[];
   hygiene: { key: string; label: string; value: number; href: string }[];
   campaigns: { id: string; name: string; endAt: string; items: number; decided: number; overdueReviewers: number }[];
 }
@@ -58,31 +80,49 @@ function emptyShare(): Share {
 }
 
 /** Enabled users and their MFA registration, grouped by one expression (SQL). */
-async function shares(db: Db, tenantId: string, groupExpr: string, databaseUrl: string): Promise<Map<string, Share>> {
-  const pg = engineOf(databaseUrl) === "postgresql";
-  const t = pg ? "true" : "1";
-  const rows = await db.$queryRawUnsafe<{ k: string | null; total: unknown; registered: unknown; capable: unknown; passwordless: unknown }[]>(
+async function shares(db: Db, dialect: Dialect, tenantId: string, groupExpr: string): Promise<Map<string, Share>> {
+  const t = dialect.bool(true);
+  const rows = await db.$queryRawUnsafe<
+    { k: string | null; total: unknown; registered: unknown; capable: unknown; passwordless: unknown }[]
+  >(
     `SELECT ${groupExpr} AS k, COUNT(*) AS total,
             SUM(CASE WHEN m."isMfaRegistered" = ${t} THEN 1 ELSE 0 END) AS registered,
             SUM(CASE WHEN m."isMfaCapable" = ${t} THEN 1 ELSE 0 END) AS capable,
             SUM(CASE WHEN m."isPasswordlessCapable" = ${t} THEN 1 ELSE 0 END) AS passwordless
      FROM "DirUser" u LEFT JOIN "DirMfaRegistration" m ON m."userId" = u."id"
-     WHERE u."tenantId" = ${pg ? "$1" : "?"} AND u."accountEnabled" = ${t}
+     WHERE u."tenantId" = ${dialect.p(1)} AND u."accountEnabled" = ${t}
      ${groupExpr.startsWith("'") ? "" : `GROUP BY ${groupExpr}`}`,
     tenantId,
   );
-  return new Map(rows.map((r) => [r.k ?? "", { total: num(r.total), registered: num(r.registered), capable: num(r.capable), passwordless: num(r.passwordless) }]));
+  return new Map(
+    rows.map((r) => [
+      r.k ?? "",
+      {
+        total: num(r.total),
+        registered: num(r.registered),
+        capable: num(r.capable),
+        passwordless: num(r.passwordless),
+      },
+    ]),
+  );
 }
 
 /** Users who hold a directory role, directly or through a (role-assignable) group. */
 export async function privilegedUsers(db: Db, tenantId: string): Promise<Map<string, Set<string>>> {
-  const assignments = await db.dirRoleAssignment.findMany({ where: { tenantId }, select: { principalId: true, principalType: true, roleDefinitionId: true } });
+  const assignments = await db.dirRoleAssignment.findMany({
+    where: { tenantId },
+    select: { principalId: true, principalType: true, roleDefinitionId: true },
+  });
   const holders = new Map<string, Set<string>>();
   const add = (u: string, r: string) => (holders.get(u) ?? holders.set(u, new Set()).get(u)!).add(r);
   const viaGroup = assignments.filter((a) => a.principalType === "group");
   for (const a of assignments) if (a.principalType === "user") add(a.principalId, a.roleDefinitionId);
   for (const a of viaGroup) {
-    for (const m of await db.dirGroupMember.findMany({ where: { groupId: a.principalId, memberType: "user" }, select: { memberId: true } })) add(m.memberId, a.roleDefinitionId);
+    for (const m of await db.dirGroupMember.findMany({
+      where: { groupId: a.principalId, memberType: "user" },
+      select: { memberId: true },
+    }))
+      add(m.memberId, a.roleDefinitionId);
   }
   return holders;
 }
@@ -98,7 +138,10 @@ async function transitiveMembers(db: Db, tenantId: string, groupIds: string[]): 
     for (let i = 0; i < frontier.length; i += 500) {
       const part = frontier.slice(i, i + 500);
       for (const g of part) children.set(g, { users: [], groups: [] });
-      const edges = await db.dirGroupMember.findMany({ where: { tenantId, groupId: { in: part }, memberType: { in: ["user", "group"] } }, select: { groupId: true, memberId: true, memberType: true } });
+      const edges = await db.dirGroupMember.findMany({
+        where: { tenantId, groupId: { in: part }, memberType: { in: ["user", "group"] } },
+        select: { groupId: true, memberId: true, memberType: true },
+      });
       for (const e of edges) {
         const c = children.get(e.groupId)!;
         if (e.memberType === "user") c.users.push(e.memberId);
@@ -118,7 +161,11 @@ async function transitiveMembers(db: Db, tenantId: string, groupIds: string[]): 
       const c = children.get(queue.pop()!);
       if (!c) continue;
       for (const u of c.users) users.add(u);
-      for (const x of c.groups) if (!seen.has(x)) (seen.add(x), queue.push(x));
+      for (const x of c.groups) {
+        if (seen.has(x)) continue;
+        seen.add(x);
+        queue.push(x);
+      }
     }
     out.set(g, users);
   }
@@ -133,19 +180,45 @@ const g = globalThis as unknown as { __recertCoverage?: CoverageCache };
 
 /** Each enabled user's enforcement bucket, cached per (tenant, sync run, sanctioned-exclusion state). */
 export async function coverageByUser(db: Db, tenantId: string, now = new Date()): Promise<CoverageCache["byUser"]> {
-  const run = await db.syncSnapshot.findFirst({ where: { tenantId }, orderBy: { takenAt: "desc" }, select: { runId: true } });
-  const sanctions = await db.sanctionedExclusion.findMany({ where: { tenantId, revokedAt: null, expiresAt: { gt: now } }, select: { id: true, userId: true, policyId: true, expiresAt: true } });
-  const key = `${tenantId}|${run?.runId ?? "none"}|${sanctions.map((s) => s.id).sort().join(",")}|${Math.floor(now.getTime() / 3_600_000)}`;
+  const run = await db.syncSnapshot.findFirst({
+    where: { tenantId },
+    orderBy: { takenAt: "desc" },
+    select: { runId: true },
+  });
+  const sanctions = await db.sanctionedExclusion.findMany({
+    where: { tenantId, revokedAt: null, expiresAt: { gt: now } },
+    select: { id: true, userId: true, policyId: true, expiresAt: true },
+  });
+  const key = `${tenantId}|${run?.runId ?? "none"}|${sanctions
+    .map((s) => s.id)
+    .sort()
+    .join(",")}|${Math.floor(now.getTime() / 3_600_000)}`;
   if (g.__recertCoverage?.key === key) return g.__recertCoverage.byUser;
-  const policies = (await db.dirCaPolicy.findMany({ where: { tenantId }, select: { raw: true } })).map((p) => JSON.parse(p.raw) as MSGraph.ConditionalAccessPolicy);
+  const policies = (await db.dirCaPolicy.findMany({ where: { tenantId }, select: { raw: true } })).map(
+    (p) => JSON.parse(p.raw) as MSGraph.ConditionalAccessPolicy,
+  );
   const enforcing = policies.filter((p) => p.state === "enabled" && mfaRequirement(p).requiresMfa);
-  const referenced = [...new Set(enforcing.flatMap((p) => [...(p.conditions?.users?.includeGroups ?? []), ...(p.conditions?.users?.excludeGroups ?? [])]))];
+  const referenced = [
+    ...new Set(
+      enforcing.flatMap((p) => [
+        ...(p.conditions?.users?.includeGroups ?? []),
+        ...(p.conditions?.users?.excludeGroups ?? []),
+      ]),
+    ),
+  ];
   const members = await transitiveMembers(db, tenantId, referenced);
   const roles = await privilegedUsers(db, tenantId);
   const defs = await db.dirRoleDefinition.findMany({ where: { tenantId }, select: { id: true, templateId: true } });
   const template = new Map(defs.map((d) => [d.id, d.templateId ?? d.id]));
-  const registered = new Set((await db.dirMfaRegistration.findMany({ where: { tenantId, isMfaRegistered: true }, select: { userId: true } })).map((m) => m.userId));
-  const users = await db.dirUser.findMany({ where: { tenantId, accountEnabled: true }, select: { id: true, userType: true, userPrincipalName: true, creationType: true } });
+  const registered = new Set(
+    (
+      await db.dirMfaRegistration.findMany({ where: { tenantId, isMfaRegistered: true }, select: { userId: true } })
+    ).map((m) => m.userId),
+  );
+  const users = await db.dirUser.findMany({
+    where: { tenantId, accountEnabled: true },
+    select: { id: true, userType: true, userPrincipalName: true, creationType: true },
+  });
   const byUser: CoverageCache["byUser"] = new Map();
   const empty = new Set<string>();
   for (const u of users) {
@@ -171,35 +244,73 @@ export async function coverageByUser(db: Db, tenantId: string, now = new Date())
 const sanctionOf = (s: { id: string } | undefined) => ({ sanctioned: Boolean(s), sanctionId: s?.id ?? null });
 
 /** Everything that only changes with a sync or a sanctioned exclusion (cached by overview()). */
-async function directoryOverview(db: Db, databaseUrl: string, tenantId: string, now: Date): Promise<Overview> {
-  const pg = engineOf(databaseUrl) === "postgresql";
+async function directoryOverview(ctx: Ctx): Promise<Overview> {
+  const { db, tenantId, dialect } = ctx;
+  const now = ctx.now();
+  const pg = dialect.engine === "postgresql";
   const p1 = pg ? "$1" : "?";
   const t = pg ? "true" : "1";
   const snapshot = await db.syncSnapshot.findFirst({ where: { tenantId }, orderBy: { takenAt: "desc" } });
-  const all = (await shares(db, tenantId, `'all'`, databaseUrl)).get("all") ?? emptyShare();
-  const byType = await shares(db, tenantId, `CASE WHEN u."userType" = 'Guest' THEN 'guest' ELSE 'member' END`, databaseUrl);
-  const byAdmin = await shares(db, tenantId, `CASE WHEN m."isAdmin" = ${t} THEN 'admin' ELSE 'other' END`, databaseUrl);
-  const byDept = await shares(db, tenantId, `u."department"`, databaseUrl);
-  const departments = [...byDept.entries()].filter(([k]) => k).map(([department, share]) => ({ department, share })).sort((a, b) => b.share.total - a.share.total);
+  const all = (await shares(db, dialect, tenantId, `'all'`)).get("all") ?? emptyShare();
+  const byType = await shares(db, dialect, tenantId, `CASE WHEN u."userType" = 'Guest' THEN 'guest' ELSE 'member' END`);
+  const byAdmin = await shares(db, dialect, tenantId, `CASE WHEN m."isAdmin" = ${t} THEN 'admin' ELSE 'other' END`);
+  const byDept = await shares(db, dialect, tenantId, `u."department"`);
+  const departments = [...byDept.entries()]
+    .filter(([k]) => k)
+    .map(([department, share]) => ({ department, share }))
+    .sort((a, b) => b.share.total - a.share.total);
   const methodRows = await db.$queryRawUnsafe<{ method: string; n: unknown }[]>(
     pg
       ? `SELECT j.value AS method, COUNT(*) AS n FROM "DirMfaRegistration" m JOIN "DirUser" u ON u."id" = m."userId" AND u."accountEnabled" = true, json_array_elements_text(m."methodsRegistered"::json) j WHERE m."tenantId" = $1 GROUP BY j.value ORDER BY n DESC`
       : `SELECT j.value AS method, COUNT(*) AS n FROM "DirMfaRegistration" m JOIN "DirUser" u ON u."id" = m."userId" AND u."accountEnabled" = 1, json_each(m."methodsRegistered") j WHERE m."tenantId" = ? GROUP BY j.value ORDER BY n DESC`,
     tenantId,
   );
-  const trend = (await db.syncSnapshot.findMany({ where: { tenantId }, orderBy: { takenAt: "desc" }, take: 30, select: { takenAt: true, users: true, mfaRegistered: true, disabledUsers: true } }))
+  const trend = (
+    await db.syncSnapshot.findMany({
+      where: { tenantId },
+      orderBy: { takenAt: "desc" },
+      take: 30,
+      select: { takenAt: true, users: true, mfaRegistered: true, disabledUsers: true },
+    })
+  )
     .reverse()
-    .map((s) => ({ at: s.takenAt.toISOString(), users: s.users, mfaRegistered: s.mfaRegistered, pct: s.users - s.disabledUsers > 0 ? Math.round((1000 * s.mfaRegistered) / (s.users - s.disabledUsers)) / 10 : 0 }));
+    .map((s) => ({
+      at: s.takenAt.toISOString(),
+      users: s.users,
+      mfaRegistered: s.mfaRegistered,
+      pct: s.users - s.disabledUsers > 0 ? Math.round((1000 * s.mfaRegistered) / (s.users - s.disabledUsers)) / 10 : 0,
+    }));
 
   const coverage = await coverageByUser(db, tenantId, now);
   const bucketCounts = new Map<Bucket, number>();
   for (const c of coverage.values()) bucketCounts.set(c.bucket, (bucketCounts.get(c.bucket) ?? 0) + 1);
-  const order: Bucket[] = ["enforcedAllApps", "enforcedSomeApps", "registeredNotEnforced", "enforcedNotRegistered", "neither", "sanctionedExclusion"];
+  const order: Bucket[] = [
+    "enforcedAllApps",
+    "enforcedSomeApps",
+    "registeredNotEnforced",
+    "enforcedNotRegistered",
+    "neither",
+    "sanctionedExclusion",
+  ];
 
   const policyRows = await db.dirCaPolicy.findMany({ where: { tenantId }, orderBy: { displayName: "asc" } });
-  const sanctions = await db.sanctionedExclusion.findMany({ where: { tenantId, revokedAt: null, expiresAt: { gt: now } } });
-  const names = new Map((await db.dirGroup.findMany({ where: { tenantId }, select: { id: true, displayName: true } })).map((x) => [x.id, x.displayName ?? x.id]));
-  const roleNames = new Map((await db.dirRoleDefinition.findMany({ where: { tenantId }, select: { id: true, templateId: true, displayName: true } })).flatMap((r) => [[r.id, r.displayName ?? r.id] as const, [r.templateId ?? r.id, r.displayName ?? r.id] as const]));
+  const sanctions = await db.sanctionedExclusion.findMany({
+    where: { tenantId, revokedAt: null, expiresAt: { gt: now } },
+  });
+  const names = new Map(
+    (await db.dirGroup.findMany({ where: { tenantId }, select: { id: true, displayName: true } })).map((x) => [
+      x.id,
+      x.displayName ?? x.id,
+    ]),
+  );
+  const roleNames = new Map(
+    (
+      await db.dirRoleDefinition.findMany({
+        where: { tenantId },
+        select: { id: true, templateId: true, displayName: true },
+      })
+    ).flatMap((r) => [[r.id, r.displayName ?? r.id] as const, [r.templateId ?? r.id, r.displayName ?? r.id] as const]),
+  );
   const parsed = policyRows.map((row) => ({ row, p: JSON.parse(row.raw) as MSGraph.ConditionalAccessPolicy }));
   const exGroups = [...new Set(parsed.flatMap(({ p }) => p.conditions?.users?.excludeGroups ?? []))];
   const exGroupMembers = await transitiveMembers(db, tenantId, exGroups);
@@ -207,11 +318,19 @@ async function directoryOverview(db: Db, databaseUrl: string, tenantId: string, 
   const excludedOf = (p: MSGraph.ConditionalAccessPolicy) => {
     const out = new Map<string, string | null>();
     for (const u of p.conditions?.users?.excludeUsers ?? []) if (u !== "GuestsOrExternalUsers") out.set(u, null);
-    for (const gid of p.conditions?.users?.excludeGroups ?? []) for (const u of exGroupMembers.get(gid) ?? []) if (!out.has(u)) out.set(u, gid);
+    for (const gid of p.conditions?.users?.excludeGroups ?? [])
+      for (const u of exGroupMembers.get(gid) ?? []) if (!out.has(u)) out.set(u, gid);
     return [...out.entries()].slice(0, 50);
   };
   const excludedIds = [...new Set(parsed.flatMap(({ p }) => excludedOf(p).map(([u]) => u)))];
-  const userNames = new Map((await db.dirUser.findMany({ where: { id: { in: excludedIds.slice(0, 500) } }, select: { id: true, displayName: true, userPrincipalName: true } })).map((u) => [u.id, u.displayName ?? u.userPrincipalName ?? u.id]));
+  const userNames = new Map(
+    (
+      await db.dirUser.findMany({
+        where: { id: { in: excludedIds.slice(0, 500) } },
+        select: { id: true, displayName: true, userPrincipalName: true },
+      })
+    ).map((u) => [u.id, u.displayName ?? u.userPrincipalName ?? u.id]),
+  );
   const policies = parsed.map(({ row, p }) => {
     const req = mfaRequirement(p);
     const ex = excludedOf(p);
@@ -221,27 +340,48 @@ async function directoryOverview(db: Db, databaseUrl: string, tenantId: string, 
       state: row.state ?? "unknown",
       requiresMfa: req.requiresMfa,
       countsAsEnforcing: row.state === "enabled" && req.requiresMfa,
-      description: describePolicy(p, { group: (id) => names.get(id) ?? id, role: (id) => roleNames.get(id) ?? id, user: (id) => userNames.get(id) ?? id, app: (id) => (id === "Office365" ? "Office 365" : id) }),
-      exclusions: ex.map(([userId, viaGroup]) => ({ userId, name: userNames.get(userId) ?? userId, viaGroup: viaGroup ? (names.get(viaGroup) ?? viaGroup) : null, ...sanctionOf(sanctions.find((s) => s.userId === userId && (s.policyId === null || s.policyId === row.id))) })),
+      description: describePolicy(p, {
+        group: (id) => names.get(id) ?? id,
+        role: (id) => roleNames.get(id) ?? id,
+        user: (id) => userNames.get(id) ?? id,
+        app: (id) => (id === "Office365" ? "Office 365" : id),
+      }),
+      exclusions: ex.map(([userId, viaGroup]) => ({
+        userId,
+        name: userNames.get(userId) ?? userId,
+        viaGroup: viaGroup ? (names.get(viaGroup) ?? viaGroup) : null,
+        ...sanctionOf(sanctions.find((s) => s.userId === userId && (s.policyId === null || s.policyId === row.id))),
+      })),
     };
   });
 
   const cutoff = new Date(now.getTime() - INACTIVE_DAYS * DAY);
   const [pendingGuests, inactiveGuests, inactiveWithAccess, disabledInGroups, ownerless] = await Promise.all([
     db.dirUser.count({ where: { tenantId, userType: "Guest", externalUserState: "PendingAcceptance" } }),
-    db.dirUser.count({ where: { tenantId, userType: "Guest", OR: [{ lastSignInAt: null }, { lastSignInAt: { lt: cutoff } }] } }),
+    db.dirUser.count({
+      where: { tenantId, userType: "Guest", OR: [{ lastSignInAt: null }, { lastSignInAt: { lt: cutoff } }] },
+    }),
     db.$queryRawUnsafe<{ n: unknown }[]>(
       `SELECT COUNT(*) AS n FROM "DirUser" u WHERE u."tenantId" = ${p1} AND (u."lastSignInAt" IS NULL OR u."lastSignInAt" < ${pg ? "$2" : "?"}) AND (EXISTS (SELECT 1 FROM "DirGroupMember" gm WHERE gm."memberId" = u."id") OR EXISTS (SELECT 1 FROM "DirAppRoleAssignment" a WHERE a."principalId" = u."id"))`,
       tenantId,
       pg ? cutoff : cutoff.toISOString().replace("Z", "+00:00"),
     ),
-    db.$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n FROM "DirUser" u WHERE u."tenantId" = ${p1} AND u."accountEnabled" = ${pg ? "false" : "0"} AND EXISTS (SELECT 1 FROM "DirGroupMember" gm WHERE gm."memberId" = u."id")`, tenantId),
-    db.$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n FROM "DirGroup" g WHERE g."tenantId" = ${p1} AND NOT EXISTS (SELECT 1 FROM "DirGroupOwner" o WHERE o."groupId" = g."id")`, tenantId),
+    db.$queryRawUnsafe<{ n: unknown }[]>(
+      `SELECT COUNT(*) AS n FROM "DirUser" u WHERE u."tenantId" = ${p1} AND u."accountEnabled" = ${pg ? "false" : "0"} AND EXISTS (SELECT 1 FROM "DirGroupMember" gm WHERE gm."memberId" = u."id")`,
+      tenantId,
+    ),
+    db.$queryRawUnsafe<{ n: unknown }[]>(
+      `SELECT COUNT(*) AS n FROM "DirGroup" g WHERE g."tenantId" = ${p1} AND NOT EXISTS (SELECT 1 FROM "DirGroupOwner" o WHERE o."groupId" = g."id")`,
+      tenantId,
+    ),
   ]);
   const priv = await privilegedUsers(db, tenantId);
   const privIds = [...priv.keys()];
   let registeredPriv = 0;
-  for (let i = 0; i < privIds.length; i += 500) registeredPriv += await db.dirMfaRegistration.count({ where: { userId: { in: privIds.slice(i, i + 500) }, isMfaRegistered: true } });
+  for (let i = 0; i < privIds.length; i += 500)
+    registeredPriv += await db.dirMfaRegistration.count({
+      where: { userId: { in: privIds.slice(i, i + 500) }, isMfaRegistered: true },
+    });
 
   return {
     syncRunId: snapshot?.runId ?? null,
@@ -260,13 +400,48 @@ async function directoryOverview(db: Db, databaseUrl: string, tenantId: string, 
     buckets: order.map((b) => ({ bucket: b, label: BUCKET_LABEL[b], users: bucketCounts.get(b) ?? 0 })),
     policies,
     hygiene: [
-      { key: "pendingGuests", label: "Guests with pending invitations", value: pendingGuests, href: "/guests?filter=pending" },
-      { key: "inactiveGuests", label: `Guests inactive > ${INACTIVE_DAYS} days`, value: inactiveGuests, href: "/guests?filter=inactive" },
-      { key: "inactiveWithAccess", label: `Accounts inactive > ${INACTIVE_DAYS} days still holding access`, value: num(inactiveWithAccess[0]?.n), href: "/dashboard/users?segment=hygiene:inactiveWithAccess" },
-      { key: "disabledInGroups", label: "Disabled accounts still in groups", value: num(disabledInGroups[0]?.n), href: "/dashboard/users?segment=hygiene:disabledInGroups" },
-      { key: "ownerless", label: "Groups without an owner", value: num(ownerless[0]?.n), href: "/directory/groups?filter=ownerless" },
-      { key: "privileged", label: "Holders of privileged directory roles", value: privIds.length, href: "/dashboard/users?segment=hygiene:privileged" },
-      { key: "privilegedNoMfa", label: "… of whom without MFA", value: privIds.length - registeredPriv, href: "/dashboard/users?segment=hygiene:privilegedNoMfa" },
+      {
+        key: "pendingGuests",
+        label: "Guests with pending invitations",
+        value: pendingGuests,
+        href: "/guests?filter=pending",
+      },
+      {
+        key: "inactiveGuests",
+        label: `Guests inactive > ${INACTIVE_DAYS} days`,
+        value: inactiveGuests,
+        href: "/guests?filter=inactive",
+      },
+      {
+        key: "inactiveWithAccess",
+        label: `Accounts inactive > ${INACTIVE_DAYS} days still holding access`,
+        value: num(inactiveWithAccess[0]?.n),
+        href: "/dashboard/users?segment=hygiene:inactiveWithAccess",
+      },
+      {
+        key: "disabledInGroups",
+        label: "Disabled accounts still in groups",
+        value: num(disabledInGroups[0]?.n),
+        href: "/dashboard/users?segment=hygiene:disabledInGroups",
+      },
+      {
+        key: "ownerless",
+        label: "Groups without an owner",
+        value: num(ownerless[0]?.n),
+        href: "/directory/groups?filter=ownerless",
+      },
+      {
+        key: "privileged",
+        label: "Holders of privileged directory roles",
+        value: privIds.length,
+        href: "/dashboard/users?segment=hygiene:privileged",
+      },
+      {
+        key: "privilegedNoMfa",
+        label: "… of whom without MFA",
+        value: privIds.length - registeredPriv,
+        href: "/dashboard/users?segment=hygiene:privilegedNoMfa",
+      },
     ],
     campaigns: [],
   };
@@ -278,19 +453,49 @@ const cache = globalThis as unknown as { __recertOverview?: { key: string; value
  * The dashboard: the directory part is computed once per (sync run, sanctioned exclusions, hour) and
  * reused; what changes between syncs (campaign progress, access ending) is read live.
  */
-export async function overview(db: Db, databaseUrl: string, tenantId: string, now = new Date()): Promise<Overview> {
-  const snap = await db.syncSnapshot.findFirst({ where: { tenantId }, orderBy: { takenAt: "desc" }, select: { runId: true } });
-  const sanctions = await db.sanctionedExclusion.findMany({ where: { tenantId, revokedAt: null, expiresAt: { gt: now } }, select: { id: true } });
-  const key = `${databaseUrl}|${tenantId}|${snap?.runId ?? "none"}|${sanctions.map((x) => x.id).sort().join(",")}|${Math.floor(now.getTime() / 3_600_000)}`;
+/** Tells databases apart in the cache key (tests open several in one process). */
+const clientIds = new WeakMap<object, number>();
+let clients = 0;
+function clientId(db: object): number {
+  let id = clientIds.get(db);
+  if (id === undefined) {
+    id = ++clients;
+    clientIds.set(db, id);
+  }
+  return id;
+}
+
+export async function overview(ctx: Ctx): Promise<Overview> {
+  const { db, tenantId } = ctx;
+  const now = ctx.now();
+  const snap = await db.syncSnapshot.findFirst({
+    where: { tenantId },
+    orderBy: { takenAt: "desc" },
+    select: { runId: true },
+  });
+  const sanctions = await db.sanctionedExclusion.findMany({
+    where: { tenantId, revokedAt: null, expiresAt: { gt: now } },
+    select: { id: true },
+  });
+  const key = `${clientId(db)}|${tenantId}|${snap?.runId ?? "none"}|${sanctions
+    .map((x) => x.id)
+    .sort()
+    .join(",")}|${Math.floor(now.getTime() / 3_600_000)}`;
   let base = cache.__recertOverview?.key === key ? cache.__recertOverview.value : null;
   if (!base) {
-    base = await directoryOverview(db, databaseUrl, tenantId, now);
+    base = await directoryOverview(ctx);
     cache.__recertOverview = { key, value: base };
   }
-  const p1 = engineOf(databaseUrl) === "postgresql" ? "$1" : "?";
-  const expiringSoon = await db.accessExpiry.count({ where: { tenantId, status: "scheduled", expiresAt: { gt: now, lte: new Date(now.getTime() + 7 * DAY) } } });
+  const p1 = ctx.dialect.p(1);
+  const expiringSoon = await db.accessExpiry.count({
+    where: { tenantId, status: "scheduled", expiresAt: { gt: now, lte: new Date(now.getTime() + 7 * DAY) } },
+  });
   const expiryFailures = await db.accessExpiry.count({ where: { tenantId, status: "partial" } });
-  const active = await db.campaign.findMany({ where: { tenantId, status: "active" }, orderBy: { endAt: "asc" }, take: 10 });
+  const active = await db.campaign.findMany({
+    where: { tenantId, status: "active" },
+    orderBy: { endAt: "asc" },
+    take: 10,
+  });
   const campaigns = [];
   for (const c of active) {
     const decided = await db.campaignItem.count({ where: { campaignId: c.id, decision: { not: null } } });
@@ -308,15 +513,32 @@ export async function overview(db: Db, databaseUrl: string, tenantId: string, no
             )[0]?.n,
           )
         : 0;
-    campaigns.push({ id: c.id, name: c.name, endAt: c.endAt.toISOString(), items: c.itemCount, decided, overdueReviewers: overdue });
+    campaigns.push({
+      id: c.id,
+      name: c.name,
+      endAt: c.endAt.toISOString(),
+      items: c.itemCount,
+      decided,
+      overdueReviewers: overdue,
+    });
   }
 
   return {
     ...base,
     hygiene: [
       ...base.hygiene,
-      { key: "expiringSoon", label: "People whose access ends within 7 days", value: expiringSoon, href: "/guests?filter=expiring" },
-      { key: "expiryFailures", label: "Access expiries with failed removals (retried by the scheduler)", value: expiryFailures, href: "/guests?filter=expiring" },
+      {
+        key: "expiringSoon",
+        label: "People whose access ends within 7 days",
+        value: expiringSoon,
+        href: "/guests?filter=expiring",
+      },
+      {
+        key: "expiryFailures",
+        label: "Access expiries with failed removals (retried by the scheduler)",
+        value: expiryFailures,
+        href: "/guests?filter=expiring",
+      },
     ],
     campaigns,
   };

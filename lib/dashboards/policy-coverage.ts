@@ -23,7 +23,13 @@ export interface UserFacts {
 
 export type Enforcement = "none" | "someApps" | "allApps";
 
-export type Bucket = "enforcedAllApps" | "enforcedSomeApps" | "registeredNotEnforced" | "enforcedNotRegistered" | "neither" | "sanctionedExclusion";
+export type Bucket =
+  | "enforcedAllApps"
+  | "enforcedSomeApps"
+  | "registeredNotEnforced"
+  | "enforcedNotRegistered"
+  | "neither"
+  | "sanctionedExclusion";
 
 export const BUCKET_LABEL: Record<Bucket, string> = {
   enforcedAllApps: "MFA enforced for all apps",
@@ -38,7 +44,11 @@ type Policy = MSGraph.ConditionalAccessPolicy;
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
-export function externalKindOf(u: { userType?: string | null; userPrincipalName?: string | null; creationType?: string | null }): UserFacts["externalKind"] {
+export function externalKindOf(u: {
+  userType?: string | null;
+  userPrincipalName?: string | null;
+  creationType?: string | null;
+}): UserFacts["externalKind"] {
   const ext = (u.userPrincipalName ?? "").includes("#EXT#") || u.creationType === "Invitation";
   if (u.userType === "Guest") return ext ? "b2bCollaborationGuest" : "internalGuest";
   return ext ? "b2bCollaborationMember" : null;
@@ -56,23 +66,44 @@ export function mfaRequirement(p: Policy): MfaRequirement {
   const strength = Boolean(g.authenticationStrength);
   if (controls.includes("block")) return { requiresMfa: false, reason: "blocks access" };
   if (!controls.includes("mfa") && !strength) return { requiresMfa: false, reason: "does not require MFA" };
-  const others = controls.filter((c) => c !== "mfa").length + list(g.customAuthenticationFactors).length + list((g as { termsOfUse?: unknown }).termsOfUse).length;
-  if ((g.operator ?? "OR").toUpperCase() === "OR" && others > 0) return { requiresMfa: false, reason: "offers MFA or another control, so MFA is not required" };
+  const others =
+    controls.filter((c) => c !== "mfa").length +
+    list(g.customAuthenticationFactors).length +
+    list((g as { termsOfUse?: unknown }).termsOfUse).length;
+  if ((g.operator ?? "OR").toUpperCase() === "OR" && others > 0)
+    return { requiresMfa: false, reason: "offers MFA or another control, so MFA is not required" };
   const c = p.conditions;
-  if (list(c?.signInRiskLevels).length || list(c?.userRiskLevels).length) return { requiresMfa: false, reason: "applies only to risky sign-ins or users" };
-  return { requiresMfa: true, reason: strength ? `requires authentication strength “${g.authenticationStrength?.displayName ?? "custom"}”` : "requires MFA" };
+  if (list(c?.signInRiskLevels).length || list(c?.userRiskLevels).length)
+    return { requiresMfa: false, reason: "applies only to risky sign-ins or users" };
+  return {
+    requiresMfa: true,
+    reason: strength
+      ? `requires authentication strength “${g.authenticationStrength?.displayName ?? "custom"}”`
+      : "requires MFA",
+  };
 }
 
 export function coversAllApps(p: Policy): boolean {
   const a = p.conditions?.applications;
   const clientApps = list(p.conditions?.clientAppTypes);
   const allClients = clientApps.length === 0 || clientApps.includes("all");
-  return list(a?.includeApplications).includes("All") && list(a?.excludeApplications).length === 0 && allClients && !p.conditions?.platforms && !p.conditions?.locations;
+  return (
+    list(a?.includeApplications).includes("All") &&
+    list(a?.excludeApplications).length === 0 &&
+    allClients &&
+    !p.conditions?.platforms &&
+    !p.conditions?.locations
+  );
 }
 
-function matchesExternal(spec: MSGraph.ConditionalAccessGuestsOrExternalUsers | null | undefined, u: UserFacts): boolean {
+function matchesExternal(
+  spec: MSGraph.ConditionalAccessGuestsOrExternalUsers | null | undefined,
+  u: UserFacts,
+): boolean {
   if (!spec || !u.externalKind) return false;
-  const kinds = String(spec.guestOrExternalUserTypes ?? "").split(",").map((s) => s.trim());
+  const kinds = String(spec.guestOrExternalUserTypes ?? "")
+    .split(",")
+    .map((s) => s.trim());
   return kinds.includes(u.externalKind);
 }
 
@@ -101,7 +132,8 @@ export function targets(p: Policy, u: UserFacts): Targeting {
       ? "group"
       : list(c.excludeRoles).some((r) => u.roleIds.has(r))
         ? "role"
-        : (exUsers.includes("GuestsOrExternalUsers") && isExternal) || matchesExternal(c.excludeGuestsOrExternalUsers, u)
+        : (exUsers.includes("GuestsOrExternalUsers") && isExternal) ||
+            matchesExternal(c.excludeGuestsOrExternalUsers, u)
           ? "guests"
           : null;
   return { included: true, excludedBy };
@@ -115,7 +147,11 @@ export interface UserCoverage {
 }
 
 /** `sanctioned(policyId)` says whether an admin accepted this user's exclusion from that policy (and it has not expired). */
-export function userCoverage(policies: Policy[], u: UserFacts, sanctioned: (policyId: string) => boolean = () => false): UserCoverage {
+export function userCoverage(
+  policies: Policy[],
+  u: UserFacts,
+  sanctioned: (policyId: string) => boolean = () => false,
+): UserCoverage {
   let enforcement: Enforcement = "none";
   const excludedFrom: UserCoverage["excludedFrom"] = [];
   for (const p of policies) {
@@ -130,7 +166,8 @@ export function userCoverage(policies: Policy[], u: UserFacts, sanctioned: (poli
     else if (enforcement === "none") enforcement = "someApps";
   }
   let bucket: Bucket;
-  if (enforcement === "none" && excludedFrom.length > 0 && excludedFrom.every((e) => sanctioned(e.policyId))) bucket = "sanctionedExclusion";
+  if (enforcement === "none" && excludedFrom.length > 0 && excludedFrom.every((e) => sanctioned(e.policyId)))
+    bucket = "sanctionedExclusion";
   else if (enforcement !== "none" && !u.isMfaRegistered) bucket = "enforcedNotRegistered";
   else if (enforcement === "allApps") bucket = "enforcedAllApps";
   else if (enforcement === "someApps") bucket = "enforcedSomeApps";
@@ -139,7 +176,10 @@ export function userCoverage(policies: Policy[], u: UserFacts, sanctioned: (poli
 }
 
 /** One sentence a security team can read: who, which apps, what is required. */
-export function describePolicy(p: Policy, names: { group(id: string): string; role(id: string): string; user(id: string): string; app(id: string): string }): string {
+export function describePolicy(
+  p: Policy,
+  names: { group(id: string): string; role(id: string): string; user(id: string): string; app(id: string): string },
+): string {
   const c = p.conditions?.users;
   const who: string[] = [];
   const inc = list(c?.includeUsers);
@@ -157,9 +197,30 @@ export function describePolicy(p: Policy, names: { group(id: string): string; ro
   const apps = list(p.conditions?.applications?.includeApplications);
   const appText = apps.includes("All") ? "all cloud apps" : apps.length ? apps.map(names.app).join(", ") : "no apps";
   const g = p.grantControls;
-  const controls = [...list(g?.builtInControls).map((x) => ({ mfa: "MFA", block: "block access", compliantDevice: "a compliant device", domainJoinedDevice: "a hybrid-joined device", approvedApplication: "an approved app", compliantApplication: "an app protection policy", passwordChange: "a password change" })[x] ?? x)];
-  if (g?.authenticationStrength) controls.push(`authentication strength “${g.authenticationStrength.displayName ?? "custom"}”`);
-  const grant = controls.length === 0 ? "grants access with session controls only" : controls.includes("block access") ? "blocks access" : `requires ${controls.join((g?.operator ?? "OR").toUpperCase() === "OR" ? " or " : " and ")}`;
-  const risk = list(p.conditions?.signInRiskLevels).length ? ` when sign-in risk is ${list(p.conditions?.signInRiskLevels).join(" or ")}` : "";
+  const controls = [
+    ...list(g?.builtInControls).map(
+      (x) =>
+        ({
+          mfa: "MFA",
+          block: "block access",
+          compliantDevice: "a compliant device",
+          domainJoinedDevice: "a hybrid-joined device",
+          approvedApplication: "an approved app",
+          compliantApplication: "an app protection policy",
+          passwordChange: "a password change",
+        })[x] ?? x,
+    ),
+  ];
+  if (g?.authenticationStrength)
+    controls.push(`authentication strength “${g.authenticationStrength.displayName ?? "custom"}”`);
+  const grant =
+    controls.length === 0
+      ? "grants access with session controls only"
+      : controls.includes("block access")
+        ? "blocks access"
+        : `requires ${controls.join((g?.operator ?? "OR").toUpperCase() === "OR" ? " or " : " and ")}`;
+  const risk = list(p.conditions?.signInRiskLevels).length
+    ? ` when sign-in risk is ${list(p.conditions?.signInRiskLevels).join(" or ")}`
+    : "";
   return `Applies to ${who.join(", ") || "nobody"}${except.length ? ` except ${except.join("; ")}` : ""}; ${appText}; ${grant}${risk}.`;
 }

@@ -3,10 +3,7 @@ import { PrismaClient as PgClient } from ".prisma/recert-postgresql";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type BetterSqlite3 from "better-sqlite3";
-
-export function isPostgres(databaseUrl: string): boolean {
-  return /^postgres(ql)?:\/\//.test(databaseUrl);
-}
+import { engineOfUrl } from "./sql";
 
 /** The better-sqlite3 connection behind each SQLite client, once it has connected. */
 const sqliteHandles = new WeakMap<object, { db?: BetterSqlite3.Database }>();
@@ -47,12 +44,16 @@ export const LOCK_TIMEOUT_MS = 10_000;
  */
 export function createClient(databaseUrl: string, o: { lockTimeoutMs?: number } = {}): SqliteClient {
   const lockTimeoutMs = Math.max(1, Math.round(o.lockTimeoutMs ?? LOCK_TIMEOUT_MS));
-  if (isPostgres(databaseUrl)) {
-    return new PgClient({ adapter: new PrismaPg({ connectionString: databaseUrl, options: `-c lock_timeout=${lockTimeoutMs}` }) }) as unknown as SqliteClient;
+  if (engineOfUrl(databaseUrl) === "postgresql") {
+    return new PgClient({
+      adapter: new PrismaPg({ connectionString: databaseUrl, options: `-c lock_timeout=${lockTimeoutMs}` }),
+    }) as unknown as SqliteClient;
   }
   // WAL lets the app read while a sync writes; busy_timeout turns lock contention into waiting, not errors.
   const slot: { db?: BetterSqlite3.Database } = {};
-  const client = new SqliteClient({ adapter: new CapturingSqliteFactory({ url: databaseUrl, timeout: lockTimeoutMs }, slot) });
+  const client = new SqliteClient({
+    adapter: new CapturingSqliteFactory({ url: databaseUrl, timeout: lockTimeoutMs }, slot),
+  });
   sqliteHandles.set(client, slot);
   return client;
 }

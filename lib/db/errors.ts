@@ -6,7 +6,18 @@
  */
 export type DatabaseFault = "busy" | "unavailable";
 
-const BUSY = [/SQLITE_BUSY/, /SQLITE_LOCKED/, /database is locked/i, /database table is locked/i, /lock timeout/i, /canceling statement due to lock timeout/i, /could not obtain lock/i, /55P03/, /deadlock detected/i, /40P01/];
+const BUSY = [
+  /SQLITE_BUSY/,
+  /SQLITE_LOCKED/,
+  /database is locked/i,
+  /database table is locked/i,
+  /lock timeout/i,
+  /canceling statement due to lock timeout/i,
+  /could not obtain lock/i,
+  /55P03/,
+  /deadlock detected/i,
+  /40P01/,
+];
 const GONE = [
   /SQLITE_CANTOPEN/,
   /SQLITE_IOERR/,
@@ -61,13 +72,18 @@ export function databaseFault(e: unknown): DatabaseFault | undefined {
 /** The message a person sees for a database fault (no internals), or undefined for any other error. */
 export function databaseFaultMessage(e: unknown): string | undefined {
   const f = databaseFault(e);
-  if (f === "busy") return "The database is busy with another change and did not answer in time. Nothing was saved; try again in a moment.";
-  if (f === "unavailable") return "The database cannot be reached or cannot write (connection lost, disk full or I/O error). Nothing was saved; try again when it is back.";
+  if (f === "busy")
+    return "The database is busy with another change and did not answer in time. Nothing was saved; try again in a moment.";
+  if (f === "unavailable")
+    return "The database cannot be reached or cannot write (connection lost, disk full or I/O error). Nothing was saved; try again when it is back.";
   return undefined;
 }
 
 /** The driver's own words for a database fault (for logs and the sync history), e.g. "SQLITE_FULL: database or disk is full". */
 export function databaseFaultDetail(e: unknown): string | undefined {
-  const lines = texts(e).flatMap((t) => t.split("\n")).map((l) => l.trim()).filter(Boolean);
+  const lines = texts(e)
+    .flatMap((t) => t.split("\n"))
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.find((l) => [...BUSY, ...GONE].some((r) => r.test(l))) ?? lines[0];
 }

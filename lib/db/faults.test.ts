@@ -13,21 +13,40 @@ import { verifyChain } from "@/lib/audit";
 import { createGraphClient } from "@/lib/graph";
 import { sqliteFile } from "@/lib/db/migrate";
 import { runSync } from "@/lib/sync/run-sync";
-import { expectExact, setup } from "@/lib/sync/test-helpers";
-import { applyCampaign, createCampaign, decide, quarterlyPreset, startCampaign, type Actor, type Ctx } from "@/lib/reviews";
-import { createClient, isPostgres, sqliteHandleOf } from "./client";
+import { expectExact, setup } from "@/tests/support/emulator-fixture";
+import {
+  applyCampaign,
+  createCampaign,
+  decide,
+  quarterlyPreset,
+  startCampaign,
+  type Actor,
+  type Ctx,
+} from "@/lib/reviews";
+import { createClient, sqliteHandleOf } from "./client";
+import { engineOfUrl } from "./sql";
 import { databaseFault, databaseFaultMessage } from "./errors";
 
 let s: Awaited<ReturnType<typeof setup>>;
 let ctx: Ctx;
 const ADMIN: Actor = { id: "admin-oid", name: "Ada Admin", role: "admin" };
 const root = path.resolve(import.meta.dirname, "../..");
-const pgUrl = () => isPostgres(s.database.url);
+const pgUrl = () => engineOfUrl(s.database.url) === "postgresql";
 
 beforeAll(async () => {
   s = await setup({ users: 400 });
-  ctx = { db: s.db as never, databaseUrl: s.database.url, tenantId: s.tenantId };
-  expect((await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" })).status).toBe("succeeded");
+  ctx = s.ctx;
+  expect(
+    (
+      await runSync({
+        db: s.db,
+        graph: s.graph(),
+        tenantId: s.tenantId,
+        databaseUrl: s.database.url,
+        trigger: "manual",
+      })
+    ).status,
+  ).toBe("succeeded");
 });
 afterAll(async () => {
   await s?.close();
@@ -78,7 +97,11 @@ async function killGroup(child: ChildProcess): Promise<void> {
 /** A fingerprint of everything a review write touches. */
 async function reviewState(campaignId: string) {
   const [items, audit, campaign, reviewers] = await Promise.all([
-    s.db.campaignItem.findMany({ where: { campaignId }, orderBy: { ordinal: "asc" }, select: { id: true, decision: true, version: true, decidedById: true } }),
+    s.db.campaignItem.findMany({
+      where: { campaignId },
+      orderBy: { ordinal: "asc" },
+      select: { id: true, decision: true, version: true, decidedById: true },
+    }),
     s.db.auditEvent.count(),
     s.db.campaign.findUnique({ where: { id: campaignId }, select: { status: true, version: true, itemCount: true } }),
     s.db.campaignItemReviewerOverride.count({ where: { campaignId } }),
@@ -92,7 +115,9 @@ describe("the database locked by another writer", () => {
   test("a campaign start waits for the lock, then fails as busy: still a draft with no items; it starts once the lock is gone", async () => {
     const preset = quarterlyPreset(new Date());
     preset.config.scope = { kind: "allGroups", groupIds: [] };
-    preset.config.stages = [{ reviewers: "managers", chosenIds: [], fallbackIds: [], durationDays: 14, advance: ["approve"] }];
+    preset.config.stages = [
+      { reviewers: "managers", chosenIds: [], fallbackIds: [], durationDays: 14, advance: ["approve"] },
+    ];
     preset.config.justification = { onApprove: false, onRevoke: false };
     ({ campaignId } = await createCampaign(ctx, ADMIN, preset));
     const before = await reviewState(campaignId);
@@ -115,7 +140,11 @@ describe("the database locked by another writer", () => {
   });
 
   test("a decision waits for the lock, then fails as busy and saves nothing; the same decision then lands once", async () => {
-    const rows = await s.db.campaignItemReviewer.findMany({ where: { campaignId, stage: 1, relation: "manager" }, select: { reviewerId: true, itemId: true }, take: 200 });
+    const rows = await s.db.campaignItemReviewer.findMany({
+      where: { campaignId, stage: 1, relation: "manager" },
+      select: { reviewerId: true, itemId: true },
+      take: 200,
+    });
     const reviewerId = rows[0]!.reviewerId;
     const itemIds = rows.filter((r) => r.reviewerId === reviewerId).map((r) => r.itemId);
     expect(itemIds.length).toBeGreaterThan(0);
@@ -124,16 +153,31 @@ describe("the database locked by another writer", () => {
 
     const impatient = createClient(s.database.url, { lockTimeoutMs: 300 });
     const lock = await holdWriteLock(["CampaignItem", "AuditEvent"]);
-    const err = await decide({ ...ctx, db: impatient as never }, reviewer, { campaignId, itemIds, decision: "revoke", justification: "Left the team" }).catch((e: unknown) => e);
+    const err = await decide({ ...ctx, db: impatient as never }, reviewer, {
+      campaignId,
+      itemIds,
+      decision: "revoke",
+      justification: "Left the team",
+    }).catch((e: unknown) => e);
     await lock.release();
     expect(databaseFault(err)).toBe("busy");
     expect(await reviewState(campaignId)).toBe(before);
 
-    const r = await decide({ ...ctx, db: impatient as never }, reviewer, { campaignId, itemIds, decision: "revoke", justification: "Left the team" });
+    const r = await decide({ ...ctx, db: impatient as never }, reviewer, {
+      campaignId,
+      itemIds,
+      decision: "revoke",
+      justification: "Left the team",
+    });
     expect(r.decided).toBe(itemIds.length);
-    const after = await s.db.campaignItem.findMany({ where: { id: { in: itemIds } }, select: { decision: true, version: true } });
+    const after = await s.db.campaignItem.findMany({
+      where: { id: { in: itemIds } },
+      select: { decision: true, version: true },
+    });
     expect(after.every((i) => i.decision === "revoke" && i.version === 1)).toBe(true);
-    expect(await s.db.auditEvent.count({ where: { action: "decision.record", targetId: { in: itemIds } } })).toBe(itemIds.length);
+    expect(await s.db.auditEvent.count({ where: { action: "decision.record", targetId: { in: itemIds } } })).toBe(
+      itemIds.length,
+    );
     expect((await verifyChain(s.db)).ok).toBe(true);
     await impatient.$disconnect();
   });
@@ -144,7 +188,10 @@ describe("the database gone in the middle of a write", () => {
     // No free pages left in the file, so the apply must grow it (SQLite).
     if (!pgUrl()) await s.db.$executeRawUnsafe("VACUUM");
     const before = await s.db.dirUser.count();
-    await s.control("POST", "/users", { displayName: "Ada Gone", userPrincipalName: "ada.gone@contoso.onmicrosoft.com" });
+    await s.control("POST", "/users", {
+      displayName: "Ada Gone",
+      userPrincipalName: "ada.gone@contoso.onmicrosoft.com",
+    });
     const victim = createClient(s.database.url);
     let cut = false;
     const cutNow = async () => {
@@ -152,7 +199,9 @@ describe("the database gone in the middle of a write", () => {
         // Every other connection to this database is terminated, as when the server restarts.
         const admin = new pg.Client({ connectionString: s.database.url });
         await admin.connect();
-        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+        await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+        );
         await admin.end();
       } else {
         // The disk fills up under the running sync: the file cannot grow by one page more (SQLITE_FULL).
@@ -177,7 +226,11 @@ describe("the database gone in the middle of a write", () => {
     await cutting;
     expect(cut).toBe(true);
     expect(r.status).toBe("failed");
-    expect(r.errors.join("\n")).toMatch(pgUrl() ? /database cannot be reached.*Nothing was saved.*(terminat|connection)/is : /database cannot be reached.*Nothing was saved.*disk is full/is);
+    expect(r.errors.join("\n")).toMatch(
+      pgUrl()
+        ? /database cannot be reached.*Nothing was saved.*(terminat|connection)/is
+        : /database cannot be reached.*Nothing was saved.*disk is full/is,
+    );
     // Not awaited: after its connections were terminated, the pool's end waits on them forever (PostgreSQL).
     void victim.$disconnect().catch(() => undefined);
 
@@ -188,7 +241,14 @@ describe("the database gone in the middle of a write", () => {
     await reader.$disconnect();
 
     // The next run (a fresh connection) recovers: it takes over the lock if the cut run could not release it.
-    const next = await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual", staleAfterMs: 1 });
+    const next = await runSync({
+      db: s.db,
+      graph: s.graph(),
+      tenantId: s.tenantId,
+      databaseUrl: s.database.url,
+      trigger: "manual",
+      staleAfterMs: 1,
+    });
     expect(next.status).toBe("succeeded");
     await expectExact(s.db, s.emu.tenant);
     expect(await s.db.syncStageUser.count()).toBe(0);
@@ -199,17 +259,29 @@ describe("the database gone in the middle of a write", () => {
 
 describe("the sync process killed", () => {
   test("SIGKILL mid-run: the previous directory stays visible, the dead run is taken over and abandoned, the next run is exact", async () => {
-    await s.control("POST", "/users", { displayName: "Kai Killed", userPrincipalName: "kai.killed@contoso.onmicrosoft.com" });
+    await s.control("POST", "/users", {
+      displayName: "Kai Killed",
+      userPrincipalName: "kai.killed@contoso.onmicrosoft.com",
+    });
     await s.control("POST", "/faults", { latencyMs: 250 });
     const before = await s.db.dirUser.count();
-    const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/sync.ts", "--full"], { cwd: root, env: s.cliEnv(), stdio: "ignore", detached: true });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+    const child = spawn(
+      process.execPath,
+      [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/sync.ts", "--full"],
+      { cwd: root, env: s.cliEnv(), stdio: "ignore", detached: true },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on("exit", (_code, signal) => resolve(signal)),
+    );
     try {
       // Wait until the child's run is under way (its run row exists and it has fetched objects), then kill it.
       let runId = "";
       for (let i = 0; i < 600 && !runId; i++) {
         await new Promise((r) => setTimeout(r, 50));
-        const run = await s.db.syncRun.findFirst({ where: { status: "running", trigger: "cli" }, orderBy: { startedAt: "desc" } });
+        const run = await s.db.syncRun.findFirst({
+          where: { status: "running", trigger: "cli" },
+          orderBy: { startedAt: "desc" },
+        });
         if (run) runId = run.id;
       }
       expect(runId).not.toBe("");
@@ -224,7 +296,14 @@ describe("the sync process killed", () => {
       expect(await s.db.syncLock.count()).toBe(1);
 
       // While its heartbeat is fresh the dead run still counts as running; once stale it is taken over.
-      const next = await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual", staleAfterMs: 1 });
+      const next = await runSync({
+        db: s.db,
+        graph: s.graph(),
+        tenantId: s.tenantId,
+        databaseUrl: s.database.url,
+        trigger: "manual",
+        staleAfterMs: 1,
+      });
       expect(next.status).toBe("succeeded");
       expect(next.manifest.tookOverFrom).toBe(runId);
       expect((await s.db.syncRun.findUniqueOrThrow({ where: { id: runId } })).status).toBe("abandoned");
@@ -243,12 +322,20 @@ describe("the scheduler killed while applying revocations", () => {
     const t = s.emu.tenant;
     const groups = t.groups
       // Groups Graph can change: not dynamic, not Microsoft 365, not mail-enabled security (Exchange owns those).
-      .filter((g) => g.securityEnabled && !g.mailEnabled && !g.groupTypes.includes("DynamicMembership") && !g.groupTypes.includes("Unified"))
+      .filter(
+        (g) =>
+          g.securityEnabled &&
+          !g.mailEnabled &&
+          !g.groupTypes.includes("DynamicMembership") &&
+          !g.groupTypes.includes("Unified"),
+      )
       .sort((a, b) => b.members.size - a.members.size)
       .slice(0, 3);
     const preset = quarterlyPreset(new Date());
     preset.config.scope = { kind: "groups", groupIds: groups.map((g) => g.id) };
-    preset.config.stages = [{ reviewers: "owners", chosenIds: [], fallbackIds: [ADMIN.id], durationDays: 1, advance: ["approve"] }];
+    preset.config.stages = [
+      { reviewers: "owners", chosenIds: [], fallbackIds: [ADMIN.id], durationDays: 1, advance: ["approve"] },
+    ];
     preset.config.recurrence = "one_off";
     preset.config.noResponse = "revoke";
     preset.config.autoApply = true;
@@ -256,14 +343,24 @@ describe("the scheduler killed while applying revocations", () => {
     const { itemCount } = await startCampaign(ctx, ADMIN, campaignId);
     expect(itemCount).toBeGreaterThan(20);
     const revocations = async () =>
-      s.db.campaignItem.findMany({ where: { campaignId, outcome: "revoke" }, select: { id: true, resourceId: true, principalId: true, applyStatus: true, appliedAt: true } });
-    const inEntra = (i: { resourceId: string; principalId: string }) => t.groupById.get(i.resourceId)!.members.has(i.principalId);
+      s.db.campaignItem.findMany({
+        where: { campaignId, outcome: "revoke" },
+        select: { id: true, resourceId: true, principalId: true, applyStatus: true, appliedAt: true },
+      });
+    const inEntra = (i: { resourceId: string; principalId: string }) =>
+      t.groupById.get(i.resourceId)!.members.has(i.principalId);
 
     // The scheduler's pass after the end date closes the campaign and auto-applies it; every Graph call is slow.
     await s.control("POST", "/faults", { latencyMs: 250 });
     const later = new Date(Date.now() + 2 * 86_400_000);
-    const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/scheduler.ts", "--now", later.toISOString()], { cwd: root, env: s.cliEnv(), stdio: "ignore", detached: true });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+    const child = spawn(
+      process.execPath,
+      [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/scheduler.ts", "--now", later.toISOString()],
+      { cwd: root, env: s.cliEnv(), stdio: "ignore", detached: true },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on("exit", (_code, signal) => resolve(signal)),
+    );
     try {
       let applied = 0;
       for (let i = 0; i < 1200 && applied < 4; i++) {
@@ -293,14 +390,25 @@ describe("the scheduler killed while applying revocations", () => {
 
       // A second apply while the dead claims are fresh leaves them; once they are stale it finishes the job.
       const stale: Ctx = { ...ctx, now: () => new Date(later.getTime() + 6 * 60_000) };
-      const graph = createGraphClient({ baseUrl: s.emu.url, authorityHost: s.emu.url, tenantId: s.tenantId, clientId: s.emu.config.clientId, clientSecret: s.emu.config.clientSecret, retryBudgetMs: 10_000 });
+      const graph = createGraphClient({
+        baseUrl: s.emu.url,
+        authorityHost: s.emu.url,
+        tenantId: s.tenantId,
+        clientId: s.emu.config.clientId,
+        clientSecret: s.emu.config.clientSecret,
+        retryBudgetMs: 10_000,
+      });
       const r = await applyCampaign(stale, ADMIN, campaignId, graph);
       expect(r).toMatchObject({ failed: 0, remaining: 0, status: "applied" });
       expect(r.applied + r.alreadyRemoved).toBe(by("pending").length + by("applying").length);
       const done = await revocations();
       for (const i of done) expect(inEntra(i)).toBe(false);
       expect(done.every((i) => i.applyStatus === "applied" || i.applyStatus === "alreadyRemoved")).toBe(true);
-      const intents = await s.db.auditEvent.groupBy({ by: ["targetId"], where: { action: "graph.write.intent", targetId: { in: done.map((i) => i.id) } }, _count: true });
+      const intents = await s.db.auditEvent.groupBy({
+        by: ["targetId"],
+        where: { action: "graph.write.intent", targetId: { in: done.map((i) => i.id) } },
+        _count: true,
+      });
       const inFlight = new Set(by("applying").map((i) => i.id));
       // One intent per item; an item in flight may have had its first intent recorded before the kill.
       for (const row of intents) expect(row._count).toBeLessThanOrEqual(inFlight.has(row.targetId!) ? 2 : 1);
@@ -328,6 +436,13 @@ test("only database faults are reported as such; other errors keep their own mes
   expect(databaseFault(new Error("Unique constraint failed on the fields: (`id`)"))).toBeUndefined();
   expect(databaseFault(new Error("This campaign is already active."))).toBeUndefined();
   expect(databaseFaultMessage(undefined)).toBeUndefined();
-  expect(databaseFault({ name: "DriverAdapterError", cause: { kind: "sqlite", extendedCode: 5, message: "SQLITE_BUSY: database is locked" } })).toBe("busy");
-  expect(databaseFault(Object.assign(new Error("wrapped"), { cause: new Error("Connection terminated unexpectedly") }))).toBe("unavailable");
+  expect(
+    databaseFault({
+      name: "DriverAdapterError",
+      cause: { kind: "sqlite", extendedCode: 5, message: "SQLITE_BUSY: database is locked" },
+    }),
+  ).toBe("busy");
+  expect(
+    databaseFault(Object.assign(new Error("wrapped"), { cause: new Error("Connection terminated unexpectedly") })),
+  ).toBe("unavailable");
 });

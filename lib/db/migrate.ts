@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { isPostgres } from "./client";
+import { engineOfUrl } from "./sql";
 
 export interface MigrationResult {
   applied: string[];
@@ -42,8 +42,14 @@ function checkApplied(applied: Map<string, string>, migrations: Migration[]): Mi
   const known = new Set(migrations.map((m) => m.name));
   for (const [name, checksum] of applied) {
     const m = migrations.find((x) => x.name === name);
-    if (!known.has(name)) throw new Error(`The database has migration ${name}, which this version of Recert does not know. Is it older than the database?`);
-    if (m && m.checksum !== checksum) throw new Error(`Migration ${name} was changed after it was applied (checksum mismatch). Restore the original file.`);
+    if (!known.has(name))
+      throw new Error(
+        `The database has migration ${name}, which this version of Recert does not know. Is it older than the database?`,
+      );
+    if (m && m.checksum !== checksum)
+      throw new Error(
+        `Migration ${name} was changed after it was applied (checksum mismatch). Restore the original file.`,
+      );
   }
   return migrations.filter((m) => !applied.has(m.name));
 }
@@ -54,7 +60,7 @@ export function sqliteFile(databaseUrl: string, root = process.cwd()): string {
 }
 
 export async function migrate(databaseUrl: string, root = process.cwd()): Promise<MigrationResult> {
-  if (isPostgres(databaseUrl)) return migratePostgres(databaseUrl, root);
+  if (engineOfUrl(databaseUrl) === "postgresql") return migratePostgres(databaseUrl, root);
   return migrateSqlite(databaseUrl, root);
 }
 
@@ -64,15 +70,22 @@ function migrateSqlite(databaseUrl: string, root: string): MigrationResult {
   const sqlite = new Database(file, { timeout: 30_000 });
   try {
     sqlite.pragma("journal_mode = WAL");
-    sqlite.exec(`CREATE TABLE IF NOT EXISTS "_recert_migrations" ("name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "applied_at" TEXT NOT NULL)`);
+    sqlite.exec(
+      `CREATE TABLE IF NOT EXISTS "_recert_migrations" ("name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "applied_at" TEXT NOT NULL)`,
+    );
     const applied: string[] = [];
     // IMMEDIATE takes the write lock up front, so two processes starting at once apply each migration once.
     const run = sqlite.transaction(() => {
-      const rows = sqlite.prepare(`SELECT name, checksum FROM "_recert_migrations"`).all() as { name: string; checksum: string }[];
+      const rows = sqlite.prepare(`SELECT name, checksum FROM "_recert_migrations"`).all() as {
+        name: string;
+        checksum: string;
+      }[];
       const pending = checkApplied(new Map(rows.map((r) => [r.name, r.checksum])), listMigrations("sqlite", root));
       for (const m of pending) {
         sqlite.exec(m.sql);
-        sqlite.prepare(`INSERT INTO "_recert_migrations" (name, checksum, applied_at) VALUES (?, ?, ?)`).run(m.name, m.checksum, new Date().toISOString());
+        sqlite
+          .prepare(`INSERT INTO "_recert_migrations" (name, checksum, applied_at) VALUES (?, ?, ?)`)
+          .run(m.name, m.checksum, new Date().toISOString());
         applied.push(m.name);
       }
       return rows.length;
@@ -90,15 +103,22 @@ async function migratePostgres(databaseUrl: string, root: string): Promise<Migra
   try {
     // An advisory lock serialises concurrent runners (two app instances starting together).
     await client.query("SELECT pg_advisory_lock(727274)");
-    await client.query(`CREATE TABLE IF NOT EXISTS "_recert_migrations" ("name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "applied_at" TIMESTAMPTZ NOT NULL)`);
-    const { rows } = await client.query<{ name: string; checksum: string }>(`SELECT name, checksum FROM "_recert_migrations"`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS "_recert_migrations" ("name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "applied_at" TIMESTAMPTZ NOT NULL)`,
+    );
+    const { rows } = await client.query<{ name: string; checksum: string }>(
+      `SELECT name, checksum FROM "_recert_migrations"`,
+    );
     const pending = checkApplied(new Map(rows.map((r) => [r.name, r.checksum])), listMigrations("postgresql", root));
     const applied: string[] = [];
     for (const m of pending) {
       await client.query("BEGIN");
       try {
         await client.query(m.sql);
-        await client.query(`INSERT INTO "_recert_migrations" (name, checksum, applied_at) VALUES ($1, $2, now())`, [m.name, m.checksum]);
+        await client.query(`INSERT INTO "_recert_migrations" (name, checksum, applied_at) VALUES ($1, $2, now())`, [
+          m.name,
+          m.checksum,
+        ]);
         await client.query("COMMIT");
       } catch (e) {
         await client.query("ROLLBACK");

@@ -5,7 +5,11 @@ import { csvLine } from "@/lib/reports/csv";
  * A CSV download streamed page by page from a paged list function (memory stays flat), with a BOM so
  * Excel reads UTF-8, and every cell neutralised against formula injection (csvCell).
  */
-export function csvResponse<T>(name: string, header: readonly (keyof T & string)[], pageOf: (page: number) => Promise<{ rows: T[]; total: number; pageSize: number }>): Response {
+export function csvResponse<T>(
+  name: string,
+  header: readonly (keyof T & string)[],
+  pageOf: (page: number) => Promise<{ rows: T[]; total: number; pageSize: number }>,
+): Response {
   const encoder = new TextEncoder();
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
@@ -19,5 +23,11 @@ export function csvResponse<T>(name: string, header: readonly (keyof T & string)
     },
   });
   const stamp = new Date().toISOString().slice(0, 10);
-  return new Response(stream, { headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, "_")}-${stamp}.csv"`, "cache-control": "no-store" } });
+  return new Response(stream, {
+    headers: {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, "_")}-${stamp}.csv"`,
+      "cache-control": "no-store",
+    },
+  });
 }

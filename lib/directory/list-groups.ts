@@ -1,8 +1,8 @@
 import "server-only";
+import { containsPattern, parameters } from "@/lib/db/sql";
 import { z } from "zod";
 import { searchText } from "@/lib/input";
-import { db } from "@/lib/db";
-import { isPostgres } from "@/lib/db/client";
+import type { Ctx } from "@/lib/db";
 
 export const GROUP_FILTERS = ["all", "security", "m365", "roleAssignable", "dynamic", "ownerless"] as const;
 export const ZListGroups = z.object({
@@ -25,28 +25,38 @@ export interface GroupRowDto {
 export const GROUP_PAGE_SIZE = 50;
 
 /** One page of groups with member and owner counts; filters and search run in the database (any tenant size). */
-export async function listGroups(tenantId: string, input: TListGroups): Promise<{ rows: GroupRowDto[]; total: number; pageSize: number }> {
-  const pg = isPostgres(process.env.DATABASE_URL ?? "");
-  const params: unknown[] = [];
-  const p = (v: unknown) => (params.push(v), pg ? `$${params.length}` : "?");
+export async function listGroups(
+  ctx: Ctx,
+  input: TListGroups,
+): Promise<{ rows: GroupRowDto[]; total: number; pageSize: number }> {
+  const { db, tenantId } = ctx;
+  const pg = ctx.dialect.engine === "postgresql";
+  const { values: params, p } = parameters(ctx.dialect);
   const where = [`g."tenantId" = ${p(tenantId)}`];
   const T = pg ? "true" : "1";
-  if (input.q) where.push(`LOWER(g."displayName") LIKE ${p(`%${input.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`)} ESCAPE '\\'`);
+  if (input.q) where.push(`LOWER(g."displayName") LIKE ${p(containsPattern(input.q))} ESCAPE '\\'`);
   if (input.filter === "security") where.push(`g."kind" = 'security'`);
   if (input.filter === "m365") where.push(`g."kind" = 'm365'`);
   if (input.filter === "roleAssignable") where.push(`g."isAssignableToRole" = ${T}`);
   if (input.filter === "dynamic") where.push(`g."isDynamic" = ${T}`);
-  if (input.filter === "ownerless") where.push(`NOT EXISTS (SELECT 1 FROM "DirGroupOwner" o WHERE o."groupId" = g."id")`);
+  if (input.filter === "ownerless")
+    where.push(`NOT EXISTS (SELECT 1 FROM "DirGroupOwner" o WHERE o."groupId" = g."id")`);
   const w = where.join(" AND ");
   const [idRows, count] = await Promise.all([
-    db().$queryRawUnsafe<{ id: string }[]>(`SELECT g."id" AS id FROM "DirGroup" g WHERE ${w} ORDER BY g."displayName" ASC, g."id" ASC LIMIT ${GROUP_PAGE_SIZE} OFFSET ${(input.page - 1) * GROUP_PAGE_SIZE}`, ...params),
-    db().$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n FROM "DirGroup" g WHERE ${w}`, ...params),
+    db.$queryRawUnsafe<{ id: string }[]>(
+      `SELECT g."id" AS id FROM "DirGroup" g WHERE ${w} ORDER BY g."displayName" ASC, g."id" ASC LIMIT ${GROUP_PAGE_SIZE} OFFSET ${(input.page - 1) * GROUP_PAGE_SIZE}`,
+      ...params,
+    ),
+    db.$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n FROM "DirGroup" g WHERE ${w}`, ...params),
   ]);
   const ids = idRows.map((r) => r.id);
   const [groups, members, owners] = await Promise.all([
-    db().dirGroup.findMany({ where: { id: { in: ids } }, select: { id: true, displayName: true, kind: true, isAssignableToRole: true, isDynamic: true } }),
-    db().dirGroupMember.groupBy({ by: ["groupId"], where: { groupId: { in: ids } }, _count: { _all: true } }),
-    db().dirGroupOwner.groupBy({ by: ["groupId"], where: { groupId: { in: ids } }, _count: { _all: true } }),
+    db.dirGroup.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, displayName: true, kind: true, isAssignableToRole: true, isDynamic: true },
+    }),
+    db.dirGroupMember.groupBy({ by: ["groupId"], where: { groupId: { in: ids } }, _count: { _all: true } }),
+    db.dirGroupOwner.groupBy({ by: ["groupId"], where: { groupId: { in: ids } }, _count: { _all: true } }),
   ]);
   const byId = new Map(groups.map((g) => [g.id, g]));
   const m = new Map(members.map((x) => [x.groupId, x._count._all]));

@@ -14,7 +14,9 @@ describe("parseEnv", () => {
     expect(env.DATABASE_URL).toBe("file:./data/recert.db");
     expect(env.ENTRA_AUTHORITY_HOST).toBe("https://login.microsoftonline.com");
     expect(env.GRAPH_BASE_URL).toBe("https://graph.microsoft.com");
-    expect(env.AUTH_MICROSOFT_ENTRA_ID_ISSUER).toBe("https://login.microsoftonline.com/8c3dad1d-b6bc-4f8b-939b-8263372eced6/v2.0");
+    expect(env.AUTH_MICROSOFT_ENTRA_ID_ISSUER).toBe(
+      "https://login.microsoftonline.com/8c3dad1d-b6bc-4f8b-939b-8263372eced6/v2.0",
+    );
     expect(env.RECERT_APP_ID_URI).toBe("api://4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d");
   });
 
@@ -34,7 +36,9 @@ describe("parseEnv", () => {
   });
 
   it("rejects an encryption key that is not 32 bytes", () => {
-    expect(() => parseEnv({ ...valid, RECERT_ENCRYPTION_KEY: "c2hvcnQ=" })).toThrow(/RECERT_ENCRYPTION_KEY must be 32 bytes/);
+    expect(() => parseEnv({ ...valid, RECERT_ENCRYPTION_KEY: "c2hvcnQ=" })).toThrow(
+      /RECERT_ENCRYPTION_KEY must be 32 bytes/,
+    );
     expect(parseEnv({ ...valid, RECERT_ENCRYPTION_KEY: "ab".repeat(32) }).RECERT_ENCRYPTION_KEY).toHaveLength(64);
   });
 

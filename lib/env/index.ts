@@ -6,7 +6,10 @@ import { z } from "zod";
  */
 const guid = z
   .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+  .regex(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+    "must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+  );
 const httpUrl = z
   .string()
   .url("must be an absolute URL")
@@ -18,7 +21,10 @@ const schema = z.object({
   DATABASE_URL: z
     .string()
     .default("file:./data/recert.db")
-    .refine((u) => u.startsWith("file:") || /^postgres(ql)?:\/\//.test(u), "must start with file: (SQLite) or postgresql:// (PostgreSQL)"),
+    .refine(
+      (u) => u.startsWith("file:") || /^postgres(ql)?:\/\//.test(u),
+      "must start with file: (SQLite) or postgresql:// (PostgreSQL)",
+    ),
   AUTH_SECRET: z.string().min(32, "must be at least 32 characters (generate one with `openssl rand -base64 33`)"),
   AUTH_MICROSOFT_ENTRA_ID_ID: guid,
   AUTH_MICROSOFT_ENTRA_ID_SECRET: z.string().min(1, "is required (the client secret of the Recert app registration)"),
@@ -32,7 +38,10 @@ const schema = z.object({
   GRAPH_CLIENT_SECRET: z.string().min(1).optional(),
   RECERT_ENCRYPTION_KEY: z
     .string()
-    .refine((k) => decodeKey(k)?.length === 32, "must be 32 bytes, base64 or hex encoded (generate one with `openssl rand -base64 32`)")
+    .refine(
+      (k) => decodeKey(k)?.length === 32,
+      "must be 32 bytes, base64 or hex encoded (generate one with `openssl rand -base64 32`)",
+    )
     .optional(),
   REPORT_SIGNING_P12: z.string().min(1).optional(),
   REPORT_SIGNING_P12_PASSPHRASE: z.string().optional(),
@@ -42,7 +51,9 @@ export type Env = z.infer<typeof schema> & { AUTH_MICROSOFT_ENTRA_ID_ISSUER: str
 
 export class EnvError extends Error {
   constructor(public readonly problems: string[]) {
-    super(`Recert's configuration is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSee README.md, section "Configuration".`);
+    super(
+      `Recert's configuration is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSee README.md, section "Configuration".`,
+    );
     this.name = "EnvError";
   }
 }
@@ -58,15 +69,22 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
   const result = schema.safeParse(cleaned);
   if (!result.success) {
-    throw new EnvError(result.error.issues.map((i) => `${i.path.join(".")} ${i.code === "invalid_type" && i.input === undefined ? "is required" : i.message}`));
+    throw new EnvError(
+      result.error.issues.map(
+        (i) => `${i.path.join(".")} ${i.code === "invalid_type" && i.input === undefined ? "is required" : i.message}`,
+      ),
+    );
   }
   const env = result.data;
   if (Boolean(env.GRAPH_CLIENT_ID) !== Boolean(env.GRAPH_CLIENT_SECRET)) {
-    throw new EnvError([`${env.GRAPH_CLIENT_ID ? "GRAPH_CLIENT_SECRET" : "GRAPH_CLIENT_ID"} is required when ${env.GRAPH_CLIENT_ID ? "GRAPH_CLIENT_ID" : "GRAPH_CLIENT_SECRET"} is set (the sync app registration needs both)`]);
+    throw new EnvError([
+      `${env.GRAPH_CLIENT_ID ? "GRAPH_CLIENT_SECRET" : "GRAPH_CLIENT_ID"} is required when ${env.GRAPH_CLIENT_ID ? "GRAPH_CLIENT_ID" : "GRAPH_CLIENT_SECRET"} is set (the sync app registration needs both)`,
+    ]);
   }
   return {
     ...env,
-    AUTH_MICROSOFT_ENTRA_ID_ISSUER: env.AUTH_MICROSOFT_ENTRA_ID_ISSUER ?? `${env.ENTRA_AUTHORITY_HOST}/${env.ENTRA_TENANT_ID}/v2.0`,
+    AUTH_MICROSOFT_ENTRA_ID_ISSUER:
+      env.AUTH_MICROSOFT_ENTRA_ID_ISSUER ?? `${env.ENTRA_AUTHORITY_HOST}/${env.ENTRA_TENANT_ID}/v2.0`,
     RECERT_APP_ID_URI: env.RECERT_APP_ID_URI ?? `api://${env.AUTH_MICROSOFT_ENTRA_ID_ID}`,
   };
 }

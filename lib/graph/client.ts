@@ -1,5 +1,11 @@
 import "server-only";
-import { Client, HTTPMessageHandler, ResponseType, type Context, type Middleware } from "@microsoft/microsoft-graph-client";
+import {
+  Client,
+  HTTPMessageHandler,
+  ResponseType,
+  type Context,
+  type Middleware,
+} from "@microsoft/microsoft-graph-client";
 import { GraphError, GraphRetryBudgetError, parseGraphError } from "./errors";
 import { RETRIABLE_STATUS, retryDelayMs, Semaphore } from "./retry";
 import { createTokenProvider, type TokenProvider } from "./token-provider";
@@ -48,7 +54,10 @@ export interface BatchResponse<T = unknown> {
 export interface GraphClient {
   get<T = Record<string, unknown>>(path: string, options?: { headers?: Record<string, string> }): Promise<T>;
   pages<T = Record<string, unknown>>(path: string, options?: PageOptions): AsyncIterable<T[]>;
-  delta<T = Record<string, unknown>>(resource: "users" | "groups", options: { select: string[]; deltaLink?: string }): AsyncIterable<{ items: T[]; deltaLink?: string }>;
+  delta<T = Record<string, unknown>>(
+    resource: "users" | "groups",
+    options: { select: string[]; deltaLink?: string },
+  ): AsyncIterable<{ items: T[]; deltaLink?: string }>;
   batch<T = unknown>(requests: BatchRequest[]): Promise<Map<string, BatchResponse<T>>>;
   /** One raw call: the write path uses it. Resolves with status and parsed body; throws GraphError only for transport failures after retries. */
   send(method: BatchRequest["method"], path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
@@ -100,7 +109,11 @@ class RetryMiddleware implements Middleware {
         context.response = undefined;
         await this.next!.execute(context);
       } catch (e) {
-        failure = new GraphError({ status: 0, code: "networkError", message: `Connection to Graph failed: ${(e as Error).message}` });
+        failure = new GraphError({
+          status: 0,
+          code: "networkError",
+          message: `Connection to Graph failed: ${(e as Error).message}`,
+        });
       }
       const status = context.response?.status ?? 0;
       this.onRequest?.({ method, url, status, attempt });
@@ -108,15 +121,23 @@ class RetryMiddleware implements Middleware {
       if (status === 429) this.stats.throttled++;
       const wait = retryDelayMs(attempt, context.response?.headers.get("retry-after"));
       if (!failure) {
-        const text = await context.response!.clone().text().catch(() => "");
+        const text = await context
+          .response!.clone()
+          .text()
+          .catch(() => "");
         failure = parseGraphError(status, text, context.response!.headers);
       }
       if (Date.now() - started + wait > this.budgetMs) {
         // The SDK re-wraps anything thrown in a middleware, so the verdict travels as a marked response.
-        context.response = new Response(JSON.stringify({ error: { code: failure.code, message: failure.message, innerError: { "request-id": failure.requestId } } }), {
-          status: failure.status >= 400 ? failure.status : 503,
-          headers: { "content-type": "application/json", [BUDGET_HEADER]: String(attempt + 1) },
-        });
+        context.response = new Response(
+          JSON.stringify({
+            error: { code: failure.code, message: failure.message, innerError: { "request-id": failure.requestId } },
+          }),
+          {
+            status: failure.status >= 400 ? failure.status : 503,
+            headers: { "content-type": "application/json", [BUDGET_HEADER]: String(attempt + 1) },
+          },
+        );
         return;
       }
       this.stats.retries++;
@@ -145,11 +166,21 @@ export function createGraphClient(o: GraphClientOptions): GraphClient {
   /** Paths relative to /v1.0; links Graph hands back are absolute under the same base. */
   const relative = (pathOrUrl: string): string => {
     if (!/^https?:\/\//i.test(pathOrUrl)) return pathOrUrl.startsWith("/") ? pathOrUrl : `/${pathOrUrl}`;
-    if (!pathOrUrl.startsWith(versionRoot)) throw new GraphError({ status: 0, code: "unexpectedLink", message: `Graph returned a link outside ${versionRoot}` });
+    if (!pathOrUrl.startsWith(versionRoot))
+      throw new GraphError({
+        status: 0,
+        code: "unexpectedLink",
+        message: `Graph returned a link outside ${versionRoot}`,
+      });
     return pathOrUrl.slice(versionRoot.length);
   };
 
-  async function raw(method: BatchRequest["method"], path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  async function raw(
+    method: BatchRequest["method"],
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     return gate.run(async () => {
       let req = sdk.api(relative(path)).responseType(ResponseType.RAW);
       for (const [k, v] of Object.entries(headers)) req = req.header(k, v);
@@ -168,7 +199,13 @@ export function createGraphClient(o: GraphClientOptions): GraphClient {
 
   function budgetError(res: Response, text: string): GraphRetryBudgetError | undefined {
     const attempts = res.headers.get(BUDGET_HEADER);
-    return attempts ? new GraphRetryBudgetError({ attempts: Number(attempts), budgetMs: o.retryBudgetMs ?? 120_000, lastError: parseGraphError(res.status, text) }) : undefined;
+    return attempts
+      ? new GraphRetryBudgetError({
+          attempts: Number(attempts),
+          budgetMs: o.retryBudgetMs ?? 120_000,
+          lastError: parseGraphError(res.status, text),
+        })
+      : undefined;
   }
 
   async function json<T>(res: Response): Promise<T> {
@@ -197,7 +234,9 @@ export function createGraphClient(o: GraphClientOptions): GraphClient {
       // ConsistencyLevel must be resent on every page of an advanced query.
       let next: string | undefined = `${path}${query(options)}`;
       while (next) {
-        const page: { value?: T[]; "@odata.nextLink"?: string } = await json(await raw("GET", next, undefined, options.headers));
+        const page: { value?: T[]; "@odata.nextLink"?: string } = await json(
+          await raw("GET", next, undefined, options.headers),
+        );
         yield page.value ?? [];
         next = page["@odata.nextLink"];
       }
@@ -205,7 +244,9 @@ export function createGraphClient(o: GraphClientOptions): GraphClient {
     async *delta<T>(resource: "users" | "groups", options: { select: string[]; deltaLink?: string }) {
       let next: string | undefined = options.deltaLink ?? `/${resource}/delta?$select=${options.select.join(",")}`;
       while (next) {
-        const page: { value?: T[]; "@odata.nextLink"?: string; "@odata.deltaLink"?: string } = await json(await raw("GET", next));
+        const page: { value?: T[]; "@odata.nextLink"?: string; "@odata.deltaLink"?: string } = await json(
+          await raw("GET", next),
+        );
         const deltaLink = page["@odata.deltaLink"];
         yield { items: page.value ?? [], ...(deltaLink ? { deltaLink } : {}) };
         next = page["@odata.nextLink"];
@@ -223,15 +264,26 @@ export function createGraphClient(o: GraphClientOptions): GraphClient {
         for (let i = 0; i < pending.length; i += 20) chunks.push(pending.slice(i, i + 20));
         await Promise.all(
           chunks.map(async (chunk) => {
-            const payload = { requests: chunk.map((r) => ({ id: r.id, method: r.method, url: r.url, ...(r.body !== undefined ? { body: r.body, headers: { "Content-Type": "application/json" } } : {}) })) };
-            const res: { responses: { id: string; status: number; body: T; headers?: Record<string, string> }[] } = await json(await raw("POST", "/$batch", payload));
+            const payload = {
+              requests: chunk.map((r) => ({
+                id: r.id,
+                method: r.method,
+                url: r.url,
+                ...(r.body !== undefined ? { body: r.body, headers: { "Content-Type": "application/json" } } : {}),
+              })),
+            };
+            const res: { responses: { id: string; status: number; body: T; headers?: Record<string, string> }[] } =
+              await json(await raw("POST", "/$batch", payload));
             for (const item of res.responses) {
               const original = chunk.find((r) => r.id === item.id);
               // Each item is throttled on its own: retry just those.
               if (original && RETRIABLE_STATUS.has(item.status)) {
                 if (item.status === 429) stats.throttled++;
                 retryLater.push(original);
-                wait = Math.max(wait, retryDelayMs(attempt, item.headers?.["Retry-After"] ?? item.headers?.["retry-after"]));
+                wait = Math.max(
+                  wait,
+                  retryDelayMs(attempt, item.headers?.["Retry-After"] ?? item.headers?.["retry-after"]),
+                );
                 out.set(item.id, { status: item.status, body: item.body, headers: item.headers ?? {} });
               } else out.set(item.id, { status: item.status, body: item.body, headers: item.headers ?? {} });
             }
@@ -250,7 +302,7 @@ export function createGraphClient(o: GraphClientOptions): GraphClient {
       const text = await res.text();
       const exhausted = budgetError(res, text);
       if (exhausted) throw exhausted;
-      let parsed: unknown = undefined;
+      let parsed: unknown;
       try {
         parsed = text ? JSON.parse(text) : undefined;
       } catch {

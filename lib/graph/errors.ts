@@ -13,7 +13,14 @@ export class GraphError extends Error {
   readonly clientRequestId: string | undefined;
   readonly date: string | undefined;
 
-  constructor(init: { status: number; code: string; message: string; requestId?: string; clientRequestId?: string; date?: string }) {
+  constructor(init: {
+    status: number;
+    code: string;
+    message: string;
+    requestId?: string;
+    clientRequestId?: string;
+    date?: string;
+  }) {
     super(init.message);
     this.status = init.status;
     this.code = init.code;
@@ -116,7 +123,9 @@ export function parseGraphError(status: number, body: unknown, headers?: Headers
   const error = obj(obj(parsed)?.error);
   const inner = obj(error?.innerError) ?? obj(error?.innererror);
   const code = str(error?.code) ?? (status === 0 ? "networkError" : `http${status}`);
-  const message = str(error?.message) ?? (typeof body === "string" && body && !error ? body.slice(0, 200) : `Graph answered HTTP ${status}`);
+  const message =
+    str(error?.message) ??
+    (typeof body === "string" && body && !error ? body.slice(0, 200) : `Graph answered HTTP ${status}`);
   const requestId = str(inner?.["request-id"]) ?? headerValue(headers, "request-id");
   const clientRequestId = str(inner?.["client-request-id"]) ?? headerValue(headers, "client-request-id");
   const date = str(inner?.date);
@@ -147,5 +156,10 @@ export function parseAuthError(body: unknown, status?: number): GraphAuthError {
       : /^(AADSTS\d+)/.exec(description)?.[1];
   // Entra appends trace and correlation ids on new lines; the first line is what an admin needs.
   const message = description.split(/\r?\n/)[0] ?? description;
-  return new GraphAuthError({ code, message, ...(aadsts ? { aadsts } : {}), ...(status !== undefined ? { status } : {}) });
+  return new GraphAuthError({
+    code,
+    message,
+    ...(aadsts ? { aadsts } : {}),
+    ...(status !== undefined ? { status } : {}),
+  });
 }

@@ -10,9 +10,21 @@ const TENANT = "8c3dad1d-b6bc-4f8b-939b-8263372eced6";
 const CLIENT = "4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
 let emu: RunningEmulator;
 const control = (method: string, path: string, body?: unknown) =>
-  fetch(`${emu.url}/_emulator${path}`, { method, headers: { "x-emulator-admin-key": "emulator-admin-key", "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  fetch(`${emu.url}/_emulator${path}`, {
+    method,
+    headers: { "x-emulator-admin-key": "emulator-admin-key", "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 const client = (o: Partial<Parameters<typeof createGraphClient>[0]> = {}): GraphClient =>
-  createGraphClient({ baseUrl: emu.url, authorityHost: emu.url, tenantId: TENANT, clientId: CLIENT, clientSecret: "recert-demo-client-secret", retryBudgetMs: 20_000, ...o });
+  createGraphClient({
+    baseUrl: emu.url,
+    authorityHost: emu.url,
+    tenantId: TENANT,
+    clientId: CLIENT,
+    clientSecret: "recert-demo-client-secret",
+    retryBudgetMs: 20_000,
+    ...o,
+  });
 async function collect<T>(it: AsyncIterable<T[]>): Promise<T[]> {
   const out: T[] = [];
   for await (const page of it) out.push(...page);
@@ -51,7 +63,9 @@ describe("Graph client against the emulator", () => {
 
   it("pages every user through absolute nextLinks with $select", async () => {
     const g = client();
-    const users = await collect(g.pages<{ id: string; userType: string }>("/users", { select: ["id", "userType"], top: 999 }));
+    const users = await collect(
+      g.pages<{ id: string; userType: string }>("/users", { select: ["id", "userType"], top: 999 }),
+    );
     expect(users).toHaveLength(emu.tenant.users.length);
     expect(new Set(users.map((u) => u.id)).size).toBe(users.length);
     expect(Object.keys(users[0]!).sort()).toEqual(["id", "userType"]);
@@ -93,19 +107,26 @@ describe("Graph client against the emulator", () => {
     expect(count).toBe(emu.tenant.users.length);
     await control("POST", "/users", { displayName: "New Hire", userPrincipalName: "new.hire@contoso.onmicrosoft.com" });
     const changed: { displayName?: string }[] = [];
-    for await (const page of g.delta<{ displayName?: string }>("users", { select: ["displayName"], deltaLink })) changed.push(...page.items);
+    for await (const page of g.delta<{ displayName?: string }>("users", { select: ["displayName"], deltaLink }))
+      changed.push(...page.items);
     expect(changed).toEqual([expect.objectContaining({ displayName: "New Hire" })]);
     await control("POST", "/delta/invalidate");
-    await expect(collect((async function* () {
-      for await (const p of g.delta("users", { select: ["displayName"], deltaLink })) yield p.items;
-    })())).rejects.toBeInstanceOf(DeltaExpiredError);
+    await expect(
+      collect(
+        (async function* () {
+          for await (const p of g.delta("users", { select: ["displayName"], deltaLink })) yield p.items;
+        })(),
+      ),
+    ).rejects.toBeInstanceOf(DeltaExpiredError);
   });
 
   it("batches 45 requests in chunks of 20 and retries only throttled items", async () => {
     const g = client();
     const ids = emu.tenant.users.slice(0, 45).map((u) => u.id);
     await control("POST", "/faults", { throttle: 1, count: 2, pathPrefix: "/users/" });
-    const res = await g.batch<{ id: string }>(ids.map((id, i) => ({ id: String(i), method: "GET", url: `/users/${id}` })));
+    const res = await g.batch<{ id: string }>(
+      ids.map((id, i) => ({ id: String(i), method: "GET", url: `/users/${id}` })),
+    );
     expect(res.size).toBe(45);
     expect([...res.values()].every((r) => r.status === 200)).toBe(true);
     expect(res.get("44")!.body.id).toBe(ids[44]);
@@ -116,17 +137,31 @@ describe("Graph client against the emulator", () => {
     const group = emu.tenant.groups.find((x) => x.displayName === "Production Access")!;
     const memberId = [...group.members].find((m) => emu.tenant.userById.has(m))!;
     const log: string[] = [];
-    const audit = { before: async (op: WriteOp) => void log.push(`before ${op.kind}`), after: async (_: WriteOp, r: WriteResult) => void log.push(`after ${r.outcome}`) };
+    const audit = {
+      before: async (op: WriteOp) => void log.push(`before ${op.kind}`),
+      after: async (_: WriteOp, r: WriteResult) => void log.push(`after ${r.outcome}`),
+    };
     const op: WriteOp = { kind: "removeGroupMember", groupId: group.id, memberId };
     expect(await graphWrite(g, op, audit)).toEqual({ outcome: "applied" });
     expect(emu.tenant.groupById.get(group.id)!.members.has(memberId)).toBe(false);
     expect(await graphWrite(g, op, audit)).toEqual({ outcome: "already_removed" });
-    expect(log).toEqual(["before removeGroupMember", "after applied", "before removeGroupMember", "after already_removed"]);
+    expect(log).toEqual([
+      "before removeGroupMember",
+      "after applied",
+      "before removeGroupMember",
+      "after already_removed",
+    ]);
     const dynamic = emu.tenant.groups.find((x) => x.groupTypes.includes("DynamicMembership"))!;
-    const refused = await graphWrite(g, { kind: "removeGroupMember", groupId: dynamic.id, memberId: [...dynamic.members][0]! }, audit);
+    const refused = await graphWrite(
+      g,
+      { kind: "removeGroupMember", groupId: dynamic.id, memberId: [...dynamic.members][0]! },
+      audit,
+    );
     expect(refused).toMatchObject({ outcome: "failed", error: { status: 400, code: "Request_BadRequest" } });
     const guest = emu.tenant.users.find((u) => u.userType === "Guest" && u.accountEnabled)!;
-    expect(await graphWrite(g, { kind: "setAccountEnabled", userId: guest.id, enabled: false }, audit)).toEqual({ outcome: "applied" });
+    expect(await graphWrite(g, { kind: "setAccountEnabled", userId: guest.id, enabled: false }, audit)).toEqual({
+      outcome: "applied",
+    });
     expect(emu.tenant.userById.get(guest.id)!.accountEnabled).toBe(false);
   });
 

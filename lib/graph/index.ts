@@ -1,4 +1,20 @@
-export { createGraphClient, type GraphClient, type GraphClientOptions, type GraphStats, type PageOptions, type BatchRequest, type BatchResponse } from "./client";
+export {
+  createGraphClient,
+  type GraphClient,
+  type GraphClientOptions,
+  type GraphStats,
+  type PageOptions,
+  type BatchRequest,
+  type BatchResponse,
+} from "./client";
 export { createTokenProvider, tokenRoles, type TokenProvider } from "./token-provider";
-export { EXCHANGE_KINDS, exchangeCommand, exchangeRemovalNote, graphWrite, type WriteOp, type WriteResult, type WriteAudit } from "./writes";
+export {
+  EXCHANGE_KINDS,
+  exchangeCommand,
+  exchangeRemovalNote,
+  graphWrite,
+  type WriteOp,
+  type WriteResult,
+  type WriteAudit,
+} from "./writes";
 export { GraphError, GraphAuthError, DeltaExpiredError, GraphRetryBudgetError, parseGraphError } from "./errors";

@@ -1,5 +1,11 @@
 /** Backoff for Graph: Retry-After when Graph sends it (seconds), else exponential with full jitter. */
-export function retryDelayMs(attempt: number, retryAfter: string | null | undefined, random = Math.random, baseMs = 200, capMs = 30_000): number {
+export function retryDelayMs(
+  attempt: number,
+  retryAfter: string | null | undefined,
+  random = Math.random,
+  baseMs = 200,
+  capMs = 30_000,
+): number {
   if (retryAfter !== null && retryAfter !== undefined && retryAfter !== "") {
     const seconds = Number(retryAfter);
     if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 120_000);

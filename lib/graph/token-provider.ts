@@ -42,18 +42,33 @@ export function createTokenProvider(o: TokenProviderOptions): TokenProvider {
     tokenRequests++;
     let response: Response;
     try {
-      response = await oauth.clientCredentialsGrantRequest(as, client, auth, new URLSearchParams({ scope: o.scope ?? "https://graph.microsoft.com/.default" }), insecure ? { [oauth.allowInsecureRequests]: true } : {});
+      response = await oauth.clientCredentialsGrantRequest(
+        as,
+        client,
+        auth,
+        new URLSearchParams({ scope: o.scope ?? "https://graph.microsoft.com/.default" }),
+        insecure ? { [oauth.allowInsecureRequests]: true } : {},
+      );
     } catch (e) {
-      throw new GraphAuthError({ code: "network_error", message: `Could not reach the token endpoint ${as.token_endpoint}: ${(e as Error).message}` });
+      throw new GraphAuthError({
+        code: "network_error",
+        message: `Could not reach the token endpoint ${as.token_endpoint}: ${(e as Error).message}`,
+      });
     }
     try {
       const result = await oauth.processClientCredentialsResponse(as, client, response);
       const lifetimeMs = (result.expires_in ?? 3599) * 1000;
-      cached = { token: result.access_token, refreshAt: Date.now() + Math.max(lifetimeMs - REFRESH_MARGIN_MS, lifetimeMs / 2) };
+      cached = {
+        token: result.access_token,
+        refreshAt: Date.now() + Math.max(lifetimeMs - REFRESH_MARGIN_MS, lifetimeMs / 2),
+      };
       return result.access_token;
     } catch (e) {
       if (e instanceof oauth.ResponseBodyError) throw parseAuthError(e.cause, e.status);
-      throw new GraphAuthError({ code: "invalid_response", message: `Unexpected answer from the token endpoint: ${(e as Error).message}` });
+      throw new GraphAuthError({
+        code: "invalid_response",
+        message: `Unexpected answer from the token endpoint: ${(e as Error).message}`,
+      });
     }
   }
 

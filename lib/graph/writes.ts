@@ -8,7 +8,10 @@ export type WriteOp =
   | { kind: "removeAppRoleAssignment"; servicePrincipalId: string; assignmentId: string }
   | { kind: "setAccountEnabled"; userId: string; enabled: boolean };
 
-export type WriteResult = { outcome: "applied" } | { outcome: "already_removed" } | { outcome: "failed"; error: GraphError };
+export type WriteResult =
+  | { outcome: "applied" }
+  | { outcome: "already_removed" }
+  | { outcome: "failed"; error: GraphError };
 
 /** lib/graph knows no database: the caller (lib/reviews, lib/guests) records the audit events. */
 export interface WriteAudit {
@@ -25,7 +28,10 @@ function request(op: WriteOp): { method: "DELETE" | "PATCH"; path: string; body?
     case "removeRoleAssignment":
       return { method: "DELETE", path: `/roleManagement/directory/roleAssignments/${enc(op.assignmentId)}` };
     case "removeAppRoleAssignment":
-      return { method: "DELETE", path: `/servicePrincipals/${enc(op.servicePrincipalId)}/appRoleAssignedTo/${enc(op.assignmentId)}` };
+      return {
+        method: "DELETE",
+        path: `/servicePrincipals/${enc(op.servicePrincipalId)}/appRoleAssignedTo/${enc(op.assignmentId)}`,
+      };
     case "setAccountEnabled":
       return { method: "PATCH", path: `/users/${enc(op.userId)}`, body: { accountEnabled: op.enabled } };
   }
@@ -44,10 +50,17 @@ export async function graphWrite(client: GraphClient, op: WriteOp, audit: WriteA
     if (res.status >= 200 && res.status < 300) result = { outcome: "applied" };
     else {
       const error = parseGraphError(res.status, res.body);
-      result = res.status === 404 && error.code === "Request_ResourceNotFound" && r.method === "DELETE" ? { outcome: "already_removed" } : { outcome: "failed", error };
+      result =
+        res.status === 404 && error.code === "Request_ResourceNotFound" && r.method === "DELETE"
+          ? { outcome: "already_removed" }
+          : { outcome: "failed", error };
     }
   } catch (e) {
-    result = { outcome: "failed", error: e instanceof GraphError ? e : new GraphError({ status: 0, code: "unexpected", message: (e as Error).message }) };
+    result = {
+      outcome: "failed",
+      error:
+        e instanceof GraphError ? e : new GraphError({ status: 0, code: "unexpected", message: (e as Error).message }),
+    };
   }
   await audit.after(op, result);
   return result;

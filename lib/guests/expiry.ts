@@ -5,30 +5,22 @@
  * disables the account if asked), one result row per access so a re-run never acts twice, failures retried.
  */
 import { z } from "zod";
-import type { Db } from "@/lib/db/index";
+import { UserError } from "@/lib/errors";
+import type { Ctx, Db } from "@/lib/db/context";
 import { appendAudit, appendAuditMany } from "@/lib/audit";
-import { exchangeCommand, exchangeRemovalNote, EXCHANGE_KINDS, graphWrite, type GraphClient, type WriteOp } from "@/lib/graph";
+import {
+  exchangeCommand,
+  exchangeRemovalNote,
+  EXCHANGE_KINDS,
+  graphWrite,
+  type GraphClient,
+  type WriteOp,
+} from "@/lib/graph";
 
-export interface GuestsCtx {
-  db: Db;
-  databaseUrl: string;
-  tenantId: string;
-  now?: () => Date;
-}
 export interface GuestsActor {
   id: string | null;
   name: string;
   role: "admin" | "system";
-}
-
-export class ExpiryError extends Error {
-  constructor(
-    public readonly code: "invalid" | "not_found" | "conflict",
-    message: string,
-  ) {
-    super(message);
-    this.name = "ExpiryError";
-  }
 }
 
 const DAY = 86_400_000;
@@ -44,30 +36,62 @@ export const ZSetExpiry = z
   .refine((v) => v.userIds.length > 0 || v.companyName, { message: "Choose people or a company." });
 export type SetExpiryInput = z.input<typeof ZSetExpiry>;
 
-const nowOf = (ctx: GuestsCtx) => (ctx.now ? ctx.now() : new Date());
-const auditActor = (a: GuestsActor) => (a.role === "system" ? { type: "system" as const, name: a.name } : { type: "user" as const, id: a.id, name: a.name });
+const auditActor = (a: GuestsActor) =>
+  a.role === "system" ? { type: "system" as const, name: a.name } : { type: "user" as const, id: a.id, name: a.name };
 
 /** Schedules (or moves) the end of access for the chosen people. One open expiry per person: a new date replaces the old one. */
-export async function setExpiry(ctx: GuestsCtx, actor: GuestsActor, raw: SetExpiryInput): Promise<{ scheduled: number }> {
+export async function setExpiry(ctx: Ctx, actor: GuestsActor, raw: SetExpiryInput): Promise<{ scheduled: number }> {
   const input = ZSetExpiry.parse(raw);
-  const now = nowOf(ctx);
-  if (input.expiresAt.getTime() < now.getTime() - 60_000) throw new ExpiryError("invalid", "The end date is in the past: pick today or later.");
-  if (input.expiresAt.getTime() > now.getTime() + 5 * 365 * DAY) throw new ExpiryError("invalid", "The end date is more than five years away.");
+  const now = ctx.now();
+  if (input.expiresAt.getTime() < now.getTime() - 60_000)
+    throw new UserError("invalid", "The end date is in the past: pick today or later.");
+  if (input.expiresAt.getTime() > now.getTime() + 5 * 365 * DAY)
+    throw new UserError("invalid", "The end date is more than five years away.");
   const select = { id: true, displayName: true, companyName: true } as const;
   const users: { id: string; displayName: string | null; companyName: string | null }[] = [];
-  if (input.companyName) users.push(...(await ctx.db.dirUser.findMany({ where: { tenantId: ctx.tenantId, companyName: input.companyName }, select })));
+  if (input.companyName)
+    users.push(
+      ...(await ctx.db.dirUser.findMany({ where: { tenantId: ctx.tenantId, companyName: input.companyName }, select })),
+    );
   else {
     const ids = [...new Set(input.userIds)];
-    for (let i = 0; i < ids.length; i += 500) users.push(...(await ctx.db.dirUser.findMany({ where: { tenantId: ctx.tenantId, id: { in: ids.slice(i, i + 500) } }, select })));
+    for (let i = 0; i < ids.length; i += 500)
+      users.push(
+        ...(await ctx.db.dirUser.findMany({
+          where: { tenantId: ctx.tenantId, id: { in: ids.slice(i, i + 500) } },
+          select,
+        })),
+      );
   }
-  if (!input.companyName && users.length !== new Set(input.userIds).size) throw new ExpiryError("not_found", "Some of these people are not in this tenant's directory.");
-  if (users.length === 0) throw new ExpiryError("not_found", `Nobody in the directory works for ${input.companyName}.`);
+  if (!input.companyName && users.length !== new Set(input.userIds).size)
+    throw new UserError("not_found", "Some of these people are not in this tenant's directory.");
+  if (users.length === 0) throw new UserError("not_found", `Nobody in the directory works for ${input.companyName}.`);
   await ctx.db.$transaction(async (tx) => {
     const open: Awaited<ReturnType<typeof tx.accessExpiry.findMany>> = [];
-    for (let i = 0; i < users.length; i += 500) open.push(...(await tx.accessExpiry.findMany({ where: { tenantId: ctx.tenantId, userId: { in: users.slice(i, i + 500).map((u) => u.id) }, status: "scheduled" } })));
-    for (const o of open) await tx.accessExpiry.update({ where: { id: o.id }, data: { status: "cancelled", version: { increment: 1 } } });
+    for (let i = 0; i < users.length; i += 500)
+      open.push(
+        ...(await tx.accessExpiry.findMany({
+          where: {
+            tenantId: ctx.tenantId,
+            userId: { in: users.slice(i, i + 500).map((u) => u.id) },
+            status: "scheduled",
+          },
+        })),
+      );
+    for (const o of open)
+      await tx.accessExpiry.update({ where: { id: o.id }, data: { status: "cancelled", version: { increment: 1 } } });
     await tx.accessExpiry.createMany({
-      data: users.map((u) => ({ tenantId: ctx.tenantId, userId: u.id, userName: u.displayName, companyName: u.companyName, expiresAt: input.expiresAt, blockSignIn: input.blockSignIn, reason: input.reason, status: "scheduled", createdById: actor.id ?? "system" })),
+      data: users.map((u) => ({
+        tenantId: ctx.tenantId,
+        userId: u.id,
+        userName: u.displayName,
+        companyName: u.companyName,
+        expiresAt: input.expiresAt,
+        blockSignIn: input.blockSignIn,
+        reason: input.reason,
+        status: "scheduled",
+        createdById: actor.id ?? "system",
+      })),
     });
     await appendAuditMany(
       tx,
@@ -75,37 +99,65 @@ export async function setExpiry(ctx: GuestsCtx, actor: GuestsActor, raw: SetExpi
         actor: auditActor(actor),
         action: open.some((o) => o.userId === u.id) ? "expiry.change" : "expiry.set",
         target: { type: "user", id: u.id },
-        before: open.find((o) => o.userId === u.id) ? { expiresAt: open.find((o) => o.userId === u.id)!.expiresAt } : null,
+        before: open.find((o) => o.userId === u.id)
+          ? { expiresAt: open.find((o) => o.userId === u.id)!.expiresAt }
+          : null,
         after: { expiresAt: input.expiresAt, blockSignIn: input.blockSignIn, reason: input.reason },
         context: { company: input.companyName ?? null, bulkSize: users.length },
       })),
-      ctx.databaseUrl,
     );
   });
   return { scheduled: users.length };
 }
 
 /** Admin: a later date for one scheduled expiry, with a reason. */
-export async function extendExpiry(ctx: GuestsCtx, actor: GuestsActor, expiryId: string, expiresAt: Date, reason: string): Promise<void> {
-  if (!reason.trim()) throw new ExpiryError("invalid", "Give a reason for the extension.");
+export async function extendExpiry(
+  ctx: Ctx,
+  actor: GuestsActor,
+  expiryId: string,
+  expiresAt: Date,
+  reason: string,
+): Promise<void> {
+  if (!reason.trim()) throw new UserError("invalid", "Give a reason for the extension.");
   const e = await ctx.db.accessExpiry.findUnique({ where: { id: expiryId } });
-  if (!e || e.tenantId !== ctx.tenantId) throw new ExpiryError("not_found", "No such expiry.");
-  if (e.status !== "scheduled") throw new ExpiryError("conflict", `This expiry is ${e.status}; only a scheduled one can be extended.`);
-  if (expiresAt <= e.expiresAt) throw new ExpiryError("invalid", "The new date must be later than the current one.");
+  if (!e || e.tenantId !== ctx.tenantId) throw new UserError("not_found", "No such expiry.");
+  if (e.status !== "scheduled")
+    throw new UserError("conflict", `This expiry is ${e.status}; only a scheduled one can be extended.`);
+  if (expiresAt <= e.expiresAt) throw new UserError("invalid", "The new date must be later than the current one.");
   await ctx.db.$transaction(async (tx) => {
-    const n = await tx.accessExpiry.updateMany({ where: { id: e.id, status: "scheduled", version: e.version }, data: { expiresAt, warnedAt: null, version: { increment: 1 } } });
-    if (n.count === 0) throw new ExpiryError("conflict", "The expiry changed meanwhile. Reload.");
-    await appendAudit(tx, { actor: auditActor(actor), action: "expiry.extend", target: { type: "user", id: e.userId }, before: { expiresAt: e.expiresAt }, after: { expiresAt }, context: { expiryId, reason } }, ctx.databaseUrl);
+    const n = await tx.accessExpiry.updateMany({
+      where: { id: e.id, status: "scheduled", version: e.version },
+      data: { expiresAt, warnedAt: null, version: { increment: 1 } },
+    });
+    if (n.count === 0) throw new UserError("conflict", "The expiry changed meanwhile. Reload.");
+    await appendAudit(tx, {
+      actor: auditActor(actor),
+      action: "expiry.extend",
+      target: { type: "user", id: e.userId },
+      before: { expiresAt: e.expiresAt },
+      after: { expiresAt },
+      context: { expiryId, reason },
+    });
   });
 }
 
-export async function cancelExpiry(ctx: GuestsCtx, actor: GuestsActor, expiryId: string, reason: string): Promise<void> {
+export async function cancelExpiry(ctx: Ctx, actor: GuestsActor, expiryId: string, reason: string): Promise<void> {
   const e = await ctx.db.accessExpiry.findUnique({ where: { id: expiryId } });
-  if (!e || e.tenantId !== ctx.tenantId) throw new ExpiryError("not_found", "No such expiry.");
+  if (!e || e.tenantId !== ctx.tenantId) throw new UserError("not_found", "No such expiry.");
   await ctx.db.$transaction(async (tx) => {
-    const n = await tx.accessExpiry.updateMany({ where: { id: e.id, status: "scheduled" }, data: { status: "cancelled", version: { increment: 1 } } });
-    if (n.count === 0) throw new ExpiryError("conflict", `This expiry is ${e.status}; only a scheduled one can be cancelled.`);
-    await appendAudit(tx, { actor: auditActor(actor), action: "expiry.cancel", target: { type: "user", id: e.userId }, before: { expiresAt: e.expiresAt }, context: { expiryId, reason } }, ctx.databaseUrl);
+    const n = await tx.accessExpiry.updateMany({
+      where: { id: e.id, status: "scheduled" },
+      data: { status: "cancelled", version: { increment: 1 } },
+    });
+    if (n.count === 0)
+      throw new UserError("conflict", `This expiry is ${e.status}; only a scheduled one can be cancelled.`);
+    await appendAudit(tx, {
+      actor: auditActor(actor),
+      action: "expiry.cancel",
+      target: { type: "user", id: e.userId },
+      before: { expiresAt: e.expiresAt },
+      context: { expiryId, reason },
+    });
   });
 }
 
@@ -120,57 +172,145 @@ export interface ExpiryPlanItem {
 }
 
 /** What an expiry would remove now, from the last finished sync: direct memberships of non-dynamic groups, app role assignments, and the block. */
-export async function expiryPlan(db: Db, tenantId: string, userId: string, blockSignIn: boolean): Promise<ExpiryPlanItem[]> {
-  const memberships = await db.dirGroupMember.findMany({ where: { tenantId, memberId: userId }, select: { groupId: true } });
-  const groups = await db.dirGroup.findMany({ where: { id: { in: memberships.map((m) => m.groupId) } }, select: { id: true, displayName: true, isDynamic: true, kind: true } });
-  const apps = await db.dirAppRoleAssignment.findMany({ where: { tenantId, principalId: userId }, select: { id: true, resourceId: true, resourceDisplayName: true } });
+export async function expiryPlan(
+  db: Db,
+  tenantId: string,
+  userId: string,
+  blockSignIn: boolean,
+): Promise<ExpiryPlanItem[]> {
+  const memberships = await db.dirGroupMember.findMany({
+    where: { tenantId, memberId: userId },
+    select: { groupId: true },
+  });
+  const groups = await db.dirGroup.findMany({
+    where: { id: { in: memberships.map((m) => m.groupId) } },
+    select: { id: true, displayName: true, isDynamic: true, kind: true },
+  });
+  const apps = await db.dirAppRoleAssignment.findMany({
+    where: { tenantId, principalId: userId },
+    select: { id: true, resourceId: true, resourceDisplayName: true },
+  });
   const plan: ExpiryPlanItem[] = [
-    ...groups.filter((g) => !g.isDynamic).map((g) => ({ kind: "group" as const, targetId: g.id, targetName: g.displayName, accessId: `${g.id}/${userId}`, op: { kind: "removeGroupMember" as const, groupId: g.id, memberId: userId }, ...(EXCHANGE_KINDS.includes(g.kind) ? { manual: exchangeRemovalNote(g.id, userId) } : {}) })),
-    ...apps.map((a) => ({ kind: "app" as const, targetId: a.resourceId, targetName: a.resourceDisplayName, accessId: a.id, op: { kind: "removeAppRoleAssignment" as const, servicePrincipalId: a.resourceId, assignmentId: a.id } })),
+    ...groups
+      .filter((g) => !g.isDynamic)
+      .map((g) => ({
+        kind: "group" as const,
+        targetId: g.id,
+        targetName: g.displayName,
+        accessId: `${g.id}/${userId}`,
+        op: { kind: "removeGroupMember" as const, groupId: g.id, memberId: userId },
+        ...(EXCHANGE_KINDS.includes(g.kind) ? { manual: exchangeRemovalNote(g.id, userId) } : {}),
+      })),
+    ...apps.map((a) => ({
+      kind: "app" as const,
+      targetId: a.resourceId,
+      targetName: a.resourceDisplayName,
+      accessId: a.id,
+      op: { kind: "removeAppRoleAssignment" as const, servicePrincipalId: a.resourceId, assignmentId: a.id },
+    })),
   ];
-  if (blockSignIn) plan.push({ kind: "block", targetId: userId, targetName: null, accessId: `block/${userId}`, op: { kind: "setAccountEnabled", userId, enabled: false } });
+  if (blockSignIn)
+    plan.push({
+      kind: "block",
+      targetId: userId,
+      targetName: null,
+      accessId: `block/${userId}`,
+      op: { kind: "setAccountEnabled", userId, enabled: false },
+    });
   return plan;
 }
 
 export interface ExpiryRunReport {
   warned: number;
-  executed: { expiryId: string; userId: string; applied: number; alreadyRemoved: number; failed: number; manual: number; status: string }[];
+  executed: {
+    expiryId: string;
+    userId: string;
+    applied: number;
+    alreadyRemoved: number;
+    failed: number;
+    manual: number;
+    status: string;
+  }[];
 }
 
 /** One scheduler pass: warn sponsors `warnDays` ahead, execute what is due (and retry what failed before). */
-export async function runExpiries(ctx: GuestsCtx, graph: (() => GraphClient) | null, warnDays = 7): Promise<ExpiryRunReport> {
-  const now = nowOf(ctx);
+export async function runExpiries(ctx: Ctx, graph: (() => GraphClient) | null, warnDays = 7): Promise<ExpiryRunReport> {
+  const now = ctx.now();
   const report: ExpiryRunReport = { warned: 0, executed: [] };
-  const soon = await ctx.db.accessExpiry.findMany({ where: { tenantId: ctx.tenantId, status: "scheduled", warnedAt: null, expiresAt: { gt: now, lte: new Date(now.getTime() + warnDays * DAY) } } });
+  const soon = await ctx.db.accessExpiry.findMany({
+    where: {
+      tenantId: ctx.tenantId,
+      status: "scheduled",
+      warnedAt: null,
+      expiresAt: { gt: now, lte: new Date(now.getTime() + warnDays * DAY) },
+    },
+  });
   for (const e of soon) {
-    const sponsors = await ctx.db.dirSponsor.findMany({ where: { userId: e.userId, sponsorType: "user" }, select: { sponsorId: true } });
-    const manager = sponsors.length ? null : (await ctx.db.dirUser.findUnique({ where: { id: e.userId }, select: { managerId: true } }))?.managerId;
+    const sponsors = await ctx.db.dirSponsor.findMany({
+      where: { userId: e.userId, sponsorType: "user" },
+      select: { sponsorId: true },
+    });
+    const manager = sponsors.length
+      ? null
+      : (await ctx.db.dirUser.findUnique({ where: { id: e.userId }, select: { managerId: true } }))?.managerId;
     const recipients = sponsors.length ? sponsors.map((s) => s.sponsorId) : manager ? [manager] : [e.createdById];
     await ctx.db.notification.createMany({
-      data: recipients.map((r) => ({ tenantId: ctx.tenantId, recipientId: r, kind: "expiry-warning", subject: `Access of ${e.userName ?? e.userId} ends ${e.expiresAt.toISOString().slice(0, 10)}`, body: `${e.reason}. Ask an admin to extend it if the work continues.`, link: "/guests" })),
+      data: recipients.map((r) => ({
+        tenantId: ctx.tenantId,
+        recipientId: r,
+        kind: "expiry-warning",
+        subject: `Access of ${e.userName ?? e.userId} ends ${e.expiresAt.toISOString().slice(0, 10)}`,
+        body: `${e.reason}. Ask an admin to extend it if the work continues.`,
+        link: "/guests",
+      })),
     });
     await ctx.db.accessExpiry.update({ where: { id: e.id }, data: { warnedAt: now } });
     report.warned++;
   }
   if (!graph) return report;
-  const due = await ctx.db.accessExpiry.findMany({ where: { tenantId: ctx.tenantId, status: { in: ["scheduled", "partial"] }, expiresAt: { lte: now } }, orderBy: { expiresAt: "asc" } });
+  const due = await ctx.db.accessExpiry.findMany({
+    where: { tenantId: ctx.tenantId, status: { in: ["scheduled", "partial"] }, expiresAt: { lte: now } },
+    orderBy: { expiresAt: "asc" },
+  });
   const client = due.length ? graph() : null;
   // Results that failed or were left to Exchange and that a complete sync since no longer shows are gone.
-  const lastSync = due.length ? await ctx.db.syncRun.findFirst({ where: { tenantId: ctx.tenantId, status: "succeeded" }, orderBy: { finishedAt: "desc" }, select: { id: true, finishedAt: true } }) : null;
+  const lastSync = due.length
+    ? await ctx.db.syncRun.findFirst({
+        where: { tenantId: ctx.tenantId, status: "succeeded" },
+        orderBy: { finishedAt: "desc" },
+        select: { id: true, finishedAt: true },
+      })
+    : null;
   for (const e of due) {
     const actor = { type: "system" as const, name: "Recert scheduler" };
     const plan = await expiryPlan(ctx.db, ctx.tenantId, e.userId, e.blockSignIn);
     // Whatever an earlier pass already removed is not touched again (one result row per access).
-    const done = new Set((await ctx.db.accessExpiryResult.findMany({ where: { expiryId: e.id, status: { in: ["applied", "alreadyRemoved", "removedManually", "manual"] } }, select: { kind: true, accessId: true } })).map((r) => `${r.kind}:${r.accessId}`));
+    const done = new Set(
+      (
+        await ctx.db.accessExpiryResult.findMany({
+          where: { expiryId: e.id, status: { in: ["applied", "alreadyRemoved", "removedManually", "manual"] } },
+          select: { kind: true, accessId: true },
+        })
+      ).map((r) => `${r.kind}:${r.accessId}`),
+    );
     const counts = { applied: 0, alreadyRemoved: 0, failed: 0, manual: 0 };
     if (lastSync?.finishedAt) {
       const current = new Set(plan.map((p) => `${p.kind}:${p.accessId}`));
-      const open = await ctx.db.accessExpiryResult.findMany({ where: { expiryId: e.id, status: { in: ["failed", "manual"] }, at: { lt: lastSync.finishedAt } } });
+      const open = await ctx.db.accessExpiryResult.findMany({
+        where: { expiryId: e.id, status: { in: ["failed", "manual"] }, at: { lt: lastSync.finishedAt } },
+      });
       for (const r of open.filter((x) => !current.has(`${x.kind}:${x.accessId}`))) {
         const next = r.status === "manual" ? "removedManually" : "alreadyRemoved";
         await ctx.db.$transaction(async (tx) => {
           await tx.accessExpiryResult.update({ where: { id: r.id }, data: { status: next, error: null, at: now } });
-          await appendAudit(tx, { actor, action: "expiry.confirmed", target: { type: "user", id: e.userId }, before: { status: r.status }, after: { status: next, kind: r.kind, accessId: r.accessId }, context: { expiryId: e.id, syncRunId: lastSync.id } }, ctx.databaseUrl);
+          await appendAudit(tx, {
+            actor,
+            action: "expiry.confirmed",
+            target: { type: "user", id: e.userId },
+            before: { status: r.status },
+            after: { status: next, kind: r.kind, accessId: r.accessId },
+            context: { expiryId: e.id, syncRunId: lastSync.id },
+          });
         });
       }
     }
@@ -181,21 +321,56 @@ export async function runExpiries(ctx: GuestsCtx, graph: (() => GraphClient) | n
         await ctx.db.$transaction(async (tx) => {
           await tx.accessExpiryResult.upsert({
             where: { expiryId_kind_accessId: { expiryId: e.id, kind: item.kind, accessId: item.accessId } },
-            create: { expiryId: e.id, kind: item.kind, targetId: item.targetId, accessId: item.accessId, status: "manual", error },
+            create: {
+              expiryId: e.id,
+              kind: item.kind,
+              targetId: item.targetId,
+              accessId: item.accessId,
+              status: "manual",
+              error,
+            },
             update: { status: "manual", error, at: now },
           });
-          await appendAudit(tx, { actor, action: "expiry.manual", target: { type: "user", id: e.userId }, after: { group: item.targetId, command: exchangeCommand(item.targetId, e.userId) }, context: { expiryId: e.id } }, ctx.databaseUrl);
+          await appendAudit(tx, {
+            actor,
+            action: "expiry.manual",
+            target: { type: "user", id: e.userId },
+            after: { group: item.targetId, command: exchangeCommand(item.targetId, e.userId) },
+            context: { expiryId: e.id },
+          });
         });
         counts.manual++;
         continue;
       }
       const result = await graphWrite(client!, item.op, {
-        before: async (op) => void (await appendAudit(ctx.db, { actor, action: "graph.write.intent", target: { type: "user", id: e.userId }, after: { op }, context: { expiryId: e.id, reason: e.reason } }, ctx.databaseUrl)),
+        before: async (op) =>
+          void (await appendAudit(ctx.db, {
+            actor,
+            action: "graph.write.intent",
+            target: { type: "user", id: e.userId },
+            after: { op },
+            context: { expiryId: e.id, reason: e.reason },
+          })),
         after: async (op, r) =>
-          void (await appendAudit(ctx.db, { actor, action: "graph.write", target: { type: "user", id: e.userId }, after: { op, outcome: r.outcome, error: r.outcome === "failed" ? { status: r.error.status, code: r.error.code, message: r.error.message } : null }, context: { expiryId: e.id } }, ctx.databaseUrl)),
+          void (await appendAudit(ctx.db, {
+            actor,
+            action: "graph.write",
+            target: { type: "user", id: e.userId },
+            after: {
+              op,
+              outcome: r.outcome,
+              error:
+                r.outcome === "failed"
+                  ? { status: r.error.status, code: r.error.code, message: r.error.message }
+                  : null,
+            },
+            context: { expiryId: e.id },
+          })),
       });
-      const status = result.outcome === "applied" ? "applied" : result.outcome === "already_removed" ? "alreadyRemoved" : "failed";
-      const error = result.outcome === "failed" ? `${result.error.status} ${result.error.code}: ${result.error.message}` : null;
+      const status =
+        result.outcome === "applied" ? "applied" : result.outcome === "already_removed" ? "alreadyRemoved" : "failed";
+      const error =
+        result.outcome === "failed" ? `${result.error.status} ${result.error.code}: ${result.error.message}` : null;
       await ctx.db.accessExpiryResult.upsert({
         where: { expiryId_kind_accessId: { expiryId: e.id, kind: item.kind, accessId: item.accessId } },
         create: { expiryId: e.id, kind: item.kind, targetId: item.targetId, accessId: item.accessId, status, error },
@@ -203,13 +378,44 @@ export async function runExpiries(ctx: GuestsCtx, graph: (() => GraphClient) | n
       });
       counts[status]++;
     }
-    const failedLeft = await ctx.db.accessExpiryResult.count({ where: { expiryId: e.id, status: { in: ["failed", "manual"] } } });
+    const failedLeft = await ctx.db.accessExpiryResult.count({
+      where: { expiryId: e.id, status: { in: ["failed", "manual"] } },
+    });
     const status = failedLeft ? "partial" : "done";
     await ctx.db.$transaction(async (tx) => {
-      await tx.accessExpiry.update({ where: { id: e.id }, data: { status, executedAt: now, version: { increment: 1 } } });
-      await appendAudit(tx, { actor, action: "expiry.execute", target: { type: "user", id: e.userId }, after: { ...counts, status }, context: { expiryId: e.id, reason: e.reason, blockSignIn: e.blockSignIn } }, ctx.databaseUrl);
+      await tx.accessExpiry.update({
+        where: { id: e.id },
+        data: { status, executedAt: now, version: { increment: 1 } },
+      });
+      await appendAudit(tx, {
+        actor,
+        action: "expiry.execute",
+        target: { type: "user", id: e.userId },
+        after: { ...counts, status },
+        context: { expiryId: e.id, reason: e.reason, blockSignIn: e.blockSignIn },
+      });
     });
     report.executed.push({ expiryId: e.id, userId: e.userId, ...counts, status });
   }
   return report;
+}
+
+export const ZExtendExpiry = z.object({
+  expiryId: z.string().uuid("Not an expiry id."),
+  expiresAt: z.coerce.date({ error: "Pick the new end date." }),
+  reason: z.string().trim().min(1, "Give a reason.").max(500),
+});
+export const ZCancelExpiry = z.object({
+  expiryId: z.string().uuid("Not an expiry id."),
+  reason: z.string().trim().min(1, "Give a reason.").max(500),
+});
+export const ZExpiryPreview = z.object({ userId: z.guid("Not a user id."), blockSignIn: z.boolean().default(false) });
+
+/** What the expiry of one person would remove, as of the last sync, for the admin's preview. */
+export async function expiryPreview(
+  ctx: Ctx,
+  input: z.output<typeof ZExpiryPreview>,
+): Promise<{ items: { kind: string; target: string }[] }> {
+  const plan = await expiryPlan(ctx.db, ctx.tenantId, input.userId, input.blockSignIn);
+  return { items: plan.map((p) => ({ kind: p.kind, target: p.targetName ?? p.targetId })) };
 }

@@ -1,3 +1,4 @@
+import { UserError } from "@/lib/errors";
 /**
  * Guests against the emulator and a real database: the inventory's filters equal figures derived from the
  * emulator's tenant; an expiry for a contractor company warns sponsors before the date, removes memberships
@@ -6,20 +7,29 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runSync } from "@/lib/sync/run-sync";
-import { setup } from "@/lib/sync/test-helpers";
+import { setup } from "@/tests/support/emulator-fixture";
 import { createGraphClient } from "@/lib/graph";
 import { verifyChain } from "@/lib/audit";
-import { ExpiryError, cancelExpiry, extendExpiry, listGuests, runExpiries, setExpiry, ZGuestQuery, type GuestsActor, type GuestsCtx } from "./index";
+import { cancelExpiry, extendExpiry, listGuests, runExpiries, setExpiry, ZGuestQuery, type GuestsActor } from "./index";
+import type { Ctx } from "@/lib/db/context";
 
 let s: Awaited<ReturnType<typeof setup>>;
-let ctx: GuestsCtx;
+let ctx: Ctx;
 const ADMIN: GuestsActor = { id: "6f1c3a9e-2222-4222-8222-222222222222", name: "Ada Admin", role: "admin" };
 const DAY = 86_400_000;
-const graph = () => createGraphClient({ baseUrl: s.emu.url, authorityHost: s.emu.url, tenantId: s.tenantId, clientId: s.emu.config.clientId, clientSecret: s.emu.config.clientSecret, retryBudgetMs: 2_000 });
+const graph = () =>
+  createGraphClient({
+    baseUrl: s.emu.url,
+    authorityHost: s.emu.url,
+    tenantId: s.tenantId,
+    clientId: s.emu.config.clientId,
+    clientSecret: s.emu.config.clientSecret,
+    retryBudgetMs: 2_000,
+  });
 
 beforeAll(async () => {
   s = await setup();
-  ctx = { db: s.db as never, databaseUrl: s.database.url, tenantId: s.tenantId };
+  ctx = s.ctx;
   await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" });
 });
 afterAll(async () => {
@@ -30,12 +40,22 @@ describe("guest inventory", () => {
   test("filters equal the emulator's tenant", async () => {
     const t = s.emu.tenant;
     const guests = t.users.filter((u) => u.userType === "Guest");
-    const all = await listGuests(s.db as never, s.tenantId, ZGuestQuery.parse({}), { all: true });
+    const all = await listGuests(s.ctx, ZGuestQuery.parse({}), { all: true });
     expect(all.total).toBe(guests.length);
-    const pending = await listGuests(s.db as never, s.tenantId, ZGuestQuery.parse({ filter: "pending" }), { all: true });
-    expect(pending.rows.map((r) => r.id).sort()).toEqual(guests.filter((g) => g.externalUserState === "PendingAcceptance").map((g) => g.id).sort());
-    const nosponsor = await listGuests(s.db as never, s.tenantId, ZGuestQuery.parse({ filter: "nosponsor" }), { all: true });
-    expect(nosponsor.rows.map((r) => r.id).sort()).toEqual(guests.filter((g) => g.sponsorIds.length === 0).map((g) => g.id).sort());
+    const pending = await listGuests(s.ctx, ZGuestQuery.parse({ filter: "pending" }), { all: true });
+    expect(pending.rows.map((r) => r.id).sort()).toEqual(
+      guests
+        .filter((g) => g.externalUserState === "PendingAcceptance")
+        .map((g) => g.id)
+        .sort(),
+    );
+    const nosponsor = await listGuests(s.ctx, ZGuestQuery.parse({ filter: "nosponsor" }), { all: true });
+    expect(nosponsor.rows.map((r) => r.id).sort()).toEqual(
+      guests
+        .filter((g) => g.sponsorIds.length === 0)
+        .map((g) => g.id)
+        .sort(),
+    );
     const one = all.rows.find((r) => r.groups > 0 && r.sponsors.length > 0)!;
     const g = t.userById.get(one.id)!;
     expect(one.groups).toBe(t.groups.filter((x) => x.members.has(g.id)).length);
@@ -54,16 +74,30 @@ describe("access expiry for a contractor company", () => {
       t.users
         .filter((u) => u.companyName === companyName)
         .slice(1)
-        .reduce((n, u) => n + t.groups.filter((g) => g.members.has(u.id) && !g.groupTypes.includes("DynamicMembership")).length, 0);
-    company = [...new Set(t.users.filter((u) => u.userType === "Guest").map((u) => u.companyName!))].sort((a, b) => held(b) - held(a))[0]!;
+        .reduce(
+          (n, u) =>
+            n + t.groups.filter((g) => g.members.has(u.id) && !g.groupTypes.includes("DynamicMembership")).length,
+          0,
+        );
+    company = [...new Set(t.users.filter((u) => u.userType === "Guest").map((u) => u.companyName!))].sort(
+      (a, b) => held(b) - held(a),
+    )[0]!;
     expect(held(company)).toBeGreaterThan(0);
   });
 
   test("refuses bad input and changes nothing", async () => {
-    await expect(setExpiry(ctx, ADMIN, { companyName: company, expiresAt: new Date(Date.now() - 2 * DAY), reason: "x" })).rejects.toBeInstanceOf(ExpiryError);
-    await expect(setExpiry(ctx, ADMIN, { companyName: "No Such Company", expiresAt: new Date(Date.now() + DAY), reason: "x" })).rejects.toThrow(/Nobody in the directory works for No Such Company/);
-    await expect(setExpiry(ctx, ADMIN, { userIds: ["../../etc"], expiresAt: new Date(Date.now() + DAY), reason: "x" })).rejects.toThrow(/Not an object id/);
-    await expect(setExpiry(ctx, ADMIN, { companyName: company, expiresAt: new Date(Date.now() + DAY), reason: " " })).rejects.toThrow(/Give a reason/);
+    await expect(
+      setExpiry(ctx, ADMIN, { companyName: company, expiresAt: new Date(Date.now() - 2 * DAY), reason: "x" }),
+    ).rejects.toBeInstanceOf(UserError);
+    await expect(
+      setExpiry(ctx, ADMIN, { companyName: "No Such Company", expiresAt: new Date(Date.now() + DAY), reason: "x" }),
+    ).rejects.toThrow(/Nobody in the directory works for No Such Company/);
+    await expect(
+      setExpiry(ctx, ADMIN, { userIds: ["../../etc"], expiresAt: new Date(Date.now() + DAY), reason: "x" }),
+    ).rejects.toThrow(/Not an object id/);
+    await expect(
+      setExpiry(ctx, ADMIN, { companyName: company, expiresAt: new Date(Date.now() + DAY), reason: " " }),
+    ).rejects.toThrow(/Give a reason/);
     expect(await s.db.accessExpiry.count()).toBe(0);
   });
 
@@ -71,30 +105,44 @@ describe("access expiry for a contractor company", () => {
     const t = s.emu.tenant;
     const expected = people();
     expect(expected.length).toBeGreaterThan(1);
-    const heldGroups = expected.reduce((n, u) => n + t.groups.filter((g) => g.members.has(u.id) && !g.groupTypes.includes("DynamicMembership")).length, 0);
+    const heldGroups = expected.reduce(
+      (n, u) => n + t.groups.filter((g) => g.members.has(u.id) && !g.groupTypes.includes("DynamicMembership")).length,
+      0,
+    );
     const heldApps = t.appRoleAssignments.filter((a) => expected.some((u) => u.id === a.principalId)).length;
     expect(heldGroups).toBeGreaterThan(0);
     const now = Date.now();
-    const { scheduled } = await setExpiry(ctx, ADMIN, { companyName: company, expiresAt: new Date(now + 10 * DAY), blockSignIn: true, reason: "Fabrikam contract ends" });
+    const { scheduled } = await setExpiry(ctx, ADMIN, {
+      companyName: company,
+      expiresAt: new Date(now + 10 * DAY),
+      blockSignIn: true,
+      reason: "Fabrikam contract ends",
+    });
     expect(scheduled).toBe(expected.length);
 
     // Before the date: sponsors are warned once, nothing is removed.
     const before = await runExpiries({ ...ctx, now: () => new Date(now + 5 * DAY) }, graph);
     expect(before).toMatchObject({ warned: expected.length, executed: [] });
     const sponsored = expected.find((u) => u.sponsorIds.length)!;
-    expect(await s.db.notification.count({ where: { recipientId: sponsored.sponsorIds[0]!, kind: "expiry-warning" } })).toBeGreaterThan(0);
+    expect(
+      await s.db.notification.count({ where: { recipientId: sponsored.sponsorIds[0]!, kind: "expiry-warning" } }),
+    ).toBeGreaterThan(0);
     expect((await runExpiries({ ...ctx, now: () => new Date(now + 6 * DAY) }, graph)).warned).toBe(0);
 
     // An admin extends one person by a week, with a reason.
     const kept = expected[0]!;
     const e = await s.db.accessExpiry.findFirstOrThrow({ where: { userId: kept.id, status: "scheduled" } });
-    await expect(extendExpiry(ctx, ADMIN, e.id, new Date(now + 9 * DAY), "shorter")).rejects.toThrow(/later than the current one/);
+    await expect(extendExpiry(ctx, ADMIN, e.id, new Date(now + 9 * DAY), "shorter")).rejects.toThrow(
+      /later than the current one/,
+    );
     await extendExpiry(ctx, ADMIN, e.id, new Date(now + 17 * DAY), "Project extended a week");
 
     // At the date, without group write permission: memberships fail, app roles and the block succeed.
     const app = t.apps.find((x) => x.clientId === s.emu.config.clientId)!;
     const perms = [...app.graphPermissions];
-    await s.control("POST", `/apps/${app.clientId}/permissions`, { roles: perms.filter((p) => p !== "GroupMember.ReadWrite.All" && p !== "Group.ReadWrite.All") });
+    await s.control("POST", `/apps/${app.clientId}/permissions`, {
+      roles: perms.filter((p) => p !== "GroupMember.ReadWrite.All" && p !== "Group.ReadWrite.All"),
+    });
     const at = await runExpiries({ ...ctx, now: () => new Date(now + 11 * DAY) }, graph);
     const others = expected.filter((u) => u.id !== kept.id);
     expect(at.executed.length).toBe(others.length);
@@ -114,14 +162,17 @@ describe("access expiry for a contractor company", () => {
     const retry = await runExpiries({ ...ctx, now: () => new Date(now + 12 * DAY) }, graph);
     expect(retry.executed.every((x) => x.status === "done" && x.failed === 0)).toBe(true);
     expect((await s.db.auditEvent.count({ where: { action: "graph.write" } })) - writes).toBe(failed);
-    for (const u of others) expect(t.groups.some((g) => g.members.has(u.id) && !g.groupTypes.includes("DynamicMembership"))).toBe(false);
+    for (const u of others)
+      expect(t.groups.some((g) => g.members.has(u.id) && !g.groupTypes.includes("DynamicMembership"))).toBe(false);
     // Run again: nothing more happens.
     expect((await runExpiries({ ...ctx, now: () => new Date(now + 13 * DAY) }, graph)).executed).toEqual([]);
     expect(await s.db.auditEvent.count({ where: { action: "graph.write" } })).toBe(writes + failed);
     // The kept person is still scheduled and can be cancelled; a done one cannot.
     await cancelExpiry(ctx, ADMIN, e.id, "Hired as an employee");
     const done = await s.db.accessExpiry.findFirstOrThrow({ where: { status: "done" } });
-    await expect(extendExpiry(ctx, ADMIN, done.id, new Date(now + 40 * DAY), "late")).rejects.toThrow(/only a scheduled one/);
+    await expect(extendExpiry(ctx, ADMIN, done.id, new Date(now + 40 * DAY), "late")).rejects.toThrow(
+      /only a scheduled one/,
+    );
     expect(heldApps + heldGroups).toBeGreaterThan(0);
     expect((await verifyChain(s.db as never)).ok).toBe(true);
   });
@@ -130,14 +181,30 @@ describe("access expiry for a contractor company", () => {
 describe("access expiry and groups Exchange owns", () => {
   test("a mail-enabled security group membership is left to Exchange with its command, and confirmed once a sync no longer sees it", async () => {
     const t = s.emu.tenant;
-    const isMail = (g: (typeof t.groups)[number]) => g.securityEnabled && g.mailEnabled && !g.groupTypes.includes("DynamicMembership") && !g.groupTypes.includes("Unified");
-    const user = t.users.find((u) => u.accountEnabled && u.userType === "Member" && t.groups.some((g) => isMail(g) && g.members.has(u.id)))!;
+    const isMail = (g: (typeof t.groups)[number]) =>
+      g.securityEnabled &&
+      g.mailEnabled &&
+      !g.groupTypes.includes("DynamicMembership") &&
+      !g.groupTypes.includes("Unified");
+    const user = t.users.find(
+      (u) => u.accountEnabled && u.userType === "Member" && t.groups.some((g) => isMail(g) && g.members.has(u.id)),
+    )!;
     expect(user).toBeDefined();
     const mailGroups = t.groups.filter((g) => isMail(g) && g.members.has(user.id));
-    const otherGroups = t.groups.filter((g) => !isMail(g) && g.members.has(user.id) && !g.groupTypes.includes("DynamicMembership") && !(g.mailEnabled && !g.securityEnabled));
+    const otherGroups = t.groups.filter(
+      (g) =>
+        !isMail(g) &&
+        g.members.has(user.id) &&
+        !g.groupTypes.includes("DynamicMembership") &&
+        !(g.mailEnabled && !g.securityEnabled),
+    );
     // Clocks in the past, so the real sync below comes after the expiry's passes, as it would in production.
     const now = Date.now() - 10 * DAY;
-    await setExpiry({ ...ctx, now: () => new Date(now) }, ADMIN, { userIds: [user.id], expiresAt: new Date(now + DAY), reason: "Leaves the company" });
+    await setExpiry({ ...ctx, now: () => new Date(now) }, ADMIN, {
+      userIds: [user.id],
+      expiresAt: new Date(now + DAY),
+      reason: "Leaves the company",
+    });
 
     const at = await runExpiries({ ...ctx, now: () => new Date(now + 2 * DAY) }, graph);
     const mine = at.executed.find((x) => x.userId === user.id)!;
@@ -147,18 +214,35 @@ describe("access expiry and groups Exchange owns", () => {
     const expiry = await s.db.accessExpiry.findFirstOrThrow({ where: { userId: user.id } });
     const manual = await s.db.accessExpiryResult.findMany({ where: { expiryId: expiry.id, status: "manual" } });
     expect(manual.map((r) => r.targetId).sort()).toEqual(mailGroups.map((g) => g.id).sort());
-    expect(manual[0]!.error).toContain(`Remove-DistributionGroupMember -Identity ${manual[0]!.targetId} -Member ${user.id}`);
+    expect(manual[0]!.error).toContain(
+      `Remove-DistributionGroupMember -Identity ${manual[0]!.targetId} -Member ${user.id}`,
+    );
 
     // Another pass sends nothing for them; once removed in Exchange and synced, they are confirmed and the expiry is done.
     const writes = await s.db.auditEvent.count({ where: { action: "graph.write.intent" } });
-    expect((await runExpiries({ ...ctx, now: () => new Date(now + 2 * DAY + 60_000) }, graph)).executed.find((x) => x.userId === user.id)).toMatchObject({ manual: 0, status: "partial" });
+    expect(
+      (await runExpiries({ ...ctx, now: () => new Date(now + 2 * DAY + 60_000) }, graph)).executed.find(
+        (x) => x.userId === user.id,
+      ),
+    ).toMatchObject({ manual: 0, status: "partial" });
     expect(await s.db.auditEvent.count({ where: { action: "graph.write.intent" } })).toBe(writes);
     for (const g of mailGroups) await s.control("DELETE", `/groups/${g.id}/members/${user.id}`);
-    await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual", mode: "full" });
+    await runSync({
+      db: s.db,
+      graph: s.graph(),
+      tenantId: s.tenantId,
+      databaseUrl: s.database.url,
+      trigger: "manual",
+      mode: "full",
+    });
     const later = await runExpiries({ ...ctx, now: () => new Date() }, graph);
     expect(later.executed.find((x) => x.userId === user.id)).toMatchObject({ failed: 0, status: "done" });
-    expect(await s.db.accessExpiryResult.count({ where: { expiryId: expiry.id, status: "removedManually" } })).toBe(mailGroups.length);
-    expect(await s.db.auditEvent.count({ where: { action: "expiry.confirmed", targetId: user.id } })).toBe(mailGroups.length);
+    expect(await s.db.accessExpiryResult.count({ where: { expiryId: expiry.id, status: "removedManually" } })).toBe(
+      mailGroups.length,
+    );
+    expect(await s.db.auditEvent.count({ where: { action: "expiry.confirmed", targetId: user.id } })).toBe(
+      mailGroups.length,
+    );
     expect((await verifyChain(s.db as never)).ok).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 /** The guest inventory: every external identity, its sponsors, state, activity and everything it holds. */
 import { z } from "zod";
+import type { Ctx } from "@/lib/db/context";
 import { searchText } from "@/lib/input";
 import type { Db, Prisma } from "@/lib/db/index";
 
@@ -34,30 +35,62 @@ export const GUEST_PAGE_SIZE = 50;
 const INACTIVE_DAYS = 90;
 
 async function privilegedIds(db: Db, tenantId: string): Promise<string[]> {
-  const direct = await db.dirRoleAssignment.findMany({ where: { tenantId, principalType: "user" }, select: { principalId: true } });
-  const viaGroups = await db.dirRoleAssignment.findMany({ where: { tenantId, principalType: "group" }, select: { principalId: true } });
-  const members = viaGroups.length ? await db.dirGroupMember.findMany({ where: { groupId: { in: viaGroups.map((g) => g.principalId) }, memberType: "user" }, select: { memberId: true } }) : [];
+  const direct = await db.dirRoleAssignment.findMany({
+    where: { tenantId, principalType: "user" },
+    select: { principalId: true },
+  });
+  const viaGroups = await db.dirRoleAssignment.findMany({
+    where: { tenantId, principalType: "group" },
+    select: { principalId: true },
+  });
+  const members = viaGroups.length
+    ? await db.dirGroupMember.findMany({
+        where: { groupId: { in: viaGroups.map((g) => g.principalId) }, memberType: "user" },
+        select: { memberId: true },
+      })
+    : [];
   return [...new Set([...direct.map((d) => d.principalId), ...members.map((m) => m.memberId)])];
 }
 
 function baseWhere(tenantId: string, q: GuestQuery, now: Date): Prisma.DirUserWhereInput {
   const and: Prisma.DirUserWhereInput[] = [];
-  if (q.q) and.push({ OR: [{ displayName: { contains: q.q } }, { mail: { contains: q.q } }, { userPrincipalName: { contains: q.q } }, { companyName: { contains: q.q } }] });
+  if (q.q)
+    and.push({
+      OR: [
+        { displayName: { contains: q.q } },
+        { mail: { contains: q.q } },
+        { userPrincipalName: { contains: q.q } },
+        { companyName: { contains: q.q } },
+      ],
+    });
   if (q.company) and.push({ companyName: q.company });
   if (q.filter === "pending") and.push({ externalUserState: "PendingAcceptance" });
-  if (q.filter === "inactive") and.push({ OR: [{ lastSignInAt: null }, { lastSignInAt: { lt: new Date(now.getTime() - INACTIVE_DAYS * 86_400_000) } }] });
+  if (q.filter === "inactive")
+    and.push({
+      OR: [{ lastSignInAt: null }, { lastSignInAt: { lt: new Date(now.getTime() - INACTIVE_DAYS * 86_400_000) } }],
+    });
   return { tenantId, userType: "Guest", ...(and.length ? { AND: and } : {}) };
 }
 
 /** Filters that depend on other tables: the set of matching ids (filtered in memory; id lists can exceed the driver's parameter cap). */
 async function idFilter(db: Db, tenantId: string, filter: GuestQuery["filter"]): Promise<Set<string> | null> {
   if (filter === "nosponsor") {
-    const sponsored = new Set((await db.dirSponsor.findMany({ where: { tenantId }, select: { userId: true } })).map((s) => s.userId));
+    const sponsored = new Set(
+      (await db.dirSponsor.findMany({ where: { tenantId }, select: { userId: true } })).map((s) => s.userId),
+    );
     const guests = await db.dirUser.findMany({ where: { tenantId, userType: "Guest" }, select: { id: true } });
     return new Set(guests.map((g) => g.id).filter((id) => !sponsored.has(id)));
   }
   if (filter === "privileged") return new Set(await privilegedIds(db, tenantId));
-  if (filter === "expiring") return new Set((await db.accessExpiry.findMany({ where: { tenantId, status: { in: ["scheduled", "partial"] } }, select: { userId: true } })).map((o) => o.userId));
+  if (filter === "expiring")
+    return new Set(
+      (
+        await db.accessExpiry.findMany({
+          where: { tenantId, status: { in: ["scheduled", "partial"] } },
+          select: { userId: true },
+        })
+      ).map((o) => o.userId),
+    );
   return null;
 }
 
@@ -68,8 +101,13 @@ async function byIds<T extends { id: string }>(ids: string[], load: (part: strin
   return out.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 }
 
-export async function listGuests(db: Db, tenantId: string, q: GuestQuery, opts: { all?: boolean; now?: Date } = {}): Promise<{ rows: GuestRow[]; total: number; companies: string[] }> {
-  const now = opts.now ?? new Date();
+export async function listGuests(
+  ctx: Ctx,
+  q: GuestQuery,
+  opts: { all?: boolean } = {},
+): Promise<{ rows: GuestRow[]; total: number; companies: string[] }> {
+  const { db, tenantId } = ctx;
+  const now = ctx.now();
   const where = baseWhere(tenantId, q, now);
   const only = await idFilter(db, tenantId, q.filter);
   const skip = opts.all ? 0 : (q.page - 1) * GUEST_PAGE_SIZE;
@@ -77,13 +115,24 @@ export async function listGuests(db: Db, tenantId: string, q: GuestQuery, opts: 
   let total: number;
   let users: Awaited<ReturnType<Db["dirUser"]["findMany"]>>;
   if (only) {
-    const ids = (await db.dirUser.findMany({ where, orderBy: [{ displayName: "asc" }, { id: "asc" }], select: { id: true } })).map((u) => u.id).filter((id) => only.has(id));
+    const ids = (
+      await db.dirUser.findMany({ where, orderBy: [{ displayName: "asc" }, { id: "asc" }], select: { id: true } })
+    )
+      .map((u) => u.id)
+      .filter((id) => only.has(id));
     total = ids.length;
     users = await byIds(ids.slice(skip, skip + take), (part) => db.dirUser.findMany({ where: { id: { in: part } } }));
   } else {
-    [total, users] = await Promise.all([db.dirUser.count({ where }), db.dirUser.findMany({ where, orderBy: [{ displayName: "asc" }, { id: "asc" }], skip, take })]);
+    [total, users] = await Promise.all([
+      db.dirUser.count({ where }),
+      db.dirUser.findMany({ where, orderBy: [{ displayName: "asc" }, { id: "asc" }], skip, take }),
+    ]);
   }
-  const companies = await db.dirUser.groupBy({ by: ["companyName"], where: { tenantId, userType: "Guest", companyName: { not: null } }, orderBy: { companyName: "asc" } });
+  const companies = await db.dirUser.groupBy({
+    by: ["companyName"],
+    where: { tenantId, userType: "Guest", companyName: { not: null } },
+    orderBy: { companyName: "asc" },
+  });
   const ids = users.map((u) => u.id);
   const rows: GuestRow[] = [];
   for (let i = 0; i < ids.length; i += 500) {
@@ -91,11 +140,29 @@ export async function listGuests(db: Db, tenantId: string, q: GuestQuery, opts: 
     const [sponsors, groups, apps, roles, expiries] = await Promise.all([
       db.dirSponsor.findMany({ where: { userId: { in: part } } }),
       db.dirGroupMember.groupBy({ by: ["memberId"], where: { memberId: { in: part } }, _count: { _all: true } }),
-      db.dirAppRoleAssignment.groupBy({ by: ["principalId"], where: { principalId: { in: part } }, _count: { _all: true } }),
-      db.dirRoleAssignment.groupBy({ by: ["principalId"], where: { principalId: { in: part } }, _count: { _all: true } }),
-      db.accessExpiry.findMany({ where: { userId: { in: part }, status: { in: ["scheduled", "partial"] } }, select: { id: true, userId: true, expiresAt: true } }),
+      db.dirAppRoleAssignment.groupBy({
+        by: ["principalId"],
+        where: { principalId: { in: part } },
+        _count: { _all: true },
+      }),
+      db.dirRoleAssignment.groupBy({
+        by: ["principalId"],
+        where: { principalId: { in: part } },
+        _count: { _all: true },
+      }),
+      db.accessExpiry.findMany({
+        where: { userId: { in: part }, status: { in: ["scheduled", "partial"] } },
+        select: { id: true, userId: true, expiresAt: true },
+      }),
     ]);
-    const sponsorNames = new Map((await db.dirUser.findMany({ where: { id: { in: [...new Set(sponsors.map((x) => x.sponsorId))] } }, select: { id: true, displayName: true } })).map((u) => [u.id, u.displayName ?? u.id]));
+    const sponsorNames = new Map(
+      (
+        await db.dirUser.findMany({
+          where: { id: { in: [...new Set(sponsors.map((x) => x.sponsorId))] } },
+          select: { id: true, displayName: true },
+        })
+      ).map((u) => [u.id, u.displayName ?? u.id]),
+    );
     for (const u of users.slice(i, i + 500)) {
       rows.push({
         id: u.id,

@@ -1,6 +1,6 @@
 import "server-only";
 import { db } from "@/lib/db";
-import { isPostgres } from "@/lib/db/client";
+import { engineOfUrl } from "@/lib/db/sql";
 import { env } from "@/lib/env";
 
 export interface Health {
@@ -13,7 +13,7 @@ export interface Health {
 /** Public health probe: reports reachability and configuration, never credentials or connection strings. */
 export async function checkHealth(): Promise<Health> {
   const e = env();
-  const engine = isPostgres(e.DATABASE_URL) ? "postgresql" : "sqlite";
+  const engine = engineOfUrl(e.DATABASE_URL);
   let reachable = true;
   let error: string | undefined;
   try {

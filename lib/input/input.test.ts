@@ -3,7 +3,13 @@ import { searchText, stripNul } from "./index";
 
 describe("input hygiene", () => {
   it("removes NUL characters at any depth and leaves everything else as it was", () => {
-    expect(stripNul({ a: "x\0y", b: ["\0", { c: "z\0" }], n: 3, d: null, t: true })).toEqual({ a: "xy", b: ["", { c: "z" }], n: 3, d: null, t: true });
+    expect(stripNul({ a: "x\0y", b: ["\0", { c: "z\0" }], n: 3, d: null, t: true })).toEqual({
+      a: "xy",
+      b: ["", { c: "z" }],
+      n: 3,
+      d: null,
+      t: true,
+    });
     const date = new Date(0);
     expect(stripNul({ date }).date).toBe(date);
   });

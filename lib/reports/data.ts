@@ -3,7 +3,9 @@
  * every item, read from the database in ordinal order in batches (never all rows at once).
  */
 import type { Db } from "@/lib/db/index";
-import { ItemsHasher } from "@/lib/reviews/items-hash";
+import type { Ctx } from "@/lib/db/context";
+import { UserError } from "@/lib/errors";
+import type { ItemsHasher } from "@/lib/reviews/items-hash";
 import { SCOPE_LABEL, REVIEWER_LABEL, type CampaignConfig } from "@/lib/reviews/definition";
 
 export interface ReportHeader {
@@ -22,7 +24,14 @@ export interface ReportHeader {
   reviewerCount: number;
   counts: { approve: number; revoke: number; dontknow: number; notReviewed: number };
   outcomes: Record<string, number>;
-  apply: { applied: number; alreadyRemoved: number; failed: number; pending: number; manual: number; removedManually: number };
+  apply: {
+    applied: number;
+    alreadyRemoved: number;
+    failed: number;
+    pending: number;
+    manual: number;
+    removedManually: number;
+  };
   closedAt: string | null;
   closedByName: string | null;
   closeReason: string | null;
@@ -75,19 +84,36 @@ export const REPORT_COLUMNS: { key: keyof ReportRow; label: string }[] = [
   { key: "applyError", label: "Apply error" },
 ];
 
-export class ReportNotFound extends Error {}
-
-export async function reportHeader(db: Db, tenantId: string, campaignId: string, now = new Date()): Promise<ReportHeader> {
+export async function reportHeader(ctx: Ctx, campaignId: string): Promise<ReportHeader> {
+  const { db, tenantId } = ctx;
+  const now = ctx.now();
   const c = await db.campaign.findUnique({ where: { id: campaignId } });
-  if (!c || c.tenantId !== tenantId || c.status === "draft") throw new ReportNotFound("No report for this campaign: it does not exist or has not started.");
+  if (!c || c.tenantId !== tenantId || c.status === "draft")
+    throw new UserError("not_found", "No report for this campaign: it does not exist or has not started.");
   const config = JSON.parse(c.config) as CampaignConfig;
   const org = await db.dirOrganization.findFirst({ where: { tenantId }, select: { displayName: true } });
   const byDecision = await db.campaignItem.groupBy({ by: ["decision"], where: { campaignId }, _count: { _all: true } });
-  const byOutcome = await db.campaignItem.groupBy({ by: ["outcome"], where: { campaignId, outcome: { not: null } }, _count: { _all: true } });
-  const byApply = await db.campaignItem.groupBy({ by: ["applyStatus"], where: { campaignId, applyStatus: { not: null } }, _count: { _all: true } });
+  const byOutcome = await db.campaignItem.groupBy({
+    by: ["outcome"],
+    where: { campaignId, outcome: { not: null } },
+    _count: { _all: true },
+  });
+  const byApply = await db.campaignItem.groupBy({
+    by: ["applyStatus"],
+    where: { campaignId, applyStatus: { not: null } },
+    _count: { _all: true },
+  });
   const reviewers = await db.campaignItemReviewer.groupBy({ by: ["reviewerId"], where: { campaignId } });
-  const n = (rows: { _count: { _all: number } }[], pick: (r: never) => boolean) => rows.filter((r) => pick(r as never)).reduce((s, r) => s + r._count._all, 0);
-  const manifest = c.syncManifest ? (JSON.parse(c.syncManifest) as { runId?: string; finishedAt?: string; complete?: boolean; counts?: Record<string, number> }) : {};
+  const n = (rows: { _count: { _all: number } }[], pick: (r: never) => boolean) =>
+    rows.filter((r) => pick(r as never)).reduce((s, r) => s + r._count._all, 0);
+  const manifest = c.syncManifest
+    ? (JSON.parse(c.syncManifest) as {
+        runId?: string;
+        finishedAt?: string;
+        complete?: boolean;
+        counts?: Record<string, number>;
+      })
+    : {};
   return {
     tenantId,
     tenantName: org?.displayName ?? null,
@@ -96,8 +122,15 @@ export async function reportHeader(db: Db, tenantId: string, campaignId: string,
     status: c.status,
     interim: c.status === "active",
     scope: SCOPE_LABEL[config.scope.kind] ?? config.scope.kind,
-    population: config.population.who === "all" ? "All members" : config.population.who === "guests" ? "Guests only" : `Inactive for ${config.population.inactiveDays} days`,
-    stages: config.stages.map((s, i) => `Stage ${i + 1}: ${REVIEWER_LABEL[s.reviewers]}, ${s.durationDays} days`).join("; "),
+    population:
+      config.population.who === "all"
+        ? "All members"
+        : config.population.who === "guests"
+          ? "Guests only"
+          : `Inactive for ${config.population.inactiveDays} days`,
+    stages: config.stages
+      .map((s, i) => `Stage ${i + 1}: ${REVIEWER_LABEL[s.reviewers]}, ${s.durationDays} days`)
+      .join("; "),
     startAt: c.startAt.toISOString(),
     endAt: c.endAt.toISOString(),
     itemCount: c.itemCount,
@@ -113,7 +146,10 @@ export async function reportHeader(db: Db, tenantId: string, campaignId: string,
       applied: n(byApply, (r: { applyStatus: string | null }) => r.applyStatus === "applied"),
       alreadyRemoved: n(byApply, (r: { applyStatus: string | null }) => r.applyStatus === "alreadyRemoved"),
       failed: n(byApply, (r: { applyStatus: string | null }) => r.applyStatus === "failed"),
-      pending: n(byApply, (r: { applyStatus: string | null }) => r.applyStatus === "pending" || r.applyStatus === "applying"),
+      pending: n(
+        byApply,
+        (r: { applyStatus: string | null }) => r.applyStatus === "pending" || r.applyStatus === "applying",
+      ),
       manual: n(byApply, (r: { applyStatus: string | null }) => r.applyStatus === "manual"),
       removedManually: n(byApply, (r: { applyStatus: string | null }) => r.applyStatus === "removedManually"),
     },
@@ -122,7 +158,12 @@ export async function reportHeader(db: Db, tenantId: string, campaignId: string,
     closeReason: c.closeReason,
     appliedAt: c.appliedAt?.toISOString() ?? null,
     chainHead: c.chainHead,
-    sync: { runId: c.syncRunId, finishedAt: manifest.finishedAt ?? null, complete: manifest.complete ?? null, counts: manifest.counts ?? {} },
+    sync: {
+      runId: c.syncRunId,
+      finishedAt: manifest.finishedAt ?? null,
+      complete: manifest.complete ?? null,
+      counts: manifest.counts ?? {},
+    },
     itemsHash: c.itemsHash,
     generatedAt: now.toISOString(),
   };
@@ -143,10 +184,19 @@ const DECISION_LABEL: Record<string, string> = { approve: "Approve", revoke: "Re
  * Every item in ordinal order, `batch` rows per query. `hasher` (optional) is fed the frozen fields, so a
  * single pass both renders the rows and recomputes the population hash.
  */
-export async function* reportRows(db: Db, campaignId: string, hasher?: ItemsHasher, batch = 5_000): AsyncGenerator<ReportRow[]> {
+export async function* reportRows(
+  db: Db,
+  campaignId: string,
+  hasher?: ItemsHasher,
+  batch = 5_000,
+): AsyncGenerator<ReportRow[]> {
   let after = 0;
   for (;;) {
-    const items = await db.campaignItem.findMany({ where: { campaignId, ordinal: { gt: after } }, orderBy: { ordinal: "asc" }, take: batch });
+    const items = await db.campaignItem.findMany({
+      where: { campaignId, ordinal: { gt: after } },
+      orderBy: { ordinal: "asc" },
+      take: batch,
+    });
     if (items.length === 0) return;
     after = items[items.length - 1]!.ordinal;
     yield items.map((i) => {

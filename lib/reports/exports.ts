@@ -1,20 +1,23 @@
 /** CSV and JSON with the PDF's rows, and the signed manifest (compact JWS, RS256, x5c) over their SHA-256. */
 import { createHash, createPrivateKey } from "node:crypto";
+import type { Ctx } from "@/lib/db/context";
 import { CompactSign } from "jose";
-import type { Db } from "@/lib/db/index";
 import { csvLine } from "./csv";
 import { REPORT_COLUMNS, reportHeader, reportRows, type ReportHeader } from "./data";
 import type { SigningIdentity } from "./signing";
 
-export async function renderCsv(db: Db, tenantId: string, campaignId: string): Promise<Buffer> {
-  await reportHeader(db, tenantId, campaignId); // refuses drafts and other tenants' campaigns
+export async function renderCsv(ctx: Ctx, campaignId: string): Promise<Buffer> {
+  const { db } = ctx;
+  await reportHeader(ctx, campaignId); // refuses drafts and other tenants' campaigns
   const parts: string[] = [csvLine(REPORT_COLUMNS.map((c) => c.label))];
-  for await (const batch of reportRows(db, campaignId)) for (const r of batch) parts.push(csvLine(REPORT_COLUMNS.map((c) => r[c.key])));
+  for await (const batch of reportRows(db, campaignId))
+    for (const r of batch) parts.push(csvLine(REPORT_COLUMNS.map((c) => r[c.key])));
   return Buffer.from(parts.join(""), "utf8");
 }
 
-export async function renderJson(db: Db, tenantId: string, campaignId: string, now = new Date()): Promise<{ json: Buffer; header: ReportHeader }> {
-  const header = await reportHeader(db, tenantId, campaignId, now);
+export async function renderJson(ctx: Ctx, campaignId: string): Promise<{ json: Buffer; header: ReportHeader }> {
+  const { db } = ctx;
+  const header = await reportHeader(ctx, campaignId);
   // No generation time in the JSON: the same campaign state always gives the same bytes (and manifest).
   const { generatedAt: _generatedAt, ...stable } = header;
   const parts: string[] = [`{"format":"recert-review-report/1","campaign":${JSON.stringify(stable)},"items":[`];
@@ -40,7 +43,13 @@ export interface ManifestPayload {
 }
 
 /** A compact JWS whose payload names the file and its SHA-256; the signing certificate travels in x5c. */
-export async function signManifest(file: string, content: Buffer, campaignId: string, identity: SigningIdentity, now = new Date()): Promise<string> {
+export async function signManifest(
+  file: string,
+  content: Buffer,
+  campaignId: string,
+  identity: SigningIdentity,
+  now = new Date(),
+): Promise<string> {
   const payload: ManifestPayload = {
     file,
     sha256: createHash("sha256").update(content).digest("hex"),

@@ -3,7 +3,7 @@ export { renderSignedPdf, pdfSafe, type PdfResult } from "./pdf";
 export { renderCsv, renderJson, signManifest, type ManifestPayload } from "./exports";
 export { signingIdentity, generateSelfSigned, SigningConfigError, type SigningIdentity } from "./signing";
 export { verifyPdf, verifyManifest, type VerifyResult } from "./verify";
-export { reportHeader, reportRows, ReportNotFound, REPORT_COLUMNS, type ReportHeader, type ReportRow } from "./data";
+export { reportHeader, reportRows, REPORT_COLUMNS, type ReportHeader, type ReportRow } from "./data";
 export { csvCell, csvLine } from "./csv";
 
 export const REPORT_FILES = ["report.pdf", "report.csv", "report.json", "report.csv.jws", "report.json.jws"] as const;

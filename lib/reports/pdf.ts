@@ -4,10 +4,10 @@
  * embedded CMS signature (adbe.pkcs7.detached over the ByteRange) that pdfsig and Adobe Reader validate.
  */
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from "pdf-lib";
+import type { Ctx } from "@/lib/db/context";
 import { SignPdf } from "@signpdf/signpdf";
 import { P12Signer } from "@signpdf/signer-p12";
 import { pdflibAddPlaceholder } from "@signpdf/placeholder-pdf-lib";
-import type { Db } from "@/lib/db/index";
 import { ItemsHasher } from "@/lib/reviews/items-hash";
 import { reportHeader, reportRows, type ReportHeader, type ReportRow } from "./data";
 import type { SigningIdentity } from "./signing";
@@ -32,7 +32,8 @@ export function pdfString(text: string): string {
 function fit(font: PDFFont, size: number, text: string, width: number): string {
   let t = pdfSafe(text);
   if (font.widthOfTextAtSize(t, size) <= width) return t;
-  while (t.length > 1 && font.widthOfTextAtSize(`${t}…`, size) > width) t = t.slice(0, Math.max(1, Math.floor(t.length * 0.9)));
+  while (t.length > 1 && font.widthOfTextAtSize(`${t}…`, size) > width)
+    t = t.slice(0, Math.max(1, Math.floor(t.length * 0.9)));
   return `${t}…`;
 }
 
@@ -50,9 +51,21 @@ const COLS: { key: keyof ReportRow; label: string; w: number }[] = [
 ];
 
 function footer(page: PDFPage, font: PDFFont, n: number, total: number, h: ReportHeader) {
-  page.drawText(pdfSafe(`${h.name} · campaign ${h.campaignId}`), { x: M, y: M - 18, size: 7, font, color: rgb(0.4, 0.4, 0.4) });
+  page.drawText(pdfSafe(`${h.name} · campaign ${h.campaignId}`), {
+    x: M,
+    y: M - 18,
+    size: 7,
+    font,
+    color: rgb(0.4, 0.4, 0.4),
+  });
   const label = `Page ${n} of ${total}`;
-  page.drawText(label, { x: W - M - font.widthOfTextAtSize(label, 8), y: M - 18, size: 8, font, color: rgb(0.3, 0.3, 0.3) });
+  page.drawText(label, {
+    x: W - M - font.widthOfTextAtSize(label, 8),
+    y: M - 18,
+    size: 8,
+    font,
+    color: rgb(0.3, 0.3, 0.3),
+  });
 }
 
 export interface PdfResult {
@@ -62,8 +75,10 @@ export interface PdfResult {
   pages: number;
 }
 
-export async function renderSignedPdf(db: Db, tenantId: string, campaignId: string, identity: SigningIdentity, now = new Date()): Promise<PdfResult> {
-  const h = await reportHeader(db, tenantId, campaignId, now);
+export async function renderSignedPdf(ctx: Ctx, campaignId: string, identity: SigningIdentity): Promise<PdfResult> {
+  const { db } = ctx;
+  const now = ctx.now();
+  const h = await reportHeader(ctx, campaignId);
   const doc = await PDFDocument.create({ updateMetadata: false });
   doc.setTitle(pdfSafe(`Access review report: ${h.name}`));
   doc.setSubject(`recert-campaign:${h.campaignId}`);
@@ -114,7 +129,10 @@ export async function renderSignedPdf(db: Db, tenantId: string, campaignId: stri
       let x = M;
       for (const c of COLS) {
         const text = String(r[c.key] ?? "");
-        if (text) ops.push(`BT ${c.key === "decision" && text === "Revoke" ? "0.7 0.1 0.1" : "0.1 0.1 0.1"} rg /F1 7 Tf ${x} ${y} Td ${pdfString(fit(font, 7, text, c.w - 4))} Tj ET`);
+        if (text)
+          ops.push(
+            `BT ${c.key === "decision" && text === "Revoke" ? "0.7 0.1 0.1" : "0.1 0.1 0.1"} rg /F1 7 Tf ${x} ${y} Td ${pdfString(fit(font, 7, text, c.w - 4))} Tj ET`,
+          );
         x += c.w;
       }
       y -= ROW_H;
@@ -129,10 +147,20 @@ export async function renderSignedPdf(db: Db, tenantId: string, campaignId: stri
   let cy = H - M - 10;
   const line = (label: string, value: string, opts: { mono?: boolean } = {}) => {
     cover.drawText(pdfSafe(label), { x: M, y: cy, size: 9, font: bold });
-    cover.drawText(fit(font, opts.mono ? 8 : 9, value, W - M - 200), { x: M + 190, y: cy, size: opts.mono ? 8 : 9, font });
+    cover.drawText(fit(font, opts.mono ? 8 : 9, value, W - M - 200), {
+      x: M + 190,
+      y: cy,
+      size: opts.mono ? 8 : 9,
+      font,
+    });
     cy -= 15;
   };
-  cover.drawText(pdfSafe(`Access review report${h.interim ? " (interim: campaign still open)" : ""}`), { x: M, y: cy, size: 18, font: bold });
+  cover.drawText(pdfSafe(`Access review report${h.interim ? " (interim: campaign still open)" : ""}`), {
+    x: M,
+    y: cy,
+    size: 18,
+    font: bold,
+  });
   cy -= 26;
   cover.drawText(pdfSafe(h.name), { x: M, y: cy, size: 13, font });
   cy -= 26;
@@ -143,12 +171,22 @@ export async function renderSignedPdf(db: Db, tenantId: string, campaignId: stri
   line("Period", `${h.startAt} to ${h.endAt} (UTC)`);
   line("Status", h.status);
   line("Items", String(h.itemCount));
-  line("Decisions", `${h.counts.approve} approved, ${h.counts.revoke} revoked, ${h.counts.dontknow} don't know, ${h.counts.notReviewed} not reviewed`);
-  line("Outcomes at close", Object.entries(h.outcomes).map(([k, v]) => `${k}: ${v}`).join(", ") || "-");
+  line(
+    "Decisions",
+    `${h.counts.approve} approved, ${h.counts.revoke} revoked, ${h.counts.dontknow} don't know, ${h.counts.notReviewed} not reviewed`,
+  );
+  line(
+    "Outcomes at close",
+    Object.entries(h.outcomes)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(", ") || "-",
+  );
   line(
     "Applied to Entra",
     `${h.apply.applied} removed, ${h.apply.alreadyRemoved} already removed, ${h.apply.failed} failed, ${h.apply.pending} pending` +
-      (h.apply.manual || h.apply.removedManually ? `; Exchange-owned groups: ${h.apply.removedManually} removed there (seen by sync), ${h.apply.manual} still to remove` : ""),
+      (h.apply.manual || h.apply.removedManually
+        ? `; Exchange-owned groups: ${h.apply.removedManually} removed there (seen by sync), ${h.apply.manual} still to remove`
+        : ""),
   );
   line("Closed", h.closedAt ? `${h.closedAt} by ${h.closedByName ?? "-"} (${h.closeReason ?? ""})` : "not closed");
   line("Applied", h.appliedAt ?? "-");
@@ -157,16 +195,43 @@ export async function renderSignedPdf(db: Db, tenantId: string, campaignId: stri
   cover.drawText("Proof of population", { x: M, y: cy, size: 11, font: bold });
   cy -= 18;
   line("Frozen from sync run", h.sync.runId ?? "-", { mono: true });
-  line("Sync finished", `${h.sync.finishedAt ?? "-"}; complete: ${h.sync.complete === null ? "-" : h.sync.complete ? "yes" : "no"}`);
-  line("Sync counts", Object.entries(h.sync.counts).slice(0, 8).map(([k, v]) => `${k} ${v}`).join(", ") || "-");
+  line(
+    "Sync finished",
+    `${h.sync.finishedAt ?? "-"}; complete: ${h.sync.complete === null ? "-" : h.sync.complete ? "yes" : "no"}`,
+  );
+  line(
+    "Sync counts",
+    Object.entries(h.sync.counts)
+      .slice(0, 8)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ") || "-",
+  );
   line("Items SHA-256 (stored)", h.itemsHash ?? "-", { mono: true });
-  line("Items SHA-256 (recomputed)", `${recomputedHash} ${recomputedHash === h.itemsHash ? "(matches)" : "(DOES NOT MATCH)"}`, { mono: true });
+  line(
+    "Items SHA-256 (recomputed)",
+    `${recomputedHash} ${recomputedHash === h.itemsHash ? "(matches)" : "(DOES NOT MATCH)"}`,
+    { mono: true },
+  );
   line("Generated", `${h.generatedAt} by Recert`);
   line("Signed by", `${identity.subject} (SHA-256 ${identity.fingerprint.slice(0, 32)}…)`);
-  cover.drawText(pdfSafe("The embedded signature covers every byte of this file. Verify with `pdfsig`, Adobe Reader, or Recert's /verify page."), { x: M, y: M + 10, size: 8, font, color: rgb(0.35, 0.35, 0.35) });
+  cover.drawText(
+    pdfSafe(
+      "The embedded signature covers every byte of this file. Verify with `pdfsig`, Adobe Reader, or Recert's /verify page.",
+    ),
+    { x: M, y: M + 10, size: 8, font, color: rgb(0.35, 0.35, 0.35) },
+  );
   footer(cover, font, 1, total, h);
 
-  pdflibAddPlaceholder({ pdfDoc: doc, reason: `Recert access review report ${h.campaignId}`, contactInfo: "", name: identity.subject, location: h.tenantId, signingTime: now, signatureLength: 16_384, appName: "Recert" });
+  pdflibAddPlaceholder({
+    pdfDoc: doc,
+    reason: `Recert access review report ${h.campaignId}`,
+    contactInfo: "",
+    name: identity.subject,
+    location: h.tenantId,
+    signingTime: now,
+    signatureLength: 16_384,
+    appName: "Recert",
+  });
   const unsigned = Buffer.from(await doc.save({ useObjectStreams: false }));
   const signer = new P12Signer(identity.p12, { passphrase: identity.passphrase });
   const pdf = await new SignPdf().sign(unsigned, signer, now);

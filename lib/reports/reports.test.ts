@@ -1,3 +1,4 @@
+import { UserError } from "@/lib/errors";
 /**
  * Signed reports from a real campaign (emulator → sync → campaign → decisions → close → apply): pdfsig says
  * the PDF is valid and reports a digest mismatch after one changed byte, Recert's verifier agrees, the CSV
@@ -9,13 +10,20 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runSync } from "@/lib/sync/run-sync";
-import { setup } from "@/lib/sync/test-helpers";
-import { closeCampaign, createCampaign, decide, quarterlyPreset, startCampaign, type Actor, type Ctx } from "@/lib/reviews";
+import { setup } from "@/tests/support/emulator-fixture";
+import {
+  closeCampaign,
+  createCampaign,
+  decide,
+  quarterlyPreset,
+  startCampaign,
+  type Actor,
+  type Ctx,
+} from "@/lib/reviews";
 import { renderSignedPdf } from "./pdf";
 import { renderCsv, renderJson, signManifest } from "./exports";
 import { signingIdentity, type SigningIdentity } from "./signing";
 import { verifyManifest, verifyPdf } from "./verify";
-import { ReportNotFound } from "./data";
 
 let s: Awaited<ReturnType<typeof setup>>;
 let dir: string;
@@ -28,17 +36,25 @@ beforeAll(async () => {
   s = await setup();
   dir = mkdtempSync(path.join(tmpdir(), "recert-reports-"));
   identity = signingIdentity({ dataDir: dir, p12Path: "" });
-  const ctx: Ctx = { db: s.db as never, databaseUrl: s.database.url, tenantId: s.tenantId };
+  const ctx: Ctx = s.ctx;
   await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" });
   const preset = quarterlyPreset(new Date());
-  preset.config.scope = { kind: "groups", groupIds: [s.emu.tenant.groups.find((g) => g.displayName === "Partner Collaboration")!.id] };
+  preset.config.scope = {
+    kind: "groups",
+    groupIds: [s.emu.tenant.groups.find((g) => g.displayName === "Partner Collaboration")!.id],
+  };
   ({ campaignId } = await createCampaign(ctx, ADMIN, preset));
   await startCampaign(ctx, ADMIN, campaignId);
   const reviewer = s.emu.tenant.users.find((u) => u.userPrincipalName === "reviewer@contoso.onmicrosoft.com")!;
   const mine = await s.db.campaignItemReviewer.findMany({ where: { campaignId, reviewerId: reviewer.id } });
   const me: Actor = { id: reviewer.id, name: reviewer.displayName, role: "reviewer" };
   await decide(ctx, me, { campaignId, itemIds: mine.slice(1).map((m) => m.itemId), decision: "approve" });
-  await decide(ctx, me, { campaignId, itemIds: [mine[0]!.itemId], decision: "revoke", justification: 'Left; "=cmd|calc" <script>' });
+  await decide(ctx, me, {
+    campaignId,
+    itemIds: [mine[0]!.itemId],
+    decision: "revoke",
+    justification: 'Left; "=cmd|calc" <script>',
+  });
   await closeCampaign(ctx, ADMIN, campaignId);
 });
 afterAll(async () => {
@@ -49,52 +65,63 @@ afterAll(async () => {
 describe("signed PDF", () => {
   let pdf: Buffer;
   test("renders every item with a cover that proves the population, and verifies", async () => {
-    const r = await renderSignedPdf(s.db as never, s.tenantId, campaignId, identity);
+    const r = await renderSignedPdf(s.ctx, campaignId, identity);
     pdf = r.pdf;
     const c = await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
     expect(r.recomputedHash).toBe(c.itemsHash);
-    expect(r.header).toMatchObject({ itemCount: c.itemCount, counts: { revoke: 1, approve: c.itemCount - 1, notReviewed: 0 }, chainHead: c.chainHead, sync: { runId: c.syncRunId, complete: true } });
+    expect(r.header).toMatchObject({
+      itemCount: c.itemCount,
+      counts: { revoke: 1, approve: c.itemCount - 1, notReviewed: 0 },
+      chainHead: c.chainHead,
+      sync: { runId: c.syncRunId, complete: true },
+    });
     expect(r.pages).toBe(2);
     const v = verifyPdf(pdf, identity.fingerprint);
     expect(v).toMatchObject({ valid: true, campaignId, trusted: true, signerFingerprint: identity.fingerprint });
     expect(v.signer).toContain("Recert report signing");
   });
 
-  test.skipIf(!hasPdfsig)("pdfsig: valid when fresh, digest mismatch after one changed byte; Recert's verifier agrees", () => {
-    const file = path.join(dir, "report.pdf");
-    writeFileSync(file, pdf);
-    const ok = spawnSync("pdfsig", [file], { encoding: "utf8" });
-    expect(ok.stdout).toContain("Signature Validation: Signature is Valid.");
-    // Change one byte inside the signed range: in the first content stream's data.
-    const tampered = Buffer.from(pdf);
-    const at = tampered.indexOf("stream\n") + 20;
-    expect(at).toBeGreaterThan(20);
-    tampered[at] = tampered[at]! ^ 0x01;
-    writeFileSync(file, tampered);
-    const bad = spawnSync("pdfsig", [file], { encoding: "utf8" });
-    expect(bad.stdout).toMatch(/Digest Mismatch|Signature is Invalid/);
-    const verdict = verifyPdf(tampered);
-    expect(verdict.reason).toBe("Digest mismatch: the file was changed after it was signed.");
-    expect(verdict.valid).toBe(false);
-    // Appending bytes after the signature is caught too.
-    expect(verifyPdf(Buffer.concat([pdf, Buffer.from("\n%%EOF\n")])).valid).toBe(false);
-    // A different pinned certificate is not trusted.
-    expect(verifyPdf(pdf, "00".repeat(32))).toMatchObject({ valid: false, trusted: false });
-    // The fresh file renders (what a person sees): the cover page to PNG.
-    writeFileSync(file, pdf);
-    execFileSync("pdftoppm", ["-png", "-r", "40", "-f", "1", "-l", "1", file, path.join(dir, "cover")]);
-    expect(readFileSync(path.join(dir, "cover-1.png")).subarray(1, 4).toString()).toBe("PNG");
-  });
+  test.skipIf(!hasPdfsig)(
+    "pdfsig: valid when fresh, digest mismatch after one changed byte; Recert's verifier agrees",
+    () => {
+      const file = path.join(dir, "report.pdf");
+      writeFileSync(file, pdf);
+      const ok = spawnSync("pdfsig", [file], { encoding: "utf8" });
+      expect(ok.stdout).toContain("Signature Validation: Signature is Valid.");
+      // Change one byte inside the signed range: in the first content stream's data.
+      const tampered = Buffer.from(pdf);
+      const at = tampered.indexOf("stream\n") + 20;
+      expect(at).toBeGreaterThan(20);
+      tampered[at] = tampered[at]! ^ 0x01;
+      writeFileSync(file, tampered);
+      const bad = spawnSync("pdfsig", [file], { encoding: "utf8" });
+      expect(bad.stdout).toMatch(/Digest Mismatch|Signature is Invalid/);
+      const verdict = verifyPdf(tampered);
+      expect(verdict.reason).toBe("Digest mismatch: the file was changed after it was signed.");
+      expect(verdict.valid).toBe(false);
+      // Appending bytes after the signature is caught too.
+      expect(verifyPdf(Buffer.concat([pdf, Buffer.from("\n%%EOF\n")])).valid).toBe(false);
+      // A different pinned certificate is not trusted.
+      expect(verifyPdf(pdf, "00".repeat(32))).toMatchObject({ valid: false, trusted: false });
+      // The fresh file renders (what a person sees): the cover page to PNG.
+      writeFileSync(file, pdf);
+      execFileSync("pdftoppm", ["-png", "-r", "40", "-f", "1", "-l", "1", file, path.join(dir, "cover")]);
+      expect(readFileSync(path.join(dir, "cover-1.png")).subarray(1, 4).toString()).toBe("PNG");
+    },
+  );
 });
 
 describe("npm run verify", () => {
   test("exit 0 for a fresh PDF, 1 after a changed byte, 2 for usage; pins a certificate", async () => {
-    const { pdf } = await renderSignedPdf(s.db as never, s.tenantId, campaignId, identity);
+    const { pdf } = await renderSignedPdf(s.ctx, campaignId, identity);
     const file = path.join(dir, "cli.pdf");
     writeFileSync(file, pdf);
     const pem = path.join(dir, "cert.pem");
     writeFileSync(pem, identity.certPem);
-    const run = (...args: string[]) => spawnSync(process.execPath, [path.join("node_modules", "tsx", "dist", "cli.mjs"), "scripts/verify.ts", ...args], { encoding: "utf8" });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join("node_modules", "tsx", "dist", "cli.mjs"), "scripts/verify.ts", ...args], {
+        encoding: "utf8",
+      });
     const ok = run(file, "--cert", pem);
     expect(ok.stdout).toContain("VALID: The signature is valid");
     expect(ok.stdout).toContain("(pinned: matches)");
@@ -113,26 +140,49 @@ describe("npm run verify", () => {
 
 describe("CSV and JSON with signed manifests", () => {
   test("same rows as the PDF, formula injection neutralised, manifests verify and catch one changed byte", async () => {
-    const csv = await renderCsv(s.db as never, s.tenantId, campaignId);
+    const csv = await renderCsv(s.ctx, campaignId);
     const lines = csv.toString("utf8").trim().split("\r\n");
     const c = await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
     expect(lines.length).toBe(c.itemCount + 1);
     expect(csv.toString("utf8")).toContain(`"Left; ""=cmd|calc"" <script>"`);
-    const { json } = await renderJson(s.db as never, s.tenantId, campaignId);
-    const parsed = JSON.parse(json.toString("utf8")) as { campaign: { campaignId: string }; items: { justification: string }[] };
+    const { json } = await renderJson(s.ctx, campaignId);
+    const parsed = JSON.parse(json.toString("utf8")) as {
+      campaign: { campaignId: string };
+      items: { justification: string }[];
+    };
     expect(parsed.campaign.campaignId).toBe(campaignId);
     expect(parsed.items.length).toBe(c.itemCount);
-    for (const [name, body] of [["report.csv", csv], ["report.json", json]] as const) {
+    for (const [name, body] of [
+      ["report.csv", csv],
+      ["report.json", json],
+    ] as const) {
       const jws = await signManifest(name, body, campaignId, identity);
-      expect(await verifyManifest(body, jws, name, identity.fingerprint)).toMatchObject({ valid: true, campaignId, trusted: true });
+      expect(await verifyManifest(body, jws, name, identity.fingerprint)).toMatchObject({
+        valid: true,
+        campaignId,
+        trusted: true,
+      });
       const tampered = Buffer.from(body);
       tampered[tampered.length - 3] = tampered[tampered.length - 3]! ^ 1;
-      expect(await verifyManifest(tampered, jws, name)).toMatchObject({ valid: false, reason: "Digest mismatch: the file was changed after it was signed." });
-      expect((await verifyManifest(body, jws.replace(/.$/, (x) => (x === "A" ? "B" : "A")), name)).valid).toBe(false);
+      expect(await verifyManifest(tampered, jws, name)).toMatchObject({
+        valid: false,
+        reason: "Digest mismatch: the file was changed after it was signed.",
+      });
+      expect(
+        (
+          await verifyManifest(
+            body,
+            jws.replace(/.$/, (x) => (x === "A" ? "B" : "A")),
+            name,
+          )
+        ).valid,
+      ).toBe(false);
     }
   });
 
   test("no report for a draft or for another tenant", async () => {
-    await expect(renderCsv(s.db as never, "00000000-0000-4000-8000-000000000000", campaignId)).rejects.toBeInstanceOf(ReportNotFound);
+    await expect(
+      renderCsv({ ...s.ctx, tenantId: "00000000-0000-4000-8000-000000000000" }, campaignId),
+    ).rejects.toBeInstanceOf(UserError);
   });
 });

@@ -1,5 +1,5 @@
 import "server-only";
-import type { Db } from "@/lib/db/index";
+import type { Ctx } from "@/lib/db/context";
 import { renderCsv, renderJson, signManifest } from "./exports";
 import { downloadName, type ReportFile } from "./index";
 import { renderSignedPdf } from "./pdf";
@@ -14,15 +14,15 @@ const TYPES: Record<ReportFile, string> = {
 };
 
 /** One report file as an HTTP response (used by the app's download route and the evidence API). */
-export async function reportResponse(db: Db, tenantId: string, campaignId: string, file: ReportFile): Promise<Response> {
+export async function reportResponse(ctx: Ctx, campaignId: string, file: ReportFile): Promise<Response> {
   const identity = signingIdentity();
   let body: Buffer | string;
-  if (file === "report.pdf") body = (await renderSignedPdf(db, tenantId, campaignId, identity)).pdf;
-  else if (file === "report.csv") body = await renderCsv(db, tenantId, campaignId);
-  else if (file === "report.json") body = (await renderJson(db, tenantId, campaignId)).json;
+  if (file === "report.pdf") body = (await renderSignedPdf(ctx, campaignId, identity)).pdf;
+  else if (file === "report.csv") body = await renderCsv(ctx, campaignId);
+  else if (file === "report.json") body = (await renderJson(ctx, campaignId)).json;
   else {
     const base = file === "report.csv.jws" ? "report.csv" : "report.json";
-    const content = base === "report.csv" ? await renderCsv(db, tenantId, campaignId) : (await renderJson(db, tenantId, campaignId)).json;
+    const content = base === "report.csv" ? await renderCsv(ctx, campaignId) : (await renderJson(ctx, campaignId)).json;
     body = await signManifest(downloadName(campaignId, base), content, campaignId, identity);
   }
   return new Response(new Uint8Array(typeof body === "string" ? Buffer.from(body) : body), {

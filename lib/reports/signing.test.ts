@@ -4,7 +4,16 @@
  * cannot complete. Real child processes, real files.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -28,7 +37,10 @@ process.stdout.write(signingIdentity({ dataDir: dir, p12Path: "" }).fingerprint 
 );
 
 function startChild(dir: string, go: string): { child: ChildProcess; ready: Promise<void>; output: Promise<string> } {
-  const child = spawn(process.execPath, ["--import", "tsx", childScript, dir, go], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", childScript, dir, go], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let out = "";
   let onReady: () => void = () => undefined;
   const ready = new Promise<void>((r) => (onReady = r));
@@ -49,7 +61,8 @@ const fromDisk = (dir: string) => {
   forgetSigningIdentities();
   return signingIdentity({ dataDir: dir, p12Path: "" });
 };
-const leftovers = (dir: string) => readdirSync(dir).filter((f) => f !== "report-signing.p12" && f !== "report-signing.pass");
+const leftovers = (dir: string) =>
+  readdirSync(dir).filter((f) => f !== "report-signing.p12" && f !== "report-signing.pass");
 
 describe("the generated signing identity", () => {
   it("is generated once when three processes ask at the same moment: all sign with the certificate on disk", async () => {

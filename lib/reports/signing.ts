@@ -5,7 +5,19 @@
  * halfway and several processes asking at once (see generateOnce).
  */
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import forge from "node-forge";
@@ -33,13 +45,16 @@ function fromP12(p12: Buffer, passphrase: string, source: SigningIdentity["sourc
   try {
     parsed = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(p12.toString("binary")), passphrase);
   } catch (e) {
-    throw new SigningConfigError(`The report-signing PKCS#12 cannot be opened (wrong passphrase or not a PKCS#12 file): ${(e as Error).message}`);
+    throw new SigningConfigError(
+      `The report-signing PKCS#12 cannot be opened (wrong passphrase or not a PKCS#12 file): ${(e as Error).message}`,
+    );
   }
   const oids = forge.pki.oids as Record<string, string>;
   const bag = (type: string) => parsed.getBags({ bagType: type })[type]?.[0];
   const cert = bag(oids.certBag!)?.cert;
   const key = (bag(oids.pkcs8ShroudedKeyBag!) ?? bag(oids.keyBag!))?.key;
-  if (!cert || !key) throw new SigningConfigError("The report-signing PKCS#12 must hold one certificate and its private key.");
+  if (!cert || !key)
+    throw new SigningConfigError("The report-signing PKCS#12 must hold one certificate and its private key.");
   const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), "binary");
   return {
     p12,
@@ -47,20 +62,32 @@ function fromP12(p12: Buffer, passphrase: string, source: SigningIdentity["sourc
     certPem: forge.pki.certificateToPem(cert),
     certDerB64: der.toString("base64"),
     privateKeyPem: forge.pki.privateKeyToPem(key as forge.pki.rsa.PrivateKey),
-    subject: cert.subject.attributes.map((a: forge.pki.CertificateField) => `${a.shortName}=${String(a.value)}`).join(", "),
+    subject: cert.subject.attributes
+      .map((a: forge.pki.CertificateField) => `${a.shortName}=${String(a.value)}`)
+      .join(", "),
     fingerprint: createHash("sha256").update(der).digest("hex"),
     source,
   };
 }
 
 /** Generates a self-signed RSA-3072 signing certificate (ten years) as a PKCS#12. */
-export function generateSelfSigned(commonName = "Recert report signing (self-signed)"): { p12: Buffer; passphrase: string } {
+export function generateSelfSigned(commonName = "Recert report signing (self-signed)"): {
+  p12: Buffer;
+  passphrase: string;
+} {
   // Native key generation (node-forge's pure-JS RSA takes seconds), then into forge for the certificate.
-  const native = generateKeyPairSync("rsa", { modulusLength: 3072, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
-  const keys = { privateKey: forge.pki.privateKeyFromPem(native.privateKey), publicKey: forge.pki.publicKeyFromPem(native.publicKey) };
+  const native = generateKeyPairSync("rsa", {
+    modulusLength: 3072,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  });
+  const keys = {
+    privateKey: forge.pki.privateKeyFromPem(native.privateKey),
+    publicKey: forge.pki.publicKeyFromPem(native.publicKey),
+  };
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
-  cert.serialNumber = "01" + randomBytes(15).toString("hex");
+  cert.serialNumber = `01${randomBytes(15).toString("hex")}`;
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + 10 * 365 * 86_400_000);
   const attrs = [
@@ -76,19 +103,29 @@ export function generateSelfSigned(commonName = "Recert report signing (self-sig
   ]);
   cert.sign(keys.privateKey, forge.md.sha256.create());
   const passphrase = randomBytes(24).toString("base64url");
-  const asn1 = forge.pkcs12.toPkcs12Asn1(keys.privateKey, [cert], passphrase, { algorithm: "aes256", friendlyName: commonName });
+  const asn1 = forge.pkcs12.toPkcs12Asn1(keys.privateKey, [cert], passphrase, {
+    algorithm: "aes256",
+    friendlyName: commonName,
+  });
   return { p12: Buffer.from(forge.asn1.toDer(asn1).getBytes(), "binary"), passphrase };
 }
 
 /** The identity reports are signed with (configured, else generated once under dataDir). */
-export function signingIdentity(opts: { p12Path?: string; passphrase?: string; dataDir?: string } = {}): SigningIdentity {
+export function signingIdentity(
+  opts: { p12Path?: string; passphrase?: string; dataDir?: string } = {},
+): SigningIdentity {
   const p12Path = opts.p12Path ?? process.env.REPORT_SIGNING_P12;
   if (p12Path) {
     const key = `cfg:${p12Path}`;
     const hit = cache.get(key);
     if (hit) return hit;
-    if (!existsSync(p12Path)) throw new SigningConfigError(`REPORT_SIGNING_P12 points to ${p12Path}, which does not exist.`);
-    const id = fromP12(readFileSync(p12Path), opts.passphrase ?? process.env.REPORT_SIGNING_P12_PASSPHRASE ?? "", "configured");
+    if (!existsSync(p12Path))
+      throw new SigningConfigError(`REPORT_SIGNING_P12 points to ${p12Path}, which does not exist.`);
+    const id = fromP12(
+      readFileSync(p12Path),
+      opts.passphrase ?? process.env.REPORT_SIGNING_P12_PASSPHRASE ?? "",
+      "configured",
+    );
     cache.set(key, id);
     return id;
   }
@@ -162,7 +199,10 @@ function generateOnce(dir: string, file: string, passFile: string): void {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
     if (lockAbandoned(lock)) rmSync(lock, { recursive: true, force: true });
-    if (Date.now() > deadline) throw new SigningConfigError(`Another process has been generating the report-signing certificate in ${dir} for too long; remove ${lock} if none is running.`);
+    if (Date.now() > deadline)
+      throw new SigningConfigError(
+        `Another process has been generating the report-signing certificate in ${dir} for too long; remove ${lock} if none is running.`,
+      );
     sleepSync(50);
   }
   try {

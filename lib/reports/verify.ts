@@ -22,7 +22,17 @@ export interface VerifyResult {
   trusted: boolean | null;
 }
 
-const invalid = (kind: VerifyResult["kind"], reason: string, extra: Partial<VerifyResult> = {}): VerifyResult => ({ valid: false, kind, reason, signer: null, signerFingerprint: null, signingTime: null, campaignId: null, trusted: null, ...extra });
+const invalid = (kind: VerifyResult["kind"], reason: string, extra: Partial<VerifyResult> = {}): VerifyResult => ({
+  valid: false,
+  kind,
+  reason,
+  signer: null,
+  signerFingerprint: null,
+  signingTime: null,
+  campaignId: null,
+  trusted: null,
+  ...extra,
+});
 
 function campaignFromPdf(text: string): string | null {
   const plain = /recert-campaign:([0-9a-f-]{36})/i.exec(text);
@@ -45,35 +55,61 @@ export function verifyPdf(buf: Buffer, pinnedFingerprint?: string): VerifyResult
   const m = /\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/.exec(text.slice(at, at + 120));
   if (!m) return invalid("pdf", "The signature's ByteRange cannot be read.");
   const [a, b, c, d] = m.slice(1, 5).map(Number) as [number, number, number, number];
-  if (a !== 0 || b <= 0 || c <= b || c + d !== buf.length) return invalid("pdf", "The signature does not cover the whole file (bytes were added or the range was altered).");
+  if (a !== 0 || b <= 0 || c <= b || c + d !== buf.length)
+    return invalid("pdf", "The signature does not cover the whole file (bytes were added or the range was altered).");
   const gap = text.slice(b, c);
-  if (!/^<[0-9A-Fa-f]+>$/.test(gap)) return invalid("pdf", "The signature's byte range does not exclude exactly the signature value.");
+  if (!/^<[0-9A-Fa-f]+>$/.test(gap))
+    return invalid("pdf", "The signature's byte range does not exclude exactly the signature value.");
   const signed = Buffer.concat([buf.subarray(a, a + b), buf.subarray(c, c + d)]);
   const der = signatureDer(Buffer.from(gap.slice(1, -1), "hex"));
   let p7: forge.pkcs7.PkcsSignedData;
   try {
-    p7 = forge.pkcs7.messageFromAsn1(forge.asn1.fromDer(forge.util.createBuffer(der.toString("binary")), { parseAllBytes: false } as unknown as boolean)) as forge.pkcs7.PkcsSignedData;
+    p7 = forge.pkcs7.messageFromAsn1(
+      forge.asn1.fromDer(forge.util.createBuffer(der.toString("binary")), {
+        parseAllBytes: false,
+      } as unknown as boolean),
+    ) as forge.pkcs7.PkcsSignedData;
   } catch (e) {
     return invalid("pdf", `The signature cannot be parsed: ${(e as Error).message}`);
   }
   const cert = p7.certificates[0];
-  const raw = (p7 as unknown as { rawCapture: { authenticatedAttributes?: forge.asn1.Asn1[]; signature: string; digestAlgorithm: string } }).rawCapture;
-  if (!cert || !raw?.authenticatedAttributes) return invalid("pdf", "The signature has no certificate or no signed attributes.");
+  const raw = (
+    p7 as unknown as {
+      rawCapture: { authenticatedAttributes?: forge.asn1.Asn1[]; signature: string; digestAlgorithm: string };
+    }
+  ).rawCapture;
+  if (!cert || !raw?.authenticatedAttributes)
+    return invalid("pdf", "The signature has no certificate or no signed attributes.");
   const certDer = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), "binary");
   const fingerprint = createHash("sha256").update(certDer).digest("hex");
-  const signer = cert.subject.attributes.map((x: forge.pki.CertificateField) => `${x.shortName}=${String(x.value)}`).join(", ");
-  const base = { signer, signerFingerprint: fingerprint, campaignId: campaignFromPdf(text), trusted: pinnedFingerprint ? pinnedFingerprint.toLowerCase() === fingerprint : null };
+  const signer = cert.subject.attributes
+    .map((x: forge.pki.CertificateField) => `${x.shortName}=${String(x.value)}`)
+    .join(", ");
+  const base = {
+    signer,
+    signerFingerprint: fingerprint,
+    campaignId: campaignFromPdf(text),
+    trusted: pinnedFingerprint ? pinnedFingerprint.toLowerCase() === fingerprint : null,
+  };
   let messageDigest: string | null = null;
   let signingTime: string | null = null;
   for (const attr of raw.authenticatedAttributes) {
     const oid = forge.asn1.derToOid((attr.value as forge.asn1.Asn1[])[0]!.value as string);
     const value = ((attr.value as forge.asn1.Asn1[])[1]!.value as forge.asn1.Asn1[])[0]!;
-    if (oid === forge.pki.oids.messageDigest) messageDigest = Buffer.from(value.value as string, "binary").toString("hex");
-    if (oid === forge.pki.oids.signingTime) signingTime = (value.type === forge.asn1.Type.UTCTIME ? forge.asn1.utcTimeToDate(value.value as string) : forge.asn1.generalizedTimeToDate(value.value as string)).toISOString();
+    if (oid === forge.pki.oids.messageDigest)
+      messageDigest = Buffer.from(value.value as string, "binary").toString("hex");
+    if (oid === forge.pki.oids.signingTime)
+      signingTime = (
+        value.type === forge.asn1.Type.UTCTIME
+          ? forge.asn1.utcTimeToDate(value.value as string)
+          : forge.asn1.generalizedTimeToDate(value.value as string)
+      ).toISOString();
   }
-  if (forge.asn1.derToOid(raw.digestAlgorithm) !== forge.pki.oids.sha256) return invalid("pdf", "The signature does not use SHA-256.", { ...base, signingTime });
+  if (forge.asn1.derToOid(raw.digestAlgorithm) !== forge.pki.oids.sha256)
+    return invalid("pdf", "The signature does not use SHA-256.", { ...base, signingTime });
   const actual = createHash("sha256").update(signed).digest("hex");
-  if (messageDigest !== actual) return invalid("pdf", "Digest mismatch: the file was changed after it was signed.", { ...base, signingTime });
+  if (messageDigest !== actual)
+    return invalid("pdf", "Digest mismatch: the file was changed after it was signed.", { ...base, signingTime });
   const attrs = forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.SET, true, raw.authenticatedAttributes);
   const md = forge.md.sha256.create();
   md.update(forge.asn1.toDer(attrs).getBytes());
@@ -83,24 +119,42 @@ export function verifyPdf(buf: Buffer, pinnedFingerprint?: string): VerifyResult
   } catch {
     ok = false;
   }
-  if (!ok) return invalid("pdf", "The signature does not verify with the embedded certificate.", { ...base, signingTime });
-  if (base.trusted === false) return invalid("pdf", "Signed, but not by the pinned certificate.", { ...base, signingTime });
-  return { valid: true, kind: "pdf", reason: "The signature is valid and covers the whole file.", signingTime, ...base };
+  if (!ok)
+    return invalid("pdf", "The signature does not verify with the embedded certificate.", { ...base, signingTime });
+  if (base.trusted === false)
+    return invalid("pdf", "Signed, but not by the pinned certificate.", { ...base, signingTime });
+  return {
+    valid: true,
+    kind: "pdf",
+    reason: "The signature is valid and covers the whole file.",
+    signingTime,
+    ...base,
+  };
 }
 
-export async function verifyManifest(content: Buffer, jws: string, fileName?: string, pinnedFingerprint?: string): Promise<VerifyResult> {
-  let header;
+export async function verifyManifest(
+  content: Buffer,
+  jws: string,
+  fileName?: string,
+  pinnedFingerprint?: string,
+): Promise<VerifyResult> {
+  let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(jws.trim());
   } catch {
     return invalid("manifest", "The manifest is not a JWS.");
   }
   const x5c = header.x5c?.[0];
-  if (header.alg !== "RS256" || !x5c) return invalid("manifest", "The manifest must be RS256 with its certificate in x5c.");
+  if (header.alg !== "RS256" || !x5c)
+    return invalid("manifest", "The manifest must be RS256 with its certificate in x5c.");
   const pem = `-----BEGIN CERTIFICATE-----\n${x5c.match(/.{1,64}/g)!.join("\n")}\n-----END CERTIFICATE-----\n`;
   const cert = new X509Certificate(pem);
   const fingerprint = createHash("sha256").update(cert.raw).digest("hex");
-  const base = { signer: cert.subject.replace(/\n/g, ", "), signerFingerprint: fingerprint, trusted: pinnedFingerprint ? pinnedFingerprint.toLowerCase() === fingerprint : null };
+  const base = {
+    signer: cert.subject.replace(/\n/g, ", "),
+    signerFingerprint: fingerprint,
+    trusted: pinnedFingerprint ? pinnedFingerprint.toLowerCase() === fingerprint : null,
+  };
   let payload: ManifestPayload;
   try {
     const r = await compactVerify(jws.trim(), await importX509(pem, "RS256"));
@@ -110,8 +164,10 @@ export async function verifyManifest(content: Buffer, jws: string, fileName?: st
   }
   const extra = { ...base, signingTime: payload.signedAt, campaignId: payload.campaignId };
   const sha = createHash("sha256").update(content).digest("hex");
-  if (sha !== payload.sha256 || content.length !== payload.bytes) return invalid("manifest", "Digest mismatch: the file was changed after it was signed.", extra);
-  if (fileName && payload.file !== fileName.split(/[\\/]/).pop()) return invalid("manifest", `The manifest is for ${payload.file}, not ${fileName}.`, extra);
+  if (sha !== payload.sha256 || content.length !== payload.bytes)
+    return invalid("manifest", "Digest mismatch: the file was changed after it was signed.", extra);
+  if (fileName && payload.file !== fileName.split(/[\\/]/).pop())
+    return invalid("manifest", `The manifest is for ${payload.file}, not ${fileName}.`, extra);
   if (base.trusted === false) return invalid("manifest", "Signed, but not by the pinned certificate.", extra);
   return { valid: true, kind: "manifest", reason: `The manifest is valid and matches ${payload.file}.`, ...extra };
 }

@@ -9,9 +9,16 @@
  * Online command to run, and the campaign stays closed until a sync sees them gone (reconcileWithDirectory).
  */
 import { appendAudit } from "@/lib/audit";
-import { engineOf } from "@/lib/db/bulk";
-import { EXCHANGE_KINDS, exchangeCommand, exchangeRemovalNote, graphWrite, type GraphClient, type WriteOp, type WriteResult } from "@/lib/graph";
-import { ReviewError } from "./errors";
+import {
+  EXCHANGE_KINDS,
+  exchangeCommand,
+  exchangeRemovalNote,
+  graphWrite,
+  type GraphClient,
+  type WriteOp,
+  type WriteResult,
+} from "@/lib/graph";
+import { UserError } from "@/lib/errors";
 import type { Actor, Ctx } from "./lifecycle";
 
 export interface ApplyPreviewRow {
@@ -35,12 +42,14 @@ export interface ApplySummary {
   status: string;
 }
 
-
 /** Of these group ids, the ones Exchange owns (as of the latest sync). */
 async function exchangeOwned(ctx: Ctx, groupIds: string[]): Promise<Set<string>> {
   const out = new Set<string>();
   for (let i = 0; i < groupIds.length; i += 500) {
-    const rows = await ctx.db.dirGroup.findMany({ where: { tenantId: ctx.tenantId, id: { in: groupIds.slice(i, i + 500) }, kind: { in: EXCHANGE_KINDS } }, select: { id: true } });
+    const rows = await ctx.db.dirGroup.findMany({
+      where: { tenantId: ctx.tenantId, id: { in: groupIds.slice(i, i + 500) }, kind: { in: EXCHANGE_KINDS } },
+      select: { id: true },
+    });
     for (const r of rows) out.add(r.id);
   }
   return out;
@@ -78,20 +87,43 @@ const STALE_CLAIM_MS = 5 * 60_000;
 
 async function closedCampaign(ctx: Ctx, campaignId: string) {
   const c = await ctx.db.campaign.findUnique({ where: { id: campaignId } });
-  if (!c || c.tenantId !== ctx.tenantId) throw new ReviewError("not_found", "No such campaign.");
-  if (c.status === "draft" || c.status === "active") throw new ReviewError("conflict", "Close the campaign before applying its results.");
+  if (!c || c.tenantId !== ctx.tenantId) throw new UserError("not_found", "No such campaign.");
+  if (c.status === "draft" || c.status === "active")
+    throw new UserError("conflict", "Close the campaign before applying its results.");
   return c;
 }
 
 /** Dry run: what apply would remove, with the Graph call for each. */
-export async function previewApply(ctx: Ctx, campaignId: string, take = 500): Promise<{ total: number; rows: ApplyPreviewRow[] }> {
+export async function previewApply(
+  ctx: Ctx,
+  campaignId: string,
+  take = 500,
+): Promise<{ total: number; rows: ApplyPreviewRow[] }> {
   await closedCampaign(ctx, campaignId);
   const where = { campaignId, outcome: "revoke", applyStatus: { in: [...RETRYABLE, "applying"] } };
   const [total, items] = await Promise.all([
     ctx.db.campaignItem.count({ where }),
-    ctx.db.campaignItem.findMany({ where, orderBy: { ordinal: "asc" }, take, select: { id: true, principalId: true, principalName: true, principalUpn: true, resourceType: true, resourceId: true, resourceName: true, accessId: true, accessDetail: true, applyStatus: true } }),
+    ctx.db.campaignItem.findMany({
+      where,
+      orderBy: { ordinal: "asc" },
+      take,
+      select: {
+        id: true,
+        principalId: true,
+        principalName: true,
+        principalUpn: true,
+        resourceType: true,
+        resourceId: true,
+        resourceName: true,
+        accessId: true,
+        accessDetail: true,
+        applyStatus: true,
+      },
+    }),
   ]);
-  const exchange = await exchangeOwned(ctx, [...new Set(items.filter((i) => i.resourceType === "group").map((i) => i.resourceId))]);
+  const exchange = await exchangeOwned(ctx, [
+    ...new Set(items.filter((i) => i.resourceType === "group").map((i) => i.resourceId)),
+  ]);
   return {
     total,
     rows: items.map((i) => ({
@@ -102,29 +134,62 @@ export async function previewApply(ctx: Ctx, campaignId: string, take = 500): Pr
       resourceName: i.resourceName,
       accessDetail: i.accessDetail,
       applyStatus: i.applyStatus,
-      call: i.resourceType === "group" && exchange.has(i.resourceId) ? `Exchange Online (manual): ${exchangeCommand(i.resourceId, i.principalId)}` : describe(writeOpFor(i)),
+      call:
+        i.resourceType === "group" && exchange.has(i.resourceId)
+          ? `Exchange Online (manual): ${exchangeCommand(i.resourceId, i.principalId)}`
+          : describe(writeOpFor(i)),
     })),
   };
 }
 
-export async function applyCampaign(ctx: Ctx, actor: Actor, campaignId: string, graph: GraphClient, opts: { concurrency?: number } = {}): Promise<ApplySummary> {
+export async function applyCampaign(
+  ctx: Ctx,
+  actor: Actor,
+  campaignId: string,
+  graph: GraphClient,
+  opts: { concurrency?: number } = {},
+): Promise<ApplySummary> {
   const c = await closedCampaign(ctx, campaignId);
-  const now = () => (ctx.now ? ctx.now() : new Date());
-  const auditActor = actor.role === "system" ? { type: "system" as const, name: actor.name } : { type: "user" as const, id: actor.id, name: actor.name };
+  const now = ctx.now;
+  const auditActor =
+    actor.role === "system"
+      ? { type: "system" as const, name: actor.name }
+      : { type: "user" as const, id: actor.id, name: actor.name };
   const summary = { applied: 0, alreadyRemoved: 0, failed: 0, manual: 0 };
   const staleBefore = new Date(now().getTime() - STALE_CLAIM_MS);
   // Candidates: pending, failed, or claimed by an apply that died more than five minutes ago.
   const candidates = await ctx.db.campaignItem.findMany({
-    where: { campaignId, outcome: "revoke", OR: [{ applyStatus: { in: RETRYABLE } }, { applyStatus: "applying", appliedAt: { lt: staleBefore } }] },
+    where: {
+      campaignId,
+      outcome: "revoke",
+      OR: [{ applyStatus: { in: RETRYABLE } }, { applyStatus: "applying", appliedAt: { lt: staleBefore } }],
+    },
     orderBy: { ordinal: "asc" },
-    select: { id: true, principalId: true, resourceType: true, resourceId: true, accessId: true, principalName: true, resourceName: true, applyStatus: true },
+    select: {
+      id: true,
+      principalId: true,
+      resourceType: true,
+      resourceId: true,
+      accessId: true,
+      principalName: true,
+      resourceName: true,
+      applyStatus: true,
+    },
   });
-  const exchange = await exchangeOwned(ctx, [...new Set(candidates.filter((i) => i.resourceType === "group").map((i) => i.resourceId))]);
+  const exchange = await exchangeOwned(ctx, [
+    ...new Set(candidates.filter((i) => i.resourceType === "group").map((i) => i.resourceId)),
+  ]);
   const queue = [...candidates];
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
       const claim = await ctx.db.campaignItem.updateMany({
-        where: { id: item.id, OR: [{ applyStatus: item.applyStatus ?? "pending" }, { applyStatus: "applying", appliedAt: { lt: staleBefore } }] },
+        where: {
+          id: item.id,
+          OR: [
+            { applyStatus: item.applyStatus ?? "pending" },
+            { applyStatus: "applying", appliedAt: { lt: staleBefore } },
+          ],
+        },
         data: { applyStatus: "applying", appliedAt: now(), applyAttempts: { increment: 1 } },
       });
       if (claim.count === 0) continue; // another apply has it
@@ -132,28 +197,63 @@ export async function applyCampaign(ctx: Ctx, actor: Actor, campaignId: string, 
       if (item.resourceType === "group" && exchange.has(item.resourceId)) {
         const command = exchangeCommand(item.resourceId, item.principalId);
         await ctx.db.$transaction(async (tx) => {
-          await tx.campaignItem.update({ where: { id: item.id }, data: { applyStatus: "manual", applyError: exchangeRemovalNote(item.resourceId, item.principalId), appliedAt: now() } });
-          await appendAudit(tx, { actor: auditActor, action: "apply.manual", target, after: { applyStatus: "manual", command }, context: { campaignId, principal: item.principalName, resource: item.resourceName } }, ctx.databaseUrl);
+          await tx.campaignItem.update({
+            where: { id: item.id },
+            data: {
+              applyStatus: "manual",
+              applyError: exchangeRemovalNote(item.resourceId, item.principalId),
+              appliedAt: now(),
+            },
+          });
+          await appendAudit(tx, {
+            actor: auditActor,
+            action: "apply.manual",
+            target,
+            after: { applyStatus: "manual", command },
+            context: { campaignId, principal: item.principalName, resource: item.resourceName },
+          });
         });
         continue;
       }
       const op = writeOpFor(item);
       const result: WriteResult = await graphWrite(graph, op, {
         before: async (o) => {
-          await appendAudit(ctx.db, { actor: auditActor, action: "graph.write.intent", target, after: { op: o }, context: { campaignId, principal: item.principalName, resource: item.resourceName } }, ctx.databaseUrl);
+          await appendAudit(ctx.db, {
+            actor: auditActor,
+            action: "graph.write.intent",
+            target,
+            after: { op: o },
+            context: { campaignId, principal: item.principalName, resource: item.resourceName },
+          });
         },
         after: async (o, r) => {
-          await appendAudit(
-            ctx.db,
-            { actor: auditActor, action: "graph.write", target, after: { op: o, outcome: r.outcome, error: r.outcome === "failed" ? { status: r.error.status, code: r.error.code, message: r.error.message } : null }, context: { campaignId } },
-            ctx.databaseUrl,
-          );
+          await appendAudit(ctx.db, {
+            actor: auditActor,
+            action: "graph.write",
+            target,
+            after: {
+              op: o,
+              outcome: r.outcome,
+              error:
+                r.outcome === "failed"
+                  ? { status: r.error.status, code: r.error.code, message: r.error.message }
+                  : null,
+            },
+            context: { campaignId },
+          });
         },
       });
-      const status = result.outcome === "applied" ? "applied" : result.outcome === "already_removed" ? "alreadyRemoved" : "failed";
+      const status =
+        result.outcome === "applied" ? "applied" : result.outcome === "already_removed" ? "alreadyRemoved" : "failed";
       await ctx.db.campaignItem.update({
         where: { id: item.id },
-        data: { applyStatus: status, applyError: result.outcome === "failed" ? `${result.error.status} ${result.error.code}: ${result.error.message}` : null, appliedAt: now(), goneFromEntra: status !== "failed" },
+        data: {
+          applyStatus: status,
+          applyError:
+            result.outcome === "failed" ? `${result.error.status} ${result.error.code}: ${result.error.message}` : null,
+          appliedAt: now(),
+          goneFromEntra: status !== "failed",
+        },
       });
       if (status === "applied") summary.applied++;
       else if (status === "alreadyRemoved") summary.alreadyRemoved++;
@@ -161,16 +261,32 @@ export async function applyCampaign(ctx: Ctx, actor: Actor, campaignId: string, 
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 4, 8)) }, worker));
-  const remaining = await ctx.db.campaignItem.count({ where: { campaignId, outcome: "revoke", applyStatus: { in: [...RETRYABLE, "applying"] } } });
+  const remaining = await ctx.db.campaignItem.count({
+    where: { campaignId, outcome: "revoke", applyStatus: { in: [...RETRYABLE, "applying"] } },
+  });
   const manual = await ctx.db.campaignItem.count({ where: { campaignId, outcome: "revoke", applyStatus: "manual" } });
   summary.manual = manual;
   let status = c.status;
   await ctx.db.$transaction(async (tx) => {
     if (remaining === 0 && manual === 0) {
-      const n = await tx.campaign.updateMany({ where: { id: campaignId, status: "closed" }, data: { status: "applied", appliedAt: now(), appliedById: actor.role === "system" ? null : actor.id, version: { increment: 1 } } });
+      const n = await tx.campaign.updateMany({
+        where: { id: campaignId, status: "closed" },
+        data: {
+          status: "applied",
+          appliedAt: now(),
+          appliedById: actor.role === "system" ? null : actor.id,
+          version: { increment: 1 },
+        },
+      });
       if (n.count === 1) status = "applied";
     }
-    await appendAudit(tx, { actor: auditActor, action: "campaign.apply", target: { type: "campaign", id: campaignId }, after: { ...summary, remaining, status }, context: { attempted: candidates.length } }, ctx.databaseUrl);
+    await appendAudit(tx, {
+      actor: auditActor,
+      action: "campaign.apply",
+      target: { type: "campaign", id: campaignId },
+      after: { ...summary, remaining, status },
+      context: { attempted: candidates.length },
+    });
   });
   return { ...summary, remaining, status };
 }
@@ -183,8 +299,13 @@ export async function applyCampaign(ctx: Ctx, actor: Actor, campaignId: string, 
  * with the sync that saw it (a complete sync finished after the item was marked), and a campaign with
  * nothing left to remove becomes applied.
  */
-export async function reconcileWithDirectory(ctx: Ctx): Promise<{ flagged: number; confirmed: number; campaignsApplied: string[] }> {
-  const campaigns = await ctx.db.campaign.findMany({ where: { tenantId: ctx.tenantId, status: { in: ["active", "closed"] } }, select: { id: true, status: true } });
+export async function reconcileWithDirectory(
+  ctx: Ctx,
+): Promise<{ flagged: number; confirmed: number; campaignsApplied: string[] }> {
+  const campaigns = await ctx.db.campaign.findMany({
+    where: { tenantId: ctx.tenantId, status: { in: ["active", "closed"] } },
+    select: { id: true, status: true },
+  });
   const holds = `CASE i."resourceType"
       WHEN 'group' THEN EXISTS (SELECT 1 FROM "DirGroupMember" m WHERE m."groupId" = i."resourceId" AND m."memberId" = i."principalId")
       WHEN 'directoryRole' THEN EXISTS (SELECT 1 FROM "DirRoleAssignment" r WHERE r."id" = i."accessId")
@@ -194,13 +315,17 @@ export async function reconcileWithDirectory(ctx: Ctx): Promise<{ flagged: numbe
     // A flag that disagrees with the directory is flipped (gone while held, or held while gone).
     flagged += await ctx.db.$executeRawUnsafe(
       `UPDATE "CampaignItem" AS i SET "goneFromEntra" = NOT i."goneFromEntra"
-       WHERE i."campaignId" = ${engineOf(ctx.databaseUrl) === "postgresql" ? "$1" : "?"} AND (i."applyStatus" IS NULL OR i."applyStatus" IN ('pending', 'failed', 'manual'))
+       WHERE i."campaignId" = ${ctx.dialect.p(1)} AND (i."applyStatus" IS NULL OR i."applyStatus" IN ('pending', 'failed', 'manual'))
          AND i."goneFromEntra" = (${holds})`,
       c.id,
     );
   }
 
-  const run = await ctx.db.syncRun.findFirst({ where: { tenantId: ctx.tenantId, status: "succeeded" }, orderBy: { finishedAt: "desc" }, select: { id: true, finishedAt: true } });
+  const run = await ctx.db.syncRun.findFirst({
+    where: { tenantId: ctx.tenantId, status: "succeeded" },
+    orderBy: { finishedAt: "desc" },
+    select: { id: true, finishedAt: true },
+  });
   const system = { type: "system" as const, name: "sync" };
   let confirmed = 0;
   const campaignsApplied: string[] = [];
@@ -212,19 +337,40 @@ export async function reconcileWithDirectory(ctx: Ctx): Promise<{ flagged: numbe
     if (gone.length === 0) continue;
     for (const item of gone) {
       await ctx.db.$transaction(async (tx) => {
-        const n = await tx.campaignItem.updateMany({ where: { id: item.id, applyStatus: "manual" }, data: { applyStatus: "removedManually", applyError: null } });
+        const n = await tx.campaignItem.updateMany({
+          where: { id: item.id, applyStatus: "manual" },
+          data: { applyStatus: "removedManually", applyError: null },
+        });
         if (n.count === 0) return;
         confirmed++;
-        await appendAudit(tx, { actor: system, action: "apply.confirmed", target: { type: "campaignItem", id: item.id }, before: { applyStatus: "manual" }, after: { applyStatus: "removedManually" }, context: { campaignId: c.id, syncRunId: run!.id, principal: item.principalName, resource: item.resourceName } }, ctx.databaseUrl);
+        await appendAudit(tx, {
+          actor: system,
+          action: "apply.confirmed",
+          target: { type: "campaignItem", id: item.id },
+          before: { applyStatus: "manual" },
+          after: { applyStatus: "removedManually" },
+          context: { campaignId: c.id, syncRunId: run!.id, principal: item.principalName, resource: item.resourceName },
+        });
       });
     }
-    const left = await ctx.db.campaignItem.count({ where: { campaignId: c.id, outcome: "revoke", applyStatus: { in: [...RETRYABLE, "applying", "manual"] } } });
+    const left = await ctx.db.campaignItem.count({
+      where: { campaignId: c.id, outcome: "revoke", applyStatus: { in: [...RETRYABLE, "applying", "manual"] } },
+    });
     if (left > 0) continue;
     await ctx.db.$transaction(async (tx) => {
-      const n = await tx.campaign.updateMany({ where: { id: c.id, status: "closed" }, data: { status: "applied", appliedAt: ctx.now ? ctx.now() : new Date(), version: { increment: 1 } } });
+      const n = await tx.campaign.updateMany({
+        where: { id: c.id, status: "closed" },
+        data: { status: "applied", appliedAt: ctx.now(), version: { increment: 1 } },
+      });
       if (n.count === 1) {
         campaignsApplied.push(c.id);
-        await appendAudit(tx, { actor: system, action: "campaign.apply", target: { type: "campaign", id: c.id }, after: { status: "applied", remaining: 0 }, context: { confirmedBySync: run!.id } }, ctx.databaseUrl);
+        await appendAudit(tx, {
+          actor: system,
+          action: "campaign.apply",
+          target: { type: "campaign", id: c.id },
+          after: { status: "applied", remaining: 0 },
+          context: { confirmedBySync: run!.id },
+        });
       }
     });
   }

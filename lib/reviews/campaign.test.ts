@@ -1,3 +1,4 @@
+import { UserError } from "@/lib/errors";
 /**
  * Campaigns end to end against the emulator and a real database: freeze from a sync, reviewers and
  * their refusals, decisions with justification, close, apply through Graph (with a failure and its
@@ -5,21 +6,52 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runSync } from "@/lib/sync/run-sync";
-import { setup } from "@/lib/sync/test-helpers";
+import { setup } from "@/tests/support/emulator-fixture";
 import { createGraphClient } from "@/lib/graph";
 import { verifyChain } from "@/lib/audit";
 import { DEFAULT_RECOMMENDATION_OPTIONS, parseConfig, peerShare, recommend } from "./index";
-import { applyCampaign, closeCampaign, createCampaign, decide, deleteDraft, forceDecision, previewApply, quarterlyPreset, reviewPage, startCampaign, ZReviewQuery, ReviewError, campaignDetail, myInbox, runCampaignMaintenance, type Actor, type Ctx } from "./index";
+import {
+  applyCampaign,
+  closeCampaign,
+  createCampaign,
+  decide,
+  deleteDraft,
+  forceDecision,
+  previewApply,
+  quarterlyPreset,
+  reviewPage,
+  startCampaign,
+  ZReviewQuery,
+  campaignDetail,
+  myInbox,
+  runCampaignMaintenance,
+  type Actor,
+  type Ctx,
+} from "./index";
 
 let s: Awaited<ReturnType<typeof setup>>;
 let ctx: Ctx;
 const ADMIN: Actor = { id: "admin-oid", name: "Ada Admin", role: "admin" };
-const graph = () => createGraphClient({ baseUrl: s.emu.url, authorityHost: s.emu.url, tenantId: s.tenantId, clientId: s.emu.config.clientId, clientSecret: s.emu.config.clientSecret, retryBudgetMs: 2_000 });
+const graph = () =>
+  createGraphClient({
+    baseUrl: s.emu.url,
+    authorityHost: s.emu.url,
+    tenantId: s.tenantId,
+    clientId: s.emu.config.clientId,
+    clientSecret: s.emu.config.clientSecret,
+    retryBudgetMs: 2_000,
+  });
 
 beforeAll(async () => {
   s = await setup();
-  ctx = { db: s.db as never, databaseUrl: s.database.url, tenantId: s.tenantId };
-  const r = await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" });
+  ctx = s.ctx;
+  const r = await runSync({
+    db: s.db,
+    graph: s.graph(),
+    tenantId: s.tenantId,
+    databaseUrl: s.database.url,
+    trigger: "manual",
+  });
   expect(r.status).toBe("succeeded");
 });
 afterAll(async () => {
@@ -32,9 +64,12 @@ const actorFor = (upn: string): Actor => {
   return { id: u.id, name: u.displayName, role: "reviewer" };
 };
 const expectRefused = async (p: Promise<unknown>, code: string) => {
-  const e = await p.then(() => null, (err: unknown) => err);
-  expect(e).toBeInstanceOf(ReviewError);
-  expect((e as ReviewError).code).toBe(code);
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(UserError);
+  expect((e as UserError).code).toBe(code);
 };
 
 describe("a quarterly campaign over all security groups", () => {
@@ -46,9 +81,23 @@ describe("a quarterly campaign over all security groups", () => {
     ({ campaignId } = await createCampaign(ctx, ADMIN, preset));
     const r = await startCampaign(ctx, ADMIN, campaignId);
     const t = s.emu.tenant;
-    const inScope = t.groups.filter((g) => g.securityEnabled && !g.groupTypes.includes("Unified") && !g.groupTypes.includes("DynamicMembership"));
-    const expected = inScope.flatMap((g) => [...g.members].filter((m) => t.userById.has(m) || t.groupById.has(m)).map((m) => `${g.id}/${m}`)).sort();
-    const items = await s.db.campaignItem.findMany({ where: { campaignId }, select: { resourceId: true, principalId: true, id: true, recommendation: true, recommendationReason: true, principalKind: true } });
+    const inScope = t.groups.filter(
+      (g) => g.securityEnabled && !g.groupTypes.includes("Unified") && !g.groupTypes.includes("DynamicMembership"),
+    );
+    const expected = inScope
+      .flatMap((g) => [...g.members].filter((m) => t.userById.has(m) || t.groupById.has(m)).map((m) => `${g.id}/${m}`))
+      .sort();
+    const items = await s.db.campaignItem.findMany({
+      where: { campaignId },
+      select: {
+        resourceId: true,
+        principalId: true,
+        id: true,
+        recommendation: true,
+        recommendationReason: true,
+        principalKind: true,
+      },
+    });
     expect(items.map((i) => `${i.resourceId}/${i.principalId}`).sort()).toEqual(expected);
     expect(r.itemCount).toBe(expected.length);
     // Reviewers: the group's user owners other than the member; ownerless groups and self-owned items go to the creator.
@@ -60,7 +109,12 @@ describe("a quarterly campaign over all security groups", () => {
     const ownerless = inScope.find((x) => x.owners.size === 0 && x.members.size > 0);
     if (ownerless) {
       const it = items.find((i) => i.resourceId === ownerless.id)!;
-      expect(await s.db.campaignItemReviewer.findMany({ where: { itemId: it.id }, select: { reviewerId: true, relation: true } })).toEqual([{ reviewerId: ADMIN.id, relation: "fallback" }]);
+      expect(
+        await s.db.campaignItemReviewer.findMany({
+          where: { itemId: it.id },
+          select: { reviewerId: true, relation: true },
+        }),
+      ).toEqual([{ reviewerId: ADMIN.id, relation: "fallback" }]);
     }
     // Disabled members are recommended for removal, with the reason.
     const disabled = items.find((i) => t.userById.get(i.principalId)?.accountEnabled === false)!;
@@ -70,9 +124,14 @@ describe("a quarterly campaign over all security groups", () => {
     const c = await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
     const dirUsers = new Map((await s.db.dirUser.findMany({ where: { tenantId: s.tenantId } })).map((u) => [u.id, u]));
     const holders = new Map<string, Set<string>>();
-    for (const m of await s.db.dirGroupMember.findMany({ where: { tenantId: s.tenantId } })) (holders.get(m.groupId) ?? holders.set(m.groupId, new Set()).get(m.groupId)!).add(m.memberId);
+    for (const m of await s.db.dirGroupMember.findMany({ where: { tenantId: s.tenantId } }))
+      (holders.get(m.groupId) ?? holders.set(m.groupId, new Set()).get(m.groupId)!).add(m.memberId);
     const people = [...dirUsers.values()];
-    const options = { ...DEFAULT_RECOMMENDATION_OPTIONS, inactiveDays: parseConfig(c.config).inactiveDays, now: c.startAt! };
+    const options = {
+      ...DEFAULT_RECOMMENDATION_OPTIONS,
+      inactiveDays: parseConfig(c.config).inactiveDays,
+      now: c.startAt!,
+    };
     let outliers = 0;
     for (const it of items) {
       const u = dirUsers.get(it.principalId);
@@ -81,8 +140,23 @@ describe("a quarterly campaign over all security groups", () => {
       const team = u.managerId ? people.filter((p) => p.managerId === u.managerId) : [];
       const dept = u.department ? people.filter((p) => p.department === u.department) : [];
       const peerList = (team.length - 1 >= 3 ? team : dept).map((p) => ({ id: p.id, holds: has.has(p.id) }));
-      const want = recommend({ accountEnabled: u.accountEnabled, userType: u.userType === "Guest" ? "Guest" : "Member", externalUserState: u.externalUserState, createdAt: u.createdAt, lastSignInAt: u.lastSignInAt, signInDataAvailable: true, peerShare: peerShare(peerList, u.id) }, options);
-      expect({ id: it.id, recommendation: it.recommendation, reason: it.recommendationReason }).toEqual({ id: it.id, recommendation: want.recommendation, reason: want.reason });
+      const want = recommend(
+        {
+          accountEnabled: u.accountEnabled,
+          userType: u.userType === "Guest" ? "Guest" : "Member",
+          externalUserState: u.externalUserState,
+          createdAt: u.createdAt,
+          lastSignInAt: u.lastSignInAt,
+          signInDataAvailable: true,
+          peerShare: peerShare(peerList, u.id),
+        },
+        options,
+      );
+      expect({ id: it.id, recommendation: it.recommendation, reason: it.recommendationReason }).toEqual({
+        id: it.id,
+        recommendation: want.recommendation,
+        reason: want.reason,
+      });
       if (want.reason.startsWith("Peer outlier")) outliers++;
     }
     expect(outliers).toBeGreaterThan(0);
@@ -91,7 +165,9 @@ describe("a quarterly campaign over all security groups", () => {
     expect(c.itemsHash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.parse(c.syncManifest!).runId).toBe(c.syncRunId);
     // Reviewers are told.
-    expect(await s.db.notification.count({ where: { campaignId, recipientId: reviewer().id, kind: "assigned" } })).toBe(1);
+    expect(await s.db.notification.count({ where: { campaignId, recipientId: reviewer().id, kind: "assigned" } })).toBe(
+      1,
+    );
     // A second start is refused.
     await expectRefused(startCampaign(ctx, ADMIN, campaignId), "conflict");
     await expectRefused(deleteDraft(ctx, ADMIN, campaignId), "conflict");
@@ -99,26 +175,53 @@ describe("a quarterly campaign over all security groups", () => {
 
   test("a reviewer sees only their own items, and decides them; anything else is refused whole", async () => {
     const me = reviewer();
-    const page = (await reviewPage(s.db as never, ctx.databaseUrl, ctx.tenantId, campaignId, me.id, ZReviewQuery.parse({})))!;
+    const page = (await reviewPage(ctx, campaignId, me.id, ZReviewQuery.parse({})))!;
     expect(page.total).toBeGreaterThan(3);
     const owned = s.emu.tenant.groups.filter((g) => g.owners.has(me.id)).map((g) => g.id);
     expect(page.rows.every((r) => owned.includes(r.resourceId) && r.principalId !== me.id)).toBe(true);
-    const inbox = await myInbox(s.db as never, ctx.databaseUrl, ctx.tenantId, me.id);
+    const inbox = await myInbox(ctx, me.id);
     expect(inbox).toEqual([expect.objectContaining({ campaignId, total: page.total, decided: 0 })]);
 
     // Another reviewer's item, alone or hidden in a bulk of mine: refused, nothing changes.
-    const foreign = await s.db.campaignItem.findFirstOrThrow({ where: { campaignId, NOT: { id: { in: (await s.db.campaignItemReviewer.findMany({ where: { campaignId, reviewerId: me.id } })).map((r) => r.itemId) } } } });
+    const foreign = await s.db.campaignItem.findFirstOrThrow({
+      where: {
+        campaignId,
+        NOT: {
+          id: {
+            in: (await s.db.campaignItemReviewer.findMany({ where: { campaignId, reviewerId: me.id } })).map(
+              (r) => r.itemId,
+            ),
+          },
+        },
+      },
+    });
     const mine = page.rows.slice(0, 3).map((r) => r.id);
-    await expectRefused(decide(ctx, me, { campaignId, itemIds: [...mine, foreign.id], decision: "approve" }), "forbidden");
-    expect(await s.db.campaignItem.count({ where: { id: { in: [...mine, foreign.id] }, decision: { not: null } } })).toBe(0);
+    await expectRefused(
+      decide(ctx, me, { campaignId, itemIds: [...mine, foreign.id], decision: "approve" }),
+      "forbidden",
+    );
+    expect(
+      await s.db.campaignItem.count({ where: { id: { in: [...mine, foreign.id] }, decision: { not: null } } }),
+    ).toBe(0);
     // Revoking needs a justification in this preset.
     await expectRefused(decide(ctx, me, { campaignId, itemIds: [mine[0]!], decision: "revoke" }), "invalid");
 
     const bulk = await decide(ctx, me, { campaignId, itemIds: mine.slice(1), decision: "approve" });
     expect(bulk).toEqual({ decided: 2, skipped: 0 });
-    await decide(ctx, me, { campaignId, itemIds: [mine[0]!], decision: "revoke", justification: "Left the project in October." });
+    await decide(ctx, me, {
+      campaignId,
+      itemIds: [mine[0]!],
+      decision: "revoke",
+      justification: "Left the project in October.",
+    });
     const rows = await s.db.campaignItem.findMany({ where: { id: { in: mine } }, orderBy: { ordinal: "asc" } });
-    expect(rows.find((r) => r.id === mine[0])).toMatchObject({ decision: "revoke", justification: "Left the project in October.", decisionVia: "single", decisionRelation: "owner", decidedById: me.id });
+    expect(rows.find((r) => r.id === mine[0])).toMatchObject({
+      decision: "revoke",
+      justification: "Left the project in October.",
+      decisionVia: "single",
+      decisionRelation: "owner",
+      decidedById: me.id,
+    });
     expect(rows.find((r) => r.id === mine[1])).toMatchObject({ decision: "approve", decisionVia: "bulk", bulkSize: 2 });
     // Changing a decision is recorded as a change, with the previous one.
     await decide(ctx, me, { campaignId, itemIds: [mine[2]!], decision: "dontknow" });
@@ -126,34 +229,56 @@ describe("a quarterly campaign over all security groups", () => {
     expect(JSON.parse(change.before!)).toMatchObject({ decision: "approve" });
     expect(JSON.parse(change.context!)).toMatchObject({ via: "single", relation: "owner", bulkSize: 1 });
     // Invalid input is refused with a clear message.
-    await expect(decide(ctx, me, { campaignId, itemIds: ["not-a-uuid"], decision: "approve" })).rejects.toThrow(/not an item id/);
+    await expect(decide(ctx, me, { campaignId, itemIds: ["not-a-uuid"], decision: "approve" })).rejects.toThrow(
+      /not an item id/,
+    );
 
     // Totals under each filter equal a count from scratch (some come from the progress counts, some are counted).
-    const myIds = (await s.db.campaignItemReviewer.findMany({ where: { campaignId, reviewerId: me.id, stage: 1 } })).map((r) => r.itemId);
+    const myIds = (
+      await s.db.campaignItemReviewer.findMany({ where: { campaignId, reviewerId: me.id, stage: 1 } })
+    ).map((r) => r.itemId);
     const count = (where: object) => s.db.campaignItem.count({ where: { id: { in: myIds }, stage: 1, ...where } });
-    const totalOf = async (q: object) => (await reviewPage(s.db as never, ctx.databaseUrl, ctx.tenantId, campaignId, me.id, ZReviewQuery.parse(q)))!.total;
+    const totalOf = async (q: object) => (await reviewPage(ctx, campaignId, me.id, ZReviewQuery.parse(q)))!.total;
     expect(await totalOf({})).toBe(await count({}));
     expect(await totalOf({ state: "decided" })).toBe(await count({ decision: { not: null } }));
     expect(await totalOf({ state: "undecided" })).toBe(await count({ decision: null }));
     expect(await totalOf({ state: "decided" })).toBe(3);
     const guestTotal = await count({ principalKind: "guest" });
     expect(await totalOf({ kind: "guest" })).toBe(guestTotal);
-    expect(await totalOf({ kind: "guest", state: "undecided" })).toBe(await count({ principalKind: "guest", decision: null }));
+    expect(await totalOf({ kind: "guest", state: "undecided" })).toBe(
+      await count({ principalKind: "guest", decision: null }),
+    );
   });
 
   test("closing fixes outcomes once; a second close is refused; apply previews, revokes in Entra, records a failure and retries it", async () => {
     const me = reviewer();
-    const myItems = (await s.db.campaignItemReviewer.findMany({ where: { campaignId, reviewerId: me.id } })).map((r) => r.itemId);
-    const toRevoke = await s.db.campaignItem.findMany({ where: { id: { in: myItems }, decision: null, principalType: "user" }, take: 2, orderBy: { ordinal: "asc" } });
-    await decide(ctx, me, { campaignId, itemIds: toRevoke.map((i) => i.id), decision: "revoke", justification: "No longer needed." });
+    const myItems = (await s.db.campaignItemReviewer.findMany({ where: { campaignId, reviewerId: me.id } })).map(
+      (r) => r.itemId,
+    );
+    const toRevoke = await s.db.campaignItem.findMany({
+      where: { id: { in: myItems }, decision: null, principalType: "user" },
+      take: 2,
+      orderBy: { ordinal: "asc" },
+    });
+    await decide(ctx, me, {
+      campaignId,
+      itemIds: toRevoke.map((i) => i.id),
+      decision: "revoke",
+      justification: "No longer needed.",
+    });
     await expectRefused(applyCampaign(ctx, ADMIN, campaignId, graph()), "conflict");
 
-    const [a, b] = await Promise.allSettled([closeCampaign(ctx, ADMIN, campaignId), closeCampaign(ctx, { ...ADMIN, id: "admin-2", name: "Second Admin" }, campaignId)]);
+    const [a, b] = await Promise.allSettled([
+      closeCampaign(ctx, ADMIN, campaignId),
+      closeCampaign(ctx, { ...ADMIN, id: "admin-2", name: "Second Admin" }, campaignId),
+    ]);
     expect([a.status, b.status].sort()).toEqual(["fulfilled", "rejected"]);
     await expectRefused(decide(ctx, me, { campaignId, itemIds: [toRevoke[0]!.id], decision: "approve" }), "conflict");
     const c = await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
     expect(c.status).toBe("closed");
-    expect(c.chainHead).toBe((await s.db.auditEvent.findFirstOrThrow({ where: { action: "campaign.close", targetId: campaignId } })).hash);
+    expect(c.chainHead).toBe(
+      (await s.db.auditEvent.findFirstOrThrow({ where: { action: "campaign.close", targetId: campaignId } })).hash,
+    );
 
     const revoked = await s.db.campaignItem.findMany({ where: { campaignId, outcome: "revoke" } });
     expect(revoked.length).toBe(3); // the first revoke above plus these two
@@ -164,10 +289,14 @@ describe("a quarterly campaign over all security groups", () => {
     // Without GroupMember.ReadWrite.All Graph refuses: each item records Graph's error and stays retryable.
     const app = s.emu.tenant.apps.find((x) => x.clientId === s.emu.config.clientId)!;
     const perms = [...app.graphPermissions];
-    await s.control("POST", `/apps/${app.clientId}/permissions`, { roles: perms.filter((p) => p !== "GroupMember.ReadWrite.All" && p !== "Group.ReadWrite.All") });
+    await s.control("POST", `/apps/${app.clientId}/permissions`, {
+      roles: perms.filter((p) => p !== "GroupMember.ReadWrite.All" && p !== "Group.ReadWrite.All"),
+    });
     const failed = await applyCampaign(ctx, ADMIN, campaignId, graph());
     expect(failed).toMatchObject({ applied: 0, failed: 3, remaining: 3, status: "closed" });
-    expect((await s.db.campaignItem.findFirstOrThrow({ where: { campaignId, applyStatus: "failed" } })).applyError).toMatch(/^403 Authorization_RequestDenied/);
+    expect(
+      (await s.db.campaignItem.findFirstOrThrow({ where: { campaignId, applyStatus: "failed" } })).applyError,
+    ).toMatch(/^403 Authorization_RequestDenied/);
     for (const i of revoked) expect(s.emu.tenant.groupById.get(i.resourceId)!.members.has(i.principalId)).toBe(true);
 
     await s.control("POST", `/apps/${app.clientId}/permissions`, { roles: perms });
@@ -183,8 +312,13 @@ describe("a quarterly campaign over all security groups", () => {
 
     // A sync afterwards shows the removals.
     await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" });
-    for (const i of revoked) expect(await s.db.dirGroupMember.findUnique({ where: { groupId_memberId: { groupId: i.resourceId, memberId: i.principalId } } })).toBeNull();
-    const detail = (await campaignDetail(s.db as never, ctx.databaseUrl, ctx.tenantId, campaignId))!;
+    for (const i of revoked)
+      expect(
+        await s.db.dirGroupMember.findUnique({
+          where: { groupId_memberId: { groupId: i.resourceId, memberId: i.principalId } },
+        }),
+      ).toBeNull();
+    const detail = (await campaignDetail(ctx, campaignId))!;
     expect(detail).toMatchObject({ status: "applied", apply: { applied: 2, alreadyRemoved: 1 } });
     // The whole story is in the audit chain, which still verifies.
     const report = await verifyChain(s.db as never);
@@ -195,24 +329,56 @@ describe("a quarterly campaign over all security groups", () => {
 describe("what changes in Entra while a campaign runs", () => {
   test("a membership removed meanwhile is flagged 'already removed' after the next sync, the items stay as frozen, and the flag goes if it comes back", async () => {
     const t = s.emu.tenant;
-    const g = t.groups.find((x) => x.securityEnabled && !x.mailEnabled && !x.groupTypes.includes("DynamicMembership") && !x.groupTypes.includes("Unified") && [...x.members].filter((m) => t.userById.has(m)).length >= 2)!;
+    const g = t.groups.find(
+      (x) =>
+        x.securityEnabled &&
+        !x.mailEnabled &&
+        !x.groupTypes.includes("DynamicMembership") &&
+        !x.groupTypes.includes("Unified") &&
+        [...x.members].filter((m) => t.userById.has(m)).length >= 2,
+    )!;
     const me = userByUpn("reviewer@contoso.onmicrosoft.com");
     const preset = quarterlyPreset(new Date());
     preset.config.scope = { kind: "groups", groupIds: [g.id] };
-    preset.config.stages = [{ reviewers: "chosen", chosenIds: [me.id], fallbackIds: [], durationDays: 14, advance: ["approve"] }];
+    preset.config.stages = [
+      { reviewers: "chosen", chosenIds: [me.id], fallbackIds: [], durationDays: 14, advance: ["approve"] },
+    ];
     preset.config.recurrence = "one_off";
     const { campaignId } = await createCampaign(ctx, ADMIN, preset);
     await startCampaign(ctx, ADMIN, campaignId);
-    const before = await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId }, select: { itemCount: true, itemsHash: true } });
+    const before = await s.db.campaign.findUniqueOrThrow({
+      where: { id: campaignId },
+      select: { itemCount: true, itemsHash: true },
+    });
     const items = await s.db.campaignItem.findMany({ where: { campaignId }, orderBy: { ordinal: "asc" } });
     const victim = items.find((i) => i.principalType === "user" && i.principalId !== me.id)!;
     const { afterSync } = await import("@/lib/scheduler/after-sync");
     const syncAndAfter = async () => {
-      expect((await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual", mode: "full" })).status).toBe("succeeded");
-      await afterSync(s.db, ctx.databaseUrl, ctx.tenantId, graph);
+      expect(
+        (
+          await runSync({
+            db: s.db,
+            graph: s.graph(),
+            tenantId: s.tenantId,
+            databaseUrl: s.database.url,
+            trigger: "manual",
+            mode: "full",
+          })
+        ).status,
+      ).toBe("succeeded");
+      await afterSync(ctx, graph);
     };
-    const flagged = async () => (await s.db.campaignItem.findMany({ where: { campaignId, goneFromEntra: true }, select: { id: true } })).map((i) => i.id);
-    const pageRow = async () => (await reviewPage(s.db as never, ctx.databaseUrl, ctx.tenantId, campaignId, me.id, ZReviewQuery.parse({ q: victim.principalUpn ?? victim.principalName ?? "" })))!.rows.find((r) => r.id === victim.id)!;
+    const flagged = async () =>
+      (await s.db.campaignItem.findMany({ where: { campaignId, goneFromEntra: true }, select: { id: true } })).map(
+        (i) => i.id,
+      );
+    const pageRow = async () =>
+      (await reviewPage(
+        ctx,
+        campaignId,
+        me.id,
+        ZReviewQuery.parse({ q: victim.principalUpn ?? victim.principalName ?? "" }),
+      ))!.rows.find((r) => r.id === victim.id)!;
 
     await syncAndAfter();
     expect(await flagged()).toEqual([]);
@@ -220,9 +386,14 @@ describe("what changes in Entra while a campaign runs", () => {
     await syncAndAfter();
     expect(await flagged()).toEqual([victim.id]);
     expect((await pageRow()).goneFromEntra).toBe(true);
-    expect((await campaignDetail(s.db as never, ctx.databaseUrl, ctx.tenantId, campaignId))!.goneMeanwhile).toBe(1);
+    expect((await campaignDetail(ctx, campaignId))!.goneMeanwhile).toBe(1);
     // Frozen: same items, same hash, the item itself untouched apart from the flag.
-    expect(await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId }, select: { itemCount: true, itemsHash: true } })).toEqual(before);
+    expect(
+      await s.db.campaign.findUniqueOrThrow({
+        where: { id: campaignId },
+        select: { itemCount: true, itemsHash: true },
+      }),
+    ).toEqual(before);
     const after = await s.db.campaignItem.findUniqueOrThrow({ where: { id: victim.id } });
     expect({ ...after, goneFromEntra: false }).toEqual(victim);
 
@@ -237,14 +408,27 @@ describe("what changes in Entra while a campaign runs", () => {
 describe("revocations in groups Exchange owns (mail-enabled security)", () => {
   test("are not sent to Graph but listed with the Exchange command; a sync that no longer sees them confirms them, and the campaign becomes applied", async () => {
     const t = s.emu.tenant;
-    const isStatic = (g: (typeof t.groups)[number]) => !g.groupTypes.includes("DynamicMembership") && !g.groupTypes.includes("Unified");
+    const isStatic = (g: (typeof t.groups)[number]) =>
+      !g.groupTypes.includes("DynamicMembership") && !g.groupTypes.includes("Unified");
     const userMembers = (g: (typeof t.groups)[number]) => [...g.members].filter((m) => t.userById.has(m));
-    const mailGroup = t.groups.find((g) => g.securityEnabled && g.mailEnabled && isStatic(g) && userMembers(g).length >= 2)!;
-    const plainGroup = t.groups.find((g) => g.securityEnabled && !g.mailEnabled && isStatic(g) && userMembers(g).length >= 1)!;
+    const mailGroup = t.groups.find(
+      (g) => g.securityEnabled && g.mailEnabled && isStatic(g) && userMembers(g).length >= 2,
+    )!;
+    const plainGroup = t.groups.find(
+      (g) => g.securityEnabled && !g.mailEnabled && isStatic(g) && userMembers(g).length >= 1,
+    )!;
     expect(mailGroup).toBeDefined();
     const preset = quarterlyPreset(new Date());
     preset.config.scope = { kind: "groups", groupIds: [mailGroup.id, plainGroup.id] };
-    preset.config.stages = [{ reviewers: "chosen", chosenIds: [userByUpn("reviewer@contoso.onmicrosoft.com").id], fallbackIds: [], durationDays: 14, advance: ["approve"] }];
+    preset.config.stages = [
+      {
+        reviewers: "chosen",
+        chosenIds: [userByUpn("reviewer@contoso.onmicrosoft.com").id],
+        fallbackIds: [],
+        durationDays: 14,
+        advance: ["approve"],
+      },
+    ];
     preset.config.recurrence = "one_off";
     preset.config.noResponse = "revoke";
     const { campaignId } = await createCampaign(ctx, ADMIN, preset);
@@ -260,25 +444,52 @@ describe("revocations in groups Exchange owns (mail-enabled security)", () => {
     const preview = await previewApply(ctx, campaignId);
     for (const r of preview.rows) {
       const item = revoked.find((i) => i.id === r.itemId)!;
-      if (item.resourceId === mailGroup.id) expect(r.call).toBe(`Exchange Online (manual): Remove-DistributionGroupMember -Identity ${mailGroup.id} -Member ${item.principalId} -BypassSecurityGroupManagerCheck -Confirm:$false`);
+      if (item.resourceId === mailGroup.id)
+        expect(r.call).toBe(
+          `Exchange Online (manual): Remove-DistributionGroupMember -Identity ${mailGroup.id} -Member ${item.principalId} -BypassSecurityGroupManagerCheck -Confirm:$false`,
+        );
       else expect(r.call).toMatch(/^DELETE \/groups\//);
     }
 
     const first = await applyCampaign(ctx, ADMIN, campaignId, graph());
-    expect(first).toMatchObject({ applied: inPlain.length, failed: 0, manual: inMail.length, remaining: 0, status: "closed" });
+    expect(first).toMatchObject({
+      applied: inPlain.length,
+      failed: 0,
+      manual: inMail.length,
+      remaining: 0,
+      status: "closed",
+    });
     for (const i of inMail) expect(t.groupById.get(mailGroup.id)!.members.has(i.principalId)).toBe(true);
-    expect(await s.db.auditEvent.count({ where: { action: "graph.write.intent", targetId: { in: inMail.map((i) => i.id) } } })).toBe(0);
-    expect(await s.db.auditEvent.count({ where: { action: "apply.manual", targetId: { in: inMail.map((i) => i.id) } } })).toBe(inMail.length);
-    const detail = (await campaignDetail(s.db as never, ctx.databaseUrl, ctx.tenantId, campaignId))!;
+    expect(
+      await s.db.auditEvent.count({
+        where: { action: "graph.write.intent", targetId: { in: inMail.map((i) => i.id) } },
+      }),
+    ).toBe(0);
+    expect(
+      await s.db.auditEvent.count({ where: { action: "apply.manual", targetId: { in: inMail.map((i) => i.id) } } }),
+    ).toBe(inMail.length);
+    const detail = (await campaignDetail(ctx, campaignId))!;
     expect(detail.manual.map((m) => m.itemId).sort()).toEqual(inMail.map((i) => i.id).sort());
     // Applying again sends nothing and changes nothing.
-    expect(await applyCampaign(ctx, ADMIN, campaignId, graph())).toMatchObject({ applied: 0, failed: 0, manual: inMail.length, status: "closed" });
+    expect(await applyCampaign(ctx, ADMIN, campaignId, graph())).toMatchObject({
+      applied: 0,
+      failed: 0,
+      manual: inMail.length,
+      status: "closed",
+    });
 
     // The admin removes one in Exchange; a sync sees it gone: that one is confirmed, the campaign is still closed.
     await s.control("DELETE", `/groups/${mailGroup.id}/members/${inMail[0]!.principalId}`);
     const { afterSync } = await import("@/lib/scheduler/after-sync");
-    await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual", mode: "full" });
-    await afterSync(s.db, ctx.databaseUrl, ctx.tenantId, graph);
+    await runSync({
+      db: s.db,
+      graph: s.graph(),
+      tenantId: s.tenantId,
+      databaseUrl: s.database.url,
+      trigger: "manual",
+      mode: "full",
+    });
+    await afterSync(ctx, graph);
     const status = async (id: string) => (await s.db.campaignItem.findUniqueOrThrow({ where: { id } })).applyStatus;
     expect(await status(inMail[0]!.id)).toBe("removedManually");
     expect(await status(inMail[1]!.id)).toBe("manual");
@@ -286,12 +497,21 @@ describe("revocations in groups Exchange owns (mail-enabled security)", () => {
 
     // The rest removed in Exchange; the next sync confirms them and the campaign becomes applied.
     for (const i of inMail.slice(1)) await s.control("DELETE", `/groups/${mailGroup.id}/members/${i.principalId}`);
-    await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual", mode: "full" });
-    await afterSync(s.db, ctx.databaseUrl, ctx.tenantId, graph);
+    await runSync({
+      db: s.db,
+      graph: s.graph(),
+      tenantId: s.tenantId,
+      databaseUrl: s.database.url,
+      trigger: "manual",
+      mode: "full",
+    });
+    await afterSync(ctx, graph);
     for (const i of inMail) expect(await status(i.id)).toBe("removedManually");
     const c = await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
     expect(c.status).toBe("applied");
-    expect(await s.db.auditEvent.count({ where: { action: "apply.confirmed", targetId: { in: inMail.map((i) => i.id) } } })).toBe(inMail.length);
+    expect(
+      await s.db.auditEvent.count({ where: { action: "apply.confirmed", targetId: { in: inMail.map((i) => i.id) } } }),
+    ).toBe(inMail.length);
     expect((await verifyChain(s.db)).ok).toBe(true);
   });
 });
@@ -301,7 +521,7 @@ describe("guards on starting and deciding", () => {
     const later: Ctx = { ...ctx, now: () => new Date(Date.now() + 3 * 86_400_000) };
     const { campaignId } = await createCampaign(later, ADMIN, quarterlyPreset(new Date()));
     const e = await startCampaign(later, ADMIN, campaignId).catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(ReviewError);
+    expect(e).toBeInstanceOf(UserError);
     expect((e as Error).message).toMatch(/finished \d+ hours ago \(this campaign allows 24\)/);
     expect((await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId } })).status).toBe("draft");
     expect(await s.db.campaignItem.count({ where: { campaignId } })).toBe(0);
@@ -311,19 +531,31 @@ describe("guards on starting and deciding", () => {
 
   test("only admins force decisions, with a reason; escalation adds the fallback reviewers to overdue items", async () => {
     const preset = quarterlyPreset(new Date());
-    preset.config.scope = { kind: "groups", groupIds: [s.emu.tenant.groups.find((g) => g.displayName === "Partner Collaboration")!.id] };
+    preset.config.scope = {
+      kind: "groups",
+      groupIds: [s.emu.tenant.groups.find((g) => g.displayName === "Partner Collaboration")!.id],
+    };
     const { campaignId } = await createCampaign(ctx, ADMIN, preset);
     await startCampaign(ctx, ADMIN, campaignId);
     const items = await s.db.campaignItem.findMany({ where: { campaignId } });
-    await expectRefused(forceDecision(ctx, { ...ADMIN, role: "reviewer" }, campaignId, [items[0]!.id], "approve", "x"), "forbidden");
+    await expectRefused(
+      forceDecision(ctx, { ...ADMIN, role: "reviewer" }, campaignId, [items[0]!.id], "approve", "x"),
+      "forbidden",
+    );
     await expectRefused(forceDecision(ctx, ADMIN, campaignId, [items[0]!.id], "approve", " "), "invalid");
     expect(await forceDecision(ctx, ADMIN, campaignId, [items[0]!.id], "approve", "Reviewer on leave")).toBe(1);
-    expect(await s.db.campaignItem.findUniqueOrThrow({ where: { id: items[0]!.id } })).toMatchObject({ decision: "approve", decisionVia: "forced", decisionRelation: "admin" });
+    expect(await s.db.campaignItem.findUniqueOrThrow({ where: { id: items[0]!.id } })).toMatchObject({
+      decision: "approve",
+      decisionVia: "forced",
+      decisionRelation: "admin",
+    });
 
     const overdue: Ctx = { ...ctx, now: () => new Date(Date.now() + 13 * 86_400_000) };
     const report = await runCampaignMaintenance(overdue, null);
     expect(report.escalated).toBe(items.length - 1);
-    expect(await s.db.campaignItemReviewer.count({ where: { campaignId, relation: "fallback", reviewerId: ADMIN.id } })).toBe(items.length - 1);
+    expect(
+      await s.db.campaignItemReviewer.count({ where: { campaignId, relation: "fallback", reviewerId: ADMIN.id } }),
+    ).toBe(items.length - 1);
     expect(await s.db.notification.count({ where: { campaignId, kind: "overdue" } })).toBeGreaterThan(0);
     // Run again the same day: nothing more.
     expect((await runCampaignMaintenance(overdue, null)).escalated).toBe(0);

@@ -5,20 +5,47 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runSync } from "@/lib/sync/run-sync";
-import { setup } from "@/lib/sync/test-helpers";
+import { setup } from "@/tests/support/emulator-fixture";
 import { createGraphClient } from "@/lib/graph";
 import { verifyChain } from "@/lib/audit";
-import { applyCampaign, closeCampaign, createCampaign, decide, quarterlyPreset, startCampaign, type Actor, type Ctx } from "./index";
+import {
+  applyCampaign,
+  closeCampaign,
+  createCampaign,
+  decide,
+  quarterlyPreset,
+  startCampaign,
+  type Actor,
+  type Ctx,
+} from "./index";
 
 let s: Awaited<ReturnType<typeof setup>>;
 let ctx: Ctx;
 const ADMIN: Actor = { id: "admin-oid", name: "Ada Admin", role: "admin" };
-const graph = () => createGraphClient({ baseUrl: s.emu.url, authorityHost: s.emu.url, tenantId: s.tenantId, clientId: s.emu.config.clientId, clientSecret: s.emu.config.clientSecret, retryBudgetMs: 10_000 });
+const graph = () =>
+  createGraphClient({
+    baseUrl: s.emu.url,
+    authorityHost: s.emu.url,
+    tenantId: s.tenantId,
+    clientId: s.emu.config.clientId,
+    clientSecret: s.emu.config.clientSecret,
+    retryBudgetMs: 10_000,
+  });
 
 beforeAll(async () => {
   s = await setup({ users: 1000 });
-  ctx = { db: s.db as never, databaseUrl: s.database.url, tenantId: s.tenantId };
-  expect((await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" })).status).toBe("succeeded");
+  ctx = s.ctx;
+  expect(
+    (
+      await runSync({
+        db: s.db,
+        graph: s.graph(),
+        tenantId: s.tenantId,
+        databaseUrl: s.database.url,
+        trigger: "manual",
+      })
+    ).status,
+  ).toBe("succeeded");
 });
 afterAll(async () => {
   await s?.close();
@@ -33,13 +60,19 @@ describe("at the same time", () => {
   test("50 reviewers deciding at once: every decision lands once, in the audit log once", async () => {
     const preset = quarterlyPreset(new Date());
     preset.config.scope = { kind: "allGroups", groupIds: [] };
-    preset.config.stages = [{ reviewers: "managers", chosenIds: [], fallbackIds: [], durationDays: 14, advance: ["approve"] }];
+    preset.config.stages = [
+      { reviewers: "managers", chosenIds: [], fallbackIds: [], durationDays: 14, advance: ["approve"] },
+    ];
     preset.config.justification = { onApprove: false, onRevoke: false };
     ({ campaignId } = await createCampaign(ctx, ADMIN, preset));
     await startCampaign(ctx, ADMIN, campaignId);
-    const rows = await s.db.campaignItemReviewer.findMany({ where: { campaignId, stage: 1, relation: "manager" }, select: { reviewerId: true, itemId: true } });
+    const rows = await s.db.campaignItemReviewer.findMany({
+      where: { campaignId, stage: 1, relation: "manager" },
+      select: { reviewerId: true, itemId: true },
+    });
     const byReviewer = new Map<string, string[]>();
-    for (const r of rows) (byReviewer.get(r.reviewerId) ?? byReviewer.set(r.reviewerId, []).get(r.reviewerId)!).push(r.itemId);
+    for (const r of rows)
+      (byReviewer.get(r.reviewerId) ?? byReviewer.set(r.reviewerId, []).get(r.reviewerId)!).push(r.itemId);
     const reviewers = [...byReviewer.keys()].sort().slice(0, 50);
     expect(reviewers.length).toBeGreaterThanOrEqual(40);
     const auditBefore = await s.db.auditEvent.count({ where: { action: { startsWith: "decision." } } });
@@ -52,7 +85,10 @@ describe("at the same time", () => {
       }),
     );
     expect(results.reduce((n, r) => n + r.decided, 0)).toBe(decided.size);
-    const items = await s.db.campaignItem.findMany({ where: { id: { in: [...decided.keys()].slice(0, 500) } }, select: { id: true, decision: true, version: true, decidedById: true } });
+    const items = await s.db.campaignItem.findMany({
+      where: { id: { in: [...decided.keys()].slice(0, 500) } },
+      select: { id: true, decision: true, version: true, decidedById: true },
+    });
     for (const it of items) {
       expect(it.decision).toBe(decided.get(it.id));
       expect(it.version).toBe(1);
@@ -66,20 +102,34 @@ describe("at the same time", () => {
     const preset = quarterlyPreset(new Date());
     preset.config.justification = { onApprove: false, onRevoke: false };
     const t = s.emu.tenant;
-    const g = t.groups.find((x) => x.owners.size >= 2 && [...x.members].some((m) => t.userById.has(m) && !x.owners.has(m)) && x.securityEnabled && !x.groupTypes.includes("DynamicMembership"))!;
+    const g = t.groups.find(
+      (x) =>
+        x.owners.size >= 2 &&
+        [...x.members].some((m) => t.userById.has(m) && !x.owners.has(m)) &&
+        x.securityEnabled &&
+        !x.groupTypes.includes("DynamicMembership"),
+    )!;
     expect(g).toBeDefined();
     preset.config.scope = { kind: "groups", groupIds: [g.id] };
     const { campaignId: cid } = await createCampaign(ctx, ADMIN, preset);
     await startCampaign(ctx, ADMIN, cid);
-    const item = (await s.db.campaignItem.findFirstOrThrow({ where: { campaignId: cid, principalId: { notIn: [...g.owners] } } })).id;
+    const item = (
+      await s.db.campaignItem.findFirstOrThrow({ where: { campaignId: cid, principalId: { notIn: [...g.owners] } } })
+    ).id;
     const [a, b] = (await s.db.campaignItemReviewer.findMany({ where: { itemId: item } })).map((r) => r.reviewerId);
     for (let round = 0; round < 5; round++) {
-      await Promise.all([decide(ctx, actor(a!), { campaignId: cid, itemIds: [item], decision: "approve" }), decide(ctx, actor(b!), { campaignId: cid, itemIds: [item], decision: "revoke" })]);
+      await Promise.all([
+        decide(ctx, actor(a!), { campaignId: cid, itemIds: [item], decision: "approve" }),
+        decide(ctx, actor(b!), { campaignId: cid, itemIds: [item], decision: "revoke" }),
+      ]);
     }
     const final = await s.db.campaignItem.findUniqueOrThrow({ where: { id: item } });
     // Ten decisions, none lost: the version counts them and the audit log has each, the last matching the item.
     expect(final.version).toBe(10);
-    const events = await s.db.auditEvent.findMany({ where: { targetId: item, action: { startsWith: "decision." } }, orderBy: { seq: "asc" } });
+    const events = await s.db.auditEvent.findMany({
+      where: { targetId: item, action: { startsWith: "decision." } },
+      orderBy: { seq: "asc" },
+    });
     expect(events).toHaveLength(10);
     expect(JSON.parse(events.at(-1)!.after!).decision).toBe(final.decision);
     expect((await verifyChain(s.db)).ok).toBe(true);
@@ -89,15 +139,23 @@ describe("at the same time", () => {
     await closeCampaign(ctx, ADMIN, campaignId);
     const revokes = await s.db.campaignItem.count({ where: { campaignId, outcome: "revoke" } });
     expect(revokes).toBeGreaterThan(0);
-    const [x, y] = await Promise.all([applyCampaign(ctx, ADMIN, campaignId, graph()), applyCampaign(ctx, ADMIN, campaignId, graph())]);
+    const [x, y] = await Promise.all([
+      applyCampaign(ctx, ADMIN, campaignId, graph()),
+      applyCampaign(ctx, ADMIN, campaignId, graph()),
+    ]);
     expect(x.applied + x.alreadyRemoved + y.applied + y.alreadyRemoved).toBe(revokes);
     expect(x.failed + y.failed).toBe(0);
     const intents = await s.db.auditEvent.findMany({ where: { action: "graph.write.intent" } });
-    const forThis = intents.filter((e) => (JSON.parse(e.context ?? "{}") as { campaignId?: string }).campaignId === campaignId);
+    const forThis = intents.filter(
+      (e) => (JSON.parse(e.context ?? "{}") as { campaignId?: string }).campaignId === campaignId,
+    );
     expect(forThis).toHaveLength(revokes);
     expect(new Set(forThis.map((e) => e.targetId)).size).toBe(revokes);
     // Entra has lost exactly those memberships.
-    const gone = await s.db.campaignItem.findMany({ where: { campaignId, outcome: "revoke" }, select: { resourceId: true, principalId: true } });
+    const gone = await s.db.campaignItem.findMany({
+      where: { campaignId, outcome: "revoke" },
+      select: { resourceId: true, principalId: true },
+    });
     for (const it of gone) expect(s.emu.tenant.groupById.get(it.resourceId)?.members.has(it.principalId)).toBe(false);
     expect((await verifyChain(s.db)).ok).toBe(true);
   });
@@ -105,7 +163,17 @@ describe("at the same time", () => {
   test("a sync running while a campaign starts: both finish, and the campaign is frozen from one complete sync", async () => {
     const preset = quarterlyPreset(new Date());
     const { campaignId: cid } = await createCampaign(ctx, ADMIN, preset);
-    const [sync, started] = await Promise.all([runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual", mode: "full" }), startCampaign(ctx, ADMIN, cid)]);
+    const [sync, started] = await Promise.all([
+      runSync({
+        db: s.db,
+        graph: s.graph(),
+        tenantId: s.tenantId,
+        databaseUrl: s.database.url,
+        trigger: "manual",
+        mode: "full",
+      }),
+      startCampaign(ctx, ADMIN, cid),
+    ]);
     expect(sync.status).toBe("succeeded");
     expect(started.itemCount).toBeGreaterThan(0);
     const c = await s.db.campaign.findUniqueOrThrow({ where: { id: cid } });
@@ -121,15 +189,26 @@ describe("at the same time", () => {
     preset.config.justification = { onApprove: false, onRevoke: false };
     preset.config.noResponse = "revoke";
     const t = s.emu.tenant;
-    const g = t.groups.find((x) => x.securityEnabled && !x.groupTypes.includes("DynamicMembership") && !x.groupTypes.includes("Unified") && x.members.size >= 2)!;
+    const g = t.groups.find(
+      (x) =>
+        x.securityEnabled &&
+        !x.groupTypes.includes("DynamicMembership") &&
+        !x.groupTypes.includes("Unified") &&
+        x.members.size >= 2,
+    )!;
     preset.config.scope = { kind: "groups", groupIds: [g.id] };
     const { campaignId: cid } = await createCampaign(ctx, ADMIN, preset);
     await startCampaign(ctx, ADMIN, cid);
     await closeCampaign(ctx, ADMIN, cid);
     // What a process killed between its claim and its Graph call leaves behind.
-    const victim = await s.db.campaignItem.findFirstOrThrow({ where: { campaignId: cid, outcome: "revoke", principalType: "user" } });
+    const victim = await s.db.campaignItem.findFirstOrThrow({
+      where: { campaignId: cid, outcome: "revoke", principalType: "user" },
+    });
     const claimedAt = new Date();
-    await s.db.campaignItem.update({ where: { id: victim.id }, data: { applyStatus: "applying", appliedAt: claimedAt, applyAttempts: 1 } });
+    await s.db.campaignItem.update({
+      where: { id: victim.id },
+      data: { applyStatus: "applying", appliedAt: claimedAt, applyAttempts: 1 },
+    });
     const first = await applyCampaign(ctx, ADMIN, cid, graph());
     expect(first.remaining).toBe(1); // another apply might still hold it: not touched
     expect(t.groupById.get(g.id)!.members.has(victim.principalId)).toBe(true);
@@ -137,7 +216,8 @@ describe("at the same time", () => {
     const second = await applyCampaign(later, ADMIN, cid, graph());
     expect(second).toMatchObject({ applied: 1, failed: 0, remaining: 0, status: "applied" });
     expect(t.groupById.get(g.id)!.members.has(victim.principalId)).toBe(false);
-    const intents = (await s.db.auditEvent.findMany({ where: { action: "graph.write.intent", targetId: victim.id } })).length;
+    const intents = (await s.db.auditEvent.findMany({ where: { action: "graph.write.intent", targetId: victim.id } }))
+      .length;
     expect(intents).toBe(1);
     expect((await verifyChain(s.db)).ok).toBe(true);
   });

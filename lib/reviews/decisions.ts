@@ -7,8 +7,9 @@
 import type { Db } from "@/lib/db/index";
 import { appendAuditMany } from "@/lib/audit";
 import { z } from "zod";
-import { ReviewError } from "./errors";
+import { UserError } from "@/lib/errors";
 import { parseConfig, type Actor, type Ctx } from "./lifecycle";
+import { undecidedWithRecommendation } from "./queries";
 
 export const DECISIONS = ["approve", "revoke", "dontknow"] as const;
 export type Decision = (typeof DECISIONS)[number];
@@ -40,27 +41,64 @@ export async function decide(ctx: Ctx, actor: Actor, raw: DecideInput): Promise<
   const input = ZDecide.parse(raw);
   const ids = [...new Set(input.itemIds)];
   const campaign = await ctx.db.campaign.findUnique({ where: { id: input.campaignId } });
-  if (!campaign || campaign.tenantId !== ctx.tenantId) throw new ReviewError("not_found", "No such campaign.");
-  if (campaign.status !== "active") throw new ReviewError("conflict", campaign.status === "draft" ? "This campaign has not started yet." : "This campaign is closed: decisions can no longer change.");
+  if (!campaign || campaign.tenantId !== ctx.tenantId) throw new UserError("not_found", "No such campaign.");
+  if (campaign.status !== "active")
+    throw new UserError(
+      "conflict",
+      campaign.status === "draft"
+        ? "This campaign has not started yet."
+        : "This campaign is closed: decisions can no longer change.",
+    );
   const config = parseConfig(campaign.config);
-  const now = ctx.now ? ctx.now() : new Date();
+  const now = ctx.now();
   const via = input.decision === "recommendation" ? "recommendation" : ids.length > 1 ? "bulk" : "single";
 
   return ctx.db.$transaction(async (tx) => {
     // Locks the campaign row (PostgreSQL) / the database (SQLite) against a concurrent close.
-    const live = await tx.campaign.updateMany({ where: { id: campaign.id, status: "active" }, data: { updatedAt: now } });
-    if (live.count === 0) throw new ReviewError("conflict", "This campaign was closed meanwhile: decisions can no longer change.");
-    const items: { id: string; stage: number; decision: string | null; decidedByName: string | null; justification: string | null; recommendation: string; recommendationReason: string; principalId: string; resourceId: string; version: number }[] = [];
+    const live = await tx.campaign.updateMany({
+      where: { id: campaign.id, status: "active" },
+      data: { updatedAt: now },
+    });
+    if (live.count === 0)
+      throw new UserError("conflict", "This campaign was closed meanwhile: decisions can no longer change.");
+    const items: {
+      id: string;
+      stage: number;
+      decision: string | null;
+      decidedByName: string | null;
+      justification: string | null;
+      recommendation: string;
+      recommendationReason: string;
+      principalId: string;
+      resourceId: string;
+      version: number;
+    }[] = [];
     const mine: { itemId: string; stage: number; relation: string }[] = [];
     // The driver adapter caps bound parameters per statement: read in chunks.
     for (const part of chunks(ids, 500)) {
       items.push(
         ...(await tx.campaignItem.findMany({
           where: { campaignId: campaign.id, id: { in: part } },
-          select: { id: true, stage: true, decision: true, decidedByName: true, justification: true, recommendation: true, recommendationReason: true, principalId: true, resourceId: true, version: true },
+          select: {
+            id: true,
+            stage: true,
+            decision: true,
+            decidedByName: true,
+            justification: true,
+            recommendation: true,
+            recommendationReason: true,
+            principalId: true,
+            resourceId: true,
+            version: true,
+          },
         })),
       );
-      mine.push(...(await tx.campaignItemReviewer.findMany({ where: { campaignId: campaign.id, itemId: { in: part }, reviewerId: actor.id }, select: { itemId: true, stage: true, relation: true } })));
+      mine.push(
+        ...(await tx.campaignItemReviewer.findMany({
+          where: { campaignId: campaign.id, itemId: { in: part }, reviewerId: actor.id },
+          select: { itemId: true, stage: true, relation: true },
+        })),
+      );
     }
     const byId = new Map(items.map((i) => [i.id, i]));
     const relation = new Map<string, string>();
@@ -69,21 +107,40 @@ export async function decide(ctx: Ctx, actor: Actor, raw: DecideInput): Promise<
       if (item && item.stage === m.stage) relation.set(m.itemId, m.relation);
     }
     const foreign = ids.length - items.filter((i) => relation.has(i.id)).length;
-    if (foreign > 0) throw new ReviewError("forbidden", `${foreign} of the ${ids.length} selected item${ids.length === 1 ? " is" : "s are"} not yours to review. Nothing was changed.`);
+    if (foreign > 0)
+      throw new UserError(
+        "forbidden",
+        `${foreign} of the ${ids.length} selected item${ids.length === 1 ? " is" : "s are"} not yours to review. Nothing was changed.`,
+      );
 
     const plan = items
       .map((i) => {
-        const d: Decision | null = input.decision === "recommendation" ? (i.recommendation === "approve" || i.recommendation === "revoke" ? i.recommendation : null) : input.decision;
+        const d: Decision | null =
+          input.decision === "recommendation"
+            ? i.recommendation === "approve" || i.recommendation === "revoke"
+              ? i.recommendation
+              : null
+            : input.decision;
         return { item: i, decision: d };
       })
       .filter((p): p is { item: (typeof items)[number]; decision: Decision } => p.decision !== null);
-    const needs = (d: Decision) => (d === "approve" && config.justification.onApprove) || (d === "revoke" && config.justification.onRevoke);
-    const justificationFor = (p: (typeof plan)[number]) => input.justification || (via === "recommendation" ? `Recommendation accepted: ${p.item.recommendationReason}` : undefined);
+    const needs = (d: Decision) =>
+      (d === "approve" && config.justification.onApprove) || (d === "revoke" && config.justification.onRevoke);
+    const justificationFor = (p: (typeof plan)[number]) =>
+      input.justification ||
+      (via === "recommendation" ? `Recommendation accepted: ${p.item.recommendationReason}` : undefined);
     const missing = plan.filter((p) => needs(p.decision) && !justificationFor(p));
-    if (missing.length) throw new ReviewError("invalid", `A justification is required to ${missing[0]!.decision === "approve" ? "approve" : "revoke"} in this campaign.`);
+    if (missing.length)
+      throw new UserError(
+        "invalid",
+        `A justification is required to ${missing[0]!.decision === "approve" ? "approve" : "revoke"} in this campaign.`,
+      );
 
     // Group identical updates: one statement per (decision, relation, justification).
-    const groups = new Map<string, { ids: string[]; decision: Decision; relation: string; justification: string | null }>();
+    const groups = new Map<
+      string,
+      { ids: string[]; decision: Decision; relation: string; justification: string | null }
+    >();
     for (const p of plan) {
       const j = justificationFor(p) ?? null;
       const rel = relation.get(p.item.id)!;
@@ -96,7 +153,18 @@ export async function decide(ctx: Ctx, actor: Actor, raw: DecideInput): Promise<
       for (const part of chunks(g.ids, 500)) {
         await tx.campaignItem.updateMany({
           where: { id: { in: part }, campaignId: campaign.id },
-          data: { decision: g.decision, decidedById: actor.id, decidedByName: actor.name, decidedAt: now, justification: g.justification, decisionVia: via, bulkSize: via === "single" ? null : plan.length, fromRecommendation: via === "recommendation", decisionRelation: g.relation, version: { increment: 1 } },
+          data: {
+            decision: g.decision,
+            decidedById: actor.id,
+            decidedByName: actor.name,
+            decidedAt: now,
+            justification: g.justification,
+            decisionVia: via,
+            bulkSize: via === "single" ? null : plan.length,
+            fromRecommendation: via === "recommendation",
+            decisionRelation: g.relation,
+            version: { increment: 1 },
+          },
         });
       }
     }
@@ -106,31 +174,77 @@ export async function decide(ctx: Ctx, actor: Actor, raw: DecideInput): Promise<
         actor: { type: "user" as const, id: actor.id, name: actor.name },
         action: p.item.decision ? "decision.change" : "decision.record",
         target: { type: "campaignItem", id: p.item.id },
-        before: p.item.decision ? { decision: p.item.decision, by: p.item.decidedByName, justification: p.item.justification } : null,
+        before: p.item.decision
+          ? { decision: p.item.decision, by: p.item.decidedByName, justification: p.item.justification }
+          : null,
         after: { decision: p.decision, justification: justificationFor(p) ?? null },
-        context: { campaignId: campaign.id, stage: p.item.stage, via, bulkSize: plan.length, fromRecommendation: via === "recommendation", matchesRecommendation: p.decision === p.item.recommendation, relation: relation.get(p.item.id), principalId: p.item.principalId, resourceId: p.item.resourceId },
+        context: {
+          campaignId: campaign.id,
+          stage: p.item.stage,
+          via,
+          bulkSize: plan.length,
+          fromRecommendation: via === "recommendation",
+          matchesRecommendation: p.decision === p.item.recommendation,
+          relation: relation.get(p.item.id),
+          principalId: p.item.principalId,
+          resourceId: p.item.resourceId,
+        },
         at: now,
       })),
-      ctx.databaseUrl,
     );
     return { decided: plan.length, skipped: ids.length - plan.length };
   }, TX);
 }
 
 /** Admin sign-off for items nobody decided (escalation): recorded as forced, with the reason, relation "admin". */
-export async function forceDecision(ctx: Ctx, actor: Actor, campaignId: string, itemIds: string[], decision: Decision, reason: string): Promise<number> {
-  if (actor.role !== "admin") throw new ReviewError("forbidden", "Only an admin can force a decision.");
-  if (!reason.trim()) throw new ReviewError("invalid", "Give a reason for deciding on the reviewers' behalf.");
+export async function forceDecision(
+  ctx: Ctx,
+  actor: Actor,
+  campaignId: string,
+  itemIds: string[],
+  decision: Decision,
+  reason: string,
+): Promise<number> {
+  if (actor.role !== "admin") throw new UserError("forbidden", "Only an admin can force a decision.");
+  if (!reason.trim()) throw new UserError("invalid", "Give a reason for deciding on the reviewers' behalf.");
   const campaign = await ctx.db.campaign.findUnique({ where: { id: campaignId } });
-  if (!campaign || campaign.tenantId !== ctx.tenantId) throw new ReviewError("not_found", "No such campaign.");
-  const now = ctx.now ? ctx.now() : new Date();
+  if (!campaign || campaign.tenantId !== ctx.tenantId) throw new UserError("not_found", "No such campaign.");
+  const now = ctx.now();
   return ctx.db.$transaction(async (tx) => {
-    const live = await tx.campaign.updateMany({ where: { id: campaignId, status: "active" }, data: { updatedAt: now } });
-    if (live.count === 0) throw new ReviewError("conflict", "Only an active campaign's items can be decided.");
+    const live = await tx.campaign.updateMany({
+      where: { id: campaignId, status: "active" },
+      data: { updatedAt: now },
+    });
+    if (live.count === 0) throw new UserError("conflict", "Only an active campaign's items can be decided.");
     const items: { id: string; decision: string | null; decidedByName: string | null; stage: number }[] = [];
-    for (const part of chunks([...new Set(itemIds)], 500)) items.push(...(await tx.campaignItem.findMany({ where: { campaignId, id: { in: part } }, select: { id: true, decision: true, decidedByName: true, stage: true } })));
-    if (items.length !== new Set(itemIds).size) throw new ReviewError("not_found", "Some items are not in this campaign.");
-    for (const part of chunks(items.map((i) => i.id), 500)) await tx.campaignItem.updateMany({ where: { id: { in: part } }, data: { decision, decidedById: actor.id, decidedByName: actor.name, decidedAt: now, justification: reason, decisionVia: "forced", bulkSize: items.length, fromRecommendation: false, decisionRelation: "admin", version: { increment: 1 } } });
+    for (const part of chunks([...new Set(itemIds)], 500))
+      items.push(
+        ...(await tx.campaignItem.findMany({
+          where: { campaignId, id: { in: part } },
+          select: { id: true, decision: true, decidedByName: true, stage: true },
+        })),
+      );
+    if (items.length !== new Set(itemIds).size)
+      throw new UserError("not_found", "Some items are not in this campaign.");
+    for (const part of chunks(
+      items.map((i) => i.id),
+      500,
+    ))
+      await tx.campaignItem.updateMany({
+        where: { id: { in: part } },
+        data: {
+          decision,
+          decidedById: actor.id,
+          decidedByName: actor.name,
+          decidedAt: now,
+          justification: reason,
+          decisionVia: "forced",
+          bulkSize: items.length,
+          fromRecommendation: false,
+          decisionRelation: "admin",
+          version: { increment: 1 },
+        },
+      });
     await appendAuditMany(
       tx,
       items.map((i) => ({
@@ -142,11 +256,25 @@ export async function forceDecision(ctx: Ctx, actor: Actor, campaignId: string, 
         context: { campaignId, stage: i.stage, via: "forced", bulkSize: items.length, relation: "admin" },
         at: now,
       })),
-      ctx.databaseUrl,
     );
     return items.length;
   }, TX);
 }
 
-export type ItemFilter = { q?: string; recommendation?: string; kind?: "member" | "guest"; resourceId?: string; state?: "decided" | "undecided" };
+export type ItemFilter = {
+  q?: string;
+  recommendation?: string;
+  kind?: "member" | "guest";
+  resourceId?: string;
+  state?: "decided" | "undecided";
+};
 export type { Db };
+
+/** "Accept all recommendations": every undecided item of mine in the campaign's current stage that has one (up to 5,000 per call). */
+export async function acceptAllRecommendations(ctx: Ctx, actor: Actor, campaignId: string): Promise<DecideResult> {
+  const c = await ctx.db.campaign.findUnique({ where: { id: campaignId }, select: { stage: true, tenantId: true } });
+  if (!c || c.tenantId !== ctx.tenantId) throw new UserError("not_found", "No such campaign.");
+  const itemIds = await undecidedWithRecommendation(ctx, campaignId, actor.id, c.stage);
+  if (itemIds.length === 0) return { decided: 0, skipped: 0 };
+  return decide(ctx, actor, { campaignId, itemIds, decision: "recommendation" });
+}

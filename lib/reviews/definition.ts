@@ -4,7 +4,15 @@
  */
 import { z } from "zod";
 
-export const SCOPE_KINDS = ["groups", "allGroups", "allSecurityGroups", "allM365Groups", "roleAssignableGroups", "directoryRoles", "apps"] as const;
+export const SCOPE_KINDS = [
+  "groups",
+  "allGroups",
+  "allSecurityGroups",
+  "allM365Groups",
+  "roleAssignableGroups",
+  "directoryRoles",
+  "apps",
+] as const;
 export const REVIEWER_KINDS = ["owners", "managers", "chosen", "self", "sponsors"] as const;
 export const OUTCOMES = ["approve", "revoke", "dontknow", "undecided"] as const;
 export const RECURRENCES = ["one_off", "monthly", "quarterly", "semi_annual", "annual"] as const;
@@ -12,7 +20,12 @@ export const RECURRENCES = ["one_off", "monthly", "quarterly", "semi_annual", "a
 export type ScopeKind = (typeof SCOPE_KINDS)[number];
 export type ReviewerKind = (typeof REVIEWER_KINDS)[number];
 
-const id = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9-]+$/, "not an object id");
+const id = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9-]+$/, "not an object id");
 
 export const ZStage = z.object({
   reviewers: z.enum(REVIEWER_KINDS),
@@ -47,12 +60,23 @@ export const ZCampaignConfig = z
     /** Recommendation threshold: no sign-in within this many days → revoke. */
     inactiveDays: z.number().int().min(1).max(3650).default(30),
     /** A campaign will not start on a sync older than this. */
-    maxSyncAgeHours: z.number().int().min(1).max(24 * 30).default(24),
+    maxSyncAgeHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .default(24),
   })
   .superRefine((c, ctx) => {
-    if (c.scope.kind === "groups" && c.scope.groupIds.length === 0) ctx.addIssue({ code: "custom", path: ["scope", "groupIds"], message: "Choose at least one group." });
+    if (c.scope.kind === "groups" && c.scope.groupIds.length === 0)
+      ctx.addIssue({ code: "custom", path: ["scope", "groupIds"], message: "Choose at least one group." });
     c.stages.forEach((s, i) => {
-      if (s.reviewers === "chosen" && s.chosenIds.length === 0) ctx.addIssue({ code: "custom", path: ["stages", i, "chosenIds"], message: `Stage ${i + 1}: choose at least one reviewer.` });
+      if (s.reviewers === "chosen" && s.chosenIds.length === 0)
+        ctx.addIssue({
+          code: "custom",
+          path: ["stages", i, "chosenIds"],
+          message: `Stage ${i + 1}: choose at least one reviewer.`,
+        });
     });
   });
 export type CampaignConfig = z.infer<typeof ZCampaignConfig>;
@@ -80,7 +104,8 @@ export function stageEnd(start: Date, c: Pick<CampaignConfig, "stages">, stage: 
 export function quarterlyPreset(now: Date): CampaignDefinitionInput {
   return {
     name: `Quarterly access review ${now.getUTCFullYear()} Q${Math.floor(now.getUTCMonth() / 3) + 1}`,
-    description: "Group owners re-approve every member of every security group. Revocations are applied to Entra when the campaign closes.",
+    description:
+      "Group owners re-approve every member of every security group. Revocations are applied to Entra when the campaign closes.",
     config: ZCampaignConfig.parse({
       scope: { kind: "allSecurityGroups", groupIds: [] },
       population: { who: "all", inactiveDays: 90 },
@@ -101,7 +126,8 @@ export function quarterlyPreset(now: Date): CampaignDefinitionInput {
 export function guestPreset(now: Date, fallbackIds: string[] = []): CampaignDefinitionInput {
   return {
     name: `Guest access review ${now.toISOString().slice(0, 7)}`,
-    description: "Sponsors re-approve each guest's group memberships. Pending invitations older than 30 days and inactive guests are recommended for removal.",
+    description:
+      "Sponsors re-approve each guest's group memberships. Pending invitations older than 30 days and inactive guests are recommended for removal.",
     config: ZCampaignConfig.parse({
       scope: { kind: "allGroups", groupIds: [] },
       population: { who: "guests", inactiveDays: 90 },
@@ -127,4 +153,10 @@ export const SCOPE_LABEL: Record<ScopeKind, string> = {
   directoryRoles: "Directory role assignments",
   apps: "Enterprise app assignments",
 };
-export const REVIEWER_LABEL: Record<ReviewerKind, string> = { owners: "Group owners", managers: "Each member's manager", chosen: "Chosen reviewers", self: "Self-review", sponsors: "Sponsors (guests)" };
+export const REVIEWER_LABEL: Record<ReviewerKind, string> = {
+  owners: "Group owners",
+  managers: "Each member's manager",
+  chosen: "Chosen reviewers",
+  self: "Self-review",
+  sponsors: "Sponsors (guests)",
+};

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type BetterSqlite3 from "better-sqlite3";
-import { bulkInsert, type BulkColumn, type Engine, type SqlRunner } from "@/lib/db/bulk";
+import { bulkInsert, type BulkColumn, type Engine, type SqlRunner } from "@/lib/db/sql";
 import type { CampaignConfig } from "./definition";
 import { ItemsHasher } from "./items-hash";
 import { recommend, DEFAULT_RECOMMENDATION_OPTIONS } from "./recommend";
@@ -105,10 +105,18 @@ interface Resource {
   name: string | null;
   owners: string[];
   /** holders: principal id → access id, type and detail */
-  holders: { principalId: string; principalType: "user" | "group" | "servicePrincipal"; accessId: string; accessDetail: string | null; rank?: number; u?: UserRow | null }[];
+  holders: {
+    principalId: string;
+    principalType: "user" | "group" | "servicePrincipal";
+    accessId: string;
+    accessDetail: string | null;
+    rank?: number;
+    u?: UserRow | null;
+  }[];
 }
 
-const byName = (a: { name: string | null; id: string }, b: { name: string | null; id: string }) => collator.compare(a.name ?? "", b.name ?? "") || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byName = (a: { name: string | null; id: string }, b: { name: string | null; id: string }) =>
+  collator.compare(a.name ?? "", b.name ?? "") || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 type Reader = (<T>(sql: string, ...values: unknown[]) => Promise<T[]>) & {
   /** Row by row as value arrays in column order, without an object per row (SQLite streams them from its handle). */
@@ -119,7 +127,11 @@ function reader(db: SqlRunner, sqlite: BetterSqlite3.Database | undefined): Read
   if (sqlite) {
     return Object.assign(async <T>(sql: string, ...values: unknown[]) => sqlite.prepare(sql).all(...values) as T[], {
       async each(sql: string, values: unknown[], fn: (row: unknown[]) => void) {
-        for (const row of sqlite.prepare(sql).raw(true).iterate(...values)) fn(row as unknown[]);
+        for (const row of sqlite
+          .prepare(sql)
+          .raw(true)
+          .iterate(...values))
+          fn(row as unknown[]);
       },
     });
   }
@@ -139,28 +151,63 @@ function pushMulti(m: Map<string, string[]>, k: string, v: string) {
   else m.set(k, [v]);
 }
 
-async function loadResources(rows: Reader, engine: Engine, tenantId: string, c: CampaignConfig): Promise<{ resources: Resource[]; dynamicGroups: number }> {
+async function loadResources(
+  rows: Reader,
+  engine: Engine,
+  tenantId: string,
+  c: CampaignConfig,
+): Promise<{ resources: Resource[]; dynamicGroups: number }> {
   const p = (i: number) => (engine === "sqlite" ? "?" : `$${i}`);
   const kind = c.scope.kind;
   if (kind === "directoryRoles") {
-    const defs = await rows<{ id: string; displayName: string | null }>(`SELECT "id", "displayName" FROM "DirRoleDefinition" WHERE "tenantId" = ${p(1)}`, tenantId);
-    const assignments = await rows<{ id: string; roleDefinitionId: string; principalId: string; principalType: string; directoryScopeId: string | null }>(
+    const defs = await rows<{ id: string; displayName: string | null }>(
+      `SELECT "id", "displayName" FROM "DirRoleDefinition" WHERE "tenantId" = ${p(1)}`,
+      tenantId,
+    );
+    const assignments = await rows<{
+      id: string;
+      roleDefinitionId: string;
+      principalId: string;
+      principalType: string;
+      directoryScopeId: string | null;
+    }>(
       `SELECT "id", "roleDefinitionId", "principalId", "principalType", "directoryScopeId" FROM "DirRoleAssignment" WHERE "tenantId" = ${p(1)}`,
       tenantId,
     );
     const byDef = new Map<string, Resource>();
-    for (const d of defs) byDef.set(d.id, { type: "directoryRole", id: d.id, name: d.displayName, owners: [], holders: [] });
+    for (const d of defs)
+      byDef.set(d.id, { type: "directoryRole", id: d.id, name: d.displayName, owners: [], holders: [] });
     for (const a of assignments) {
       if (a.principalType !== "user" && a.principalType !== "group") continue;
-      const r = byDef.get(a.roleDefinitionId) ?? { type: "directoryRole" as const, id: a.roleDefinitionId, name: null, owners: [], holders: [] };
+      const r = byDef.get(a.roleDefinitionId) ?? {
+        type: "directoryRole" as const,
+        id: a.roleDefinitionId,
+        name: null,
+        owners: [],
+        holders: [],
+      };
       byDef.set(a.roleDefinitionId, r);
-      r.holders.push({ principalId: a.principalId, principalType: a.principalType, accessId: a.id, accessDetail: a.directoryScopeId && a.directoryScopeId !== "/" ? `scope ${a.directoryScopeId}` : "tenant-wide" });
+      r.holders.push({
+        principalId: a.principalId,
+        principalType: a.principalType,
+        accessId: a.id,
+        accessDetail: a.directoryScopeId && a.directoryScopeId !== "/" ? `scope ${a.directoryScopeId}` : "tenant-wide",
+      });
     }
     return { resources: [...byDef.values()].filter((r) => r.holders.length), dynamicGroups: 0 };
   }
   if (kind === "apps") {
-    const sps = await rows<{ id: string; displayName: string | null; appRoles: string }>(`SELECT "id", "displayName", "appRoles" FROM "DirServicePrincipal" WHERE "tenantId" = ${p(1)}`, tenantId);
-    const assignments = await rows<{ id: string; resourceId: string; appRoleId: string; principalId: string; principalType: string }>(
+    const sps = await rows<{ id: string; displayName: string | null; appRoles: string }>(
+      `SELECT "id", "displayName", "appRoles" FROM "DirServicePrincipal" WHERE "tenantId" = ${p(1)}`,
+      tenantId,
+    );
+    const assignments = await rows<{
+      id: string;
+      resourceId: string;
+      appRoleId: string;
+      principalId: string;
+      principalType: string;
+    }>(
       `SELECT "id", "resourceId", "appRoleId", "principalId", "principalType" FROM "DirAppRoleAssignment" WHERE "tenantId" = ${p(1)}`,
       tenantId,
     );
@@ -168,7 +215,8 @@ async function loadResources(rows: Reader, engine: Engine, tenantId: string, c: 
     for (const s of sps) {
       const roles = new Map<string, string>();
       try {
-        for (const r of JSON.parse(s.appRoles) as { id: string; displayName?: string; value?: string }[]) roles.set(r.id, r.displayName ?? r.value ?? r.id);
+        for (const r of JSON.parse(s.appRoles) as { id: string; displayName?: string; value?: string }[])
+          roles.set(r.id, r.displayName ?? r.value ?? r.id);
       } catch {
         /* keep empty */
       }
@@ -178,35 +226,71 @@ async function loadResources(rows: Reader, engine: Engine, tenantId: string, c: 
       if (a.principalType !== "User" && a.principalType !== "Group") continue;
       const r = bySp.get(a.resourceId);
       if (!r) continue;
-      const detail = a.appRoleId === "00000000-0000-0000-0000-000000000000" ? "Default access" : (r.roles.get(a.appRoleId) ?? a.appRoleId);
-      r.holders.push({ principalId: a.principalId, principalType: a.principalType === "User" ? "user" : "group", accessId: a.id, accessDetail: detail });
+      const detail =
+        a.appRoleId === "00000000-0000-0000-0000-000000000000"
+          ? "Default access"
+          : (r.roles.get(a.appRoleId) ?? a.appRoleId);
+      r.holders.push({
+        principalId: a.principalId,
+        principalType: a.principalType === "User" ? "user" : "group",
+        accessId: a.id,
+        accessDetail: detail,
+      });
     }
-    return { resources: [...bySp.values()].filter((r) => r.holders.length).map(({ roles: _roles, ...r }) => r), dynamicGroups: 0 };
+    return {
+      resources: [...bySp.values()].filter((r) => r.holders.length).map(({ roles: _roles, ...r }) => r),
+      dynamicGroups: 0,
+    };
   }
-  const groups = await rows<{ id: string; displayName: string | null; kind: string; isAssignableToRole: boolean | number; isDynamic: boolean | number }>(
-      `SELECT "id", "displayName", "kind", "isAssignableToRole", "isDynamic" FROM "DirGroup" WHERE "tenantId" = ${p(1)}`,
+  const groups = await rows<{
+    id: string;
+    displayName: string | null;
+    kind: string;
+    isAssignableToRole: boolean | number;
+    isDynamic: boolean | number;
+  }>(
+    `SELECT "id", "displayName", "kind", "isAssignableToRole", "isDynamic" FROM "DirGroup" WHERE "tenantId" = ${p(1)}`,
     tenantId,
   );
   const chosen = new Set(c.scope.groupIds);
   let dynamicGroups = 0;
   const inScope = groups.filter((g) => {
     const ok =
-      kind === "groups" ? chosen.has(g.id)
-      : kind === "allGroups" ? g.kind !== "distribution"
-      : kind === "allSecurityGroups" ? g.kind === "security" || g.kind === "mailSecurity"
-      : kind === "allM365Groups" ? g.kind === "m365"
-      : Boolean(g.isAssignableToRole);
+      kind === "groups"
+        ? chosen.has(g.id)
+        : kind === "allGroups"
+          ? g.kind !== "distribution"
+          : kind === "allSecurityGroups"
+            ? g.kind === "security" || g.kind === "mailSecurity"
+            : kind === "allM365Groups"
+              ? g.kind === "m365"
+              : Boolean(g.isAssignableToRole);
     // Dynamic groups' members follow a rule: removing one is done by changing the rule, not by a review.
     if (ok && g.isDynamic) dynamicGroups++;
     return ok && !g.isDynamic;
   });
-  const byId = new Map<string, Resource>(inScope.map((g) => [g.id, { type: "group", id: g.id, name: g.displayName, owners: [], holders: [] }]));
+  const byId = new Map<string, Resource>(
+    inScope.map((g) => [g.id, { type: "group", id: g.id, name: g.displayName, owners: [], holders: [] }]),
+  );
   // A million memberships: streamed as arrays, one holder object each and nothing else.
-  await rows.each(`SELECT "groupId", "memberId", "memberType" FROM "DirGroupMember" WHERE "tenantId" = ${p(1)} AND "memberType" IN ('user', 'group')`, [tenantId], (m) => {
-    const r = byId.get(m[0] as string);
-    if (r) r.holders.push({ principalId: m[1] as string, principalType: m[2] as "user" | "group", accessId: m[1] as string, accessDetail: "member" });
-  });
-  const owners = await rows<{ groupId: string; ownerId: string; ownerType: string }>(`SELECT "groupId", "ownerId", "ownerType" FROM "DirGroupOwner" WHERE "tenantId" = ${p(1)}`, tenantId);
+  await rows.each(
+    `SELECT "groupId", "memberId", "memberType" FROM "DirGroupMember" WHERE "tenantId" = ${p(1)} AND "memberType" IN ('user', 'group')`,
+    [tenantId],
+    (m) => {
+      const r = byId.get(m[0] as string);
+      if (r)
+        r.holders.push({
+          principalId: m[1] as string,
+          principalType: m[2] as "user" | "group",
+          accessId: m[1] as string,
+          accessDetail: "member",
+        });
+    },
+  );
+  const owners = await rows<{ groupId: string; ownerId: string; ownerType: string }>(
+    `SELECT "groupId", "ownerId", "ownerType" FROM "DirGroupOwner" WHERE "tenantId" = ${p(1)}`,
+    tenantId,
+  );
   for (const o of owners) if (o.ownerType === "user") byId.get(o.groupId)?.owners.push(o.ownerId);
   return { resources: [...byId.values()].filter((r) => r.holders.length), dynamicGroups };
 }
@@ -225,7 +309,8 @@ export function itemIdFactory(now: Date): (ordinal: number) => string {
   return (ordinal) => head + ordinal.toString(16).padStart(12, "0");
 }
 
-const sqliteValue = (v: unknown): unknown => (v instanceof Date ? v.toISOString().replace("Z", "+00:00") : v === undefined ? null : v);
+const sqliteValue = (v: unknown): unknown =>
+  v instanceof Date ? v.toISOString().replace("Z", "+00:00") : v === undefined ? null : v;
 
 /** Writes one batch of items, their own reviewer rows and resource reviewer rows: prepared statements on SQLite's own handle, else JSON batches. */
 /** Items come flat (ITEM_COLUMNS.length values per item, no array per item); reviewer rows as arrays. */
@@ -237,16 +322,18 @@ function rowWriter(db: SqlRunner, engine: Engine, sqlite: BetterSqlite3.Database
     return async (items, itemReviewers, resourceReviewers) => {
       const rows: unknown[][] = [];
       for (let i = 0; i < items.length; i += ITEM_WIDTH) rows.push(items.slice(i, i + ITEM_WIDTH));
-      await bulkInsert(db, engine, "CampaignItem", ITEM_COLUMNS, rows);
-      await bulkInsert(db, engine, "CampaignItemReviewerOverride", REVIEWER_COLUMNS, itemReviewers);
-      await bulkInsert(db, engine, "CampaignResourceReviewer", RESOURCE_REVIEWER_COLUMNS, resourceReviewers);
+      await bulkInsert(db, "CampaignItem", ITEM_COLUMNS, rows);
+      await bulkInsert(db, "CampaignItemReviewerOverride", REVIEWER_COLUMNS, itemReviewers);
+      await bulkInsert(db, "CampaignResourceReviewer", RESOURCE_REVIEWER_COLUMNS, resourceReviewers);
     };
   }
   // Many rows per statement: one call into SQLite per 50 rows instead of per row (about a fifth less time
   // for a million items); the rest of a batch goes in one row at a time.
   const insert = (table: string, cols: BulkColumn[], rows: number) => {
     const one = `(${cols.map(() => "?").join(", ")})`;
-    return sqlite.prepare(`INSERT INTO "${table}" (${cols.map((c) => `"${c.name}"`).join(", ")}) VALUES ${Array.from({ length: rows }, () => one).join(", ")}`);
+    return sqlite.prepare(
+      `INSERT INTO "${table}" (${cols.map((c) => `"${c.name}"`).join(", ")}) VALUES ${Array.from({ length: rows }, () => one).join(", ")}`,
+    );
   };
   const writer = (table: string, cols: BulkColumn[]) => {
     const many = insert(table, cols, ROWS_PER_INSERT);
@@ -292,15 +379,30 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   const p1 = engine === "sqlite" ? "?" : "$1";
   const date = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
   const all: UserRow[] = (
-    await rows<Omit<UserRow, "accountEnabled" | "createdAt" | "lastSignInAt"> & { accountEnabled: unknown; createdAt: unknown; lastSignInAt: unknown }>(
+    await rows<
+      Omit<UserRow, "accountEnabled" | "createdAt" | "lastSignInAt"> & {
+        accountEnabled: unknown;
+        createdAt: unknown;
+        lastSignInAt: unknown;
+      }
+    >(
       `SELECT "id", "displayName", "userPrincipalName", "userType", "accountEnabled", "externalUserState", "createdAt", "lastSignInAt", "managerId", "department" FROM "DirUser" WHERE "tenantId" = ${p1}`,
       tenantId,
     )
-  ).map((u) => ({ ...u, accountEnabled: u.accountEnabled === true || u.accountEnabled === 1 || u.accountEnabled === 1n, createdAt: date(u.createdAt), lastSignInAt: date(u.lastSignInAt) }));
+  ).map((u) => ({
+    ...u,
+    accountEnabled: u.accountEnabled === true || u.accountEnabled === 1 || u.accountEnabled === 1n,
+    createdAt: date(u.createdAt),
+    lastSignInAt: date(u.lastSignInAt),
+  }));
   for (const u of all) {
     users.set(u.id, u);
-    u.mi = u.managerId ? (managerIndex.get(u.managerId) ?? managerIndex.set(u.managerId, managerIndex.size).get(u.managerId)!) : -1;
-    u.di = u.department ? (deptIndex.get(u.department) ?? deptIndex.set(u.department, deptIndex.size).get(u.department)!) : -1;
+    u.mi = u.managerId
+      ? (managerIndex.get(u.managerId) ?? managerIndex.set(u.managerId, managerIndex.size).get(u.managerId)!)
+      : -1;
+    u.di = u.department
+      ? (deptIndex.get(u.department) ?? deptIndex.set(u.department, deptIndex.size).get(u.department)!)
+      : -1;
   }
   // Team and department sizes, and per resource how many of each hold it: typed arrays indexed by u.mi / u.di.
   const teamSize = new Int32Array(managerIndex.size);
@@ -311,10 +413,20 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   }
   const holdersByManager = new Int32Array(managerIndex.size);
   const holdersByDept = new Int32Array(deptIndex.size);
-  const groupNames = new Map((await rows<{ id: string; displayName: string | null }>(`SELECT "id", "displayName" FROM "DirGroup" WHERE "tenantId" = ${engine === "sqlite" ? "?" : "$1"}`, tenantId)).map((g) => [g.id, g.displayName]));
+  const groupNames = new Map(
+    (
+      await rows<{ id: string; displayName: string | null }>(
+        `SELECT "id", "displayName" FROM "DirGroup" WHERE "tenantId" = ${engine === "sqlite" ? "?" : "$1"}`,
+        tenantId,
+      )
+    ).map((g) => [g.id, g.displayName]),
+  );
   const sponsors = new Map<string, string[]>();
   if (c.stages.some((s) => s.reviewers === "sponsors")) {
-    for (const s of await rows<{ userId: string; sponsorId: string; sponsorType: string }>(`SELECT "userId", "sponsorId", "sponsorType" FROM "DirSponsor" WHERE "tenantId" = ${engine === "sqlite" ? "?" : "$1"}`, tenantId)) {
+    for (const s of await rows<{ userId: string; sponsorId: string; sponsorType: string }>(
+      `SELECT "userId", "sponsorId", "sponsorType" FROM "DirSponsor" WHERE "tenantId" = ${engine === "sqlite" ? "?" : "$1"}`,
+      tenantId,
+    )) {
       if (s.sponsorType === "user") pushMulti(sponsors, s.userId, s.sponsorId);
     }
   }
@@ -343,10 +455,12 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   // Rows for SQLite's own handle carry SQLite's values already (dates as text): no second pass per row.
   const direct = engine === "sqlite" && Boolean(input.sqlite);
   for (const u of all) u.lastSignInStored = direct ? sqliteValue(u.lastSignInAt) : u.lastSignInAt;
-  const nameOf = (h: Resource["holders"][number]) => (h.principalType === "user" ? users.get(h.principalId) : undefined);
 
   // Every principal's place in name order (users by display name, groups by name, then id), computed once.
-  const byPrincipalName = [...[...users.values()].map((u) => ({ id: u.id, name: u.displayName ?? "" })), ...[...groupNames].filter(([id]) => !users.has(id)).map(([id, name]) => ({ id, name: name ?? "" }))];
+  const byPrincipalName = [
+    ...[...users.values()].map((u) => ({ id: u.id, name: u.displayName ?? "" })),
+    ...[...groupNames].filter(([id]) => !users.has(id)).map(([id, name]) => ({ id, name: name ?? "" })),
+  ];
   byPrincipalName.sort((a, b) => collator.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const rank = new Map(byPrincipalName.map((p, i) => [p.id, i]));
   const rankOf = (id: string) => rank.get(id) ?? -1; // unknown principals (no name) first, by id
@@ -361,9 +475,16 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   for (const r of resources) {
     // Per-resource reviewers of each stage that allows them, stored once for the resource; a holder who is
     // among them gets their own list instead (nobody reviews their own access).
-    const base = c.stages.map((s, i) => {
+    const base = c.stages.map((s) => {
       if (!PER_RESOURCE.has(s.reviewers)) return null;
-      const assigned = resolveReviewers(s, { principalId: "", principalType: "user", resourceOwners: r.owners, managerId: null, sponsorIds: [], creatorId: input.creatorId });
+      const assigned = resolveReviewers(s, {
+        principalId: "",
+        principalType: "user",
+        resourceOwners: r.owners,
+        managerId: null,
+        sponsorIds: [],
+        creatorId: input.creatorId,
+      });
       return { assigned, ids: new Set(assigned.map((a) => a.reviewerId)) };
     });
     let sharedFirstStage = 0;
@@ -377,15 +498,33 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
     }
     const holders = r.holders.filter(include);
     // By name, then id: integer ranks from the one global sort above, instead of collating per membership.
-    holders.sort((a, b) => a.rank! - b.rank! || (a.principalId < b.principalId ? -1 : a.principalId > b.principalId ? 1 : 0));
+    holders.sort(
+      (a, b) => a.rank! - b.rank! || (a.principalId < b.principalId ? -1 : a.principalId > b.principalId ? 1 : 0),
+    );
     for (const h of holders) {
       const u = h.u ?? undefined;
       let rec: { recommendation: string; reason: string };
-      if (h.principalType === "group") rec = { recommendation: "no_data", reason: "Nested group: its own members are reviewed where they are direct members." };
+      if (h.principalType === "group")
+        rec = {
+          recommendation: "no_data",
+          reason: "Nested group: its own members are reviewed where they are direct members.",
+        };
       else if (!u) rec = { recommendation: "no_data", reason: "The principal is not in the synced directory." };
       else {
         // Every rule but the peer one depends on the person alone: computed once per person, not per item.
-        const own = (u.rec ??= recommend({ accountEnabled: u.accountEnabled, userType: u.userType === "Guest" ? "Guest" : "Member", externalUserState: u.externalUserState, createdAt: u.createdAt, lastSignInAt: u.lastSignInAt, signInDataAvailable: input.signInDataAvailable, peerShare: null }, options));
+        u.rec ??= recommend(
+          {
+            accountEnabled: u.accountEnabled,
+            userType: u.userType === "Guest" ? "Guest" : "Member",
+            externalUserState: u.externalUserState,
+            createdAt: u.createdAt,
+            lastSignInAt: u.lastSignInAt,
+            signInDataAvailable: input.signInDataAvailable,
+            peerShare: null,
+          },
+          options,
+        );
+        const own = u.rec;
         rec = own;
         if (own.recommendation === "approve") {
           let share: number | null = null;
@@ -397,19 +536,60 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
           if (share !== null && share < options.peerOutlierThreshold) {
             // An active person who is a peer outlier here: the reason depends only on the rounded share.
             const pct = Math.round(share * 100);
-            rec = outliers.get(pct) ?? outliers.set(pct, recommend({ accountEnabled: true, userType: "Member", externalUserState: null, createdAt: null, lastSignInAt: now, signInDataAvailable: true, peerShare: share }, options)).get(pct)!;
+            rec =
+              outliers.get(pct) ??
+              outliers
+                .set(
+                  pct,
+                  recommend(
+                    {
+                      accountEnabled: true,
+                      userType: "Member",
+                      externalUserState: null,
+                      createdAt: null,
+                      lastSignInAt: now,
+                      signInDataAvailable: true,
+                      peerShare: share,
+                    },
+                    options,
+                  ),
+                )
+                .get(pct)!;
           }
         }
       }
       ordinal++;
       const id = itemId(ordinal);
       const principalKind = u?.userType === "Guest" ? "guest" : "member";
-      hasher.addValues(ordinal, h.principalId, h.principalType, principalKind, r.type, r.id, h.accessId, h.accessDetail, rec.recommendation, rec.reason);
+      hasher.addValues(
+        ordinal,
+        h.principalId,
+        h.principalType,
+        principalKind,
+        r.type,
+        r.id,
+        h.accessId,
+        h.accessDetail,
+        rec.recommendation,
+        rec.reason,
+      );
       items.push(
-        id, input.campaignId, ordinal, h.principalId, h.principalType,
-        u?.displayName ?? groupNames.get(h.principalId) ?? null, u?.userPrincipalName ?? null, principalKind,
-        r.type, r.id, r.name, h.accessId, h.accessDetail, u ? u.lastSignInStored : null,
-        rec.recommendation, rec.reason,
+        id,
+        input.campaignId,
+        ordinal,
+        h.principalId,
+        h.principalType,
+        u?.displayName ?? groupNames.get(h.principalId) ?? null,
+        u?.userPrincipalName ?? null,
+        principalKind,
+        r.type,
+        r.id,
+        r.name,
+        h.accessId,
+        h.accessDetail,
+        u ? u.lastSignInStored : null,
+        rec.recommendation,
+        rec.reason,
       );
       // The item's own reviewer context, built only when a stage needs it (most items share their resource's).
       let ctx: ReviewerContext | undefined;
@@ -423,7 +603,14 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
           reviewerCount += shared!.assigned.length;
           continue;
         }
-        ctx ??= { principalId: h.principalId, principalType: h.principalType, resourceOwners: r.owners, managerId: u?.managerId ?? null, sponsorIds: sponsors.get(h.principalId) ?? [], creatorId: input.creatorId };
+        ctx ??= {
+          principalId: h.principalId,
+          principalType: h.principalType,
+          resourceOwners: r.owners,
+          managerId: u?.managerId ?? null,
+          sponsorIds: sponsors.get(h.principalId) ?? [],
+          creatorId: input.creatorId,
+        };
         const assigned = resolveReviewers(s, ctx);
         if (i === 0) {
           if (assigned[0]?.relation === "fallback") fallbackItems++;
@@ -448,16 +635,26 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
     // The resource's shared reviewers, with its items' ordinal range (the view joins through it).
     if (ordinal >= firstOrdinal) {
       base.forEach((b, i) => {
-        for (const a of b?.assigned ?? []) resourceReviewers.push([input.campaignId, i + 1, r.id, a.reviewerId, a.relation, firstOrdinal, ordinal]);
+        for (const a of b?.assigned ?? [])
+          resourceReviewers.push([input.campaignId, i + 1, r.id, a.reviewerId, a.relation, firstOrdinal, ordinal]);
       });
     }
     // The first stage's shared assignments of this resource, counted once.
     const first = base[0];
     if (first && sharedFirstStage) {
       if (first.assigned[0]?.relation === "fallback") fallbackItems += sharedFirstStage;
-      for (const a of first.assigned) firstStageLoad.set(a.reviewerId, (firstStageLoad.get(a.reviewerId) ?? 0) + sharedFirstStage);
+      for (const a of first.assigned)
+        firstStageLoad.set(a.reviewerId, (firstStageLoad.get(a.reviewerId) ?? 0) + sharedFirstStage);
     }
   }
   await flush(items, reviewers, resourceReviewers);
-  return { itemCount: ordinal, itemsHash: hasher.digest(), reviewerCount, firstStageLoad, resources: resources.length, fallbackItems, skipped: { dynamicGroups } };
+  return {
+    itemCount: ordinal,
+    itemsHash: hasher.digest(),
+    reviewerCount,
+    firstStageLoad,
+    resources: resources.length,
+    fallbackItems,
+    skipped: { dynamicGroups },
+  };
 }

@@ -23,10 +23,32 @@ export class ItemsHasher {
   private count = 0;
   private buffer = "";
   add(i: FrozenItemFields): void {
-    this.addValues(i.ordinal, i.principalId, i.principalType, i.principalKind, i.resourceType, i.resourceId, i.accessId, i.accessDetail, i.recommendation, i.recommendationReason);
+    this.addValues(
+      i.ordinal,
+      i.principalId,
+      i.principalType,
+      i.principalKind,
+      i.resourceType,
+      i.resourceId,
+      i.accessId,
+      i.accessDetail,
+      i.recommendation,
+      i.recommendationReason,
+    );
   }
   /** The same as add(), from the values (no object per item when freezing a million). */
-  addValues(ordinal: number, principalId: string, principalType: string, principalKind: string, resourceType: string, resourceId: string, accessId: string, accessDetail: string | null, recommendation: string, recommendationReason: string): void {
+  addValues(
+    ordinal: number,
+    principalId: string,
+    principalType: string,
+    principalKind: string,
+    resourceType: string,
+    resourceId: string,
+    accessId: string,
+    accessDetail: string | null,
+    recommendation: string,
+    recommendationReason: string,
+  ): void {
     // The canonical JSON line, written out: keys in sorted order, strings escaped by JSON.stringify. Exactly
     // canonicalJson's bytes (items-hash.test.ts checks), without building an object per item.
     const q = JSON.stringify;

@@ -5,11 +5,19 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Db } from "@/lib/db/index";
-import { bulkInsert, engineOf, type BulkColumn } from "@/lib/db/bulk";
+import { bulkInsert, type BulkColumn } from "@/lib/db/sql";
+import type { Ctx } from "@/lib/db/context";
 import { sqliteHandleOf } from "@/lib/db/client";
 import { appendAudit, appendAuditMany, type AuditInput } from "@/lib/audit";
-import { ZCampaignConfig, ZCampaignDefinitionInput, campaignDurationDays, stageEnd, type CampaignConfig, type CampaignDefinitionInput } from "./definition";
-import { ReviewError } from "./errors";
+import {
+  ZCampaignConfig,
+  ZCampaignDefinitionInput,
+  campaignDurationDays,
+  stageEnd,
+  type CampaignConfig,
+  type CampaignDefinitionInput,
+} from "./definition";
+import { UserError } from "@/lib/errors";
 import { freezeItems, type FreezeDb } from "./freeze";
 import { materializeItemReviewers } from "./assignments";
 import { instanceStart } from "./recurrence";
@@ -20,17 +28,12 @@ export interface Actor {
   role: "admin" | "auditor" | "reviewer" | "system";
 }
 
-export interface Ctx {
-  db: Db;
-  databaseUrl: string;
-  tenantId: string;
-  now?: () => Date;
-}
+export type { Ctx } from "@/lib/db/context";
 
 const DAY = 86_400_000;
 const TX = { timeout: 300_000, maxWait: 30_000 };
-const actorOf = (a: Actor): AuditInput["actor"] => (a.role === "system" ? { type: "system", id: null, name: a.name } : { type: "user", id: a.id, name: a.name });
-const nowOf = (ctx: Ctx) => (ctx.now ? ctx.now() : new Date());
+const actorOf = (a: Actor): AuditInput["actor"] =>
+  a.role === "system" ? { type: "system", id: null, name: a.name } : { type: "user", id: a.id, name: a.name };
 
 export function parseConfig(json: string): CampaignConfig {
   return ZCampaignConfig.parse(JSON.parse(json));
@@ -38,12 +41,16 @@ export function parseConfig(json: string): CampaignConfig {
 
 async function campaignOf(ctx: Ctx, campaignId: string) {
   const c = await ctx.db.campaign.findUnique({ where: { id: campaignId } });
-  if (!c || c.tenantId !== ctx.tenantId) throw new ReviewError("not_found", "No such campaign.");
+  if (!c || c.tenantId !== ctx.tenantId) throw new UserError("not_found", "No such campaign.");
   return c;
 }
 
 /** Creates a definition and its first instance as a draft. */
-export async function createCampaign(ctx: Ctx, actor: Actor, raw: CampaignDefinitionInput): Promise<{ definitionId: string; campaignId: string }> {
+export async function createCampaign(
+  ctx: Ctx,
+  actor: Actor,
+  raw: CampaignDefinitionInput,
+): Promise<{ definitionId: string; campaignId: string }> {
   const input = ZCampaignDefinitionInput.parse(raw);
   const c = input.config;
   const definitionId = randomUUID();
@@ -52,12 +59,36 @@ export async function createCampaign(ctx: Ctx, actor: Actor, raw: CampaignDefini
   const endAt = new Date(startAt.getTime() + campaignDurationDays(c) * DAY);
   await ctx.db.$transaction(async (tx) => {
     await tx.campaignDefinition.create({
-      data: { id: definitionId, tenantId: ctx.tenantId, name: input.name, description: input.description, config: JSON.stringify(c), recurrence: c.recurrence, createdById: actor.id },
+      data: {
+        id: definitionId,
+        tenantId: ctx.tenantId,
+        name: input.name,
+        description: input.description,
+        config: JSON.stringify(c),
+        recurrence: c.recurrence,
+        createdById: actor.id,
+      },
     });
     await tx.campaign.create({
-      data: { id: campaignId, definitionId, tenantId: ctx.tenantId, name: input.name, sequence: 1, status: "draft", config: JSON.stringify(c), startAt, endAt, stageCount: c.stages.length },
+      data: {
+        id: campaignId,
+        definitionId,
+        tenantId: ctx.tenantId,
+        name: input.name,
+        sequence: 1,
+        status: "draft",
+        config: JSON.stringify(c),
+        startAt,
+        endAt,
+        stageCount: c.stages.length,
+      },
     });
-    await appendAudit(tx, { actor: actorOf(actor), action: "campaign.create", target: { type: "campaign", id: campaignId }, after: { name: input.name, description: input.description, config: c, definitionId } }, ctx.databaseUrl);
+    await appendAudit(tx, {
+      actor: actorOf(actor),
+      action: "campaign.create",
+      target: { type: "campaign", id: campaignId },
+      after: { name: input.name, description: input.description, config: c, definitionId },
+    });
   });
   return { definitionId, campaignId };
 }
@@ -66,9 +97,15 @@ export async function deleteDraft(ctx: Ctx, actor: Actor, campaignId: string): P
   const c = await campaignOf(ctx, campaignId);
   await ctx.db.$transaction(async (tx) => {
     const n = await tx.campaign.deleteMany({ where: { id: campaignId, status: "draft" } });
-    if (n.count === 0) throw new ReviewError("conflict", `Only a draft can be deleted; this campaign is ${c.status}.`);
-    if ((await tx.campaign.count({ where: { definitionId: c.definitionId } })) === 0) await tx.campaignDefinition.update({ where: { id: c.definitionId }, data: { deletedAt: nowOf(ctx) } });
-    await appendAudit(tx, { actor: actorOf(actor), action: "campaign.delete", target: { type: "campaign", id: campaignId }, before: { name: c.name, status: c.status } }, ctx.databaseUrl);
+    if (n.count === 0) throw new UserError("conflict", `Only a draft can be deleted; this campaign is ${c.status}.`);
+    if ((await tx.campaign.count({ where: { definitionId: c.definitionId } })) === 0)
+      await tx.campaignDefinition.update({ where: { id: c.definitionId }, data: { deletedAt: ctx.now() } });
+    await appendAudit(tx, {
+      actor: actorOf(actor),
+      action: "campaign.delete",
+      target: { type: "campaign", id: campaignId },
+      before: { name: c.name, status: c.status },
+    });
   });
 }
 
@@ -85,75 +122,182 @@ export interface SyncFitness {
 }
 
 /** Whether the latest finished sync is complete and young enough to freeze a campaign from. */
-export async function syncFitness(db: Pick<Db, "syncRun">, tenantId: string, maxAgeHours: number, now: Date): Promise<SyncFitness> {
-  const run = await db.syncRun.findFirst({ where: { tenantId, status: { in: ["succeeded", "partial", "failed"] } }, orderBy: { startedAt: "desc" } });
-  const last = run?.status === "failed" ? await db.syncRun.findFirst({ where: { tenantId, status: { in: ["succeeded", "partial"] } }, orderBy: { startedAt: "desc" } }) : run;
-  if (!last?.finishedAt) return { ok: false, reason: "No sync has finished yet: run a sync from Settings first.", signInDataAvailable: false };
-  const manifest = JSON.parse(last.manifest || "{}") as { skipped?: { kind: string; reason: string }[]; counts?: Record<string, number>; complete?: boolean };
+export async function syncFitness(
+  db: Pick<Db, "syncRun">,
+  tenantId: string,
+  maxAgeHours: number,
+  now: Date,
+): Promise<SyncFitness> {
+  const run = await db.syncRun.findFirst({
+    where: { tenantId, status: { in: ["succeeded", "partial", "failed"] } },
+    orderBy: { startedAt: "desc" },
+  });
+  const last =
+    run?.status === "failed"
+      ? await db.syncRun.findFirst({
+          where: { tenantId, status: { in: ["succeeded", "partial"] } },
+          orderBy: { startedAt: "desc" },
+        })
+      : run;
+  if (!last?.finishedAt)
+    return {
+      ok: false,
+      reason: "No sync has finished yet: run a sync from Settings first.",
+      signInDataAvailable: false,
+    };
+  const manifest = JSON.parse(last.manifest || "{}") as {
+    skipped?: { kind: string; reason: string }[];
+    counts?: Record<string, number>;
+    complete?: boolean;
+  };
   const skipped = manifest.skipped ?? [];
   const blocking = skipped.filter((s) => !LICENCE_KINDS.has(s.kind));
   if (last.status !== "succeeded" && blocking.length) {
-    return { ok: false, reason: `The latest sync is incomplete: ${blocking.map((s) => `${s.kind} (${s.reason})`).join("; ")}. Fix the connection and sync again.`, signInDataAvailable: false };
+    return {
+      ok: false,
+      reason: `The latest sync is incomplete: ${blocking.map((s) => `${s.kind} (${s.reason})`).join("; ")}. Fix the connection and sync again.`,
+      signInDataAvailable: false,
+    };
   }
   const ageH = (now.getTime() - last.finishedAt.getTime()) / 3_600_000;
   const signInDataAvailable = !skipped.some((s) => s.kind === "activity");
   if (ageH > maxAgeHours) {
-    return { ok: false, reason: `The latest complete sync finished ${Math.floor(ageH)} hours ago (this campaign allows ${maxAgeHours}). Sync now, then start.`, runId: last.id, signInDataAvailable };
+    return {
+      ok: false,
+      reason: `The latest complete sync finished ${Math.floor(ageH)} hours ago (this campaign allows ${maxAgeHours}). Sync now, then start.`,
+      runId: last.id,
+      signInDataAvailable,
+    };
   }
-  return { ok: true, reason: "", runId: last.id, finishedAt: last.finishedAt, signInDataAvailable, manifest: { runId: last.id, status: last.status, finishedAt: last.finishedAt.toISOString(), counts: manifest.counts ?? {}, complete: manifest.complete ?? false, skipped } };
+  return {
+    ok: true,
+    reason: "",
+    runId: last.id,
+    finishedAt: last.finishedAt,
+    signInDataAvailable,
+    manifest: {
+      runId: last.id,
+      status: last.status,
+      finishedAt: last.finishedAt.toISOString(),
+      counts: manifest.counts ?? {},
+      complete: manifest.complete ?? false,
+      skipped,
+    },
+  };
 }
 
 /** Draft → Active: freezes the items from the latest complete sync, assigns reviewers, notifies them. */
-export async function startCampaign(ctx: Ctx, actor: Actor, campaignId: string): Promise<{ itemCount: number; itemsHash: string }> {
+export async function startCampaign(
+  ctx: Ctx,
+  actor: Actor,
+  campaignId: string,
+): Promise<{ itemCount: number; itemsHash: string }> {
   const c0 = await campaignOf(ctx, campaignId);
-  if (c0.status !== "draft") throw new ReviewError("conflict", `This campaign is already ${c0.status}.`);
+  if (c0.status !== "draft") throw new UserError("conflict", `This campaign is already ${c0.status}.`);
   const config = parseConfig(c0.config);
-  const now = nowOf(ctx);
+  const now = ctx.now();
   const result = await ctx.db.$transaction(
     async (tx) => {
       // The first statement writes: on SQLite this takes the write lock before any read, so the reads
       // below see one finished sync (a sync's apply waits); on PostgreSQL the row lock serialises starters.
-      const claimed = await tx.campaign.updateMany({ where: { id: campaignId, status: "draft", version: c0.version }, data: { status: "active", version: { increment: 1 } } });
-      if (claimed.count === 0) throw new ReviewError("conflict", "This campaign was started or changed by someone else. Reload.");
+      const claimed = await tx.campaign.updateMany({
+        where: { id: campaignId, status: "draft", version: c0.version },
+        data: { status: "active", version: { increment: 1 } },
+      });
+      if (claimed.count === 0)
+        throw new UserError("conflict", "This campaign was started or changed by someone else. Reload.");
       const fit = await syncFitness(tx, ctx.tenantId, config.maxSyncAgeHours, now);
-      if (!fit.ok) throw new ReviewError("stale_data", fit.reason);
-      const engine = engineOf(ctx.databaseUrl);
+      if (!fit.ok) throw new UserError("stale_data", fit.reason);
+      const engine = ctx.dialect.engine;
       // A larger page cache (512 MB) for this connection while a million rows and their index entries go in, so
       // no dirty page spills to the WAL before the commit (SQLite; reset below).
       if (engine === "sqlite") await tx.$executeRawUnsafe("PRAGMA cache_size = -524288");
-      const frozen = await freezeItems(tx as unknown as FreezeDb, engine, { campaignId, tenantId: ctx.tenantId, config, creatorId: (await tx.campaignDefinition.findUniqueOrThrow({ where: { id: c0.definitionId } })).createdById, now, signInDataAvailable: fit.signInDataAvailable, sqlite: engine === "sqlite" ? sqliteHandleOf(ctx.db) : undefined });
-      if (frozen.itemCount === 0) throw new ReviewError("invalid", "Nothing to review: the scope and population match no access in the latest sync.");
+      const frozen = await freezeItems(tx as unknown as FreezeDb, engine, {
+        campaignId,
+        tenantId: ctx.tenantId,
+        config,
+        creatorId: (await tx.campaignDefinition.findUniqueOrThrow({ where: { id: c0.definitionId } })).createdById,
+        now,
+        signInDataAvailable: fit.signInDataAvailable,
+        sqlite: engine === "sqlite" ? sqliteHandleOf(ctx.db) : undefined,
+      });
+      if (frozen.itemCount === 0)
+        throw new UserError(
+          "invalid",
+          "Nothing to review: the scope and population match no access in the latest sync.",
+        );
       const endAt = new Date(now.getTime() + campaignDurationDays(config) * DAY);
-      const syncManifest = { ...fit.manifest, freeze: { resources: frozen.resources, reviewerAssignments: frozen.reviewerCount, fallbackItems: frozen.fallbackItems, skipped: frozen.skipped } };
+      const syncManifest = {
+        ...fit.manifest,
+        freeze: {
+          resources: frozen.resources,
+          reviewerAssignments: frozen.reviewerCount,
+          fallbackItems: frozen.fallbackItems,
+          skipped: frozen.skipped,
+        },
+      };
       await tx.campaign.update({
         where: { id: campaignId },
-        data: { startAt: now, endAt, stage: 1, stageEndsAt: stageEnd(now, config, 1), syncRunId: fit.runId!, syncManifest: JSON.stringify(syncManifest), itemCount: frozen.itemCount, itemsHash: frozen.itemsHash, startedAt: now, startedById: actor.id },
+        data: {
+          startAt: now,
+          endAt,
+          stage: 1,
+          stageEndsAt: stageEnd(now, config, 1),
+          syncRunId: fit.runId!,
+          syncManifest: JSON.stringify(syncManifest),
+          itemCount: frozen.itemCount,
+          itemsHash: frozen.itemsHash,
+          startedAt: now,
+          startedById: actor.id,
+        },
       });
-      await appendAudit(
-        tx,
-        { actor: actorOf(actor), action: "campaign.start", target: { type: "campaign", id: campaignId }, before: { status: "draft" }, after: { status: "active", endAt, itemCount: frozen.itemCount, itemsHash: frozen.itemsHash }, context: { syncRunId: fit.runId, freeze: syncManifest.freeze } },
-        ctx.databaseUrl,
-      );
+      await appendAudit(tx, {
+        actor: actorOf(actor),
+        action: "campaign.start",
+        target: { type: "campaign", id: campaignId },
+        before: { status: "draft" },
+        after: { status: "active", endAt, itemCount: frozen.itemCount, itemsHash: frozen.itemsHash },
+        context: { syncRunId: fit.runId, freeze: syncManifest.freeze },
+      });
       if (engine === "sqlite") await tx.$executeRawUnsafe("PRAGMA cache_size = -2000");
       return frozen;
     },
-    { ...TX, ...(engineOf(ctx.databaseUrl) === "postgresql" ? ({ isolationLevel: "RepeatableRead" } as unknown as { isolationLevel: "Serializable" }) : {}) },
+    {
+      ...TX,
+      ...(ctx.dialect.engine === "postgresql"
+        ? ({ isolationLevel: "RepeatableRead" } as unknown as { isolationLevel: "Serializable" })
+        : {}),
+    },
   );
   await notifyReviewers(ctx, campaignId, 1, "assigned", undefined, result.firstStageLoad);
   return { itemCount: result.itemCount, itemsHash: result.itemsHash };
 }
 
-const NOTIFICATION_COLUMNS: BulkColumn[] = [...["id", "tenantId", "recipientId", "kind", "subject", "body", "link", "campaignId"].map((name): BulkColumn => ({ name, type: "string" })), { name: "createdAt", type: "datetime" }];
+const NOTIFICATION_COLUMNS: BulkColumn[] = [
+  ...["id", "tenantId", "recipientId", "kind", "subject", "body", "link", "campaignId"].map(
+    (name): BulkColumn => ({ name, type: "string" }),
+  ),
+  { name: "createdAt", type: "datetime" },
+];
 
 /** One notification per reviewer with undecided items in the stage. kind: assigned | reminder | overdue | escalation. */
-export async function notifyReviewers(ctx: Ctx, campaignId: string, stage: number, kind: "assigned" | "reminder" | "overdue" | "escalation", onlyRelation?: string, knownCounts?: Map<string, number>): Promise<number> {
+export async function notifyReviewers(
+  ctx: Ctx,
+  campaignId: string,
+  stage: number,
+  kind: "assigned" | "reminder" | "overdue" | "escalation",
+  onlyRelation?: string,
+  knownCounts?: Map<string, number>,
+): Promise<number> {
   const c = await campaignOf(ctx, campaignId);
-  const counts = knownCounts ? [...knownCounts].map(([reviewerId, n]) => ({ reviewerId, n })) : await ctx.db.$queryRawUnsafe<{ reviewerId: string; n: number | bigint }[]>(
-    `SELECT r."reviewerId", COUNT(*) AS n FROM "CampaignItemReviewer" r JOIN "CampaignItem" i ON i."id" = r."itemId"
-     WHERE r."campaignId" = ${engineOf(ctx.databaseUrl) === "sqlite" ? "?" : "$1"} AND r."stage" = ${stage} AND i."stage" = ${stage} AND i."decision" IS NULL ${onlyRelation ? `AND r."relation" = '${onlyRelation.replace(/[^a-z]/g, "")}'` : ""}
+  const counts = knownCounts
+    ? [...knownCounts].map(([reviewerId, n]) => ({ reviewerId, n }))
+    : await ctx.db.$queryRawUnsafe<{ reviewerId: string; n: number | bigint }[]>(
+        `SELECT r."reviewerId", COUNT(*) AS n FROM "CampaignItemReviewer" r JOIN "CampaignItem" i ON i."id" = r."itemId"
+     WHERE r."campaignId" = ${ctx.dialect.p(1)} AND r."stage" = ${stage} AND i."stage" = ${stage} AND i."decision" IS NULL ${onlyRelation ? `AND r."relation" = '${onlyRelation.replace(/[^a-z]/g, "")}'` : ""}
      GROUP BY r."reviewerId"`,
-    campaignId,
-  );
+        campaignId,
+      );
   const due = c.stageEndsAt ?? c.endAt;
   const subject = {
     assigned: `Access review: ${c.name}`,
@@ -161,78 +305,169 @@ export async function notifyReviewers(ctx: Ctx, campaignId: string, stage: numbe
     overdue: `Overdue: ${c.name}`,
     escalation: `Escalated to you: ${c.name}`,
   }[kind];
-  const at = nowOf(ctx);
+  const at = ctx.now();
   // One bulk statement per 10,000 notices (a million-item campaign has tens of thousands of reviewers).
-  const rows = counts.map((r) => [randomUUID(), ctx.tenantId, r.reviewerId, kind, subject, `${Number(r.n)} item${Number(r.n) === 1 ? "" : "s"} to review by ${due.toISOString().slice(0, 10)}.`, `/reviews/${campaignId}`, campaignId, at]);
-  await bulkInsert(ctx.db, engineOf(ctx.databaseUrl), "Notification", NOTIFICATION_COLUMNS, rows);
+  const rows = counts.map((r) => [
+    randomUUID(),
+    ctx.tenantId,
+    r.reviewerId,
+    kind,
+    subject,
+    `${Number(r.n)} item${Number(r.n) === 1 ? "" : "s"} to review by ${due.toISOString().slice(0, 10)}.`,
+    `/reviews/${campaignId}`,
+    campaignId,
+    at,
+  ]);
+  await bulkInsert(ctx.db, "Notification", NOTIFICATION_COLUMNS, rows);
   return rows.length;
 }
 
 /** Active → Closed: fixes each item's outcome (the decision, else the definition's no-response rule) and records the audit chain head. */
-export async function closeCampaign(ctx: Ctx, actor: Actor, campaignId: string, reason?: string): Promise<{ counts: Record<string, number>; chainHead: string }> {
+export async function closeCampaign(
+  ctx: Ctx,
+  actor: Actor,
+  campaignId: string,
+  reason?: string,
+): Promise<{ counts: Record<string, number>; chainHead: string }> {
   const c0 = await campaignOf(ctx, campaignId);
-  if (c0.status !== "active") throw new ReviewError("conflict", c0.status === "draft" ? "This campaign has not started." : "This campaign is already closed.");
+  if (c0.status !== "active")
+    throw new UserError(
+      "conflict",
+      c0.status === "draft" ? "This campaign has not started." : "This campaign is already closed.",
+    );
   const config = parseConfig(c0.config);
-  const now = nowOf(ctx);
-  const p = engineOf(ctx.databaseUrl) === "sqlite" ? "?" : "$1";
+  const now = ctx.now();
+  const p = ctx.dialect.p(1);
   return ctx.db.$transaction(async (tx) => {
     const early = now < c0.endAt;
     const claimed = await tx.campaign.updateMany({
       where: { id: campaignId, status: "active" },
-      data: { status: "closed", closedAt: now, closedById: actor.id, closedByName: actor.name, closeReason: reason ?? (early ? "Closed early" : "End date reached"), version: { increment: 1 } },
+      data: {
+        status: "closed",
+        closedAt: now,
+        closedById: actor.id,
+        closedByName: actor.name,
+        closeReason: reason ?? (early ? "Closed early" : "End date reached"),
+        version: { increment: 1 },
+      },
     });
-    if (claimed.count === 0) throw new ReviewError("conflict", "This campaign is already closed.");
-    const noResponse = config.noResponse === "revoke" ? `'revoke'` : config.noResponse === "recommendation" ? `CASE "recommendation" WHEN 'revoke' THEN 'revoke' WHEN 'approve' THEN 'approve' ELSE 'noResponse' END` : `'noResponse'`;
-    await tx.$executeRawUnsafe(`UPDATE "CampaignItem" SET "outcome" = COALESCE("decision", ${noResponse}) WHERE "campaignId" = ${p}`, campaignId);
-    await tx.$executeRawUnsafe(`UPDATE "CampaignItem" SET "applyStatus" = CASE WHEN "outcome" = 'revoke' THEN 'pending' ELSE NULL END WHERE "campaignId" = ${p}`, campaignId);
+    if (claimed.count === 0) throw new UserError("conflict", "This campaign is already closed.");
+    const noResponse =
+      config.noResponse === "revoke"
+        ? `'revoke'`
+        : config.noResponse === "recommendation"
+          ? `CASE "recommendation" WHEN 'revoke' THEN 'revoke' WHEN 'approve' THEN 'approve' ELSE 'noResponse' END`
+          : `'noResponse'`;
+    await tx.$executeRawUnsafe(
+      `UPDATE "CampaignItem" SET "outcome" = COALESCE("decision", ${noResponse}) WHERE "campaignId" = ${p}`,
+      campaignId,
+    );
+    await tx.$executeRawUnsafe(
+      `UPDATE "CampaignItem" SET "applyStatus" = CASE WHEN "outcome" = 'revoke' THEN 'pending' ELSE NULL END WHERE "campaignId" = ${p}`,
+      campaignId,
+    );
     const grouped = await tx.campaignItem.groupBy({ by: ["outcome"], where: { campaignId }, _count: { _all: true } });
     const counts: Record<string, number> = { approve: 0, revoke: 0, dontknow: 0, noResponse: 0 };
     for (const g of grouped) counts[g.outcome ?? "noResponse"] = g._count._all;
-    const record = await appendAudit(
-      tx,
-      { actor: actorOf(actor), action: "campaign.close", target: { type: "campaign", id: campaignId }, before: { status: "active" }, after: { status: "closed", outcomes: counts }, context: { reason: reason ?? null, early, noResponse: config.noResponse } },
-      ctx.databaseUrl,
-    );
+    const record = await appendAudit(tx, {
+      actor: actorOf(actor),
+      action: "campaign.close",
+      target: { type: "campaign", id: campaignId },
+      before: { status: "active" },
+      after: { status: "closed", outcomes: counts },
+      context: { reason: reason ?? null, early, noResponse: config.noResponse },
+    });
     await tx.campaign.update({ where: { id: campaignId }, data: { chainHead: record.hash } });
     return { counts, chainHead: record.hash };
   }, TX);
 }
 
 /** Admin: moves the end date (and the current stage's) later. */
-export async function extendCampaign(ctx: Ctx, actor: Actor, campaignId: string, newEnd: Date, reason: string): Promise<void> {
+export async function extendCampaign(
+  ctx: Ctx,
+  actor: Actor,
+  campaignId: string,
+  newEnd: Date,
+  reason: string,
+): Promise<void> {
   const c = await campaignOf(ctx, campaignId);
-  if (c.status !== "active") throw new ReviewError("conflict", "Only an active campaign can be extended.");
-  if (newEnd <= c.endAt) throw new ReviewError("invalid", "The new end date must be later than the current one.");
-  if (newEnd.getTime() - c.endAt.getTime() > 180 * DAY) throw new ReviewError("invalid", "Extend by at most 180 days.");
+  if (c.status !== "active") throw new UserError("conflict", "Only an active campaign can be extended.");
+  if (newEnd <= c.endAt) throw new UserError("invalid", "The new end date must be later than the current one.");
+  if (newEnd.getTime() - c.endAt.getTime() > 180 * DAY) throw new UserError("invalid", "Extend by at most 180 days.");
   await ctx.db.$transaction(async (tx) => {
     const shift = newEnd.getTime() - c.endAt.getTime();
-    const n = await tx.campaign.updateMany({ where: { id: campaignId, status: "active", version: c.version }, data: { endAt: newEnd, stageEndsAt: c.stageEndsAt ? new Date(c.stageEndsAt.getTime() + shift) : null, version: { increment: 1 } } });
-    if (n.count === 0) throw new ReviewError("conflict", "The campaign changed meanwhile. Reload.");
-    await appendAudit(tx, { actor: actorOf(actor), action: "campaign.extend", target: { type: "campaign", id: campaignId }, before: { endAt: c.endAt }, after: { endAt: newEnd }, context: { reason } }, ctx.databaseUrl);
+    const n = await tx.campaign.updateMany({
+      where: { id: campaignId, status: "active", version: c.version },
+      data: {
+        endAt: newEnd,
+        stageEndsAt: c.stageEndsAt ? new Date(c.stageEndsAt.getTime() + shift) : null,
+        version: { increment: 1 },
+      },
+    });
+    if (n.count === 0) throw new UserError("conflict", "The campaign changed meanwhile. Reload.");
+    await appendAudit(tx, {
+      actor: actorOf(actor),
+      action: "campaign.extend",
+      target: { type: "campaign", id: campaignId },
+      before: { endAt: c.endAt },
+      after: { endAt: newEnd },
+      context: { reason },
+    });
   });
 }
 
 /** Admin: gives items of the current stage to another reviewer (replacing their reviewers) or adds one beside them. */
-export async function reassignItems(ctx: Ctx, actor: Actor, campaignId: string, itemIds: string[], reviewerId: string, mode: "replace" | "add", reason: string): Promise<number> {
+export async function reassignItems(
+  ctx: Ctx,
+  actor: Actor,
+  campaignId: string,
+  itemIds: string[],
+  reviewerId: string,
+  mode: "replace" | "add",
+  reason: string,
+): Promise<number> {
   const c = await campaignOf(ctx, campaignId);
-  if (c.status !== "active") throw new ReviewError("conflict", "Only an active campaign's items can be reassigned.");
-  const user = await ctx.db.dirUser.findFirst({ where: { id: reviewerId, tenantId: ctx.tenantId }, select: { id: true, displayName: true, accountEnabled: true } });
-  if (!user) throw new ReviewError("invalid", "The new reviewer is not a user of this tenant.");
-  if (!user.accountEnabled) throw new ReviewError("invalid", "The new reviewer's account is disabled.");
+  if (c.status !== "active") throw new UserError("conflict", "Only an active campaign's items can be reassigned.");
+  const user = await ctx.db.dirUser.findFirst({
+    where: { id: reviewerId, tenantId: ctx.tenantId },
+    select: { id: true, displayName: true, accountEnabled: true },
+  });
+  if (!user) throw new UserError("invalid", "The new reviewer is not a user of this tenant.");
+  if (!user.accountEnabled) throw new UserError("invalid", "The new reviewer's account is disabled.");
   return ctx.db.$transaction(async (tx) => {
     const ids = [...new Set(itemIds)];
     const items: { id: string; principalId: string }[] = [];
     const before: { itemId: string; reviewerId: string }[] = [];
     for (let i = 0; i < ids.length; i += 500) {
       const part = ids.slice(i, i + 500);
-      items.push(...(await tx.campaignItem.findMany({ where: { campaignId, id: { in: part }, stage: c.stage }, select: { id: true, principalId: true } })));
-      before.push(...(await tx.campaignItemReviewer.findMany({ where: { itemId: { in: part }, stage: c.stage }, select: { itemId: true, reviewerId: true } })));
+      items.push(
+        ...(await tx.campaignItem.findMany({
+          where: { campaignId, id: { in: part }, stage: c.stage },
+          select: { id: true, principalId: true },
+        })),
+      );
+      before.push(
+        ...(await tx.campaignItemReviewer.findMany({
+          where: { itemId: { in: part }, stage: c.stage },
+          select: { itemId: true, reviewerId: true },
+        })),
+      );
     }
-    if (items.length !== ids.length) throw new ReviewError("not_found", "Some items are not in this campaign's current stage.");
-    if (items.some((i) => i.principalId === reviewerId)) throw new ReviewError("invalid", "Nobody reviews their own access: pick another reviewer for those items.");
-    await materializeItemReviewers(tx, engineOf(ctx.databaseUrl), c.stage, ids);
-    if (mode === "replace") for (let i = 0; i < ids.length; i += 500) await tx.campaignItemReviewerOverride.deleteMany({ where: { itemId: { in: ids.slice(i, i + 500) }, stage: c.stage } });
-    await tx.campaignItemReviewerOverride.createMany({ data: items.filter((i) => mode === "replace" || !before.some((b) => b.itemId === i.id && b.reviewerId === reviewerId)).map((i) => ({ campaignId, itemId: i.id, stage: c.stage, reviewerId, relation: "chosen" })) });
+    if (items.length !== ids.length)
+      throw new UserError("not_found", "Some items are not in this campaign's current stage.");
+    if (items.some((i) => i.principalId === reviewerId))
+      throw new UserError("invalid", "Nobody reviews their own access: pick another reviewer for those items.");
+    await materializeItemReviewers(tx, c.stage, ids);
+    if (mode === "replace")
+      for (let i = 0; i < ids.length; i += 500)
+        await tx.campaignItemReviewerOverride.deleteMany({
+          where: { itemId: { in: ids.slice(i, i + 500) }, stage: c.stage },
+        });
+    await tx.campaignItemReviewerOverride.createMany({
+      data: items
+        .filter((i) => mode === "replace" || !before.some((b) => b.itemId === i.id && b.reviewerId === reviewerId))
+        .map((i) => ({ campaignId, itemId: i.id, stage: c.stage, reviewerId, relation: "chosen" })),
+    });
     await appendAuditMany(
       tx,
       items.map((i) => ({
@@ -243,40 +478,72 @@ export async function reassignItems(ctx: Ctx, actor: Actor, campaignId: string, 
         after: { reviewerId, reviewerName: user.displayName },
         context: { campaignId, reason, bulkSize: items.length },
       })),
-      ctx.databaseUrl,
     );
-    await tx.notification.create({ data: { tenantId: ctx.tenantId, recipientId: reviewerId, kind: "assigned", subject: `Access review: ${c.name}`, body: `${items.length} item(s) were assigned to you by ${actor.name}.`, link: `/reviews/${campaignId}`, campaignId } });
+    await tx.notification.create({
+      data: {
+        tenantId: ctx.tenantId,
+        recipientId: reviewerId,
+        kind: "assigned",
+        subject: `Access review: ${c.name}`,
+        body: `${items.length} item(s) were assigned to you by ${actor.name}.`,
+        link: `/reviews/${campaignId}`,
+        campaignId,
+      },
+    });
     return items.length;
   }, TX);
 }
 
 /** Advances to the next stage: items whose decision is among the stage's `advance` outcomes go on; the rest keep their decision. */
-export async function advanceStage(ctx: Ctx, actor: Actor, campaignId: string): Promise<{ advanced: number; closed: boolean }> {
+export async function advanceStage(
+  ctx: Ctx,
+  actor: Actor,
+  campaignId: string,
+): Promise<{ advanced: number; closed: boolean }> {
   const c = await campaignOf(ctx, campaignId);
-  if (c.status !== "active") throw new ReviewError("conflict", "Only an active campaign has stages to advance.");
-  if (c.stage >= c.stageCount) throw new ReviewError("conflict", "This is the last stage: close the campaign instead.");
+  if (c.status !== "active") throw new UserError("conflict", "Only an active campaign has stages to advance.");
+  if (c.stage >= c.stageCount) throw new UserError("conflict", "This is the last stage: close the campaign instead.");
   const config = parseConfig(c.config);
   const advance = config.stages[c.stage - 1]!.advance;
-  const now = nowOf(ctx);
-  const p = engineOf(ctx.databaseUrl) === "sqlite" ? ["?", "?"] : ["$1", "$2"];
+  const now = ctx.now();
+  const p = [ctx.dialect.p(1), ctx.dialect.p(2)];
   const advanced = await ctx.db.$transaction(async (tx) => {
-    const n = await tx.campaign.updateMany({ where: { id: campaignId, status: "active", stage: c.stage }, data: { stage: c.stage + 1, stageEndsAt: new Date(now.getTime() + config.stages[c.stage]!.durationDays * DAY), version: { increment: 1 } } });
-    if (n.count === 0) throw new ReviewError("conflict", "The stage was advanced by someone else.");
+    const n = await tx.campaign.updateMany({
+      where: { id: campaignId, status: "active", stage: c.stage },
+      data: {
+        stage: c.stage + 1,
+        stageEndsAt: new Date(now.getTime() + config.stages[c.stage]!.durationDays * DAY),
+        version: { increment: 1 },
+      },
+    });
+    if (n.count === 0) throw new UserError("conflict", "The stage was advanced by someone else.");
     await tx.$executeRawUnsafe(
       `INSERT INTO "CampaignStageDecision" ("itemId", "stage", "campaignId", "decision", "decidedById", "decidedByName", "decidedAt", "justification", "decisionVia", "relation")
        SELECT "id", "stage", "campaignId", "decision", "decidedById", "decidedByName", "decidedAt", "justification", "decisionVia", "decisionRelation" FROM "CampaignItem" WHERE "campaignId" = ${p[0]} AND "stage" = ${c.stage}`,
       campaignId,
     );
     const outcomes = advance.filter((o) => o !== "undecided").map((o) => `'${o}'`);
-    const cond = [outcomes.length ? `"decision" IN (${outcomes.join(",")})` : "", advance.includes("undecided") ? `"decision" IS NULL` : ""].filter(Boolean).join(" OR ");
+    const cond = [
+      outcomes.length ? `"decision" IN (${outcomes.join(",")})` : "",
+      advance.includes("undecided") ? `"decision" IS NULL` : "",
+    ]
+      .filter(Boolean)
+      .join(" OR ");
     const moved = cond
       ? await tx.$executeRawUnsafe(
-          `UPDATE "CampaignItem" SET "stage" = "stage" + 1, "decision" = NULL, "decidedById" = NULL, "decidedByName" = NULL, "decidedAt" = NULL, "justification" = NULL, "decisionVia" = NULL, "bulkSize" = NULL, "fromRecommendation" = ${engineOf(ctx.databaseUrl) === "sqlite" ? "0" : "false"}, "decisionRelation" = NULL, "version" = "version" + 1
+          `UPDATE "CampaignItem" SET "stage" = "stage" + 1, "decision" = NULL, "decidedById" = NULL, "decidedByName" = NULL, "decidedAt" = NULL, "justification" = NULL, "decisionVia" = NULL, "bulkSize" = NULL, "fromRecommendation" = ${ctx.dialect.bool(false)}, "decisionRelation" = NULL, "version" = "version" + 1
            WHERE "campaignId" = ${p[0]} AND "stage" = ${c.stage} AND (${cond})`,
           campaignId,
         )
       : 0;
-    await appendAudit(tx, { actor: actorOf(actor), action: "campaign.stage.advance", target: { type: "campaign", id: campaignId }, before: { stage: c.stage }, after: { stage: c.stage + 1, advancedItems: moved }, context: { advance } }, ctx.databaseUrl);
+    await appendAudit(tx, {
+      actor: actorOf(actor),
+      action: "campaign.stage.advance",
+      target: { type: "campaign", id: campaignId },
+      before: { stage: c.stage },
+      after: { stage: c.stage + 1, advancedItems: moved },
+      context: { advance },
+    });
     return moved;
   }, TX);
   if (advanced === 0) {
@@ -292,19 +559,39 @@ export async function createNextInstance(ctx: Ctx, definitionId: string): Promis
   const def = await ctx.db.campaignDefinition.findUnique({ where: { id: definitionId } });
   if (!def || def.deletedAt || def.tenantId !== ctx.tenantId) return null;
   const config = parseConfig(def.config);
-  const instances = await ctx.db.campaign.findMany({ where: { definitionId }, orderBy: { sequence: "asc" }, select: { sequence: true, status: true, startAt: true } });
+  const instances = await ctx.db.campaign.findMany({
+    where: { definitionId },
+    orderBy: { sequence: "asc" },
+    select: { sequence: true, status: true, startAt: true },
+  });
   const first = instances[0];
   if (!first || instances.some((i) => i.status === "draft" || i.status === "active")) return null;
   const start = instanceStart(config.startAt, config.recurrence, instances.length);
-  if (!start || start > nowOf(ctx)) return null;
+  if (!start || start > ctx.now()) return null;
   const id = randomUUID();
   try {
     await ctx.db.campaign.create({
-      data: { id, definitionId, tenantId: ctx.tenantId, name: `${def.name} #${instances.length + 1}`, sequence: instances.length + 1, status: "draft", config: def.config, startAt: start, endAt: new Date(start.getTime() + campaignDurationDays(config) * DAY), stageCount: config.stages.length },
+      data: {
+        id,
+        definitionId,
+        tenantId: ctx.tenantId,
+        name: `${def.name} #${instances.length + 1}`,
+        sequence: instances.length + 1,
+        status: "draft",
+        config: def.config,
+        startAt: start,
+        endAt: new Date(start.getTime() + campaignDurationDays(config) * DAY),
+        stageCount: config.stages.length,
+      },
     });
   } catch {
     return null; // another scheduler created it first (unique definitionId + sequence)
   }
-  await appendAudit(ctx.db, { actor: { type: "system", name: "scheduler" }, action: "campaign.create", target: { type: "campaign", id }, after: { definitionId, sequence: instances.length + 1, startAt: start } }, ctx.databaseUrl);
+  await appendAudit(ctx.db, {
+    actor: { type: "system", name: "scheduler" },
+    action: "campaign.create",
+    target: { type: "campaign", id },
+    after: { definitionId, sequence: instances.length + 1, startAt: start },
+  });
   return id;
 }

@@ -5,11 +5,19 @@
  * and create the next instance of recurring campaigns. Idempotent: running it twice does nothing more.
  */
 import type { GraphClient } from "@/lib/graph";
-import { engineOf } from "@/lib/db/bulk";
 import { applyCampaign } from "./apply";
 import { materializeItemReviewers } from "./assignments";
-import { ReviewError } from "./errors";
-import { advanceStage, closeCampaign, createNextInstance, notifyReviewers, parseConfig, startCampaign, type Actor, type Ctx } from "./lifecycle";
+import { UserError } from "@/lib/errors";
+import {
+  advanceStage,
+  closeCampaign,
+  createNextInstance,
+  notifyReviewers,
+  parseConfig,
+  startCampaign,
+  type Actor,
+  type Ctx,
+} from "./lifecycle";
 import { dueDate } from "./queries";
 
 export interface MaintenanceReport {
@@ -27,21 +35,35 @@ const SYSTEM: Actor = { id: "system", name: "Recert scheduler", role: "system" }
 const DAY = 86_400_000;
 
 export async function runCampaignMaintenance(ctx: Ctx, graph: (() => GraphClient) | null): Promise<MaintenanceReport> {
-  const now = ctx.now ? ctx.now() : new Date();
-  const report: MaintenanceReport = { started: [], notStarted: [], advanced: [], closed: [], applied: [], reminders: 0, escalated: 0, created: [] };
+  const now = ctx.now();
+  const report: MaintenanceReport = {
+    started: [],
+    notStarted: [],
+    advanced: [],
+    closed: [],
+    applied: [],
+    reminders: 0,
+    escalated: 0,
+    created: [],
+  };
   const db = ctx.db;
 
-  for (const d of await db.campaignDefinition.findMany({ where: { tenantId: ctx.tenantId, deletedAt: null, recurrence: { not: "one_off" } }, select: { id: true } })) {
+  for (const d of await db.campaignDefinition.findMany({
+    where: { tenantId: ctx.tenantId, deletedAt: null, recurrence: { not: "one_off" } },
+    select: { id: true },
+  })) {
     const id = await createNextInstance(ctx, d.id);
     if (id) report.created.push(id);
   }
   // Only drafts the scheduler made (sequence > 1) start on their own; a first instance waits for its admin.
-  for (const c of await db.campaign.findMany({ where: { tenantId: ctx.tenantId, status: "draft", sequence: { gt: 1 }, startAt: { lte: now } } })) {
+  for (const c of await db.campaign.findMany({
+    where: { tenantId: ctx.tenantId, status: "draft", sequence: { gt: 1 }, startAt: { lte: now } },
+  })) {
     try {
       await startCampaign(ctx, SYSTEM, c.id);
       report.started.push(c.id);
     } catch (e) {
-      if (!(e instanceof ReviewError)) throw e;
+      if (!(e instanceof UserError)) throw e;
       report.notStarted.push({ campaignId: c.id, reason: e.message });
     }
   }
@@ -66,15 +88,35 @@ export async function runCampaignMaintenance(ctx: Ctx, graph: (() => GraphClient
       if (overdue) {
         // Escalate: the stage's fallback reviewers (else the creator) join every undecided item once.
         const stage = config.stages[c.stage - 1]!;
-        const def = await db.campaignDefinition.findUnique({ where: { id: c.definitionId }, select: { createdById: true } });
+        const def = await db.campaignDefinition.findUnique({
+          where: { id: c.definitionId },
+          select: { createdById: true },
+        });
         const fallback = stage.fallbackIds.length ? stage.fallbackIds : def ? [def.createdById] : [];
         for (const reviewerId of fallback) {
-          const undecided = await db.campaignItem.findMany({ where: { campaignId: c.id, stage: c.stage, decision: null, principalId: { not: reviewerId } }, select: { id: true } });
-          const have = new Set((await db.campaignItemReviewer.findMany({ where: { campaignId: c.id, stage: c.stage, reviewerId }, select: { itemId: true } })).map((r) => r.itemId));
-          const add = undecided.filter((i) => !have.has(i.id)).map((i) => ({ campaignId: c.id, itemId: i.id, stage: c.stage, reviewerId, relation: "fallback" }));
+          const undecided = await db.campaignItem.findMany({
+            where: { campaignId: c.id, stage: c.stage, decision: null, principalId: { not: reviewerId } },
+            select: { id: true },
+          });
+          const have = new Set(
+            (
+              await db.campaignItemReviewer.findMany({
+                where: { campaignId: c.id, stage: c.stage, reviewerId },
+                select: { itemId: true },
+              })
+            ).map((r) => r.itemId),
+          );
+          const add = undecided
+            .filter((i) => !have.has(i.id))
+            .map((i) => ({ campaignId: c.id, itemId: i.id, stage: c.stage, reviewerId, relation: "fallback" }));
           // The fallback reviewer joins the item's reviewers: give the items their own copy first, then add.
-          await materializeItemReviewers(db, engineOf(ctx.databaseUrl), c.stage, add.map((a) => a.itemId));
-          for (let i = 0; i < add.length; i += 1000) await db.campaignItemReviewerOverride.createMany({ data: add.slice(i, i + 1000) });
+          await materializeItemReviewers(
+            db,
+            c.stage,
+            add.map((a) => a.itemId),
+          );
+          for (let i = 0; i < add.length; i += 1000)
+            await db.campaignItemReviewerOverride.createMany({ data: add.slice(i, i + 1000) });
           report.escalated += add.length;
         }
         report.reminders += await notifyReviewers(ctx, c.id, c.stage, "overdue");

@@ -1,8 +1,8 @@
 /** Read models for the campaign pages: lists, a reviewer's inbox and items, an admin's view of progress. */
 import { z } from "zod";
+import { parameters } from "@/lib/db/sql";
 import { searchText } from "@/lib/input";
-import type { Db } from "@/lib/db/index";
-import { engineOf } from "@/lib/db/bulk";
+import type { Ctx } from "@/lib/db/context";
 import { exchangeCommand } from "@/lib/graph";
 import { parseConfig } from "./lifecycle";
 
@@ -21,21 +21,39 @@ export interface CampaignSummary {
   applied: { applied: number; alreadyRemoved: number; failed: number; pending: number; manual: number };
 }
 
-const iso = (d: Date | string | null | undefined): string | null => (d == null ? null : typeof d === "string" ? new Date(d.includes("T") || d.includes(" ") ? d : Number(d)).toISOString() : d.toISOString());
+const iso = (d: Date | string | null | undefined): string | null =>
+  d == null
+    ? null
+    : typeof d === "string"
+      ? new Date(d.includes("T") || d.includes(" ") ? d : Number(d)).toISOString()
+      : d.toISOString();
 const num = (v: unknown): number => (typeof v === "bigint" ? Number(v) : Number(v ?? 0));
 
-export async function listCampaigns(db: Db, tenantId: string): Promise<CampaignSummary[]> {
+export async function listCampaigns(ctx: Ctx): Promise<CampaignSummary[]> {
+  const { db, tenantId } = ctx;
   const cs = await db.campaign.findMany({ where: { tenantId }, orderBy: [{ createdAt: "desc" }] });
   if (cs.length === 0) return [];
   const ids = cs.map((c) => c.id);
-  const decided = await db.campaignItem.groupBy({ by: ["campaignId"], where: { campaignId: { in: ids }, decision: { not: null } }, _count: { _all: true } });
-  const applied = await db.campaignItem.groupBy({ by: ["campaignId", "applyStatus"], where: { campaignId: { in: ids }, applyStatus: { not: null } }, _count: { _all: true } });
-  const defs = await db.campaignDefinition.findMany({ where: { id: { in: cs.map((c) => c.definitionId) } }, select: { id: true, recurrence: true } });
+  const decided = await db.campaignItem.groupBy({
+    by: ["campaignId"],
+    where: { campaignId: { in: ids }, decision: { not: null } },
+    _count: { _all: true },
+  });
+  const applied = await db.campaignItem.groupBy({
+    by: ["campaignId", "applyStatus"],
+    where: { campaignId: { in: ids }, applyStatus: { not: null } },
+    _count: { _all: true },
+  });
+  const defs = await db.campaignDefinition.findMany({
+    where: { id: { in: cs.map((c) => c.definitionId) } },
+    select: { id: true, recurrence: true },
+  });
   return cs.map((c) => {
     const a = { applied: 0, alreadyRemoved: 0, failed: 0, pending: 0, manual: 0 };
     for (const g of applied.filter((x) => x.campaignId === c.id)) {
       if (g.applyStatus === "applied") a.applied = g._count._all;
-      else if (g.applyStatus === "alreadyRemoved" || g.applyStatus === "removedManually") a.alreadyRemoved += g._count._all;
+      else if (g.applyStatus === "alreadyRemoved" || g.applyStatus === "removedManually")
+        a.alreadyRemoved += g._count._all;
       else if (g.applyStatus === "manual") a.manual = g._count._all;
       else if (g.applyStatus === "failed") a.failed = g._count._all;
       else if (g.applyStatus === "pending" || g.applyStatus === "applying") a.pending += g._count._all;
@@ -67,8 +85,9 @@ export interface InboxEntry {
 }
 
 /** "My reviews": every active campaign with items assigned to me in their current stage. */
-export async function myInbox(db: Db, databaseUrl: string, tenantId: string, reviewerId: string): Promise<InboxEntry[]> {
-  const pg = engineOf(databaseUrl) === "postgresql";
+export async function myInbox(ctx: Ctx, reviewerId: string): Promise<InboxEntry[]> {
+  const { db, tenantId } = ctx;
+  const pg = ctx.dialect.engine === "postgresql";
   const rows = await db.$queryRawUnsafe<{ campaignId: string; total: unknown; decided: unknown }[]>(
     `SELECT r."campaignId", COUNT(*) AS total, COUNT(i."decision") AS decided
      FROM "CampaignItemReviewer" r JOIN "CampaignItem" i ON i."id" = r."itemId" AND i."stage" = r."stage"
@@ -83,7 +102,14 @@ export async function myInbox(db: Db, databaseUrl: string, tenantId: string, rev
   return rows
     .map((r) => {
       const c = cs.find((x) => x.id === r.campaignId)!;
-      return { campaignId: c.id, name: c.name, dueAt: dueDate(c).toISOString(), stage: c.stage, total: num(r.total), decided: num(r.decided) };
+      return {
+        campaignId: c.id,
+        name: c.name,
+        dueAt: dueDate(c).toISOString(),
+        stage: c.stage,
+        total: num(r.total),
+        decided: num(r.decided),
+      };
     })
     .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
 }
@@ -100,7 +126,11 @@ export const ZReviewQuery = z.object({
   q: searchText(),
   rec: z.enum(["all", "approve", "revoke", "no_data"]).catch("all"),
   kind: z.enum(["all", "member", "guest"]).catch("all"),
-  resource: z.string().max(64).regex(/^[A-Za-z0-9-]*$/).catch(""),
+  resource: z
+    .string()
+    .max(64)
+    .regex(/^[A-Za-z0-9-]*$/)
+    .catch(""),
   state: z.enum(["all", "undecided", "decided"]).catch("all"),
   sort: z.enum(["principal", "resource", "recommendation", "decision", "lastSignIn"]).catch("resource"),
   dir: z.enum(["asc", "desc"]).catch("asc"),
@@ -133,7 +163,17 @@ export interface ReviewItemRow {
 }
 
 export interface ReviewPage {
-  campaign: { id: string; name: string; status: string; stage: number; stageCount: number; dueAt: string; endAt: string; justification: { onApprove: boolean; onRevoke: boolean }; description: string };
+  campaign: {
+    id: string;
+    name: string;
+    status: string;
+    stage: number;
+    stageCount: number;
+    dueAt: string;
+    endAt: string;
+    justification: { onApprove: boolean; onRevoke: boolean };
+    description: string;
+  };
   rows: ReviewItemRow[];
   total: number;
   progress: { total: number; decided: number; approve: number; revoke: number; dontknow: number };
@@ -150,22 +190,26 @@ const SORT_SQL: Record<ReviewQuery["sort"], string> = {
 };
 
 /** One page of a reviewer's items in a campaign (only theirs, in the item's current stage). Null when the campaign is not theirs. */
-export async function reviewPage(db: Db, databaseUrl: string, tenantId: string, campaignId: string, reviewerId: string, query: ReviewQuery): Promise<ReviewPage | null> {
+export async function reviewPage(
+  ctx: Ctx,
+  campaignId: string,
+  reviewerId: string,
+  query: ReviewQuery,
+): Promise<ReviewPage | null> {
+  const { db, tenantId } = ctx;
   const c = await db.campaign.findUnique({ where: { id: campaignId } });
   if (!c || c.tenantId !== tenantId || c.status === "draft") return null;
-  const pg = engineOf(databaseUrl) === "postgresql";
-  const params: unknown[] = [];
-  const p = (v: unknown) => {
-    params.push(v);
-    return pg ? `$${params.length}` : "?";
-  };
+  const pg = ctx.dialect.engine === "postgresql";
+  const { values: params, p } = parameters(ctx.dialect);
   const base = `FROM "CampaignItemReviewer" r JOIN "CampaignItem" i ON i."id" = r."itemId" AND i."stage" = r."stage" WHERE r."campaignId" = ${p(campaignId)} AND r."reviewerId" = ${p(reviewerId)}`;
   const baseParams = params.length;
   const conds: string[] = [];
   if (query.q) {
     const like = `%${query.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
     const op = pg ? "ILIKE" : "LIKE";
-    conds.push(`(i."principalName" ${op} ${p(like)} ESCAPE '\\' OR i."principalUpn" ${op} ${p(like)} ESCAPE '\\' OR i."resourceName" ${op} ${p(like)} ESCAPE '\\')`);
+    conds.push(
+      `(i."principalName" ${op} ${p(like)} ESCAPE '\\' OR i."principalUpn" ${op} ${p(like)} ESCAPE '\\' OR i."resourceName" ${op} ${p(like)} ESCAPE '\\')`,
+    );
   }
   if (query.rec !== "all") conds.push(`i."recommendation" = ${p(query.rec)}`);
   if (query.kind !== "all") conds.push(`i."principalKind" = ${p(query.kind)}`);
@@ -175,7 +219,10 @@ export async function reviewPage(db: Db, databaseUrl: string, tenantId: string, 
   const where = `${base}${conds.length ? ` AND ${conds.join(" AND ")}` : ""}`;
   // The progress counts (by decision) come first: with no filter but decided/undecided they also give the
   // total, which saves a third pass over a large reviewer's items.
-  const progressRows = await db.$queryRawUnsafe<{ decision: string | null; n: unknown }[]>(`SELECT i."decision", COUNT(*) AS n ${base} GROUP BY i."decision"`, ...params.slice(0, baseParams));
+  const progressRows = await db.$queryRawUnsafe<{ decision: string | null; n: unknown }[]>(
+    `SELECT i."decision", COUNT(*) AS n ${base} GROUP BY i."decision"`,
+    ...params.slice(0, baseParams),
+  );
   const progress = { total: 0, decided: 0, approve: 0, revoke: 0, dontknow: 0 };
   for (const r of progressRows) {
     const n = num(r.n);
@@ -191,7 +238,11 @@ export async function reviewPage(db: Db, databaseUrl: string, tenantId: string, 
   }
   const onlyState = !query.q && query.rec === "all" && query.kind === "all" && !query.resource;
   const total = onlyState
-    ? query.state === "decided" ? progress.decided : query.state === "undecided" ? progress.total - progress.decided : progress.total
+    ? query.state === "decided"
+      ? progress.decided
+      : query.state === "undecided"
+        ? progress.total - progress.decided
+        : progress.total
     : num((await db.$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n ${where}`, ...params))[0]?.n);
   const order = `${SORT_SQL[query.sort]} ${query.dir === "desc" ? "DESC" : "ASC"}${pg ? (query.dir === "desc" ? " NULLS LAST" : " NULLS FIRST") : ""}, i."ordinal" ASC`;
   const limit = REVIEW_PAGE_SIZE;
@@ -206,11 +257,27 @@ export async function reviewPage(db: Db, databaseUrl: string, tenantId: string, 
     `SELECT DISTINCT i."resourceId" AS id, i."resourceName" AS name ${base} ORDER BY name LIMIT 500`,
     ...params.slice(0, baseParams),
   );
-  const earlier = c.stage > 1 && rows.length ? await db.campaignStageDecision.findMany({ where: { itemId: { in: rows.map((r) => String(r.id)) } }, orderBy: { stage: "asc" } }) : [];
+  const earlier =
+    c.stage > 1 && rows.length
+      ? await db.campaignStageDecision.findMany({
+          where: { itemId: { in: rows.map((r) => String(r.id)) } },
+          orderBy: { stage: "asc" },
+        })
+      : [];
   const config = parseConfig(c.config);
   const def = await db.campaignDefinition.findUnique({ where: { id: c.definitionId }, select: { description: true } });
   return {
-    campaign: { id: c.id, name: c.name, status: c.status, stage: c.stage, stageCount: c.stageCount, dueAt: dueDate(c).toISOString(), endAt: c.endAt.toISOString(), justification: config.justification, description: def?.description ?? "" },
+    campaign: {
+      id: c.id,
+      name: c.name,
+      status: c.status,
+      stage: c.stage,
+      stageCount: c.stageCount,
+      dueAt: dueDate(c).toISOString(),
+      endAt: c.endAt.toISOString(),
+      justification: config.justification,
+      description: def?.description ?? "",
+    },
     rows: rows.map((r) => ({
       id: String(r.id),
       principalId: String(r.principalId),
@@ -231,7 +298,9 @@ export async function reviewPage(db: Db, databaseUrl: string, tenantId: string, 
       justification: (r.justification as string | null) ?? null,
       relation: String(r.relation),
       goneFromEntra: r.goneFromEntra === true || r.goneFromEntra === 1 || r.goneFromEntra === 1n,
-      earlier: earlier.filter((e) => e.itemId === r.id).map((e) => ({ stage: e.stage, decision: e.decision, by: e.decidedByName, justification: e.justification })),
+      earlier: earlier
+        .filter((e) => e.itemId === r.id)
+        .map((e) => ({ stage: e.stage, decision: e.decision, by: e.decidedByName, justification: e.justification })),
     })),
     total,
     progress,
@@ -264,7 +333,14 @@ export interface CampaignDetail {
   decisions: { approve: number; revoke: number; dontknow: number; undecided: number };
   outcomes: Record<string, number>;
   apply: Record<string, number>;
-  reviewers: { reviewerId: string; name: string | null; relation: string; total: number; decided: number; overdue: boolean }[];
+  reviewers: {
+    reviewerId: string;
+    name: string | null;
+    relation: string;
+    total: number;
+    decided: number;
+    overdue: boolean;
+  }[];
   failures: { itemId: string; principalName: string | null; resourceName: string | null; error: string | null }[];
   /** Revocations to carry out in Exchange Online (mail-enabled security groups, distribution lists), with the command. */
   manual: { itemId: string; principalName: string | null; resourceName: string | null; command: string }[];
@@ -272,27 +348,58 @@ export interface CampaignDetail {
   goneMeanwhile: number;
 }
 
-export async function campaignDetail(db: Db, databaseUrl: string, tenantId: string, campaignId: string, now = new Date()): Promise<CampaignDetail | null> {
+export async function campaignDetail(ctx: Ctx, campaignId: string): Promise<CampaignDetail | null> {
+  const { db, tenantId } = ctx;
+  const now = ctx.now();
   const c = await db.campaign.findUnique({ where: { id: campaignId } });
   if (!c || c.tenantId !== tenantId) return null;
   const def = await db.campaignDefinition.findUnique({ where: { id: c.definitionId }, select: { description: true } });
   const byDecision = await db.campaignItem.groupBy({ by: ["decision"], where: { campaignId }, _count: { _all: true } });
-  const byOutcome = await db.campaignItem.groupBy({ by: ["outcome"], where: { campaignId, outcome: { not: null } }, _count: { _all: true } });
-  const byApply = await db.campaignItem.groupBy({ by: ["applyStatus"], where: { campaignId, applyStatus: { not: null } }, _count: { _all: true } });
+  const byOutcome = await db.campaignItem.groupBy({
+    by: ["outcome"],
+    where: { campaignId, outcome: { not: null } },
+    _count: { _all: true },
+  });
+  const byApply = await db.campaignItem.groupBy({
+    by: ["applyStatus"],
+    where: { campaignId, applyStatus: { not: null } },
+    _count: { _all: true },
+  });
   const decisions = { approve: 0, revoke: 0, dontknow: 0, undecided: 0 };
   for (const g of byDecision) decisions[(g.decision ?? "undecided") as keyof typeof decisions] = g._count._all;
-  const reviewerRows = c.status === "draft" ? [] : await db.$queryRawUnsafe<{ reviewerId: string; relation: string; total: unknown; decided: unknown }[]>(
-    `SELECT r."reviewerId", MIN(r."relation") AS relation, COUNT(*) AS total, COUNT(i."decision") AS decided
+  const reviewerRows =
+    c.status === "draft"
+      ? []
+      : await db.$queryRawUnsafe<{ reviewerId: string; relation: string; total: unknown; decided: unknown }[]>(
+          `SELECT r."reviewerId", MIN(r."relation") AS relation, COUNT(*) AS total, COUNT(i."decision") AS decided
      FROM "CampaignItemReviewer" r JOIN "CampaignItem" i ON i."id" = r."itemId" AND i."stage" = r."stage"
-     WHERE r."campaignId" = ${engineOf(databaseUrl) === "postgresql" ? "$1" : "?"} AND r."stage" = ${c.stage}
+     WHERE r."campaignId" = ${ctx.dialect.p(1)} AND r."stage" = ${c.stage}
      GROUP BY r."reviewerId" ORDER BY COUNT(*) - COUNT(i."decision") DESC LIMIT 200`,
-    campaignId,
-  );
-  const names = await db.dirUser.findMany({ where: { id: { in: reviewerRows.map((r) => r.reviewerId) } }, select: { id: true, displayName: true } });
+          campaignId,
+        );
+  const names = await db.dirUser.findMany({
+    where: { id: { in: reviewerRows.map((r) => r.reviewerId) } },
+    select: { id: true, displayName: true },
+  });
   const due = dueDate(c);
-  const failures = await db.campaignItem.findMany({ where: { campaignId, applyStatus: "failed" }, take: 100, select: { id: true, principalName: true, resourceName: true, applyError: true } });
-  const goneMeanwhile = await db.campaignItem.count({ where: { campaignId, goneFromEntra: true, OR: [{ applyStatus: null }, { applyStatus: { in: ["pending", "failed", "manual"] } }] } });
-  const manual = await db.campaignItem.findMany({ where: { campaignId, applyStatus: "manual" }, orderBy: { ordinal: "asc" }, take: 500, select: { id: true, principalName: true, resourceName: true, resourceId: true, principalId: true } });
+  const failures = await db.campaignItem.findMany({
+    where: { campaignId, applyStatus: "failed" },
+    take: 100,
+    select: { id: true, principalName: true, resourceName: true, applyError: true },
+  });
+  const goneMeanwhile = await db.campaignItem.count({
+    where: {
+      campaignId,
+      goneFromEntra: true,
+      OR: [{ applyStatus: null }, { applyStatus: { in: ["pending", "failed", "manual"] } }],
+    },
+  });
+  const manual = await db.campaignItem.findMany({
+    where: { campaignId, applyStatus: "manual" },
+    orderBy: { ordinal: "asc" },
+    take: 500,
+    select: { id: true, principalName: true, resourceName: true, resourceId: true, principalId: true },
+  });
   return {
     id: c.id,
     definitionId: c.definitionId,
@@ -317,18 +424,39 @@ export async function campaignDetail(db: Db, databaseUrl: string, tenantId: stri
     decisions,
     outcomes: Object.fromEntries(byOutcome.map((g) => [g.outcome!, g._count._all])),
     apply: Object.fromEntries(byApply.map((g) => [g.applyStatus!, g._count._all])),
-    reviewers: reviewerRows.map((r) => ({ reviewerId: r.reviewerId, name: names.find((n) => n.id === r.reviewerId)?.displayName ?? null, relation: r.relation, total: num(r.total), decided: num(r.decided), overdue: c.status === "active" && now > due && num(r.decided) < num(r.total) })),
-    failures: failures.map((f) => ({ itemId: f.id, principalName: f.principalName, resourceName: f.resourceName, error: f.applyError })),
+    reviewers: reviewerRows.map((r) => ({
+      reviewerId: r.reviewerId,
+      name: names.find((n) => n.id === r.reviewerId)?.displayName ?? null,
+      relation: r.relation,
+      total: num(r.total),
+      decided: num(r.decided),
+      overdue: c.status === "active" && now > due && num(r.decided) < num(r.total),
+    })),
+    failures: failures.map((f) => ({
+      itemId: f.id,
+      principalName: f.principalName,
+      resourceName: f.resourceName,
+      error: f.applyError,
+    })),
     goneMeanwhile,
-    manual: manual.map((m) => ({ itemId: m.id, principalName: m.principalName, resourceName: m.resourceName, command: exchangeCommand(m.resourceId, m.principalId) })),
+    manual: manual.map((m) => ({
+      itemId: m.id,
+      principalName: m.principalName,
+      resourceName: m.resourceName,
+      command: exchangeCommand(m.resourceId, m.principalId),
+    })),
   };
 }
 
 /** My undecided items of the current stage that carry a recommendation (for "Accept all recommendations"), at most 5,000. */
-export async function undecidedWithRecommendation(campaignId: string, reviewerId: string, stage: number, db?: Db, databaseUrl?: string): Promise<string[]> {
-  const client = db ?? (await import("@/lib/db")).db();
-  const pg = engineOf(databaseUrl ?? process.env.DATABASE_URL ?? "") === "postgresql";
-  const rows = await client.$queryRawUnsafe<{ id: string }[]>(
+export async function undecidedWithRecommendation(
+  ctx: Ctx,
+  campaignId: string,
+  reviewerId: string,
+  stage: number,
+): Promise<string[]> {
+  const pg = ctx.dialect.engine === "postgresql";
+  const rows = await ctx.db.$queryRawUnsafe<{ id: string }[]>(
     `SELECT i."id" FROM "CampaignItemReviewer" r JOIN "CampaignItem" i ON i."id" = r."itemId" AND i."stage" = r."stage"
      WHERE r."campaignId" = ${pg ? "$1" : "?"} AND r."reviewerId" = ${pg ? "$2" : "?"} AND r."stage" = ${Number(stage)} AND i."decision" IS NULL AND i."recommendation" IN ('approve', 'revoke')
      ORDER BY i."ordinal" LIMIT 5000`,

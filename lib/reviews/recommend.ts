@@ -25,24 +25,44 @@ export interface RecommendationOptions {
   now: Date;
 }
 
-export const DEFAULT_RECOMMENDATION_OPTIONS: Omit<RecommendationOptions, "now"> = { inactiveDays: 30, pendingInvitationDays: 30, peerOutlierThreshold: 0.1 };
+export const DEFAULT_RECOMMENDATION_OPTIONS: Omit<RecommendationOptions, "now"> = {
+  inactiveDays: 30,
+  pendingInvitationDays: 30,
+  peerOutlierThreshold: 0.1,
+};
 
 const DAY = 86_400_000;
 
-export function recommend(i: RecommendationInput, o: RecommendationOptions): { recommendation: Recommendation; reason: string } {
+export function recommend(
+  i: RecommendationInput,
+  o: RecommendationOptions,
+): { recommendation: Recommendation; reason: string } {
   if (!i.accountEnabled) return { recommendation: "revoke", reason: "The account is disabled." };
-  if (i.userType === "Guest" && i.externalUserState === "PendingAcceptance" && i.createdAt && o.now.getTime() - i.createdAt.getTime() > o.pendingInvitationDays * DAY) {
+  if (
+    i.userType === "Guest" &&
+    i.externalUserState === "PendingAcceptance" &&
+    i.createdAt &&
+    o.now.getTime() - i.createdAt.getTime() > o.pendingInvitationDays * DAY
+  ) {
     const days = Math.floor((o.now.getTime() - i.createdAt.getTime()) / DAY);
     return { recommendation: "revoke", reason: `Guest invitation still pending after ${days} days.` };
   }
-  if (!i.signInDataAvailable) return { recommendation: "no_data", reason: "Sign-in activity is not available for this tenant." };
+  if (!i.signInDataAvailable)
+    return { recommendation: "no_data", reason: "Sign-in activity is not available for this tenant." };
   if (!i.lastSignInAt) return { recommendation: "revoke", reason: "Never signed in." };
   const idle = Math.floor((o.now.getTime() - i.lastSignInAt.getTime()) / DAY);
-  if (idle > o.inactiveDays) return { recommendation: "revoke", reason: `No sign-in for ${idle} days (threshold ${o.inactiveDays}).` };
+  if (idle > o.inactiveDays)
+    return { recommendation: "revoke", reason: `No sign-in for ${idle} days (threshold ${o.inactiveDays}).` };
   if (i.peerShare !== null && i.peerShare < o.peerOutlierThreshold) {
-    return { recommendation: "revoke", reason: `Peer outlier: only ${Math.round(i.peerShare * 100)}% of this person's peers hold this access.` };
+    return {
+      recommendation: "revoke",
+      reason: `Peer outlier: only ${Math.round(i.peerShare * 100)}% of this person's peers hold this access.`,
+    };
   }
-  return { recommendation: "approve", reason: `Active: last sign-in ${idle === 0 ? "today" : `${idle} day${idle === 1 ? "" : "s"} ago`}.` };
+  return {
+    recommendation: "approve",
+    reason: `Active: last sign-in ${idle === 0 ? "today" : `${idle} day${idle === 1 ? "" : "s"} ago`}.`,
+  };
 }
 
 /**

@@ -10,7 +10,16 @@ export function addMonthsClamped(anchor: Date, months: number): Date {
   const targetYear = y + Math.floor(m / 12);
   const targetMonth = ((m % 12) + 12) % 12;
   const lastDay = new Date(Date.UTC(targetYear, targetMonth + 1, 0)).getUTCDate();
-  return new Date(Date.UTC(targetYear, targetMonth, Math.min(anchor.getUTCDate(), lastDay), anchor.getUTCHours(), anchor.getUTCMinutes(), anchor.getUTCSeconds()));
+  return new Date(
+    Date.UTC(
+      targetYear,
+      targetMonth,
+      Math.min(anchor.getUTCDate(), lastDay),
+      anchor.getUTCHours(),
+      anchor.getUTCMinutes(),
+      anchor.getUTCSeconds(),
+    ),
+  );
 }
 
 /** Start of instance `n` (0 = the first) of a campaign first starting at `firstStart`; null for one-off after the first. */
@@ -21,7 +30,11 @@ export function instanceStart(firstStart: Date, recurrence: Recurrence, n: numbe
 }
 
 /** The next instance due at `now` or later, counting from the instances already created. */
-export function nextInstance(firstStart: Date, recurrence: Recurrence, created: number): { index: number; start: Date } | null {
+export function nextInstance(
+  firstStart: Date,
+  recurrence: Recurrence,
+  created: number,
+): { index: number; start: Date } | null {
   const start = instanceStart(firstStart, recurrence, created);
   return start ? { index: created, start } : null;
 }

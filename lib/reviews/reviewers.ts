@@ -23,10 +23,14 @@ export interface ReviewerContext {
  * an owner who is also the member is skipped, and when nobody is left the item goes to the fallback
  * reviewers (the stage's, else the campaign's creator).
  */
-export function resolveReviewers(stage: Pick<Stage, "reviewers" | "chosenIds" | "fallbackIds">, c: ReviewerContext): ReviewerAssignment[] {
+export function resolveReviewers(
+  stage: Pick<Stage, "reviewers" | "chosenIds" | "fallbackIds">,
+  c: ReviewerContext,
+): ReviewerAssignment[] {
   const out: ReviewerAssignment[] = [];
   const add = (ids: readonly string[], relation: Relation) => {
-    for (const id of ids) if (id !== c.principalId && !out.some((o) => o.reviewerId === id)) out.push({ reviewerId: id, relation });
+    for (const id of ids)
+      if (id !== c.principalId && !out.some((o) => o.reviewerId === id)) out.push({ reviewerId: id, relation });
   };
   switch (stage.reviewers) {
     case "owners":

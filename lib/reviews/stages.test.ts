@@ -5,18 +5,38 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runSync } from "@/lib/sync/run-sync";
-import { setup } from "@/lib/sync/test-helpers";
+import { setup } from "@/tests/support/emulator-fixture";
 import { createGraphClient } from "@/lib/graph";
-import { advanceStage, applyCampaign, closeCampaign, createCampaign, decide, quarterlyPreset, reviewPage, startCampaign, ZReviewQuery, type Actor, type Ctx } from "./index";
+import {
+  advanceStage,
+  applyCampaign,
+  closeCampaign,
+  createCampaign,
+  decide,
+  quarterlyPreset,
+  reviewPage,
+  startCampaign,
+  ZReviewQuery,
+  type Actor,
+  type Ctx,
+} from "./index";
 
 let s: Awaited<ReturnType<typeof setup>>;
 let ctx: Ctx;
 const ADMIN: Actor = { id: "6f1c3a9e-3333-4333-8333-333333333333", name: "Ada Admin", role: "admin" };
-const graph = () => createGraphClient({ baseUrl: s.emu.url, authorityHost: s.emu.url, tenantId: s.tenantId, clientId: s.emu.config.clientId, clientSecret: s.emu.config.clientSecret, retryBudgetMs: 2_000 });
+const graph = () =>
+  createGraphClient({
+    baseUrl: s.emu.url,
+    authorityHost: s.emu.url,
+    tenantId: s.tenantId,
+    clientId: s.emu.config.clientId,
+    clientSecret: s.emu.config.clientSecret,
+    retryBudgetMs: 2_000,
+  });
 
 beforeAll(async () => {
   s = await setup();
-  ctx = { db: s.db as never, databaseUrl: s.database.url, tenantId: s.tenantId };
+  ctx = s.ctx;
   await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" });
 });
 afterAll(async () => {
@@ -37,14 +57,21 @@ describe("two stages over enterprise-app assignments", () => {
     preset.config.autoApply = false;
     const { campaignId } = await createCampaign(ctx, ADMIN, preset);
     const { itemCount } = await startCampaign(ctx, ADMIN, campaignId);
-    const userOrGroupAssignments = t.appRoleAssignments.filter((a) => (a.principalType === "User" || a.principalType === "Group") && t.spById.has(a.resourceId));
-    const frozen = (await s.db.campaignItem.findMany({ where: { campaignId }, select: { accessId: true } })).map((i) => i.accessId);
+    const userOrGroupAssignments = t.appRoleAssignments.filter(
+      (a) => (a.principalType === "User" || a.principalType === "Group") && t.spById.has(a.resourceId),
+    );
+    const frozen = (await s.db.campaignItem.findMany({ where: { campaignId }, select: { accessId: true } })).map(
+      (i) => i.accessId,
+    );
     expect(itemCount).toBe(frozen.length);
     expect([...new Set(frozen)].sort()).toEqual([...new Set(userOrGroupAssignments.map((a) => a.id))].sort());
     // Apps have no owners we review through: every stage-1 item goes to the fallback (the creator).
     const stage1 = await s.db.campaignItemReviewer.findMany({ where: { campaignId, stage: 1 } });
     expect(new Set(stage1.map((r) => `${r.reviewerId}/${r.relation}`))).toEqual(new Set([`${ADMIN.id}/fallback`]));
-    const items = await s.db.campaignItem.findMany({ where: { campaignId, principalType: "user" }, orderBy: { ordinal: "asc" } });
+    const items = await s.db.campaignItem.findMany({
+      where: { campaignId, principalType: "user" },
+      orderBy: { ordinal: "asc" },
+    });
     const [revoked, ...approved] = items;
     await decide(ctx, ADMIN, { campaignId, itemIds: [revoked!.id], decision: "revoke" });
     await decide(ctx, ADMIN, { campaignId, itemIds: approved.map((i) => i.id), decision: "approve" });
@@ -52,20 +79,31 @@ describe("two stages over enterprise-app assignments", () => {
     const r = await advanceStage(ctx, ADMIN, campaignId);
     expect(r).toEqual({ advanced: approved.length, closed: false });
     const me: Actor = { id: chosen.id, name: chosen.displayName, role: "reviewer" };
-    const page = (await reviewPage(s.db as never, ctx.databaseUrl, ctx.tenantId, campaignId, me.id, ZReviewQuery.parse({})))!;
+    const page = (await reviewPage(ctx, campaignId, me.id, ZReviewQuery.parse({})))!;
     // Nobody reviews their own access: the auditor's own app role goes to the fallback reviewer instead.
     const own = approved.filter((i) => i.principalId === chosen.id);
     expect(page.total).toBe(approved.length - own.length);
-    for (const i of own) expect(await s.db.campaignItemReviewer.findMany({ where: { itemId: i.id, stage: 2 }, select: { reviewerId: true, relation: true } })).toEqual([{ reviewerId: ADMIN.id, relation: "fallback" }]);
+    for (const i of own)
+      expect(
+        await s.db.campaignItemReviewer.findMany({
+          where: { itemId: i.id, stage: 2 },
+          select: { reviewerId: true, relation: true },
+        }),
+      ).toEqual([{ reviewerId: ADMIN.id, relation: "fallback" }]);
     expect(page.rows[0]!.earlier).toEqual([{ stage: 1, decision: "approve", by: ADMIN.name, justification: null }]);
     expect(page.rows[0]!.relation).toBe("chosen");
     // The stage-1 reviewer can no longer decide items that moved on.
     const other = approved.find((i) => i.principalId !== chosen.id)!;
-    await expect(decide(ctx, ADMIN, { campaignId, itemIds: [other.id], decision: "revoke" })).rejects.toThrow(/not yours to review/);
+    await expect(decide(ctx, ADMIN, { campaignId, itemIds: [other.id], decision: "revoke" })).rejects.toThrow(
+      /not yours to review/,
+    );
     await decide(ctx, me, { campaignId, itemIds: [other.id], decision: "revoke" });
 
     await closeCampaign(ctx, ADMIN, campaignId);
-    const outcomes = await s.db.campaignItem.findMany({ where: { campaignId, outcome: "revoke" }, orderBy: { ordinal: "asc" } });
+    const outcomes = await s.db.campaignItem.findMany({
+      where: { campaignId, outcome: "revoke" },
+      orderBy: { ordinal: "asc" },
+    });
     expect(outcomes.map((o) => o.id).sort()).toEqual([revoked!.id, other.id].sort());
     const summary = await applyCampaign(ctx, ADMIN, campaignId, graph());
     expect(summary).toMatchObject({ applied: 2, failed: 0, status: "applied" });
@@ -78,14 +116,20 @@ describe("directory role assignments", () => {
     const t = s.emu.tenant;
     const preset = quarterlyPreset(new Date());
     preset.config.scope = { kind: "directoryRoles", groupIds: [] };
-    preset.config.stages = [{ reviewers: "managers", chosenIds: [], fallbackIds: [], durationDays: 7, advance: ["approve"] }];
+    preset.config.stages = [
+      { reviewers: "managers", chosenIds: [], fallbackIds: [], durationDays: 7, advance: ["approve"] },
+    ];
     const { campaignId } = await createCampaign(ctx, ADMIN, preset);
     const { itemCount } = await startCampaign(ctx, ADMIN, campaignId);
-    expect(itemCount).toBe(t.roleAssignments.filter((a) => t.userById.has(a.principalId) || t.groupById.has(a.principalId)).length);
+    expect(itemCount).toBe(
+      t.roleAssignments.filter((a) => t.userById.has(a.principalId) || t.groupById.has(a.principalId)).length,
+    );
     const withManager = t.roleAssignments.find((a) => t.userById.get(a.principalId)?.managerId)!;
     const item = await s.db.campaignItem.findFirstOrThrow({ where: { campaignId, accessId: withManager.id } });
     expect(item.resourceType).toBe("directoryRole");
     const reviewers = await s.db.campaignItemReviewer.findMany({ where: { itemId: item.id } });
-    expect(reviewers).toEqual([expect.objectContaining({ reviewerId: t.userById.get(withManager.principalId)!.managerId, relation: "manager" })]);
+    expect(reviewers).toEqual([
+      expect.objectContaining({ reviewerId: t.userById.get(withManager.principalId)!.managerId, relation: "manager" }),
+    ]);
   });
 });

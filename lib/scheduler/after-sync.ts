@@ -2,19 +2,21 @@
  * What runs after every finished sync (Sync now, `npm run sync`): access expiry and campaign housekeeping
  * see the fresh directory at once, and the dashboard's per-sync figures are computed before anyone asks.
  */
-import type { Db } from "../db/index";
+import type { Ctx } from "../db/context";
 import type { GraphClient } from "../graph";
 import { overview } from "../dashboards/overview";
 import { runExpiries } from "../guests/expiry";
 import { reconcileWithDirectory } from "../reviews/apply";
 import { runCampaignMaintenance } from "../reviews/maintenance";
 
-export async function afterSync(db: Db, databaseUrl: string, tenantId: string, graph: () => GraphClient): Promise<{ expired: number; failed: number }> {
-  const ctx = { db, databaseUrl, tenantId };
+export async function afterSync(ctx: Ctx, graph: () => GraphClient): Promise<{ expired: number; failed: number }> {
   // Campaign items are checked against the fresh directory (changes flagged, Exchange removals confirmed) first.
   await reconcileWithDirectory(ctx);
   const campaigns = await runCampaignMaintenance(ctx, graph);
   const expiries = await runExpiries(ctx, graph);
-  await overview(db, databaseUrl, tenantId);
-  return { expired: expiries.executed.length, failed: expiries.executed.reduce((n, x) => n + x.failed, 0) + campaigns.applied.reduce((n, a) => n + a.failed, 0) };
+  await overview(ctx);
+  return {
+    expired: expiries.executed.length,
+    failed: expiries.executed.reduce((n, x) => n + x.failed, 0) + campaigns.applied.reduce((n, a) => n + a.failed, 0),
+  };
 }

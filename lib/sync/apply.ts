@@ -3,7 +3,8 @@
  * database, so the apply of 1M memberships costs one INSERT … SELECT and one anti-join DELETE, not
  * 1M round trips.
  */
-import { q, runIdLiteral, select, type Dialect, type SqlRunner } from "./sql";
+import { q, select, type Dialect, type SqlRunner } from "@/lib/db/sql";
+import { runIdLiteral } from "./sql";
 import {
   APP_ROLE_ASSIGNMENT,
   CA_POLICY,
@@ -49,11 +50,18 @@ function conflictKey(t: TableSpec): string {
 }
 
 /** INSERT … SELECT from staging; existing rows are updated only where a column changed. */
-export async function upsertFromStage(db: SqlRunner, d: Dialect, t: TableSpec, tenantId: string, runId: string): Promise<number> {
+export async function upsertFromStage(
+  db: SqlRunner,
+  d: Dialect,
+  t: TableSpec,
+  tenantId: string,
+  runId: string,
+): Promise<number> {
   const cols = [...t.key, ...t.columns.map((c) => c.name)];
   const set = t.columns.map((c) => `${q(c.name)} = excluded.${q(c.name)}`).join(", ");
   const changed = t.columns.map((c) => d.distinct(`${q(t.live)}.${q(c.name)}`, `excluded.${q(c.name)}`)).join(" OR ");
-  const onConflict = t.columns.length === 0 || t === MEMBER || t === OWNER ? "DO NOTHING" : `DO UPDATE SET ${set} WHERE ${changed}`;
+  const onConflict =
+    t.columns.length === 0 || t === MEMBER || t === OWNER ? "DO NOTHING" : `DO UPDATE SET ${set} WHERE ${changed}`;
   return db.$executeRawUnsafe(
     `INSERT INTO ${q(t.live)} (${["tenantId", ...cols].map(q).join(", ")})
      SELECT ${d.p(1)}, ${cols.map((c) => `s.${q(c)}`).join(", ")} FROM ${q(t.stage)} s WHERE s."runId" = ${runIdLiteral(runId)}
@@ -63,7 +71,13 @@ export async function upsertFromStage(db: SqlRunner, d: Dialect, t: TableSpec, t
 }
 
 /** Deletes live rows of the tenant that the (complete) staging set does not hold. */
-export async function deleteMissing(db: SqlRunner, d: Dialect, t: TableSpec, tenantId: string, runId: string): Promise<number> {
+export async function deleteMissing(
+  db: SqlRunner,
+  d: Dialect,
+  t: TableSpec,
+  tenantId: string,
+  runId: string,
+): Promise<number> {
   const match = t.key.map((k) => `s.${q(k)} = ${q(t.live)}.${q(k)}`).join(" AND ");
   return db.$executeRawUnsafe(
     `DELETE FROM ${q(t.live)} WHERE ${q(t.live)}."tenantId" = ${d.p(1)}
@@ -77,10 +91,17 @@ async function replace(db: SqlRunner, d: Dialect, t: TableSpec, tenantId: string
   await deleteMissing(db, d, t, tenantId, runId);
 }
 
-export async function applyStaged(db: SqlRunner, d: Dialect, plan: ApplyPlan, tenantId: string, runId: string): Promise<void> {
+export async function applyStaged(
+  db: SqlRunner,
+  d: Dialect,
+  plan: ApplyPlan,
+  tenantId: string,
+  runId: string,
+): Promise<void> {
   const rid = runIdLiteral(runId);
   const p1 = d.p(1);
-  const removed = (kind: string) => `SELECT r."id" FROM "SyncStageRemoved" r WHERE r."runId" = ${rid} AND r."kind" = '${kind}'`;
+  const removed = (kind: string) =>
+    `SELECT r."id" FROM "SyncStageRemoved" r WHERE r."runId" = ${rid} AND r."kind" = '${kind}'`;
 
   // Users first: memberships, sponsors and assignments refer to them.
   if (plan.users) {
@@ -88,13 +109,20 @@ export async function applyStaged(db: SqlRunner, d: Dialect, plan: ApplyPlan, te
     if (plan.users === "full") {
       await deleteMissing(db, d, USER, tenantId, runId);
     } else {
-      await db.$executeRawUnsafe(`DELETE FROM "DirUser" WHERE "tenantId" = ${p1} AND "id" IN (${removed("user")})`, tenantId);
+      await db.$executeRawUnsafe(
+        `DELETE FROM "DirUser" WHERE "tenantId" = ${p1} AND "id" IN (${removed("user")})`,
+        tenantId,
+      );
     }
   }
   if (plan.groups) {
     await upsertFromStage(db, d, GROUP, tenantId, runId);
     if (plan.groups === "full") await deleteMissing(db, d, GROUP, tenantId, runId);
-    else await db.$executeRawUnsafe(`DELETE FROM "DirGroup" WHERE "tenantId" = ${p1} AND "id" IN (${removed("group")})`, tenantId);
+    else
+      await db.$executeRawUnsafe(
+        `DELETE FROM "DirGroup" WHERE "tenantId" = ${p1} AND "id" IN (${removed("group")})`,
+        tenantId,
+      );
   }
 
   // Memberships and ownerships.
@@ -120,7 +148,9 @@ export async function applyStaged(db: SqlRunner, d: Dialect, plan: ApplyPlan, te
       );
       // Objects deleted from the directory leave the groups they were in, and their own groups go with them.
       await db.$executeRawUnsafe(`DELETE FROM ${q(t.live)} WHERE "groupId" IN (${removed("group")})`);
-      await db.$executeRawUnsafe(`DELETE FROM ${q(t.live)} WHERE ${q(col)} IN (${removed("group")}) OR ${q(col)} IN (${removed("user")})`);
+      await db.$executeRawUnsafe(
+        `DELETE FROM ${q(t.live)} WHERE ${q(col)} IN (${removed("group")}) OR ${q(col)} IN (${removed("user")})`,
+      );
     }
   }
   if (plan.users === "full" && plan.groups === "delta") {
@@ -158,7 +188,10 @@ export async function applyStaged(db: SqlRunner, d: Dialect, plan: ApplyPlan, te
     );
   }
   // Whatever was read, a manager that left the directory is nobody's manager any more.
-  await db.$executeRawUnsafe(`UPDATE "DirUser" SET "managerId" = NULL WHERE "tenantId" = ${p1} AND "managerId" IN (${removed("user")})`, tenantId);
+  await db.$executeRawUnsafe(
+    `UPDATE "DirUser" SET "managerId" = NULL WHERE "tenantId" = ${p1} AND "managerId" IN (${removed("user")})`,
+    tenantId,
+  );
 
   if (plan.sponsors === "changed") {
     await db.$executeRawUnsafe(
@@ -168,8 +201,16 @@ export async function applyStaged(db: SqlRunner, d: Dialect, plan: ApplyPlan, te
     );
     await upsertFromStage(db, d, SPONSOR, tenantId, runId);
   } else if (plan.sponsors) await replace(db, d, SPONSOR, tenantId, runId);
-  await db.$executeRawUnsafe(`DELETE FROM "DirSponsor" WHERE "tenantId" = ${p1} AND ("userId" IN (${removed("user")}) OR "sponsorId" IN (${removed("user")}) OR "sponsorId" IN (${removed("group")}))`, tenantId);
-  if (plan.users === "full") await db.$executeRawUnsafe(`DELETE FROM "DirSponsor" WHERE "tenantId" = ${d.p(1)} AND "userId" NOT IN (SELECT "id" FROM "DirUser" WHERE "tenantId" = ${d.p(2)})`, tenantId, tenantId);
+  await db.$executeRawUnsafe(
+    `DELETE FROM "DirSponsor" WHERE "tenantId" = ${p1} AND ("userId" IN (${removed("user")}) OR "sponsorId" IN (${removed("user")}) OR "sponsorId" IN (${removed("group")}))`,
+    tenantId,
+  );
+  if (plan.users === "full")
+    await db.$executeRawUnsafe(
+      `DELETE FROM "DirSponsor" WHERE "tenantId" = ${d.p(1)} AND "userId" NOT IN (SELECT "id" FROM "DirUser" WHERE "tenantId" = ${d.p(2)})`,
+      tenantId,
+      tenantId,
+    );
   if (plan.roles) {
     await replace(db, d, ROLE_DEFINITION, tenantId, runId);
     await replace(db, d, ROLE_ASSIGNMENT, tenantId, runId);
@@ -202,14 +243,27 @@ export async function applyStaged(db: SqlRunner, d: Dialect, plan: ApplyPlan, te
 }
 
 /** Deletes the staging rows of the given runs (or of every run of the tenant except `keep`). */
-export async function clearStaging(db: SqlRunner, d: Dialect, opts: { runId: string } | { tenantId: string; keep: string }): Promise<void> {
+export async function clearStaging(
+  db: SqlRunner,
+  d: Dialect,
+  opts: { runId: string } | { tenantId: string; keep: string },
+): Promise<void> {
   for (const t of STAGE_TABLES) {
     if ("runId" in opts) {
       // Nobody else staging (the usual case): an unqualified DELETE, which SQLite turns into a truncate.
-      const others = await select(db, `SELECT 1 AS x FROM ${q(t.stage)} WHERE "runId" <> ${runIdLiteral(opts.runId)} LIMIT 1`);
-      await db.$executeRawUnsafe(`DELETE FROM ${q(t.stage)}${others.length ? ` WHERE "runId" = ${runIdLiteral(opts.runId)}` : ""}`);
-    }
-    else await db.$executeRawUnsafe(`DELETE FROM ${q(t.stage)} WHERE "runId" IN (SELECT "id" FROM "SyncRun" WHERE "tenantId" = ${d.p(1)} AND "id" <> ${d.p(2)})`, opts.tenantId, opts.keep);
+      const others = await select(
+        db,
+        `SELECT 1 AS x FROM ${q(t.stage)} WHERE "runId" <> ${runIdLiteral(opts.runId)} LIMIT 1`,
+      );
+      await db.$executeRawUnsafe(
+        `DELETE FROM ${q(t.stage)}${others.length ? ` WHERE "runId" = ${runIdLiteral(opts.runId)}` : ""}`,
+      );
+    } else
+      await db.$executeRawUnsafe(
+        `DELETE FROM ${q(t.stage)} WHERE "runId" IN (SELECT "id" FROM "SyncRun" WHERE "tenantId" = ${d.p(1)} AND "id" <> ${d.p(2)})`,
+        opts.tenantId,
+        opts.keep,
+      );
   }
 }
 
@@ -236,7 +290,8 @@ export interface DirectoryCounts {
 /** Aggregate counts of what the live tables hold for a tenant (names follow the emulator's summary). */
 export async function countDirectory(db: SqlRunner, d: Dialect, tenantId: string): Promise<DirectoryCounts> {
   const p = d.p(1);
-  const c = (table: string, where = "") => `(SELECT COUNT(*) FROM ${q(table)} WHERE "tenantId" = ${p}${where ? ` AND ${where}` : ""})`;
+  const c = (table: string, where = "") =>
+    `(SELECT COUNT(*) FROM ${q(table)} WHERE "tenantId" = ${p}${where ? ` AND ${where}` : ""})`;
   const sql = `SELECT
     ${c("DirUser")} AS "users",
     ${c("DirUser", `"userType" = 'Member'`)} AS "members",

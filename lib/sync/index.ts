@@ -1,7 +1,18 @@
 /** Directory sync: Graph → staging → one transaction into the Dir* tables. */
-export { runSync, SyncAlreadyRunning, SyncLockLost, DEFAULT_REFRESH_MS, type SyncOptions, type SyncResult, type SyncManifest, type SyncProgress, type SyncStatus, type SyncTrigger, type SlowKind } from "./run-sync";
+export {
+  runSync,
+  SyncAlreadyRunning,
+  SyncLockLost,
+  DEFAULT_REFRESH_MS,
+  type SyncOptions,
+  type SyncResult,
+  type SyncManifest,
+  type SyncProgress,
+  type SyncStatus,
+  type SyncTrigger,
+  type SlowKind,
+} from "./run-sync";
 export { runningSync } from "./lock";
 export { countDirectory, type DirectoryCounts } from "./apply";
-export { createSyncGraph, type GraphConnection } from "./graph-client";
 export type { SyncGraph } from "./graph-port";
 export { parseCaTargeting, type CaTargeting } from "./map";

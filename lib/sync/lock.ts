@@ -3,7 +3,7 @@
  * it holds it. A holder whose heartbeat is older than `staleAfterMs` is presumed dead (killed process)
  * and may be replaced, by a compare-and-swap on its runId so two takers cannot both win.
  */
-import { select, type Dialect, type SqlRunner } from "./sql";
+import { select, type Dialect, type SqlRunner } from "@/lib/db/sql";
 
 export class SyncAlreadyRunning extends Error {
   override readonly name = "SyncAlreadyRunning";
@@ -23,7 +23,13 @@ export class SyncLockLost extends Error {
   }
 }
 
-export async function acquireLock(db: SqlRunner, d: Dialect, tenantId: string, runId: string, staleAfterMs: number): Promise<{ tookOverFrom?: string }> {
+export async function acquireLock(
+  db: SqlRunner,
+  d: Dialect,
+  tenantId: string,
+  runId: string,
+  staleAfterMs: number,
+): Promise<{ tookOverFrom?: string }> {
   const p = d.p;
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = new Date();
@@ -46,7 +52,11 @@ export async function acquireLock(db: SqlRunner, d: Dialect, tenantId: string, r
       );
       return {};
     }
-    const [held] = await select<{ runId: string; acquiredAt: Date | string; heartbeatAt: Date | string }>(db, `SELECT "runId", "acquiredAt", "heartbeatAt" FROM "SyncLock" WHERE "tenantId" = ${p(1)}`, tenantId);
+    const [held] = await select<{ runId: string; acquiredAt: Date | string; heartbeatAt: Date | string }>(
+      db,
+      `SELECT "runId", "acquiredAt", "heartbeatAt" FROM "SyncLock" WHERE "tenantId" = ${p(1)}`,
+      tenantId,
+    );
     if (!held) continue; // released between our insert and select: try again
     const heartbeat = new Date(held.heartbeatAt).getTime();
     if (now.getTime() - heartbeat < staleAfterMs) throw new SyncAlreadyRunning(held.runId, new Date(held.acquiredAt));
@@ -68,22 +78,45 @@ export async function acquireLock(db: SqlRunner, d: Dialect, tenantId: string, r
       return { tookOverFrom: held.runId };
     }
   }
-  const [held] = await select<{ runId: string; acquiredAt: Date | string }>(db, `SELECT "runId", "acquiredAt" FROM "SyncLock" WHERE "tenantId" = ${d.p(1)}`, tenantId);
+  const [held] = await select<{ runId: string; acquiredAt: Date | string }>(
+    db,
+    `SELECT "runId", "acquiredAt" FROM "SyncLock" WHERE "tenantId" = ${d.p(1)}`,
+    tenantId,
+  );
   throw new SyncAlreadyRunning(held?.runId ?? "unknown", new Date(held?.acquiredAt ?? Date.now()));
 }
 
 /** Refreshes the heartbeat; false when the lock is no longer ours. */
 export async function heartbeat(db: SqlRunner, d: Dialect, tenantId: string, runId: string): Promise<boolean> {
-  const n = await db.$executeRawUnsafe(`UPDATE "SyncLock" SET "heartbeatAt" = ${d.p(1)} WHERE "tenantId" = ${d.p(2)} AND "runId" = ${d.p(3)}`, new Date(), tenantId, runId);
+  const n = await db.$executeRawUnsafe(
+    `UPDATE "SyncLock" SET "heartbeatAt" = ${d.p(1)} WHERE "tenantId" = ${d.p(2)} AND "runId" = ${d.p(3)}`,
+    new Date(),
+    tenantId,
+    runId,
+  );
   return n === 1;
 }
 
 export async function releaseLock(db: SqlRunner, d: Dialect, tenantId: string, runId: string): Promise<void> {
-  await db.$executeRawUnsafe(`DELETE FROM "SyncLock" WHERE "tenantId" = ${d.p(1)} AND "runId" = ${d.p(2)}`, tenantId, runId);
+  await db.$executeRawUnsafe(
+    `DELETE FROM "SyncLock" WHERE "tenantId" = ${d.p(1)} AND "runId" = ${d.p(2)}`,
+    tenantId,
+    runId,
+  );
 }
 
 /** The running sync of a tenant, if any (for "Sync now" buttons and the CLI). */
-export async function runningSync(db: SqlRunner, d: Dialect, tenantId: string): Promise<{ runId: string; startedAt: Date; heartbeatAt: Date } | undefined> {
-  const [held] = await select<{ runId: string; acquiredAt: Date | string; heartbeatAt: Date | string }>(db, `SELECT "runId", "acquiredAt", "heartbeatAt" FROM "SyncLock" WHERE "tenantId" = ${d.p(1)}`, tenantId);
-  return held ? { runId: held.runId, startedAt: new Date(held.acquiredAt), heartbeatAt: new Date(held.heartbeatAt) } : undefined;
+export async function runningSync(
+  db: SqlRunner,
+  d: Dialect,
+  tenantId: string,
+): Promise<{ runId: string; startedAt: Date; heartbeatAt: Date } | undefined> {
+  const [held] = await select<{ runId: string; acquiredAt: Date | string; heartbeatAt: Date | string }>(
+    db,
+    `SELECT "runId", "acquiredAt", "heartbeatAt" FROM "SyncLock" WHERE "tenantId" = ${d.p(1)}`,
+    tenantId,
+  );
+  return held
+    ? { runId: held.runId, startedAt: new Date(held.acquiredAt), heartbeatAt: new Date(held.heartbeatAt) }
+    : undefined;
 }

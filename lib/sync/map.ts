@@ -46,7 +46,16 @@ export const GROUP_SELECT = [
   "owners",
 ];
 
-export const SP_SELECT = ["id", "appId", "displayName", "appRoles", "servicePrincipalType", "accountEnabled", "appRoleAssignmentRequired", "tags"];
+export const SP_SELECT = [
+  "id",
+  "appId",
+  "displayName",
+  "appRoles",
+  "servicePrincipalType",
+  "accountEnabled",
+  "appRoleAssignmentRequired",
+  "tags",
+];
 
 function field(o: GraphObject, k: string): unknown {
   return k in o ? (o[k] ?? null) : undefined;
@@ -259,7 +268,12 @@ export interface CaTargeting {
 const arr = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 const guestTypes = (v: unknown): string[] => {
   const t = (v as GraphObject | null | undefined)?.guestOrExternalUserTypes;
-  return typeof t === "string" && t ? t.split(",").map((s) => s.trim()).filter(Boolean) : [];
+  return typeof t === "string" && t
+    ? t
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 };
 
 /** The parts of a conditional-access policy that say whom it targets and what it requires. */
@@ -281,7 +295,11 @@ export function parseCaTargeting(o: GraphObject): CaTargeting {
       includeGuestsOrExternalUserTypes: guestTypes(u.includeGuestsOrExternalUsers),
       excludeGuestsOrExternalUserTypes: guestTypes(u.excludeGuestsOrExternalUsers),
     },
-    applications: { includeApplications: arr(a.includeApplications), excludeApplications: arr(a.excludeApplications), includeUserActions: arr(a.includeUserActions) },
+    applications: {
+      includeApplications: arr(a.includeApplications),
+      excludeApplications: arr(a.excludeApplications),
+      includeUserActions: arr(a.includeUserActions),
+    },
     clientAppTypes: arr(conditions.clientAppTypes),
     grant: g
       ? {

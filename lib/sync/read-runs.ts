@@ -1,5 +1,5 @@
 import "server-only";
-import { db } from "@/lib/db";
+import type { Ctx } from "@/lib/db";
 
 export interface SyncRunDto {
   id: string;
@@ -11,7 +11,14 @@ export interface SyncRunDto {
   finishedAt: string | null;
   durationMs: number | null;
   error: string | null;
-  progress: { phase?: string; objects?: number; requests?: number; retries?: number; throttled?: number; elapsedMs?: number };
+  progress: {
+    phase?: string;
+    objects?: number;
+    requests?: number;
+    retries?: number;
+    throttled?: number;
+    elapsedMs?: number;
+  };
   counts: Record<string, number>;
   errors: string[];
   complete: boolean;
@@ -25,7 +32,7 @@ function parse<T>(s: string | null | undefined, fallback: T): T {
   }
 }
 
-type Row = Awaited<ReturnType<ReturnType<typeof db>["syncRun"]["findFirst"]>>;
+type Row = Awaited<ReturnType<Ctx["db"]["syncRun"]["findFirst"]>>;
 
 function toDto(r: NonNullable<Row>): SyncRunDto {
   const manifest = parse<{ counts?: Record<string, number>; errors?: string[]; complete?: boolean }>(r.manifest, {});
@@ -47,12 +54,14 @@ function toDto(r: NonNullable<Row>): SyncRunDto {
 }
 
 /** Sync runs for the history page, newest first. */
-export async function listSyncRuns(tenantId: string, take = 25): Promise<SyncRunDto[]> {
-  const rows = await db().syncRun.findMany({ where: { tenantId }, orderBy: { startedAt: "desc" }, take });
+export async function listSyncRuns(ctx: Ctx, take = 25): Promise<SyncRunDto[]> {
+  const { db, tenantId } = ctx;
+  const rows = await db.syncRun.findMany({ where: { tenantId }, orderBy: { startedAt: "desc" }, take });
   return rows.map(toDto);
 }
 
-export async function latestSyncRun(tenantId: string): Promise<SyncRunDto | null> {
-  const row = await db().syncRun.findFirst({ where: { tenantId }, orderBy: { startedAt: "desc" } });
+export async function latestSyncRun(ctx: Ctx): Promise<SyncRunDto | null> {
+  const { db, tenantId } = ctx;
+  const row = await db.syncRun.findFirst({ where: { tenantId }, orderBy: { startedAt: "desc" } });
   return row ? toDto(row) : null;
 }

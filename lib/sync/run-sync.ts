@@ -33,7 +33,8 @@ import {
   objectType,
   type GraphObject,
 } from "./map";
-import { detectDialect, execIn, q, runIdLiteral, select, selectIn, stageRows, type Dialect, type Row, type SqlRunner } from "./sql";
+import { dialectOf, execIn, q, select, selectIn, type Dialect, type SqlRunner } from "@/lib/db/sql";
+import { runIdLiteral, stageRows, type Row } from "./sql";
 import {
   APP_ROLE_ASSIGNMENT,
   CA_POLICY,
@@ -91,7 +92,12 @@ export interface SyncOptions {
 }
 
 export type SlowKind = "activity" | "managers" | "mfa" | "sponsors";
-export const DEFAULT_REFRESH_MS: Record<SlowKind, number> = { activity: 6 * 3_600_000, managers: 6 * 3_600_000, mfa: 6 * 3_600_000, sponsors: 24 * 3_600_000 };
+export const DEFAULT_REFRESH_MS: Record<SlowKind, number> = {
+  activity: 6 * 3_600_000,
+  managers: 6 * 3_600_000,
+  mfa: 6 * 3_600_000,
+  sponsors: 24 * 3_600_000,
+};
 
 export interface SyncQuery {
   query: string;
@@ -136,7 +142,16 @@ class Aborted extends Error {
 }
 
 /** Kinds whose absence (missing permission or licence) should not fail the whole sync. */
-const OPTIONAL_KINDS = new Set(["activity", "managers", "sponsors", "roles", "apps", "mfa", "policies", "organization"]);
+const OPTIONAL_KINDS = new Set([
+  "activity",
+  "managers",
+  "sponsors",
+  "roles",
+  "apps",
+  "mfa",
+  "policies",
+  "organization",
+]);
 
 interface Ctx {
   db: PrismaClient;
@@ -154,7 +169,7 @@ interface Ctx {
 
 export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const { db, graph, tenantId } = opts;
-  const d = await detectDialect(db as unknown as SqlRunner);
+  const d = dialectOf(db as unknown as SqlRunner);
   const runId = randomUUID();
   const started = Date.now();
   const statsAtStart = { ...graph.stats };
@@ -192,7 +207,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     }
   }
   const ctx: Ctx = {
-    stage: (spec, rows, o) => (writer ? writer.write(spec, runId, rows, o) : stageRows(db as unknown as SqlRunner, d, spec, runId, rows, o)),
+    stage: (spec, rows, o) =>
+      writer ? writer.write(spec, runId, rows, o) : stageRows(db as unknown as SqlRunner, spec, runId, rows, o),
     db,
     d,
     graph,
@@ -214,7 +230,18 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   };
 
   try {
-    await db.syncRun.create({ data: { id: runId, tenantId, trigger: opts.trigger, mode: opts.mode ?? "auto", status: "running", phase: "starting", startedAt: new Date(started), heartbeatAt: new Date(started) } });
+    await db.syncRun.create({
+      data: {
+        id: runId,
+        tenantId,
+        trigger: opts.trigger,
+        mode: opts.mode ?? "auto",
+        status: "running",
+        phase: "starting",
+        startedAt: new Date(started),
+        heartbeatAt: new Date(started),
+      },
+    });
   } catch (e) {
     await writer?.close();
     await releaseLock(db as unknown as SqlRunner, d, tenantId, runId).catch(() => undefined);
@@ -228,7 +255,10 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       if (!(await heartbeat(db as unknown as SqlRunner, d, tenantId, runId))) lost = true;
       Object.assign(progress, stats(), { elapsedMs: Date.now() - started });
       // Only while running: a late beat must not overwrite the finished run's phase.
-      await db.syncRun.updateMany({ where: { id: runId, status: "running" }, data: { heartbeatAt: new Date(), phase: progress.phase, progress: JSON.stringify(progress) } });
+      await db.syncRun.updateMany({
+        where: { id: runId, status: "running" },
+        data: { heartbeatAt: new Date(), phase: progress.phase, progress: JSON.stringify(progress) },
+      });
     })().catch(() => undefined);
   }, opts.heartbeatMs ?? 5_000);
   timer.unref?.();
@@ -251,7 +281,8 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       } catch (e) {
         if (!OPTIONAL_KINDS.has(kind) || !isPermissionError(e)) throw e;
         manifest.skipped.push({ kind, reason: errorText(e) });
-        for (const t of clear) await db.$executeRawUnsafe(`DELETE FROM ${q(t.stage)} WHERE "runId" = ${runIdLiteral(runId)}`);
+        for (const t of clear)
+          await db.$executeRawUnsafe(`DELETE FROM ${q(t.stage)} WHERE "runId" = ${runIdLiteral(runId)}`);
       }
     };
 
@@ -262,25 +293,50 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       const last = cursors.find((c) => c.resource === `refresh:${k}`)?.updatedAt;
       return !last || now0 - last.getTime() >= (opts.refreshEveryMs?.[k] ?? DEFAULT_REFRESH_MS[k]);
     };
-    const slowFull: Record<SlowKind, boolean> = { activity: due("activity"), managers: due("managers"), mfa: due("mfa"), sponsors: due("sponsors") };
+    const slowFull: Record<SlowKind, boolean> = {
+      activity: due("activity"),
+      managers: due("managers"),
+      mfa: due("mfa"),
+      sponsors: due("sponsors"),
+    };
     const fullReaders: Record<SlowKind, () => Promise<void>> = {
       activity: () => fetchActivity(ctx),
       managers: () => fetchManagers(ctx),
-      mfa: () => fetchSimple(ctx, "mfa", "/reports/authenticationMethods/userRegistrationDetails", { top: 999 }, MFA, mapRegistration),
+      mfa: () =>
+        fetchSimple(
+          ctx,
+          "mfa",
+          "/reports/authenticationMethods/userRegistrationDetails",
+          { top: 999 },
+          MFA,
+          mapRegistration,
+        ),
       sponsors: () => fetchSponsors(ctx, plan.users ?? "full"),
     };
-    const slowTables: Record<SlowKind, TableSpec[]> = { activity: [USER_ACTIVITY], managers: [USER_MANAGER], mfa: [MFA], sponsors: [SPONSOR] };
+    const slowTables: Record<SlowKind, TableSpec[]> = {
+      activity: [USER_ACTIVITY],
+      managers: [USER_MANAGER],
+      mfa: [MFA],
+      sponsors: [SPONSOR],
+    };
     const slow = async (k: SlowKind, mode: "full" | "changed") =>
-      optional(k, async () => {
-        manifest.refreshed[k] = mode;
-        if (mode === "full") await fullReaders[k]();
-        else await fetchChanged(ctx, k);
-      }, slowTables[k]).then(() => {
+      optional(
+        k,
+        async () => {
+          manifest.refreshed[k] = mode;
+          if (mode === "full") await fullReaders[k]();
+          else await fetchChanged(ctx, k);
+        },
+        slowTables[k],
+      ).then(() => {
         if (plan[k]) plan[k] = mode;
       });
 
     const usersThen = async () => {
-      const r = await withDeltaFallback(ctx, "users", cursor("users"), (link) => fetchUsers(ctx, link), [USER, REMOVED]);
+      const r = await withDeltaFallback(ctx, "users", cursor("users"), (link) => fetchUsers(ctx, link), [
+        USER,
+        REMOVED,
+      ]);
       plan.users = r.mode;
       links.users = r.deltaLink;
       // Sponsors need the guest list; the partial reads need the changed users. (A delta that fell back
@@ -292,7 +348,13 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       );
     };
     const groups = async () => {
-      const r = await withDeltaFallback(ctx, "groups", cursor("groups"), (link) => fetchGroups(ctx, link), [GROUP, MEMBER, OWNER, MEMBER_DELTA, REMOVED]);
+      const r = await withDeltaFallback(ctx, "groups", cursor("groups"), (link) => fetchGroups(ctx, link), [
+        GROUP,
+        MEMBER,
+        OWNER,
+        MEMBER_DELTA,
+        REMOVED,
+      ]);
       plan.groups = r.mode;
       links.groups = r.deltaLink;
     };
@@ -302,8 +364,16 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       ...(["activity", "managers", "mfa"] as const).filter((k) => slowFull[k]).map((k) => slow(k, "full")),
       optional("roles", () => fetchRoles(ctx), [ROLE_DEFINITION, ROLE_ASSIGNMENT]),
       optional("apps", () => fetchApps(ctx), [SERVICE_PRINCIPAL, APP_ROLE_ASSIGNMENT]),
-      optional("policies", () => fetchSimple(ctx, "policies", "/identity/conditionalAccess/policies", {}, CA_POLICY, mapCaPolicy), [CA_POLICY]),
-      optional("organization", () => fetchSimple(ctx, "organization", "/organization", {}, ORGANIZATION, mapOrganization), [ORGANIZATION]),
+      optional(
+        "policies",
+        () => fetchSimple(ctx, "policies", "/identity/conditionalAccess/policies", {}, CA_POLICY, mapCaPolicy),
+        [CA_POLICY],
+      ),
+      optional(
+        "organization",
+        () => fetchSimple(ctx, "organization", "/organization", {}, ORGANIZATION, mapOrganization),
+        [ORGANIZATION],
+      ),
     ]);
     ctx.check();
     manifest.timings.fetchMs = Date.now() - started;
@@ -388,7 +458,15 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     await db.syncRun
       .updateMany({
         where: { id: runId, status: "running" },
-        data: { status: "failed", phase: "failed", finishedAt: new Date(), durationMs: Date.now() - started, error: errorText(e), manifest: JSON.stringify(manifest), progress: JSON.stringify(progress) },
+        data: {
+          status: "failed",
+          phase: "failed",
+          finishedAt: new Date(),
+          durationMs: Date.now() - started,
+          error: errorText(e),
+          manifest: JSON.stringify(manifest),
+          progress: JSON.stringify(progress),
+        },
       })
       .catch(() => undefined);
   } finally {
@@ -427,7 +505,11 @@ function errorText(e: unknown): string {
 function isPermissionError(e: unknown): boolean {
   const status = (e as { status?: unknown })?.status;
   const code = String((e as { code?: unknown })?.code ?? "");
-  return status === 403 || code === "Authorization_RequestDenied" || code === "Authentication_RequestFromNonPremiumTenantOrB2CTenant";
+  return (
+    status === 403 ||
+    code === "Authorization_RequestDenied" ||
+    code === "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
+  );
 }
 
 function isDeltaExpired(e: unknown): boolean {
@@ -438,7 +520,13 @@ function isDeltaExpired(e: unknown): boolean {
 }
 
 /** Runs a delta fetch; when Graph rejects the token, discards what was staged and starts over in full. */
-async function withDeltaFallback(ctx: Ctx, resource: "users" | "groups", link: string | undefined, fetch: (link: string | undefined) => Promise<string | undefined>, tables: TableSpec[]): Promise<{ mode: Mode; deltaLink?: string }> {
+async function withDeltaFallback(
+  ctx: Ctx,
+  resource: "users" | "groups",
+  link: string | undefined,
+  fetch: (link: string | undefined) => Promise<string | undefined>,
+  tables: TableSpec[],
+): Promise<{ mode: Mode; deltaLink?: string }> {
   if (link) {
     try {
       const next = await fetch(link);
@@ -495,31 +583,57 @@ async function* ahead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
 async function completePartials(ctx: Ctx, spec: TableSpec, rows: Row[]): Promise<Row[]> {
   const ids = rows.map((r) => String(r.id));
   if (ids.length === 0) return rows;
-  const staged = await selectIn<Record<string, unknown>>(runner(ctx), ctx.d, (list) => `SELECT * FROM ${q(spec.stage)} WHERE "runId" = ${runIdLiteral(ctx.runId)} AND "id" IN (${list})`, ids);
+  const staged = await selectIn<Record<string, unknown>>(
+    runner(ctx),
+    (list) => `SELECT * FROM ${q(spec.stage)} WHERE "runId" = ${runIdLiteral(ctx.runId)} AND "id" IN (${list})`,
+    ids,
+  );
   const byId = new Map(staged.map((r) => [String(r.id), r]));
   const rest = ids.filter((id) => !byId.has(id));
   if (rest.length) {
-    for (const r of await selectIn<Record<string, unknown>>(runner(ctx), ctx.d, (list) => `SELECT * FROM ${q(spec.live)} WHERE "id" IN (${list})`, rest)) byId.set(String(r.id), r);
+    for (const r of await selectIn<Record<string, unknown>>(
+      runner(ctx),
+      (list) => `SELECT * FROM ${q(spec.live)} WHERE "id" IN (${list})`,
+      rest,
+    ))
+      byId.set(String(r.id), r);
   }
   return rows.map((r) => mergeRow(r, byId.get(String(r.id))));
 }
 
 async function stageRemovals(ctx: Ctx, kind: "user" | "group", spec: TableSpec, ids: string[]): Promise<void> {
   if (!ids.length) return;
-  await execIn(runner(ctx), ctx.d, (list) => `DELETE FROM ${q(spec.stage)} WHERE "runId" = ${runIdLiteral(ctx.runId)} AND "id" IN (${list})`, ids);
-  await ctx.stage(REMOVED, ids.map((id) => ({ kind, id })));
+  await execIn(
+    runner(ctx),
+    (list) => `DELETE FROM ${q(spec.stage)} WHERE "runId" = ${runIdLiteral(ctx.runId)} AND "id" IN (${list})`,
+    ids,
+  );
+  await ctx.stage(
+    REMOVED,
+    ids.map((id) => ({ kind, id })),
+  );
 }
 
 async function unstageRemovals(ctx: Ctx, kind: "user" | "group", ids: string[]): Promise<void> {
   if (!ids.length) return;
-  await execIn(runner(ctx), ctx.d, (list) => `DELETE FROM "SyncStageRemoved" WHERE "runId" = ${runIdLiteral(ctx.runId)} AND "kind" = '${kind}' AND "id" IN (${list})`, ids);
+  await execIn(
+    runner(ctx),
+    (list) =>
+      `DELETE FROM "SyncStageRemoved" WHERE "runId" = ${runIdLiteral(ctx.runId)} AND "kind" = '${kind}' AND "id" IN (${list})`,
+    ids,
+  );
 }
 
 async function fetchUsers(ctx: Ctx, deltaLink: string | undefined): Promise<string | undefined> {
-  const qy = query(ctx, deltaLink ? "GET /users/delta (delta link)" : `GET /users/delta?$select=${USER_SELECT.join(",")}`);
+  const qy = query(
+    ctx,
+    deltaLink ? "GET /users/delta (delta link)" : `GET /users/delta?$select=${USER_SELECT.join(",")}`,
+  );
   ctx.manifest.modes.users = deltaLink ? "delta" : "full";
   let next: string | undefined;
-  for await (const page of ahead(ctx.graph.delta<GraphObject>("users", { select: USER_SELECT, ...(deltaLink ? { deltaLink } : {}) }))) {
+  for await (const page of ahead(
+    ctx.graph.delta<GraphObject>("users", { select: USER_SELECT, ...(deltaLink ? { deltaLink } : {}) }),
+  )) {
     ctx.check();
     qy.pages += 1;
     qy.items += page.items.length;
@@ -532,7 +646,12 @@ async function fetchUsers(ctx: Ctx, deltaLink: string | undefined): Promise<stri
       else rows.push(mapUser(o));
     }
     if (partial.length) rows = rows.concat(await completePartials(ctx, USER, partial));
-    if (deltaLink) await unstageRemovals(ctx, "user", rows.map((r) => String(r.id)));
+    if (deltaLink)
+      await unstageRemovals(
+        ctx,
+        "user",
+        rows.map((r) => String(r.id)),
+      );
     await ctx.stage(USER, rows);
     await stageRemovals(ctx, "user", USER, removed);
     if (page.deltaLink) next = page.deltaLink;
@@ -542,10 +661,15 @@ async function fetchUsers(ctx: Ctx, deltaLink: string | undefined): Promise<stri
 }
 
 async function fetchGroups(ctx: Ctx, deltaLink: string | undefined): Promise<string | undefined> {
-  const qy = query(ctx, deltaLink ? "GET /groups/delta (delta link)" : `GET /groups/delta?$select=${GROUP_SELECT.join(",")}`);
+  const qy = query(
+    ctx,
+    deltaLink ? "GET /groups/delta (delta link)" : `GET /groups/delta?$select=${GROUP_SELECT.join(",")}`,
+  );
   ctx.manifest.modes.groups = deltaLink ? "delta" : "full";
   let next: string | undefined;
-  for await (const page of ahead(ctx.graph.delta<GraphObject>("groups", { select: GROUP_SELECT, ...(deltaLink ? { deltaLink } : {}) }))) {
+  for await (const page of ahead(
+    ctx.graph.delta<GraphObject>("groups", { select: GROUP_SELECT, ...(deltaLink ? { deltaLink } : {}) }),
+  )) {
     ctx.check();
     qy.pages += 1;
     qy.items += page.items.length;
@@ -572,13 +696,25 @@ async function fetchGroups(ctx: Ctx, deltaLink: string | undefined): Promise<str
         if (!Array.isArray(list)) continue;
         for (const m of list as GraphObject[]) {
           const gone = isRemoved(m);
-          if (deltaLink) changes.push({ relation: rel, groupId: id, memberId: String(m.id), memberType: objectType(m), removed: gone });
+          if (deltaLink)
+            changes.push({
+              relation: rel,
+              groupId: id,
+              memberId: String(m.id),
+              memberType: objectType(m),
+              removed: gone,
+            });
           else if (!gone) target.push({ groupId: id, [col]: String(m.id), [typeCol]: objectType(m) });
         }
       }
     }
     if (partial.length) rows = rows.concat((await completePartials(ctx, GROUP, partial)).map(completeGroup));
-    if (deltaLink) await unstageRemovals(ctx, "group", rows.map((r) => String(r.id)));
+    if (deltaLink)
+      await unstageRemovals(
+        ctx,
+        "group",
+        rows.map((r) => String(r.id)),
+      );
     await ctx.stage(GROUP, rows);
     await ctx.stage(MEMBER, members, { ignoreDuplicates: true });
     await ctx.stage(OWNER, owners, { ignoreDuplicates: true });
@@ -593,7 +729,9 @@ async function fetchGroups(ctx: Ctx, deltaLink: string | undefined): Promise<str
 
 async function fetchActivity(ctx: Ctx): Promise<void> {
   const qy = query(ctx, "GET /users?$select=id,signInActivity&$top=500");
-  for await (const page of ahead(ctx.graph.pages<GraphObject>("/users", { select: ["id", "signInActivity"], top: 500 }))) {
+  for await (const page of ahead(
+    ctx.graph.pages<GraphObject>("/users", { select: ["id", "signInActivity"], top: 500 }),
+  )) {
     ctx.check();
     qy.pages += 1;
     qy.items += page.length;
@@ -604,7 +742,9 @@ async function fetchActivity(ctx: Ctx): Promise<void> {
 
 async function fetchManagers(ctx: Ctx): Promise<void> {
   const qy = query(ctx, "GET /users?$select=id&$expand=manager($select=id)&$top=999");
-  for await (const page of ahead(ctx.graph.pages<GraphObject>("/users", { select: ["id"], expand: "manager($select=id)", top: 999 }))) {
+  for await (const page of ahead(
+    ctx.graph.pages<GraphObject>("/users", { select: ["id"], expand: "manager($select=id)", top: 999 }),
+  )) {
     ctx.check();
     qy.pages += 1;
     qy.items += page.length;
@@ -634,7 +774,12 @@ async function eachLimit<T>(items: T[], n: number, fn: (item: T) => Promise<void
  * GET `urls` through $batch (20 per request); items that fail inside a batch, or that have more pages,
  * are fetched on their own (where the client's retry and paging apply).
  */
-async function batchedLists(ctx: Ctx, qy: SyncQuery, urls: { key: string; path: string; select?: string[]; top?: number }[], onLists: (lists: [string, GraphObject[]][]) => Promise<void>): Promise<void> {
+async function batchedLists(
+  ctx: Ctx,
+  qy: SyncQuery,
+  urls: { key: string; path: string; select?: string[]; top?: number }[],
+  onLists: (lists: [string, GraphObject[]][]) => Promise<void>,
+): Promise<void> {
   const chunks: (typeof urls)[] = [];
   for (let i = 0; i < urls.length; i += 20) chunks.push(urls.slice(i, i + 20));
   const qs = (u: (typeof urls)[number]) => {
@@ -643,7 +788,9 @@ async function batchedLists(ctx: Ctx, qy: SyncQuery, urls: { key: string; path: 
   };
   await eachLimit(chunks, 4, async (chunk) => {
     ctx.check();
-    const res = await ctx.graph.batch<GraphObject>(chunk.map((u, i) => ({ id: String(i + 1), method: "GET" as const, url: qs(u) })));
+    const res = await ctx.graph.batch<GraphObject>(
+      chunk.map((u, i) => ({ id: String(i + 1), method: "GET" as const, url: qs(u) })),
+    );
     qy.pages += 1;
     const lists: [string, GraphObject[]][] = [];
     for (const [i, u] of chunk.entries()) {
@@ -656,7 +803,10 @@ async function batchedLists(ctx: Ctx, qy: SyncQuery, urls: { key: string; path: 
       }
       if (r?.status === 404) continue; // deleted since we listed it
       const all: GraphObject[] = [];
-      for await (const page of ctx.graph.pages<GraphObject>(u.path, { ...(u.select ? { select: u.select } : {}), ...(u.top ? { top: u.top } : {}) })) {
+      for await (const page of ctx.graph.pages<GraphObject>(u.path, {
+        ...(u.select ? { select: u.select } : {}),
+        ...(u.top ? { top: u.top } : {}),
+      })) {
         qy.pages += 1;
         all.push(...page);
       }
@@ -671,12 +821,19 @@ async function batchedLists(ctx: Ctx, qy: SyncQuery, urls: { key: string; path: 
  * Single objects through $batch (20 per request); 404 means "none" (a user without a manager), other
  * failures are retried on their own through the client's retry.
  */
-async function batchedGets(ctx: Ctx, qy: SyncQuery, urls: { key: string; url: string }[], onResults: (results: [string, GraphObject | undefined][]) => Promise<void>): Promise<void> {
+async function batchedGets(
+  ctx: Ctx,
+  qy: SyncQuery,
+  urls: { key: string; url: string }[],
+  onResults: (results: [string, GraphObject | undefined][]) => Promise<void>,
+): Promise<void> {
   const chunks: (typeof urls)[] = [];
   for (let i = 0; i < urls.length; i += 20) chunks.push(urls.slice(i, i + 20));
   await eachLimit(chunks, 4, async (chunk) => {
     ctx.check();
-    const res = await ctx.graph.batch<GraphObject>(chunk.map((u, i) => ({ id: String(i + 1), method: "GET" as const, url: u.url })));
+    const res = await ctx.graph.batch<GraphObject>(
+      chunk.map((u, i) => ({ id: String(i + 1), method: "GET" as const, url: u.url })),
+    );
     qy.pages += 1;
     const out: [string, GraphObject | undefined][] = [];
     for (const [i, u] of chunk.entries()) {
@@ -708,28 +865,49 @@ async function fetchChanged(ctx: Ctx, kind: SlowKind): Promise<void> {
   if (kind === "sponsors") {
     const guests = changed.filter((u) => u.userType === "Guest");
     const qy = query(ctx, "POST /$batch of GET /users/{id}/sponsors (changed guests)");
-    await batchedLists(ctx, qy, guests.map((g) => ({ key: g.id, path: `/users/${g.id}/sponsors`, select: ["id"] })), async (lists) => {
-      const rows = lists.flatMap(([userId, list]) => list.map((s) => ({ userId, sponsorId: String(s.id), sponsorType: objectType(s) })));
-      await ctx.stage(SPONSOR, rows);
-      fetched(ctx, "sponsors", rows.length);
-    });
+    await batchedLists(
+      ctx,
+      qy,
+      guests.map((g) => ({ key: g.id, path: `/users/${g.id}/sponsors`, select: ["id"] })),
+      async (lists) => {
+        const rows = lists.flatMap(([userId, list]) =>
+          list.map((s) => ({ userId, sponsorId: String(s.id), sponsorType: objectType(s) })),
+        );
+        await ctx.stage(SPONSOR, rows);
+        fetched(ctx, "sponsors", rows.length);
+      },
+    );
     return;
   }
   if (kind === "activity") {
     const qy = query(ctx, "POST /$batch of GET /users/{id}?$select=id,signInActivity (changed users)");
-    await batchedGets(ctx, qy, changed.map((u) => ({ key: u.id, url: `/users/${u.id}?$select=id,signInActivity` })), async (results) => {
-      const rows = results.filter((r): r is [string, GraphObject] => Boolean(r[1])).map(([, o]) => mapSignInActivity(o));
-      await ctx.stage(USER_ACTIVITY, rows);
-      fetched(ctx, "activity", rows.length);
-    });
+    await batchedGets(
+      ctx,
+      qy,
+      changed.map((u) => ({ key: u.id, url: `/users/${u.id}?$select=id,signInActivity` })),
+      async (results) => {
+        const rows = results
+          .filter((r): r is [string, GraphObject] => Boolean(r[1]))
+          .map(([, o]) => mapSignInActivity(o));
+        await ctx.stage(USER_ACTIVITY, rows);
+        fetched(ctx, "activity", rows.length);
+      },
+    );
     return;
   }
   const qy = query(ctx, "POST /$batch of GET /users/{id}/manager?$select=id (changed users)");
-  await batchedGets(ctx, qy, changed.map((u) => ({ key: u.id, url: `/users/${u.id}/manager?$select=id` })), async (results) => {
-    const rows = results.filter((r) => r[1] && typeof r[1].id === "string").map(([id, m]) => ({ id, managerId: String(m!.id) }));
-    await ctx.stage(USER_MANAGER, rows);
-    fetched(ctx, "managers", rows.length);
-  });
+  await batchedGets(
+    ctx,
+    qy,
+    changed.map((u) => ({ key: u.id, url: `/users/${u.id}/manager?$select=id` })),
+    async (results) => {
+      const rows = results
+        .filter((r) => r[1] && typeof r[1].id === "string")
+        .map(([id, m]) => ({ id, managerId: String(m!.id) }));
+      await ctx.stage(USER_MANAGER, rows);
+      fetched(ctx, "managers", rows.length);
+    },
+  );
 }
 
 async function fetchSponsors(ctx: Ctx, usersMode: Mode): Promise<void> {
@@ -749,14 +927,23 @@ async function fetchSponsors(ctx: Ctx, usersMode: Mode): Promise<void> {
     qy,
     guests.map((g) => ({ key: g.id, path: `/users/${g.id}/sponsors`, select: ["id"] })),
     async (lists) => {
-      const rows = lists.flatMap(([userId, list]) => list.map((s) => ({ userId, sponsorId: String(s.id), sponsorType: objectType(s) })));
+      const rows = lists.flatMap(([userId, list]) =>
+        list.map((s) => ({ userId, sponsorId: String(s.id), sponsorType: objectType(s) })),
+      );
       await ctx.stage(SPONSOR, rows);
       fetched(ctx, "sponsors", rows.length);
     },
   );
 }
 
-async function fetchSimple(ctx: Ctx, kind: string, path: string, o: { top?: number; select?: string[] }, spec: TableSpec, map: (o: GraphObject) => Row): Promise<void> {
+async function fetchSimple(
+  ctx: Ctx,
+  kind: string,
+  path: string,
+  o: { top?: number; select?: string[] },
+  spec: TableSpec,
+  map: (o: GraphObject) => Row,
+): Promise<void> {
   const qy = query(ctx, `GET ${path}${o.top ? `?$top=${o.top}` : ""}`);
   for await (const page of ahead(ctx.graph.pages<GraphObject>(path, o))) {
     ctx.check();
@@ -768,16 +955,37 @@ async function fetchSimple(ctx: Ctx, kind: string, path: string, o: { top?: numb
 }
 
 async function fetchRoles(ctx: Ctx): Promise<void> {
-  await fetchSimple(ctx, "roleDefinitions", "/roleManagement/directory/roleDefinitions", { select: ["id", "displayName", "description", "templateId", "isBuiltIn", "isEnabled", "rolePermissions"] }, ROLE_DEFINITION, mapRoleDefinition);
-  await fetchSimple(ctx, "roleAssignments", "/roleManagement/directory/roleAssignments", {}, ROLE_ASSIGNMENT, mapRoleAssignment);
+  await fetchSimple(
+    ctx,
+    "roleDefinitions",
+    "/roleManagement/directory/roleDefinitions",
+    { select: ["id", "displayName", "description", "templateId", "isBuiltIn", "isEnabled", "rolePermissions"] },
+    ROLE_DEFINITION,
+    mapRoleDefinition,
+  );
+  await fetchSimple(
+    ctx,
+    "roleAssignments",
+    "/roleManagement/directory/roleAssignments",
+    {},
+    ROLE_ASSIGNMENT,
+    mapRoleAssignment,
+  );
 }
 
 async function fetchApps(ctx: Ctx): Promise<void> {
   const ids: string[] = [];
-  await fetchSimple(ctx, "servicePrincipals", "/servicePrincipals", { select: SP_SELECT, top: 999 }, SERVICE_PRINCIPAL, (o) => {
-    ids.push(String(o.id));
-    return mapServicePrincipal(o);
-  });
+  await fetchSimple(
+    ctx,
+    "servicePrincipals",
+    "/servicePrincipals",
+    { select: SP_SELECT, top: 999 },
+    SERVICE_PRINCIPAL,
+    (o) => {
+      ids.push(String(o.id));
+      return mapServicePrincipal(o);
+    },
+  );
   const qy = query(ctx, "POST /$batch of GET /servicePrincipals/{id}/appRoleAssignedTo");
   await batchedLists(
     ctx,

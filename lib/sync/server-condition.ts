@@ -7,10 +7,14 @@ import { spawn } from "node:child_process";
 
 export async function ensureServerCondition(): Promise<boolean> {
   if (process.execArgv.some((a) => a.includes("react-server")) || process.env.RECERT_REACT_SERVER === "1") return true;
-  const child = spawn(process.execPath, ["--conditions=react-server", ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
-    stdio: "inherit",
-    env: { ...process.env, RECERT_REACT_SERVER: "1" },
-  });
+  const child = spawn(
+    process.execPath,
+    ["--conditions=react-server", ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)],
+    {
+      stdio: "inherit",
+      env: { ...process.env, RECERT_REACT_SERVER: "1" },
+    },
+  );
   const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
   process.on("SIGINT", forward("SIGINT"));
   process.on("SIGTERM", forward("SIGTERM"));

@@ -8,7 +8,8 @@ import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import type BetterSqlite3 from "better-sqlite3";
 import { sqliteFile } from "../db/migrate";
-import { q, type Row } from "./sql";
+import { q } from "@/lib/db/sql";
+import type { Row } from "./sql";
 import { allColumns, type TableSpec } from "./tables";
 
 export interface StagingWriter {
@@ -57,7 +58,10 @@ parentPort.on("message", (m) => {
 `;
 
 export function openSqliteWriter(databaseUrl: string): StagingWriter {
-  const worker = new Worker(WORKER, { eval: true, workerData: { driver: driverPath(), file: sqliteFile(databaseUrl) } });
+  const worker = new Worker(WORKER, {
+    eval: true,
+    workerData: { driver: driverPath(), file: sqliteFile(databaseUrl) },
+  });
   worker.unref();
   const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   let seq = 0;
@@ -89,9 +93,10 @@ export function openSqliteWriter(databaseUrl: string): StagingWriter {
     let sql = sqlFor.get(k);
     if (!sql) {
       const cols = ["runId", ...allColumns(spec).map((c) => c.name)];
-      const conflict = ignore || spec.columns.length === 0
-        ? `ON CONFLICT (${["runId", ...spec.key].map(q).join(", ")}) DO NOTHING`
-        : `ON CONFLICT (${["runId", ...spec.key].map(q).join(", ")}) DO UPDATE SET ${spec.columns.map((c) => `${q(c.name)} = excluded.${q(c.name)}`).join(", ")}`;
+      const conflict =
+        ignore || spec.columns.length === 0
+          ? `ON CONFLICT (${["runId", ...spec.key].map(q).join(", ")}) DO NOTHING`
+          : `ON CONFLICT (${["runId", ...spec.key].map(q).join(", ")}) DO UPDATE SET ${spec.columns.map((c) => `${q(c.name)} = excluded.${q(c.name)}`).join(", ")}`;
       sql = `INSERT INTO ${q(spec.stage)} (${cols.map(q).join(", ")}) VALUES (${cols.map(() => "?").join(", ")}) ${conflict}`;
       sqlFor.set(k, sql);
     }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createClient } from "@/lib/db/client";
 import { runSync, SyncAlreadyRunning } from "./run-sync";
-import { expectExact, setup } from "./test-helpers";
+import { expectExact, setup } from "@/tests/support/emulator-fixture";
 
 let ctx: Awaited<ReturnType<typeof setup>>;
 beforeAll(async () => {
@@ -15,7 +15,13 @@ describe("directory sync against the emulator", () => {
   let fullRequests = 0;
 
   test("a full sync equals the emulator's tenant", async () => {
-    const r = await runSync({ db: ctx.db, graph: ctx.graph(), tenantId: ctx.tenantId, databaseUrl: ctx.database.url, trigger: "manual" });
+    const r = await runSync({
+      db: ctx.db,
+      graph: ctx.graph(),
+      tenantId: ctx.tenantId,
+      databaseUrl: ctx.database.url,
+      trigger: "manual",
+    });
     expect(r.errors).toEqual([]);
     expect(r.status).toBe("succeeded");
     expect(r.manifest.modes).toEqual({ users: "full", groups: "full" });
@@ -28,26 +34,50 @@ describe("directory sync against the emulator", () => {
     // A guest: its external state and sponsors.
     const guest = t.users.find((u) => u.userType === "Guest" && u.sponsorIds.length > 0)!;
     const g = await ctx.db.dirUser.findUniqueOrThrow({ where: { id: guest.id } });
-    expect(g).toMatchObject({ userType: "Guest", externalUserState: guest.externalUserState, creationType: guest.creationType, companyName: guest.companyName, mail: guest.mail });
-    expect((await ctx.db.dirSponsor.findMany({ where: { userId: guest.id } })).map((s) => s.sponsorId).sort()).toEqual([...guest.sponsorIds].sort());
+    expect(g).toMatchObject({
+      userType: "Guest",
+      externalUserState: guest.externalUserState,
+      creationType: guest.creationType,
+      companyName: guest.companyName,
+      mail: guest.mail,
+    });
+    expect((await ctx.db.dirSponsor.findMany({ where: { userId: guest.id } })).map((s) => s.sponsorId).sort()).toEqual(
+      [...guest.sponsorIds].sort(),
+    );
     // A disabled user.
     const disabled = t.users.find((u) => !u.accountEnabled)!;
     expect((await ctx.db.dirUser.findUniqueOrThrow({ where: { id: disabled.id } })).accountEnabled).toBe(false);
     // A nested group.
     const parent = t.groups.find((x) => [...x.members].some((m) => t.groupById.has(m)))!;
     const child = [...parent.members].find((m) => t.groupById.has(m))!;
-    expect(await ctx.db.dirGroupMember.findUniqueOrThrow({ where: { groupId_memberId: { groupId: parent.id, memberId: child } } })).toMatchObject({ memberType: "group" });
+    expect(
+      await ctx.db.dirGroupMember.findUniqueOrThrow({
+        where: { groupId_memberId: { groupId: parent.id, memberId: child } },
+      }),
+    ).toMatchObject({ memberType: "group" });
     // A role assignment to a group.
     const toGroup = t.roleAssignments.find((a) => t.groupById.has(a.principalId));
-    if (toGroup) expect(await ctx.db.dirRoleAssignment.findUniqueOrThrow({ where: { id: toGroup.id } })).toMatchObject({ principalType: "group", principalId: toGroup.principalId });
+    if (toGroup)
+      expect(await ctx.db.dirRoleAssignment.findUniqueOrThrow({ where: { id: toGroup.id } })).toMatchObject({
+        principalType: "group",
+        principalId: toGroup.principalId,
+      });
     expect(toGroup).toBeDefined();
     // An app role assignment to a group.
     const appToGroup = t.appRoleAssignments.find((a) => a.principalType === "Group")!;
-    expect(await ctx.db.dirAppRoleAssignment.findUniqueOrThrow({ where: { id: appToGroup.id } })).toMatchObject({ principalType: "Group", appRoleId: appToGroup.appRoleId, resourceId: appToGroup.resourceId });
+    expect(await ctx.db.dirAppRoleAssignment.findUniqueOrThrow({ where: { id: appToGroup.id } })).toMatchObject({
+      principalType: "Group",
+      appRoleId: appToGroup.appRoleId,
+      resourceId: appToGroup.resourceId,
+    });
     // MFA details.
     const mfaUser = t.users.find((u) => u.accountEnabled && u.mfa && u.mfa.methodsRegistered.length > 1)!;
     const mfa = await ctx.db.dirMfaRegistration.findUniqueOrThrow({ where: { userId: mfaUser.id } });
-    expect(mfa).toMatchObject({ isMfaRegistered: mfaUser.mfa!.isMfaRegistered, isMfaCapable: mfaUser.mfa!.isMfaCapable, userPreferredMethod: mfaUser.mfa!.userPreferredMethodForSecondaryAuthentication });
+    expect(mfa).toMatchObject({
+      isMfaRegistered: mfaUser.mfa!.isMfaRegistered,
+      isMfaCapable: mfaUser.mfa!.isMfaCapable,
+      userPreferredMethod: mfaUser.mfa!.userPreferredMethodForSecondaryAuthentication,
+    });
     expect(JSON.parse(mfa.methodsRegistered)).toEqual(mfaUser.mfa!.methodsRegistered);
     // A conditional-access policy: raw kept, targeting parsed.
     const pol = t.policies.find((p) => (p.conditions?.users?.excludeGroups ?? []).length > 0)!;
@@ -58,42 +88,95 @@ describe("directory sync against the emulator", () => {
     const run = await ctx.db.syncRun.findUniqueOrThrow({ where: { id: r.runId } });
     expect(run).toMatchObject({ status: "succeeded", trigger: "manual", mode: "full" });
     expect(JSON.parse(run.manifest).complete).toBe(true);
-    expect(await ctx.db.syncSnapshot.findUniqueOrThrow({ where: { runId: r.runId } })).toMatchObject({ users: summary.users, memberships: summary.memberships });
-    expect((await ctx.db.syncCursor.findMany({ where: { tenantId: ctx.tenantId }, orderBy: { resource: "asc" } })).map((c) => c.resource)).toEqual(["groups", "refresh:activity", "refresh:managers", "refresh:mfa", "refresh:sponsors", "users"]);
+    expect(await ctx.db.syncSnapshot.findUniqueOrThrow({ where: { runId: r.runId } })).toMatchObject({
+      users: summary.users,
+      memberships: summary.memberships,
+    });
+    expect(
+      (await ctx.db.syncCursor.findMany({ where: { tenantId: ctx.tenantId }, orderBy: { resource: "asc" } })).map(
+        (c) => c.resource,
+      ),
+    ).toEqual(["groups", "refresh:activity", "refresh:managers", "refresh:mfa", "refresh:sponsors", "users"]);
   });
 
   test("after adds, changes and removals, a delta sync equals it again with far fewer requests", async () => {
     const t = ctx.emu.tenant;
-    const created = await ctx.control("POST", "/users", { displayName: "Delta Person", userPrincipalName: "delta.person@contoso.onmicrosoft.com", department: "Legal" });
-    const victim = t.users.find((u) => u.userType === "Member" && !t.wellKnown.some((w) => w.upn === u.userPrincipalName) && t.groups.some((g) => g.members.has(u.id)))!;
+    const created = await ctx.control("POST", "/users", {
+      displayName: "Delta Person",
+      userPrincipalName: "delta.person@contoso.onmicrosoft.com",
+      department: "Legal",
+    });
+    const victim = t.users.find(
+      (u) =>
+        u.userType === "Member" &&
+        !t.wellKnown.some((w) => w.upn === u.userPrincipalName) &&
+        t.groups.some((g) => g.members.has(u.id)),
+    )!;
     await ctx.control("DELETE", `/users/${victim.id}`);
     const changed = t.users.find((u) => u.userType === "Member" && u.accountEnabled && u.id !== created.id)!;
     await ctx.control("PATCH", `/users/${changed.id}`, { department: "Changed Dept", accountEnabled: false });
-    const group = await ctx.control("POST", "/groups", { displayName: "Delta Group", securityEnabled: true, mailEnabled: false, groupTypes: [] });
+    const group = await ctx.control("POST", "/groups", {
+      displayName: "Delta Group",
+      securityEnabled: true,
+      mailEnabled: false,
+      groupTypes: [],
+    });
     await ctx.control("POST", `/groups/${group.id}/members`, { id: created.id });
     await ctx.control("POST", `/groups/${group.id}/members`, { id: changed.id });
-    const someGroup = t.groups.find((g) => g.members.size > 2 && g.id !== group.id && !g.groupTypes.includes("DynamicMembership"))!;
+    const someGroup = t.groups.find(
+      (g) => g.members.size > 2 && g.id !== group.id && !g.groupTypes.includes("DynamicMembership"),
+    )!;
     const removedMember = [...someGroup.members][0]!;
     await ctx.control("DELETE", `/groups/${someGroup.id}/members/${removedMember}`);
     // Relationships without a delta API of their own, changed on users the delta reports.
     const managed = t.users.find((u) => u.managerId && u.accountEnabled && u.id !== changed.id && u.id !== victim.id)!;
     await ctx.control("PATCH", `/users/${managed.id}`, { managerId: created.id as string });
     const guest = t.users.find((u) => u.userType === "Guest" && u.sponsorIds.length > 0)!;
-    await ctx.control("PATCH", `/users/${guest.id}`, { sponsorIds: [changed.id], signInActivity: { lastSignInDateTime: "2026-10-31T10:00:00Z", lastSuccessfulSignInDateTime: "2026-10-31T10:00:00Z" } });
-    const doomed = t.groups.find((g) => g.id !== someGroup.id && g.id !== group.id && !t.roleAssignments.some((a) => a.principalId === g.id) && t.groups.some((p) => p.members.has(g.id)));
+    await ctx.control("PATCH", `/users/${guest.id}`, {
+      sponsorIds: [changed.id],
+      signInActivity: {
+        lastSignInDateTime: "2026-10-31T10:00:00Z",
+        lastSuccessfulSignInDateTime: "2026-10-31T10:00:00Z",
+      },
+    });
+    const doomed = t.groups.find(
+      (g) =>
+        g.id !== someGroup.id &&
+        g.id !== group.id &&
+        !t.roleAssignments.some((a) => a.principalId === g.id) &&
+        t.groups.some((p) => p.members.has(g.id)),
+    );
     if (doomed) await ctx.control("DELETE", `/groups/${doomed.id}`);
 
-    const r = await runSync({ db: ctx.db, graph: ctx.graph(), tenantId: ctx.tenantId, databaseUrl: ctx.database.url, trigger: "schedule" });
+    const r = await runSync({
+      db: ctx.db,
+      graph: ctx.graph(),
+      tenantId: ctx.tenantId,
+      databaseUrl: ctx.database.url,
+      trigger: "schedule",
+    });
     expect(r.errors).toEqual([]);
     expect(r.manifest.modes).toEqual({ users: "delta", groups: "delta" });
-    expect(r.manifest.refreshed).toEqual({ activity: "changed", managers: "changed", mfa: "changed", sponsors: "changed" });
+    expect(r.manifest.refreshed).toEqual({
+      activity: "changed",
+      managers: "changed",
+      mfa: "changed",
+      sponsors: "changed",
+    });
     expect(r.fellBackToFull).toBe(false);
-    expect(await ctx.db.dirUser.findUniqueOrThrow({ where: { id: managed.id } })).toMatchObject({ managerId: created.id });
-    expect((await ctx.db.dirSponsor.findMany({ where: { userId: guest.id } })).map((s) => s.sponsorId)).toEqual([changed.id]);
+    expect(await ctx.db.dirUser.findUniqueOrThrow({ where: { id: managed.id } })).toMatchObject({
+      managerId: created.id,
+    });
+    expect((await ctx.db.dirSponsor.findMany({ where: { userId: guest.id } })).map((s) => s.sponsorId)).toEqual([
+      changed.id,
+    ]);
     await expectExact(ctx.db, ctx.emu.tenant);
     expect(await ctx.db.dirUser.findUnique({ where: { id: victim.id } })).toBeNull();
     expect(await ctx.db.dirGroupMember.count({ where: { memberId: victim.id } })).toBe(0);
-    expect(await ctx.db.dirUser.findUniqueOrThrow({ where: { id: changed.id } })).toMatchObject({ department: "Changed Dept", accountEnabled: false });
+    expect(await ctx.db.dirUser.findUniqueOrThrow({ where: { id: changed.id } })).toMatchObject({
+      department: "Changed Dept",
+      accountEnabled: false,
+    });
     expect(r.requests).toBeLessThan(fullRequests);
     const deltaPages = r.manifest.queries.filter((x) => x.query.includes("/delta")).reduce((n, x) => n + x.pages, 0);
     expect(deltaPages).toBe(2);
@@ -102,7 +185,13 @@ describe("directory sync against the emulator", () => {
   test("a rejected delta token falls back to a full sync, recorded in the manifest", async () => {
     await ctx.control("POST", "/delta/invalidate");
     await ctx.control("PATCH", `/users/${ctx.emu.tenant.users[10]!.id}`, { jobTitle: "After Invalidate" });
-    const r = await runSync({ db: ctx.db, graph: ctx.graph(), tenantId: ctx.tenantId, databaseUrl: ctx.database.url, trigger: "manual" });
+    const r = await runSync({
+      db: ctx.db,
+      graph: ctx.graph(),
+      tenantId: ctx.tenantId,
+      databaseUrl: ctx.database.url,
+      trigger: "manual",
+    });
     expect(r.status).toBe("succeeded");
     expect(r.fellBackToFull).toBe(true);
     expect(r.manifest.fellBackToFull.sort()).toEqual(["groups", "users"]);
@@ -115,7 +204,14 @@ describe("directory sync against the emulator", () => {
     await ctx.control("PATCH", `/users/${t.users[20]!.id}`, { department: "Under Fire" });
     await ctx.control("POST", "/faults", { throttle: 0.15, faultRate: 0.1 });
     try {
-      const r = await runSync({ db: ctx.db, graph: ctx.graph(), tenantId: ctx.tenantId, databaseUrl: ctx.database.url, trigger: "manual", mode: "full" });
+      const r = await runSync({
+        db: ctx.db,
+        graph: ctx.graph(),
+        tenantId: ctx.tenantId,
+        databaseUrl: ctx.database.url,
+        trigger: "manual",
+        mode: "full",
+      });
       expect(r.errors).toEqual([]);
       expect(r.retries).toBeGreaterThan(0);
       await expectExact(ctx.db, ctx.emu.tenant);
@@ -127,7 +223,10 @@ describe("directory sync against the emulator", () => {
   test("a failed run leaves the previous data visible; the next run is exact", async () => {
     const t = ctx.emu.tenant;
     const before = await ctx.db.dirUser.count();
-    await ctx.control("POST", "/users", { displayName: "Late Comer", userPrincipalName: "late.comer@contoso.onmicrosoft.com" });
+    await ctx.control("POST", "/users", {
+      displayName: "Late Comer",
+      userPrincipalName: "late.comer@contoso.onmicrosoft.com",
+    });
     const reader = createClient(ctx.database.url);
     let seenDuring = -1;
     // Every service-principal call fails until the retry budget runs out.
@@ -152,11 +251,25 @@ describe("directory sync against the emulator", () => {
 
     // An aborted run: same guarantees.
     const ac = new AbortController();
-    const aborted = await runSync({ db: ctx.db, graph: ctx.graph(), tenantId: ctx.tenantId, databaseUrl: ctx.database.url, trigger: "manual", signal: ac.signal, onProgress: (p) => p.objects > 100 && ac.abort() });
+    const aborted = await runSync({
+      db: ctx.db,
+      graph: ctx.graph(),
+      tenantId: ctx.tenantId,
+      databaseUrl: ctx.database.url,
+      trigger: "manual",
+      signal: ac.signal,
+      onProgress: (p) => p.objects > 100 && ac.abort(),
+    });
     expect(aborted.status).toBe("failed");
     expect(await ctx.db.dirUser.count()).toBe(before);
 
-    const next = await runSync({ db: ctx.db, graph: ctx.graph(), tenantId: ctx.tenantId, databaseUrl: ctx.database.url, trigger: "manual" });
+    const next = await runSync({
+      db: ctx.db,
+      graph: ctx.graph(),
+      tenantId: ctx.tenantId,
+      databaseUrl: ctx.database.url,
+      trigger: "manual",
+    });
     expect(next.status).toBe("succeeded");
     await expectExact(ctx.db, t);
     expect(await ctx.db.syncStageUser.count()).toBe(0);
@@ -165,9 +278,21 @@ describe("directory sync against the emulator", () => {
 
   test("a second concurrent sync is refused; a stale lock is taken over", async () => {
     await ctx.control("POST", "/faults", { latencyMs: 30 });
-    const first = runSync({ db: ctx.db, graph: ctx.graph(), tenantId: ctx.tenantId, databaseUrl: ctx.database.url, trigger: "schedule" });
+    const first = runSync({
+      db: ctx.db,
+      graph: ctx.graph(),
+      tenantId: ctx.tenantId,
+      databaseUrl: ctx.database.url,
+      trigger: "schedule",
+    });
     await new Promise((r) => setTimeout(r, 50));
-    const err = await runSync({ db: ctx.db, graph: ctx.graph(), tenantId: ctx.tenantId, databaseUrl: ctx.database.url, trigger: "manual" }).catch((e: unknown) => e);
+    const err = await runSync({
+      db: ctx.db,
+      graph: ctx.graph(),
+      tenantId: ctx.tenantId,
+      databaseUrl: ctx.database.url,
+      trigger: "manual",
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SyncAlreadyRunning);
     const running = err as SyncAlreadyRunning;
     expect(running.startedAt).toBeInstanceOf(Date);
@@ -178,9 +303,27 @@ describe("directory sync against the emulator", () => {
     // A lock left by a killed process: heartbeat long ago.
     const dead = "00000000-0000-4000-8000-000000000001";
     const old = new Date(Date.now() - 3_600_000);
-    await ctx.db.syncRun.create({ data: { id: dead, tenantId: ctx.tenantId, trigger: "cli", mode: "auto", status: "running", phase: "users", startedAt: old, heartbeatAt: old } });
+    await ctx.db.syncRun.create({
+      data: {
+        id: dead,
+        tenantId: ctx.tenantId,
+        trigger: "cli",
+        mode: "auto",
+        status: "running",
+        phase: "users",
+        startedAt: old,
+        heartbeatAt: old,
+      },
+    });
     await ctx.db.syncLock.create({ data: { tenantId: ctx.tenantId, runId: dead, acquiredAt: old, heartbeatAt: old } });
-    const r = await runSync({ db: ctx.db, graph: ctx.graph(), tenantId: ctx.tenantId, databaseUrl: ctx.database.url, trigger: "manual", staleAfterMs: 60_000 });
+    const r = await runSync({
+      db: ctx.db,
+      graph: ctx.graph(),
+      tenantId: ctx.tenantId,
+      databaseUrl: ctx.database.url,
+      trigger: "manual",
+      staleAfterMs: 60_000,
+    });
     expect(r.status).toBe("succeeded");
     expect(r.manifest.tookOverFrom).toBe(dead);
     expect((await ctx.db.syncRun.findUniqueOrThrow({ where: { id: dead } })).status).toBe("abandoned");

@@ -128,14 +128,28 @@ export const ROLE_ASSIGNMENT: TableSpec = {
   live: "DirRoleAssignment",
   stage: "SyncStageRoleAssignment",
   key: ["id"],
-  columns: [s("roleDefinitionId", false), s("principalId", false), s("principalType", false), s("directoryScopeId"), s("appScopeId")],
+  columns: [
+    s("roleDefinitionId", false),
+    s("principalId", false),
+    s("principalType", false),
+    s("directoryScopeId"),
+    s("appScopeId"),
+  ],
 };
 
 export const SERVICE_PRINCIPAL: TableSpec = {
   live: "DirServicePrincipal",
   stage: "SyncStageServicePrincipal",
   key: ["id"],
-  columns: [s("appId"), s("displayName"), b("accountEnabled"), b("appRoleAssignmentRequired"), s("servicePrincipalType"), j("tags"), j("appRoles")],
+  columns: [
+    s("appId"),
+    s("displayName"),
+    b("accountEnabled"),
+    b("appRoleAssignmentRequired"),
+    s("servicePrincipalType"),
+    j("tags"),
+    j("appRoles"),
+  ],
 };
 
 export const APP_ROLE_ASSIGNMENT: TableSpec = {
@@ -179,7 +193,16 @@ export const CA_POLICY: TableSpec = {
   live: "DirCaPolicy",
   stage: "SyncStageCaPolicy",
   key: ["id"],
-  columns: [s("displayName"), s("state"), d("createdAt"), d("modifiedAt"), b("requiresMfa"), b("blocks"), j("targeting"), j("raw")],
+  columns: [
+    s("displayName"),
+    s("state"),
+    d("createdAt"),
+    d("modifiedAt"),
+    b("requiresMfa"),
+    b("blocks"),
+    j("targeting"),
+    j("raw"),
+  ],
 };
 
 export const ORGANIZATION: TableSpec = {
@@ -205,7 +228,20 @@ export const MEMBER_DELTA: TableSpec = {
   columns: [s("memberType", false), b("removed")],
 };
 
-export const LIVE_TABLES = [USER, SPONSOR, GROUP, MEMBER, OWNER, ROLE_DEFINITION, ROLE_ASSIGNMENT, SERVICE_PRINCIPAL, APP_ROLE_ASSIGNMENT, MFA, CA_POLICY, ORGANIZATION];
+export const LIVE_TABLES = [
+  USER,
+  SPONSOR,
+  GROUP,
+  MEMBER,
+  OWNER,
+  ROLE_DEFINITION,
+  ROLE_ASSIGNMENT,
+  SERVICE_PRINCIPAL,
+  APP_ROLE_ASSIGNMENT,
+  MFA,
+  CA_POLICY,
+  ORGANIZATION,
+];
 export const STAGE_TABLES = [...LIVE_TABLES, USER_ACTIVITY, USER_MANAGER, REMOVED, MEMBER_DELTA];
 
 export function allColumns(t: TableSpec): Column[] {

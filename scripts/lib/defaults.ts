@@ -33,7 +33,12 @@ export function loadDotEnv(file = ".env"): void {
  */
 export function emulatorEnv(env: NodeJS.ProcessEnv, appPort: number, emulatorPort: number): NodeJS.ProcessEnv {
   const emulatorUrl = `http://localhost:${emulatorPort}`;
-  const merged: NodeJS.ProcessEnv = { ...DEMO_DEFAULTS, ENTRA_AUTHORITY_HOST: emulatorUrl, GRAPH_BASE_URL: emulatorUrl, ...env };
+  const merged: NodeJS.ProcessEnv = {
+    ...DEMO_DEFAULTS,
+    ENTRA_AUTHORITY_HOST: emulatorUrl,
+    GRAPH_BASE_URL: emulatorUrl,
+    ...env,
+  };
   merged.PORT = String(appPort);
   merged.EMULATOR_PORT = String(emulatorPort);
   merged.NEXT_TELEMETRY_DISABLED = "1";

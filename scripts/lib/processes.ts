@@ -5,7 +5,13 @@ import path from "node:path";
 
 const bin = (name: string) => path.join(process.cwd(), "node_modules", ".bin", name);
 
-export function startProcess(label: string, command: string, args: string[], env: NodeJS.ProcessEnv, quiet = false): ChildProcess {
+export function startProcess(
+  label: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  quiet = false,
+): ChildProcess {
   const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   const prefix = (line: string) => `[${label}] ${line}`;
   for (const stream of [child.stdout, child.stderr]) {
@@ -31,7 +37,8 @@ export function startAppProcess(env: NodeJS.ProcessEnv, port: number, quiet = fa
 export async function waitForUrl(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`process exited with code ${child.exitCode} before ${url} answered`);
+    if (child && child.exitCode !== null)
+      throw new Error(`process exited with code ${child.exitCode} before ${url} answered`);
     try {
       const res = await fetch(url);
       if (res.ok) return;
@@ -56,21 +63,31 @@ function newestMtime(dir: string): number {
 /** Builds the production app unless the last build is newer than every source file. */
 export async function buildIfStale(env: NodeJS.ProcessEnv): Promise<void> {
   const buildId = path.join(".next", "BUILD_ID");
-  const sources = Math.max(...["app", "components", "lib", "next.config.js", "package.json"].map((d) => (existsSync(d) && statSync(d).isFile() ? statSync(d).mtimeMs : newestMtime(d))));
+  const sources = Math.max(
+    ...["app", "components", "lib", "next.config.js", "package.json"].map((d) =>
+      existsSync(d) && statSync(d).isFile() ? statSync(d).mtimeMs : newestMtime(d),
+    ),
+  );
   if (existsSync(buildId) && statSync(buildId).mtimeMs > sources) return;
   console.log("Building the app (next build)…");
   await new Promise<void>((resolve, reject) => {
     const child = spawn(bin("next"), ["build"], { env: { ...env, NODE_ENV: "production" }, stdio: "inherit" });
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`next build failed with exit code ${code}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`next build failed with exit code ${code}`)),
+    );
   });
 }
 
 /** Secrets the demo needs but nobody should have to type: made once, kept in data/ (git-ignored). */
 export function demoSecrets(): { AUTH_SECRET: string; RECERT_ENCRYPTION_KEY: string } {
   const file = path.join("data", "demo-secrets.json");
-  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as { AUTH_SECRET: string; RECERT_ENCRYPTION_KEY: string };
+  if (existsSync(file))
+    return JSON.parse(readFileSync(file, "utf8")) as { AUTH_SECRET: string; RECERT_ENCRYPTION_KEY: string };
   mkdirSync("data", { recursive: true });
-  const secrets = { AUTH_SECRET: randomBytes(33).toString("base64"), RECERT_ENCRYPTION_KEY: randomBytes(32).toString("base64") };
+  const secrets = {
+    AUTH_SECRET: randomBytes(33).toString("base64"),
+    RECERT_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }

@@ -3,17 +3,19 @@ import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { isPostgres } from "../../lib/db/client";
+import { engineOfUrl } from "../../lib/db/sql";
 import { migrate, sqliteFile } from "../../lib/db/migrate";
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 
 /** Tests drop and create databases: refuse anything that is not on this machine. */
 export function assertLocalDatabase(url: string): void {
-  if (!isPostgres(url)) return;
+  if (!(engineOfUrl(url) === "postgresql")) return;
   const host = new URL(url).hostname;
   if (!LOCAL_HOSTS.has(host) && process.env.RECERT_ALLOW_REMOTE_TEST_DB !== "1") {
-    throw new Error(`Refusing to run tests against a non-local database (${host}). Set RECERT_ALLOW_REMOTE_TEST_DB=1 if you really mean it.`);
+    throw new Error(
+      `Refusing to run tests against a non-local database (${host}). Set RECERT_ALLOW_REMOTE_TEST_DB=1 if you really mean it.`,
+    );
   }
 }
 
@@ -27,7 +29,7 @@ export interface TestDatabase {
  * next to the one TEST_DATABASE_URL names (so files can run in parallel without sharing rows).
  */
 export async function createTestDatabase(base = process.env.TEST_DATABASE_URL ?? ""): Promise<TestDatabase> {
-  if (!isPostgres(base)) {
+  if (!(engineOfUrl(base) === "postgresql")) {
     const file = path.join(tmpdir(), `recert-test-${randomBytes(6).toString("hex")}.db`);
     const url = `file:${file}`;
     await migrate(url);
@@ -62,7 +64,7 @@ export async function createTestDatabase(base = process.env.TEST_DATABASE_URL ??
 /** Empties the database the e2e app will use, then migrates it. */
 export async function resetDatabase(url: string): Promise<void> {
   assertLocalDatabase(url);
-  if (isPostgres(url)) {
+  if (engineOfUrl(url) === "postgresql") {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     await c.query("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;");

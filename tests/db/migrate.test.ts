@@ -16,7 +16,10 @@ describe("schemas and migrations", () => {
     expect(names("sqlite").length).toBeGreaterThan(0);
     expect(names("postgresql")).toEqual(names("sqlite"));
     for (const p of PROVIDERS) {
-      expect(readFileSync(`prisma/${p}/migrations/schema.snapshot.prisma`, "utf8"), `${p}: run npm run db:new-migration`).toBe(readFileSync(`prisma/${p}/schema.prisma`, "utf8"));
+      expect(
+        readFileSync(`prisma/${p}/migrations/schema.snapshot.prisma`, "utf8"),
+        `${p}: run npm run db:new-migration`,
+      ).toBe(readFileSync(`prisma/${p}/schema.prisma`, "utf8"));
     }
   });
 });

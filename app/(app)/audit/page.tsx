@@ -6,12 +6,26 @@ import { AUDIT_PAGE_SIZE, listAudit, verifyChain, ZAuditQuery, type AuditQuery }
 
 export const metadata = { title: "Audit log" };
 
-export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function AuditPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requirePageRole("admin", "auditor");
   const raw = await searchParams;
   const one = (k: string) => (typeof raw[k] === "string" ? raw[k] : undefined);
-  const q = ZAuditQuery.parse({ action: one("action"), actor: one("actor"), target: one("target"), from: one("from"), to: one("to"), page: one("page") });
-  const [{ total, rows, actions }, chain] = await Promise.all([listAudit(db(), q), one("verify") === "1" ? verifyChain(db()) : Promise.resolve(null)]);
+  const q = ZAuditQuery.parse({
+    action: one("action"),
+    actor: one("actor"),
+    target: one("target"),
+    from: one("from"),
+    to: one("to"),
+    page: one("page"),
+  });
+  const [{ total, rows, actions }, chain] = await Promise.all([
+    listAudit(db(), q),
+    one("verify") === "1" ? verifyChain(db()) : Promise.resolve(null),
+  ]);
   const qs = (o: Partial<AuditQuery & { verify: string }>) => {
     const m = { ...q, ...o };
     const p = new URLSearchParams();
@@ -29,18 +43,31 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         description="Every action and every write to Entra, hash-chained: editing, deleting, inserting or reordering a row breaks the chain."
         actions={
           <>
-            <Link href={`/audit${qs({ verify: "1" })}`} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">
+            <Link
+              href={`/audit${qs({ verify: "1" })}`}
+              className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50"
+            >
               Verify chain
             </Link>
-            <a href={`/audit/audit.csv${qs({ page: 1 })}`} download className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">
+            <a
+              href={`/audit/audit.csv${qs({ page: 1 })}`}
+              download
+              className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50"
+            >
               Export CSV
             </a>
           </>
         }
       />
       {chain && (
-        <p role="status" data-testid="chain-status" className={`mb-4 rounded-md px-3 py-2 text-sm ring-1 ${chain.ok ? "bg-emerald-50 text-emerald-800 ring-emerald-200" : "bg-rose-50 text-rose-800 ring-rose-200"}`}>
-          {chain.ok ? `Chain intact: ${chain.checked} events, head ${chain.head.hash.slice(0, 16)}… (#${chain.head.seq}).` : `Chain broken: ${chain.problems.map((p) => `#${p.seq} ${p.kind}`).join(", ")}.`}
+        <p
+          role="status"
+          data-testid="chain-status"
+          className={`mb-4 rounded-md px-3 py-2 text-sm ring-1 ${chain.ok ? "bg-emerald-50 text-emerald-800 ring-emerald-200" : "bg-rose-50 text-rose-800 ring-rose-200"}`}
+        >
+          {chain.ok
+            ? `Chain intact: ${chain.checked} events, head ${chain.head.hash.slice(0, 16)}… (#${chain.head.seq}).`
+            : `Chain broken: ${chain.problems.map((p) => `#${p.seq} ${p.kind}`).join(", ")}.`}
         </p>
       )}
       <form action="/audit" className="mb-4 flex flex-wrap gap-2" aria-label="Filter the audit log">
@@ -54,7 +81,10 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <input name="target" defaultValue={q.target} placeholder="Target id" aria-label="Target id" className={input} />
         <input name="from" type="date" defaultValue={q.from} aria-label="From" className={input} />
         <input name="to" type="date" defaultValue={q.to} aria-label="To" className={input} />
-        <button type="submit" className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">
+        <button
+          type="submit"
+          className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50"
+        >
           Filter
         </button>
       </form>
@@ -95,8 +125,16 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           {total} event{total === 1 ? "" : "s"} · page {q.page} of {pages}
         </span>
         <span className="flex gap-2">
-          {q.page > 1 && <Link href={`/audit${qs({ page: q.page - 1 })}`} className="rounded-md px-3 py-1 ring-1 ring-slate-200">Newer</Link>}
-          {q.page < pages && <Link href={`/audit${qs({ page: q.page + 1 })}`} className="rounded-md px-3 py-1 ring-1 ring-slate-200">Older</Link>}
+          {q.page > 1 && (
+            <Link href={`/audit${qs({ page: q.page - 1 })}`} className="rounded-md px-3 py-1 ring-1 ring-slate-200">
+              Newer
+            </Link>
+          )}
+          {q.page < pages && (
+            <Link href={`/audit${qs({ page: q.page + 1 })}`} className="rounded-md px-3 py-1 ring-1 ring-slate-200">
+              Older
+            </Link>
+          )}
         </span>
       </div>
     </>

@@ -2,8 +2,7 @@ import Link from "next/link";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
-import { db } from "@/lib/db";
-import { env } from "@/lib/env";
+import { appCtx } from "@/lib/db";
 import { listCampaigns } from "@/lib/reviews";
 
 export const metadata = { title: "Reports" };
@@ -12,7 +11,7 @@ const link = "rounded-md px-2 py-1 text-xs font-medium ring-1 ring-slate-300 hov
 
 export default async function ReportsPage() {
   await requirePageRole("admin", "auditor");
-  const campaigns = (await listCampaigns(db(), env().ENTRA_TENANT_ID)).filter((c) => c.status !== "draft");
+  const campaigns = (await listCampaigns(appCtx())).filter((c) => c.status !== "draft");
   return (
     <>
       <PageHeader
@@ -23,16 +22,19 @@ export default async function ReportsPage() {
             <Link href="/verify" className="text-brand-700 hover:underline">
               verify page
             </Link>{" "}
-            or offline; the signing certificate is{" "}
+            or offline with{" "}
             <a href="/api/report-certificate" className="text-brand-700 hover:underline">
-              here
+              the signing certificate
             </a>
             .
           </>
         }
       />
       {campaigns.length === 0 ? (
-        <EmptyState title="No reports yet">Reports appear here once a campaign starts (interim) and closes (final). Each one is signed and can be verified offline.</EmptyState>
+        <EmptyState title="No reports yet">
+          Reports appear here once a campaign starts (interim) and closes (final). Each one is signed and can be
+          verified offline.
+        </EmptyState>
       ) : (
         <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
           <table className="min-w-full text-sm" data-testid="reports">
@@ -52,7 +54,9 @@ export default async function ReportsPage() {
                       {c.name}
                     </Link>
                   </td>
-                  <td className="px-4 py-2 capitalize text-slate-700">{c.status === "active" ? "active (interim report)" : c.status}</td>
+                  <td className="px-4 py-2 capitalize text-slate-700">
+                    {c.status === "active" ? "active (interim report)" : c.status}
+                  </td>
                   <td className="px-4 py-2 text-slate-700">{c.itemCount}</td>
                   <td className="px-4 py-2">
                     <span className="flex flex-wrap gap-1">

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
-import { db } from "@/lib/db";
+import { appCtx, db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { myInbox } from "@/lib/reviews";
 
@@ -11,14 +11,22 @@ export const metadata = { title: "My reviews" };
 export default async function MyReviewsPage() {
   const caller = await requirePageRole();
   const e = env();
-  const inbox = await myInbox(db(), e.DATABASE_URL, e.ENTRA_TENANT_ID, caller.id);
-  const notes = await db().notification.findMany({ where: { recipientId: caller.id, tenantId: e.ENTRA_TENANT_ID }, orderBy: { createdAt: "desc" }, take: 5 });
+  const inbox = await myInbox(appCtx(), caller.id);
+  const notes = await db().notification.findMany({
+    where: { recipientId: caller.id, tenantId: e.ENTRA_TENANT_ID },
+    orderBy: { createdAt: "desc" },
+    take: 5,
+  });
   return (
     <>
-      <PageHeader title="My reviews" description="Every open campaign with access you are asked to approve or revoke: one inbox, however many groups and apps." />
+      <PageHeader
+        title="My reviews"
+        description="Every open campaign with access you are asked to approve or revoke: one inbox, however many groups and apps."
+      />
       {inbox.length === 0 ? (
         <EmptyState title="Nothing to review">
-          You have no open reviews. When an admin starts a campaign that names you as owner, manager or reviewer, your items appear here with their due date.
+          You have no open reviews. When an admin starts a campaign that names you as owner, manager or reviewer, your
+          items appear here with their due date.
         </EmptyState>
       ) : (
         <ul className="grid gap-3" data-testid="inbox">
@@ -29,19 +37,39 @@ export default async function MyReviewsPage() {
               <li key={c.campaignId} className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
                 <div className="flex flex-wrap items-center justify-between gap-3">
                   <div>
-                    <Link href={`/reviews/${c.campaignId}`} className="text-base font-semibold text-brand-700 hover:underline">
+                    <Link
+                      href={`/reviews/${c.campaignId}`}
+                      className="text-base font-semibold text-brand-700 hover:underline"
+                    >
                       {c.name}
                     </Link>
                     <p className="text-sm text-slate-600">
-                      {c.decided} of {c.total} decided · due <time dateTime={c.dueAt}>{new Date(c.dueAt).toLocaleDateString(undefined, { dateStyle: "medium" })}</time>
-                      {overdue && <span className="ml-2 rounded bg-rose-50 px-1.5 py-0.5 text-xs font-semibold text-rose-700 ring-1 ring-rose-200">Overdue</span>}
+                      {c.decided} of {c.total} decided · due{" "}
+                      <time dateTime={c.dueAt}>
+                        {new Date(c.dueAt).toLocaleDateString(undefined, { dateStyle: "medium" })}
+                      </time>
+                      {overdue && (
+                        <span className="ml-2 rounded bg-rose-50 px-1.5 py-0.5 text-xs font-semibold text-rose-700 ring-1 ring-rose-200">
+                          Overdue
+                        </span>
+                      )}
                     </p>
                   </div>
-                  <Link href={`/reviews/${c.campaignId}`} className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-brand-700">
+                  <Link
+                    href={`/reviews/${c.campaignId}`}
+                    className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-brand-700"
+                  >
                     {c.decided === c.total ? "Review decisions" : "Continue review"}
                   </Link>
                 </div>
-                <div className="mt-3 h-2 overflow-hidden rounded-full bg-slate-100" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-label={`${c.name} progress`}>
+                <div
+                  className="mt-3 h-2 overflow-hidden rounded-full bg-slate-100"
+                  role="progressbar"
+                  aria-valuenow={pct}
+                  aria-valuemin={0}
+                  aria-valuemax={100}
+                  aria-label={`${c.name} progress`}
+                >
                   <div className="h-full bg-brand-600" style={{ width: `${pct}%` }} />
                 </div>
               </li>
@@ -55,7 +83,8 @@ export default async function MyReviewsPage() {
           <ul className="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white">
             {notes.map((n) => (
               <li key={n.id} className="px-4 py-2 text-sm">
-                <span className="font-medium text-slate-900">{n.subject}</span> <span className="text-slate-600">{n.body}</span>{" "}
+                <span className="font-medium text-slate-900">{n.subject}</span>{" "}
+                <span className="text-slate-600">{n.body}</span>{" "}
                 <time className="text-xs text-slate-400" dateTime={n.createdAt.toISOString()}>
                   {n.createdAt.toLocaleString()}
                 </time>

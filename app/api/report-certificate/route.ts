@@ -4,6 +4,11 @@ import { signingIdentity } from "@/lib/reports";
 export async function GET() {
   const id = signingIdentity();
   return new Response(id.certPem, {
-    headers: { "content-type": "application/x-pem-file", "content-disposition": 'attachment; filename="recert-report-signing.pem"', "x-recert-certificate-sha256": id.fingerprint, "cache-control": "public, max-age=3600" },
+    headers: {
+      "content-type": "application/x-pem-file",
+      "content-disposition": 'attachment; filename="recert-report-signing.pem"',
+      "x-recert-certificate-sha256": id.fingerprint,
+      "cache-control": "public, max-age=3600",
+    },
   });
 }

@@ -1,9 +1,37 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { CampaignActions, ReassignForm, SignOffForm } from "@/components/campaigns/campaign-actions";
+import {
+  CampaignActions,
+  ReassignForm,
+  SignOffForm,
+  type CampaignActionSet,
+} from "@/components/campaigns/campaign-actions";
+import {
+  advanceStageAction,
+  applyCampaignAction,
+  closeCampaignAction,
+  deleteDraftAction,
+  extendCampaignAction,
+  previewApplyAction,
+  reassignAction,
+  remindReviewersAction,
+  signOffAction,
+  startCampaignAction,
+} from "../actions";
+
+const CAMPAIGN_ACTIONS: CampaignActionSet = {
+  start: startCampaignAction,
+  deleteDraft: deleteDraftAction,
+  remind: remindReviewersAction,
+  advance: advanceStageAction,
+  preview: previewApplyAction,
+  apply: applyCampaignAction,
+  close: closeCampaignAction,
+  extend: extendCampaignAction,
+};
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
-import { db } from "@/lib/db";
+import { appCtx, db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { campaignDetail, REVIEWER_LABEL, SCOPE_LABEL, syncFitness } from "@/lib/reviews";
 
@@ -32,10 +60,15 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
   const { id } = await params;
   if (!/^[0-9a-f-]{36}$/i.test(id)) notFound();
   const e = env();
-  const c = await campaignDetail(db(), e.DATABASE_URL, e.ENTRA_TENANT_ID, id);
+  const c = await campaignDetail(appCtx(), id);
   if (!c) notFound();
-  const fitness = c.status === "draft" ? await syncFitness(db(), e.ENTRA_TENANT_ID, c.config.maxSyncAgeHours, new Date()) : null;
-  const manifest = c.syncManifest as { finishedAt?: string; counts?: Record<string, number>; freeze?: { fallbackItems?: number; skipped?: { dynamicGroups?: number } } } | null;
+  const fitness =
+    c.status === "draft" ? await syncFitness(db(), e.ENTRA_TENANT_ID, c.config.maxSyncAgeHours, new Date()) : null;
+  const manifest = c.syncManifest as {
+    finishedAt?: string;
+    counts?: Record<string, number>;
+    freeze?: { fallbackItems?: number; skipped?: { dynamicGroups?: number } };
+  } | null;
   const decided = c.itemCount - c.decisions.undecided;
   return (
     <>
@@ -43,14 +76,24 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
         title={c.name}
         description={
           <>
-            <span className={`mr-2 rounded-full px-2 py-0.5 text-xs font-medium capitalize ring-1 ${STATUS_STYLE[c.status] ?? ""}`} data-testid="campaign-status">
+            <span
+              className={`mr-2 rounded-full px-2 py-0.5 text-xs font-medium capitalize ring-1 ${STATUS_STYLE[c.status] ?? ""}`}
+              data-testid="campaign-status"
+            >
               {c.status}
             </span>
-            {SCOPE_LABEL[c.config.scope.kind]} · {c.config.stages.map((s, i) => `stage ${i + 1}: ${REVIEWER_LABEL[s.reviewers]} (${s.durationDays} d)`).join(" → ")} · {new Date(c.startAt).toLocaleDateString()} – {new Date(c.endAt).toLocaleDateString()}
+            {SCOPE_LABEL[c.config.scope.kind]} ·{" "}
+            {c.config.stages
+              .map((s, i) => `stage ${i + 1}: ${REVIEWER_LABEL[s.reviewers]} (${s.durationDays} d)`)
+              .join(" → ")}{" "}
+            · {new Date(c.startAt).toLocaleDateString()} – {new Date(c.endAt).toLocaleDateString()}
           </>
         }
         actions={
-          <Link href="/campaigns" className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">
+          <Link
+            href="/campaigns"
+            className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50"
+          >
             All campaigns
           </Link>
         }
@@ -58,7 +101,15 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
       {c.description && <p className="mb-4 max-w-3xl text-sm text-slate-600">{c.description}</p>}
       {caller.role === "admin" && (
         <section className="mb-6" aria-label="Actions">
-          <CampaignActions campaignId={c.id} status={c.status} stage={c.stage} stageCount={c.stageCount} canStart={fitness?.ok ?? false} startBlocker={fitness && !fitness.ok ? fitness.reason : null} />
+          <CampaignActions
+            campaignId={c.id}
+            status={c.status}
+            stage={c.stage}
+            stageCount={c.stageCount}
+            canStart={fitness?.ok ?? false}
+            startBlocker={fitness && !fitness.ok ? fitness.reason : null}
+            actions={CAMPAIGN_ACTIONS}
+          />
           {fitness && !fitness.ok && (
             <p className="mt-2 text-sm">
               <Link href="/settings" className="font-medium text-brand-700 hover:underline">
@@ -72,27 +123,43 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
         <>
           <section className="mb-6 grid grid-cols-2 gap-3 md:grid-cols-6" aria-label="Counts">
             <Stat label="Items" value={c.itemCount} testId="stat-items" />
-            <Stat label="Decided" value={`${decided} (${c.itemCount ? Math.round((decided / c.itemCount) * 100) : 0}%)`} testId="stat-decided" />
+            <Stat
+              label="Decided"
+              value={`${decided} (${c.itemCount ? Math.round((decided / c.itemCount) * 100) : 0}%)`}
+              testId="stat-decided"
+            />
             <Stat label="Approved" value={c.decisions.approve} testId="stat-approved" />
             <Stat label="Revoked" value={c.decisions.revoke} testId="stat-revoked" />
             <Stat label="Don't know" value={c.decisions.dontknow} />
-            <Stat label="Removed in Entra" value={(c.apply.applied ?? 0) + (c.apply.alreadyRemoved ?? 0) + (c.apply.removedManually ?? 0)} testId="stat-removed" />
+            <Stat
+              label="Removed in Entra"
+              value={(c.apply.applied ?? 0) + (c.apply.alreadyRemoved ?? 0) + (c.apply.removedManually ?? 0)}
+              testId="stat-removed"
+            />
           </section>
-          <section className="mb-6 rounded-xl border border-slate-200 bg-white p-4 text-sm text-slate-700 shadow-sm" aria-label="Evidence">
+          <section
+            className="mb-6 rounded-xl border border-slate-200 bg-white p-4 text-sm text-slate-700 shadow-sm"
+            aria-label="Evidence"
+          >
             <h2 className="mb-2 font-semibold text-slate-900">Population and evidence</h2>
             <dl className="grid gap-x-6 gap-y-1 md:grid-cols-2">
               <dt className="text-slate-500">Frozen from sync</dt>
               <dd className="font-mono text-xs">
-                {c.syncRunId} {manifest?.finishedAt ? `(finished ${new Date(manifest.finishedAt).toLocaleString()})` : ""}
+                {c.syncRunId}{" "}
+                {manifest?.finishedAt ? `(finished ${new Date(manifest.finishedAt).toLocaleString()})` : ""}
               </dd>
               <dt className="text-slate-500">SHA-256 of the item list</dt>
               <dd className="break-all font-mono text-xs">{c.itemsHash}</dd>
               <dt className="text-slate-500">Items sent to fallback reviewers</dt>
               <dd>{manifest?.freeze?.fallbackItems ?? 0}</dd>
               <dt className="text-slate-500">Removed in Entra meanwhile</dt>
-              <dd data-testid="gone-meanwhile">{c.goneMeanwhile} (a sync since the start no longer finds the access; the items stay as frozen)</dd>
+              <dd data-testid="gone-meanwhile">
+                {c.goneMeanwhile} (a sync since the start no longer finds the access; the items stay as frozen)
+              </dd>
               <dt className="text-slate-500">Dynamic groups left out</dt>
-              <dd>{manifest?.freeze?.skipped?.dynamicGroups ?? 0} (their members follow a rule; change the rule instead)</dd>
+              <dd>
+                {manifest?.freeze?.skipped?.dynamicGroups ?? 0} (their members follow a rule; change the rule instead)
+              </dd>
               {c.closedAt && (
                 <>
                   <dt className="text-slate-500">Closed</dt>
@@ -113,7 +180,9 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
           </section>
           {c.failures.length > 0 && (
             <section className="mb-6 rounded-xl border border-rose-200 bg-rose-50 p-4 text-sm" aria-label="Failures">
-              <h2 className="mb-2 font-semibold text-rose-900">{c.apply.failed} removal(s) failed — apply again to retry</h2>
+              <h2 className="mb-2 font-semibold text-rose-900">
+                {c.apply.failed} removal(s) failed — apply again to retry
+              </h2>
               <ul className="space-y-1 text-rose-800">
                 {c.failures.map((f) => (
                   <li key={f.itemId}>
@@ -124,11 +193,18 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
             </section>
           )}
           {c.manual.length > 0 && (
-            <section className="mb-6 rounded-xl border border-amber-200 bg-amber-50 p-4 text-sm" aria-label="To remove in Exchange" data-testid="manual-removals">
-              <h2 className="mb-1 font-semibold text-amber-900">{c.apply.manual} removal(s) to make in Exchange Online</h2>
+            <section
+              className="mb-6 rounded-xl border border-amber-200 bg-amber-50 p-4 text-sm"
+              aria-label="To remove in Exchange"
+              data-testid="manual-removals"
+            >
+              <h2 className="mb-1 font-semibold text-amber-900">
+                {c.apply.manual} removal(s) to make in Exchange Online
+              </h2>
               <p className="mb-2 text-amber-800">
-                Graph cannot change the members of mail-enabled security groups and distribution lists. Run each command in Exchange Online PowerShell; the next
-                sync that no longer sees the membership records it as removed, and the campaign becomes applied once none is left.
+                Graph cannot change the members of mail-enabled security groups and distribution lists. Run each command
+                in Exchange Online PowerShell; the next sync that no longer sees the membership records it as removed,
+                and the campaign becomes applied once none is left.
               </p>
               <ul className="space-y-1 text-amber-900">
                 {c.manual.map((m) => (
@@ -140,7 +216,9 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
             </section>
           )}
           <section aria-label="Reviewers">
-            <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">Reviewers{c.stageCount > 1 ? ` (stage ${c.stage})` : ""}</h2>
+            <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">
+              Reviewers{c.stageCount > 1 ? ` (stage ${c.stage})` : ""}
+            </h2>
             <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
               <table className="min-w-full text-sm" data-testid="reviewers">
                 <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
@@ -156,7 +234,11 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
                     <tr key={r.reviewerId}>
                       <td className="px-4 py-2">
                         {r.name ?? r.reviewerId}
-                        {r.overdue && <span className="ml-2 rounded bg-rose-50 px-1.5 py-0.5 text-xs font-semibold text-rose-700 ring-1 ring-rose-200">Overdue</span>}
+                        {r.overdue && (
+                          <span className="ml-2 rounded bg-rose-50 px-1.5 py-0.5 text-xs font-semibold text-rose-700 ring-1 ring-rose-200">
+                            Overdue
+                          </span>
+                        )}
                       </td>
                       <td className="px-4 py-2 capitalize text-slate-600">{r.relation}</td>
                       <td className="px-4 py-2 text-slate-700">
@@ -165,9 +247,22 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
                       <td className="px-4 py-2">
                         {caller.role === "admin" && c.status === "active" && r.decided < r.total && (
                           <>
-                            <ReassignForm campaignId={c.id} reviewerId={r.reviewerId} reviewerName={r.name ?? r.reviewerId} />
+                            <ReassignForm
+                              campaignId={c.id}
+                              reviewerId={r.reviewerId}
+                              reviewerName={r.name ?? r.reviewerId}
+                              reassign={reassignAction}
+                            />
                             {/* Escalation: an overdue reviewer's items can be signed off by the admin, with a reason. */}
-                            {r.overdue && <SignOffForm campaignId={c.id} reviewerId={r.reviewerId} reviewerName={r.name ?? r.reviewerId} undecided={r.total - r.decided} />}
+                            {r.overdue && (
+                              <SignOffForm
+                                campaignId={c.id}
+                                reviewerId={r.reviewerId}
+                                reviewerName={r.name ?? r.reviewerId}
+                                undecided={r.total - r.decided}
+                                signOff={signOffAction}
+                              />
+                            )}
                           </>
                         )}
                       </td>

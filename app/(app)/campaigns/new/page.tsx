@@ -1,4 +1,5 @@
 import { NewCampaignForm } from "@/components/campaigns/new-campaign-form";
+import { createCampaignAction } from "../actions";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
 import { db } from "@/lib/db";
@@ -12,7 +13,12 @@ export default async function NewCampaignPage({ searchParams }: { searchParams: 
   const now = new Date();
   const guests = (await searchParams).preset === "guests";
   const preset = guests ? guestPreset(now) : quarterlyPreset(now);
-  const groups = await db().dirGroup.findMany({ where: { tenantId: env().ENTRA_TENANT_ID, isDynamic: false, kind: { not: "distribution" } }, orderBy: { displayName: "asc" }, select: { id: true, displayName: true }, take: 2000 });
+  const groups = await db().dirGroup.findMany({
+    where: { tenantId: env().ENTRA_TENANT_ID, isDynamic: false, kind: { not: "distribution" } },
+    orderBy: { displayName: "asc" },
+    select: { id: true, displayName: true },
+    take: 2000,
+  });
   const local = new Date(now.getTime() - now.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
   return (
     <>
@@ -25,6 +31,7 @@ export default async function NewCampaignPage({ searchParams }: { searchParams: 
         }
       />
       <NewCampaignForm
+        create={createCampaignAction}
         groups={groups.map((g) => ({ id: g.id, name: g.displayName ?? g.id }))}
         preset={{
           name: preset.name,

@@ -2,11 +2,21 @@ import type { NextRequest } from "next/server";
 import { routeCaller } from "@/lib/auth";
 import { csvResponse } from "@/lib/directory/export";
 import { listApps, ZListApps, type AppRowDto } from "@/lib/directory/list-apps";
-import { env } from "@/lib/env";
+import { appCtx } from "@/lib/db";
 
 export const dynamic = "force-dynamic";
 
-const HEADER = ["id", "appId", "displayName", "type", "accountEnabled", "assignmentRequired", "appRoles", "users", "groups"] as const satisfies readonly (keyof AppRowDto)[];
+const HEADER = [
+  "id",
+  "appId",
+  "displayName",
+  "type",
+  "accountEnabled",
+  "assignmentRequired",
+  "appRoles",
+  "users",
+  "groups",
+] as const satisfies readonly (keyof AppRowDto)[];
 
 /** The filtered app list as CSV. Admins and auditors. */
 export async function GET(req: NextRequest) {
@@ -14,5 +24,7 @@ export async function GET(req: NextRequest) {
   if (caller instanceof Response) return caller;
   const sp = req.nextUrl.searchParams;
   const input = ZListApps.parse({ q: sp.get("q") ?? undefined, filter: sp.get("filter") ?? undefined });
-  return csvResponse<AppRowDto>(`recert-apps-${input.filter}`, HEADER, (page) => listApps(env().ENTRA_TENANT_ID, { ...input, page }));
+  return csvResponse<AppRowDto>(`recert-apps-${input.filter}`, HEADER, (page) =>
+    listApps(appCtx(), { ...input, page }),
+  );
 }

@@ -1,6 +1,5 @@
 import { requireApiCaller } from "@/lib/auth/api-guard";
-import { db } from "@/lib/db";
-import { env } from "@/lib/env";
+import { appCtx } from "@/lib/db";
 import { listCampaigns } from "@/lib/reviews";
 
 /** GET /api/v1/campaigns — every started campaign with its counts and report links (Recert.Auditor). */
@@ -8,7 +7,7 @@ export async function GET(req: Request) {
   const auth = await requireApiCaller(req);
   if ("response" in auth) return auth.response;
   const base = new URL(req.url).origin;
-  const campaigns = (await listCampaigns(db(), env().ENTRA_TENANT_ID)).filter((c) => c.status !== "draft");
+  const campaigns = (await listCampaigns(appCtx())).filter((c) => c.status !== "draft");
   return Response.json(
     {
       campaigns: campaigns.map((c) => ({
@@ -20,7 +19,11 @@ export async function GET(req: Request) {
         items: c.itemCount,
         decided: c.decided,
         applied: c.applied,
-        reports: { pdf: `${base}/api/v1/campaigns/${c.id}/report.pdf`, csv: `${base}/api/v1/campaigns/${c.id}/report.csv`, json: `${base}/api/v1/campaigns/${c.id}/report.json` },
+        reports: {
+          pdf: `${base}/api/v1/campaigns/${c.id}/report.pdf`,
+          csv: `${base}/api/v1/campaigns/${c.id}/report.csv`,
+          json: `${base}/api/v1/campaigns/${c.id}/report.json`,
+        },
       })),
     },
     { headers: { "cache-control": "no-store" } },

@@ -4,7 +4,7 @@ import { DirectoryTabs } from "@/components/directory/tabs";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
 import { userDetail, ZDirectoryId } from "@/lib/directory/detail";
-import { env } from "@/lib/env";
+import { appCtx } from "@/lib/db";
 
 export const metadata = { title: "User" };
 
@@ -27,27 +27,52 @@ export default async function UserPage({ params }: { params: Promise<{ id: strin
   await requirePageRole("admin", "auditor");
   const { id } = await params;
   if (!ZDirectoryId.safeParse(id).success) notFound();
-  const d = await userDetail(env().ENTRA_TENANT_ID, id);
+  const d = await userDetail(appCtx(), id);
   if (!d) notFound();
   const u = d.user;
   const group = (gid: string) => `/directory/groups/${gid}`;
   return (
     <>
-      <PageHeader title={u.displayName ?? u.userPrincipalName ?? u.id} description={u.userPrincipalName ?? undefined} actions={<DirectoryTabs current="users" />} />
+      <PageHeader
+        title={u.displayName ?? u.userPrincipalName ?? u.id}
+        description={u.userPrincipalName ?? undefined}
+        actions={<DirectoryTabs current="users" />}
+      />
       <div className="grid gap-6 lg:grid-cols-2">
         <Card title="Profile" testId="user-profile">
           <Facts
             rows={[
-              ["Type", u.userType === "Guest" ? `Guest${u.externalUserState ? ` (${u.externalUserState})` : ""}${u.creationType ? ` · ${u.creationType}` : ""}` : "Member"],
+              [
+                "Type",
+                u.userType === "Guest"
+                  ? `Guest${u.externalUserState ? ` (${u.externalUserState})` : ""}${u.creationType ? ` · ${u.creationType}` : ""}`
+                  : "Member",
+              ],
               ["Account", u.accountEnabled ? "Enabled" : "Disabled"],
               ["Department", u.department],
               ["Job title", u.jobTitle],
               ["Company", u.companyName],
               ["Employee type", u.employeeType],
               ["Created", when(u.createdAt)],
-              ["Manager", d.manager ? <a href={`/directory/users/${d.manager.id}`} className="text-brand-700 hover:underline">{d.manager.name}</a> : "None"],
+              [
+                "Manager",
+                d.manager ? (
+                  <a key="manager" href={`/directory/users/${d.manager.id}`} className="text-brand-700 hover:underline">
+                    {d.manager.name}
+                  </a>
+                ) : (
+                  "None"
+                ),
+              ],
               ["Direct reports", String(d.directReports)],
-              ...(u.userType === "Guest" ? [["Sponsors", d.sponsors.length ? d.sponsors.map((s) => s.name).join(", ") : "None"] as [string, string]] : []),
+              ...(u.userType === "Guest"
+                ? [
+                    ["Sponsors", d.sponsors.length ? d.sponsors.map((s) => s.name).join(", ") : "None"] as [
+                      string,
+                      string,
+                    ],
+                  ]
+                : []),
             ]}
           />
         </Card>
@@ -72,17 +97,29 @@ export default async function UserPage({ params }: { params: Promise<{ id: strin
               ]}
             />
           ) : (
-            <p className="px-5 py-4 text-sm text-slate-500">No registration record (Graph omits disabled accounts, and needs Entra ID P1/P2).</p>
+            <p className="px-5 py-4 text-sm text-slate-500">
+              No registration record (Graph omits disabled accounts, and needs Entra ID P1/P2).
+            </p>
           )}
         </Card>
         <Card title="Directory roles" count={d.roles.length} testId="user-roles">
-          <LinkList items={d.roles.map((r) => ({ id: r.id, name: r.name, sub: r.scope, note: r.via }))} empty="No directory role." />
+          <LinkList
+            items={d.roles.map((r) => ({ id: r.id, name: r.name, sub: r.scope, note: r.via }))}
+            empty="No directory role."
+          />
         </Card>
         <Card title="Groups" count={d.groups.length} testId="user-groups">
-          <LinkList items={d.groups.map((g) => ({ id: g.id, name: g.name, note: g.via }))} empty="Not in any group." href={group} />
+          <LinkList
+            items={d.groups.map((g) => ({ id: g.id, name: g.name, note: g.via }))}
+            empty="Not in any group."
+            href={group}
+          />
         </Card>
         <Card title="Apps" count={d.apps.length} testId="user-apps">
-          <LinkList items={d.apps.map((a) => ({ id: a.id, name: a.name, sub: a.role, note: a.via }))} empty="No app assignment." />
+          <LinkList
+            items={d.apps.map((a) => ({ id: a.id, name: a.name, sub: a.role, note: a.via }))}
+            empty="No app assignment."
+          />
         </Card>
         <Card title="Owns groups" count={d.owns.length} testId="user-owns">
           <LinkList items={d.owns} empty="Owns no group." href={group} />

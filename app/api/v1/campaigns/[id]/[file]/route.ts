@@ -1,7 +1,7 @@
 import { requireApiCaller } from "@/lib/auth/api-guard";
-import { db } from "@/lib/db";
-import { env } from "@/lib/env";
-import { REPORT_FILES, ReportNotFound, type ReportFile } from "@/lib/reports";
+import { appCtx } from "@/lib/db";
+import { REPORT_FILES, type ReportFile } from "@/lib/reports";
+import { httpStatus, UserError } from "@/lib/errors";
 import { reportResponse } from "@/lib/reports/serve";
 
 /** GET /api/v1/campaigns/{id}/report.pdf|.csv|.json (and .csv.jws/.json.jws) — Recert.Auditor. */
@@ -9,11 +9,13 @@ export async function GET(req: Request, { params }: { params: Promise<{ id: stri
   const auth = await requireApiCaller(req);
   if ("response" in auth) return auth.response;
   const { id, file } = await params;
-  if (!/^[0-9a-f-]{36}$/i.test(id) || !(REPORT_FILES as readonly string[]).includes(file)) return Response.json({ error: "not_found", error_description: "No such report file." }, { status: 404 });
+  if (!/^[0-9a-f-]{36}$/i.test(id) || !(REPORT_FILES as readonly string[]).includes(file))
+    return Response.json({ error: "not_found", error_description: "No such report file." }, { status: 404 });
   try {
-    return await reportResponse(db(), env().ENTRA_TENANT_ID, id, file as ReportFile);
+    return await reportResponse(appCtx(), id, file as ReportFile);
   } catch (e) {
-    if (e instanceof ReportNotFound) return Response.json({ error: "not_found", error_description: e.message }, { status: 404 });
+    if (e instanceof UserError)
+      return Response.json({ error: e.code, error_description: e.message }, { status: httpStatus(e.code) });
     throw e;
   }
 }

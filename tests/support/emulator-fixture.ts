@@ -1,10 +1,11 @@
 /** Shared by lib/sync tests: an emulator, a database, and an exact comparison of the two. */
 import { expect } from "vitest";
 import { createClient } from "@/lib/db/client";
+import { makeCtx } from "@/lib/db/context";
 import { startEmulator, type Tenant } from "@/emulator/server";
 import { createTestDatabase, type TestDatabase } from "@/scripts/lib/test-db";
-import type { SyncGraph } from "./graph-port";
-import { createSyncGraph } from "./graph-client";
+import type { SyncGraph } from "@/lib/sync/graph-port";
+import { createSyncGraph } from "@/lib/connection/graph-client";
 
 export const ADMIN_KEY = "emulator-admin-key";
 
@@ -13,9 +14,20 @@ export async function setup(o: { users?: number; retryBudgetMs?: number } = {}) 
   const database: TestDatabase = await createTestDatabase();
   const db = createClient(database.url);
   const graph = (retryBudgetMs = o.retryBudgetMs ?? 30_000): SyncGraph =>
-    createSyncGraph({ baseUrl: emu.url, authorityHost: emu.url, tenantId: emu.config.tenantId, clientId: emu.config.clientId, clientSecret: emu.config.clientSecret, retryBudgetMs });
+    createSyncGraph({
+      baseUrl: emu.url,
+      authorityHost: emu.url,
+      tenantId: emu.config.tenantId,
+      clientId: emu.config.clientId,
+      clientSecret: emu.config.clientSecret,
+      retryBudgetMs,
+    });
   const control = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${emu.url}/_emulator${path}`, { method, headers: { "x-emulator-admin-key": ADMIN_KEY, "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const res = await fetch(`${emu.url}/_emulator${path}`, {
+      method,
+      headers: { "x-emulator-admin-key": ADMIN_KEY, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as Record<string, unknown>;
   };
@@ -26,6 +38,8 @@ export async function setup(o: { users?: number; retryBudgetMs?: number } = {}) 
     graph,
     control,
     tenantId: emu.config.tenantId,
+    /** The lib context on this database and tenant (real clock; tests replace `now` to move it). */
+    ctx: makeCtx(db, emu.config.tenantId),
     /** The environment `npm run sync` needs to sync this emulator into this database (for child processes). */
     cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
       return {
@@ -59,28 +73,77 @@ const sorted = <T>(xs: T[]) => xs.map((x) => JSON.stringify(x)).sort();
 export async function expectExact(db: Db, t: Tenant): Promise<void> {
   const tenantId = t.id;
   const users = await db.dirUser.findMany({ where: { tenantId } });
-  expect(sorted(users.map((u) => [u.id, u.displayName, u.userType, u.accountEnabled, u.department, u.externalUserState, iso(u.lastSignInAt), iso(u.lastSuccessfulSignInAt), u.managerId]))).toEqual(
-    sorted(t.users.map((u) => [u.id, u.displayName, u.userType, u.accountEnabled, u.department, u.externalUserState, isoG(u.signInActivity?.lastSignInDateTime), isoG(u.signInActivity?.lastSuccessfulSignInDateTime), u.managerId])),
+  expect(
+    sorted(
+      users.map((u) => [
+        u.id,
+        u.displayName,
+        u.userType,
+        u.accountEnabled,
+        u.department,
+        u.externalUserState,
+        iso(u.lastSignInAt),
+        iso(u.lastSuccessfulSignInAt),
+        u.managerId,
+      ]),
+    ),
+  ).toEqual(
+    sorted(
+      t.users.map((u) => [
+        u.id,
+        u.displayName,
+        u.userType,
+        u.accountEnabled,
+        u.department,
+        u.externalUserState,
+        isoG(u.signInActivity?.lastSignInDateTime),
+        isoG(u.signInActivity?.lastSuccessfulSignInDateTime),
+        u.managerId,
+      ]),
+    ),
   );
   const groups = await db.dirGroup.findMany({ where: { tenantId } });
   expect(sorted(groups.map((g) => [g.id, g.displayName, g.isAssignableToRole, g.isDynamic, g.membershipRule]))).toEqual(
-    sorted(t.groups.map((g) => [g.id, g.displayName, g.isAssignableToRole, g.groupTypes.includes("DynamicMembership"), g.membershipRule])),
+    sorted(
+      t.groups.map((g) => [
+        g.id,
+        g.displayName,
+        g.isAssignableToRole,
+        g.groupTypes.includes("DynamicMembership"),
+        g.membershipRule,
+      ]),
+    ),
   );
   const members = await db.dirGroupMember.findMany({ where: { tenantId }, select: { groupId: true, memberId: true } });
-  expect(sorted(members.map((m) => [m.groupId, m.memberId]))).toEqual(sorted(t.groups.flatMap((g) => [...g.members].map((m) => [g.id, m]))));
+  expect(sorted(members.map((m) => [m.groupId, m.memberId]))).toEqual(
+    sorted(t.groups.flatMap((g) => [...g.members].map((m) => [g.id, m]))),
+  );
   const owners = await db.dirGroupOwner.findMany({ where: { tenantId }, select: { groupId: true, ownerId: true } });
-  expect(sorted(owners.map((m) => [m.groupId, m.ownerId]))).toEqual(sorted(t.groups.flatMap((g) => [...g.owners].map((m) => [g.id, m]))));
+  expect(sorted(owners.map((m) => [m.groupId, m.ownerId]))).toEqual(
+    sorted(t.groups.flatMap((g) => [...g.owners].map((m) => [g.id, m]))),
+  );
   const sponsors = await db.dirSponsor.findMany({ where: { tenantId } });
-  expect(sorted(sponsors.map((s) => [s.userId, s.sponsorId]))).toEqual(sorted(t.users.filter((u) => u.userType === "Guest").flatMap((u) => u.sponsorIds.map((s) => [u.id, s]))));
+  expect(sorted(sponsors.map((s) => [s.userId, s.sponsorId]))).toEqual(
+    sorted(t.users.filter((u) => u.userType === "Guest").flatMap((u) => u.sponsorIds.map((s) => [u.id, s]))),
+  );
   const ra = await db.dirRoleAssignment.findMany({ where: { tenantId } });
-  expect(sorted(ra.map((a) => [a.id, a.principalId, a.roleDefinitionId]))).toEqual(sorted(t.roleAssignments.map((a) => [a.id, a.principalId, a.roleDefinitionId])));
+  expect(sorted(ra.map((a) => [a.id, a.principalId, a.roleDefinitionId]))).toEqual(
+    sorted(t.roleAssignments.map((a) => [a.id, a.principalId, a.roleDefinitionId])),
+  );
   expect(await db.dirRoleDefinition.count({ where: { tenantId } })).toBe(t.roleDefinitions.length);
   const sps = await db.dirServicePrincipal.findMany({ where: { tenantId }, select: { id: true } });
   expect(sorted(sps.map((s) => s.id))).toEqual(sorted(t.servicePrincipals.map((s) => s.id)));
   const ara = await db.dirAppRoleAssignment.findMany({ where: { tenantId } });
-  expect(sorted(ara.map((a) => [a.id, a.principalId, a.principalType, a.appRoleId, a.resourceId]))).toEqual(sorted(t.appRoleAssignments.map((a) => [a.id, a.principalId, a.principalType, a.appRoleId, a.resourceId])));
-  const mfa = await db.dirMfaRegistration.findMany({ where: { tenantId }, select: { userId: true, isMfaRegistered: true } });
-  expect(sorted(mfa.map((m) => [m.userId, m.isMfaRegistered]))).toEqual(sorted(t.users.filter((u) => u.accountEnabled && u.mfa).map((u) => [u.id, u.mfa!.isMfaRegistered])));
+  expect(sorted(ara.map((a) => [a.id, a.principalId, a.principalType, a.appRoleId, a.resourceId]))).toEqual(
+    sorted(t.appRoleAssignments.map((a) => [a.id, a.principalId, a.principalType, a.appRoleId, a.resourceId])),
+  );
+  const mfa = await db.dirMfaRegistration.findMany({
+    where: { tenantId },
+    select: { userId: true, isMfaRegistered: true },
+  });
+  expect(sorted(mfa.map((m) => [m.userId, m.isMfaRegistered]))).toEqual(
+    sorted(t.users.filter((u) => u.accountEnabled && u.mfa).map((u) => [u.id, u.mfa!.isMfaRegistered])),
+  );
   const ca = await db.dirCaPolicy.findMany({ where: { tenantId }, select: { id: true, state: true } });
   expect(sorted(ca.map((p) => [p.id, p.state]))).toEqual(sorted(t.policies.map((p) => [p.id, p.state])));
 }

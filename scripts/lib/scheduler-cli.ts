@@ -6,14 +6,14 @@
  * rehearsals). Exit 0 when everything ran, 1 when something could not (a campaign that would not start, a
  * failed removal: the output says which), 2 on bad configuration or usage.
  */
-import { loadDotEnv } from "../../scripts/lib/defaults";
-import { createClient } from "../db/client";
-import { migrate } from "../db/migrate";
-import { env, EnvError } from "../env";
-import { runCampaignMaintenance } from "../reviews/maintenance";
-import { runExpiries } from "../guests/expiry";
-import type { Ctx } from "../reviews/lifecycle";
-import { graphFactory } from "../connection";
+import { loadDotEnv } from "./defaults";
+import { createClient } from "../../lib/db/client";
+import { migrate } from "../../lib/db/migrate";
+import { env, EnvError } from "../../lib/env";
+import { runCampaignMaintenance } from "../../lib/reviews/maintenance";
+import { runExpiries } from "../../lib/guests/expiry";
+import { makeCtx } from "../../lib/db/context";
+import { graphFactory } from "../../lib/connection";
 
 function usage(msg?: string): number {
   if (msg) console.error(msg);
@@ -35,7 +35,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     } else return usage(`unknown argument ${a}`);
   }
   loadDotEnv();
-  let e;
+  let e: ReturnType<typeof env>;
   try {
     e = env();
   } catch (err) {
@@ -47,21 +47,30 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   }
   await migrate(e.DATABASE_URL);
   const db = createClient(e.DATABASE_URL);
-  const ctx: Ctx = { db, databaseUrl: e.DATABASE_URL, tenantId: e.ENTRA_TENANT_ID, ...(now ? { now: () => now } : {}) };
+  const ctx = makeCtx(db, e.ENTRA_TENANT_ID, now ? () => now : undefined);
   const graph = await graphFactory(db, e);
   try {
     const campaigns = await runCampaignMaintenance(ctx, graph);
     const expiries = await runExpiries(ctx, graph);
-    const failed = campaigns.notStarted.length + campaigns.applied.reduce((n, a) => n + a.failed, 0) + expiries.executed.reduce((n, x) => n + x.failed, 0);
+    const failed =
+      campaigns.notStarted.length +
+      campaigns.applied.reduce((n, a) => n + a.failed, 0) +
+      expiries.executed.reduce((n, x) => n + x.failed, 0);
     const report = { at: (now ?? new Date()).toISOString(), campaigns, expiries, ok: failed === 0 };
     if (json) console.log(JSON.stringify(report));
     else {
       console.log(`Scheduler pass at ${report.at}`);
-      console.log(`  campaigns: ${campaigns.created.length} created, ${campaigns.started.length} started, ${campaigns.advanced.length} advanced, ${campaigns.closed.length} closed, ${campaigns.reminders} reminders, ${campaigns.escalated} items escalated`);
-      for (const a of campaigns.applied) console.log(`  applied ${a.campaignId}: ${a.applied} removed, ${a.failed} failed`);
+      console.log(
+        `  campaigns: ${campaigns.created.length} created, ${campaigns.started.length} started, ${campaigns.advanced.length} advanced, ${campaigns.closed.length} closed, ${campaigns.reminders} reminders, ${campaigns.escalated} items escalated`,
+      );
+      for (const a of campaigns.applied)
+        console.log(`  applied ${a.campaignId}: ${a.applied} removed, ${a.failed} failed`);
       for (const n of campaigns.notStarted) console.log(`  not started ${n.campaignId}: ${n.reason}`);
       console.log(`  access expiry: ${expiries.warned} sponsor warning(s), ${expiries.executed.length} expired`);
-      for (const x of expiries.executed) console.log(`  expired ${x.userId}: ${x.applied} removed, ${x.alreadyRemoved} already removed, ${x.failed} failed, ${x.manual} to remove in Exchange (${x.status})`);
+      for (const x of expiries.executed)
+        console.log(
+          `  expired ${x.userId}: ${x.applied} removed, ${x.alreadyRemoved} already removed, ${x.failed} failed, ${x.manual} to remove in Exchange (${x.status})`,
+        );
     }
     return failed === 0 ? 0 : 1;
   } finally {
@@ -75,8 +84,8 @@ export async function runAfterSyncFromEnv(): Promise<void> {
   const e = env();
   const db = createClient(e.DATABASE_URL);
   try {
-    const { afterSync } = await import("./after-sync");
-    await afterSync(db, e.DATABASE_URL, e.ENTRA_TENANT_ID, await graphFactory(db, e));
+    const { afterSync } = await import("../../lib/scheduler/after-sync");
+    await afterSync(makeCtx(db, e.ENTRA_TENANT_ID), await graphFactory(db, e));
   } finally {
     await db.$disconnect();
   }

@@ -5,14 +5,14 @@
  * check found a problem that stops a sync; `--force` runs anyway). Never prints the client secret.
  * A failed sync re-runs the health check, so the next scheduled run pauses with the reason instead of failing again.
  */
-import { loadDotEnv } from "../../scripts/lib/defaults";
-import { createClient } from "../db/client";
-import { migrate } from "../db/migrate";
-import { env, EnvError } from "../env";
-import { saveHealth, syncGate, resolveConnection } from "../connection";
-import { checkConnection } from "./check-connection";
-import { createSyncGraph } from "./graph-client";
-import { runSync, SyncAlreadyRunning, type SyncResult } from "./run-sync";
+import { loadDotEnv } from "./defaults";
+import { createClient } from "../../lib/db/client";
+import { migrate } from "../../lib/db/migrate";
+import { env, EnvError } from "../../lib/env";
+import { saveHealth, syncGate, resolveConnection } from "../../lib/connection";
+import { checkConnection } from "../../lib/connection/check-connection";
+import { createSyncGraph } from "../../lib/connection/graph-client";
+import { runSync, SyncAlreadyRunning, type SyncResult } from "../../lib/sync/run-sync";
 
 function usage(): never {
   console.error("usage: npm run sync -- [--full] [--json] [--no-after] [--force]");
@@ -40,7 +40,7 @@ export async function main(): Promise<number> {
   for (const a of args) if (!["--full", "--json", "--no-after", "--force"].includes(a)) usage();
   const json = args.includes("--json");
   loadDotEnv();
-  let e;
+  let e: ReturnType<typeof env>;
   try {
     e = env();
   } catch (err) {
@@ -57,7 +57,11 @@ export async function main(): Promise<number> {
   let last = "";
   try {
     const force = args.includes("--force");
-    const gate = force ? await resolveConnection(db, e).then((r) => (r.ok ? { open: true as const, connection: r.connection } : { open: false as const, reason: r.reason })) : await syncGate(db, e);
+    const gate = force
+      ? await resolveConnection(db, e).then((r) =>
+          r.ok ? { open: true as const, connection: r.connection } : { open: false as const, reason: r.reason },
+        )
+      : await syncGate(db, e);
     if (!gate.open) {
       if (json) console.log(JSON.stringify({ status: "paused", reason: gate.reason }));
       else console.error(`Sync paused: ${gate.reason}${force ? "" : " (--force runs it anyway)"}`);
@@ -72,11 +76,14 @@ export async function main(): Promise<number> {
       trigger: "cli",
       databaseUrl: e.DATABASE_URL,
       mode: args.includes("--full") ? "full" : "auto",
-      onProgress: json || !process.stderr.isTTY ? undefined : (p) => {
-        const line = `${p.phase} · ${p.objects} objects · ${p.requests} requests · ${(p.elapsedMs / 1000).toFixed(0)} s`;
-        if (line !== last) process.stderr.write(`\r${line.padEnd(70)}`);
-        last = line;
-      },
+      onProgress:
+        json || !process.stderr.isTTY
+          ? undefined
+          : (p) => {
+              const line = `${p.phase} · ${p.objects} objects · ${p.requests} requests · ${(p.elapsedMs / 1000).toFixed(0)} s`;
+              if (line !== last) process.stderr.write(`\r${line.padEnd(70)}`);
+              last = line;
+            },
     });
     if (last) process.stderr.write("\n");
     const summary = {
@@ -94,13 +101,18 @@ export async function main(): Promise<number> {
     };
     // A failure may be the connection's: record the honest reason so scheduled runs pause with it. A forced
     // run re-checks too, so a fixed connection resumes the schedule.
-    if (r.status === "failed" || force) await saveHealth(db, await checkConnection(gate.connection)).catch(() => undefined);
+    if (r.status === "failed" || force)
+      await saveHealth(db, await checkConnection(gate.connection)).catch(() => undefined);
     console.log(redact(json ? JSON.stringify(summary) : human(r), secrets));
     return r.status === "succeeded" ? 0 : 1;
   } catch (err) {
     if (err instanceof SyncAlreadyRunning) {
       const msg = { status: "already-running", runningRunId: err.runId, startedAt: err.startedAt.toISOString() };
-      console.log(json ? JSON.stringify(msg) : `A sync is already running (run ${err.runId}, started ${err.startedAt.toISOString()}).`);
+      console.log(
+        json
+          ? JSON.stringify(msg)
+          : `A sync is already running (run ${err.runId}, started ${err.startedAt.toISOString()}).`,
+      );
       return 3;
     }
     const text = redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err), secrets);

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { setup } from "./test-helpers";
+import { setup } from "@/tests/support/emulator-fixture";
 
 let ctx: Awaited<ReturnType<typeof setup>>;
 beforeAll(async () => {
@@ -11,11 +11,18 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-const root = path.resolve(import.meta.dirname, "../..");
+const root = path.resolve(import.meta.dirname, "..");
 
-function cli(args: string[], extra: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  extra: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/sync.ts", ...args], { cwd: root, env: ctx.cliEnv(extra) });
+    const child = spawn(
+      process.execPath,
+      [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/sync.ts", ...args],
+      { cwd: root, env: ctx.cliEnv(extra) },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
@@ -31,7 +38,14 @@ test("npm run sync -- --json prints one summary object and exits 0; never the se
   expect(r.code, r.stderr).toBe(0);
   const lines = r.stdout.trim().split("\n");
   expect(lines).toHaveLength(1);
-  const s = JSON.parse(lines[0]!) as { status: string; counts: Record<string, number>; requests: number; retries: number; durationMs: number; mode: Record<string, string> };
+  const s = JSON.parse(lines[0]!) as {
+    status: string;
+    counts: Record<string, number>;
+    requests: number;
+    retries: number;
+    durationMs: number;
+    mode: Record<string, string>;
+  };
   const summary = await ctx.control("GET", "/summary");
   expect(s.status).toBe("succeeded");
   expect(s.counts.users).toBe(summary.users);
@@ -50,10 +64,15 @@ test("npm run sync -- --json prints one summary object and exits 0; never the se
 
 test("exits non-zero when a sync is already running, and on failure", async () => {
   const now = new Date();
-  await ctx.db.syncLock.create({ data: { tenantId: ctx.tenantId, runId: "11111111-1111-4111-8111-111111111111", acquiredAt: now, heartbeatAt: now } });
+  await ctx.db.syncLock.create({
+    data: { tenantId: ctx.tenantId, runId: "11111111-1111-4111-8111-111111111111", acquiredAt: now, heartbeatAt: now },
+  });
   const busy = await cli(["--json"]);
   expect(busy.code).toBe(3);
-  expect(JSON.parse(busy.stdout)).toMatchObject({ status: "already-running", runningRunId: "11111111-1111-4111-8111-111111111111" });
+  expect(JSON.parse(busy.stdout)).toMatchObject({
+    status: "already-running",
+    runningRunId: "11111111-1111-4111-8111-111111111111",
+  });
   await ctx.db.syncLock.deleteMany({});
 
   const bad = await cli(["--json"], { ENTRA_TENANT_ID: "not-a-guid" });
@@ -62,14 +81,18 @@ test("exits non-zero when a sync is already running, and on failure", async () =
 }, 60_000);
 
 test("a failing connection pauses scheduled syncs with its reason (exit 4); --force runs and re-checks; Disconnect stops even --force", async () => {
-  const expire = (expired: boolean) => ctx.control("POST", `/apps/${ctx.emu.config.clientId}/secret-expired`, { expired });
+  const expire = (expired: boolean) =>
+    ctx.control("POST", `/apps/${ctx.emu.config.clientId}/secret-expired`, { expired });
   await expire(true);
   try {
     const failed = await cli(["--json"]);
     expect(failed.code).toBe(1);
     const paused = await cli(["--json"]);
     expect(paused.code).toBe(4);
-    expect(JSON.parse(paused.stdout)).toMatchObject({ status: "paused", reason: expect.stringContaining("The client secret has expired") });
+    expect(JSON.parse(paused.stdout)).toMatchObject({
+      status: "paused",
+      reason: expect.stringContaining("The client secret has expired"),
+    });
     const human = await cli([]);
     expect(human.stderr).toMatch(/Sync paused: .*expired.*--force runs it anyway/s);
   } finally {
@@ -80,7 +103,11 @@ test("a failing connection pauses scheduled syncs with its reason (exit 4); --fo
   expect((await cli(["--json", "--force"])).code).toBe(0);
   expect((await cli(["--json"])).code).toBe(0);
 
-  await ctx.db.appSetting.upsert({ where: { key: "connection.state" }, create: { key: "connection.state", value: JSON.stringify({ disconnected: true, at: new Date().toISOString() }) }, update: { value: JSON.stringify({ disconnected: true, at: new Date().toISOString() }) } });
+  await ctx.db.appSetting.upsert({
+    where: { key: "connection.state" },
+    create: { key: "connection.state", value: JSON.stringify({ disconnected: true, at: new Date().toISOString() }) },
+    update: { value: JSON.stringify({ disconnected: true, at: new Date().toISOString() }) },
+  });
   const off = await cli(["--json", "--force"]);
   expect(off.code).toBe(4);
   expect(JSON.parse(off.stdout).reason).toMatch(/^Disconnected/);

@@ -1,0 +1,75 @@
+/**
+ * The admin's "New campaign" form: people named by UPN, dates and numbers as the browser sends them.
+ * Parsed here, turned into a campaign definition (UPNs resolved to object ids, chosen groups checked to be
+ * in this tenant's directory) and created.
+ */
+import "server-only";
+import { z } from "zod";
+import type { Ctx } from "@/lib/db";
+import { enabledUserIdsByUpn } from "./reviewers-by-upn";
+import { UserError } from "@/lib/errors";
+import { ZCampaignConfig } from "./definition";
+import { createCampaign, type Actor } from "./lifecycle";
+
+const upns = z.array(z.string().trim().toLowerCase().email("Not a user principal name.").max(254)).max(50);
+const ZStageForm = z.object({
+  reviewers: z.enum(["owners", "managers", "chosen", "self", "sponsors"]),
+  chosenUpns: upns.default([]),
+  fallbackUpns: upns.default([]),
+  durationDays: z.coerce.number().int().min(1).max(90),
+  advance: z
+    .array(z.enum(["approve", "revoke", "dontknow", "undecided"]))
+    .max(4)
+    .default(["approve"]),
+});
+export const ZCampaignForm = z.object({
+  name: z.string().trim().min(1, "Name the campaign.").max(120),
+  description: z.string().trim().max(2000).default(""),
+  scope: z.object({
+    kind: ZCampaignConfig.shape.scope.shape.kind,
+    groupIds: z.array(z.guid("Not a group id.")).max(500).default([]),
+  }),
+  population: z.object({
+    who: z.enum(["all", "guests", "inactive"]),
+    inactiveDays: z.coerce.number().int().min(1).max(3650).default(90),
+  }),
+  stages: z.array(ZStageForm).min(1).max(3),
+  startAt: z.coerce.date(),
+  recurrence: z.enum(["one_off", "monthly", "quarterly", "semi_annual", "annual"]),
+  justification: z.object({ onApprove: z.boolean(), onRevoke: z.boolean() }),
+  noResponse: z.enum(["none", "revoke", "recommendation"]),
+  autoApply: z.boolean(),
+  reminderDaysBefore: z.coerce.number().int().min(0).max(30),
+  inactiveDays: z.coerce.number().int().min(1).max(3650),
+  maxSyncAgeHours: z.coerce.number().int().min(1).max(720),
+});
+export type TCampaignForm = z.output<typeof ZCampaignForm>;
+export type TCampaignFormInput = z.input<typeof ZCampaignForm>;
+
+export async function createCampaignFromForm(
+  ctx: Ctx,
+  actor: Actor,
+  f: TCampaignForm,
+): Promise<{ campaignId: string }> {
+  const stages = [];
+  for (const s of f.stages) {
+    stages.push({
+      reviewers: s.reviewers,
+      chosenIds: await enabledUserIdsByUpn(ctx, s.chosenUpns),
+      fallbackIds: await enabledUserIdsByUpn(ctx, s.fallbackUpns),
+      durationDays: s.durationDays,
+      advance: s.advance,
+    });
+  }
+  if (f.scope.kind === "groups" && f.scope.groupIds.length) {
+    const found = await ctx.db.dirGroup.count({ where: { tenantId: ctx.tenantId, id: { in: f.scope.groupIds } } });
+    if (found !== new Set(f.scope.groupIds).size)
+      throw new UserError("invalid", "Some chosen groups are not in this tenant's directory.");
+  }
+  const { campaignId } = await createCampaign(ctx, actor, {
+    name: f.name,
+    description: f.description,
+    config: { ...f, stages },
+  });
+  return { campaignId };
+}
