@@ -74,16 +74,41 @@ describe("layers point one way", () => {
   });
 
   // The order of ARCHITECTURE.md's table: each folder may import only the folders before it (no cycles).
-  const LAYERS = ["errors", "input", "env", "db", "graph", "audit", "auth", "action", "connection", "sync", "dashboards", "reviews", "reports", "directory", "guests", "health", "scheduler"];
+  const LAYERS = [
+    "errors",
+    "input",
+    "env",
+    "db",
+    "graph",
+    "audit",
+    "auth",
+    "action",
+    "connection",
+    "sync",
+    "dashboards",
+    "reviews",
+    "reports",
+    "directory",
+    "guests",
+    "health",
+    "scheduler",
+  ];
 
   it("each lib folder imports only the folders below it in the layer order (so no cycle), and every folder has a place", () => {
-    const folders = readdirSync(path.join(root, "lib")).filter((d) => statSync(path.join(root, "lib", d)).isDirectory());
-    expect(folders.filter((d) => !LAYERS.includes(d)), "a lib folder missing from LAYERS and ARCHITECTURE.md").toEqual([]);
+    const folders = readdirSync(path.join(root, "lib")).filter((d) =>
+      statSync(path.join(root, "lib", d)).isDirectory(),
+    );
+    expect(
+      folders.filter((d) => !LAYERS.includes(d)),
+      "a lib folder missing from LAYERS and ARCHITECTURE.md",
+    ).toEqual([]);
     const wrong: string[] = [];
     for (const f of files("lib").filter((x) => !x.endsWith(".test.ts"))) {
       const from = f.split(path.sep)[1]!;
       for (const i of importsOf(f)) {
-        const to = /^@\/lib\/([^/"]+)/.exec(i)?.[1] ?? (i.startsWith("../") ? path.normalize(path.join(path.dirname(f), i)).split(path.sep)[1] : undefined);
+        const to =
+          /^@\/lib\/([^/"]+)/.exec(i)?.[1] ??
+          (i.startsWith("../") ? path.normalize(path.join(path.dirname(f), i)).split(path.sep)[1] : undefined);
         if (to && to !== from && LAYERS.indexOf(to) > LAYERS.indexOf(from)) wrong.push(`${f} imports lib/${to}`);
       }
     }
@@ -91,7 +116,9 @@ describe("layers point one way", () => {
   });
 
   it("ARCHITECTURE.md lists the lib folders in that order", () => {
-    const listed = [...readFileSync(path.join(root, "ARCHITECTURE.md"), "utf8").matchAll(/^\| `lib\/([a-z-]+)`/gm)].map((m) => m[1]);
+    const listed = [...readFileSync(path.join(root, "ARCHITECTURE.md"), "utf8").matchAll(/^\| `lib\/([a-z-]+)`/gm)].map(
+      (m) => m[1],
+    );
     expect(listed).toEqual(LAYERS);
   });
 });

@@ -1,7 +1,9 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
+import { buttonClass } from "@/components/ui/button";
+import { useState } from "react";
+import { Notice } from "@/components/ui/notice";
+import { useAction } from "@/components/ui/use-action";
 import type { Action } from "@/lib/action";
 import type { ApplyPreviewRow } from "@/lib/reviews/apply";
 
@@ -29,10 +31,9 @@ export type SignOffActionFn = Action<
   { decided: number }
 >;
 
-const btn = "rounded-md px-3 py-1.5 text-sm font-medium disabled:opacity-50";
-const primary = `${btn} bg-brand-600 text-white hover:bg-brand-700`;
-const secondary = `${btn} bg-white text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50`;
-const danger = `${btn} bg-rose-600 text-white hover:bg-rose-700`;
+const primary = buttonClass("primary");
+const secondary = buttonClass("secondary");
+const danger = buttonClass("danger");
 
 export function CampaignActions({
   campaignId,
@@ -51,22 +52,11 @@ export function CampaignActions({
   startBlocker: string | null;
   actions: CampaignActionSet;
 }) {
-  const router = useRouter();
-  const [pending, start] = useTransition();
-  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
+  const { pending, note: msg, run } = useAction();
   const [preview, setPreview] = useState<{ total: number; rows: ApplyPreviewRow[] } | null>(null);
   const [closeReason, setCloseReason] = useState("");
   const [extendTo, setExtendTo] = useState("");
   const [extendWhy, setExtendWhy] = useState("");
-
-  const run = (fn: () => Promise<{ ok: true } | { ok: false; error: string }>, done: (r: never) => string) =>
-    start(async () => {
-      setMsg(null);
-      const r = await fn();
-      if (r.ok) setMsg({ ok: true, text: done(r as never) });
-      else setMsg({ ok: false, text: r.error });
-      router.refresh();
-    });
 
   return (
     <div className="space-y-3">
@@ -141,11 +131,13 @@ export function CampaignActions({
               className={secondary}
               disabled={pending}
               onClick={() =>
-                start(async () => {
-                  const r = await actions.preview(campaignId);
-                  if (r.ok) setPreview({ total: r.total, rows: r.rows });
-                  else setMsg({ ok: false, text: r.error });
-                })
+                run(
+                  () => actions.preview(campaignId),
+                  (r) => {
+                    setPreview({ total: r.total, rows: r.rows });
+                    return undefined;
+                  },
+                )
               }
             >
               Preview removals (dry run)
@@ -237,14 +229,7 @@ export function CampaignActions({
           </form>
         </div>
       )}
-      {msg && (
-        <p
-          role={msg.ok ? "status" : "alert"}
-          className={`rounded-md px-3 py-2 text-sm ${msg.ok ? "bg-emerald-50 text-emerald-800 ring-1 ring-emerald-200" : "bg-rose-50 text-rose-800 ring-1 ring-rose-200"}`}
-        >
-          {msg.text}
-        </p>
-      )}
+      <Notice note={msg} />
       {preview && (
         <div className="rounded-lg border border-slate-200 bg-white p-3" data-testid="apply-preview">
           <p className="mb-2 text-sm font-medium text-slate-900">
@@ -277,26 +262,18 @@ export function ReassignForm({
   reviewerName: string;
   reassign: ReassignActionFn;
 }) {
-  const router = useRouter();
-  const [pending, start] = useTransition();
+  const { pending, note, run } = useAction();
   const [to, setTo] = useState("");
-  const [msg, setMsg] = useState<string | null>(null);
   return (
     <form
       className="flex gap-1"
       onSubmit={(e) => {
         e.preventDefault();
-        start(async () => {
-          const r = await reassign({
-            campaignId,
-            fromReviewerId: reviewerId,
-            toUpn: to,
-            mode: "replace",
-            reason: `Reassigned from ${reviewerName}`,
-          });
-          setMsg(r.ok ? `${r.moved} moved` : r.error);
-          router.refresh();
-        });
+        const reason = `Reassigned from ${reviewerName}`;
+        run(
+          () => reassign({ campaignId, fromReviewerId: reviewerId, toUpn: to, mode: "replace", reason }),
+          (r) => `${r.moved} moved`,
+        );
       }}
     >
       <input
@@ -313,7 +290,7 @@ export function ReassignForm({
       >
         Reassign
       </button>
-      {msg && <span className="text-xs text-slate-500">{msg}</span>}
+      {note && <span className="text-xs text-slate-500">{note.text}</span>}
     </form>
   );
 }
@@ -332,11 +309,9 @@ export function SignOffForm({
   undecided: number;
   signOff: SignOffActionFn;
 }) {
-  const router = useRouter();
-  const [pending, start] = useTransition();
+  const { pending, note, run } = useAction();
   const [decision, setDecision] = useState<"approve" | "revoke" | "dontknow">("revoke");
   const [reason, setReason] = useState("");
-  const [msg, setMsg] = useState<string | null>(null);
   return (
     <form
       className="mt-1 flex gap-1"
@@ -348,11 +323,10 @@ export function SignOffForm({
           )
         )
           return;
-        start(async () => {
-          const r = await signOff({ campaignId, reviewerId, decision, reason });
-          setMsg(r.ok ? `${r.decided} decided` : r.error);
-          router.refresh();
-        });
+        run(
+          () => signOff({ campaignId, reviewerId, decision, reason }),
+          (r) => `${r.decided} decided`,
+        );
       }}
     >
       <select
@@ -379,7 +353,7 @@ export function SignOffForm({
       >
         Sign off
       </button>
-      {msg && <span className="text-xs text-slate-500">{msg}</span>}
+      {note && <span className="text-xs text-slate-500">{note.text}</span>}
     </form>
   );
 }

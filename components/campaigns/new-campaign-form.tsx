@@ -1,5 +1,6 @@
 "use client";
 
+import { buttonClass } from "@/components/ui/button";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { Action } from "@/lib/action";
@@ -411,11 +412,7 @@ export function NewCampaignForm({
         </div>
       </fieldset>
       <div className="flex items-center gap-3 lg:col-span-2">
-        <button
-          type="submit"
-          disabled={pending}
-          className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-50"
-        >
+        <button type="submit" disabled={pending} className={buttonClass("primary")}>
           {pending ? "Creating…" : "Create draft"}
         </button>
         {error && (

@@ -5,10 +5,12 @@ import {
   getCoreRowModel,
   useReactTable,
   type ColumnDef,
+  type OnChangeFn,
+  type RowSelectionState,
   type Row,
   type Table,
 } from "@tanstack/react-table";
-import type { HTMLAttributes, Ref } from "react";
+import { type HTMLAttributes, type ReactNode, type Ref, useMemo } from "react";
 
 /**
  * Renders a TanStack table instance the way every list looks. Tables that need selection or row focus
@@ -90,4 +92,83 @@ export function DataTable<T>({
     manualFiltering: true,
   });
   return <TableView table={table} empty={empty} testId={testId} />;
+}
+
+/** A row of pre-rendered cells, by column id. */
+export type CellRow = { key: string } & Record<string, ReactNode>;
+
+/**
+ * `DataTable` for pages that render their cells on the server (links, dates, badges): cell functions cannot
+ * cross from a server page to a client component, rendered cells can. `columns` maps each column's id to its
+ * header, in display order.
+ */
+export function CellTable({
+  columns,
+  rows,
+  empty,
+  testId,
+}: {
+  columns: Record<string, string>;
+  rows: CellRow[];
+  empty: string;
+  testId?: string;
+}) {
+  const defs = useMemo<ColumnDef<CellRow, unknown>[]>(
+    () => Object.entries(columns).map(([id, header]) => ({ id, header, cell: ({ row }) => row.original[id] })),
+    [columns],
+  );
+  const table = useReactTable({
+    data: rows,
+    columns: defs,
+    getCoreRowModel: getCoreRowModel(),
+    getRowId: (r) => r.key,
+  });
+  return <TableView table={table} empty={empty} testId={testId} />;
+}
+
+/** The checkbox column of a table with multi-select (this page's rows), each box named for screen readers. */
+export function selectColumn<T>(label: (row: T) => string, disabled = false): ColumnDef<T, unknown> {
+  return {
+    id: "select",
+    header: ({ table }) => (
+      <input
+        type="checkbox"
+        aria-label="Select all on this page"
+        checked={table.getIsAllRowsSelected()}
+        onChange={table.getToggleAllRowsSelectedHandler()}
+        disabled={disabled}
+        className="h-4 w-4 rounded border-slate-300"
+      />
+    ),
+    cell: ({ row }) => (
+      <input
+        type="checkbox"
+        aria-label={label(row.original)}
+        checked={row.getIsSelected()}
+        onChange={row.getToggleSelectedHandler()}
+        disabled={disabled}
+        className="h-4 w-4 rounded border-slate-300"
+      />
+    ),
+  };
+}
+
+/** A table instance whose rows can be selected (by their id), for lists with bulk actions. */
+export function useSelectableTable<T extends { id: string }>(
+  data: T[],
+  columns: ColumnDef<T, unknown>[],
+  selection: RowSelectionState,
+  onChange: OnChangeFn<RowSelectionState>,
+  enabled = true,
+): Table<T> {
+  return useReactTable({
+    data,
+    columns,
+    getRowId: (r) => r.id,
+    state: { rowSelection: selection },
+    onRowSelectionChange: onChange,
+    enableRowSelection: enabled,
+    getCoreRowModel: getCoreRowModel(),
+    manualPagination: true,
+  });
 }

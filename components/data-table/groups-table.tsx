@@ -3,14 +3,8 @@
 import Link from "next/link";
 import type { ColumnDef } from "@tanstack/react-table";
 import type { GroupRowDto } from "@/lib/directory/list-groups";
+import { GROUP_KIND_LABEL } from "@/components/directory/labels";
 import { DataTable } from "./data-table";
-
-const KIND: Record<string, string> = {
-  security: "Security",
-  m365: "Microsoft 365",
-  mailSecurity: "Mail-enabled security",
-  distribution: "Distribution",
-};
 
 const columns: ColumnDef<GroupRowDto, unknown>[] = [
   {
@@ -30,7 +24,7 @@ const columns: ColumnDef<GroupRowDto, unknown>[] = [
     accessorKey: "kind",
     cell: ({ row }) => (
       <span className="text-slate-600">
-        {KIND[row.original.kind] ?? row.original.kind}
+        {GROUP_KIND_LABEL[row.original.kind] ?? row.original.kind}
         {row.original.isDynamic && (
           <span className="ml-2 rounded-full bg-sky-50 px-2 py-0.5 text-xs text-sky-800">dynamic</span>
         )}

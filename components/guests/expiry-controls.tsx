@@ -1,7 +1,6 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
+import { useAction } from "@/components/ui/use-action";
 import type { Action } from "@/lib/action";
 
 export interface ExpiryActionSet {
@@ -22,64 +21,45 @@ export function ExpiryControls({
   name: string;
   actions: ExpiryActionSet;
 }) {
-  const router = useRouter();
-  const [pending, start] = useTransition();
-  const [note, setNote] = useState<string | null>(null);
-  const act = (fn: () => Promise<{ ok: true } | { ok: false; error: string }>, done: string) =>
-    start(async () => {
-      const r = await fn();
-      setNote(r.ok ? done : r.error);
-      router.refresh();
-    });
+  const { pending, note, run } = useAction();
+  const preview = () =>
+    run(
+      () => actions.preview({ userId, blockSignIn: false }),
+      (r) =>
+        r.items.length
+          ? `Will remove: ${r.items.map((i) => `${i.kind} ${i.target}`).join(", ")}`
+          : "Holds nothing to remove.",
+    );
+  const extend = () => {
+    const date = prompt(`New end date for ${name} (YYYY-MM-DD)`);
+    const reason = date ? (prompt("Reason for the extension") ?? "") : "";
+    if (date)
+      run(
+        () => actions.extend({ expiryId, expiresAt: new Date(`${date}T00:00:00`).toISOString(), reason }),
+        () => "Extended.",
+      );
+  };
+  const cancel = () => {
+    const reason = prompt(`Why does ${name}'s access no longer end?`);
+    if (reason)
+      run(
+        () => actions.cancel({ expiryId, reason }),
+        () => "Cancelled.",
+      );
+  };
+  const controls: [string, () => void, string][] = [
+    ["Preview", preview, "text-brand-700"],
+    ["Extend", extend, "text-brand-700"],
+    ["Cancel", cancel, "text-rose-700"],
+  ];
   return (
     <span className="mt-1 flex flex-wrap gap-2 text-xs">
-      <button
-        type="button"
-        disabled={pending}
-        className="text-brand-700 underline"
-        onClick={() =>
-          start(async () => {
-            const r = await actions.preview({ userId, blockSignIn: false });
-            setNote(
-              r.ok
-                ? r.items.length
-                  ? `Will remove: ${r.items.map((i) => `${i.kind} ${i.target}`).join(", ")}`
-                  : "Holds nothing to remove."
-                : r.error,
-            );
-          })
-        }
-      >
-        Preview
-      </button>
-      <button
-        type="button"
-        disabled={pending}
-        className="text-brand-700 underline"
-        onClick={() => {
-          const date = prompt(`New end date for ${name} (YYYY-MM-DD)`);
-          if (!date) return;
-          const reason = prompt("Reason for the extension") ?? "";
-          act(
-            () => actions.extend({ expiryId, expiresAt: new Date(`${date}T00:00:00`).toISOString(), reason }),
-            "Extended.",
-          );
-        }}
-      >
-        Extend
-      </button>
-      <button
-        type="button"
-        disabled={pending}
-        className="text-rose-700 underline"
-        onClick={() => {
-          const reason = prompt(`Why does ${name}'s access no longer end?`);
-          if (reason) act(() => actions.cancel({ expiryId, reason }), "Cancelled.");
-        }}
-      >
-        Cancel
-      </button>
-      {note && <span className="basis-full text-slate-600">{note}</span>}
+      {controls.map(([label, onClick, tone]) => (
+        <button key={label} type="button" disabled={pending} className={`${tone} underline`} onClick={onClick}>
+          {label}
+        </button>
+      ))}
+      {note && <span className="basis-full text-slate-600">{note.text}</span>}
     </span>
   );
 }

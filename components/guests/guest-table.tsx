@@ -1,9 +1,10 @@
 "use client";
 
+import { buttonClass } from "@/components/ui/button";
 import { useRouter } from "next/navigation";
 import { useMemo, useState, useTransition } from "react";
-import { getCoreRowModel, useReactTable, type ColumnDef, type RowSelectionState } from "@tanstack/react-table";
-import { TableView } from "@/components/data-table/data-table";
+import type { ColumnDef, RowSelectionState } from "@tanstack/react-table";
+import { selectColumn, TableView, useSelectableTable } from "@/components/data-table/data-table";
 import type { GuestRow } from "@/lib/guests/inventory";
 import type { Action } from "@/lib/action";
 import type { SetExpiryInput } from "@/lib/guests/expiry";
@@ -42,29 +43,7 @@ export function GuestTable({
 
   const columns = useMemo<ColumnDef<GuestRow>[]>(
     () => [
-      ...(canEdit
-        ? [
-            {
-              id: "select",
-              header: ({ table }) => (
-                <input
-                  type="checkbox"
-                  aria-label="Select all on this page"
-                  checked={table.getIsAllRowsSelected()}
-                  onChange={table.getToggleAllRowsSelectedHandler()}
-                />
-              ),
-              cell: ({ row }) => (
-                <input
-                  type="checkbox"
-                  aria-label={`Select ${row.original.displayName ?? row.original.id}`}
-                  checked={row.getIsSelected()}
-                  onChange={row.getToggleSelectedHandler()}
-                />
-              ),
-            } satisfies ColumnDef<GuestRow>,
-          ]
-        : []),
+      ...(canEdit ? [selectColumn<GuestRow>((r) => `Select ${r.displayName ?? r.id}`)] : []),
       {
         id: "name",
         header: "Guest",
@@ -144,15 +123,12 @@ export function GuestTable({
     ],
     [canEdit, actions],
   );
-  const table = useReactTable({
-    data: rows,
-    columns,
-    getRowId: (r) => r.id,
-    state: { rowSelection: selection },
-    onRowSelectionChange: setSelection,
-    getCoreRowModel: getCoreRowModel(),
-    manualPagination: true,
-  });
+  const table = useSelectableTable(
+    rows,
+    columns as ColumnDef<(typeof rows)[number], unknown>[],
+    selection,
+    setSelection,
+  );
 
   return (
     <div>
@@ -236,11 +212,7 @@ export function GuestTable({
           <label className="flex items-center gap-2 text-sm text-slate-700">
             <input type="checkbox" checked={block} onChange={(e) => setBlock(e.target.checked)} /> Also block sign-in
           </label>
-          <button
-            type="submit"
-            disabled={pending}
-            className="rounded-md bg-rose-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-rose-700 disabled:opacity-50"
-          >
+          <button type="submit" disabled={pending} className={buttonClass("danger")}>
             Set end date
           </button>
           {msg && (

@@ -1,5 +1,6 @@
 "use client";
 
+import { buttonClass } from "@/components/ui/button";
 import { useState } from "react";
 
 interface Verdict {
@@ -57,11 +58,7 @@ export function VerifyForm() {
           </label>
           <input id="manifest" name="manifest" type="file" accept=".jws" className="mt-1 block w-full text-sm" />
         </div>
-        <button
-          type="submit"
-          disabled={busy}
-          className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-50"
-        >
+        <button type="submit" disabled={busy} className={buttonClass("primary")}>
           {busy ? "Verifying…" : "Verify"}
         </button>
       </form>

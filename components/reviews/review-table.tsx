@@ -1,9 +1,11 @@
 "use client";
 
+import { buttonClass } from "@/components/ui/button";
+import { Dialog } from "@/components/ui/dialog";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState, useTransition } from "react";
-import { getCoreRowModel, useReactTable, type ColumnDef, type RowSelectionState } from "@tanstack/react-table";
-import { TableView } from "@/components/data-table/data-table";
+import type { ColumnDef, RowSelectionState } from "@tanstack/react-table";
+import { selectColumn, TableView, useSelectableTable } from "@/components/data-table/data-table";
 import type { ReviewItemRow } from "@/lib/reviews/queries";
 import type { Action } from "@/lib/action";
 
@@ -104,29 +106,10 @@ export function ReviewTable({
 
   const columns = useMemo<ColumnDef<ReviewItemRow>[]>(
     () => [
-      {
-        id: "select",
-        header: ({ table }) => (
-          <input
-            type="checkbox"
-            aria-label="Select all on this page"
-            checked={table.getIsAllRowsSelected()}
-            onChange={table.getToggleAllRowsSelectedHandler()}
-            disabled={!editable}
-            className="h-4 w-4 rounded border-slate-300"
-          />
-        ),
-        cell: ({ row }) => (
-          <input
-            type="checkbox"
-            aria-label={`Select ${row.original.principalName ?? row.original.principalId} in ${row.original.resourceName ?? ""}`}
-            checked={row.getIsSelected()}
-            onChange={row.getToggleSelectedHandler()}
-            disabled={!editable}
-            className="h-4 w-4 rounded border-slate-300"
-          />
-        ),
-      },
+      selectColumn<ReviewItemRow>(
+        (r) => `Select ${r.principalName ?? r.principalId} in ${r.resourceName ?? ""}`,
+        !editable,
+      ),
       {
         id: "principal",
         header: "Who",
@@ -242,18 +225,14 @@ export function ReviewTable({
     [ask, editable, pending],
   );
 
-  const table = useReactTable({
-    data: rows,
-    columns,
-    getRowId: (r) => r.id,
-    state: { rowSelection: selection },
-    onRowSelectionChange: setSelection,
-    enableRowSelection: editable,
-    getCoreRowModel: getCoreRowModel(),
-    manualPagination: true,
-    manualSorting: true,
-    manualFiltering: true,
-  });
+  // Sorting and filtering happen on the server; the table renders the page it is given.
+  const table = useSelectableTable(
+    rows,
+    columns as ColumnDef<ReviewItemRow, unknown>[],
+    selection,
+    setSelection,
+    editable,
+  );
 
   // Keyboard: j/k move, x select, a approve, r revoke, d don't know (the selection, else the current row).
   useEffect(() => {
@@ -300,7 +279,7 @@ export function ReviewTable({
             type="button"
             disabled={pending}
             onClick={() => ask("revoke", selectedIds)}
-            className="rounded-md bg-rose-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-rose-700 disabled:opacity-50"
+            className={buttonClass("danger")}
           >
             Revoke selected
           </button>
@@ -308,7 +287,7 @@ export function ReviewTable({
             type="button"
             disabled={pending}
             onClick={() => ask("dontknow", selectedIds)}
-            className="rounded-md bg-white px-3 py-1.5 text-sm font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-50"
+            className={buttonClass("secondary")}
           >
             Don&apos;t know
           </button>
@@ -356,23 +335,21 @@ export function ReviewTable({
         })}
       />
       {dialog && (
-        <div
-          className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40 p-4"
-          role="dialog"
-          aria-modal="true"
-          aria-labelledby="justify-title"
+        <Dialog
+          open
+          title={`${LABEL[dialog.decision]} ${dialog.ids.length} item${dialog.ids.length === 1 ? "" : "s"}`}
+          onClose={() => {
+            setDialog(null);
+            setMessage(null);
+          }}
         >
           <form
-            className="w-full max-w-md rounded-xl bg-white p-5 shadow-xl"
             onSubmit={(e) => {
               e.preventDefault();
               submit(dialog.decision, dialog.ids, reason);
             }}
           >
-            <h2 id="justify-title" className="text-base font-semibold text-slate-900">
-              {LABEL[dialog.decision]} {dialog.ids.length} item{dialog.ids.length === 1 ? "" : "s"}
-            </h2>
-            <p className="mt-1 text-sm text-slate-600">
+            <p className="text-sm text-slate-600">
               {dialog.decision === "revoke" ? "Revoked access is removed from Entra when the campaign closes. " : ""}
               {(dialog.decision === "approve" && justification.onApprove) ||
               (dialog.decision === "revoke" && justification.onRevoke)
@@ -382,10 +359,9 @@ export function ReviewTable({
             <label className="mt-4 block text-sm font-medium text-slate-700" htmlFor="justification">
               Justification
             </label>
+            {/* The first field of the dialog: showModal() puts the focus here. */}
             <textarea
               id="justification"
-              // biome-ignore lint/a11y/noAutofocus: the dialog opens to type a justification; focus belongs in its only field.
-              autoFocus
               value={reason}
               onChange={(e) => setReason(e.target.value)}
               maxLength={2000}
@@ -407,20 +383,20 @@ export function ReviewTable({
                   setDialog(null);
                   setMessage(null);
                 }}
-                className="rounded-md px-3 py-1.5 text-sm font-medium text-slate-700 ring-1 ring-slate-300"
+                className={buttonClass("secondary")}
               >
                 Cancel
               </button>
               <button
                 type="submit"
                 disabled={pending}
-                className={`rounded-md px-3 py-1.5 text-sm font-medium text-white ${dialog.decision === "revoke" ? "bg-rose-600 hover:bg-rose-700" : "bg-brand-600 hover:bg-brand-700"} disabled:opacity-50`}
+                className={buttonClass(dialog.decision === "revoke" ? "danger" : "primary")}
               >
                 Confirm {LABEL[dialog.decision].toLowerCase()}
               </button>
             </div>
           </form>
-        </div>
+        </Dialog>
       )}
     </div>
   );

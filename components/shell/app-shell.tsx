@@ -1,3 +1,4 @@
+import { buttonClass } from "@/components/ui/button";
 import type { ReactNode } from "react";
 import { Logo } from "@/components/ui/logo";
 import { NavLinks } from "./nav-links";
@@ -57,10 +58,7 @@ export function AppShell({
               {initials}
             </span>
             <form action={signOut}>
-              <button
-                type="submit"
-                className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50"
-              >
+              <button type="submit" className={buttonClass("secondary")}>
                 Sign out
               </button>
             </form>

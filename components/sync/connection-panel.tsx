@@ -1,5 +1,6 @@
 "use client";
 
+import { buttonClass } from "@/components/ui/button";
 import { useState, useTransition } from "react";
 import type { ConnectionView } from "@/lib/connection/store";
 import type { ConnectionHealth } from "@/lib/connection/check-connection";
@@ -198,11 +199,7 @@ export function ConnectionPanel({
           />
         </label>
         <div className="flex flex-wrap items-center gap-3 sm:col-span-3">
-          <button
-            type="submit"
-            disabled={pending || !view.editable}
-            className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-brand-700 disabled:opacity-50"
-          >
+          <button type="submit" disabled={pending || !view.editable} className={buttonClass("primary")}>
             Save and check
           </button>
           {!view.disconnected ? (
@@ -264,7 +261,7 @@ export function ConnectionPanel({
         <button
           type="button"
           disabled={pending || purgeText !== "PURGE"}
-          className="rounded-md border border-red-300 px-3 py-1.5 font-medium text-red-800 hover:bg-red-50 disabled:opacity-50"
+          className={buttonClass("danger")}
           onClick={() =>
             run(
               () => actions.purge({ confirm: purgeText }),

@@ -1,5 +1,6 @@
 "use client";
 
+import { buttonClass } from "@/components/ui/button";
 import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
 import type { SyncRunDto } from "@/lib/sync/read-runs";
@@ -83,7 +84,7 @@ export function SyncPanel({ initial, start }: { initial: SyncRunDto | null; star
             type="button"
             disabled={running || pending}
             onClick={() => onStart("auto")}
-            className="rounded-md bg-brand-600 px-4 py-2 text-sm font-medium text-white shadow-sm hover:bg-brand-700 disabled:opacity-50"
+            className={buttonClass("primary")}
           >
             {running ? "Syncing…" : "Sync now"}
           </button>

@@ -1,7 +1,7 @@
 import "server-only";
 import { revalidatePath } from "next/cache";
 import { unstable_rethrow } from "next/navigation";
-import type { z } from "zod";
+import { z } from "zod";
 import { requireRole, type Caller, type Role } from "@/lib/auth";
 import { appCtx, type Ctx } from "@/lib/db";
 import { databaseFaultMessage } from "@/lib/db/errors";
@@ -63,6 +63,8 @@ export function failure(
   e: unknown,
   where: string,
 ): { ok: false; error: string; fieldErrors?: Record<string, string[]> } {
+  // lib validates what it is handed (a campaign definition, a decision) with zod too: that is the caller's input.
+  if (e instanceof z.ZodError) return invalid(e);
   if (e instanceof UserError)
     return { ok: false, error: e.message, ...(e.fieldErrors ? { fieldErrors: e.fieldErrors } : {}) };
   const fault = databaseFaultMessage(e);

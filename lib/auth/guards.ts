@@ -1,4 +1,5 @@
 import "server-only";
+import type { ReactNode } from "react";
 import { redirect } from "next/navigation";
 import { env } from "@/lib/env";
 import { nextAuth } from "./config";
@@ -46,4 +47,17 @@ export async function routeCaller(...roles: Role[]): Promise<Caller | Response> 
     if (e instanceof UserError) return Response.json({ error: e.message }, { status: httpStatus(e.code) });
     throw e;
   }
+}
+
+/**
+ * A layout that admits only these roles. Segments with a loading.tsx check roles here: the layout renders
+ * before the loading boundary streams the page, so a refusal is still a real redirect (a streamed page could
+ * only redirect from the browser, with status 200). Their pages check again.
+ */
+export function roleLayout(...roles: Role[]) {
+  // biome-ignore lint/correctness/noComponentHookFactories: a server layout without hooks; the factory only binds the roles.
+  return async function RoleLayout({ children }: { children: ReactNode }): Promise<ReactNode> {
+    await requirePageRole(...roles);
+    return children;
+  };
 }

@@ -1,3 +1,3 @@
 export { nextAuth } from "./config";
-export { getCaller, requireRole, requirePageRole, routeCaller, type Caller } from "./guards";
+export { getCaller, requireRole, requirePageRole, routeCaller, roleLayout, type Caller } from "./guards";
 export { roleFromClaims, ROLE_LABEL, type Role } from "./roles";

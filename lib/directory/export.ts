@@ -1,4 +1,7 @@
 import "server-only";
+import type { NextRequest } from "next/server";
+import { routeCaller } from "@/lib/auth";
+import { appCtx, type Ctx } from "@/lib/db";
 import { csvLine } from "@/lib/reports/csv";
 
 /**
@@ -30,4 +33,24 @@ export function csvResponse<T>(
       "cache-control": "no-store",
     },
   });
+}
+
+/**
+ * GET handler for a directory list as CSV (admins and auditors): the list's own query parameters, all pages.
+ * One factory for every list, so the guard, the parsing and the streaming cannot drift apart.
+ */
+export function listCsvRoute<T, I extends { page: number; filter: string }>(o: {
+  name: string;
+  schema: { parse: (v: unknown) => I };
+  header: readonly (keyof T & string)[];
+  list: (ctx: Ctx, input: I) => Promise<{ rows: T[]; total: number; pageSize: number }>;
+}): (req: NextRequest) => Promise<Response> {
+  return async (req) => {
+    const caller = await routeCaller("admin", "auditor");
+    if (caller instanceof Response) return caller;
+    const sp = req.nextUrl.searchParams;
+    const input = o.schema.parse({ q: sp.get("q") ?? undefined, filter: sp.get("filter") ?? undefined });
+    const ctx = appCtx();
+    return csvResponse<T>(`recert-${o.name}-${input.filter}`, o.header, (page) => o.list(ctx, { ...input, page }));
+  };
 }

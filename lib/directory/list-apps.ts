@@ -90,3 +90,16 @@ export async function listApps(
     }),
   };
 }
+
+/** The columns of the apps CSV export, in order. */
+export const APP_CSV_COLUMNS = [
+  "id",
+  "appId",
+  "displayName",
+  "type",
+  "accountEnabled",
+  "assignmentRequired",
+  "appRoles",
+  "users",
+  "groups",
+] as const satisfies readonly (keyof AppRowDto)[];

@@ -70,3 +70,14 @@ export async function listGroups(
     }),
   };
 }
+
+/** The columns of the groups CSV export, in order. */
+export const GROUP_CSV_COLUMNS = [
+  "id",
+  "displayName",
+  "kind",
+  "isAssignableToRole",
+  "isDynamic",
+  "members",
+  "owners",
+] as const satisfies readonly (keyof GroupRowDto)[];

@@ -1,41 +1,45 @@
-import Link from "next/link";
+import { type CellRow, CellTable } from "@/components/data-table/data-table";
+import { ButtonLink, buttonClass } from "@/components/ui/button";
+import { Pager } from "@/components/ui/list-controls";
 import { PageHeader } from "@/components/ui/page-header";
+import { AUDIT_PAGE_SIZE, listAudit, verifyChain, ZAuditQuery } from "@/lib/audit";
 import { requirePageRole } from "@/lib/auth";
 import { db } from "@/lib/db";
-import { AUDIT_PAGE_SIZE, listAudit, verifyChain, ZAuditQuery, type AuditQuery } from "@/lib/audit";
+import { type ListPageProps, listUrl, one, parseSearch } from "@/lib/input/list-url";
 
 export const metadata = { title: "Audit log" };
 
-export default async function AuditPage({
-  searchParams,
-}: {
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
+const COLUMNS = { seq: "#", at: "When (UTC)", actor: "Actor", action: "Action", target: "Target", change: "Change" };
+
+export default async function AuditPage({ searchParams }: ListPageProps) {
   await requirePageRole("admin", "auditor");
-  const raw = await searchParams;
-  const one = (k: string) => (typeof raw[k] === "string" ? raw[k] : undefined);
-  const q = ZAuditQuery.parse({
-    action: one("action"),
-    actor: one("actor"),
-    target: one("target"),
-    from: one("from"),
-    to: one("to"),
-    page: one("page"),
-  });
+  const q = await parseSearch(searchParams, ZAuditQuery);
+  const verify = one(await searchParams, "verify") === "1";
   const [{ total, rows, actions }, chain] = await Promise.all([
     listAudit(db(), q),
-    one("verify") === "1" ? verifyChain(db()) : Promise.resolve(null),
+    verify ? verifyChain(db()) : Promise.resolve(null),
   ]);
-  const qs = (o: Partial<AuditQuery & { verify: string }>) => {
-    const m = { ...q, ...o };
-    const p = new URLSearchParams();
-    for (const k of ["action", "actor", "target", "from", "to"] as const) if (m[k]) p.set(k, String(m[k]));
-    if (m.page > 1) p.set("page", String(m.page));
-    if (o.verify) p.set("verify", o.verify);
-    return p.size ? `?${p}` : "";
-  };
-  const pages = Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE));
+  const href = listUrl("/audit", { ...q, verify: undefined as string | undefined }, { page: 1 });
   const input = "rounded-md border border-slate-300 px-2 py-1.5 text-sm";
+  const row = (r: (typeof rows)[number]): CellRow => ({
+    key: String(r.seq),
+    seq: <span className="text-slate-500">{r.seq}</span>,
+    at: <span className="whitespace-nowrap">{r.at.toISOString().replace("T", " ").slice(0, 19)}</span>,
+    actor: r.actorName ?? r.actorType,
+    action: <span className="font-mono text-xs">{r.action}</span>,
+    target: (
+      <span className="font-mono text-xs">
+        {r.targetType}:{r.targetId.slice(0, 13)}
+      </span>
+    ),
+    change: (
+      <div className="max-w-xl font-mono text-[11px] text-slate-600">
+        {r.before && <div className="truncate">before {r.before}</div>}
+        {r.after && <div className="truncate">after {r.after}</div>}
+        {r.context && <div className="truncate text-slate-400">{r.context}</div>}
+      </div>
+    ),
+  });
   return (
     <>
       <PageHeader
@@ -43,16 +47,11 @@ export default async function AuditPage({
         description="Every action and every write to Entra, hash-chained: editing, deleting, inserting or reordering a row breaks the chain."
         actions={
           <>
-            <Link
-              href={`/audit${qs({ verify: "1" })}`}
-              className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50"
-            >
-              Verify chain
-            </Link>
+            <ButtonLink href={href({ verify: "1" })}>Verify chain</ButtonLink>
             <a
-              href={`/audit/audit.csv${qs({ page: 1 })}`}
+              href={listUrl("/audit/audit.csv", q, { page: 1 })({ page: 1 })}
               download
-              className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50"
+              className={buttonClass("secondary")}
             >
               Export CSV
             </a>
@@ -81,62 +80,20 @@ export default async function AuditPage({
         <input name="target" defaultValue={q.target} placeholder="Target id" aria-label="Target id" className={input} />
         <input name="from" type="date" defaultValue={q.from} aria-label="From" className={input} />
         <input name="to" type="date" defaultValue={q.to} aria-label="To" className={input} />
-        <button
-          type="submit"
-          className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50"
-        >
+        <button type="submit" className={buttonClass("secondary")}>
           Filter
         </button>
       </form>
-      <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-        <table className="min-w-full text-sm" data-testid="audit">
-          <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
-            <tr>
-              <th className="px-3 py-2 font-medium">#</th>
-              <th className="px-3 py-2 font-medium">When (UTC)</th>
-              <th className="px-3 py-2 font-medium">Actor</th>
-              <th className="px-3 py-2 font-medium">Action</th>
-              <th className="px-3 py-2 font-medium">Target</th>
-              <th className="px-3 py-2 font-medium">Change</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {rows.map((r) => (
-              <tr key={r.seq}>
-                <td className="px-3 py-2 text-slate-500">{r.seq}</td>
-                <td className="whitespace-nowrap px-3 py-2">{r.at.toISOString().replace("T", " ").slice(0, 19)}</td>
-                <td className="px-3 py-2">{r.actorName ?? r.actorType}</td>
-                <td className="px-3 py-2 font-mono text-xs">{r.action}</td>
-                <td className="px-3 py-2 font-mono text-xs">
-                  {r.targetType}:{r.targetId.slice(0, 13)}
-                </td>
-                <td className="max-w-xl px-3 py-2 font-mono text-[11px] text-slate-600">
-                  {r.before && <div className="truncate">before {r.before}</div>}
-                  {r.after && <div className="truncate">after {r.after}</div>}
-                  {r.context && <div className="truncate text-slate-400">{r.context}</div>}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <div className="mt-3 flex items-center justify-between text-sm text-slate-600">
-        <span data-testid="audit-total">
-          {total} event{total === 1 ? "" : "s"} · page {q.page} of {pages}
-        </span>
-        <span className="flex gap-2">
-          {q.page > 1 && (
-            <Link href={`/audit${qs({ page: q.page - 1 })}`} className="rounded-md px-3 py-1 ring-1 ring-slate-200">
-              Newer
-            </Link>
-          )}
-          {q.page < pages && (
-            <Link href={`/audit${qs({ page: q.page + 1 })}`} className="rounded-md px-3 py-1 ring-1 ring-slate-200">
-              Older
-            </Link>
-          )}
-        </span>
-      </div>
+      <CellTable testId="audit" empty="No event matches." columns={COLUMNS} rows={rows.map(row)} />
+      <Pager
+        total={total}
+        page={q.page}
+        pageSize={AUDIT_PAGE_SIZE}
+        noun={["event", "events"]}
+        href={(page) => href({ page })}
+        testId="audit-total"
+        labels={["Newer", "Older"]}
+      />
     </>
   );
 }

@@ -1,4 +1,7 @@
-import Link from "next/link";
+import { CampaignLink } from "@/components/campaigns/campaign-link";
+import { type CellRow, CellTable } from "@/components/data-table/data-table";
+import { ButtonLink } from "@/components/ui/button";
+import { StatusBadge } from "@/components/ui/status-badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
@@ -7,12 +10,6 @@ import { listCampaigns } from "@/lib/reviews";
 
 export const metadata = { title: "Campaigns" };
 
-const STATUS_STYLE: Record<string, string> = {
-  draft: "bg-slate-100 text-slate-700 ring-slate-200",
-  active: "bg-sky-50 text-sky-700 ring-sky-200",
-  closed: "bg-amber-50 text-amber-800 ring-amber-200",
-  applied: "bg-emerald-50 text-emerald-700 ring-emerald-200",
-};
 const RECURRENCE: Record<string, string> = {
   one_off: "One-off",
   monthly: "Monthly",
@@ -21,17 +18,26 @@ const RECURRENCE: Record<string, string> = {
   annual: "Annual",
 };
 
+const COLUMNS = { campaign: "Campaign", status: "Status", period: "Period", progress: "Progress", applied: "Applied" };
+
+function appliedText(a: {
+  applied: number;
+  alreadyRemoved: number;
+  failed: number;
+  pending: number;
+  manual: number;
+}): string {
+  return `${a.applied + a.alreadyRemoved} removed${a.failed ? `, ${a.failed} failed` : ""}${a.pending ? `, ${a.pending} pending` : ""}${a.manual ? `, ${a.manual} to remove in Exchange` : ""}`;
+}
+
 export default async function CampaignsPage() {
   const caller = await requirePageRole("admin", "auditor");
   const campaigns = await listCampaigns(appCtx());
   const newButton =
     caller.role === "admin" ? (
-      <Link
-        href="/campaigns/new"
-        className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-brand-700"
-      >
+      <ButtonLink href="/campaigns/new" variant="primary">
         New campaign
-      </Link>
+      </ButtonLink>
     ) : undefined;
   if (campaigns.length === 0) {
     return (
@@ -52,6 +58,29 @@ export default async function CampaignsPage() {
       </>
     );
   }
+  const row = (c: (typeof campaigns)[number]): CellRow => ({
+    key: c.id,
+    campaign: (
+      <>
+        <CampaignLink id={c.id} name={c.name} />
+        <div className="text-xs text-slate-500">
+          {RECURRENCE[c.recurrence] ?? c.recurrence}
+          {c.stageCount > 1 ? ` · ${c.stageCount} stages` : ""}
+        </div>
+      </>
+    ),
+    status: <StatusBadge status={c.status} />,
+    period: (
+      <span className="whitespace-nowrap">
+        {new Date(c.startAt).toLocaleDateString()} – {new Date(c.endAt).toLocaleDateString()}
+      </span>
+    ),
+    progress:
+      c.status === "draft"
+        ? "—"
+        : `${c.decided} / ${c.itemCount} (${c.itemCount ? Math.round((c.decided / c.itemCount) * 100) : 0}%)`,
+    applied: c.status === "closed" || c.status === "applied" ? appliedText(c.applied) : "—",
+  });
   return (
     <>
       <PageHeader
@@ -59,55 +88,7 @@ export default async function CampaignsPage() {
         description="Quarterly reviews of group, role and app access."
         actions={newButton}
       />
-      <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-        <table className="min-w-full text-sm" data-testid="campaigns">
-          <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
-            <tr>
-              <th className="px-4 py-2 font-medium">Campaign</th>
-              <th className="px-4 py-2 font-medium">Status</th>
-              <th className="px-4 py-2 font-medium">Period</th>
-              <th className="px-4 py-2 font-medium">Progress</th>
-              <th className="px-4 py-2 font-medium">Applied</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {campaigns.map((c) => {
-              const pct = c.itemCount ? Math.round((c.decided / c.itemCount) * 100) : 0;
-              return (
-                <tr key={c.id}>
-                  <td className="px-4 py-2">
-                    <Link href={`/campaigns/${c.id}`} className="font-medium text-brand-700 hover:underline">
-                      {c.name}
-                    </Link>
-                    <div className="text-xs text-slate-500">
-                      {RECURRENCE[c.recurrence] ?? c.recurrence}
-                      {c.stageCount > 1 ? ` · ${c.stageCount} stages` : ""}
-                    </div>
-                  </td>
-                  <td className="px-4 py-2">
-                    <span
-                      className={`rounded-full px-2 py-0.5 text-xs font-medium capitalize ring-1 ${STATUS_STYLE[c.status] ?? ""}`}
-                    >
-                      {c.status}
-                    </span>
-                  </td>
-                  <td className="whitespace-nowrap px-4 py-2 text-slate-700">
-                    {new Date(c.startAt).toLocaleDateString()} – {new Date(c.endAt).toLocaleDateString()}
-                  </td>
-                  <td className="px-4 py-2 text-slate-700">
-                    {c.status === "draft" ? "—" : `${c.decided} / ${c.itemCount} (${pct}%)`}
-                  </td>
-                  <td className="px-4 py-2 text-slate-700">
-                    {c.status === "closed" || c.status === "applied"
-                      ? `${c.applied.applied + c.applied.alreadyRemoved} removed${c.applied.failed ? `, ${c.applied.failed} failed` : ""}${c.applied.pending ? `, ${c.applied.pending} pending` : ""}${c.applied.manual ? `, ${c.applied.manual} to remove in Exchange` : ""}`
-                      : "—"}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+      <CellTable testId="campaigns" empty="No campaigns." columns={COLUMNS} rows={campaigns.map(row)} />
     </>
   );
 }

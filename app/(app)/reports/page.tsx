@@ -1,4 +1,7 @@
 import Link from "next/link";
+import { CampaignLink } from "@/components/campaigns/campaign-link";
+import { type CellRow, CellTable } from "@/components/data-table/data-table";
+import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
@@ -7,11 +10,33 @@ import { listCampaigns } from "@/lib/reviews";
 
 export const metadata = { title: "Reports" };
 
-const link = "rounded-md px-2 py-1 text-xs font-medium ring-1 ring-slate-300 hover:bg-slate-50";
+const FILES = [
+  ["report.pdf", "PDF (signed)"],
+  ["report.csv", "CSV"],
+  ["report.csv.jws", "CSV manifest"],
+  ["report.json", "JSON"],
+  ["report.json.jws", "JSON manifest"],
+] as const;
+const COLUMNS = { campaign: "Campaign", status: "Status", items: "Items", downloads: "Downloads" };
 
 export default async function ReportsPage() {
   await requirePageRole("admin", "auditor");
   const campaigns = (await listCampaigns(appCtx())).filter((c) => c.status !== "draft");
+  const row = (c: (typeof campaigns)[number]): CellRow => ({
+    key: c.id,
+    campaign: <CampaignLink id={c.id} name={c.name} />,
+    status: <span className="capitalize">{c.status === "active" ? "active (interim report)" : c.status}</span>,
+    items: c.itemCount,
+    downloads: (
+      <span className="flex flex-wrap gap-1">
+        {FILES.map(([file, label]) => (
+          <a key={file} className={buttonClass("secondary", "sm")} href={`/reports/${c.id}/${file}`} download>
+            {label}
+          </a>
+        ))}
+      </span>
+    ),
+  });
   return (
     <>
       <PageHeader
@@ -36,52 +61,7 @@ export default async function ReportsPage() {
           verified offline.
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-          <table className="min-w-full text-sm" data-testid="reports">
-            <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
-              <tr>
-                <th className="px-4 py-2 font-medium">Campaign</th>
-                <th className="px-4 py-2 font-medium">Status</th>
-                <th className="px-4 py-2 font-medium">Items</th>
-                <th className="px-4 py-2 font-medium">Downloads</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {campaigns.map((c) => (
-                <tr key={c.id}>
-                  <td className="px-4 py-2">
-                    <Link href={`/campaigns/${c.id}`} className="font-medium text-brand-700 hover:underline">
-                      {c.name}
-                    </Link>
-                  </td>
-                  <td className="px-4 py-2 capitalize text-slate-700">
-                    {c.status === "active" ? "active (interim report)" : c.status}
-                  </td>
-                  <td className="px-4 py-2 text-slate-700">{c.itemCount}</td>
-                  <td className="px-4 py-2">
-                    <span className="flex flex-wrap gap-1">
-                      <a className={link} href={`/reports/${c.id}/report.pdf`} download>
-                        PDF (signed)
-                      </a>
-                      <a className={link} href={`/reports/${c.id}/report.csv`} download>
-                        CSV
-                      </a>
-                      <a className={link} href={`/reports/${c.id}/report.csv.jws`} download>
-                        CSV manifest
-                      </a>
-                      <a className={link} href={`/reports/${c.id}/report.json`} download>
-                        JSON
-                      </a>
-                      <a className={link} href={`/reports/${c.id}/report.json.jws`} download>
-                        JSON manifest
-                      </a>
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <CellTable testId="reports" empty="No reports yet." columns={COLUMNS} rows={campaigns.map(row)} />
       )}
     </>
   );

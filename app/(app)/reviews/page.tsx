@@ -1,3 +1,5 @@
+import { buttonClass } from "@/components/ui/button";
+import { ProgressBar } from "@/components/ui/progress-bar";
 import Link from "next/link";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
@@ -55,23 +57,11 @@ export default async function MyReviewsPage() {
                       )}
                     </p>
                   </div>
-                  <Link
-                    href={`/reviews/${c.campaignId}`}
-                    className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-brand-700"
-                  >
+                  <Link href={`/reviews/${c.campaignId}`} className={buttonClass("primary")}>
                     {c.decided === c.total ? "Review decisions" : "Continue review"}
                   </Link>
                 </div>
-                <div
-                  className="mt-3 h-2 overflow-hidden rounded-full bg-slate-100"
-                  role="progressbar"
-                  aria-valuenow={pct}
-                  aria-valuemin={0}
-                  aria-valuemax={100}
-                  aria-label={`${c.name} progress`}
-                >
-                  <div className="h-full bg-brand-600" style={{ width: `${pct}%` }} />
-                </div>
+                <ProgressBar pct={pct} label={`${c.name} progress`} className="mt-3" />
               </li>
             );
           })}

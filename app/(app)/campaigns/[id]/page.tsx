@@ -1,4 +1,8 @@
 import Link from "next/link";
+import { CellTable } from "@/components/data-table/data-table";
+import { Badge } from "@/components/ui/badge";
+import { ButtonLink } from "@/components/ui/button";
+import { StatusBadge } from "@/components/ui/status-badge";
 import { notFound } from "next/navigation";
 import {
   CampaignActions,
@@ -37,12 +41,7 @@ import { campaignDetail, REVIEWER_LABEL, SCOPE_LABEL, syncFitness } from "@/lib/
 
 export const metadata = { title: "Campaign" };
 
-const STATUS_STYLE: Record<string, string> = {
-  draft: "bg-slate-100 text-slate-700 ring-slate-200",
-  active: "bg-sky-50 text-sky-700 ring-sky-200",
-  closed: "bg-amber-50 text-amber-800 ring-amber-200",
-  applied: "bg-emerald-50 text-emerald-700 ring-emerald-200",
-};
+const REVIEWER_COLUMNS = { reviewer: "Reviewer", as: "As", decided: "Decided", actions: "" };
 
 function Stat({ label, value, testId }: { label: string; value: string | number; testId?: string }) {
   return (
@@ -76,11 +75,8 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
         title={c.name}
         description={
           <>
-            <span
-              className={`mr-2 rounded-full px-2 py-0.5 text-xs font-medium capitalize ring-1 ${STATUS_STYLE[c.status] ?? ""}`}
-              data-testid="campaign-status"
-            >
-              {c.status}
+            <span className="mr-2" data-testid="campaign-status">
+              <StatusBadge status={c.status} />
             </span>
             {SCOPE_LABEL[c.config.scope.kind]} ·{" "}
             {c.config.stages
@@ -89,14 +85,7 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
             · {new Date(c.startAt).toLocaleDateString()} – {new Date(c.endAt).toLocaleDateString()}
           </>
         }
-        actions={
-          <Link
-            href="/campaigns"
-            className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50"
-          >
-            All campaigns
-          </Link>
-        }
+        actions={<ButtonLink href="/campaigns">All campaigns</ButtonLink>}
       />
       {c.description && <p className="mb-4 max-w-3xl text-sm text-slate-600">{c.description}</p>}
       {caller.role === "admin" && (
@@ -219,58 +208,46 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
             <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">
               Reviewers{c.stageCount > 1 ? ` (stage ${c.stage})` : ""}
             </h2>
-            <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-              <table className="min-w-full text-sm" data-testid="reviewers">
-                <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
-                  <tr>
-                    <th className="px-4 py-2 font-medium">Reviewer</th>
-                    <th className="px-4 py-2 font-medium">As</th>
-                    <th className="px-4 py-2 font-medium">Decided</th>
-                    <th className="px-4 py-2 font-medium" />
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {c.reviewers.map((r) => (
-                    <tr key={r.reviewerId}>
-                      <td className="px-4 py-2">
-                        {r.name ?? r.reviewerId}
-                        {r.overdue && (
-                          <span className="ml-2 rounded bg-rose-50 px-1.5 py-0.5 text-xs font-semibold text-rose-700 ring-1 ring-rose-200">
-                            Overdue
-                          </span>
-                        )}
-                      </td>
-                      <td className="px-4 py-2 capitalize text-slate-600">{r.relation}</td>
-                      <td className="px-4 py-2 text-slate-700">
-                        {r.decided} / {r.total}
-                      </td>
-                      <td className="px-4 py-2">
-                        {caller.role === "admin" && c.status === "active" && r.decided < r.total && (
-                          <>
-                            <ReassignForm
-                              campaignId={c.id}
-                              reviewerId={r.reviewerId}
-                              reviewerName={r.name ?? r.reviewerId}
-                              reassign={reassignAction}
-                            />
-                            {/* Escalation: an overdue reviewer's items can be signed off by the admin, with a reason. */}
-                            {r.overdue && (
-                              <SignOffForm
-                                campaignId={c.id}
-                                reviewerId={r.reviewerId}
-                                reviewerName={r.name ?? r.reviewerId}
-                                undecided={r.total - r.decided}
-                                signOff={signOffAction}
-                              />
-                            )}
-                          </>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <CellTable
+              testId="reviewers"
+              empty="No reviewer in this stage."
+              columns={REVIEWER_COLUMNS}
+              rows={c.reviewers.map((r) => ({
+                key: r.reviewerId,
+                reviewer: (
+                  <>
+                    {r.name ?? r.reviewerId}
+                    {r.overdue && (
+                      <Badge tone="red" className="ml-2">
+                        Overdue
+                      </Badge>
+                    )}
+                  </>
+                ),
+                as: <span className="capitalize text-slate-600">{r.relation}</span>,
+                decided: `${r.decided} / ${r.total}`,
+                actions: caller.role === "admin" && c.status === "active" && r.decided < r.total && (
+                  <>
+                    <ReassignForm
+                      campaignId={c.id}
+                      reviewerId={r.reviewerId}
+                      reviewerName={r.name ?? r.reviewerId}
+                      reassign={reassignAction}
+                    />
+                    {/* Escalation: an overdue reviewer's items can be signed off by the admin, with a reason. */}
+                    {r.overdue && (
+                      <SignOffForm
+                        campaignId={c.id}
+                        reviewerId={r.reviewerId}
+                        reviewerName={r.name ?? r.reviewerId}
+                        undecided={r.total - r.decided}
+                        signOff={signOffAction}
+                      />
+                    )}
+                  </>
+                ),
+              }))}
+            />
           </section>
         </>
       )}

@@ -1,3 +1,5 @@
+import { buttonClass } from "@/components/ui/button";
+import { GROUP_KIND_LABEL } from "@/components/directory/labels";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { Card, Facts, LinkList, when } from "@/components/directory/detail";
@@ -8,13 +10,6 @@ import { groupDetail, MEMBERS_PAGE, ZDirectoryId } from "@/lib/directory/detail"
 import { appCtx } from "@/lib/db";
 
 export const metadata = { title: "Group" };
-
-const KIND: Record<string, string> = {
-  security: "Security",
-  m365: "Microsoft 365",
-  mailSecurity: "Mail-enabled security",
-  distribution: "Distribution",
-};
 
 export default async function GroupPage({
   params,
@@ -48,7 +43,7 @@ export default async function GroupPage({
         <Card title="Group" testId="group-profile">
           <Facts
             rows={[
-              ["Kind", `${KIND[g.kind] ?? g.kind}${g.isAssignableToRole ? " · role-assignable" : ""}`],
+              ["Kind", `${GROUP_KIND_LABEL[g.kind] ?? g.kind}${g.isAssignableToRole ? " · role-assignable" : ""}`],
               ["Membership", g.isDynamic ? `Dynamic: ${g.membershipRule ?? ""}` : "Assigned"],
               ["Mail", g.mail],
               ["Visibility", g.visibility],
@@ -98,10 +93,7 @@ export default async function GroupPage({
               aria-label="Search members"
               className="w-64 rounded-md border border-slate-300 px-3 py-1.5 text-sm"
             />
-            <button
-              type="submit"
-              className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50"
-            >
+            <button type="submit" className={buttonClass("secondary")}>
               Search
             </button>
           </form>

@@ -1,4 +1,5 @@
 import { notFound } from "next/navigation";
+import { METHOD_LABEL } from "@/lib/dashboards/overview";
 import { Card, Facts, LinkList, when } from "@/components/directory/detail";
 import { DirectoryTabs } from "@/components/directory/tabs";
 import { PageHeader } from "@/components/ui/page-header";
@@ -7,21 +8,6 @@ import { userDetail, ZDirectoryId } from "@/lib/directory/detail";
 import { appCtx } from "@/lib/db";
 
 export const metadata = { title: "User" };
-
-const METHOD: Record<string, string> = {
-  microsoftAuthenticatorPush: "Authenticator (push)",
-  microsoftAuthenticatorPasswordless: "Authenticator (passwordless)",
-  softwareOneTimePasscode: "Software OTP",
-  hardwareOneTimePasscode: "Hardware OTP",
-  fido2SecurityKey: "FIDO2 security key",
-  windowsHelloForBusiness: "Windows Hello for Business",
-  passKeyDeviceBound: "Passkey",
-  mobilePhone: "SMS / voice",
-  alternateMobilePhone: "Alternate phone",
-  officePhone: "Office phone",
-  email: "Email",
-  temporaryAccessPass: "Temporary Access Pass",
-};
 
 export default async function UserPage({ params }: { params: Promise<{ id: string }> }) {
   await requirePageRole("admin", "auditor");
@@ -90,8 +76,8 @@ export default async function UserPage({ params }: { params: Promise<{ id: strin
             <Facts
               rows={[
                 ["Registered", d.mfa.registered ? "Yes" : "No"],
-                ["Methods", d.mfa.methods.length ? d.mfa.methods.map((m) => METHOD[m] ?? m).join(", ") : "None"],
-                ["Default method", d.mfa.default ? (METHOD[d.mfa.default] ?? d.mfa.default) : "–"],
+                ["Methods", d.mfa.methods.length ? d.mfa.methods.map((m) => METHOD_LABEL[m] ?? m).join(", ") : "None"],
+                ["Default method", d.mfa.default ? (METHOD_LABEL[d.mfa.default] ?? d.mfa.default) : "–"],
                 ["Passwordless capable", d.mfa.passwordless ? "Yes" : "No"],
                 ["Reported", when(d.mfa.updatedAt)],
               ]}

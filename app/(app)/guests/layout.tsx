@@ -1,0 +1,3 @@
+import { roleLayout } from "@/lib/auth";
+
+export default roleLayout("admin", "auditor");
