@@ -1,7 +1,8 @@
 /**
  * Screenshots of a running Recert (default http://localhost:3000), signed in through the sign-in page:
- *   npx tsx scripts/screenshot.ts [baseUrl] [upn] [path...]
- * Writes docs/screenshots/<path>.png; used to look at pages and for the README picture.
+ *   SCREENSHOT_WIDTH=390 npx tsx scripts/screenshot.ts [baseUrl] [upn] [path...]
+ * Writes docs/screenshots/<path>[-<width>].png (default width 1440); used to look at pages, at desktop and phone
+ * widths, and for the README picture.
  */
 import { mkdirSync } from "node:fs";
 import { chromium } from "@playwright/test";
@@ -12,7 +13,8 @@ async function main() {
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
   });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const width = Number(process.env.SCREENSHOT_WIDTH ?? 1440);
+  const page = await browser.newPage({ viewport: { width, height: width < 600 ? 844 : 900 } });
   await page.goto(`${base}/signin`);
   await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
   await page.locator('input[name="loginfmt"]').fill(upn);
@@ -23,7 +25,7 @@ async function main() {
   for (const p of paths.length ? paths : ["/"]) {
     await page.goto(`${base}${p}`);
     await page.waitForLoadState("networkidle");
-    const file = `docs/screenshots/${p === "/" ? "dashboard" : p.replace(/^\//, "").replace(/[/?=&]/g, "-")}.png`;
+    const file = `docs/screenshots/${p === "/" ? "dashboard" : p.replace(/^\//, "").replace(/[/?=&]/g, "-")}${width === 1440 ? "" : `-${width}`}.png`;
     await page.screenshot({ path: file, fullPage: true });
     console.log(file);
   }

@@ -2,8 +2,18 @@
 
 import { buttonClass } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
+import { Notice } from "@/components/ui/notice";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useMemo, useRef, useState, useTransition } from "react";
+import {
+  type Dispatch,
+  type SetStateAction,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  useTransition,
+} from "react";
 import type { ColumnDef, RowSelectionState } from "@tanstack/react-table";
 import { selectColumn, TableView, useSelectableTable } from "@/components/data-table/data-table";
 import type { ReviewItemRow } from "@/lib/reviews/queries";
@@ -104,126 +114,7 @@ export function ReviewTable({
     [justification, submit],
   );
 
-  const columns = useMemo<ColumnDef<ReviewItemRow>[]>(
-    () => [
-      selectColumn<ReviewItemRow>(
-        (r) => `Select ${r.principalName ?? r.principalId} in ${r.resourceName ?? ""}`,
-        !editable,
-      ),
-      {
-        id: "principal",
-        header: "Who",
-        cell: ({ row: { original: r } }) => (
-          <div>
-            <div className="font-medium text-slate-900" data-testid="principal-name">
-              {r.principalName ?? r.principalId}
-            </div>
-            <div className="text-xs text-slate-500">
-              {r.principalUpn ?? (r.principalType === "group" ? "Nested group" : r.principalId)}
-              {r.principalKind === "guest" && (
-                <span className="ml-1 rounded bg-violet-50 px-1.5 py-0.5 text-[10px] font-semibold uppercase text-violet-700 ring-1 ring-violet-200">
-                  Guest
-                </span>
-              )}
-            </div>
-          </div>
-        ),
-      },
-      {
-        id: "resource",
-        header: "Access",
-        cell: ({ row: { original: r } }) => (
-          <div>
-            <div className="text-slate-900">{r.resourceName ?? r.resourceId}</div>
-            <div className="text-xs text-slate-500">
-              {r.resourceType === "group"
-                ? "Group member"
-                : r.resourceType === "directoryRole"
-                  ? `Directory role · ${r.accessDetail ?? ""}`
-                  : `App role · ${r.accessDetail ?? ""}`}
-            </div>
-            {r.goneFromEntra && (
-              <span
-                className="mt-1 inline-block whitespace-nowrap rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600 ring-1 ring-slate-200"
-                title="A sync since the campaign started no longer finds this access in Entra."
-                data-testid="gone-from-entra"
-              >
-                Already removed in Entra
-              </span>
-            )}
-          </div>
-        ),
-      },
-      {
-        id: "lastSignIn",
-        header: "Last sign-in",
-        cell: ({ row: { original: r } }) => (
-          <span className="whitespace-nowrap text-slate-700">
-            {r.principalType === "user" ? fmtDate(r.lastSignInAt) : "—"}
-          </span>
-        ),
-      },
-      {
-        id: "recommendation",
-        header: "Recommendation",
-        cell: ({ row: { original: r } }) => (
-          <div className="max-w-xs">
-            <span
-              className={`inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${REC_STYLE[r.recommendation] ?? REC_STYLE.no_data}`}
-            >
-              {REC_LABEL[r.recommendation] ?? r.recommendation}
-            </span>
-            <div className="mt-1 text-xs text-slate-500">{r.recommendationReason}</div>
-          </div>
-        ),
-      },
-      {
-        id: "decision",
-        header: "Decision",
-        cell: ({ row: { original: r } }) => (
-          <div className="max-w-xs" data-testid="decision-cell">
-            {r.decision ? (
-              <span className={`font-medium ${DEC_STYLE[r.decision] ?? ""}`}>
-                {LABEL[r.decision as Decision] ?? r.decision}
-              </span>
-            ) : (
-              <span className="text-slate-400">Not decided</span>
-            )}
-            {r.justification && <div className="mt-1 text-xs text-slate-500">“{r.justification}”</div>}
-            {r.earlier.map((e) => (
-              <div key={e.stage} className="mt-1 text-xs text-slate-500">
-                Stage {e.stage}: {e.decision ? LABEL[e.decision as Decision] : "no decision"}
-                {e.by ? ` by ${e.by}` : ""}
-              </div>
-            ))}
-            <div className="mt-1 text-[11px] uppercase tracking-wide text-slate-400">as {r.relation}</div>
-          </div>
-        ),
-      },
-      {
-        id: "actions",
-        header: "",
-        cell: ({ row: { original: r } }) =>
-          editable ? (
-            <div className="flex gap-1">
-              {(["approve", "revoke", "dontknow"] as const).map((d) => (
-                <button
-                  key={d}
-                  type="button"
-                  onClick={() => ask(d, [r.id])}
-                  disabled={pending}
-                  aria-label={`${LABEL[d]} ${r.principalName ?? r.principalId} in ${r.resourceName ?? ""}`}
-                  className={`rounded-md px-2 py-1 text-xs font-medium ring-1 ${r.decision === d ? "bg-slate-900 text-white ring-slate-900" : "bg-white text-slate-700 ring-slate-200 hover:bg-slate-50"}`}
-                >
-                  {LABEL[d]}
-                </button>
-              ))}
-            </div>
-          ) : null,
-      },
-    ],
-    [ask, editable, pending],
-  );
+  const columns = useMemo(() => reviewColumns({ ask, editable, pending }), [ask, editable, pending]);
 
   // Sorting and filtering happen on the server; the table renders the page it is given.
   const table = useSelectableTable(
@@ -234,27 +125,7 @@ export function ReviewTable({
     editable,
   );
 
-  // Keyboard: j/k move, x select, a approve, r revoke, d don't know (the selection, else the current row).
-  useEffect(() => {
-    if (!editable) return;
-    const onKey = (e: KeyboardEvent) => {
-      if (dialog || e.metaKey || e.ctrlKey || e.altKey) return;
-      const t = e.target as HTMLElement;
-      if (t.closest("input[type=text], input[type=search], textarea, select")) return;
-      const current = rows[cursor];
-      const targets = selectedIds.length ? selectedIds : current ? [current.id] : [];
-      if (e.key === "j") setCursor((c) => Math.min(rows.length - 1, c + 1));
-      else if (e.key === "k") setCursor((c) => Math.max(0, c - 1));
-      else if (e.key === "x" && current) setSelection((s) => ({ ...s, [current.id]: !s[current.id] }));
-      else if (e.key === "a") ask("approve", targets);
-      else if (e.key === "r") ask("revoke", targets);
-      else if (e.key === "d") ask("dontknow", targets);
-      else return;
-      e.preventDefault();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [ask, cursor, dialog, editable, rows, selectedIds]);
+  useReviewShortcuts({ editable, paused: Boolean(dialog), rows, cursor, setCursor, selectedIds, setSelection, ask });
 
   return (
     <div>
@@ -335,69 +206,260 @@ export function ReviewTable({
         })}
       />
       {dialog && (
-        <Dialog
-          open
-          title={`${LABEL[dialog.decision]} ${dialog.ids.length} item${dialog.ids.length === 1 ? "" : "s"}`}
+        <JustificationDialog
+          decision={dialog.decision}
+          count={dialog.ids.length}
+          required={
+            (dialog.decision === "approve" && justification.onApprove) ||
+            (dialog.decision === "revoke" && justification.onRevoke)
+          }
+          reason={reason}
+          setReason={setReason}
+          error={message?.kind === "error" ? message.text : null}
+          pending={pending}
+          onSubmit={() => submit(dialog.decision, dialog.ids, reason)}
           onClose={() => {
             setDialog(null);
             setMessage(null);
           }}
-        >
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              submit(dialog.decision, dialog.ids, reason);
-            }}
-          >
-            <p className="text-sm text-slate-600">
-              {dialog.decision === "revoke" ? "Revoked access is removed from Entra when the campaign closes. " : ""}
-              {(dialog.decision === "approve" && justification.onApprove) ||
-              (dialog.decision === "revoke" && justification.onRevoke)
-                ? "This campaign requires a justification."
-                : "A justification is optional."}
-            </p>
-            <label className="mt-4 block text-sm font-medium text-slate-700" htmlFor="justification">
-              Justification
-            </label>
-            {/* The first field of the dialog: showModal() puts the focus here. */}
-            <textarea
-              id="justification"
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-              maxLength={2000}
-              rows={3}
-              className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
-            />
-            {message?.kind === "error" && (
-              <p
-                role="alert"
-                className="mt-2 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800 ring-1 ring-rose-200"
-              >
-                {message.text}
-              </p>
-            )}
-            <div className="mt-4 flex justify-end gap-2">
-              <button
-                type="button"
-                onClick={() => {
-                  setDialog(null);
-                  setMessage(null);
-                }}
-                className={buttonClass("secondary")}
-              >
-                Cancel
-              </button>
-              <button
-                type="submit"
-                disabled={pending}
-                className={buttonClass(dialog.decision === "revoke" ? "danger" : "primary")}
-              >
-                Confirm {LABEL[dialog.decision].toLowerCase()}
-              </button>
-            </div>
-          </form>
-        </Dialog>
+        />
       )}
     </div>
+  );
+}
+
+/** The review list's columns: who, what access, the evidence (sign-in, recommendation), the decision and its buttons. */
+function reviewColumns({
+  ask,
+  editable,
+  pending,
+}: {
+  ask: (decision: Decision, ids: string[]) => void;
+  editable: boolean;
+  pending: boolean;
+}): ColumnDef<ReviewItemRow, unknown>[] {
+  return [
+    selectColumn<ReviewItemRow>(
+      (r) => `Select ${r.principalName ?? r.principalId} in ${r.resourceName ?? ""}`,
+      !editable,
+    ),
+    {
+      id: "principal",
+      header: "Who",
+      cell: ({ row: { original: r } }) => (
+        <div>
+          <div className="font-medium text-slate-900" data-testid="principal-name">
+            {r.principalName ?? r.principalId}
+          </div>
+          <div className="text-xs text-slate-500">
+            {r.principalUpn ?? (r.principalType === "group" ? "Nested group" : r.principalId)}
+            {r.principalKind === "guest" && (
+              <span className="ml-1 rounded bg-violet-50 px-1.5 py-0.5 text-[10px] font-semibold uppercase text-violet-700 ring-1 ring-violet-200">
+                Guest
+              </span>
+            )}
+          </div>
+        </div>
+      ),
+    },
+    {
+      id: "resource",
+      header: "Access",
+      cell: ({ row: { original: r } }) => (
+        <div>
+          <div className="text-slate-900">{r.resourceName ?? r.resourceId}</div>
+          <div className="text-xs text-slate-500">
+            {r.resourceType === "group"
+              ? "Group member"
+              : r.resourceType === "directoryRole"
+                ? `Directory role · ${r.accessDetail ?? ""}`
+                : `App role · ${r.accessDetail ?? ""}`}
+          </div>
+          {r.goneFromEntra && (
+            <span
+              className="mt-1 inline-block whitespace-nowrap rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600 ring-1 ring-slate-200"
+              title="A sync since the campaign started no longer finds this access in Entra."
+              data-testid="gone-from-entra"
+            >
+              Already removed in Entra
+            </span>
+          )}
+        </div>
+      ),
+    },
+    {
+      id: "lastSignIn",
+      header: "Last sign-in",
+      cell: ({ row: { original: r } }) => (
+        <span className="whitespace-nowrap text-slate-700">
+          {r.principalType === "user" ? fmtDate(r.lastSignInAt) : "—"}
+        </span>
+      ),
+    },
+    {
+      id: "recommendation",
+      header: "Recommendation",
+      cell: ({ row: { original: r } }) => (
+        <div className="max-w-xs">
+          <span
+            className={`inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${REC_STYLE[r.recommendation] ?? REC_STYLE.no_data}`}
+          >
+            {REC_LABEL[r.recommendation] ?? r.recommendation}
+          </span>
+          <div className="mt-1 text-xs text-slate-500">{r.recommendationReason}</div>
+        </div>
+      ),
+    },
+    {
+      id: "decision",
+      header: "Decision",
+      cell: ({ row: { original: r } }) => (
+        <div className="max-w-xs" data-testid="decision-cell">
+          {r.decision ? (
+            <span className={`font-medium ${DEC_STYLE[r.decision] ?? ""}`}>
+              {LABEL[r.decision as Decision] ?? r.decision}
+            </span>
+          ) : (
+            <span className="text-slate-400">Not decided</span>
+          )}
+          {r.justification && <div className="mt-1 text-xs text-slate-500">“{r.justification}”</div>}
+          {r.earlier.map((e) => (
+            <div key={e.stage} className="mt-1 text-xs text-slate-500">
+              Stage {e.stage}: {e.decision ? LABEL[e.decision as Decision] : "no decision"}
+              {e.by ? ` by ${e.by}` : ""}
+            </div>
+          ))}
+          <div className="mt-1 text-[11px] uppercase tracking-wide text-slate-400">as {r.relation}</div>
+        </div>
+      ),
+    },
+    {
+      id: "actions",
+      header: "",
+      cell: ({ row: { original: r } }) =>
+        editable ? (
+          <div className="flex gap-1">
+            {(["approve", "revoke", "dontknow"] as const).map((d) => (
+              <button
+                key={d}
+                type="button"
+                onClick={() => ask(d, [r.id])}
+                disabled={pending}
+                aria-label={`${LABEL[d]} ${r.principalName ?? r.principalId} in ${r.resourceName ?? ""}`}
+                className={`rounded-md px-2 py-1 text-xs font-medium ring-1 ${r.decision === d ? "bg-slate-900 text-white ring-slate-900" : "bg-white text-slate-700 ring-slate-200 hover:bg-slate-50"}`}
+              >
+                {LABEL[d]}
+              </button>
+            ))}
+          </div>
+        ) : null,
+    },
+  ];
+}
+
+/** Keyboard: j/k move, x select, a approve, r revoke, d don't know (the selection, else the current row). */
+function useReviewShortcuts({
+  editable,
+  paused,
+  rows,
+  cursor,
+  setCursor,
+  selectedIds,
+  setSelection,
+  ask,
+}: {
+  editable: boolean;
+  /** While a dialog is open, keys belong to it. */
+  paused: boolean;
+  rows: ReviewItemRow[];
+  cursor: number;
+  setCursor: Dispatch<SetStateAction<number>>;
+  selectedIds: string[];
+  setSelection: Dispatch<SetStateAction<RowSelectionState>>;
+  ask: (decision: Decision, ids: string[]) => void;
+}) {
+  useEffect(() => {
+    if (!editable) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (paused || e.metaKey || e.ctrlKey || e.altKey) return;
+      const t = e.target as HTMLElement;
+      if (t.closest("input[type=text], input[type=search], textarea, select")) return;
+      const current = rows[cursor];
+      const targets = selectedIds.length ? selectedIds : current ? [current.id] : [];
+      if (e.key === "j") setCursor((c) => Math.min(rows.length - 1, c + 1));
+      else if (e.key === "k") setCursor((c) => Math.max(0, c - 1));
+      else if (e.key === "x" && current) setSelection((s) => ({ ...s, [current.id]: !s[current.id] }));
+      else if (e.key === "a") ask("approve", targets);
+      else if (e.key === "r") ask("revoke", targets);
+      else if (e.key === "d") ask("dontknow", targets);
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [ask, cursor, paused, editable, rows, selectedIds, setCursor, setSelection]);
+}
+
+/** Asks for the justification of a decision (required where the campaign says so); keys go to it while open. */
+function JustificationDialog({
+  decision,
+  count,
+  required,
+  reason,
+  setReason,
+  error,
+  pending,
+  onSubmit,
+  onClose,
+}: {
+  decision: Decision;
+  count: number;
+  required: boolean;
+  reason: string;
+  setReason: (v: string) => void;
+  error: string | null;
+  pending: boolean;
+  onSubmit: () => void;
+  onClose: () => void;
+}) {
+  return (
+    <Dialog open title={`${LABEL[decision]} ${count} item${count === 1 ? "" : "s"}`} onClose={onClose}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          onSubmit();
+        }}
+      >
+        <p className="text-sm text-slate-600">
+          {decision === "revoke" ? "Revoked access is removed from Entra when the campaign closes. " : ""}
+          {required ? "This campaign requires a justification." : "A justification is optional."}
+        </p>
+        <label className="mt-4 block text-sm font-medium text-slate-700" htmlFor="justification">
+          Justification
+        </label>
+        {/* The first field of the dialog: showModal() puts the focus here. */}
+        <textarea
+          id="justification"
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          maxLength={2000}
+          rows={3}
+          className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
+        />
+        {error && <Notice note={{ ok: false, text: error }} className="mt-2" />}
+        <div className="mt-4 flex justify-end gap-2">
+          <button type="button" onClick={onClose} className={buttonClass("secondary")}>
+            Cancel
+          </button>
+          <button
+            type="submit"
+            disabled={pending}
+            className={buttonClass(decision === "revoke" ? "danger" : "primary")}
+          >
+            Confirm {LABEL[decision].toLowerCase()}
+          </button>
+        </div>
+      </form>
+    </Dialog>
   );
 }
