@@ -29,6 +29,7 @@ export function ExpiryControls({
         r.items.length
           ? `Will remove: ${r.items.map((i) => `${i.kind} ${i.target}`).join(", ")}`
           : "Holds nothing to remove.",
+      { refresh: false },
     );
   const extend = () => {
     const date = prompt(`New end date for ${name} (YYYY-MM-DD)`);

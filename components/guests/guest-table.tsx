@@ -41,6 +41,9 @@ export function GuestTable({
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
   const selected = Object.keys(selection).filter((k) => selection[k]);
 
+  // Keyed on canEdit only: the actions are the page's server-action references, and a new copy of them after
+  // each refresh must not remount every row's controls (their notes would vanish).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: see above.
   const columns = useMemo<ColumnDef<GuestRow>[]>(
     () => [
       ...(canEdit ? [selectColumn<GuestRow>((r) => `Select ${r.displayName ?? r.id}`)] : []),
@@ -121,7 +124,7 @@ export function GuestTable({
           ),
       },
     ],
-    [canEdit, actions],
+    [canEdit],
   );
   const table = useSelectableTable(
     rows,

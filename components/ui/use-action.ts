@@ -18,9 +18,11 @@ export function useAction() {
   const router = useRouter();
   const [pending, start] = useTransition();
   const [note, setNote] = useState<ActionNote | null>(null);
+  /** `refresh: false` for read-only actions (a preview): nothing on the page changed. */
   function run<T extends object>(
     call: () => Promise<ActionResult<T>>,
     done?: (r: { ok: true } & T) => string | undefined,
+    o: { refresh?: boolean } = {},
   ) {
     start(async () => {
       const r = await call();
@@ -28,7 +30,7 @@ export function useAction() {
         const text = done?.(r);
         setNote(text ? { ok: true, text } : null);
       } else setNote({ ok: false, text: r.error });
-      router.refresh();
+      if (o.refresh !== false) router.refresh();
     });
   }
   return { pending, note, setNote, run };
