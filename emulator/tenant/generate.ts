@@ -425,7 +425,134 @@ export function generateTenant(o: GenerateOptions): Tenant {
     users.push(g);
   }
 
-  // ---- groups
+  const { groups, breakGlassGroup, helpdesk, deptGroups, regular } = generateGroups({
+    admin,
+    breakGlass1,
+    breakGlass2,
+    daysAgo,
+    deptHeads,
+    guests,
+    members,
+    n,
+    reviewer,
+    rng,
+  });
+
+  const { roleAssignments } = assignDirectoryRoles({
+    admin,
+    auditor,
+    breakGlass1,
+    breakGlass2,
+    helpdesk,
+    members,
+    mfaFor,
+    n,
+    regular,
+    rng,
+  });
+
+  const { servicePrincipals, appRoleAssignments, recertSp, grcSp } = generateApps({
+    admin,
+    auditor,
+    daysAgo,
+    guests,
+    members,
+    n,
+    o,
+    regular,
+    rng,
+  });
+
+  const { policies, apps, organization } = conditionalAccess({
+    breakGlassGroup,
+    daysAgo,
+    o,
+    recertSp,
+    rng,
+    deptGroups,
+    grcSp,
+    servicePrincipals,
+  });
+
+  return indexTenant({
+    id: o.tenantId,
+    domain: DOMAIN,
+    organization,
+    users,
+    groups,
+    roleDefinitions: roleDefinitions(),
+    roleAssignments,
+    servicePrincipals,
+    appRoleAssignments,
+    policies,
+    apps,
+    wellKnown: [
+      { upn: admin.userPrincipalName, role: "Admin (Recert.Admin)" },
+      { upn: auditor.userPrincipalName, role: "Auditor (Recert.Auditor)" },
+      { upn: reviewer.userPrincipalName, role: "Reviewer: owns 5 groups, manages people" },
+    ],
+    password: o.password,
+    userById: new Map(),
+    userByUpn: new Map(),
+    groupById: new Map(),
+    spById: new Map(),
+    changes: [],
+    seq: 0,
+  });
+}
+
+interface GenerateGroupsInput {
+  admin: EUser;
+  breakGlass1: EUser;
+  breakGlass2: EUser;
+  daysAgo: (d: number) => string;
+  deptHeads: Map<string, EUser>;
+  guests: EUser[];
+  members: EUser[];
+  n: number;
+  reviewer: EUser;
+  rng: Rng;
+}
+
+interface AssignDirectoryRolesInput {
+  admin: EUser;
+  auditor: EUser;
+  breakGlass1: EUser;
+  breakGlass2: EUser;
+  helpdesk: EGroup;
+  members: EUser[];
+  mfaFor: (enabled: boolean, forceRegistered?: boolean) => MfaInfo | null;
+  n: number;
+  regular: EGroup[];
+  rng: Rng;
+}
+
+interface GenerateAppsInput {
+  admin: EUser;
+  auditor: EUser;
+  daysAgo: (d: number) => string;
+  guests: EUser[];
+  members: EUser[];
+  n: number;
+  o: GenerateOptions;
+  regular: EGroup[];
+  rng: Rng;
+}
+
+interface ConditionalAccessInput {
+  breakGlassGroup: EGroup;
+  daysAgo: (d: number) => string;
+  o: GenerateOptions;
+  recertSp: EServicePrincipal;
+  rng: Rng;
+  deptGroups: Map<string, EGroup>;
+  grcSp: EServicePrincipal;
+  servicePrincipals: EServicePrincipal[];
+}
+
+/** The groups: well-known ones (break glass, reviewer@'s, ownerless, per department), topic groups of every kind, and nesting without cycles. */
+function generateGroups(v: GenerateGroupsInput) {
+  const { admin, breakGlass1, breakGlass2, daysAgo, deptHeads, guests, members, n, reviewer, rng } = v;
   const groups: EGroup[] = [];
   const groupCount = Math.max(36, Math.round(n / 10));
   const perUser = n >= 5000 ? 10 : 5;
@@ -594,7 +721,12 @@ export function generateTenant(o: GenerateOptions): Tenant {
   }
   if (security.length > 2) prodAccess.members.add(security[0]!.id);
 
-  // ---- directory roles
+  return { groups, breakGlassGroup, helpdesk, deptGroups, regular };
+}
+
+/** Directory role assignments: a few admins per role (some without MFA), groups holding roles. */
+function assignDirectoryRoles(v: AssignDirectoryRolesInput) {
+  const { admin, auditor, breakGlass1, breakGlass2, helpdesk, members, mfaFor, n, regular, rng } = v;
   const roleAssignments: Tenant["roleAssignments"] = [];
   const assign = (roleDefinitionId: string, principalId: string) =>
     roleAssignments.push({ id: rng.opaqueId(24), principalId, roleDefinitionId, directoryScopeId: "/" });
@@ -624,7 +756,12 @@ export function generateTenant(o: GenerateOptions): Tenant {
     }
   }
 
-  // ---- apps
+  return { roleAssignments };
+}
+
+/** Enterprise apps with their app roles and who is assigned to them (users and groups), Microsoft Graph among them. */
+function generateApps(v: GenerateAppsInput) {
+  const { admin, auditor, daysAgo, guests, members, n, o, regular, rng } = v;
   const servicePrincipals: EServicePrincipal[] = [];
   const appRoleAssignments: EAppRoleAssignment[] = [];
   const graphSp: EServicePrincipal = {
@@ -733,7 +870,12 @@ export function generateTenant(o: GenerateOptions): Tenant {
     for (let i = 0; i < 2; i++) assignApp(sp, rng.pick(roleIds), rng.pick(regular), "Group");
   }
 
-  // ---- conditional access
+  return { servicePrincipals, appRoleAssignments, recertSp, grcSp };
+}
+
+/** Conditional-access policies of every shape the coverage rules must tell apart, and the organization. */
+function conditionalAccess(v: ConditionalAccessInput) {
+  const { breakGlassGroup, daysAgo, o, recertSp, rng, deptGroups, grcSp, servicePrincipals } = v;
   const allApps = {
     includeApplications: ["All"],
     excludeApplications: [],
@@ -904,31 +1046,7 @@ export function generateTenant(o: GenerateOptions): Tenant {
     assignedPlans: [],
   };
 
-  return indexTenant({
-    id: o.tenantId,
-    domain: DOMAIN,
-    organization,
-    users,
-    groups,
-    roleDefinitions: roleDefinitions(),
-    roleAssignments,
-    servicePrincipals,
-    appRoleAssignments,
-    policies,
-    apps,
-    wellKnown: [
-      { upn: admin.userPrincipalName, role: "Admin (Recert.Admin)" },
-      { upn: auditor.userPrincipalName, role: "Auditor (Recert.Auditor)" },
-      { upn: reviewer.userPrincipalName, role: "Reviewer: owns 5 groups, manages people" },
-    ],
-    password: o.password,
-    userById: new Map(),
-    userByUpn: new Map(),
-    groupById: new Map(),
-    spById: new Map(),
-    changes: [],
-    seq: 0,
-  });
+  return { policies, apps, organization };
 }
 
 export function tenantSummary(t: Tenant) {

@@ -8,7 +8,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { bulkInsert, type BulkColumn, type Engine, type SqlRunner } from "@/lib/db/sql";
 import type { CampaignConfig } from "./definition";
 import { ItemsHasher } from "./items-hash";
-import { recommend, DEFAULT_RECOMMENDATION_OPTIONS } from "./recommend";
+import { DEFAULT_RECOMMENDATION_OPTIONS, type RecommendationOptions, recommend } from "./recommend";
 import { resolveReviewers, type ReviewerContext } from "./reviewers";
 
 /** What freeze needs of a Prisma client or transaction. */
@@ -370,13 +370,23 @@ function rowWriter(db: SqlRunner, engine: Engine, sqlite: BetterSqlite3.Database
 /** Stages whose reviewers are the same for every holder of a resource (up to nobody reviewing their own access). */
 const PER_RESOURCE = new Set(["owners", "chosen"]);
 
-export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInput): Promise<FreezeResult> {
-  const { config: c, tenantId, now } = input;
+type Advice = { recommendation: string; reason: string };
+
+/** The tenant's users, and per manager (u.mi) and department (u.di) their size and how many hold the current resource. */
+interface People {
+  all: UserRow[];
+  users: Map<string, UserRow>;
+  teamSize: Int32Array;
+  deptSize: Int32Array;
+  holdersByManager: Int32Array;
+  holdersByDept: Int32Array;
+}
+
+/** Every user of the tenant, each with an index of their manager and department for peer counting. */
+async function loadPeople(rows: Reader, tenantId: string, p1: string): Promise<People> {
   const users = new Map<string, UserRow>();
   const managerIndex = new Map<string, number>();
   const deptIndex = new Map<string, number>();
-  const rows = reader(db, engine === "sqlite" ? input.sqlite : undefined);
-  const p1 = engine === "sqlite" ? "?" : "$1";
   const date = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
   const all: UserRow[] = (
     await rows<
@@ -411,12 +421,27 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
     if (u.mi! >= 0) teamSize[u.mi!]!++;
     if (u.di! >= 0) deptSize[u.di!]!++;
   }
-  const holdersByManager = new Int32Array(managerIndex.size);
-  const holdersByDept = new Int32Array(deptIndex.size);
+  return {
+    all,
+    users,
+    teamSize,
+    deptSize,
+    holdersByManager: new Int32Array(managerIndex.size),
+    holdersByDept: new Int32Array(deptIndex.size),
+  };
+}
+
+/** Group names (for nested-group items) and, when a stage asks sponsors, each guest's sponsors. */
+async function loadNamesAndSponsors(
+  rows: Reader,
+  tenantId: string,
+  p1: string,
+  c: CampaignConfig,
+): Promise<{ groupNames: Map<string, string | null>; sponsors: Map<string, string[]> }> {
   const groupNames = new Map(
     (
       await rows<{ id: string; displayName: string | null }>(
-        `SELECT "id", "displayName" FROM "DirGroup" WHERE "tenantId" = ${engine === "sqlite" ? "?" : "$1"}`,
+        `SELECT "id", "displayName" FROM "DirGroup" WHERE "tenantId" = ${p1}`,
         tenantId,
       )
     ).map((g) => [g.id, g.displayName]),
@@ -424,12 +449,111 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   const sponsors = new Map<string, string[]>();
   if (c.stages.some((s) => s.reviewers === "sponsors")) {
     for (const s of await rows<{ userId: string; sponsorId: string; sponsorType: string }>(
-      `SELECT "userId", "sponsorId", "sponsorType" FROM "DirSponsor" WHERE "tenantId" = ${engine === "sqlite" ? "?" : "$1"}`,
+      `SELECT "userId", "sponsorId", "sponsorType" FROM "DirSponsor" WHERE "tenantId" = ${p1}`,
       tenantId,
     )) {
       if (s.sponsorType === "user") pushMulti(sponsors, s.userId, s.sponsorId);
     }
   }
+  return { groupNames, sponsors };
+}
+
+/** Every holder's place in name order (users by display name, groups by name, then id), from one global sort. */
+function rankHolders(resources: Resource[], users: Map<string, UserRow>, groupNames: Map<string, string | null>): void {
+  const byPrincipalName = [
+    ...[...users.values()].map((u) => ({ id: u.id, name: u.displayName ?? "" })),
+    ...[...groupNames].filter(([id]) => !users.has(id)).map(([id, name]) => ({ id, name: name ?? "" })),
+  ];
+  byPrincipalName.sort((a, b) => collator.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const rank = new Map(byPrincipalName.map((p, i) => [p.id, i]));
+  const rankOf = (id: string) => rank.get(id) ?? -1; // unknown principals (no name) first, by id
+  for (const r of resources) {
+    for (const h of r.holders) {
+      h.rank = rankOf(h.principalId);
+      h.u = h.principalType === "user" ? (users.get(h.principalId) ?? null) : null;
+    }
+  }
+}
+
+/**
+ * A holder's recommendation: the person's own (computed once per person), made "revoke" for an active person
+ * who is a peer outlier on this resource (fewer than the threshold of their team, else department, hold it).
+ */
+function recommendationFor(
+  h: Resource["holders"][number],
+  u: UserRow | undefined,
+  people: People,
+  outliers: Map<number, Advice>,
+  input: FreezeInput,
+  options: RecommendationOptions,
+): Advice {
+  const { teamSize, deptSize, holdersByManager, holdersByDept } = people;
+  const now = input.now;
+  let rec: Advice;
+  if (h.principalType === "group")
+    rec = {
+      recommendation: "no_data",
+      reason: "Nested group: its own members are reviewed where they are direct members.",
+    };
+  else if (!u) rec = { recommendation: "no_data", reason: "The principal is not in the synced directory." };
+  else {
+    // Every rule but the peer one depends on the person alone: computed once per person, not per item.
+    u.rec ??= recommend(
+      {
+        accountEnabled: u.accountEnabled,
+        userType: u.userType === "Guest" ? "Guest" : "Member",
+        externalUserState: u.externalUserState,
+        createdAt: u.createdAt,
+        lastSignInAt: u.lastSignInAt,
+        signInDataAvailable: input.signInDataAvailable,
+        peerShare: null,
+      },
+      options,
+    );
+    const own = u.rec;
+    rec = own;
+    if (own.recommendation === "approve") {
+      let share: number | null = null;
+      const mi = u.mi!;
+      const di = u.di!;
+      const team = mi >= 0 ? teamSize[mi]! - 1 : 0;
+      if (mi >= 0 && team >= 3) share = (holdersByManager[mi]! - 1) / team;
+      else if (di >= 0 && deptSize[di]! - 1 >= 3) share = (holdersByDept[di]! - 1) / (deptSize[di]! - 1);
+      if (share !== null && share < options.peerOutlierThreshold) {
+        // An active person who is a peer outlier here: the reason depends only on the rounded share.
+        const pct = Math.round(share * 100);
+        rec =
+          outliers.get(pct) ??
+          outliers
+            .set(
+              pct,
+              recommend(
+                {
+                  accountEnabled: true,
+                  userType: "Member",
+                  externalUserState: null,
+                  createdAt: null,
+                  lastSignInAt: now,
+                  signInDataAvailable: true,
+                  peerShare: share,
+                },
+                options,
+              ),
+            )
+            .get(pct)!;
+      }
+    }
+  }
+  return rec;
+}
+
+export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInput): Promise<FreezeResult> {
+  const { config: c, tenantId, now } = input;
+  const rows = reader(db, engine === "sqlite" ? input.sqlite : undefined);
+  const p1 = engine === "sqlite" ? "?" : "$1";
+  const people = await loadPeople(rows, tenantId, p1);
+  const { all, users, holdersByManager, holdersByDept } = people;
+  const { groupNames, sponsors } = await loadNamesAndSponsors(rows, tenantId, p1, c);
   const { resources, dynamicGroups } = await loadResources(rows, engine, tenantId, c);
   resources.sort(byName);
 
@@ -456,20 +580,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   const direct = engine === "sqlite" && Boolean(input.sqlite);
   for (const u of all) u.lastSignInStored = direct ? sqliteValue(u.lastSignInAt) : u.lastSignInAt;
 
-  // Every principal's place in name order (users by display name, groups by name, then id), computed once.
-  const byPrincipalName = [
-    ...[...users.values()].map((u) => ({ id: u.id, name: u.displayName ?? "" })),
-    ...[...groupNames].filter(([id]) => !users.has(id)).map(([id, name]) => ({ id, name: name ?? "" })),
-  ];
-  byPrincipalName.sort((a, b) => collator.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const rank = new Map(byPrincipalName.map((p, i) => [p.id, i]));
-  const rankOf = (id: string) => rank.get(id) ?? -1; // unknown principals (no name) first, by id
-  for (const r of resources) {
-    for (const h of r.holders) {
-      h.rank = rankOf(h.principalId);
-      h.u = h.principalType === "user" ? (users.get(h.principalId) ?? null) : null;
-    }
-  }
+  rankHolders(resources, users, groupNames);
 
   let resourceReviewers: unknown[][] = [];
   for (const r of resources) {
@@ -503,61 +614,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
     );
     for (const h of holders) {
       const u = h.u ?? undefined;
-      let rec: { recommendation: string; reason: string };
-      if (h.principalType === "group")
-        rec = {
-          recommendation: "no_data",
-          reason: "Nested group: its own members are reviewed where they are direct members.",
-        };
-      else if (!u) rec = { recommendation: "no_data", reason: "The principal is not in the synced directory." };
-      else {
-        // Every rule but the peer one depends on the person alone: computed once per person, not per item.
-        u.rec ??= recommend(
-          {
-            accountEnabled: u.accountEnabled,
-            userType: u.userType === "Guest" ? "Guest" : "Member",
-            externalUserState: u.externalUserState,
-            createdAt: u.createdAt,
-            lastSignInAt: u.lastSignInAt,
-            signInDataAvailable: input.signInDataAvailable,
-            peerShare: null,
-          },
-          options,
-        );
-        const own = u.rec;
-        rec = own;
-        if (own.recommendation === "approve") {
-          let share: number | null = null;
-          const mi = u.mi!;
-          const di = u.di!;
-          const team = mi >= 0 ? teamSize[mi]! - 1 : 0;
-          if (mi >= 0 && team >= 3) share = (holdersByManager[mi]! - 1) / team;
-          else if (di >= 0 && deptSize[di]! - 1 >= 3) share = (holdersByDept[di]! - 1) / (deptSize[di]! - 1);
-          if (share !== null && share < options.peerOutlierThreshold) {
-            // An active person who is a peer outlier here: the reason depends only on the rounded share.
-            const pct = Math.round(share * 100);
-            rec =
-              outliers.get(pct) ??
-              outliers
-                .set(
-                  pct,
-                  recommend(
-                    {
-                      accountEnabled: true,
-                      userType: "Member",
-                      externalUserState: null,
-                      createdAt: null,
-                      lastSignInAt: now,
-                      signInDataAvailable: true,
-                      peerShare: share,
-                    },
-                    options,
-                  ),
-                )
-                .get(pct)!;
-          }
-        }
-      }
+      const rec = recommendationFor(h, u, people, outliers, input, options);
       ordinal++;
       const id = itemId(ordinal);
       const principalKind = u?.userType === "Guest" ? "guest" : "member";

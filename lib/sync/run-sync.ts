@@ -167,6 +167,235 @@ interface Ctx {
   stage(spec: TableSpec, rows: Row[], opts?: { ignoreDuplicates?: boolean }): Promise<void>;
 }
 
+/**
+ * Phase 1, fetch: users and groups (delta when a cursor allows, else full), the slow kinds when due or for the
+ * changed users only, roles, apps, policies and the organization, all into this run's staging tables.
+ * Kinds a missing permission or licence blocks are skipped and named in the manifest.
+ */
+async function fetchAll(
+  ctx: Ctx,
+  opts: SyncOptions,
+): Promise<{ plan: ApplyPlan; links: { users?: string; groups?: string } }> {
+  const { db, tenantId, runId, manifest } = ctx;
+  const cursors = opts.mode === "full" ? [] : await db.syncCursor.findMany({ where: { tenantId } });
+  const cursor = (r: string) => cursors.find((c) => c.resource === r)?.deltaLink;
+
+  const plan: ApplyPlan = {};
+  const links: { users?: string; groups?: string } = {};
+  const optional = async (kind: string, fn: () => Promise<void>, clear: TableSpec[]) => {
+    try {
+      await fn();
+      (plan as Record<string, unknown>)[kind] = (plan as Record<string, unknown>)[kind] ?? true;
+    } catch (e) {
+      if (!OPTIONAL_KINDS.has(kind) || !isPermissionError(e)) throw e;
+      manifest.skipped.push({ kind, reason: errorText(e) });
+      for (const t of clear)
+        await db.$executeRawUnsafe(`DELETE FROM ${q(t.stage)} WHERE "runId" = ${runIdLiteral(runId)}`);
+    }
+  };
+
+  // Slow kinds (no delta API): read in full when due, else only for the users this delta changed.
+  const now0 = Date.now();
+  const due = (k: SlowKind) => {
+    if (opts.mode === "full" || !cursor("users")) return true;
+    const last = cursors.find((c) => c.resource === `refresh:${k}`)?.updatedAt;
+    return !last || now0 - last.getTime() >= (opts.refreshEveryMs?.[k] ?? DEFAULT_REFRESH_MS[k]);
+  };
+  const slowFull: Record<SlowKind, boolean> = {
+    activity: due("activity"),
+    managers: due("managers"),
+    mfa: due("mfa"),
+    sponsors: due("sponsors"),
+  };
+  const fullReaders: Record<SlowKind, () => Promise<void>> = {
+    activity: () => fetchActivity(ctx),
+    managers: () => fetchManagers(ctx),
+    mfa: () =>
+      fetchSimple(
+        ctx,
+        "mfa",
+        "/reports/authenticationMethods/userRegistrationDetails",
+        { top: 999 },
+        MFA,
+        mapRegistration,
+      ),
+    sponsors: () => fetchSponsors(ctx, plan.users ?? "full"),
+  };
+  const slowTables: Record<SlowKind, TableSpec[]> = {
+    activity: [USER_ACTIVITY],
+    managers: [USER_MANAGER],
+    mfa: [MFA],
+    sponsors: [SPONSOR],
+  };
+  const slow = async (k: SlowKind, mode: "full" | "changed") =>
+    optional(
+      k,
+      async () => {
+        manifest.refreshed[k] = mode;
+        if (mode === "full") await fullReaders[k]();
+        else await fetchChanged(ctx, k);
+      },
+      slowTables[k],
+    ).then(() => {
+      if (plan[k]) plan[k] = mode;
+    });
+
+  const usersThen = async () => {
+    const r = await withDeltaFallback(ctx, "users", cursor("users"), (link) => fetchUsers(ctx, link), [USER, REMOVED]);
+    plan.users = r.mode;
+    links.users = r.deltaLink;
+    // Sponsors need the guest list; the partial reads need the changed users. (A delta that fell back
+    // to full turns every partial read into a full one.)
+    await Promise.all(
+      (["sponsors", "activity", "managers", "mfa"] as const)
+        .filter((k) => k === "sponsors" || !slowFull[k])
+        .map((k) => slow(k, slowFull[k] || r.mode === "full" ? "full" : "changed")),
+    );
+  };
+  const groups = async () => {
+    const r = await withDeltaFallback(ctx, "groups", cursor("groups"), (link) => fetchGroups(ctx, link), [
+      GROUP,
+      MEMBER,
+      OWNER,
+      MEMBER_DELTA,
+      REMOVED,
+    ]);
+    plan.groups = r.mode;
+    links.groups = r.deltaLink;
+  };
+  await Promise.all([
+    usersThen(),
+    groups(),
+    ...(["activity", "managers", "mfa"] as const).filter((k) => slowFull[k]).map((k) => slow(k, "full")),
+    optional("roles", () => fetchRoles(ctx), [ROLE_DEFINITION, ROLE_ASSIGNMENT]),
+    optional("apps", () => fetchApps(ctx), [SERVICE_PRINCIPAL, APP_ROLE_ASSIGNMENT]),
+    optional(
+      "policies",
+      () => fetchSimple(ctx, "policies", "/identity/conditionalAccess/policies", {}, CA_POLICY, mapCaPolicy),
+      [CA_POLICY],
+    ),
+    optional(
+      "organization",
+      () => fetchSimple(ctx, "organization", "/organization", {}, ORGANIZATION, mapOrganization),
+      [ORGANIZATION],
+    ),
+  ]);
+  return { plan, links };
+}
+
+/**
+ * Phase 2, apply: in one transaction, staged rows replace the live directory, delta cursors and refresh times
+ * move on, the counts and snapshot are written and the run is marked done. Readers see the old directory until
+ * the commit.
+ */
+async function applyRun(
+  ctx: Ctx,
+  plan: ApplyPlan,
+  links: { users?: string; groups?: string },
+  status: SyncStatus,
+  stats: () => { requests: number; retries: number; throttled: number },
+  applyStarted: number,
+): Promise<Partial<DirectoryCounts>> {
+  const { db, d, tenantId, runId, manifest, progress, started } = ctx;
+  let counts: Partial<DirectoryCounts> = {};
+  await db.$transaction(
+    async (tx) => {
+      const t = tx as unknown as SqlRunner;
+      // Still ours? (A run presumed dead must not overwrite its successor.)
+      if (!(await heartbeat(t, d, tenantId, runId))) throw new SyncLockLost(runId);
+      await applyStaged(t, d, plan, tenantId, runId);
+      const now = new Date();
+      for (const resource of ["users", "groups"] as const) {
+        const link = links[resource];
+        if (!link) continue;
+        await tx.syncCursor.upsert({
+          where: { tenantId_resource: { tenantId, resource } },
+          create: { tenantId, resource, deltaLink: link, runId, updatedAt: now },
+          update: { deltaLink: link, runId, updatedAt: now },
+        });
+        manifest.deltaCursors[resource] = true;
+      }
+      for (const k of ["activity", "managers", "mfa", "sponsors"] as const) {
+        if (plan[k] !== "full") continue;
+        const resource = `refresh:${k}`;
+        await tx.syncCursor.upsert({
+          where: { tenantId_resource: { tenantId, resource } },
+          create: { tenantId, resource, deltaLink: "", runId, updatedAt: now },
+          update: { runId, updatedAt: now },
+        });
+      }
+      counts = await countDirectory(t, d, tenantId);
+      manifest.counts = counts;
+      const st = stats();
+      Object.assign(progress, st, { phase: "done", elapsedMs: Date.now() - started });
+      manifest.timings.applyMs = Date.now() - applyStarted;
+      await tx.syncSnapshot.create({
+        data: {
+          runId,
+          tenantId,
+          takenAt: now,
+          users: counts.users ?? 0,
+          guests: counts.guests ?? 0,
+          disabledUsers: counts.disabled ?? 0,
+          groups: counts.groups ?? 0,
+          memberships: counts.memberships ?? 0,
+          roleAssignments: counts.roleAssignments ?? 0,
+          servicePrincipals: counts.servicePrincipals ?? 0,
+          appRoleAssignments: counts.appRoleAssignments ?? 0,
+          mfaRegistered: counts.mfaRegistered ?? 0,
+          caPolicies: counts.policies ?? 0,
+          counts: JSON.stringify(counts),
+        },
+      });
+      await tx.syncRun.update({
+        where: { id: runId },
+        data: {
+          status,
+          phase: "done",
+          mode: plan.users === "delta" && plan.groups === "delta" ? "delta" : "full",
+          finishedAt: now,
+          heartbeatAt: now,
+          durationMs: Date.now() - started,
+          manifest: JSON.stringify(manifest),
+          progress: JSON.stringify(progress),
+        },
+      });
+      await releaseLock(t, d, tenantId, runId);
+    },
+    { maxWait: 60_000, timeout: 60 * 60_000 },
+  );
+  return counts;
+}
+
+/** Heartbeat: proves the run is alive (the lock) and publishes progress for pages that poll. */
+function startHeartbeat(
+  ctx: Ctx,
+  everyMs: number,
+  stats: () => object,
+  onLost: () => void,
+): { stop: () => Promise<void> } {
+  const { db, d, tenantId, runId, progress, started } = ctx;
+  let beating: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    beating = (async () => {
+      if (!(await heartbeat(db as unknown as SqlRunner, d, tenantId, runId))) onLost();
+      Object.assign(progress, stats(), { elapsedMs: Date.now() - started });
+      // Only while running: a late beat must not overwrite the finished run's phase.
+      await db.syncRun.updateMany({
+        where: { id: runId, status: "running" },
+        data: { heartbeatAt: new Date(), phase: progress.phase, progress: JSON.stringify(progress) },
+      });
+    })().catch(() => undefined);
+  }, everyMs);
+  timer.unref?.();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await beating;
+    },
+  };
+}
+
 export async function runSync(opts: SyncOptions): Promise<SyncResult> {
   const { db, graph, tenantId } = opts;
   const d = dialectOf(db as unknown as SqlRunner);
@@ -248,20 +477,9 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     throw e;
   }
 
-  // Heartbeat: proves we are alive (the lock) and publishes progress for pages that poll.
-  let beating: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    beating = (async () => {
-      if (!(await heartbeat(db as unknown as SqlRunner, d, tenantId, runId))) lost = true;
-      Object.assign(progress, stats(), { elapsedMs: Date.now() - started });
-      // Only while running: a late beat must not overwrite the finished run's phase.
-      await db.syncRun.updateMany({
-        where: { id: runId, status: "running" },
-        data: { heartbeatAt: new Date(), phase: progress.phase, progress: JSON.stringify(progress) },
-      });
-    })().catch(() => undefined);
-  }, opts.heartbeatMs ?? 5_000);
-  timer.unref?.();
+  const beat = startHeartbeat(ctx, opts.heartbeatMs ?? 5_000, stats, () => {
+    lost = true;
+  });
 
   let status: SyncStatus = "failed";
   let counts: Partial<DirectoryCounts> = {};
@@ -269,112 +487,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     ctx.report("preparing", 0);
     // Leftovers of interrupted runs of this tenant.
     await clearStaging(db as unknown as SqlRunner, d, { tenantId, keep: runId });
-    const cursors = opts.mode === "full" ? [] : await db.syncCursor.findMany({ where: { tenantId } });
-    const cursor = (r: string) => cursors.find((c) => c.resource === r)?.deltaLink;
-
-    const plan: ApplyPlan = {};
-    const links: { users?: string; groups?: string } = {};
-    const optional = async (kind: string, fn: () => Promise<void>, clear: TableSpec[]) => {
-      try {
-        await fn();
-        (plan as Record<string, unknown>)[kind] = (plan as Record<string, unknown>)[kind] ?? true;
-      } catch (e) {
-        if (!OPTIONAL_KINDS.has(kind) || !isPermissionError(e)) throw e;
-        manifest.skipped.push({ kind, reason: errorText(e) });
-        for (const t of clear)
-          await db.$executeRawUnsafe(`DELETE FROM ${q(t.stage)} WHERE "runId" = ${runIdLiteral(runId)}`);
-      }
-    };
-
-    // Slow kinds (no delta API): read in full when due, else only for the users this delta changed.
-    const now0 = Date.now();
-    const due = (k: SlowKind) => {
-      if (opts.mode === "full" || !cursor("users")) return true;
-      const last = cursors.find((c) => c.resource === `refresh:${k}`)?.updatedAt;
-      return !last || now0 - last.getTime() >= (opts.refreshEveryMs?.[k] ?? DEFAULT_REFRESH_MS[k]);
-    };
-    const slowFull: Record<SlowKind, boolean> = {
-      activity: due("activity"),
-      managers: due("managers"),
-      mfa: due("mfa"),
-      sponsors: due("sponsors"),
-    };
-    const fullReaders: Record<SlowKind, () => Promise<void>> = {
-      activity: () => fetchActivity(ctx),
-      managers: () => fetchManagers(ctx),
-      mfa: () =>
-        fetchSimple(
-          ctx,
-          "mfa",
-          "/reports/authenticationMethods/userRegistrationDetails",
-          { top: 999 },
-          MFA,
-          mapRegistration,
-        ),
-      sponsors: () => fetchSponsors(ctx, plan.users ?? "full"),
-    };
-    const slowTables: Record<SlowKind, TableSpec[]> = {
-      activity: [USER_ACTIVITY],
-      managers: [USER_MANAGER],
-      mfa: [MFA],
-      sponsors: [SPONSOR],
-    };
-    const slow = async (k: SlowKind, mode: "full" | "changed") =>
-      optional(
-        k,
-        async () => {
-          manifest.refreshed[k] = mode;
-          if (mode === "full") await fullReaders[k]();
-          else await fetchChanged(ctx, k);
-        },
-        slowTables[k],
-      ).then(() => {
-        if (plan[k]) plan[k] = mode;
-      });
-
-    const usersThen = async () => {
-      const r = await withDeltaFallback(ctx, "users", cursor("users"), (link) => fetchUsers(ctx, link), [
-        USER,
-        REMOVED,
-      ]);
-      plan.users = r.mode;
-      links.users = r.deltaLink;
-      // Sponsors need the guest list; the partial reads need the changed users. (A delta that fell back
-      // to full turns every partial read into a full one.)
-      await Promise.all(
-        (["sponsors", "activity", "managers", "mfa"] as const)
-          .filter((k) => k === "sponsors" || !slowFull[k])
-          .map((k) => slow(k, slowFull[k] || r.mode === "full" ? "full" : "changed")),
-      );
-    };
-    const groups = async () => {
-      const r = await withDeltaFallback(ctx, "groups", cursor("groups"), (link) => fetchGroups(ctx, link), [
-        GROUP,
-        MEMBER,
-        OWNER,
-        MEMBER_DELTA,
-        REMOVED,
-      ]);
-      plan.groups = r.mode;
-      links.groups = r.deltaLink;
-    };
-    await Promise.all([
-      usersThen(),
-      groups(),
-      ...(["activity", "managers", "mfa"] as const).filter((k) => slowFull[k]).map((k) => slow(k, "full")),
-      optional("roles", () => fetchRoles(ctx), [ROLE_DEFINITION, ROLE_ASSIGNMENT]),
-      optional("apps", () => fetchApps(ctx), [SERVICE_PRINCIPAL, APP_ROLE_ASSIGNMENT]),
-      optional(
-        "policies",
-        () => fetchSimple(ctx, "policies", "/identity/conditionalAccess/policies", {}, CA_POLICY, mapCaPolicy),
-        [CA_POLICY],
-      ),
-      optional(
-        "organization",
-        () => fetchSimple(ctx, "organization", "/organization", {}, ORGANIZATION, mapOrganization),
-        [ORGANIZATION],
-      ),
-    ]);
+    const { plan, links } = await fetchAll(ctx, opts);
     ctx.check();
     manifest.timings.fetchMs = Date.now() - started;
     const applyStarted = Date.now();
@@ -382,72 +495,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     ctx.report("applying", 0);
     status = manifest.skipped.length ? "partial" : "succeeded";
     manifest.complete = status === "succeeded";
-    await db.$transaction(
-      async (tx) => {
-        const t = tx as unknown as SqlRunner;
-        // Still ours? (A run presumed dead must not overwrite its successor.)
-        if (!(await heartbeat(t, d, tenantId, runId))) throw new SyncLockLost(runId);
-        await applyStaged(t, d, plan, tenantId, runId);
-        const now = new Date();
-        for (const resource of ["users", "groups"] as const) {
-          const link = links[resource];
-          if (!link) continue;
-          await tx.syncCursor.upsert({
-            where: { tenantId_resource: { tenantId, resource } },
-            create: { tenantId, resource, deltaLink: link, runId, updatedAt: now },
-            update: { deltaLink: link, runId, updatedAt: now },
-          });
-          manifest.deltaCursors[resource] = true;
-        }
-        for (const k of ["activity", "managers", "mfa", "sponsors"] as const) {
-          if (plan[k] !== "full") continue;
-          const resource = `refresh:${k}`;
-          await tx.syncCursor.upsert({
-            where: { tenantId_resource: { tenantId, resource } },
-            create: { tenantId, resource, deltaLink: "", runId, updatedAt: now },
-            update: { runId, updatedAt: now },
-          });
-        }
-        counts = await countDirectory(t, d, tenantId);
-        manifest.counts = counts;
-        const st = stats();
-        Object.assign(progress, st, { phase: "done", elapsedMs: Date.now() - started });
-        manifest.timings.applyMs = Date.now() - applyStarted;
-        await tx.syncSnapshot.create({
-          data: {
-            runId,
-            tenantId,
-            takenAt: now,
-            users: counts.users ?? 0,
-            guests: counts.guests ?? 0,
-            disabledUsers: counts.disabled ?? 0,
-            groups: counts.groups ?? 0,
-            memberships: counts.memberships ?? 0,
-            roleAssignments: counts.roleAssignments ?? 0,
-            servicePrincipals: counts.servicePrincipals ?? 0,
-            appRoleAssignments: counts.appRoleAssignments ?? 0,
-            mfaRegistered: counts.mfaRegistered ?? 0,
-            caPolicies: counts.policies ?? 0,
-            counts: JSON.stringify(counts),
-          },
-        });
-        await tx.syncRun.update({
-          where: { id: runId },
-          data: {
-            status,
-            phase: "done",
-            mode: plan.users === "delta" && plan.groups === "delta" ? "delta" : "full",
-            finishedAt: now,
-            heartbeatAt: now,
-            durationMs: Date.now() - started,
-            manifest: JSON.stringify(manifest),
-            progress: JSON.stringify(progress),
-          },
-        });
-        await releaseLock(t, d, tenantId, runId);
-      },
-      { maxWait: 60_000, timeout: 60 * 60_000 },
-    );
+    counts = await applyRun(ctx, plan, links, status, stats, applyStarted);
     ctx.report("done", 0);
   } catch (e) {
     status = "failed";
@@ -471,8 +519,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       .catch(() => undefined);
   } finally {
     await writer?.close().catch(() => undefined);
-    clearInterval(timer);
-    await beating;
+    await beat.stop();
     await releaseLock(db as unknown as SqlRunner, d, tenantId, runId).catch(() => undefined);
     const cleanup = Date.now();
     await clearStaging(db as unknown as SqlRunner, d, { runId }).catch(() => undefined);
