@@ -76,6 +76,7 @@ export function control(req: Req, d: ControlDeps): Res {
       if (!app) return json(404, { error: "no such app" });
       if (seg[2] === "permissions") app.graphPermissions = (body.roles as string[]) ?? [];
       else if (seg[2] === "secret-expired") app.secretExpired = Boolean(body.expired);
+      else if (seg[2] === "opaque-tokens") app.opaqueGraphTokens = Boolean(body.opaque);
       else return json(404, { error: "unknown app operation" });
       return ok();
     }

@@ -5,11 +5,18 @@ export interface FaultRule {
   faultRate?: number;
   latencyMs?: number;
   pathPrefix?: string;
-  /** With count: the next N matching requests fail (429 when throttle, else 503). */
+  /** With count: the next N matching requests fail (429 when throttle, 400 when badRequest, else 503). */
   count?: number;
+  /** With count: answer 400 BadRequest, as Graph does for a query shape it refuses. */
+  badRequest?: boolean;
 }
 
-export type Fault = { kind: "throttle" } | { kind: "unavailable" } | { kind: "drop" } | undefined;
+export type Fault =
+  | { kind: "throttle" }
+  | { kind: "unavailable" }
+  | { kind: "drop" }
+  | { kind: "badRequest" }
+  | undefined;
 
 /** Decides, per Graph request, whether to answer 429, 503 or drop the connection. Deterministic for a seed. */
 export class Faults {
@@ -17,7 +24,8 @@ export class Faults {
   throttle: number;
   faultRate: number;
   latencyMs: number;
-  private oneShots: { kind: "throttle" | "unavailable" | "drop"; left: number; pathPrefix?: string }[] = [];
+  private oneShots: { kind: "throttle" | "unavailable" | "drop" | "badRequest"; left: number; pathPrefix?: string }[] =
+    [];
 
   constructor(seed: string, throttle: number, faultRate: number, latencyMs: number) {
     this.rng = new Rng(`faults:${seed}`);
@@ -28,7 +36,13 @@ export class Faults {
 
   configure(rule: FaultRule): void {
     if (rule.count !== undefined) {
-      const kind = rule.throttle ? "throttle" : (rule.faultRate ?? 0) > 0 ? "unavailable" : "drop";
+      const kind = rule.badRequest
+        ? "badRequest"
+        : rule.throttle
+          ? "throttle"
+          : (rule.faultRate ?? 0) > 0
+            ? "unavailable"
+            : "drop";
       this.oneShots.push({ kind, left: rule.count, pathPrefix: rule.pathPrefix });
       return;
     }

@@ -52,6 +52,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
     const path = req.path.replace(/^\/v1\.0/, "");
     const fault = faults.next(path);
     if (fault?.kind === "drop") return "drop";
+    if (fault?.kind === "badRequest") return graphError(400, "BadRequest", "Invalid request.", req);
     if (fault?.kind === "unavailable")
       return graphError(503, "ServiceUnavailable", "The service is temporarily unavailable. Please retry later.", req, {
         "Retry-After": String(cfg.retryAfterS),
@@ -136,6 +137,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
         res = graphError(429, "TooManyRequests", "Too many requests.", inner, {
           "Retry-After": String(cfg.retryAfterS),
         });
+      else if (fault?.kind === "badRequest") res = graphError(400, "BadRequest", "Invalid request.", inner);
       else if (fault)
         res = graphError(503, "ServiceUnavailable", "The service is temporarily unavailable.", inner, {
           "Retry-After": String(cfg.retryAfterS),

@@ -2,7 +2,7 @@ import { errors as joseErrors } from "jose";
 import type { EmulatorConfig } from "../config";
 import { graphError, json, type Req, type Res } from "../http";
 import type { KeySet } from "../oidc/keys";
-import { verify } from "../oidc/keys";
+import { resolveOpaque, verify } from "../oidc/keys";
 import type { Tenant } from "../tenant/model";
 import { removeMember, TenantError, updateUser } from "../tenant/mutate";
 import { DeltaState } from "./delta";
@@ -19,18 +19,36 @@ import {
   userObject,
 } from "./serialize";
 
+/**
+ * The application permissions each endpoint accepts, least privileged first, as Microsoft's Graph v1.0 reference
+ * lists them ("Permissions" table of user-delta, group-delta, rbacapplication-list-roledefinitions,
+ * serviceprincipal-list, conditionalaccessroot-list-policies, organization-list, group-delete-members,
+ * unifiedroleassignment-delete, serviceprincipal-delete-approleassignedto, user-update).
+ */
 const P = {
-  users: ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All"],
+  users: ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
   audit: ["AuditLog.Read.All"],
-  groups: ["GroupMember.Read.All", "Group.Read.All", "GroupMember.ReadWrite.All", "Directory.Read.All"],
-  roles: ["RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory", "Directory.Read.All"],
-  apps: ["Application.Read.All", "Directory.Read.All"],
+  groups: [
+    "GroupMember.Read.All",
+    "Group.Read.All",
+    "Directory.Read.All",
+    "GroupMember.ReadWrite.All",
+    "Group.ReadWrite.All",
+    "Directory.ReadWrite.All",
+  ],
+  roles: [
+    "RoleManagement.Read.Directory",
+    "Directory.Read.All",
+    "RoleManagement.ReadWrite.Directory",
+    "Directory.ReadWrite.All",
+  ],
+  apps: ["Application.Read.All", "Directory.Read.All", "Application.ReadWrite.All", "Directory.ReadWrite.All"],
   policies: ["Policy.Read.All"],
   org: ["Organization.Read.All", "Directory.Read.All", "User.Read.All"],
-  writeMembers: ["GroupMember.ReadWrite.All", "Group.ReadWrite.All"],
+  writeMembers: ["GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"],
   writeRoles: ["RoleManagement.ReadWrite.Directory"],
   writeAppRoles: ["AppRoleAssignment.ReadWrite.All"],
-  disableUser: ["User.EnableDisableAccount.All", "User.ReadWrite.All"],
+  disableUser: ["User.EnableDisableAccount.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],
 };
 
 interface Caller {
@@ -80,7 +98,7 @@ export class GraphRouter {
     const h = req.headers.authorization;
     if (!h?.startsWith("Bearer ")) return graphError(401, "InvalidAuthenticationToken", "Access token is empty.", req);
     try {
-      const claims = await verify(this.keys, h.slice(7), [
+      const claims = await verify(this.keys, resolveOpaque(this.keys, h.slice(7)), [
         "https://graph.microsoft.com",
         "00000003-0000-0000-c000-000000000000",
       ]);
@@ -348,17 +366,26 @@ export class GraphRouter {
       return { status: 204, headers: {}, body: "" };
     });
 
+    // Microsoft documents only $filter and $expand for this list, and real Graph is reported (issue #16) to refuse
+    // $top here with 400, "requires a minimum page size"; the emulator refuses it the same way.
     this.on("GET", "/roleManagement/directory/roleDefinitions", (req, q, c) =>
-      this.need(c, P.roles)
-        ? page(
+      q.top !== undefined
+        ? graphError(
+            400,
+            "BadRequest",
+            "The $top query option is not supported on roleDefinitions: it requires a minimum page size.",
             req,
-            this.cfg.publicUrl,
-            "roleManagement/directory/roleDefinitions",
-            q,
-            this.t.roleDefinitions as Record<string, unknown>[],
-            { maxTop: 999 },
           )
-        : this.denied(req),
+        : this.need(c, P.roles)
+          ? page(
+              req,
+              this.cfg.publicUrl,
+              "roleManagement/directory/roleDefinitions",
+              q,
+              this.t.roleDefinitions as Record<string, unknown>[],
+              { maxTop: 999 },
+            )
+          : this.denied(req),
     );
     this.on("GET", "/roleManagement/directory/roleAssignments", (req, q, c) => {
       if (!this.need(c, P.roles)) return this.denied(req);
@@ -402,7 +429,10 @@ export class GraphRouter {
       if (!this.need(c, P.writeAppRoles)) return this.denied(req);
       if (!this.t.spById.has(m[1]!)) return this.notFound(req, m[1]!);
       const i = this.t.appRoleAssignments.findIndex((a) => a.resourceId === m[1] && a.id === m[2]);
-      if (i < 0) return this.notFound(req, m[2]!);
+      // Graph does not answer 404 here: deleting an assignment that is gone is reported (msgraph-sdk-dotnet#968,
+      // msgraph-sdk-powershell#3142, microsoft-graph-docs-contrib#3614) to fail with this 400.
+      if (i < 0)
+        return graphError(400, "Request_BadRequest", "EntitlementGrant being updated or deleted is not found.", req);
       this.t.appRoleAssignments.splice(i, 1);
       return { status: 204, headers: {}, body: "" };
     });

@@ -6,13 +6,15 @@ export interface KeySet {
   privateKey: CryptoKey;
   publicKey: CryptoKey;
   jwk: JWK;
+  /** Opaque Graph tokens handed out (for apps with opaqueGraphTokens), each standing for a signed JWT. */
+  opaque: Map<string, string>;
 }
 
 export async function createKeySet(): Promise<KeySet> {
   const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true, modulusLength: 2048 });
   const jwk = await exportJWK(publicKey);
   const kid = createHash("sha256").update(String(jwk.n)).digest("base64url").slice(0, 27);
-  return { kid, privateKey, publicKey, jwk: { ...jwk, kid, use: "sig", alg: "RS256", x5t: kid } };
+  return { kid, privateKey, publicKey, jwk: { ...jwk, kid, use: "sig", alg: "RS256", x5t: kid }, opaque: new Map() };
 }
 
 export async function sign(keys: KeySet, claims: JWTPayload, lifetimeS: number): Promise<string> {
@@ -32,4 +34,18 @@ export async function sign(keys: KeySet, claims: JWTPayload, lifetimeS: number):
 export async function verify(keys: KeySet, token: string, audience: string[]): Promise<JWTPayload> {
   const { payload } = await jwtVerify(token, keys.publicKey, { audience, algorithms: ["RS256"] });
   return payload;
+}
+
+/**
+ * A token the client cannot read: a random reference the resource resolves server-side (as an encrypted token
+ * would be to its client). The resource looks it up with `resolveOpaque`.
+ */
+export function opaqueToken(keys: KeySet, jwt: string): string {
+  const ref = `op.${randomUUID().replace(/-/g, "")}${randomUUID().replace(/-/g, "")}`;
+  keys.opaque.set(ref, jwt);
+  return ref;
+}
+
+export function resolveOpaque(keys: KeySet, token: string): string {
+  return keys.opaque.get(token) ?? token;
 }

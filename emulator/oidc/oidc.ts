@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypt
 import type { EmulatorConfig } from "../config";
 import { aadError, formBody, html, json, redirect, escapeHtml, type Req, type Res } from "../http";
 import type { EApp, EUser, Tenant } from "../tenant/model";
-import { sign, type KeySet } from "./keys";
+import { opaqueToken, sign, type KeySet } from "./keys";
 import { errorPage, signInPage } from "./sign-in-page";
 
 const GRAPH_AUDIENCE = "https://graph.microsoft.com";
@@ -333,7 +333,8 @@ export class Oidc {
         },
         life,
       );
-      return json(200, { token_type: "Bearer", expires_in: life, ext_expires_in: life, access_token: access });
+      const token = app.opaqueGraphTokens ? opaqueToken(this.keys, access) : access;
+      return json(200, { token_type: "Bearer", expires_in: life, ext_expires_in: life, access_token: token });
     }
     const target = this.t.apps.find(
       (a) => a.identifierUris.some((u) => scope === `${u}/.default`) || scope === `api://${a.clientId}/.default`,

@@ -100,6 +100,11 @@ export interface EApp {
   servicePrincipalId: string;
   /** Consented Graph application permissions (the `roles` of its Graph tokens). */
   graphPermissions: string[];
+  /**
+   * Its Graph tokens are opaque strings rather than readable JWTs. Microsoft tells clients to treat access tokens
+   * as opaque (they may be encrypted); this lets tests prove Recert never depends on reading them.
+   */
+  opaqueGraphTokens?: boolean;
 }
 
 export type ObjectKind = "user" | "group" | "servicePrincipal";

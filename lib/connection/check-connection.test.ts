@@ -1,10 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "@/emulator/server";
+import { createGraphClient } from "@/lib/graph";
 import { checkConnection } from "./check-connection";
 
 const TENANT = "8c3dad1d-b6bc-4f8b-939b-8263372eced6";
 const CLIENT = "4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
 let emu: RunningEmulator;
+/** Every permission the emulator consents for Recert by default (the least privileged of each need). */
+const ALL = [
+  "Organization.Read.All",
+  "User.Read.All",
+  "AuditLog.Read.All",
+  "GroupMember.Read.All",
+  "RoleManagement.Read.Directory",
+  "Application.Read.All",
+  "Policy.Read.All",
+  "GroupMember.ReadWrite.All",
+  "RoleManagement.ReadWrite.Directory",
+  "AppRoleAssignment.ReadWrite.All",
+  "User.EnableDisableAccount.All",
+];
+
 const control = (path: string, body: unknown) =>
   fetch(`${emu.url}/_emulator${path}`, {
     method: "POST",
@@ -54,19 +70,7 @@ describe("checkConnection", () => {
   });
 
   it("names each permission that lacks admin consent, even though a token is issued", async () => {
-    const all = [
-      "Organization.Read.All",
-      "User.Read.All",
-      "AuditLog.Read.All",
-      "GroupMember.Read.All",
-      "RoleManagement.Read.Directory",
-      "Application.Read.All",
-      "Policy.Read.All",
-      "GroupMember.ReadWrite.All",
-      "RoleManagement.ReadWrite.Directory",
-      "AppRoleAssignment.ReadWrite.All",
-      "User.EnableDisableAccount.All",
-    ];
+    const all = ALL;
     await control(`/apps/${CLIENT}/permissions`, {
       roles: all.filter((r) => r !== "AuditLog.Read.All" && r !== "Policy.Read.All"),
     });
@@ -103,6 +107,84 @@ describe("checkConnection", () => {
       expect(h.problems.some((p) => p.kind === "permission")).toBe(false);
     } finally {
       await control("/licence", { sku: "P2" });
+    }
+  });
+
+  // #16: real Graph documents only $filter/$expand on roleDefinitions and refuses $top there with 400; the
+  // emulator now does too, so a probe that sends $top would pause every sync of a healthy tenant.
+  it("probes only with parameters Graph accepts: the roles probe succeeds where $top is refused", async () => {
+    const token = await createGraphClient(conn()).tokens.getToken();
+    const top = await fetch(`${emu.url}/v1.0/roleManagement/directory/roleDefinitions?$top=1`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(top.status).toBe(400);
+    const h = await checkConnection(conn());
+    expect(h.probes.find((p) => p.name === "directory roles")).toMatchObject({ ok: true, status: 200 });
+    expect(h.status).toBe("healthy");
+  });
+
+  it("a probe Graph answers with 400 is inconclusive and named, never a reason to pause syncs", async () => {
+    await control("/faults", { badRequest: true, count: 1, pathPrefix: "/groups" });
+    try {
+      const h = await checkConnection(conn());
+      expect(h.probes.find((p) => p.name === "groups")).toMatchObject({ ok: false, status: 400 });
+      expect(h.problems).toEqual([
+        expect.objectContaining({
+          kind: "probe",
+          blocksSync: false,
+          message: expect.stringContaining("groups check was inconclusive"),
+        }),
+      ]);
+    } finally {
+      await control("/faults/reset", {});
+    }
+  });
+
+  it("accepts the higher-privileged permissions Graph documents for each need (Directory.Read.All and co.)", async () => {
+    const higher = [
+      "Directory.Read.All",
+      "AuditLog.Read.All",
+      "Policy.Read.All",
+      "Directory.ReadWrite.All",
+      "RoleManagement.ReadWrite.Directory",
+      "AppRoleAssignment.ReadWrite.All",
+    ];
+    await control(`/apps/${CLIENT}/permissions`, { roles: higher });
+    try {
+      const h = await checkConnection(conn());
+      expect(h.problems).toEqual([]);
+      expect(h.status).toBe("healthy");
+      expect(h.permissions.find((p) => p.name === "GroupMember.Read.All")).toMatchObject({
+        granted: true,
+        via: "Directory.Read.All",
+      });
+      expect(h.permissions.find((p) => p.name === "User.EnableDisableAccount.All")).toMatchObject({
+        granted: true,
+        via: "Directory.ReadWrite.All",
+      });
+    } finally {
+      await control(`/apps/${CLIENT}/permissions`, { roles: ALL });
+    }
+  });
+
+  it("an access token it cannot read (Microsoft: treat them as opaque) leaves the verdict to the probes", async () => {
+    await control(`/apps/${CLIENT}/opaque-tokens`, { opaque: true });
+    try {
+      const healthy = await checkConnection(conn());
+      expect(healthy.status).toBe("healthy");
+      expect(healthy.permissions.every((p) => p.granted === null)).toBe(true);
+      await control(`/apps/${CLIENT}/permissions`, { roles: ALL.filter((r) => r !== "Policy.Read.All") });
+      const missing = await checkConnection(conn());
+      expect(missing.problems).toEqual([
+        expect.objectContaining({
+          kind: "permission",
+          blocksSync: true,
+          message: expect.stringContaining("conditional access"),
+        }),
+      ]);
+    } finally {
+      await control(`/apps/${CLIENT}/opaque-tokens`, { opaque: false });
+      await control(`/apps/${CLIENT}/permissions`, { roles: ALL });
     }
   });
 });

@@ -1,9 +1,10 @@
 import "server-only";
 import { createGraphClient, GraphAuthError, GraphError, tokenRoles } from "../graph";
 import type { GraphConnection } from "./graph-client";
+import { PERMISSION_NEEDS, type PermissionStatus, permissionStatus } from "./permissions";
 
 export interface ConnectionProblem {
-  kind: "tenant" | "app" | "secret" | "permission" | "licence" | "network" | "unexpected";
+  kind: "tenant" | "app" | "secret" | "permission" | "licence" | "network" | "probe" | "unexpected";
   message: string;
   fix: string;
   /** A sync cannot work until this is fixed (scheduled syncs pause); false for licences and write permissions. */
@@ -14,24 +15,13 @@ export interface ConnectionHealth {
   status: "healthy" | "needs_attention";
   checkedAt: string;
   problems: ConnectionProblem[];
-  permissions: { name: string; granted: boolean; usedFor: string }[];
+  /** Per need: granted (by its least privileged permission or, named in `via`, a higher one), or null when unknown. */
+  permissions: PermissionStatus[];
   probes: { name: string; ok: boolean; status: number; code?: string }[];
 }
 
-/** The application permissions Recert needs, and why (README lists the same). */
-export const REQUIRED_PERMISSIONS: { name: string; usedFor: string }[] = [
-  { name: "Organization.Read.All", usedFor: "tenant name and domains" },
-  { name: "User.Read.All", usedFor: "users, guests, managers and sponsors" },
-  { name: "AuditLog.Read.All", usedFor: "sign-in activity and MFA registration details" },
-  { name: "GroupMember.Read.All", usedFor: "groups, members and owners" },
-  { name: "RoleManagement.Read.Directory", usedFor: "directory roles and their assignments" },
-  { name: "Application.Read.All", usedFor: "enterprise apps and app role assignments" },
-  { name: "Policy.Read.All", usedFor: "conditional-access policies" },
-  { name: "GroupMember.ReadWrite.All", usedFor: "removing revoked group members" },
-  { name: "RoleManagement.ReadWrite.Directory", usedFor: "removing revoked role assignments" },
-  { name: "AppRoleAssignment.ReadWrite.All", usedFor: "removing revoked app assignments" },
-  { name: "User.EnableDisableAccount.All", usedFor: "blocking sign-in when access expires" },
-];
+/** The least privileged permission of each need (the README's table); higher ones are accepted too (./permissions.ts). */
+export const REQUIRED_PERMISSIONS = PERMISSION_NEEDS.map((n) => ({ name: n.accepts[0]!, usedFor: n.usedFor }));
 
 const PROBES: { name: string; path: string; premium?: string }[] = [
   { name: "organization", path: "/organization" },
@@ -42,7 +32,9 @@ const PROBES: { name: string; path: string; premium?: string }[] = [
     premium: "sign-in activity (inactivity recommendations)",
   },
   { name: "groups", path: "/groups?$top=1&$select=id" },
-  { name: "directory roles", path: "/roleManagement/directory/roleDefinitions?$top=1" },
+  // Graph documents only $filter (and $expand) on roleDefinitions, and refuses $top there with 400 (#16): a
+  // filter on a built-in role's name is the smallest documented request.
+  { name: "directory roles", path: "/roleManagement/directory/roleDefinitions?$filter=displayName eq 'Global Reader'" },
   { name: "enterprise apps", path: "/servicePrincipals?$top=1&$select=id" },
   {
     name: "MFA registration",
@@ -122,22 +114,29 @@ export async function checkConnection(c: GraphConnection): Promise<ConnectionHea
       status: "needs_attention",
       checkedAt,
       problems,
-      permissions: REQUIRED_PERMISSIONS.map((p) => ({ ...p, granted: false })),
+      permissions: permissionStatus(new Set()),
       probes: [],
     };
   }
-  const granted = new Set(tokenRoles(token));
-  const permissions = REQUIRED_PERMISSIONS.map((p) => ({ ...p, granted: granted.has(p.name) }));
-  for (const p of permissions) {
-    const write = p.name.includes("ReadWrite") || p.name.startsWith("User.EnableDisable");
-    if (!p.granted)
-      problems.push({
-        kind: "permission",
-        message: `${p.name} has no admin consent: Recert cannot ${write ? "apply" : "read"} ${p.usedFor}.`,
-        fix: `In the app registration, API permissions → add Microsoft Graph application permission ${p.name} → Grant admin consent.`,
-        blocksSync: !write,
-      });
+  // Microsoft asks clients to treat access tokens as opaque: when the token's roles cannot be read (an encrypted
+  // or otherwise unreadable token), the probes below decide alone.
+  let roles: Set<string> | null = null;
+  try {
+    roles = new Set(tokenRoles(token));
+  } catch {
+    roles = null;
   }
+  const permissions = permissionStatus(roles);
+  PERMISSION_NEEDS.forEach((need, i) => {
+    if (permissions[i]!.granted !== false) return;
+    const p = permissions[i]!;
+    problems.push({
+      kind: "permission",
+      message: `${p.name} has no admin consent: Recert cannot ${need.write ? "apply" : "read"} ${p.usedFor}.`,
+      fix: `In the app registration, API permissions → add Microsoft Graph application permission ${p.name} → Grant admin consent.`,
+      blocksSync: !need.write,
+    });
+  });
   const probes = await Promise.all(
     PROBES.map(async (probe) => {
       try {
@@ -161,6 +160,15 @@ export async function checkConnection(c: GraphConnection): Promise<ConnectionHea
             message: `Graph refused ${probe.name} (${err.code}).`,
             fix: "Grant admin consent for the permissions listed in the README.",
             blocksSync: true,
+          });
+        } else if (err.status === 400) {
+          // A refused query shape, not a refused caller: the check is inconclusive for this endpoint and must not
+          // pause syncs on its own (the sync's own requests say whether the data can be read).
+          problems.push({
+            kind: "probe",
+            message: `The ${probe.name} check was inconclusive: Graph refused the probe request (400 ${err.code}).`,
+            fix: "Nothing to change if syncs succeed; otherwise see Graph's message in the sync history.",
+            blocksSync: false,
           });
         } else if (err.status !== 403) {
           problems.push({

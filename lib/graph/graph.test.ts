@@ -165,6 +165,19 @@ describe("Graph client against the emulator", () => {
     expect(emu.tenant.userById.get(guest.id)!.accountEnabled).toBe(false);
   });
 
+  // #16: Graph answers 400 "EntitlementGrant being updated or deleted is not found", not 404, for an app role
+  // assignment that is gone (and the same 400 has been reported for one that still exists): a read decides.
+  it("an app role assignment already gone is 'already removed', not a failure no retry can fix", async () => {
+    const g = client();
+    const audit = { before: async () => undefined, after: async () => undefined };
+    const a = emu.tenant.appRoleAssignments.find((x) => x.principalType === "User")!;
+    const op: WriteOp = { kind: "removeAppRoleAssignment", servicePrincipalId: a.resourceId, assignmentId: a.id };
+    expect(await graphWrite(g, op, audit)).toEqual({ outcome: "applied" });
+    const raw = await g.send("DELETE", `/servicePrincipals/${a.resourceId}/appRoleAssignedTo/${a.id}`);
+    expect(raw).toMatchObject({ status: 400, body: { error: { code: "Request_BadRequest" } } });
+    expect(await graphWrite(g, op, audit)).toEqual({ outcome: "already_removed" });
+  });
+
   it("refreshes a token that expires mid-run", async () => {
     await control("POST", "/token-lifetime", { seconds: 1 });
     const g = client();

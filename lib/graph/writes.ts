@@ -50,10 +50,15 @@ export async function graphWrite(client: GraphClient, op: WriteOp, audit: WriteA
     if (res.status >= 200 && res.status < 300) result = { outcome: "applied" };
     else {
       const error = parseGraphError(res.status, res.body);
-      result =
-        res.status === 404 && error.code === "Request_ResourceNotFound" && r.method === "DELETE"
-          ? { outcome: "already_removed" }
-          : { outcome: "failed", error };
+      if (res.status === 404 && error.code === "Request_ResourceNotFound" && r.method === "DELETE")
+        result = { outcome: "already_removed" };
+      else if (op.kind === "removeAppRoleAssignment" && isEntitlementGrantNotFound(res.status, error))
+        // Graph answers this 400, not 404, for an assignment that is gone, but it has also been reported for
+        // assignments that still exist (msgraph-sdk-dotnet#968): only a read of the resource's assignments tells.
+        result = (await appRoleAssignmentExists(client, op))
+          ? { outcome: "failed", error }
+          : { outcome: "already_removed" };
+      else result = { outcome: "failed", error };
     }
   } catch (e) {
     result = {
@@ -64,6 +69,27 @@ export async function graphWrite(client: GraphClient, op: WriteOp, audit: WriteA
   }
   await audit.after(op, result);
   return result;
+}
+
+function isEntitlementGrantNotFound(status: number, error: GraphError): boolean {
+  return (
+    status === 400 &&
+    /EntitlementGrant/i.test(error.message) &&
+    /not found|invalid resource identifier/i.test(error.message)
+  );
+}
+
+async function appRoleAssignmentExists(
+  client: GraphClient,
+  op: { servicePrincipalId: string; assignmentId: string },
+): Promise<boolean> {
+  for await (const page of client.pages<{ id?: string }>(
+    `/servicePrincipals/${enc(op.servicePrincipalId)}/appRoleAssignedTo`,
+    { select: ["id"], top: 999 },
+  )) {
+    if (page.some((a) => a.id === op.assignmentId)) return true;
+  }
+  return false;
 }
 
 /** Group kinds whose membership only Exchange Online can change: Graph answers 400 to a member removal. */
