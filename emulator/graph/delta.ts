@@ -208,9 +208,9 @@ export class DeltaState {
     const g = t.groupById.get(e.id);
     if (!g) return { id: e.id, "@removed": { reason: "deleted" } };
     const fields = (round.select ?? []).filter((f) => f !== "members" && f !== "owners");
-    const out: Record<string, unknown> = e.props
-      ? project(groupObject(g), fields.length ? fields : undefined)
-      : { id: g.id };
+    // Graph returns a changed group with its selected properties even when only its members changed, and again
+    // on every page its member chunks continue on; it never sends the group bare.
+    const out: Record<string, unknown> = project(groupObject(g), fields.length ? fields : undefined);
     const wantsMembers = !round.select || round.select.includes("members");
     const wantsOwners = !round.select || round.select.includes("owners");
     if (wantsMembers && e.members) out["members@delta"] = e.members.map(ref);

@@ -115,7 +115,9 @@ export function page(
     const o = list.at(i);
     if (o) value.push(project(o, q.select, opts.defaults));
   }
-  const body: Record<string, unknown> = { "@odata.context": `${publicUrl}/v1.0/$metadata#${context}` };
+  // Graph names the selected properties in the context URL: $metadata#users(id,displayName).
+  const selected = q.select?.length ? `(${q.select.join(",")})` : "";
+  const body: Record<string, unknown> = { "@odata.context": `${publicUrl}/v1.0/$metadata#${context}${selected}` };
   if (q.count && q.skip === 0) body["@odata.count"] = list.length;
   if (q.skip + top < list.length) {
     const params = [...req.url.searchParams].filter(([k]) => k !== "$skiptoken");

@@ -1,3 +1,4 @@
+import type * as MSGraph from "@microsoft/microsoft-graph-types";
 import type { EAppRoleAssignment, EGroup, EServicePrincipal, EUser, ERoleAssignment, Tenant } from "../tenant/model";
 
 export const USER_DEFAULT_FIELDS = [
@@ -45,7 +46,7 @@ export function userObject(u: EUser): Record<string, unknown> {
       lastSuccessfulSignInDateTime: null,
       lastSuccessfulSignInRequestId: null,
     },
-  };
+  } satisfies MSGraph.User;
 }
 
 export function groupObject(g: EGroup): Record<string, unknown> {
@@ -64,11 +65,11 @@ export function groupObject(g: EGroup): Record<string, unknown> {
     visibility: g.visibility,
     createdDateTime: g.createdDateTime,
     onPremisesSyncEnabled: null,
-  };
+  } satisfies MSGraph.Group;
 }
 
 export function spObject(s: EServicePrincipal): Record<string, unknown> {
-  return { ...s };
+  return { ...s } satisfies MSGraph.ServicePrincipal;
 }
 
 export function roleAssignmentObject(a: ERoleAssignment): Record<string, unknown> {
@@ -78,11 +79,11 @@ export function roleAssignmentObject(a: ERoleAssignment): Record<string, unknown
     roleDefinitionId: a.roleDefinitionId,
     directoryScopeId: a.directoryScopeId,
     appScopeId: null,
-  };
+  } satisfies MSGraph.UnifiedRoleAssignment;
 }
 
 export function appRoleAssignmentObject(a: EAppRoleAssignment): Record<string, unknown> {
-  return { ...a, deletedDateTime: null };
+  return { ...a, deletedDateTime: null } satisfies MSGraph.AppRoleAssignment;
 }
 
 export function registrationObject(u: EUser, adminIds: Set<string>): Record<string, unknown> {
@@ -104,7 +105,7 @@ export function registrationObject(u: EUser, adminIds: Set<string>): Record<stri
     systemPreferredAuthenticationMethods: m.systemPreferredAuthenticationMethods,
     userPreferredMethodForSecondaryAuthentication: m.userPreferredMethodForSecondaryAuthentication,
     lastUpdatedDateTime: m.lastUpdatedDateTime,
-  };
+  } satisfies MSGraph.UserRegistrationDetails;
 }
 
 /** A member or owner as Graph returns it: a directoryObject with its @odata.type. */
@@ -124,7 +125,11 @@ export function odataType(t: Tenant, id: string): string {
   return "#microsoft.graph.servicePrincipal";
 }
 
-/** $select: only the named fields plus id (and @odata.type where present); no $select: the defaults. */
+/**
+ * $select: only the named fields plus id (and @odata.type where present); no $select: the defaults. A selected
+ * property the object has no value for comes back as null, as Graph returns it (Graph's $select documentation and
+ * its JSON responses: selected properties are always present), never left out.
+ */
 export function project(
   o: Record<string, unknown>,
   select: string[] | undefined,
@@ -134,7 +139,7 @@ export function project(
   if (!fields) return o;
   const out: Record<string, unknown> = {};
   if (o["@odata.type"]) out["@odata.type"] = o["@odata.type"];
-  for (const f of fields) if (f in o) out[f] = o[f];
+  for (const f of fields) out[f] = o[f] === undefined ? null : o[f];
   out.id = o.id;
   return out;
 }

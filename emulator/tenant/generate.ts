@@ -256,13 +256,14 @@ export function generateTenant(o: GenerateOptions): Tenant {
       isSsprEnabled: true,
       isSsprCapable: sspr,
       methodsRegistered: list,
+      // Graph's userDefaultAuthenticationMethod enum has "none" for no preference, never an empty string.
       userPreferredMethodForSecondaryAuthentication: registered
         ? list.includes("microsoftAuthenticatorPush")
           ? "push"
           : rng.chance(0.5)
             ? "oath"
-            : ""
-        : "",
+            : "none"
+        : "none",
       systemPreferredAuthenticationMethods: registered ? [list.includes("fido2SecurityKey") ? "Fido2" : "push"] : [],
       lastUpdatedDateTime: daysAgo(rng.int(1, 500)),
     };

@@ -36,7 +36,7 @@ export interface MfaInfo {
   isSsprEnabled: boolean;
   isSsprCapable: boolean;
   methodsRegistered: string[];
-  userPreferredMethodForSecondaryAuthentication: string;
+  userPreferredMethodForSecondaryAuthentication: MSGraph.UserDefaultAuthenticationMethod;
   systemPreferredAuthenticationMethods: string[];
   lastUpdatedDateTime: string;
 }

@@ -213,6 +213,37 @@ describe("Graph delta queries", () => {
     expect(none.value).toEqual([]);
   });
 
+  // #16: shapes checked against Microsoft's published metadata and Graph's responses.
+  it("$select returns every selected property, null when unset, and names the selection in @odata.context", async () => {
+    const noDept = emu.tenant.users.find((u) => u.department === null || u.department === undefined);
+    const res = (await (
+      await graph(emu.url, token, "/users?$select=id,displayName,department,employeeType&$top=999")
+    ).json()) as {
+      "@odata.context": string;
+      value: Record<string, unknown>[];
+    };
+    expect(res["@odata.context"]).toMatch(/\$metadata#users\(id,displayName,department,employeeType\)$/);
+    for (const u of res.value)
+      expect(Object.keys(u).sort()).toEqual(["department", "displayName", "employeeType", "id"]);
+    expect(noDept).toBeDefined();
+    const one = (await (await graph(emu.url, token, `/users/${noDept!.id}?$select=id,department`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(one).toMatchObject({ id: noDept!.id, department: null });
+  });
+
+  it("userRegistrationDetails uses Graph's enum for no preferred method: 'none', never an empty string", async () => {
+    const list = await all<{ userPreferredMethodForSecondaryAuthentication: string }>(
+      emu.url,
+      token,
+      "/reports/authenticationMethods/userRegistrationDetails",
+    );
+    expect(list.items.length).toBeGreaterThan(0);
+    expect(list.items.some((r) => r.userPreferredMethodForSecondaryAuthentication === "none")).toBe(true);
+    expect(list.items.every((r) => r.userPreferredMethodForSecondaryAuthentication !== "")).toBe(true);
+  });
+
   it("reports membership changes as members@delta, and refuses $top", async () => {
     expect((await graph(emu.url, token, "/groups/delta?$top=5")).status).toBe(400);
     const first = await all<{ id: string; "members@delta"?: { id: string }[] }>(
@@ -231,6 +262,8 @@ describe("Graph delta queries", () => {
       value: { id: string; "members@delta": Record<string, unknown>[] }[];
     };
     expect(res.value).toHaveLength(1);
+    // Only its members changed, yet Graph sends the group's selected properties with them (#16).
+    expect(res.value[0]).toMatchObject({ id: group.id, displayName: group.displayName });
     expect(res.value[0]!["members@delta"]).toEqual(
       expect.arrayContaining([
         { "@odata.type": "#microsoft.graph.user", id: out, "@removed": { reason: "deleted" } },
