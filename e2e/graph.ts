@@ -1,7 +1,11 @@
 import { E2E } from "../playwright.config";
 
-/** Reads Entra (the emulator) through Graph with the app's own client-credentials token: what Entra has now. */
-export async function graphGet<T>(path: string): Promise<T> {
+/** Calls Entra (the emulator) through Graph with the app's own client-credentials token: what Entra has now. */
+export async function graphCall(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
   const env = E2E.env as Record<string, string>;
   const tokenRes = await fetch(`${E2E.emulatorUrl}/${env.ENTRA_TENANT_ID}/oauth2/v2.0/token`, {
     method: "POST",
@@ -14,9 +18,19 @@ export async function graphGet<T>(path: string): Promise<T> {
     }),
   });
   const { access_token } = (await tokenRes.json()) as { access_token: string };
-  const res = await fetch(`${E2E.emulatorUrl}/v1.0${path}`, { headers: { authorization: `Bearer ${access_token}` } });
-  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
+  const res = await fetch(`${E2E.emulatorUrl}/v1.0${path}`, {
+    method,
+    headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? (JSON.parse(text) as unknown) : null };
+}
+
+export async function graphGet<T>(path: string): Promise<T> {
+  const r = await graphCall("GET", path);
+  if (r.status >= 300) throw new Error(`GET ${path}: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json as T;
 }
 
 export async function groupIdByName(name: string): Promise<string> {

@@ -1,9 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { errors as joseErrors } from "jose";
 import type { EmulatorConfig } from "../config";
 import { graphError, json, type Req, type Res } from "../http";
 import type { KeySet } from "../oidc/keys";
 import { resolveOpaque, verify } from "../oidc/keys";
-import type { Tenant } from "../tenant/model";
+import type { EAppRoleAssignment, Tenant } from "../tenant/model";
 import { removeMember, TenantError, updateUser } from "../tenant/mutate";
 import { DeltaState } from "./delta";
 import { page, parseQuery, QueryError, type Query } from "./paging";
@@ -424,6 +425,47 @@ export class GraphRouter {
       if (!this.t.spById.has(m[1]!)) return this.notFound(req, m[1]!);
       const list = this.t.appRoleAssignments.filter((a) => a.resourceId === m[1]).map(appRoleAssignmentObject);
       return page(req, this.cfg.publicUrl, `servicePrincipals('${m[1]}')/appRoleAssignedTo`, q, list, { maxTop: 999 });
+    });
+    // Graph: "Grant an appRoleAssignment for a service principal" (serviceprincipal-post-approleassignedto):
+    // principalId, resourceId and appRoleId in the body, 201 with the assignment; AppRoleAssignment.ReadWrite.All.
+    this.on("POST", "/servicePrincipals/{id}/appRoleAssignedTo", (req, _q, c, m) => {
+      if (!this.need(c, P.writeAppRoles)) return this.denied(req);
+      const sp = this.t.spById.get(m[1]!);
+      if (!sp) return this.notFound(req, m[1]!);
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(req.body || "{}") as Record<string, unknown>;
+      } catch {
+        return graphError(400, "Request_BadRequest", "Invalid JSON body.", req);
+      }
+      const principalId = String(body.principalId ?? "");
+      const principal =
+        this.t.userById.get(principalId) ?? this.t.groupById.get(principalId) ?? this.t.spById.get(principalId);
+      if (!principal)
+        return graphError(
+          400,
+          "Request_BadRequest",
+          "Invalid value specified for property 'principalId' of resource 'AppRoleAssignment'.",
+          req,
+        );
+      if (body.resourceId !== sp.id || !sp.appRoles.some((r) => r.id === body.appRoleId))
+        return graphError(400, "Request_BadRequest", "Permission being assigned was not found on application.", req);
+      const a: EAppRoleAssignment = {
+        id: randomBytes(32).toString("base64url").slice(0, 43),
+        appRoleId: String(body.appRoleId),
+        principalId,
+        principalType: this.t.userById.has(principalId)
+          ? "User"
+          : this.t.groupById.has(principalId)
+            ? "Group"
+            : "ServicePrincipal",
+        principalDisplayName: String(principal.displayName ?? ""),
+        resourceId: sp.id,
+        resourceDisplayName: String(sp.displayName ?? ""),
+        createdDateTime: new Date().toISOString(),
+      };
+      this.t.appRoleAssignments.push(a);
+      return json(201, appRoleAssignmentObject(a));
     });
     this.on("DELETE", "/servicePrincipals/{id}/appRoleAssignedTo/{assignment}", (req, _q, c, m) => {
       if (!this.need(c, P.writeAppRoles)) return this.denied(req);

@@ -4,12 +4,17 @@ import MicrosoftEntraID from "next-auth/providers/microsoft-entra-id";
 import { env } from "@/lib/env";
 import { roleFromClaims, signInRefusal, type Role } from "./roles";
 import { recordSignIn } from "./record-sign-in";
+import { standingOf } from "./standing";
+import { appCtx } from "@/lib/db";
 
 declare module "next-auth" {
   interface Session {
-    user: { id: string; name: string; email: string; upn: string; role: Role; tenantId: string };
+    user: { id: string; name: string; email: string; upn: string; role: Role; tenantId: string; signedInAt: number };
   }
 }
+
+/** How often a live session's role and account are re-read from the directory (and at every write, in guards). */
+const RECHECK_MS = 5 * 60_000;
 
 interface EntraClaims {
   oid?: string;
@@ -54,7 +59,10 @@ function build(): NextAuthResult {
         return refusal ? `/signin?error=${refusal}` : true;
       },
       async jwt({ token, profile }) {
+        const now = Date.now();
         if (profile) {
+          token.signedInAt = now;
+          token.checkedAt = now;
           const claims = profile as EntraClaims;
           token.oid = claims.oid;
           token.tid = claims.tid;
@@ -69,6 +77,21 @@ function build(): NextAuthResult {
             upn: String(claims.preferred_username ?? ""),
             role: token.role as Role,
           }).catch((err: unknown) => console.error("recert: could not record sign-in", err));
+          return token;
+        }
+        // Sessions end: after the absolute lifetime whatever the activity, and when the directory says the person
+        // was signed out, disabled or deleted; the role follows Entra's app role assignments (standing.ts).
+        const signedInAt = Number(token.signedInAt ?? 0);
+        if (!signedInAt || now - signedInAt > e.RECERT_SESSION_HOURS * 3_600_000) return null;
+        if (now - Number(token.checkedAt ?? 0) >= RECHECK_MS) {
+          const standing = await standingOf(appCtx(), {
+            userId: String(token.oid),
+            clientId: e.AUTH_MICROSOFT_ENTRA_ID_ID,
+            signedInAt,
+          }).catch(() => undefined);
+          if (standing && !standing.ok) return null;
+          if (standing?.role) token.role = standing.role;
+          token.checkedAt = now;
         }
         return token;
       },
@@ -81,6 +104,7 @@ function build(): NextAuthResult {
           upn: String(token.upn ?? ""),
           role: (token.role as Role) ?? "reviewer",
           tenantId: String(token.tid ?? ""),
+          signedInAt: Number(token.signedInAt ?? 0),
         };
         return session;
       },

@@ -2,7 +2,9 @@ import "server-only";
 import type { ReactNode } from "react";
 import { redirect } from "next/navigation";
 import { env } from "@/lib/env";
+import { appCtx } from "@/lib/db";
 import { nextAuth } from "./config";
+import { standingOf } from "./standing";
 import type { Role } from "./roles";
 import { httpStatus, NO_ACCESS, SIGN_IN_FIRST, UserError } from "@/lib/errors";
 
@@ -13,6 +15,8 @@ export interface Caller {
   upn: string;
   role: Role;
   tenantId: string;
+  /** When this session's sign-in happened (ms), for server-side sign-out. */
+  signedInAt: number;
 }
 
 /** The signed-in caller, or null. A session of another tenant counts as none. */
@@ -20,13 +24,32 @@ export async function getCaller(): Promise<Caller | null> {
   const session = await nextAuth().auth();
   const u = session?.user;
   if (!u?.id || u.tenantId !== env().ENTRA_TENANT_ID) return null;
-  return { id: u.id, name: u.name, email: u.email, upn: u.upn, role: u.role, tenantId: u.tenantId };
+  return {
+    id: u.id,
+    name: u.name,
+    email: u.email,
+    upn: u.upn,
+    role: u.role,
+    tenantId: u.tenantId,
+    signedInAt: u.signedInAt,
+  };
 }
 
-/** For server actions (through lib/action) and route handlers: throws UserError instead of redirecting. */
+/**
+ * For server actions (through lib/action) and route handlers: throws UserError instead of redirecting. Every
+ * write and data route re-reads the caller's standing from the directory (not the session's copy, up to five
+ * minutes old): a demoted admin's next action is refused as soon as a sync has seen the change.
+ */
 export async function requireRole(...roles: Role[]): Promise<Caller> {
-  const caller = await getCaller();
-  if (!caller) throw new UserError("unauthenticated", SIGN_IN_FIRST);
+  const session = await getCaller();
+  if (!session) throw new UserError("unauthenticated", SIGN_IN_FIRST);
+  const standing = await standingOf(appCtx(), {
+    userId: session.id,
+    clientId: env().AUTH_MICROSOFT_ENTRA_ID_ID,
+    signedInAt: session.signedInAt,
+  });
+  if (!standing.ok) throw new UserError("unauthenticated", SIGN_IN_FIRST);
+  const caller = standing.role ? { ...session, role: standing.role } : session;
   if (roles.length > 0 && !roles.includes(caller.role)) throw new UserError("forbidden", NO_ACCESS);
   return caller;
 }

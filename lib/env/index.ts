@@ -43,6 +43,12 @@ const schema = z.object({
       "must be 32 bytes, base64 or hex encoded (generate one with `openssl rand -base64 32`)",
     )
     .optional(),
+  // Absolute session lifetime in hours, whatever the activity (the idle limit is 8 hours).
+  RECERT_SESSION_HOURS: z.coerce
+    .number()
+    .min(1, "must be at least 1 (hours)")
+    .max(24 * 7, "must be at most 168 (a week)")
+    .default(12),
   REPORT_SIGNING_P12: z.string().min(1).optional(),
   REPORT_SIGNING_P12_PASSPHRASE: z.string().optional(),
 });

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Principal" ADD COLUMN "sessionsRevokedAt" DATETIME;
+
