@@ -1,9 +1,7 @@
 import type { ReactNode } from "react";
 import { AppShell } from "@/components/shell/app-shell";
 import { navFor } from "@/components/shell/nav-items";
-import { getCaller, nextAuth, requirePageRole, ROLE_LABEL } from "@/lib/auth";
-import { revokeSessions } from "@/lib/auth/standing";
-import { appCtx } from "@/lib/db";
+import { nextAuth, requirePageRole, ROLE_LABEL } from "@/lib/auth";
 
 export const dynamic = "force-dynamic";
 
@@ -11,9 +9,7 @@ export default async function SignedInLayout({ children }: { children: ReactNode
   const caller = await requirePageRole();
   async function signOut() {
     "use server";
-    // Ends the session on the server too: a copied cookie stops working (every session of this person).
-    const who = await getCaller();
-    if (who) await revokeSessions(appCtx(), who.id);
+    // Auth.js's signOut event also ends the session on the server (lib/auth/config.ts).
     await nextAuth().signOut({ redirectTo: "/signin?signedOut=1" });
   }
   return (

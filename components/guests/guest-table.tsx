@@ -38,6 +38,7 @@ export function GuestTable({
   const [date, setDate] = useState("");
   const [block, setBlock] = useState(false);
   const [reason, setReason] = useState("");
+  const [confirm, setConfirm] = useState("");
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
   const selected = Object.keys(selection).filter((k) => selection[k]);
 
@@ -148,6 +149,7 @@ export function GuestTable({
                 expiresAt: date ? new Date(`${date}T00:00:00`).toISOString() : "",
                 blockSignIn: block,
                 reason,
+                confirm,
               } as never);
               setMsg(
                 r.ok
@@ -210,6 +212,17 @@ export function GuestTable({
               value={reason}
               onChange={(e) => setReason(e.target.value)}
               placeholder="Contract ends"
+            />
+          </label>
+          <label className="text-sm text-slate-700">
+            Confirm
+            <input
+              aria-label="Typed confirmation"
+              maxLength={300}
+              className="mt-1 block w-56 rounded-md border border-slate-300 px-2 py-1 text-sm"
+              value={confirm}
+              onChange={(e) => setConfirm(e.target.value)}
+              placeholder="only when asked"
             />
           </label>
           <label className="flex items-center gap-2 text-sm text-slate-700">

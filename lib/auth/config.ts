@@ -4,7 +4,7 @@ import MicrosoftEntraID from "next-auth/providers/microsoft-entra-id";
 import { env } from "@/lib/env";
 import { roleFromClaims, signInRefusal, type Role } from "./roles";
 import { recordSignIn } from "./record-sign-in";
-import { standingOf } from "./standing";
+import { revokeSessions, standingOf } from "./standing";
 import { appCtx } from "@/lib/db";
 
 declare module "next-auth" {
@@ -53,6 +53,17 @@ function build(): NextAuthResult {
         },
       }),
     ],
+    events: {
+      // Sign-out ends the session on the server too: every session of this person issued before now stops
+      // working, so a copied cookie is useless. Runs inside Auth.js's own sign-out, with the decoded session.
+      async signOut(message) {
+        const oid = "token" in message ? message.token?.oid : undefined;
+        if (typeof oid === "string" && oid)
+          await revokeSessions(appCtx(), oid).catch((err: unknown) =>
+            console.error("recert: could not end sessions on the server", err),
+          );
+      },
+    },
     callbacks: {
       signIn({ profile }) {
         const refusal = signInRefusal((profile ?? {}) as EntraClaims, e.ENTRA_TENANT_ID);

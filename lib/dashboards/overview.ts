@@ -174,7 +174,7 @@ async function transitiveMembers(db: Db, tenantId: string, groupIds: string[]): 
 
 interface CoverageCache {
   key: string;
-  byUser: Map<string, { bucket: Bucket; excludedFrom: string[] }>;
+  byUser: Map<string, { bucket: Bucket; excludedFrom: string[]; breakGlass: boolean }>;
 }
 const g = globalThis as unknown as { __recertCoverage?: CoverageCache };
 
@@ -235,7 +235,13 @@ export async function coverageByUser(db: Db, tenantId: string, now = new Date())
     };
     const mine = sanctions.filter((s) => s.userId === u.id);
     const c = userCoverage(policies, facts, (pid) => mine.some((s) => s.policyId === null || s.policyId === pid));
-    byUser.set(u.id, { bucket: c.bucket, excludedFrom: c.excludedFrom.map((e) => e.policyId) });
+    // Break-glass: no MFA policy applies to the account because each one that targets it names it (or a group
+    // it is in) as an exclusion. Exclusions of "all guests" or of roles do not make an emergency account.
+    const breakGlass =
+      c.enforcement === "none" &&
+      c.excludedFrom.length > 0 &&
+      c.excludedFrom.every((e) => e.by === "user" || e.by === "group");
+    byUser.set(u.id, { bucket: c.bucket, excludedFrom: c.excludedFrom.map((e) => e.policyId), breakGlass });
   }
   g.__recertCoverage = { key, byUser };
   return byUser;

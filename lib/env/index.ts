@@ -49,6 +49,16 @@ const schema = z.object({
     .min(1, "must be at least 1 (hours)")
     .max(24 * 7, "must be at most 168 (a week)")
     .default(12),
+  // Accounts no bulk action may expire or block (besides detected break-glass accounts), comma-separated UPNs.
+  RECERT_PROTECTED_UPNS: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((u) => u.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   REPORT_SIGNING_P12: z.string().min(1).optional(),
   REPORT_SIGNING_P12_PASSPHRASE: z.string().optional(),
 });

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { UserError } from "@/lib/errors";
+import { protectedAccounts } from "./protected";
 import type { Ctx, Db } from "@/lib/db/context";
 import { appendAudit, appendAuditMany } from "@/lib/audit";
 import {
@@ -32,23 +33,76 @@ export const ZSetExpiry = z
     expiresAt: z.coerce.date(),
     blockSignIn: z.boolean().default(false),
     reason: z.string().trim().min(1, "Give a reason (e.g. the contract's end).").max(500),
+    /** Typed confirmation where the guardrails ask for one: a protected account's UPN, or EXPIRE MEMBERS. */
+    confirm: z.string().trim().max(300).default(""),
   })
   .refine((v) => v.userIds.length > 0 || v.companyName, { message: "Choose people or a company." });
+
+/** What a person types to confirm ending the access of employees (not guests). */
+export const CONFIRM_MEMBERS = "EXPIRE MEMBERS";
 export type SetExpiryInput = z.input<typeof ZSetExpiry>;
 
 const auditActor = (a: GuestsActor) =>
   a.role === "system" ? { type: "system" as const, name: a.name } : { type: "user" as const, id: a.id, name: a.name };
 
+/**
+ * Guardrails against a bulk lock-out (#16): a protected account (break-glass, or named in RECERT_PROTECTED_UPNS)
+ * is never in a bulk expiry, only alone with its UPN typed to confirm; ending employees' access (not guests')
+ * takes the words EXPIRE MEMBERS. What was confirmed goes into the audit event.
+ */
+async function guardrails(
+  ctx: Ctx,
+  input: z.output<typeof ZSetExpiry>,
+  users: { id: string; displayName: string | null; userType: string | null; userPrincipalName: string | null }[],
+  protectedUpns: readonly string[],
+): Promise<{ protectedConfirmed?: string; membersConfirmed?: number }> {
+  const protectedMap = await protectedAccounts(ctx, protectedUpns);
+  const prot = users.filter((u) => protectedMap.has(u.id));
+  if (prot.length > 0) {
+    const who = prot.map((u) => `${u.userPrincipalName ?? u.id} (${protectedMap.get(u.id)})`).join(", ");
+    if (input.companyName || users.length > 1)
+      throw new UserError(
+        "invalid",
+        `Protected accounts are never expired in bulk: ${who}. Leave them out, or expire each on its own with its UPN typed to confirm.`,
+      );
+    const upn = prot[0]!.userPrincipalName ?? "";
+    if (input.confirm.toLowerCase() !== upn.toLowerCase())
+      throw new UserError(
+        "invalid",
+        `${who} is a protected account. Type its UPN (${upn}) to confirm ending its access.`,
+      );
+    return { protectedConfirmed: upn };
+  }
+  const members = users.filter((u) => u.userType !== "Guest").length;
+  if (members > 0 && input.confirm !== CONFIRM_MEMBERS)
+    throw new UserError(
+      "invalid",
+      `${members} of these ${users.length} ${users.length === 1 ? "person is an employee" : "people are employees"} (members, not guests). Type ${CONFIRM_MEMBERS} to confirm ending their access.`,
+    );
+  return members > 0 ? { membersConfirmed: members } : {};
+}
+
 /** Schedules (or moves) the end of access for the chosen people. One open expiry per person: a new date replaces the old one. */
-export async function setExpiry(ctx: Ctx, actor: GuestsActor, raw: SetExpiryInput): Promise<{ scheduled: number }> {
+export async function setExpiry(
+  ctx: Ctx,
+  actor: GuestsActor,
+  raw: SetExpiryInput,
+  o: { protectedUpns?: readonly string[] } = {},
+): Promise<{ scheduled: number }> {
   const input = ZSetExpiry.parse(raw);
   const now = ctx.now();
   if (input.expiresAt.getTime() < now.getTime() - 60_000)
     throw new UserError("invalid", "The end date is in the past: pick today or later.");
   if (input.expiresAt.getTime() > now.getTime() + 5 * 365 * DAY)
     throw new UserError("invalid", "The end date is more than five years away.");
-  const select = { id: true, displayName: true, companyName: true } as const;
-  const users: { id: string; displayName: string | null; companyName: string | null }[] = [];
+  const select = { id: true, displayName: true, companyName: true, userType: true, userPrincipalName: true } as const;
+  const users: {
+    id: string;
+    displayName: string | null;
+    companyName: string | null;
+    userType: string | null;
+    userPrincipalName: string | null;
+  }[] = [];
   if (input.companyName)
     users.push(
       ...(await ctx.db.dirUser.findMany({ where: { tenantId: ctx.tenantId, companyName: input.companyName }, select })),
@@ -66,6 +120,7 @@ export async function setExpiry(ctx: Ctx, actor: GuestsActor, raw: SetExpiryInpu
   if (!input.companyName && users.length !== new Set(input.userIds).size)
     throw new UserError("not_found", "Some of these people are not in this tenant's directory.");
   if (users.length === 0) throw new UserError("not_found", `Nobody in the directory works for ${input.companyName}.`);
+  const guard = await guardrails(ctx, input, users, o.protectedUpns ?? []);
   await ctx.db.$transaction(async (tx) => {
     const open: Awaited<ReturnType<typeof tx.accessExpiry.findMany>> = [];
     for (let i = 0; i < users.length; i += 500)
@@ -103,7 +158,7 @@ export async function setExpiry(ctx: Ctx, actor: GuestsActor, raw: SetExpiryInpu
           ? { expiresAt: open.find((o) => o.userId === u.id)!.expiresAt }
           : null,
         after: { expiresAt: input.expiresAt, blockSignIn: input.blockSignIn, reason: input.reason },
-        context: { company: input.companyName ?? null, bulkSize: users.length },
+        context: { ...guard, company: input.companyName ?? null, bulkSize: users.length },
       })),
     );
   });

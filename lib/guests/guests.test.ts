@@ -10,7 +10,16 @@ import { runSync } from "@/lib/sync/run-sync";
 import { setup } from "@/tests/support/emulator-fixture";
 import { createGraphClient } from "@/lib/graph";
 import { verifyChain } from "@/lib/audit";
-import { cancelExpiry, extendExpiry, listGuests, runExpiries, setExpiry, ZGuestQuery, type GuestsActor } from "./index";
+import {
+  CONFIRM_MEMBERS,
+  cancelExpiry,
+  extendExpiry,
+  listGuests,
+  runExpiries,
+  setExpiry,
+  ZGuestQuery,
+  type GuestsActor,
+} from "./index";
 import type { Ctx } from "@/lib/db/context";
 
 let s: Awaited<ReturnType<typeof setup>>;
@@ -204,6 +213,7 @@ describe("access expiry and groups Exchange owns", () => {
       userIds: [user.id],
       expiresAt: new Date(now + DAY),
       reason: "Leaves the company",
+      confirm: CONFIRM_MEMBERS,
     });
 
     const at = await runExpiries({ ...ctx, now: () => new Date(now + 2 * DAY) }, graph);
@@ -244,5 +254,82 @@ describe("access expiry and groups Exchange owns", () => {
       mailGroups.length,
     );
     expect((await verifyChain(s.db as never)).ok).toBe(true);
+  });
+});
+
+// #16: nothing stops a bulk lock-out today; these are the guardrails a security team expects.
+describe("guardrails on expiry", () => {
+  const soon = () => new Date(Date.now() + 3 * DAY);
+  const open = async (userId: string) => s.db.accessExpiry.count({ where: { userId, status: "scheduled" } });
+
+  test("a break-glass account (excluded from every MFA policy) is never in a bulk expiry, only alone with its UPN typed", async () => {
+    const t = s.emu.tenant;
+    const breakGlass = t.users.find((u) => u.userPrincipalName.startsWith("breakglass1@"))!;
+    const other = t.users.find((u) => u.userType === "Guest" && u.accountEnabled)!;
+    const before = await s.db.auditEvent.count();
+    await expect(
+      setExpiry(ctx, ADMIN, {
+        userIds: [breakGlass.id, other.id],
+        expiresAt: soon(),
+        reason: "bulk",
+        confirm: CONFIRM_MEMBERS,
+      }),
+    ).rejects.toThrow(/never expired in bulk: .*break-glass/);
+    await expect(
+      setExpiry(ctx, ADMIN, { userIds: [breakGlass.id], expiresAt: soon(), reason: "alone", confirm: CONFIRM_MEMBERS }),
+    ).rejects.toThrow(/protected account\. Type its UPN/);
+    expect(await open(breakGlass.id)).toBe(0);
+    expect(await s.db.auditEvent.count()).toBe(before);
+    expect(
+      await setExpiry(ctx, ADMIN, {
+        userIds: [breakGlass.id],
+        expiresAt: soon(),
+        reason: "alone",
+        confirm: breakGlass.userPrincipalName.toUpperCase(),
+      }),
+    ).toEqual({ scheduled: 1 });
+    const event = await s.db.auditEvent.findFirstOrThrow({
+      where: { action: "expiry.set", targetId: breakGlass.id },
+      orderBy: { seq: "desc" },
+    });
+    expect(JSON.parse(event.context ?? "{}")).toMatchObject({ protectedConfirmed: breakGlass.userPrincipalName });
+    await cancelExpiry(
+      ctx,
+      ADMIN,
+      (await s.db.accessExpiry.findFirstOrThrow({ where: { userId: breakGlass.id, status: "scheduled" } })).id,
+      "test over",
+    );
+  });
+
+  test("employees (members, not guests) need EXPIRE MEMBERS typed; a named protected UPN is refused in bulk", async () => {
+    const t = s.emu.tenant;
+    const member = t.users.find(
+      (u) => u.userType === "Member" && u.accountEnabled && !u.userPrincipalName.startsWith("breakglass"),
+    )!;
+    const guest = t.users.find((u) => u.userType === "Guest" && u.accountEnabled)!;
+    await expect(
+      setExpiry(ctx, ADMIN, { userIds: [member.id, guest.id], expiresAt: soon(), reason: "contract" }),
+    ).rejects.toThrow(/1 of these 2 people are employees .* Type EXPIRE MEMBERS/);
+    expect(await open(member.id)).toBe(0);
+    await expect(
+      setExpiry(
+        ctx,
+        ADMIN,
+        { userIds: [member.id, guest.id], expiresAt: soon(), reason: "contract", confirm: CONFIRM_MEMBERS },
+        { protectedUpns: [guest.userPrincipalName] },
+      ),
+    ).rejects.toThrow(/RECERT_PROTECTED_UPNS/);
+    expect(
+      await setExpiry(ctx, ADMIN, {
+        userIds: [member.id, guest.id],
+        expiresAt: soon(),
+        reason: "contract",
+        confirm: CONFIRM_MEMBERS,
+      }),
+    ).toEqual({ scheduled: 2 });
+    // Guests alone need no confirmation.
+    expect(await setExpiry(ctx, ADMIN, { userIds: [guest.id], expiresAt: soon(), reason: "contract" })).toEqual({
+      scheduled: 1,
+    });
   });
 });

@@ -7,6 +7,7 @@ export {
   expiryPreview,
   runExpiries,
   ZSetExpiry,
+  CONFIRM_MEMBERS,
   ZExtendExpiry,
   ZCancelExpiry,
   ZExpiryPreview,

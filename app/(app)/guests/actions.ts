@@ -1,6 +1,7 @@
 "use server";
 
 import { action } from "@/lib/action";
+import { env } from "@/lib/env";
 import {
   cancelExpiry,
   expiryPreview,
@@ -17,7 +18,7 @@ const admin = (a: { id: string; name: string }) => ({ id: a.id, name: a.name, ro
 
 export const setExpiryAction = action(
   { role: "admin", input: ZSetExpiry, revalidate: GUESTS },
-  async (input, { ctx, actor }) => setExpiry(ctx, admin(actor), input),
+  async (input, { ctx, actor }) => setExpiry(ctx, admin(actor), input, { protectedUpns: env().RECERT_PROTECTED_UPNS }),
 );
 
 export const extendExpiryAction = action(
