@@ -116,3 +116,14 @@ export function loadConfig(
     licence: e.EMULATOR_LICENCE === "free" ? "free" : "P2",
   };
 }
+
+/**
+ * The roots this emulator's Graph answers at, as a client-credentials resource: its public URL, and the same port on
+ * the loopback names (a client configured with GRAPH_BASE_URL=http://127.0.0.1:<port> reaches the same service as
+ * one given http://localhost:<port>). A national cloud's Graph token is for its own root (graph.microsoft.us…).
+ */
+export function ownGraphRoots(cfg: EmulatorConfig): string[] {
+  const roots = new Set([new URL(cfg.publicUrl).origin]);
+  for (const host of ["127.0.0.1", "localhost", "[::1]"]) roots.add(`http://${host}:${cfg.port}`);
+  return [...roots];
+}

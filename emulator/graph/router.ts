@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { errors as joseErrors } from "jose";
-import type { EmulatorConfig } from "../config";
+import { type EmulatorConfig, ownGraphRoots } from "../config";
 import { graphError, json, type Req, type Res } from "../http";
 import type { KeySet } from "../oidc/keys";
 import { resolveOpaque, verify } from "../oidc/keys";
@@ -102,6 +102,7 @@ export class GraphRouter {
       const claims = await verify(this.keys, resolveOpaque(this.keys, h.slice(7)), [
         "https://graph.microsoft.com",
         "00000003-0000-0000-c000-000000000000",
+        ...ownGraphRoots(this.cfg),
       ]);
       if (claims.tid !== this.t.id)
         return graphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.", req);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import type { EmulatorConfig } from "../config";
+import { type EmulatorConfig, ownGraphRoots } from "../config";
 import { aadError, formBody, html, json, redirect, escapeHtml, type Req, type Res } from "../http";
 import type { EApp, EUser, Tenant } from "../tenant/model";
 import { opaqueToken, sign, type KeySet } from "./keys";
@@ -313,12 +313,17 @@ export class Oidc {
 
   private async clientCredentials(app: EApp, scope: string): Promise<Res> {
     const life = this.cfg.tokenLifetimeS;
-    if (scope === `${GRAPH_AUDIENCE}/.default` || scope === `${GRAPH_APP_ID}/.default`) {
+    // Graph's resource: the global identifier, or this emulator's own URL, which is the Graph root it serves (as a
+    // national cloud's token is for graph.microsoft.us or microsoftgraph.chinacloudapi.cn). The token's audience is
+    // the resource asked for.
+    const own = ownGraphRoots(this.cfg);
+    const graphResource = [GRAPH_AUDIENCE, GRAPH_APP_ID, ...own].find((r) => scope === `${r}/.default`);
+    if (graphResource) {
       const roles = [...app.graphPermissions];
       const access = await sign(
         this.keys,
         {
-          aud: GRAPH_AUDIENCE,
+          aud: own.includes(graphResource) ? graphResource : GRAPH_AUDIENCE,
           iss: `https://sts.windows.net/${this.t.id}/`,
           idp: `https://sts.windows.net/${this.t.id}/`,
           appid: app.clientId,

@@ -178,6 +178,19 @@ describe("OIDC v2", () => {
     );
   });
 
+  it("issues Graph tokens for the root it serves, as a national cloud does for its own Graph host", async () => {
+    // A client whose GRAPH_BASE_URL is this emulator asks for `${root}/.default` (graphScope); the token is for that
+    // root, and this Graph accepts it. Another cloud's Graph is not a resource of this tenant.
+    const own = await appToken(emu.url, CLIENT_ID, SECRET, `${emu.url}/.default`);
+    expect(own.status).toBe(200);
+    const { access_token } = (await own.json()) as { access_token: string };
+    expect(decodeJwt(access_token).aud).toBe(emu.url);
+    const me = await fetch(`${emu.url}/v1.0/users?$top=1`, { headers: { authorization: `Bearer ${access_token}` } });
+    expect(me.status).toBe(200);
+    const other = await appToken(emu.url, CLIENT_ID, SECRET, "https://graph.microsoft.us/.default");
+    expect(other.status).toBe(400);
+    expect(((await other.json()) as { error: string }).error).toBe("invalid_scope");
+  });
   it("issues tokens for Recert's own API to the GRC client with its app role", async () => {
     const res = await appToken(
       emu.url,

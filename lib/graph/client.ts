@@ -17,6 +17,8 @@ export interface GraphClientOptions {
   tenantId: string;
   clientId: string;
   clientSecret: string;
+  /** The client-credentials scope; default: GRAPH_BASE_URL's origin + "/.default" (see graphScope). */
+  scope?: string;
   maxConcurrency?: number;
   /** Total time one call may spend waiting to retry, across all its attempts. */
   retryBudgetMs?: number;
@@ -151,10 +153,18 @@ class RetryMiddleware implements Middleware {
  * nextLinks turned back into paths under the configured base URL (so a custom host works),
  * bounded concurrency and live counters for progress reporting.
  */
+/** The client-credentials scope for the Graph service at this base URL (its origin + "/.default"). */
+export function graphScope(baseUrl: string): string {
+  return `${new URL(baseUrl).origin}/.default`;
+}
+
 export function createGraphClient(o: GraphClientOptions): GraphClient {
   const base = o.baseUrl.replace(/\/+$/, "");
   const versionRoot = `${base}/v1.0`;
-  const tokens = createTokenProvider(o);
+  // The .default scope names the Graph service root of the cloud in use: graph.microsoft.us, microsoftgraph.
+  // chinacloudapi.cn… ("Access national cloud deployments with the Microsoft Graph SDKs": any scope containing the
+  // Graph domain must use the national cloud's). GRAPH_BASE_URL is that root, so the scope follows it.
+  const tokens = createTokenProvider({ ...o, scope: o.scope ?? graphScope(base) });
   const stats: GraphStats = { requests: 0, retries: 0, throttled: 0 };
   const auth = new AuthMiddleware(tokens);
   const retry = new RetryMiddleware(stats, o.retryBudgetMs ?? 120_000, o.onRequest);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "@/emulator/server";
-import { createGraphClient, type GraphClient } from "./client";
+import { createGraphClient, type GraphClient, graphScope } from "./client";
 import { DeltaExpiredError, GraphAuthError, GraphRetryBudgetError } from "./errors";
 import { retryDelayMs } from "./retry";
 import { tokenRoles } from "./token-provider";
@@ -35,6 +35,16 @@ beforeAll(async () => {
   emu = await startEmulator({ port: 0, users: 1_100, retryAfterS: 0 });
 });
 afterAll(() => emu.close());
+
+describe("graphScope", () => {
+  it("names the Graph root of the cloud in use, so a national cloud's token is for its own Graph", () => {
+    expect(graphScope("https://graph.microsoft.com")).toBe("https://graph.microsoft.com/.default");
+    expect(graphScope("https://graph.microsoft.us/")).toBe("https://graph.microsoft.us/.default");
+    expect(graphScope("https://microsoftgraph.chinacloudapi.cn/v1.0")).toBe(
+      "https://microsoftgraph.chinacloudapi.cn/.default",
+    );
+  });
+});
 
 describe("retryDelayMs", () => {
   it("prefers Retry-After, else jittered exponential backoff", () => {
