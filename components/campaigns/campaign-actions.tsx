@@ -150,7 +150,7 @@ export function CampaignActions({
                 run(
                   () => actions.apply(campaignId),
                   (r: { summary: { applied: number; alreadyRemoved: number; failed: number; manual: number } }) =>
-                    `Applied: ${r.summary.applied} removed, ${r.summary.alreadyRemoved} already removed, ${r.summary.failed} failed${r.summary.manual ? `, ${r.summary.manual} to remove in Exchange (see below)` : ""}.`,
+                    `Applied: ${r.summary.applied} removed, ${r.summary.alreadyRemoved} already removed, ${r.summary.failed} failed${r.summary.manual ? `, ${r.summary.manual} to remove in Exchange or Active Directory (see below)` : ""}.`,
                 )
               }
             >

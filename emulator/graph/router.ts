@@ -350,6 +350,15 @@ export class GraphRouter {
       const g = this.t.groupById.get(m[1]!);
       if (!g) return this.notFound(req, m[1]!);
       if (g.isAssignableToRole && !this.need(c, P.writeRoles)) return this.denied(req);
+      // A group synced from Active Directory is mastered there: Graph refuses to change it (microsoft-graph-docs#7301
+      // reports this message for synced objects; the source of authority stays on-premises unless converted).
+      if (g.onPremisesSyncEnabled)
+        return graphError(
+          400,
+          "Request_BadRequest",
+          "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.",
+          req,
+        );
       if (g.groupTypes.includes("DynamicMembership"))
         return graphError(
           400,

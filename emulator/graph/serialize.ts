@@ -64,7 +64,8 @@ export function groupObject(g: EGroup): Record<string, unknown> {
     membershipRuleProcessingState: g.membershipRuleProcessingState,
     visibility: g.visibility,
     createdDateTime: g.createdDateTime,
-    onPremisesSyncEnabled: null,
+    // Graph's value for a cloud group is null, not false.
+    onPremisesSyncEnabled: g.onPremisesSyncEnabled ? true : null,
   } satisfies MSGraph.Group;
 }
 

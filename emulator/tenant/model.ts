@@ -55,6 +55,8 @@ export interface EGroup {
   membershipRuleProcessingState: string | null;
   visibility: string | null;
   createdDateTime: string;
+  /** True for a group Entra Connect syncs from Active Directory (set through the control plane; never by Graph). */
+  onPremisesSyncEnabled?: boolean;
   members: Set<string>;
   owners: Set<string>;
 }

@@ -9,10 +9,10 @@ export {
 } from "./client";
 export { createTokenProvider, tokenRoles, type TokenProvider } from "./token-provider";
 export {
-  EXCHANGE_KINDS,
-  exchangeCommand,
-  exchangeRemovalNote,
   graphWrite,
+  manualRemoval,
+  membershipAuthority,
+  type MembershipAuthority,
   type WriteOp,
   type WriteResult,
   type WriteAudit,

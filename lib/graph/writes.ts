@@ -104,3 +104,51 @@ export function exchangeCommand(groupId: string, memberId: string): string {
 export function exchangeRemovalNote(groupId: string, memberId: string): string {
   return `Graph cannot change the members of a mail-enabled security group or distribution list. Remove this member in Exchange Online; the next sync that no longer sees the membership marks it removed. ${exchangeCommand(groupId, memberId)}`;
 }
+
+/**
+ * Where a group's membership is changed. A group Entra Connect syncs from Active Directory (onPremisesSyncEnabled)
+ * is mastered there: Graph answers 400 "Unable to update the specified properties for on-premises mastered Directory
+ * Sync objects…" (microsoft-graph-docs#7301), and a change made in the cloud would be overwritten by the next sync
+ * anyway. A synced distribution list is AD's too. Otherwise Exchange owns mail-enabled security groups and
+ * distribution lists, and Graph the rest.
+ */
+export type MembershipAuthority = "graph" | "exchange" | "activeDirectory";
+
+export function membershipAuthority(g: { kind: string; onPremisesSyncEnabled: boolean }): MembershipAuthority {
+  if (g.onPremisesSyncEnabled) return "activeDirectory";
+  return EXCHANGE_KINDS.includes(g.kind) ? "exchange" : "graph";
+}
+
+/**
+ * What an admin runs on a machine with the ActiveDirectory and Microsoft.Graph modules. Ids only, as for Exchange:
+ * each object's on-premises SID (onPremisesSecurityIdentifier, which Entra Connect syncs) is read from Graph by its
+ * Entra id, and Remove-ADGroupMember takes SIDs; nothing from names is pasted into a shell.
+ */
+export function activeDirectoryCommand(groupId: string, memberId: string): string {
+  const group = `(Get-MgGroup -GroupId ${groupId} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier`;
+  const user = `(Get-MgUser -UserId ${memberId} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier`;
+  return `Remove-ADGroupMember -Identity ${group} -Members ${user} -Confirm:$false`;
+}
+
+/** A removal Recert cannot make through Graph: where it is made, the command, and the note items record. */
+export function manualRemoval(
+  authority: MembershipAuthority,
+  groupId: string,
+  memberId: string,
+): { where: string; command: string; note: string } | null {
+  if (authority === "exchange")
+    return {
+      where: "Exchange Online",
+      command: exchangeCommand(groupId, memberId),
+      note: exchangeRemovalNote(groupId, memberId),
+    };
+  if (authority === "activeDirectory") {
+    const command = activeDirectoryCommand(groupId, memberId);
+    return {
+      where: "Active Directory",
+      command,
+      note: `This group is synced from Active Directory: Graph cannot change its members, and Entra Connect would undo a change made in the cloud. Remove this member in Active Directory; the next sync that no longer sees the membership marks it removed. ${command}`,
+    };
+  }
+  return null;
+}

@@ -9,14 +9,7 @@ import { UserError } from "@/lib/errors";
 import { protectedAccounts } from "./protected";
 import type { Ctx, Db } from "@/lib/db/context";
 import { appendAudit, appendAuditMany } from "@/lib/audit";
-import {
-  exchangeCommand,
-  exchangeRemovalNote,
-  EXCHANGE_KINDS,
-  graphWrite,
-  type GraphClient,
-  type WriteOp,
-} from "@/lib/graph";
+import { manualRemoval, membershipAuthority, graphWrite, type GraphClient, type WriteOp } from "@/lib/graph";
 
 export interface GuestsActor {
   id: string | null;
@@ -222,8 +215,8 @@ export interface ExpiryPlanItem {
   targetName: string | null;
   accessId: string;
   op: WriteOp;
-  /** Set for groups Exchange owns (mail-enabled security, distribution): why, and the command to run there; Graph cannot. */
-  manual?: string;
+  /** Set for groups Exchange or Active Directory owns: where, the command to run there, and why; Graph cannot. */
+  manual?: { where: string; command: string; note: string };
 }
 
 /** What an expiry would remove now, from the last finished sync: direct memberships of non-dynamic groups, app role assignments, and the block. */
@@ -239,7 +232,7 @@ export async function expiryPlan(
   });
   const groups = await db.dirGroup.findMany({
     where: { id: { in: memberships.map((m) => m.groupId) } },
-    select: { id: true, displayName: true, isDynamic: true, kind: true },
+    select: { id: true, displayName: true, isDynamic: true, kind: true, onPremisesSyncEnabled: true },
   });
   const apps = await db.dirAppRoleAssignment.findMany({
     where: { tenantId, principalId: userId },
@@ -254,7 +247,7 @@ export async function expiryPlan(
         targetName: g.displayName,
         accessId: `${g.id}/${userId}`,
         op: { kind: "removeGroupMember" as const, groupId: g.id, memberId: userId },
-        ...(EXCHANGE_KINDS.includes(g.kind) ? { manual: exchangeRemovalNote(g.id, userId) } : {}),
+        ...((m) => (m ? { manual: m } : {}))(manualRemoval(membershipAuthority(g), g.id, userId)),
       })),
     ...apps.map((a) => ({
       kind: "app" as const,
@@ -372,7 +365,7 @@ export async function runExpiries(ctx: Ctx, graph: (() => GraphClient) | null, w
     // The plan lists memberships and app roles first and the sign-in block last.
     for (const item of plan.filter((p) => !done.has(`${p.kind}:${p.accessId}`))) {
       if (item.manual) {
-        const error = item.manual;
+        const { note: error, where, command } = item.manual;
         await ctx.db.$transaction(async (tx) => {
           await tx.accessExpiryResult.upsert({
             where: { expiryId_kind_accessId: { expiryId: e.id, kind: item.kind, accessId: item.accessId } },
@@ -390,7 +383,7 @@ export async function runExpiries(ctx: Ctx, graph: (() => GraphClient) | null, w
             actor,
             action: "expiry.manual",
             target: { type: "user", id: e.userId },
-            after: { group: item.targetId, command: exchangeCommand(item.targetId, e.userId) },
+            after: { group: item.targetId, where, command },
             context: { expiryId: e.id },
           });
         });

@@ -175,8 +175,8 @@ const APPLY_LABEL: Record<string, string> = {
   failed: "Failed",
   pending: "Pending",
   applying: "In progress",
-  manual: "To remove in Exchange",
-  removedManually: "Removed in Exchange (seen by sync)",
+  manual: "To remove in Exchange or Active Directory",
+  removedManually: "Removed outside Graph (seen by sync)",
 };
 const DECISION_LABEL: Record<string, string> = { approve: "Approve", revoke: "Revoke", dontknow: "Don't know" };
 

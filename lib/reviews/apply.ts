@@ -5,16 +5,17 @@
  * failures keep Graph's error and are retried by the next apply; applying twice changes nothing more.
  *
  * Graph cannot change the members of mail-enabled security groups and distribution lists (Exchange owns
- * them: Graph answers 400). Their revocations are not sent; they are marked "manual" with the Exchange
- * Online command to run, and the campaign stays closed until a sync sees them gone (reconcileWithDirectory).
+ * them), nor of groups synced from Active Directory (AD masters them): it answers 400. Their revocations are not
+ * sent; they are marked "manual" with the Exchange Online or Active Directory command to run, and the campaign
+ * stays closed until a sync sees them gone (reconcileWithDirectory).
  */
 import { appendAudit } from "@/lib/audit";
 import {
-  EXCHANGE_KINDS,
-  exchangeCommand,
-  exchangeRemovalNote,
   graphWrite,
   type GraphClient,
+  type MembershipAuthority,
+  manualRemoval,
+  membershipAuthority,
   type WriteOp,
   type WriteResult,
 } from "@/lib/graph";
@@ -36,23 +37,35 @@ export interface ApplySummary {
   applied: number;
   alreadyRemoved: number;
   failed: number;
-  /** Revocations in groups Exchange owns still to be removed there, this run's and earlier ones' (not in remaining: Recert cannot retry them). */
+  /** Revocations in groups Exchange or Active Directory owns, still to be removed there, this run's and earlier ones' (not in remaining: Recert cannot retry them). */
   manual: number;
   remaining: number;
   status: string;
 }
 
-/** Of these group ids, the ones Exchange owns (as of the latest sync). */
-async function exchangeOwned(ctx: Ctx, groupIds: string[]): Promise<Set<string>> {
-  const out = new Set<string>();
+/** Of these group ids, the ones whose membership Graph cannot change, with who owns it (as of the latest sync). */
+export async function manualGroups(ctx: Ctx, groupIds: string[]): Promise<Map<string, MembershipAuthority>> {
+  const out = new Map<string, MembershipAuthority>();
   for (let i = 0; i < groupIds.length; i += 500) {
     const rows = await ctx.db.dirGroup.findMany({
-      where: { tenantId: ctx.tenantId, id: { in: groupIds.slice(i, i + 500) }, kind: { in: EXCHANGE_KINDS } },
-      select: { id: true },
+      where: { tenantId: ctx.tenantId, id: { in: groupIds.slice(i, i + 500) } },
+      select: { id: true, kind: true, onPremisesSyncEnabled: true },
     });
-    for (const r of rows) out.add(r.id);
+    for (const r of rows) {
+      const authority = membershipAuthority(r);
+      if (authority !== "graph") out.set(r.id, authority);
+    }
   }
   return out;
+}
+
+/** The manual removal for an item, when its group is owned outside Graph. */
+function manualFor(
+  owners: Map<string, MembershipAuthority>,
+  i: { resourceType: string; resourceId: string; principalId: string },
+) {
+  const authority = i.resourceType === "group" ? owners.get(i.resourceId) : undefined;
+  return authority ? manualRemoval(authority, i.resourceId, i.principalId) : null;
 }
 
 interface ItemForApply {
@@ -121,7 +134,7 @@ export async function previewApply(
       },
     }),
   ]);
-  const exchange = await exchangeOwned(ctx, [
+  const owners = await manualGroups(ctx, [
     ...new Set(items.filter((i) => i.resourceType === "group").map((i) => i.resourceId)),
   ]);
   return {
@@ -134,10 +147,7 @@ export async function previewApply(
       resourceName: i.resourceName,
       accessDetail: i.accessDetail,
       applyStatus: i.applyStatus,
-      call:
-        i.resourceType === "group" && exchange.has(i.resourceId)
-          ? `Exchange Online (manual): ${exchangeCommand(i.resourceId, i.principalId)}`
-          : describe(writeOpFor(i)),
+      call: ((m) => (m ? `${m.where} (manual): ${m.command}` : describe(writeOpFor(i))))(manualFor(owners, i)),
     })),
   };
 }
@@ -176,7 +186,7 @@ export async function applyCampaign(
       applyStatus: true,
     },
   });
-  const exchange = await exchangeOwned(ctx, [
+  const owners = await manualGroups(ctx, [
     ...new Set(candidates.filter((i) => i.resourceType === "group").map((i) => i.resourceId)),
   ]);
   const queue = [...candidates];
@@ -194,22 +204,18 @@ export async function applyCampaign(
       });
       if (claim.count === 0) continue; // another apply has it
       const target = { type: "campaignItem", id: item.id };
-      if (item.resourceType === "group" && exchange.has(item.resourceId)) {
-        const command = exchangeCommand(item.resourceId, item.principalId);
+      const manual = manualFor(owners, item);
+      if (manual) {
         await ctx.db.$transaction(async (tx) => {
           await tx.campaignItem.update({
             where: { id: item.id },
-            data: {
-              applyStatus: "manual",
-              applyError: exchangeRemovalNote(item.resourceId, item.principalId),
-              appliedAt: now(),
-            },
+            data: { applyStatus: "manual", applyError: manual.note, appliedAt: now() },
           });
           await appendAudit(tx, {
             actor: auditActor,
             action: "apply.manual",
             target,
-            after: { applyStatus: "manual", command },
+            after: { applyStatus: "manual", where: manual.where, command: manual.command },
             context: { campaignId, principal: item.principalName, resource: item.resourceName },
           });
         });

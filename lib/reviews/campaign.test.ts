@@ -516,6 +516,79 @@ describe("revocations in groups Exchange owns (mail-enabled security)", () => {
   });
 });
 
+describe("revocations in groups synced from Active Directory", () => {
+  test("are not sent to Graph (it refuses them) but listed with the Active Directory command, ids only", async () => {
+    const t = s.emu.tenant;
+    // A security group Entra Connect syncs from AD, with two users in it (set through the control plane: Graph
+    // itself refuses to change such a group, as the second check shows).
+    const created = (await s.control("POST", "/groups", {
+      displayName: "AD Finance Share",
+      securityEnabled: true,
+      mailEnabled: false,
+      onPremisesSyncEnabled: true,
+    })) as { id: string; onPremisesSyncEnabled: boolean | null };
+    expect(created.onPremisesSyncEnabled).toBe(true);
+    const users = t.users.filter((u) => u.userType === "Member" && u.accountEnabled).slice(0, 2);
+    for (const u of users) await s.control("POST", `/groups/${created.id}/members`, { id: u.id });
+    const direct = await fetch(`${s.emu.url}/v1.0/groups/${created.id}/members/${users[0]!.id}/$ref`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${await graph().tokens.getToken()}` },
+    });
+    expect(direct.status).toBe(400);
+    expect(await direct.text()).toMatch(/on-premises mastered Directory Sync objects/);
+    await runSync({
+      db: s.db,
+      graph: s.graph(),
+      tenantId: s.tenantId,
+      databaseUrl: s.database.url,
+      trigger: "manual",
+      mode: "full",
+    });
+    expect((await s.db.dirGroup.findUniqueOrThrow({ where: { id: created.id } })).onPremisesSyncEnabled).toBe(true);
+
+    const preset = quarterlyPreset(new Date());
+    preset.config.scope = { kind: "groups", groupIds: [created.id] };
+    preset.config.stages = [
+      {
+        reviewers: "chosen",
+        chosenIds: [userByUpn("reviewer@contoso.onmicrosoft.com").id],
+        fallbackIds: [],
+        durationDays: 14,
+        advance: ["approve"],
+      },
+    ];
+    preset.config.recurrence = "one_off";
+    preset.config.noResponse = "revoke";
+    const { campaignId } = await createCampaign(ctx, ADMIN, preset);
+    await startCampaign(ctx, ADMIN, campaignId);
+    await closeCampaign(ctx, ADMIN, campaignId);
+    const revoked = await s.db.campaignItem.findMany({ where: { campaignId, outcome: "revoke" } });
+    expect(revoked).toHaveLength(2);
+
+    const command = (memberId: string) =>
+      `Remove-ADGroupMember -Identity (Get-MgGroup -GroupId ${created.id} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier -Members (Get-MgUser -UserId ${memberId} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier -Confirm:$false`;
+    const preview = await previewApply(ctx, campaignId);
+    for (const r of preview.rows) {
+      const item = revoked.find((i) => i.id === r.itemId)!;
+      expect(r.call).toBe(`Active Directory (manual): ${command(item.principalId)}`);
+    }
+    const first = await applyCampaign(ctx, ADMIN, campaignId, graph());
+    expect(first).toMatchObject({ applied: 0, failed: 0, manual: 2, remaining: 0, status: "closed" });
+    for (const u of users) expect(t.groupById.get(created.id)!.members.has(u.id)).toBe(true);
+    expect(
+      await s.db.auditEvent.count({
+        where: { action: "graph.write.intent", targetId: { in: revoked.map((i) => i.id) } },
+      }),
+    ).toBe(0);
+    const items = await s.db.campaignItem.findMany({ where: { campaignId } });
+    for (const i of items) expect(i.applyError).toContain("synced from Active Directory");
+    const detail = (await campaignDetail(ctx, campaignId))!;
+    expect(detail.manual.map((m) => m.where)).toEqual(["Active Directory", "Active Directory"]);
+    expect(detail.manual.map((m) => m.command).sort()).toEqual(revoked.map((i) => command(i.principalId)).sort());
+    await s.control("DELETE", `/groups/${created.id}`);
+  });
+});
+
 describe("guards on starting and deciding", () => {
   test("a campaign will not start on a stale sync, and says why", async () => {
     const later: Ctx = { ...ctx, now: () => new Date(Date.now() + 3 * 86_400_000) };

@@ -1,9 +1,10 @@
 /** Read models for the campaign pages: lists, a reviewer's inbox and items, an admin's view of progress. */
 import { z } from "zod";
 import { parameters } from "@/lib/db/sql";
+import { manualRemoval } from "@/lib/graph";
 import { searchText } from "@/lib/input";
 import type { Ctx } from "@/lib/db/context";
-import { exchangeCommand } from "@/lib/graph";
+import { manualGroups } from "./apply";
 import { parseConfig } from "./lifecycle";
 
 export interface CampaignSummary {
@@ -342,8 +343,15 @@ export interface CampaignDetail {
     overdue: boolean;
   }[];
   failures: { itemId: string; principalName: string | null; resourceName: string | null; error: string | null }[];
-  /** Revocations to carry out in Exchange Online (mail-enabled security groups, distribution lists), with the command. */
-  manual: { itemId: string; principalName: string | null; resourceName: string | null; command: string }[];
+  /** Revocations to carry out by hand: in Exchange Online (mail-enabled security groups, distribution lists) or in Active Directory (groups synced from it), with the command. */
+  manual: {
+    itemId: string;
+    principalName: string | null;
+    resourceName: string | null;
+    /** "Exchange Online" or "Active Directory" */
+    where: string;
+    command: string;
+  }[];
   /** Items whose access a sync since the start no longer finds in Entra, not removed by Recert. */
   goneMeanwhile: number;
 }
@@ -398,8 +406,16 @@ export async function campaignDetail(ctx: Ctx, campaignId: string): Promise<Camp
     where: { campaignId, applyStatus: "manual" },
     orderBy: { ordinal: "asc" },
     take: 500,
-    select: { id: true, principalName: true, resourceName: true, resourceId: true, principalId: true },
+    select: {
+      id: true,
+      principalName: true,
+      resourceName: true,
+      resourceId: true,
+      principalId: true,
+      applyError: true,
+    },
   });
+  const owners = await manualGroups(ctx, [...new Set(manual.map((m) => m.resourceId))]);
   return {
     id: c.id,
     definitionId: c.definitionId,
@@ -439,12 +455,18 @@ export async function campaignDetail(ctx: Ctx, campaignId: string): Promise<Camp
       error: f.applyError,
     })),
     goneMeanwhile,
-    manual: manual.map((m) => ({
-      itemId: m.id,
-      principalName: m.principalName,
-      resourceName: m.resourceName,
-      command: exchangeCommand(m.resourceId, m.principalId),
-    })),
+    manual: manual.map((m) => {
+      // The group as the last sync saw it; one no longer owned outside Graph keeps the note recorded at apply.
+      const owner = owners.get(m.resourceId);
+      const removal = owner ? manualRemoval(owner, m.resourceId, m.principalId) : null;
+      return {
+        itemId: m.id,
+        principalName: m.principalName,
+        resourceName: m.resourceName,
+        where: removal?.where ?? "outside Graph",
+        command: removal?.command ?? m.applyError ?? "",
+      };
+    }),
   };
 }
 

@@ -27,7 +27,7 @@ function appliedText(a: {
   pending: number;
   manual: number;
 }): string {
-  return `${a.applied + a.alreadyRemoved} removed${a.failed ? `, ${a.failed} failed` : ""}${a.pending ? `, ${a.pending} pending` : ""}${a.manual ? `, ${a.manual} to remove in Exchange` : ""}`;
+  return `${a.applied + a.alreadyRemoved} removed${a.failed ? `, ${a.failed} failed` : ""}${a.pending ? `, ${a.pending} pending` : ""}${a.manual ? `, ${a.manual} to remove by hand` : ""}`;
 }
 
 export default async function CampaignsPage() {

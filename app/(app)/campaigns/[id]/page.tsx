@@ -184,21 +184,21 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
           {c.manual.length > 0 && (
             <section
               className="mb-6 rounded-xl border border-amber-200 bg-amber-50 p-4 text-sm"
-              aria-label="To remove in Exchange"
+              aria-label="To remove by hand"
               data-testid="manual-removals"
             >
-              <h2 className="mb-1 font-semibold text-amber-900">
-                {c.apply.manual} removal(s) to make in Exchange Online
-              </h2>
+              <h2 className="mb-1 font-semibold text-amber-900">{c.apply.manual} removal(s) to make by hand</h2>
               <p className="mb-2 text-amber-800">
-                Graph cannot change the members of mail-enabled security groups and distribution lists. Run each command
-                in Exchange Online PowerShell; the next sync that no longer sees the membership records it as removed,
-                and the campaign becomes applied once none is left.
+                Graph cannot change the members of mail-enabled security groups and distribution lists (Exchange Online
+                owns them) nor of groups synced from Active Directory. Run each command where it says; the next sync
+                that no longer sees the membership records it as removed, and the campaign becomes applied once none is
+                left.
               </p>
               <ul className="space-y-1 text-amber-900">
                 {c.manual.map((m) => (
                   <li key={m.itemId}>
-                    {m.principalName} from {m.resourceName}: <code className="break-all text-xs">{m.command}</code>
+                    {m.principalName} from {m.resourceName}, in {m.where}:{" "}
+                    <code className="break-all text-xs">{m.command}</code>
                   </li>
                 ))}
               </ul>
