@@ -175,7 +175,10 @@ export class DeltaState {
     for (const [id, e] of byId) {
       const exists = resource === "users" ? t.userById.has(id) : t.groupById.has(id);
       if (e.deleted && !exists) {
-        out.push({ id, removed: "deleted", props: false });
+        // Deleting a user in Entra is a soft delete (restorable for 30 days): users/delta marks it
+        // "@removed": {"reason": "changed"}; "deleted" is for a permanent deletion (Microsoft Q&A 1023346, and
+        // OData's DeltaDeletedEntryReason). A security group is deleted permanently at once.
+        out.push({ id, removed: resource === "users" ? "changed" : "deleted", props: false });
         continue;
       }
       if (!exists) continue;

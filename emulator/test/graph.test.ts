@@ -207,7 +207,8 @@ describe("Graph delta queries", () => {
     expect(byId.size).toBe(3);
     expect(byId.get(created.id)).toMatchObject({ displayName: "Delta Person" });
     expect(byId.get(changed.id)).toMatchObject({ accountEnabled: false });
-    expect(byId.get(removed.id)).toEqual({ id: removed.id, "@removed": { reason: "deleted" } });
+    // A deleted user is soft-deleted in Entra: "changed", not "deleted" (which means gone for good).
+    expect(byId.get(removed.id)).toEqual({ id: removed.id, "@removed": { reason: "changed" } });
     // Nothing changed since: an empty round.
     const none = (await (await graph(emu.url, token, res["@odata.deltaLink"])).json()) as { value: unknown[] };
     expect(none.value).toEqual([]);
