@@ -13,6 +13,7 @@ import { verifyChain } from "@/lib/audit";
 import {
   CONFIRM_MEMBERS,
   cancelExpiry,
+  expiryPlan,
   extendExpiry,
   listGuests,
   runExpiries,
@@ -254,6 +255,35 @@ describe("access expiry and groups Exchange owns", () => {
       mailGroups.length,
     );
     expect((await verifyChain(s.db as never)).ok).toBe(true);
+  });
+});
+
+describe("access expiry and groups synced from Active Directory", () => {
+  test("an employee's membership of a synced group is left to Active Directory, with its ids-only command", async () => {
+    const t = s.emu.tenant;
+    const user = t.users.find((u) => u.accountEnabled && u.userType === "Member")!;
+    const synced = (await s.control("POST", "/groups", {
+      displayName: "AD Payroll",
+      securityEnabled: true,
+      mailEnabled: false,
+      onPremisesSyncEnabled: true,
+    })) as { id: string };
+    await s.control("POST", `/groups/${synced.id}/members`, { id: user.id });
+    const sync = () =>
+      runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" });
+    await sync();
+    const plan = await expiryPlan(s.db, s.tenantId, user.id, true);
+    const item = plan.find((p) => p.targetId === synced.id)!;
+    expect(item.manual?.where).toBe("Active Directory");
+    expect(item.manual?.command).toBe(
+      `Remove-ADGroupMember -Identity (Get-MgGroup -GroupId ${synced.id} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier -Members (Get-MgUser -UserId ${user.id} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier -Confirm:$false`,
+    );
+    // A cloud security group the user is in is still removed through Graph.
+    expect(
+      plan.filter((p) => p.kind === "group" && p.targetId !== synced.id && p.manual?.where === "Active Directory"),
+    ).toEqual([]);
+    await s.control("DELETE", `/groups/${synced.id}`);
+    await sync();
   });
 });
 
