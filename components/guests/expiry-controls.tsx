@@ -4,7 +4,10 @@ import { useAction } from "@/components/ui/use-action";
 import type { Action } from "@/lib/action";
 
 export interface ExpiryActionSet {
-  preview: Action<{ userId: string; blockSignIn: boolean }, { items: { kind: string; target: string }[] }>;
+  preview: Action<
+    { userId: string; blockSignIn: boolean },
+    { items: { kind: string; target: string; manual?: string }[] }
+  >;
   extend: Action<{ expiryId: string; expiresAt: string; reason: string }>;
   cancel: Action<{ expiryId: string; reason: string }>;
 }
@@ -27,7 +30,7 @@ export function ExpiryControls({
       () => actions.preview({ userId, blockSignIn: false }),
       (r) =>
         r.items.length
-          ? `Will remove: ${r.items.map((i) => `${i.kind} ${i.target}`).join(", ")}`
+          ? `Will remove: ${r.items.map((i) => `${i.kind} ${i.target}${i.manual ? ` (by hand, in ${i.manual})` : ""}`).join(", ")}`
           : "Holds nothing to remove.",
       { refresh: false },
     );

@@ -463,7 +463,13 @@ export const ZExpiryPreview = z.object({ userId: z.guid("Not a user id."), block
 export async function expiryPreview(
   ctx: Ctx,
   input: z.output<typeof ZExpiryPreview>,
-): Promise<{ items: { kind: string; target: string }[] }> {
+): Promise<{ items: { kind: string; target: string; manual?: string }[] }> {
   const plan = await expiryPlan(ctx.db, ctx.tenantId, input.userId, input.blockSignIn);
-  return { items: plan.map((p) => ({ kind: p.kind, target: p.targetName ?? p.targetId })) };
+  return {
+    items: plan.map((p) => ({
+      kind: p.kind,
+      target: p.targetName ?? p.targetId,
+      ...(p.manual ? { manual: p.manual.where } : {}),
+    })),
+  };
 }

@@ -14,6 +14,7 @@ import {
   CONFIRM_MEMBERS,
   cancelExpiry,
   expiryPlan,
+  expiryPreview,
   extendExpiry,
   listGuests,
   runExpiries,
@@ -278,6 +279,9 @@ describe("access expiry and groups synced from Active Directory", () => {
     expect(item.manual?.command).toBe(
       `Remove-ADGroupMember -Identity (Get-MgGroup -GroupId ${synced.id} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier -Members (Get-MgUser -UserId ${user.id} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier -Confirm:$false`,
     );
+    // The admin's preview says so.
+    const preview = await expiryPreview(ctx, { userId: user.id, blockSignIn: true });
+    expect(preview.items).toContainEqual({ kind: "group", target: "AD Payroll", manual: "Active Directory" });
     // A cloud security group the user is in is still removed through Graph.
     expect(
       plan.filter((p) => p.kind === "group" && p.targetId !== synced.id && p.manual?.where === "Active Directory"),
