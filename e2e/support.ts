@@ -16,6 +16,12 @@ export async function signIn(page: Page, upn: string, password = PASSWORD): Prom
   await page.locator('input[type="submit"], button[type="submit"]').first().click();
 }
 
+/** Signs out and waits until the app says so (a navigation started before that would still carry the session). */
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByText("You are signed out.")).toBeVisible();
+}
+
 export async function expectSignedInAs(page: Page, upn: string, roleLabel: string): Promise<void> {
   await expect(page.getByTestId("signed-in-user")).toContainText(upn);
   await expect(page.getByTestId("signed-in-role")).toHaveText(roleLabel);

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { ACCOUNTS, signIn } from "./support";
+import { ACCOUNTS, signIn, signOut } from "./support";
 
 test("an admin tests the connection and sees it healthy; the secret never reaches the page", async ({ page }) => {
   await signIn(page, ACCOUNTS.admin);
@@ -99,7 +99,7 @@ test("the filtered list exports as CSV for auditors, and reviewers are refused",
   const apps = (await (await page.request.get("/directory/apps.csv")).text()).trim().split("\r\n");
   expect(apps[0]).toContain("assignmentRequired");
   expect(apps.length).toBeGreaterThan(2);
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await signOut(page);
   await signIn(page, ACCOUNTS.reviewer);
   await expect(page).toHaveURL(/\/reviews$/);
   for (const csv of ["/directory/users.csv", "/directory/groups.csv", "/directory/apps.csv"])
@@ -146,7 +146,7 @@ test("an auditor follows a privileged user to their detail page, on to a group, 
   await expect(page.getByRole("link", { name: "With assignments" })).toHaveAttribute("aria-current", "page");
   await expect(page.getByTestId("apps-table").locator("tbody tr").first()).toBeVisible();
   // Reviewers cannot read the directory.
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await signOut(page);
   await signIn(page, ACCOUNTS.reviewer);
   await expect(page).toHaveURL(/\/reviews$/);
   const res = await page.request.get("/directory/apps");
