@@ -21,6 +21,8 @@ export interface EmulatorConfig {
   deltaTokenMaxAgeS: number;
   /** P1/P2 unlock sign-in activity, registration details and conditional access; free does not. */
   licence: "P2" | "free";
+  /** Share of employees and plain security groups synced from AD (EMULATOR_ONPREM_SHARE; default 0, demo 0.3). */
+  onPremisesShare: number;
   now?: Date;
 }
 
@@ -114,6 +116,7 @@ export function loadConfig(
     tokenLifetimeS: num(e.EMULATOR_TOKEN_LIFETIME_S, 3599, "EMULATOR_TOKEN_LIFETIME_S", 1, 86_400),
     deltaTokenMaxAgeS: 7 * 86_400,
     licence: e.EMULATOR_LICENCE === "free" ? "free" : "P2",
+    onPremisesShare: num(e.EMULATOR_ONPREM_SHARE, 0, "EMULATOR_ONPREM_SHARE", 0, 1),
   };
 }
 

@@ -34,6 +34,7 @@ function build(cfg: EmulatorConfig): Tenant {
     recertAppIdUri: cfg.appIdUri,
     redirectUris: cfg.redirectUris,
     password: cfg.password,
+    onPremisesShare: cfg.onPremisesShare,
   });
 }
 

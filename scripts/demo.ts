@@ -14,6 +14,8 @@ async function main() {
   const emulatorPort = Number(process.env.EMULATOR_PORT ?? 4010);
   const env = emulatorEnv({ ...demoSecrets(), ...process.env }, appPort, emulatorPort);
   env.DATABASE_URL ??= "file:./data/recert.db";
+  // The demo tenant is hybrid, as most are: a share of employees and groups synced from AD (their removals are AD tasks).
+  env.EMULATOR_ONPREM_SHARE ??= "0.3";
 
   const m = await migrate(env.DATABASE_URL);
   console.log(`Database ready (${m.applied.length} migration(s) applied).`);

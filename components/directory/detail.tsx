@@ -73,5 +73,16 @@ export function LinkList({
   );
 }
 
+/** "No", or "Yes: DOMAIN\\sam" for an object Entra Connect syncs from AD (its changes are made in AD). */
+export function onPremisesLabel(o: {
+  onPremisesSyncEnabled: boolean;
+  onPremisesDomainName: string | null;
+  onPremisesSamAccountName: string | null;
+}): string {
+  if (!o.onPremisesSyncEnabled) return "No";
+  const name = [o.onPremisesDomainName, o.onPremisesSamAccountName].filter(Boolean).join("\\");
+  return `Yes${name ? `: ${name}` : ""} (changed in Active Directory)`;
+}
+
 export const when = (d: Date | string | null | undefined) =>
   d ? `${new Date(d).toISOString().replace("T", " ").slice(0, 16)} UTC` : "Never";

@@ -59,6 +59,16 @@ interface Caller {
 
 type Handler = (req: Req, q: Query, caller: Caller, m: RegExpExecArray) => Res | Promise<Res>;
 
+/** Graph's answer to a cloud write on an object synced from Active Directory (microsoft-graph-docs#7301). */
+function onPremisesMastered(req: Req): Res {
+  return graphError(
+    400,
+    "Request_BadRequest",
+    "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.",
+    req,
+  );
+}
+
 export class GraphRouter {
   readonly delta: DeltaState;
   private routes: [string, RegExp, Handler][] = [];
@@ -241,6 +251,9 @@ export class GraphRouter {
       } catch {
         return graphError(400, "Request_BadRequest", "Invalid JSON body.", req);
       }
+      // A user synced from Active Directory is mastered there; a cloud write is refused (#16; the same 400 as for
+      // a synced group, microsoft-graph-docs#7301), and a block would be undone by the next AD sync anyway.
+      if (u.onPremises) return onPremisesMastered(req);
       const keys = Object.keys(body);
       if (keys.some((k) => k !== "accountEnabled") || typeof body.accountEnabled !== "boolean")
         return graphError(400, "Request_BadRequest", "Only accountEnabled (boolean) can be updated here.", req);
@@ -352,13 +365,7 @@ export class GraphRouter {
       if (g.isAssignableToRole && !this.need(c, P.writeRoles)) return this.denied(req);
       // A group synced from Active Directory is mastered there: Graph refuses to change it (microsoft-graph-docs#7301
       // reports this message for synced objects; the source of authority stays on-premises unless converted).
-      if (g.onPremisesSyncEnabled)
-        return graphError(
-          400,
-          "Request_BadRequest",
-          "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.",
-          req,
-        );
+      if (g.onPremisesSyncEnabled) return onPremisesMastered(req);
       if (g.groupTypes.includes("DynamicMembership"))
         return graphError(
           400,

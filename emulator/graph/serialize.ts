@@ -38,6 +38,11 @@ export function userObject(u: EUser): Record<string, unknown> {
     creationType: u.creationType,
     createdDateTime: u.createdDateTime,
     mailNickname: u.userPrincipalName.split("@")[0],
+    // Graph's values for a cloud-only object are null, not false.
+    onPremisesSyncEnabled: u.onPremises ? true : null,
+    onPremisesSecurityIdentifier: u.onPremises?.securityIdentifier ?? null,
+    onPremisesSamAccountName: u.onPremises?.samAccountName ?? null,
+    onPremisesDomainName: u.onPremises?.domainName ?? null,
     signInActivity: u.signInActivity ?? {
       lastSignInDateTime: null,
       lastSignInRequestId: null,
@@ -66,6 +71,9 @@ export function groupObject(g: EGroup): Record<string, unknown> {
     createdDateTime: g.createdDateTime,
     // Graph's value for a cloud group is null, not false.
     onPremisesSyncEnabled: g.onPremisesSyncEnabled ? true : null,
+    onPremisesSecurityIdentifier: g.onPremises?.securityIdentifier ?? null,
+    onPremisesSamAccountName: g.onPremises?.samAccountName ?? null,
+    onPremisesDomainName: g.onPremises?.domainName ?? null,
   } satisfies MSGraph.Group;
 }
 

@@ -11,6 +11,7 @@ import {
   type Tenant,
 } from "./model";
 import { GRAPH_PERMISSIONS, RECERT_GRAPH_PERMISSIONS, ROLE, roleDefinitions } from "./roles";
+import { onPremisesIdsFor } from "./mutate";
 
 export interface GenerateOptions {
   seed: number | string;
@@ -25,6 +26,11 @@ export interface GenerateOptions {
   password: string;
   grcClientId?: string;
   grcClientSecret?: string;
+  /**
+   * Share (0..1) of employees and of plain security groups synced from on-premises AD by Entra Connect, as in
+   * most enterprises. 0 (the default, which the tests use) keeps the tenant cloud-only; `npm run demo` uses 0.3.
+   */
+  onPremisesShare?: number;
 }
 
 export const DOMAIN = "contoso.onmicrosoft.com";
@@ -189,6 +195,32 @@ const STRONG_METHODS = [
 const WEAK_METHODS = ["mobilePhone", "alternateMobilePhone", "officePhone", "email"];
 
 const DAY = 86_400_000;
+
+/**
+ * Marks a share of employees and plain security groups as synced from AD, with a separate random stream so the
+ * rest of the tenant is identical whatever the share. Never the named demo accounts, the break-glass accounts or
+ * their group, guests, or groups AD cannot master (dynamic, Microsoft 365, role-assignable: cloud-only in Entra).
+ */
+function markOnPremises(o: GenerateOptions, users: EUser[], groups: EGroup[], named: EUser[], breakGlassGroup: EGroup) {
+  const share = o.onPremisesShare ?? 0;
+  if (share <= 0) return;
+  const rng = new Rng(`${o.seed}:${o.users}:on-premises`);
+  const skip = new Set(named.map((u) => u.id));
+  for (const u of users)
+    if (u.userType === "Member" && !skip.has(u.id) && rng.chance(share))
+      u.onPremises = onPremisesIdsFor(u.id, u.userPrincipalName.split("@")[0]!);
+  for (const g of groups) {
+    const plain =
+      g.id !== breakGlassGroup.id &&
+      !g.isAssignableToRole &&
+      !g.groupTypes.includes("DynamicMembership") &&
+      !g.groupTypes.includes("Unified");
+    if (plain && rng.chance(share)) {
+      g.onPremisesSyncEnabled = true;
+      g.onPremises = onPremisesIdsFor(g.id, g.mailNickname);
+    }
+  }
+}
 
 export function generateTenant(o: GenerateOptions): Tenant {
   const rng = new Rng(`${o.seed}:${o.users}`);
@@ -474,6 +506,8 @@ export function generateTenant(o: GenerateOptions): Tenant {
     grcSp,
     servicePrincipals,
   });
+
+  markOnPremises(o, users, groups, [ceo, admin, auditor, reviewer, breakGlass1, breakGlass2], breakGlassGroup);
 
   return indexTenant({
     id: o.tenantId,

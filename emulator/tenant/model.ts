@@ -26,6 +26,15 @@ export interface EUser {
   managerId: string | null;
   sponsorIds: string[];
   mfa: MfaInfo | null;
+  /** Set for a user Entra Connect syncs from Active Directory. */
+  onPremises?: OnPremisesIds;
+}
+
+/** What Entra Connect writes on an object it syncs from AD (Graph: onPremisesSecurityIdentifier, …). */
+export interface OnPremisesIds {
+  securityIdentifier: string;
+  samAccountName: string;
+  domainName: string;
 }
 
 export interface MfaInfo {
@@ -55,8 +64,9 @@ export interface EGroup {
   membershipRuleProcessingState: string | null;
   visibility: string | null;
   createdDateTime: string;
-  /** True for a group Entra Connect syncs from Active Directory (set through the control plane; never by Graph). */
+  /** True for a group Entra Connect syncs from Active Directory (set by the generator or the control plane; never by Graph). */
   onPremisesSyncEnabled?: boolean;
+  onPremises?: OnPremisesIds;
   members: Set<string>;
   owners: Set<string>;
 }

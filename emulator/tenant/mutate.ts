@@ -1,5 +1,15 @@
-import { randomUUID } from "node:crypto";
-import { recordChange, type EGroup, type EUser, type Tenant } from "./model";
+import { createHash, randomUUID } from "node:crypto";
+import { recordChange, type EGroup, type EUser, type OnPremisesIds, type Tenant } from "./model";
+
+/** AD identifiers for an object synced from the emulated forest, derived from its id (stable across runs). */
+export function onPremisesIdsFor(id: string, name: string): OnPremisesIds {
+  const rid = 1100 + (createHash("sha256").update(id).digest().readUInt32BE(0) % 900_000);
+  return {
+    securityIdentifier: `S-1-5-21-3623811015-3361044348-30300820-${rid}`,
+    samAccountName: name.replace(/[^A-Za-z0-9._-]/g, "").slice(0, 20) || `obj${rid}`,
+    domainName: "corp.contoso.com",
+  };
+}
 
 /** Every change to the tenant goes through here, so delta queries see it. */
 export class TenantError extends Error {
@@ -21,7 +31,14 @@ const notFound = (id: string) =>
 
 export function createUser(
   t: Tenant,
-  input: Partial<EUser> & { displayName: string; userPrincipalName: string },
+  {
+    onPremisesSyncEnabled,
+    ...input
+  }: Partial<EUser> & {
+    displayName: string;
+    userPrincipalName: string;
+    onPremisesSyncEnabled?: boolean;
+  },
 ): EUser {
   if (t.userByUpn.has(input.userPrincipalName.toLowerCase()))
     throw new TenantError(
@@ -54,6 +71,8 @@ export function createUser(
     mfa: null,
     ...input,
   };
+  if (onPremisesSyncEnabled && !u.onPremises)
+    u.onPremises = onPremisesIdsFor(u.id, u.userPrincipalName.split("@")[0] ?? u.displayName);
   t.users.push(u);
   t.userById.set(u.id, u);
   t.userByUpn.set(u.userPrincipalName.toLowerCase(), u);
@@ -130,6 +149,7 @@ export function createGroup(t: Tenant, input: Partial<EGroup> & { displayName: s
     members: new Set(),
     owners: new Set(),
   };
+  if (g.onPremisesSyncEnabled && !g.onPremises) g.onPremises = onPremisesIdsFor(g.id, g.displayName);
   t.groups.push(g);
   t.groupById.set(g.id, g);
   recordChange(t, "group", g.id, "upsert");

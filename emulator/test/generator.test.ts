@@ -35,6 +35,38 @@ describe("tenant generator", () => {
     );
   });
 
+  it("makes a hybrid tenant on request: a share of employees and plain groups synced from AD, nothing else changed", () => {
+    const cloud = generateTenant({ ...base, seed: 42, users: 300 });
+    const hybrid = generateTenant({ ...base, seed: 42, users: 300, onPremisesShare: 0.3 });
+    expect(cloud.users.some((u) => u.onPremises) || cloud.groups.some((g) => g.onPremisesSyncEnabled)).toBe(false);
+    // The same people, groups and memberships: only the on-premises marks differ.
+    const strip = (t: typeof cloud) =>
+      hash({
+        ...t,
+        users: t.users.map(({ onPremises: _, ...u }) => u as typeof u),
+        groups: t.groups.map(({ onPremises: _o, onPremisesSyncEnabled: _s, ...g }) => g as (typeof t.groups)[number]),
+      });
+    expect(strip(hybrid)).toBe(strip(cloud));
+    const members = hybrid.users.filter((u) => u.userType === "Member");
+    const synced = members.filter((u) => u.onPremises);
+    expect(synced.length / members.length).toBeGreaterThan(0.2);
+    expect(synced.length / members.length).toBeLessThan(0.4);
+    expect(hybrid.users.filter((u) => u.userType === "Guest").every((u) => !u.onPremises)).toBe(true);
+    const named = new Set(hybrid.wellKnown.map((w) => w.upn));
+    for (const u of synced) {
+      expect(named.has(u.userPrincipalName)).toBe(false);
+      expect(u.displayName.startsWith("Emergency Access")).toBe(false);
+    }
+    for (const u of synced) expect(u.onPremises!.securityIdentifier).toMatch(/^S-1-5-21-\d+-\d+-\d+-\d+$/);
+    const groups = hybrid.groups.filter((g) => g.onPremisesSyncEnabled);
+    expect(groups.length).toBeGreaterThan(0);
+    for (const g of groups) {
+      expect(g.isAssignableToRole).toBe(false);
+      expect(g.groupTypes).toEqual([]);
+      expect(g.onPremises?.domainName).toBe("corp.contoso.com");
+    }
+  });
+
   it("makes a realistic 300-user demo tenant", () => {
     const t = generateTenant({ ...base, seed: 42, users: 300 });
     const s = tenantSummary(t);

@@ -10,6 +10,9 @@ export {
 export { createTokenProvider, tokenRoles, type TokenProvider } from "./token-provider";
 export {
   graphWrite,
+  activeDirectoryCommand,
+  type AdRef,
+  disableAdAccountCommand,
   manualRemoval,
   membershipAuthority,
   type MembershipAuthority,

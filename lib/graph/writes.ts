@@ -119,31 +119,50 @@ export function membershipAuthority(g: { kind: string; onPremisesSyncEnabled: bo
   return EXCHANGE_KINDS.includes(g.kind) ? "exchange" : "graph";
 }
 
+/** An object by its Entra id and, when synced from AD, its on-premises SID (onPremisesSecurityIdentifier). */
+export interface AdRef {
+  id: string;
+  sid?: string | null;
+}
+
+const SID = /^S-1-\d+(-\d+)+$/;
+
 /**
- * What an admin runs on a machine with the ActiveDirectory and Microsoft.Graph modules. Ids only, as for Exchange:
- * each object's on-premises SID (onPremisesSecurityIdentifier, which Entra Connect syncs) is read from Graph by its
- * Entra id, and Remove-ADGroupMember takes SIDs; nothing from names is pasted into a shell.
+ * How an AD command names an object: its SID, which Entra Connect syncs and the AD cmdlets take as -Identity.
+ * Ids only: a SID is pasted only when it has a SID's shape; before a sync has read it, it is looked up from Graph
+ * by the Entra id at run time (needs the Microsoft.Graph module).
  */
-export function activeDirectoryCommand(groupId: string, memberId: string): string {
-  const group = `(Get-MgGroup -GroupId ${groupId} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier`;
-  const user = `(Get-MgUser -UserId ${memberId} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier`;
-  return `Remove-ADGroupMember -Identity ${group} -Members ${user} -Confirm:$false`;
+function adIdentity(o: AdRef, kind: "group" | "user"): string {
+  if (o.sid && SID.test(o.sid)) return o.sid;
+  return kind === "group"
+    ? `(Get-MgGroup -GroupId ${o.id} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier`
+    : `(Get-MgUser -UserId ${o.id} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier`;
+}
+
+/** What an admin runs with the ActiveDirectory module to remove a member of a synced group. */
+export function activeDirectoryCommand(group: AdRef, member: AdRef): string {
+  return `Remove-ADGroupMember -Identity ${adIdentity(group, "group")} -Members ${adIdentity(member, "user")} -Confirm:$false`;
+}
+
+/** What an admin runs to end the sign-in of a user synced from AD (a cloud block would be refused, and undone). */
+export function disableAdAccountCommand(user: AdRef): string {
+  return `Disable-ADAccount -Identity ${adIdentity(user, "user")}`;
 }
 
 /** A removal Recert cannot make through Graph: where it is made, the command, and the note items record. */
 export function manualRemoval(
   authority: MembershipAuthority,
-  groupId: string,
-  memberId: string,
+  group: AdRef,
+  member: AdRef,
 ): { where: string; command: string; note: string } | null {
   if (authority === "exchange")
     return {
       where: "Exchange Online",
-      command: exchangeCommand(groupId, memberId),
-      note: exchangeRemovalNote(groupId, memberId),
+      command: exchangeCommand(group.id, member.id),
+      note: exchangeRemovalNote(group.id, member.id),
     };
   if (authority === "activeDirectory") {
-    const command = activeDirectoryCommand(groupId, memberId);
+    const command = activeDirectoryCommand(group, member);
     return {
       where: "Active Directory",
       command,

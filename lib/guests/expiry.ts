@@ -9,7 +9,14 @@ import { UserError } from "@/lib/errors";
 import { protectedAccounts } from "./protected";
 import type { Ctx, Db } from "@/lib/db/context";
 import { appendAudit, appendAuditMany } from "@/lib/audit";
-import { manualRemoval, membershipAuthority, graphWrite, type GraphClient, type WriteOp } from "@/lib/graph";
+import {
+  disableAdAccountCommand,
+  graphWrite,
+  manualRemoval,
+  membershipAuthority,
+  type GraphClient,
+  type WriteOp,
+} from "@/lib/graph";
 
 export interface GuestsActor {
   id: string | null;
@@ -232,8 +239,20 @@ export async function expiryPlan(
   });
   const groups = await db.dirGroup.findMany({
     where: { id: { in: memberships.map((m) => m.groupId) } },
-    select: { id: true, displayName: true, isDynamic: true, kind: true, onPremisesSyncEnabled: true },
+    select: {
+      id: true,
+      displayName: true,
+      isDynamic: true,
+      kind: true,
+      onPremisesSyncEnabled: true,
+      onPremisesSecurityIdentifier: true,
+    },
   });
+  const user = await db.dirUser.findUnique({
+    where: { id: userId },
+    select: { accountEnabled: true, onPremisesSyncEnabled: true, onPremisesSecurityIdentifier: true },
+  });
+  const me = { id: userId, sid: user?.onPremisesSecurityIdentifier ?? null };
   const apps = await db.dirAppRoleAssignment.findMany({
     where: { tenantId, principalId: userId },
     select: { id: true, resourceId: true, resourceDisplayName: true },
@@ -247,7 +266,9 @@ export async function expiryPlan(
         targetName: g.displayName,
         accessId: `${g.id}/${userId}`,
         op: { kind: "removeGroupMember" as const, groupId: g.id, memberId: userId },
-        ...((m) => (m ? { manual: m } : {}))(manualRemoval(membershipAuthority(g), g.id, userId)),
+        ...((m) => (m ? { manual: m } : {}))(
+          manualRemoval(membershipAuthority(g), { id: g.id, sid: g.onPremisesSecurityIdentifier }, me),
+        ),
       })),
     ...apps.map((a) => ({
       kind: "app" as const,
@@ -257,7 +278,25 @@ export async function expiryPlan(
       op: { kind: "removeAppRoleAssignment" as const, servicePrincipalId: a.resourceId, assignmentId: a.id },
     })),
   ];
-  if (blockSignIn)
+  if (blockSignIn && user?.onPremisesSyncEnabled) {
+    // Synced from AD: Graph refuses the block, and Entra Connect would re-enable the account from AD anyway. The
+    // block is an AD task, done once a sync shows the account disabled (then it leaves the plan and is confirmed).
+    if (user.accountEnabled) {
+      const command = disableAdAccountCommand(me);
+      plan.push({
+        kind: "block",
+        targetId: userId,
+        targetName: null,
+        accessId: `block/${userId}`,
+        op: { kind: "setAccountEnabled", userId, enabled: false },
+        manual: {
+          where: "Active Directory",
+          command,
+          note: `This account is synced from Active Directory: disable it there (a block in Entra would be refused and undone by the next AD sync); the next sync that shows it disabled marks it done. ${command}`,
+        },
+      });
+    }
+  } else if (blockSignIn)
     plan.push({
       kind: "block",
       targetId: userId,

@@ -268,7 +268,7 @@ describe("access expiry and groups synced from Active Directory", () => {
       securityEnabled: true,
       mailEnabled: false,
       onPremisesSyncEnabled: true,
-    })) as { id: string };
+    })) as { id: string; onPremisesSecurityIdentifier: string };
     await s.control("POST", `/groups/${synced.id}/members`, { id: user.id });
     const sync = () =>
       runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" });
@@ -277,7 +277,7 @@ describe("access expiry and groups synced from Active Directory", () => {
     const item = plan.find((p) => p.targetId === synced.id)!;
     expect(item.manual?.where).toBe("Active Directory");
     expect(item.manual?.command).toBe(
-      `Remove-ADGroupMember -Identity (Get-MgGroup -GroupId ${synced.id} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier -Members (Get-MgUser -UserId ${user.id} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier -Confirm:$false`,
+      `Remove-ADGroupMember -Identity ${synced.onPremisesSecurityIdentifier} -Members (Get-MgUser -UserId ${user.id} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier -Confirm:$false`,
     );
     // The admin's preview says so.
     const preview = await expiryPreview(ctx, { userId: user.id, blockSignIn: true });
@@ -288,6 +288,55 @@ describe("access expiry and groups synced from Active Directory", () => {
     ).toEqual([]);
     await s.control("DELETE", `/groups/${synced.id}`);
     await sync();
+  });
+});
+
+describe("access expiry of an employee synced from Active Directory", () => {
+  test("the sign-in block is an AD task (Graph refuses it), done once a sync shows the account disabled", async () => {
+    const created = (await s.control("POST", "/users", {
+      displayName: "Hybrid Leaver",
+      userPrincipalName: "hybrid.leaver@contoso.onmicrosoft.com",
+      onPremisesSyncEnabled: true,
+    })) as { id: string; onPremisesSecurityIdentifier: string };
+    expect(created.onPremisesSecurityIdentifier).toMatch(/^S-1-5-21-/);
+    // Graph refuses the cloud block on a synced account, as it refuses any cloud write on one.
+    const patch = await fetch(`${s.emu.url}/v1.0/users/${created.id}`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${await graph().tokens.getToken()}`, "content-type": "application/json" },
+      body: JSON.stringify({ accountEnabled: false }),
+    });
+    expect(patch.status).toBe(400);
+    expect(await patch.text()).toMatch(/on-premises mastered Directory Sync objects/);
+    const sync = () =>
+      runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" });
+    await sync();
+
+    const now = Date.now() - 10 * DAY;
+    await setExpiry({ ...ctx, now: () => new Date(now) }, ADMIN, {
+      userIds: [created.id],
+      expiresAt: new Date(now + DAY),
+      reason: "Leaves the company",
+      blockSignIn: true,
+      confirm: CONFIRM_MEMBERS,
+    });
+    const writes = await s.db.auditEvent.count({ where: { action: "graph.write.intent" } });
+    const at = await runExpiries({ ...ctx, now: () => new Date(now + 2 * DAY) }, graph);
+    expect(at.executed.find((x) => x.userId === created.id)).toMatchObject({ manual: 1, failed: 0, status: "partial" });
+    expect(await s.db.auditEvent.count({ where: { action: "graph.write.intent" } })).toBe(writes);
+    const expiry = await s.db.accessExpiry.findFirstOrThrow({ where: { userId: created.id } });
+    const block = await s.db.accessExpiryResult.findFirstOrThrow({ where: { expiryId: expiry.id, kind: "block" } });
+    expect(block.status).toBe("manual");
+    expect(block.error).toContain(`Disable-ADAccount -Identity ${created.onPremisesSecurityIdentifier}`);
+
+    // Disabled in AD, synced to Entra (the control plane stands in for Entra Connect): the next pass confirms it.
+    await s.control("PATCH", `/users/${created.id}`, { accountEnabled: false });
+    await sync();
+    const done = await runExpiries({ ...ctx, now: () => new Date(now + 2 * DAY + 60_000) }, graph);
+    expect(done.executed.find((x) => x.userId === created.id)).toMatchObject({ manual: 0, status: "done" });
+    expect(
+      (await s.db.accessExpiryResult.findFirstOrThrow({ where: { expiryId: expiry.id, kind: "block" } })).status,
+    ).toBe("removedManually");
+    expect((await verifyChain(s.db as never)).ok).toBe(true);
   });
 });
 

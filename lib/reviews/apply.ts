@@ -43,29 +43,63 @@ export interface ApplySummary {
   status: string;
 }
 
-/** Of these group ids, the ones whose membership Graph cannot change, with who owns it (as of the latest sync). */
-export async function manualGroups(ctx: Ctx, groupIds: string[]): Promise<Map<string, MembershipAuthority>> {
-  const out = new Map<string, MembershipAuthority>();
+/** Who owns the membership of a group Graph cannot change, and the group's SID when AD does. */
+export interface ManualOwner {
+  authority: MembershipAuthority;
+  sid: string | null;
+}
+
+/**
+ * For items in groups whose membership Graph cannot change (as of the latest sync): the owner of each such group,
+ * and the on-premises SIDs of the members, which the Active Directory command names them by.
+ */
+export async function manualOwners(
+  ctx: Ctx,
+  items: { resourceType: string; resourceId: string; principalId: string }[],
+): Promise<{ groups: Map<string, ManualOwner>; sids: Map<string, string | null> }> {
+  const groups = new Map<string, ManualOwner>();
+  const sids = new Map<string, string | null>();
+  const groupIds = [...new Set(items.filter((i) => i.resourceType === "group").map((i) => i.resourceId))];
   for (let i = 0; i < groupIds.length; i += 500) {
     const rows = await ctx.db.dirGroup.findMany({
       where: { tenantId: ctx.tenantId, id: { in: groupIds.slice(i, i + 500) } },
-      select: { id: true, kind: true, onPremisesSyncEnabled: true },
+      select: { id: true, kind: true, onPremisesSyncEnabled: true, onPremisesSecurityIdentifier: true },
     });
     for (const r of rows) {
       const authority = membershipAuthority(r);
-      if (authority !== "graph") out.set(r.id, authority);
+      if (authority !== "graph") groups.set(r.id, { authority, sid: r.onPremisesSecurityIdentifier });
     }
   }
-  return out;
+  const members = [
+    ...new Set(
+      items
+        .filter((i) => i.resourceType === "group" && groups.get(i.resourceId)?.authority === "activeDirectory")
+        .map((i) => i.principalId),
+    ),
+  ];
+  for (let i = 0; i < members.length; i += 500) {
+    const rows = await ctx.db.dirUser.findMany({
+      where: { tenantId: ctx.tenantId, id: { in: members.slice(i, i + 500) } },
+      select: { id: true, onPremisesSecurityIdentifier: true },
+    });
+    for (const r of rows) sids.set(r.id, r.onPremisesSecurityIdentifier);
+  }
+  return { groups, sids };
 }
 
 /** The manual removal for an item, when its group is owned outside Graph. */
-function manualFor(
-  owners: Map<string, MembershipAuthority>,
+export function manualFor(
+  owners: Awaited<ReturnType<typeof manualOwners>>,
   i: { resourceType: string; resourceId: string; principalId: string },
 ) {
-  const authority = i.resourceType === "group" ? owners.get(i.resourceId) : undefined;
-  return authority ? manualRemoval(authority, i.resourceId, i.principalId) : null;
+  const owner = i.resourceType === "group" ? owners.groups.get(i.resourceId) : undefined;
+  return owner
+    ? manualRemoval(
+        owner.authority,
+        { id: i.resourceId, sid: owner.sid },
+        { id: i.principalId, sid: owners.sids.get(i.principalId) ?? null },
+      )
+    : null;
 }
 
 interface ItemForApply {
@@ -134,9 +168,7 @@ export async function previewApply(
       },
     }),
   ]);
-  const owners = await manualGroups(ctx, [
-    ...new Set(items.filter((i) => i.resourceType === "group").map((i) => i.resourceId)),
-  ]);
+  const owners = await manualOwners(ctx, items);
   return {
     total,
     rows: items.map((i) => ({
@@ -186,9 +218,7 @@ export async function applyCampaign(
       applyStatus: true,
     },
   });
-  const owners = await manualGroups(ctx, [
-    ...new Set(candidates.filter((i) => i.resourceType === "group").map((i) => i.resourceId)),
-  ]);
+  const owners = await manualOwners(ctx, candidates);
   const queue = [...candidates];
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {

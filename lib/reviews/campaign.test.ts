@@ -4,6 +4,7 @@ import { UserError } from "@/lib/errors";
  * their refusals, decisions with justification, close, apply through Graph (with a failure and its
  * retry), a re-sync showing the removals, and the audit chain intact after all of it.
  */
+import { onPremisesIdsFor } from "@/emulator/tenant/mutate";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runSync } from "@/lib/sync/run-sync";
 import { setup } from "@/tests/support/emulator-fixture";
@@ -530,6 +531,9 @@ describe("revocations in groups synced from Active Directory", () => {
     expect(created.onPremisesSyncEnabled).toBe(true);
     const users = t.users.filter((u) => u.userType === "Member" && u.accountEnabled).slice(0, 2);
     for (const u of users) await s.control("POST", `/groups/${created.id}/members`, { id: u.id });
+    // The first member is synced from AD too (its SID is known after the sync); the second is cloud-only.
+    const synced = users[0]!;
+    synced.onPremises = onPremisesIdsFor(synced.id, "jdoe");
     const direct = await fetch(`${s.emu.url}/v1.0/groups/${created.id}/members/${users[0]!.id}/$ref`, {
       method: "DELETE",
       headers: { authorization: `Bearer ${await graph().tokens.getToken()}` },
@@ -544,7 +548,15 @@ describe("revocations in groups synced from Active Directory", () => {
       trigger: "manual",
       mode: "full",
     });
-    expect((await s.db.dirGroup.findUniqueOrThrow({ where: { id: created.id } })).onPremisesSyncEnabled).toBe(true);
+    const group = await s.db.dirGroup.findUniqueOrThrow({ where: { id: created.id } });
+    expect(group).toMatchObject({ onPremisesSyncEnabled: true, onPremisesDomainName: "corp.contoso.com" });
+    expect(group.onPremisesSecurityIdentifier).toMatch(/^S-1-5-21-/);
+    const user = await s.db.dirUser.findUniqueOrThrow({ where: { id: synced.id } });
+    expect(user).toMatchObject({
+      onPremisesSyncEnabled: true,
+      onPremisesSecurityIdentifier: synced.onPremises.securityIdentifier,
+      onPremisesSamAccountName: "jdoe",
+    });
 
     const preset = quarterlyPreset(new Date());
     preset.config.scope = { kind: "groups", groupIds: [created.id] };
@@ -565,8 +577,9 @@ describe("revocations in groups synced from Active Directory", () => {
     const revoked = await s.db.campaignItem.findMany({ where: { campaignId, outcome: "revoke" } });
     expect(revoked).toHaveLength(2);
 
+    // AD names both by SID; a member whose SID is unknown (cloud-only here) is looked up from Graph by its id.
     const command = (memberId: string) =>
-      `Remove-ADGroupMember -Identity (Get-MgGroup -GroupId ${created.id} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier -Members (Get-MgUser -UserId ${memberId} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier -Confirm:$false`;
+      `Remove-ADGroupMember -Identity ${group.onPremisesSecurityIdentifier} -Members ${memberId === synced.id ? synced.onPremises!.securityIdentifier : `(Get-MgUser -UserId ${memberId} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier`} -Confirm:$false`;
     const preview = await previewApply(ctx, campaignId);
     for (const r of preview.rows) {
       const item = revoked.find((i) => i.id === r.itemId)!;
@@ -586,6 +599,7 @@ describe("revocations in groups synced from Active Directory", () => {
     expect(detail.manual.map((m) => m.where)).toEqual(["Active Directory", "Active Directory"]);
     expect(detail.manual.map((m) => m.command).sort()).toEqual(revoked.map((i) => command(i.principalId)).sort());
     await s.control("DELETE", `/groups/${created.id}`);
+    delete synced.onPremises;
   });
 });
 

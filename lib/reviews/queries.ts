@@ -1,10 +1,9 @@
 /** Read models for the campaign pages: lists, a reviewer's inbox and items, an admin's view of progress. */
 import { z } from "zod";
 import { parameters } from "@/lib/db/sql";
-import { manualRemoval } from "@/lib/graph";
 import { searchText } from "@/lib/input";
 import type { Ctx } from "@/lib/db/context";
-import { manualGroups } from "./apply";
+import { manualFor, manualOwners } from "./apply";
 import { parseConfig } from "./lifecycle";
 
 export interface CampaignSummary {
@@ -415,7 +414,10 @@ export async function campaignDetail(ctx: Ctx, campaignId: string): Promise<Camp
       applyError: true,
     },
   });
-  const owners = await manualGroups(ctx, [...new Set(manual.map((m) => m.resourceId))]);
+  const owners = await manualOwners(
+    ctx,
+    manual.map((m) => ({ resourceType: "group", resourceId: m.resourceId, principalId: m.principalId })),
+  );
   return {
     id: c.id,
     definitionId: c.definitionId,
@@ -457,8 +459,11 @@ export async function campaignDetail(ctx: Ctx, campaignId: string): Promise<Camp
     goneMeanwhile,
     manual: manual.map((m) => {
       // The group as the last sync saw it; one no longer owned outside Graph keeps the note recorded at apply.
-      const owner = owners.get(m.resourceId);
-      const removal = owner ? manualRemoval(owner, m.resourceId, m.principalId) : null;
+      const removal = manualFor(owners, {
+        resourceType: "group",
+        resourceId: m.resourceId,
+        principalId: m.principalId,
+      });
       return {
         itemId: m.id,
         principalName: m.principalName,

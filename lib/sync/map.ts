@@ -24,6 +24,10 @@ export const USER_SELECT = [
   "department",
   "jobTitle",
   "officeLocation",
+  "onPremisesSyncEnabled",
+  "onPremisesSecurityIdentifier",
+  "onPremisesSamAccountName",
+  "onPremisesDomainName",
   "createdDateTime",
 ];
 
@@ -41,6 +45,9 @@ export const GROUP_SELECT = [
   "membershipRuleProcessingState",
   "visibility",
   "onPremisesSyncEnabled",
+  "onPremisesSecurityIdentifier",
+  "onPremisesSamAccountName",
+  "onPremisesDomainName",
   "createdDateTime",
   "members",
   "owners",
@@ -81,6 +88,15 @@ export function isRemoved(o: GraphObject): boolean {
   return "@removed" in o;
 }
 
+/** The identifiers Entra Connect syncs from AD (null for cloud objects): what an AD command names an object by. */
+function onPremises(o: GraphObject) {
+  return {
+    onPremisesSecurityIdentifier: str(o, "onPremisesSecurityIdentifier"),
+    onPremisesSamAccountName: str(o, "onPremisesSamAccountName"),
+    onPremisesDomainName: str(o, "onPremisesDomainName"),
+  };
+}
+
 export function mapUser(o: GraphObject): Row {
   return {
     id: String(o.id),
@@ -99,6 +115,8 @@ export function mapUser(o: GraphObject): Row {
     department: str(o, "department"),
     jobTitle: str(o, "jobTitle"),
     officeLocation: str(o, "officeLocation"),
+    onPremisesSyncEnabled: bool(o, "onPremisesSyncEnabled"),
+    ...onPremises(o),
     createdAt: date(o, "createdDateTime"),
   };
 }
@@ -136,6 +154,7 @@ export function mapGroup(o: GraphObject): Row {
     membershipRuleProcessingState: str(o, "membershipRuleProcessingState"),
     visibility: str(o, "visibility"),
     onPremisesSyncEnabled: bool(o, "onPremisesSyncEnabled"),
+    ...onPremises(o),
     createdAt: date(o, "createdDateTime"),
   };
 }

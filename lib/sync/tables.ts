@@ -53,6 +53,10 @@ export const USER: TableSpec = {
     s("department"),
     s("jobTitle"),
     s("officeLocation"),
+    b("onPremisesSyncEnabled"),
+    s("onPremisesSecurityIdentifier"),
+    s("onPremisesSamAccountName"),
+    s("onPremisesDomainName"),
     d("createdAt"),
   ],
 };
@@ -98,6 +102,9 @@ export const GROUP: TableSpec = {
     s("membershipRuleProcessingState"),
     s("visibility"),
     b("onPremisesSyncEnabled"),
+    s("onPremisesSecurityIdentifier"),
+    s("onPremisesSamAccountName"),
+    s("onPremisesDomainName"),
     d("createdAt"),
   ],
 };

@@ -2,7 +2,7 @@ import { buttonClass } from "@/components/ui/button";
 import { GROUP_KIND_LABEL } from "@/components/directory/labels";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { Card, Facts, LinkList, when } from "@/components/directory/detail";
+import { Card, Facts, LinkList, onPremisesLabel, when } from "@/components/directory/detail";
 import { DirectoryTabs } from "@/components/directory/tabs";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
@@ -47,7 +47,7 @@ export default async function GroupPage({
               ["Membership", g.isDynamic ? `Dynamic: ${g.membershipRule ?? ""}` : "Assigned"],
               ["Mail", g.mail],
               ["Visibility", g.visibility],
-              ["Synced from on-premises", g.onPremisesSyncEnabled ? "Yes" : "No"],
+              ["Synced from on-premises", onPremisesLabel(g)],
               ["Created", when(g.createdAt)],
               [
                 "Direct members",

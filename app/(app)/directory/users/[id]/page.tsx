@@ -1,6 +1,6 @@
 import { notFound } from "next/navigation";
 import { METHOD_LABEL } from "@/lib/dashboards/overview";
-import { Card, Facts, LinkList, when } from "@/components/directory/detail";
+import { Card, Facts, LinkList, onPremisesLabel, when } from "@/components/directory/detail";
 import { DirectoryTabs } from "@/components/directory/tabs";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
@@ -35,6 +35,7 @@ export default async function UserPage({ params }: { params: Promise<{ id: strin
                   : "Member",
               ],
               ["Account", u.accountEnabled ? "Enabled" : "Disabled"],
+              ["Synced from on-premises", onPremisesLabel(u)],
               ["Department", u.department],
               ["Job title", u.jobTitle],
               ["Company", u.companyName],
