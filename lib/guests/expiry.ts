@@ -278,32 +278,28 @@ export async function expiryPlan(
       op: { kind: "removeAppRoleAssignment" as const, servicePrincipalId: a.resourceId, assignmentId: a.id },
     })),
   ];
-  if (blockSignIn && user?.onPremisesSyncEnabled) {
-    // Synced from AD: Graph refuses the block, and Entra Connect would re-enable the account from AD anyway. The
-    // block is an AD task, done once a sync shows the account disabled (then it leaves the plan and is confirmed).
-    if (user.accountEnabled) {
-      const command = disableAdAccountCommand(me);
-      plan.push({
-        kind: "block",
-        targetId: userId,
-        targetName: null,
-        accessId: `block/${userId}`,
-        op: { kind: "setAccountEnabled", userId, enabled: false },
-        manual: {
-          where: "Active Directory",
-          command,
-          note: `This account is synced from Active Directory: disable it there (a block in Entra would be refused and undone by the next AD sync); the next sync that shows it disabled marks it done. ${command}`,
-        },
-      });
-    }
-  } else if (blockSignIn)
+  // Synced from AD: Graph refuses the block, and Entra Connect would re-enable the account from AD anyway. The
+  // block is an AD task, done once a sync shows the account disabled (then it leaves the plan and is confirmed).
+  const synced = Boolean(user?.onPremisesSyncEnabled);
+  if (blockSignIn && !(synced && !user?.accountEnabled)) {
+    const command = disableAdAccountCommand(me);
     plan.push({
       kind: "block",
       targetId: userId,
       targetName: null,
       accessId: `block/${userId}`,
       op: { kind: "setAccountEnabled", userId, enabled: false },
+      ...(synced
+        ? {
+            manual: {
+              where: "Active Directory",
+              command,
+              note: `This account is synced from Active Directory: disable it there (a block in Entra would be refused and undone by the next AD sync); the next sync that shows it disabled marks it done. ${command}`,
+            },
+          }
+        : {}),
     });
+  }
   return plan;
 }
 

@@ -406,6 +406,27 @@ describe("what changes in Entra while a campaign runs", () => {
   });
 });
 
+/** A one-off campaign over these groups, started and closed with nothing reviewed: every item is a revocation. */
+async function closedUnreviewed(groupIds: string[]): Promise<string> {
+  const preset = quarterlyPreset(new Date());
+  preset.config.scope = { kind: "groups", groupIds };
+  preset.config.stages = [
+    {
+      reviewers: "chosen",
+      chosenIds: [userByUpn("reviewer@contoso.onmicrosoft.com").id],
+      fallbackIds: [],
+      durationDays: 14,
+      advance: ["approve"],
+    },
+  ];
+  preset.config.recurrence = "one_off";
+  preset.config.noResponse = "revoke";
+  const { campaignId } = await createCampaign(ctx, ADMIN, preset);
+  await startCampaign(ctx, ADMIN, campaignId);
+  await closeCampaign(ctx, ADMIN, campaignId);
+  return campaignId;
+}
+
 describe("revocations in groups Exchange owns (mail-enabled security)", () => {
   test("are not sent to Graph but listed with the Exchange command; a sync that no longer sees them confirms them, and the campaign becomes applied", async () => {
     const t = s.emu.tenant;
@@ -419,22 +440,7 @@ describe("revocations in groups Exchange owns (mail-enabled security)", () => {
       (g) => g.securityEnabled && !g.mailEnabled && isStatic(g) && userMembers(g).length >= 1,
     )!;
     expect(mailGroup).toBeDefined();
-    const preset = quarterlyPreset(new Date());
-    preset.config.scope = { kind: "groups", groupIds: [mailGroup.id, plainGroup.id] };
-    preset.config.stages = [
-      {
-        reviewers: "chosen",
-        chosenIds: [userByUpn("reviewer@contoso.onmicrosoft.com").id],
-        fallbackIds: [],
-        durationDays: 14,
-        advance: ["approve"],
-      },
-    ];
-    preset.config.recurrence = "one_off";
-    preset.config.noResponse = "revoke";
-    const { campaignId } = await createCampaign(ctx, ADMIN, preset);
-    await startCampaign(ctx, ADMIN, campaignId);
-    await closeCampaign(ctx, ADMIN, campaignId);
+    const campaignId = await closedUnreviewed([mailGroup.id, plainGroup.id]);
     const revoked = await s.db.campaignItem.findMany({ where: { campaignId, outcome: "revoke" } });
     const inMail = revoked.filter((i) => i.resourceId === mailGroup.id);
     const inPlain = revoked.filter((i) => i.resourceId === plainGroup.id);
@@ -558,22 +564,7 @@ describe("revocations in groups synced from Active Directory", () => {
       onPremisesSamAccountName: "jdoe",
     });
 
-    const preset = quarterlyPreset(new Date());
-    preset.config.scope = { kind: "groups", groupIds: [created.id] };
-    preset.config.stages = [
-      {
-        reviewers: "chosen",
-        chosenIds: [userByUpn("reviewer@contoso.onmicrosoft.com").id],
-        fallbackIds: [],
-        durationDays: 14,
-        advance: ["approve"],
-      },
-    ];
-    preset.config.recurrence = "one_off";
-    preset.config.noResponse = "revoke";
-    const { campaignId } = await createCampaign(ctx, ADMIN, preset);
-    await startCampaign(ctx, ADMIN, campaignId);
-    await closeCampaign(ctx, ADMIN, campaignId);
+    const campaignId = await closedUnreviewed([created.id]);
     const revoked = await s.db.campaignItem.findMany({ where: { campaignId, outcome: "revoke" } });
     expect(revoked).toHaveLength(2);
 
