@@ -206,9 +206,10 @@ function markOnPremises(o: GenerateOptions, users: EUser[], groups: EGroup[], na
   if (share <= 0) return;
   const rng = new Rng(`${o.seed}:${o.users}:on-premises`);
   const skip = new Set(named.map((u) => u.id));
+  let rid = 0;
   for (const u of users)
     if (u.userType === "Member" && !skip.has(u.id) && rng.chance(share))
-      u.onPremises = onPremisesIdsFor(u.id, u.userPrincipalName.split("@")[0]!);
+      u.onPremises = onPremisesIdsFor(u.id, u.userPrincipalName.split("@")[0]!, rid++);
   for (const g of groups) {
     const plain =
       g.id !== breakGlassGroup.id &&
@@ -217,7 +218,7 @@ function markOnPremises(o: GenerateOptions, users: EUser[], groups: EGroup[], na
       !g.groupTypes.includes("Unified");
     if (plain && rng.chance(share)) {
       g.onPremisesSyncEnabled = true;
-      g.onPremises = onPremisesIdsFor(g.id, g.mailNickname);
+      g.onPremises = onPremisesIdsFor(g.id, g.mailNickname, rid++);
     }
   }
 }

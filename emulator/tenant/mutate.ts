@@ -1,9 +1,15 @@
 import { createHash, randomUUID } from "node:crypto";
 import { recordChange, type EGroup, type EUser, type OnPremisesIds, type Tenant } from "./model";
 
-/** AD identifiers for an object synced from the emulated forest, derived from its id (stable across runs). */
-export function onPremisesIdsFor(id: string, name: string): OnPremisesIds {
-  const rid = 1100 + (createHash("sha256").update(id).digest().readUInt32BE(0) % 900_000);
+/**
+ * AD identifiers for an object synced from the emulated forest. The generator numbers its objects' RIDs in order
+ * (unique); an object made later through the control plane gets one derived from its id, above that range.
+ */
+export function onPremisesIdsFor(id: string, name: string, sequence?: number): OnPremisesIds {
+  const rid =
+    sequence !== undefined
+      ? 1100 + sequence
+      : 10_000_000 + (createHash("sha256").update(id).digest().readUInt32BE(0) % 10_000_000);
   return {
     securityIdentifier: `S-1-5-21-3623811015-3361044348-30300820-${rid}`,
     samAccountName: name.replace(/[^A-Za-z0-9._-]/g, "").slice(0, 20) || `obj${rid}`,

@@ -59,6 +59,12 @@ describe("tenant generator", () => {
     }
     for (const u of synced) expect(u.onPremises!.securityIdentifier).toMatch(/^S-1-5-21-\d+-\d+-\d+-\d+$/);
     const groups = hybrid.groups.filter((g) => g.onPremisesSyncEnabled);
+    // Every SID in the forest is unique.
+    const sids = [
+      ...synced.map((u) => u.onPremises!.securityIdentifier),
+      ...groups.map((g) => g.onPremises!.securityIdentifier),
+    ];
+    expect(new Set(sids).size).toBe(sids.length);
     expect(groups.length).toBeGreaterThan(0);
     for (const g of groups) {
       expect(g.isAssignableToRole).toBe(false);

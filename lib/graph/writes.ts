@@ -123,9 +123,12 @@ export function membershipAuthority(g: { kind: string; onPremisesSyncEnabled: bo
 export interface AdRef {
   id: string;
   sid?: string | null;
+  /** A member can be a nested group as well as a user. */
+  kind?: "user" | "group";
 }
 
 const SID = /^S-1-\d+(-\d+)+$/;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * How an AD command names an object: its SID, which Entra Connect syncs and the AD cmdlets take as -Identity.
@@ -134,6 +137,8 @@ const SID = /^S-1-\d+(-\d+)+$/;
  */
 function adIdentity(o: AdRef, kind: "group" | "user"): string {
   if (o.sid && SID.test(o.sid)) return o.sid;
+  // Entra object ids are GUIDs; anything else is refused rather than pasted into a shell.
+  if (!GUID.test(o.id)) throw new Error(`Not an Entra object id: ${JSON.stringify(o.id.slice(0, 40))}`);
   return kind === "group"
     ? `(Get-MgGroup -GroupId ${o.id} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier`
     : `(Get-MgUser -UserId ${o.id} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier`;
@@ -141,7 +146,7 @@ function adIdentity(o: AdRef, kind: "group" | "user"): string {
 
 /** What an admin runs with the ActiveDirectory module to remove a member of a synced group. */
 export function activeDirectoryCommand(group: AdRef, member: AdRef): string {
-  return `Remove-ADGroupMember -Identity ${adIdentity(group, "group")} -Members ${adIdentity(member, "user")} -Confirm:$false`;
+  return `Remove-ADGroupMember -Identity ${adIdentity(group, "group")} -Members ${adIdentity(member, member.kind ?? "user")} -Confirm:$false`;
 }
 
 /** What an admin runs to end the sign-in of a user synced from AD (a cloud block would be refused, and undone). */

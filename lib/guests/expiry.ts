@@ -280,8 +280,10 @@ export async function expiryPlan(
   ];
   // Synced from AD: Graph refuses the block, and Entra Connect would re-enable the account from AD anyway. The
   // block is an AD task, done once a sync shows the account disabled (then it leaves the plan and is confirmed).
+  // An account the last sync no longer has (deleted, or out of sync scope) has nothing left to block: the open
+  // result, if any, is then confirmed.
   const synced = Boolean(user?.onPremisesSyncEnabled);
-  if (blockSignIn && !(synced && !user?.accountEnabled)) {
+  if (blockSignIn && user && !(synced && !user.accountEnabled)) {
     const command = disableAdAccountCommand(me);
     plan.push({
       kind: "block",
@@ -418,7 +420,7 @@ export async function runExpiries(ctx: Ctx, graph: (() => GraphClient) | null, w
             actor,
             action: "expiry.manual",
             target: { type: "user", id: e.userId },
-            after: { group: item.targetId, where, command },
+            after: { [item.kind === "block" ? "user" : "group"]: item.targetId, where, command },
             context: { expiryId: e.id },
           });
         });

@@ -340,6 +340,34 @@ describe("access expiry of an employee synced from Active Directory", () => {
   });
 });
 
+describe("access expiry of a synced employee who is deleted meanwhile", () => {
+  test("the AD task is confirmed once the account is gone from the directory, and the expiry is done", async () => {
+    const created = (await s.control("POST", "/users", {
+      displayName: "Hybrid Gone",
+      userPrincipalName: "hybrid.gone@contoso.onmicrosoft.com",
+      onPremisesSyncEnabled: true,
+    })) as { id: string };
+    const sync = () =>
+      runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" });
+    await sync();
+    const now = Date.now() - 10 * DAY;
+    await setExpiry({ ...ctx, now: () => new Date(now) }, ADMIN, {
+      userIds: [created.id],
+      expiresAt: new Date(now + DAY),
+      reason: "Leaves the company",
+      blockSignIn: true,
+      confirm: CONFIRM_MEMBERS,
+    });
+    const at = await runExpiries({ ...ctx, now: () => new Date(now + 2 * DAY) }, graph);
+    expect(at.executed.find((x) => x.userId === created.id)).toMatchObject({ manual: 1, status: "partial" });
+    // Deleted in AD, so gone from Entra at the next sync: nothing is left to block.
+    await s.control("DELETE", `/users/${created.id}`);
+    await sync();
+    const done = await runExpiries({ ...ctx, now: () => new Date(now + 2 * DAY + 60_000) }, graph);
+    expect(done.executed.find((x) => x.userId === created.id)).toMatchObject({ manual: 0, status: "done" });
+  });
+});
+
 // #16: nothing stops a bulk lock-out today; these are the guardrails a security team expects.
 describe("guardrails on expiry", () => {
   const soon = () => new Date(Date.now() + 3 * DAY);

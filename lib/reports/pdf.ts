@@ -185,7 +185,7 @@ export async function renderSignedPdf(ctx: Ctx, campaignId: string, identity: Si
     "Applied to Entra",
     `${h.apply.applied} removed, ${h.apply.alreadyRemoved} already removed, ${h.apply.failed} failed, ${h.apply.pending} pending` +
       (h.apply.manual || h.apply.removedManually
-        ? `; Exchange-owned groups: ${h.apply.removedManually} removed there (seen by sync), ${h.apply.manual} still to remove`
+        ? `; groups Exchange or Active Directory owns: ${h.apply.removedManually} removed there (seen by sync), ${h.apply.manual} still to remove`
         : ""),
   );
   line("Closed", h.closedAt ? `${h.closedAt} by ${h.closedByName ?? "-"} (${h.closeReason ?? ""})` : "not closed");

@@ -56,9 +56,9 @@ export interface ManualOwner {
 export async function manualOwners(
   ctx: Ctx,
   items: { resourceType: string; resourceId: string; principalId: string }[],
-): Promise<{ groups: Map<string, ManualOwner>; sids: Map<string, string | null> }> {
+): Promise<{ groups: Map<string, ManualOwner>; sids: Map<string, { sid: string | null; kind: "user" | "group" }> }> {
   const groups = new Map<string, ManualOwner>();
-  const sids = new Map<string, string | null>();
+  const sids = new Map<string, { sid: string | null; kind: "user" | "group" }>();
   const groupIds = [...new Set(items.filter((i) => i.resourceType === "group").map((i) => i.resourceId))];
   for (let i = 0; i < groupIds.length; i += 500) {
     const rows = await ctx.db.dirGroup.findMany({
@@ -77,12 +77,21 @@ export async function manualOwners(
         .map((i) => i.principalId),
     ),
   ];
+  // A member is a user or a nested group: AD names either by its SID.
   for (let i = 0; i < members.length; i += 500) {
-    const rows = await ctx.db.dirUser.findMany({
-      where: { tenantId: ctx.tenantId, id: { in: members.slice(i, i + 500) } },
-      select: { id: true, onPremisesSecurityIdentifier: true },
-    });
-    for (const r of rows) sids.set(r.id, r.onPremisesSecurityIdentifier);
+    const part = members.slice(i, i + 500);
+    const [users, nested] = await Promise.all([
+      ctx.db.dirUser.findMany({
+        where: { tenantId: ctx.tenantId, id: { in: part } },
+        select: { id: true, onPremisesSecurityIdentifier: true },
+      }),
+      ctx.db.dirGroup.findMany({
+        where: { tenantId: ctx.tenantId, id: { in: part } },
+        select: { id: true, onPremisesSecurityIdentifier: true },
+      }),
+    ]);
+    for (const r of users) sids.set(r.id, { sid: r.onPremisesSecurityIdentifier, kind: "user" });
+    for (const r of nested) sids.set(r.id, { sid: r.onPremisesSecurityIdentifier, kind: "group" });
   }
   return { groups, sids };
 }
@@ -97,7 +106,7 @@ export function manualFor(
     ? manualRemoval(
         owner.authority,
         { id: i.resourceId, sid: owner.sid },
-        { id: i.principalId, sid: owners.sids.get(i.principalId) ?? null },
+        { id: i.principalId, ...owners.sids.get(i.principalId) },
       )
     : null;
 }

@@ -537,6 +537,14 @@ describe("revocations in groups synced from Active Directory", () => {
     expect(created.onPremisesSyncEnabled).toBe(true);
     const users = t.users.filter((u) => u.userType === "Member" && u.accountEnabled).slice(0, 2);
     for (const u of users) await s.control("POST", `/groups/${created.id}/members`, { id: u.id });
+    // A nested group synced from AD is a member too: AD names it by its own SID.
+    const nested = (await s.control("POST", "/groups", {
+      displayName: "AD Finance Interns",
+      securityEnabled: true,
+      mailEnabled: false,
+      onPremisesSyncEnabled: true,
+    })) as { id: string; onPremisesSecurityIdentifier: string };
+    await s.control("POST", `/groups/${created.id}/members`, { id: nested.id });
     // The first member is synced from AD too (its SID is known after the sync); the second is cloud-only.
     const synced = users[0]!;
     synced.onPremises = onPremisesIdsFor(synced.id, "jdoe");
@@ -566,18 +574,24 @@ describe("revocations in groups synced from Active Directory", () => {
 
     const campaignId = await closedUnreviewed([created.id]);
     const revoked = await s.db.campaignItem.findMany({ where: { campaignId, outcome: "revoke" } });
-    expect(revoked).toHaveLength(2);
+    expect(revoked).toHaveLength(3);
 
     // AD names both by SID; a member whose SID is unknown (cloud-only here) is looked up from Graph by its id.
+    const memberIdentity = (memberId: string) =>
+      memberId === synced.id
+        ? synced.onPremises!.securityIdentifier
+        : memberId === nested.id
+          ? nested.onPremisesSecurityIdentifier
+          : `(Get-MgUser -UserId ${memberId} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier`;
     const command = (memberId: string) =>
-      `Remove-ADGroupMember -Identity ${group.onPremisesSecurityIdentifier} -Members ${memberId === synced.id ? synced.onPremises!.securityIdentifier : `(Get-MgUser -UserId ${memberId} -Property onPremisesSecurityIdentifier).OnPremisesSecurityIdentifier`} -Confirm:$false`;
+      `Remove-ADGroupMember -Identity ${group.onPremisesSecurityIdentifier} -Members ${memberIdentity(memberId)} -Confirm:$false`;
     const preview = await previewApply(ctx, campaignId);
     for (const r of preview.rows) {
       const item = revoked.find((i) => i.id === r.itemId)!;
       expect(r.call).toBe(`Active Directory (manual): ${command(item.principalId)}`);
     }
     const first = await applyCampaign(ctx, ADMIN, campaignId, graph());
-    expect(first).toMatchObject({ applied: 0, failed: 0, manual: 2, remaining: 0, status: "closed" });
+    expect(first).toMatchObject({ applied: 0, failed: 0, manual: 3, remaining: 0, status: "closed" });
     for (const u of users) expect(t.groupById.get(created.id)!.members.has(u.id)).toBe(true);
     expect(
       await s.db.auditEvent.count({
@@ -587,9 +601,10 @@ describe("revocations in groups synced from Active Directory", () => {
     const items = await s.db.campaignItem.findMany({ where: { campaignId } });
     for (const i of items) expect(i.applyError).toContain("synced from Active Directory");
     const detail = (await campaignDetail(ctx, campaignId))!;
-    expect(detail.manual.map((m) => m.where)).toEqual(["Active Directory", "Active Directory"]);
+    expect(detail.manual.map((m) => m.where)).toEqual(["Active Directory", "Active Directory", "Active Directory"]);
     expect(detail.manual.map((m) => m.command).sort()).toEqual(revoked.map((i) => command(i.principalId)).sort());
     await s.control("DELETE", `/groups/${created.id}`);
+    await s.control("DELETE", `/groups/${nested.id}`);
     delete synced.onPremises;
   });
 });

@@ -468,8 +468,8 @@ export async function campaignDetail(ctx: Ctx, campaignId: string): Promise<Camp
         itemId: m.id,
         principalName: m.principalName,
         resourceName: m.resourceName,
-        where: removal?.where ?? "outside Graph",
-        command: removal?.command ?? m.applyError ?? "",
+        where: removal?.where ?? "the system that owned the group at apply",
+        command: removal?.command ?? (m.applyError ?? "").replace(/^.*?(?=(Remove-|Disable-))/s, ""),
       };
     }),
   };
