@@ -1,5 +1,20 @@
 import { E2E } from "../playwright.config";
 
+/**
+ * fetch that retries once when the connection it reused was closed by the server as it sent the request (a
+ * keep-alive race: undici reports "fetch failed", cause "other side closed"). Only for requests safe to repeat.
+ */
+async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    const code = (e as { cause?: { code?: string } }).cause?.code;
+    if (!(e instanceof TypeError) || !["UND_ERR_SOCKET", "ECONNRESET"].includes(code ?? "")) throw e;
+    await new Promise((r) => setTimeout(r, 100));
+    return fetch(url, init);
+  }
+}
+
 /** Calls Entra (the emulator) through Graph with the app's own client-credentials token: what Entra has now. */
 export async function graphCall(
   method: string,
@@ -7,7 +22,7 @@ export async function graphCall(
   body?: unknown,
 ): Promise<{ status: number; json: unknown }> {
   const env = E2E.env as Record<string, string>;
-  const tokenRes = await fetch(`${E2E.emulatorUrl}/${env.ENTRA_TENANT_ID}/oauth2/v2.0/token`, {
+  const tokenRes = await fetchOnce(`${E2E.emulatorUrl}/${env.ENTRA_TENANT_ID}/oauth2/v2.0/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({
@@ -18,7 +33,7 @@ export async function graphCall(
     }),
   });
   const { access_token } = (await tokenRes.json()) as { access_token: string };
-  const res = await fetch(`${E2E.emulatorUrl}/v1.0${path}`, {
+  const res = await (method === "GET" ? fetchOnce : fetch)(`${E2E.emulatorUrl}/v1.0${path}`, {
     method,
     headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
