@@ -81,7 +81,8 @@ describe("signed PDF", () => {
     expect(v.signer).toContain("Recert report signing");
   });
 
-  test.skipIf(!hasPdfsig)(
+  // Skipped only outside CI: in CI (which installs poppler-utils) a missing pdfsig fails this test instead.
+  test.skipIf(!hasPdfsig && !process.env.CI)(
     "pdfsig: valid when fresh, digest mismatch after one changed byte; Recert's verifier agrees",
     () => {
       const file = path.join(dir, "report.pdf");
