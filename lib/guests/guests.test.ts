@@ -8,7 +8,6 @@ import { UserError } from "@/lib/errors";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runSync } from "@/lib/sync/run-sync";
 import { setup } from "@/tests/support/emulator-fixture";
-import { createGraphClient } from "@/lib/graph";
 import { verifyChain } from "@/lib/audit";
 import {
   CONFIRM_MEMBERS,
@@ -28,15 +27,7 @@ let s: Awaited<ReturnType<typeof setup>>;
 let ctx: Ctx;
 const ADMIN: GuestsActor = { id: "6f1c3a9e-2222-4222-8222-222222222222", name: "Ada Admin", role: "admin" };
 const DAY = 86_400_000;
-const graph = () =>
-  createGraphClient({
-    baseUrl: s.emu.url,
-    authorityHost: s.emu.url,
-    tenantId: s.tenantId,
-    clientId: s.emu.config.clientId,
-    clientSecret: s.emu.config.clientSecret,
-    retryBudgetMs: 2_000,
-  });
+const graph = () => s.writeClient();
 
 beforeAll(async () => {
   s = await setup();

@@ -8,7 +8,6 @@ import { onPremisesIdsFor } from "@/emulator/tenant/mutate";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runSync } from "@/lib/sync/run-sync";
 import { setup } from "@/tests/support/emulator-fixture";
-import { createGraphClient } from "@/lib/graph";
 import { verifyChain } from "@/lib/audit";
 import { DEFAULT_RECOMMENDATION_OPTIONS, parseConfig, peerShare, recommend } from "./index";
 import {
@@ -33,15 +32,7 @@ import {
 let s: Awaited<ReturnType<typeof setup>>;
 let ctx: Ctx;
 const ADMIN: Actor = { id: "admin-oid", name: "Ada Admin", role: "admin" };
-const graph = () =>
-  createGraphClient({
-    baseUrl: s.emu.url,
-    authorityHost: s.emu.url,
-    tenantId: s.tenantId,
-    clientId: s.emu.config.clientId,
-    clientSecret: s.emu.config.clientSecret,
-    retryBudgetMs: 2_000,
-  });
+const graph = () => s.writeClient();
 
 beforeAll(async () => {
   s = await setup();

@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runSync } from "@/lib/sync/run-sync";
 import { setup } from "@/tests/support/emulator-fixture";
-import { createGraphClient } from "@/lib/graph";
 import { verifyChain } from "@/lib/audit";
 import {
   applyCampaign,
@@ -22,15 +21,7 @@ import {
 let s: Awaited<ReturnType<typeof setup>>;
 let ctx: Ctx;
 const ADMIN: Actor = { id: "admin-oid", name: "Ada Admin", role: "admin" };
-const graph = () =>
-  createGraphClient({
-    baseUrl: s.emu.url,
-    authorityHost: s.emu.url,
-    tenantId: s.tenantId,
-    clientId: s.emu.config.clientId,
-    clientSecret: s.emu.config.clientSecret,
-    retryBudgetMs: 10_000,
-  });
+const graph = () => s.writeClient(10_000);
 
 beforeAll(async () => {
   s = await setup({ users: 1000 });

@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runSync } from "@/lib/sync/run-sync";
 import { setup } from "@/tests/support/emulator-fixture";
-import { createGraphClient } from "@/lib/graph";
 import {
   advanceStage,
   applyCampaign,
@@ -24,15 +23,7 @@ import {
 let s: Awaited<ReturnType<typeof setup>>;
 let ctx: Ctx;
 const ADMIN: Actor = { id: "6f1c3a9e-3333-4333-8333-333333333333", name: "Ada Admin", role: "admin" };
-const graph = () =>
-  createGraphClient({
-    baseUrl: s.emu.url,
-    authorityHost: s.emu.url,
-    tenantId: s.tenantId,
-    clientId: s.emu.config.clientId,
-    clientSecret: s.emu.config.clientSecret,
-    retryBudgetMs: 2_000,
-  });
+const graph = () => s.writeClient();
 
 beforeAll(async () => {
   s = await setup();

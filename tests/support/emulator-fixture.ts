@@ -6,6 +6,7 @@ import { startEmulator, type Tenant } from "@/emulator/server";
 import { createTestDatabase, type TestDatabase } from "@/scripts/lib/test-db";
 import type { SyncGraph } from "@/lib/sync/graph-port";
 import { createSyncGraph } from "@/lib/connection/graph-client";
+import { createGraphClient, type GraphClient } from "@/lib/graph";
 
 export const ADMIN_KEY = "emulator-admin-key";
 
@@ -13,15 +14,17 @@ export async function setup(o: { users?: number; retryBudgetMs?: number } = {}) 
   const emu = await startEmulator({ port: 0, users: o.users ?? 300, now: new Date("2026-11-01T00:00:00Z") });
   const database: TestDatabase = await createTestDatabase();
   const db = createClient(database.url);
-  const graph = (retryBudgetMs = o.retryBudgetMs ?? 30_000): SyncGraph =>
-    createSyncGraph({
-      baseUrl: emu.url,
-      authorityHost: emu.url,
-      tenantId: emu.config.tenantId,
-      clientId: emu.config.clientId,
-      clientSecret: emu.config.clientSecret,
-      retryBudgetMs,
-    });
+  const connection = (retryBudgetMs: number) => ({
+    baseUrl: emu.url,
+    authorityHost: emu.url,
+    tenantId: emu.config.tenantId,
+    clientId: emu.config.clientId,
+    clientSecret: emu.config.clientSecret,
+    retryBudgetMs,
+  });
+  const graph = (retryBudgetMs = o.retryBudgetMs ?? 30_000): SyncGraph => createSyncGraph(connection(retryBudgetMs));
+  /** The plain Graph client that apply and expiry write through (a short retry budget by default). */
+  const writeClient = (retryBudgetMs = 2_000): GraphClient => createGraphClient(connection(retryBudgetMs));
   const control = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${emu.url}/_emulator${path}`, {
       method,
@@ -36,6 +39,7 @@ export async function setup(o: { users?: number; retryBudgetMs?: number } = {}) 
     db,
     database,
     graph,
+    writeClient,
     control,
     tenantId: emu.config.tenantId,
     /** The lib context on this database and tenant (real clock; tests replace `now` to move it). */
