@@ -1,14 +1,23 @@
 import { expect, test } from "@playwright/test";
+import { E2E } from "../playwright.config";
 import { ACCOUNTS, signIn, signOut } from "./support";
 
-test("an admin tests the connection and sees it healthy; the secret never reaches the page", async ({ page }) => {
+test("an admin tests both connections and sees them healthy; no secret or private key reaches the page", async ({
+  page,
+}) => {
   await signIn(page, ACCOUNTS.admin);
   await page.goto("/settings");
   await page.getByRole("button", { name: "Test connection" }).click();
   await expect(page.getByTestId("connection-status")).toHaveText("Healthy", { timeout: 30_000 });
+  await expect(page.getByTestId("write-connection-status")).toHaveText("Healthy");
   await page.reload();
   await expect(page.getByTestId("connection-status")).toHaveText("Healthy");
-  expect(await page.content()).not.toContain("recert-demo-client-secret");
+  // The write app is its own registration, authenticated by a certificate (its thumbprint, never its key).
+  await expect(page.getByTestId("connection-write-client-id")).toHaveText(E2E.env.GRAPH_WRITE_CLIENT_ID!);
+  await expect(page.getByTestId("connection-write-certificate")).toContainText(/^certificate [0-9A-F]{40} /);
+  const html = await page.content();
+  expect(html).not.toContain("recert-demo-client-secret");
+  expect(html).not.toContain("PRIVATE KEY");
 });
 
 test("an admin saves a connection: a wrong secret needs attention, the right one is healthy; Disconnect stops syncs until reconnected", async ({

@@ -1,4 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
+import { type KeyCredential, keyCredentialFromFile } from "./oidc/client-assertion";
+
+/** A further app registration the emulator registers from the same env the app reads (one .env drives both). */
+export interface ExtraApp {
+  clientId: string;
+  secret: string | null;
+  keyCredentials: KeyCredential[];
+}
 
 export interface EmulatorConfig {
   port: number;
@@ -23,6 +31,10 @@ export interface EmulatorConfig {
   licence: "P2" | "free";
   /** Share of employees and plain security groups synced from AD (EMULATOR_ONPREM_SHARE; default 0, demo 0.3). */
   onPremisesShare: number;
+  /** Recert's write app (GRAPH_WRITE_CLIENT_ID …): write permissions only, a certificate and/or a secret. */
+  writeApp: ExtraApp;
+  /** A dedicated read app (GRAPH_CLIENT_ID …), when configured; else the sign-in app reads. */
+  readApp?: ExtraApp;
   now?: Date;
 }
 
@@ -36,7 +48,27 @@ export const DEFAULTS = {
   password: "recert-demo",
   adminKey: "emulator-admin-key",
   appPort: 3000,
+  writeClientId: "7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
 };
+
+function extraApp(
+  e: NodeJS.ProcessEnv,
+  prefix: "GRAPH_CLIENT" | "GRAPH_WRITE_CLIENT",
+  fallbackId?: string,
+): ExtraApp | undefined {
+  const clientId = e[`${prefix}_ID`] || fallbackId;
+  if (!clientId) return undefined;
+  const file = e[`${prefix}_CERTIFICATE`];
+  let keyCredentials: KeyCredential[] = [];
+  if (file) {
+    try {
+      keyCredentials = [keyCredentialFromFile(readFileSync(file), e[`${prefix}_CERTIFICATE_PASSWORD`])];
+    } catch (err) {
+      throw new Error(`${prefix}_CERTIFICATE (${file}) cannot be read: ${(err as Error).message}`);
+    }
+  }
+  return { clientId, secret: e[`${prefix}_SECRET`] || null, keyCredentials };
+}
 
 /** KEY=VALUE lines; variables already in the environment are never overridden. */
 function readDotEnv(file: string): Record<string, string> {
@@ -117,6 +149,8 @@ export function loadConfig(
     deltaTokenMaxAgeS: 7 * 86_400,
     licence: e.EMULATOR_LICENCE === "free" ? "free" : "P2",
     onPremisesShare: num(e.EMULATOR_ONPREM_SHARE, 0, "EMULATOR_ONPREM_SHARE", 0, 1),
+    writeApp: extraApp(e, "GRAPH_WRITE_CLIENT", DEFAULTS.writeClientId)!,
+    readApp: extraApp(e, "GRAPH_CLIENT"),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Faults, FaultRule } from "./faults";
 import type { DeltaState } from "./graph/delta";
 import { groupObject, userObject } from "./graph/serialize";
 import { json, type Req, type Res } from "./http";
+import { keyCredential } from "./oidc/client-assertion";
 import { tenantSummary } from "./tenant/generate";
 import type { Tenant } from "./tenant/model";
 import {
@@ -77,6 +78,11 @@ export function control(req: Req, d: ControlDeps): Res {
       if (seg[2] === "permissions") app.graphPermissions = (body.roles as string[]) ?? [];
       else if (seg[2] === "secret-expired") app.secretExpired = Boolean(body.expired);
       else if (seg[2] === "opaque-tokens") app.opaqueGraphTokens = Boolean(body.opaque);
+      // Certificates & secrets: upload a certificate (PEM; its public part only is kept), or remove them all.
+      else if (seg[2] === "certificates")
+        app.keyCredentials = body.pem
+          ? [...(body.replace ? [] : (app.keyCredentials ?? [])), keyCredential(String(body.pem))]
+          : [];
       else return json(404, { error: "unknown app operation" });
       return ok();
     }

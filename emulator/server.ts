@@ -9,6 +9,7 @@ import { createKeySet } from "./oidc/keys";
 import { Oidc } from "./oidc/oidc";
 import { generateTenant } from "./tenant/generate";
 import type { Tenant } from "./tenant/model";
+import { registerRecertApps } from "./tenant/recert-apps";
 
 export { generateTenant, tenantSummary } from "./tenant/generate";
 export type { EmulatorConfig } from "./config";
@@ -24,7 +25,7 @@ export interface RunningEmulator {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function build(cfg: EmulatorConfig): Tenant {
-  return generateTenant({
+  const t = generateTenant({
     seed: cfg.seed,
     users: cfg.users,
     tenantId: cfg.tenantId,
@@ -36,6 +37,7 @@ function build(cfg: EmulatorConfig): Tenant {
     password: cfg.password,
     onPremisesShare: cfg.onPremisesShare,
   });
+  return registerRecertApps(t, cfg);
 }
 
 /** Starts the emulator. Port 0 picks a free port, and the public URL follows it. */

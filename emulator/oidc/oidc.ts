@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypt
 import { type EmulatorConfig, ownGraphRoots } from "../config";
 import { aadError, formBody, html, json, redirect, escapeHtml, type Req, type Res } from "../http";
 import type { EApp, EUser, Tenant } from "../tenant/model";
+import { ASSERTION_TYPE, checkClientAssertion } from "./client-assertion";
 import { opaqueToken, sign, type KeySet } from "./keys";
 import { errorPage, signInPage } from "./sign-in-page";
 
@@ -252,18 +253,34 @@ export class Oidc {
     return redirect(`${p.redirect_uri}${sep}${params}`);
   }
 
-  private clientAuth(req: Req, form: URLSearchParams): { clientId?: string; secret?: string } {
+  private clientAuth(req: Req, form: URLSearchParams): { clientId?: string; secret?: string; assertion?: string } {
     const h = req.headers.authorization;
     if (h?.startsWith("Basic ")) {
       const [id, secret] = Buffer.from(h.slice(6), "base64").toString("utf8").split(":", 2);
       return { clientId: decodeURIComponent(id ?? ""), secret: decodeURIComponent(secret ?? "") };
     }
-    return { clientId: form.get("client_id") ?? undefined, secret: form.get("client_secret") ?? undefined };
+    const assertion = form.get("client_assertion") ?? undefined;
+    // Without client_id, Entra takes the client from the assertion's issuer.
+    let clientId = form.get("client_id") ?? undefined;
+    if (!clientId && assertion) {
+      try {
+        const iss = JSON.parse(Buffer.from(assertion.split(".")[1] ?? "", "base64url").toString("utf8")).iss;
+        clientId = typeof iss === "string" ? iss : undefined;
+      } catch {
+        clientId = undefined;
+      }
+    }
+    return { clientId, secret: form.get("client_secret") ?? undefined, assertion };
+  }
+
+  /** The token endpoint URLs an assertion may name as its audience: this tenant's, by id or domain. */
+  private tokenEndpoints(): string[] {
+    return [this.t.id, this.t.domain].map((seg) => `${this.cfg.publicUrl}/${seg}/oauth2/v2.0/token`);
   }
 
   private async token(req: Req): Promise<Res> {
     const form = formBody(req);
-    const { clientId, secret } = this.clientAuth(req, form);
+    const { clientId, secret, assertion } = this.clientAuth(req, form);
     const app = this.app(clientId);
     if (!app)
       return aadError(
@@ -272,27 +289,44 @@ export class Oidc {
         700016,
         `Application with identifier '${clientId ?? ""}' was not found in the directory '${this.t.organization.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
       );
-    if (!secret)
-      return aadError(
-        401,
-        "invalid_client",
-        7000218,
-        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-      );
-    if (!safeEqual(secret, app.secret))
-      return aadError(
-        401,
-        "invalid_client",
-        7000215,
-        `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`,
-      );
-    if (app.secretExpired)
-      return aadError(
-        401,
-        "invalid_client",
-        7000222,
-        `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app.`,
-      );
+    if (assertion) {
+      if (form.get("client_assertion_type") !== ASSERTION_TYPE)
+        return aadError(
+          400,
+          "invalid_request",
+          50027,
+          `client_assertion_type must be '${ASSERTION_TYPE}' when a client_assertion is sent.`,
+        );
+      const refused = await checkClientAssertion({
+        assertion,
+        clientId: app.clientId,
+        keys: app.keyCredentials ?? [],
+        tokenEndpoints: this.tokenEndpoints(),
+      });
+      if (refused) return refused;
+    } else {
+      if (!secret)
+        return aadError(
+          401,
+          "invalid_client",
+          7000218,
+          "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        );
+      if (app.secret === null || !safeEqual(secret, app.secret))
+        return aadError(
+          401,
+          "invalid_client",
+          7000215,
+          `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`,
+        );
+      if (app.secretExpired)
+        return aadError(
+          401,
+          "invalid_client",
+          7000222,
+          `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app.`,
+        );
+    }
     const grant = form.get("grant_type");
     switch (grant) {
       case "client_credentials":

@@ -1,4 +1,5 @@
 import type * as MSGraph from "@microsoft/microsoft-graph-types";
+import type { KeyCredential } from "../oidc/client-assertion";
 
 /** In-memory tenant. Shapes follow @microsoft/microsoft-graph-types; relations are kept as id sets. */
 export interface EUser {
@@ -104,7 +105,10 @@ export interface EAppRoleAssignment {
 export interface EApp {
   clientId: string;
   displayName: string;
-  secret: string;
+  /** Its client secret; null for an app that has certificates only (the write app, as the README recommends). */
+  secret: string | null;
+  /** Certificates uploaded under Certificates & secrets (keyCredentials): each can sign client assertions. */
+  keyCredentials?: KeyCredential[];
   secretExpired: boolean;
   redirectUris: string[];
   identifierUris: string[];

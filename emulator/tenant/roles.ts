@@ -78,6 +78,7 @@ export const GRAPH_PERMISSIONS: Record<string, string> = {
   "User.EnableDisableAccount.All": "3011c876-62b7-4ada-afa2-506cbbecc68c",
 };
 
+/** What the sign-in (and read) app is consented: reads only, as the README asks (#16, least privilege). */
 export const RECERT_GRAPH_PERMISSIONS = [
   "Organization.Read.All",
   "User.Read.All",
@@ -86,8 +87,16 @@ export const RECERT_GRAPH_PERMISSIONS = [
   "RoleManagement.Read.Directory",
   "Application.Read.All",
   "Policy.Read.All",
+];
+
+/**
+ * The write app's: the four writes, and Application.Read.All to read a resource's assignments when Graph's answer
+ * to a delete is ambiguous (lib/graph/writes.ts, EntitlementGrant).
+ */
+export const RECERT_WRITE_PERMISSIONS = [
   "GroupMember.ReadWrite.All",
   "RoleManagement.ReadWrite.Directory",
   "AppRoleAssignment.ReadWrite.All",
   "User.EnableDisableAccount.All",
+  "Application.Read.All",
 ];

@@ -1,13 +1,15 @@
 import { SignJWT, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../server";
-import { all, appToken, CLIENT_ID, control, graph, graphToken, start, TENANT } from "./helpers";
+import { all, appToken, CLIENT_ID, control, graph, graphToken, start, TENANT, writeToken } from "./helpers";
 
 let emu: RunningEmulator;
 let token: string;
+let signInToken: string;
 beforeAll(async () => {
   emu = await start({ users: 1_200 });
   token = await graphToken(emu.url);
+  signInToken = token;
 });
 afterAll(() => emu.close());
 
@@ -311,6 +313,14 @@ describe("Graph $batch, writes and faults", () => {
   });
 
   it("removes members, role and app assignments for real; a second delete is 404", async () => {
+    // Only the write app holds the write permissions; the sign-in app's token is refused.
+    const reader = signInToken;
+    const token = await writeToken(emu.url);
+    const first = emu.tenant.groups.find((g) => g.displayName === "Engineering - Platform")!;
+    expect(
+      (await graph(emu.url, reader, `/groups/${first.id}/members/${[...first.members][0]}/$ref`, { method: "DELETE" }))
+        .status,
+    ).toBe(403);
     const group = emu.tenant.groups.find((g) => g.displayName === "Engineering - Platform")!;
     const member = [...group.members][0]!;
     expect(

@@ -6,9 +6,17 @@ export const CLIENT_ID = "4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
 export const SECRET = "recert-demo-client-secret";
 export const REDIRECT = "http://localhost:3000/api/auth/callback/microsoft-entra-id";
 export const ADMIN_KEY = "emulator-admin-key";
+/** The write app the emulator tests register (with a secret here; the certificate path has its own tests). */
+export const WRITE_CLIENT_ID = "7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+export const WRITE_SECRET = "recert-test-write-secret";
 
 export async function start(o: Partial<EmulatorConfig> = {}) {
-  return startEmulator({ port: 0, now: new Date("2026-11-01T00:00:00Z"), ...o });
+  return startEmulator({
+    port: 0,
+    now: new Date("2026-11-01T00:00:00Z"),
+    writeApp: { clientId: WRITE_CLIENT_ID, secret: WRITE_SECRET, keyCredentials: [] },
+    ...o,
+  });
 }
 
 export async function appToken(
@@ -24,10 +32,13 @@ export async function appToken(
   });
 }
 
-export async function graphToken(url: string): Promise<string> {
-  const res = await appToken(url);
+export async function graphToken(url: string, clientId = CLIENT_ID, secret = SECRET): Promise<string> {
+  const res = await appToken(url, clientId, secret);
   return ((await res.json()) as { access_token: string }).access_token;
 }
+
+/** A Graph token of the write app (the sign-in app holds read permissions only). */
+export const writeToken = (url: string) => graphToken(url, WRITE_CLIENT_ID, WRITE_SECRET);
 
 export async function graph(url: string, token: string, path: string, init: RequestInit = {}): Promise<Response> {
   return fetch(path.startsWith("http") ? path : `${url}/v1.0${path}`, {

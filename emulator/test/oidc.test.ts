@@ -1,7 +1,20 @@
-import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
+import { createHash, createPrivateKey, randomUUID, X509Certificate } from "node:crypto";
+import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../server";
-import { appToken, CLIENT_ID, pkce, REDIRECT, SECRET, start, TENANT } from "./helpers";
+import {
+  appToken,
+  CLIENT_ID,
+  control,
+  pkce,
+  REDIRECT,
+  SECRET,
+  start,
+  TENANT,
+  WRITE_CLIENT_ID,
+  writeToken,
+} from "./helpers";
+import { makeCertificatePem } from "../../scripts/lib/demo-certificate";
 
 let emu: RunningEmulator;
 beforeAll(async () => {
@@ -173,8 +186,17 @@ describe("OIDC v2", () => {
       idtyp: "app",
       ver: "1.0",
     });
-    expect(claims.roles).toEqual(
-      expect.arrayContaining(["User.Read.All", "GroupMember.ReadWrite.All", "Policy.Read.All"]),
+    expect(claims.roles).toEqual(expect.arrayContaining(["User.Read.All", "GroupMember.Read.All", "Policy.Read.All"]));
+    // The sign-in app reads; the write permissions belong to the write app alone (#16, least privilege).
+    expect((claims.roles as string[]).filter((r) => /ReadWrite|EnableDisable/.test(r))).toEqual([]);
+    const write = decodeJwt(await writeToken(emu.url));
+    expect(write.roles).toEqual(
+      expect.arrayContaining([
+        "GroupMember.ReadWrite.All",
+        "RoleManagement.ReadWrite.Directory",
+        "AppRoleAssignment.ReadWrite.All",
+        "User.EnableDisableAccount.All",
+      ]),
     );
   });
 
@@ -205,5 +227,91 @@ describe("OIDC v2", () => {
       roles: ["Recert.Auditor"],
       tid: TENANT,
     });
+  });
+});
+
+// Certificate credentials as Entra documents them ("application authentication certificate credentials"): an
+// assertion names the certificate by thumbprint, is signed by its key, and is for this app and this token endpoint.
+describe("client assertions signed with a certificate", () => {
+  const pem = makeCertificatePem("emulator test");
+  const other = makeCertificatePem("emulator test");
+  const cert = (p: string) =>
+    new X509Certificate(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(p)![0]);
+  const key = (p: string) =>
+    createPrivateKey(/-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(p)![0]);
+  const endpoint = () => `${emu.url}/${TENANT}/oauth2/v2.0/token`;
+  const assertion = (
+    o: {
+      signWith?: string;
+      thumbOf?: string;
+      alg?: "PS256" | "RS256";
+      aud?: string;
+      iss?: string;
+      exp?: number;
+      sha1?: boolean;
+    } = {},
+  ) => {
+    const raw = cert(o.thumbOf ?? pem).raw;
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ jti: randomUUID() })
+      .setProtectedHeader({
+        alg: o.alg ?? "PS256",
+        typ: "JWT",
+        ...(o.sha1
+          ? { x5t: createHash("sha1").update(raw).digest("base64url") }
+          : { "x5t#S256": createHash("sha256").update(raw).digest("base64url") }),
+      })
+      .setIssuer(o.iss ?? WRITE_CLIENT_ID)
+      .setSubject(o.iss ?? WRITE_CLIENT_ID)
+      .setAudience(o.aud ?? endpoint())
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(o.exp ?? now + 300)
+      .sign(key(o.signWith ?? pem));
+  };
+  const request = async (a: string, clientId = WRITE_CLIENT_ID) =>
+    fetch(endpoint(), {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: clientId,
+        client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        client_assertion: a,
+        scope: "https://graph.microsoft.com/.default",
+      }),
+    });
+  const code = async (res: Response) => ((await res.json()) as { error_codes?: number[] }).error_codes?.[0];
+
+  beforeAll(async () => {
+    expect(
+      (await control(emu.url, "POST", `/apps/${WRITE_CLIENT_ID}/certificates`, { pem, replace: true })).status,
+    ).toBe(200);
+  });
+
+  it("issues a token for an assertion signed by a registered certificate (PS256 + x5t#S256, or RS256 + x5t)", async () => {
+    const res = await request(await assertion());
+    expect(res.status).toBe(200);
+    const claims = decodeJwt(((await res.json()) as { access_token: string }).access_token);
+    expect(claims).toMatchObject({ appid: WRITE_CLIENT_ID, idtyp: "app" });
+    expect(claims.roles).toContain("GroupMember.ReadWrite.All");
+    expect((await request(await assertion({ alg: "RS256", sha1: true }))).status).toBe(200);
+  });
+
+  it("refuses an unregistered certificate, a forged signature, another audience, another app and an expired assertion", async () => {
+    const unknown = await request(await assertion({ signWith: other, thumbOf: other }));
+    expect([unknown.status, await code(unknown)]).toEqual([401, 700027]);
+    // The attacker copies the registered certificate's thumbprint but signs with their own key.
+    const forged = await request(await assertion({ signWith: other }));
+    expect([forged.status, await code(forged)]).toEqual([401, 700027]);
+    const aud = await request(await assertion({ aud: `${emu.url}/${TENANT}/v2.0` }));
+    expect([aud.status, await code(aud)]).toEqual([401, 700027]);
+    const app = await request(await assertion({ iss: CLIENT_ID }));
+    expect([app.status, await code(app)]).toEqual([401, 700021]);
+    const expired = await request(await assertion({ exp: Math.floor(Date.now() / 1000) - 3600 }));
+    expect([expired.status, await code(expired)]).toEqual([401, 700024]);
+    // A certificate registered on the write app is no credential for the sign-in app.
+    const elsewhere = await request(await assertion({ iss: CLIENT_ID }), CLIENT_ID);
+    expect([elsewhere.status, await code(elsewhere)]).toEqual([401, 700027]);
   });
 });

@@ -1,6 +1,5 @@
 /** A session's standing comes from the last sync of Entra, not from the claims it was issued with (#16). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GraphClient } from "@/lib/graph";
 import { runSync } from "@/lib/sync/run-sync";
 import { setup } from "@/tests/support/emulator-fixture";
 import { revokeSessions, standingOf } from "./standing";
@@ -41,7 +40,7 @@ describe("standingOf", () => {
     const at = { clientId: s.emu.config.clientId, signedInAt: Date.now() };
     expect(await standingOf(s.ctx, { userId: admin, ...at })).toEqual({ ok: true, role: "admin" });
     const { sp, role } = recert();
-    const g = s.graph() as unknown as GraphClient;
+    const g = s.writeClient(); // stands in for an Entra admin (it holds AppRoleAssignment.ReadWrite.All)
     const mine = s.emu.tenant.appRoleAssignments.find(
       (a) => a.resourceId === sp.id && a.principalId === admin && a.appRoleId === role("Recert.Admin"),
     )!;

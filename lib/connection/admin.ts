@@ -6,8 +6,7 @@ import "server-only";
 import { z } from "zod";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
-import type { ConnectionHealth } from "./check-connection";
-import { testConfiguredConnection } from "./health";
+import { type BothHealth, testConfiguredConnection } from "./health";
 import {
   disconnect,
   purgeDirectory,
@@ -38,9 +37,9 @@ export const ZPurge = z.object({ confirm: z.string().refine((v) => v === "PURGE"
 export async function saveAndCheck(
   actor: Actor,
   input: z.output<typeof ZSaveConnection>,
-): Promise<{ view: ConnectionView; health: ConnectionHealth }> {
+): Promise<{ view: ConnectionView } & BothHealth> {
   const view = await saveConnection(db(), env(), actor, input);
-  return { view, health: await testConfiguredConnection() };
+  return { view, ...(await testConfiguredConnection()) };
 }
 
 /** Removes stored credentials and stops syncs and revocations; synced data stays until purged. */
@@ -50,9 +49,9 @@ export async function disconnectNow(actor: Actor): Promise<{ view: ConnectionVie
 }
 
 /** Lifts Disconnect when the environment (or the sign-in app) provides the credentials, and re-checks. */
-export async function reconnectAndCheck(actor: Actor): Promise<{ view: ConnectionView; health: ConnectionHealth }> {
+export async function reconnectAndCheck(actor: Actor): Promise<{ view: ConnectionView } & BothHealth> {
   await reconnect(db(), env(), actor);
-  return { view: (await resolveConnection(db(), env())).view, health: await testConfiguredConnection() };
+  return { view: (await resolveConnection(db(), env())).view, ...(await testConfiguredConnection()) };
 }
 
 /** Deletes this tenant's synced directory (campaigns, reports and the audit log stay); returns how many rows went. */

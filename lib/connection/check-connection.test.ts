@@ -6,7 +6,7 @@ import { checkConnection } from "./check-connection";
 const TENANT = "8c3dad1d-b6bc-4f8b-939b-8263372eced6";
 const CLIENT = "4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
 let emu: RunningEmulator;
-/** Every permission the emulator consents for Recert by default (the least privileged of each need). */
+/** Every permission the emulator consents for the sign-in (read) app by default: the least privileged read of each need. */
 const ALL = [
   "Organization.Read.All",
   "User.Read.All",
@@ -15,11 +15,9 @@ const ALL = [
   "RoleManagement.Read.Directory",
   "Application.Read.All",
   "Policy.Read.All",
-  "GroupMember.ReadWrite.All",
-  "RoleManagement.ReadWrite.Directory",
-  "AppRoleAssignment.ReadWrite.All",
-  "User.EnableDisableAccount.All",
 ];
+const WRITE_CLIENT = "7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+const WRITE_SECRET = "write-app-secret";
 
 const control = (path: string, body: unknown) =>
   fetch(`${emu.url}/_emulator${path}`, {
@@ -27,7 +25,7 @@ const control = (path: string, body: unknown) =>
     headers: { "x-emulator-admin-key": "emulator-admin-key", "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-const conn = (o: Partial<{ tenantId: string; clientSecret: string }> = {}) => ({
+const conn = (o: Partial<{ tenantId: string; clientId: string; clientSecret: string }> = {}) => ({
   baseUrl: emu.url,
   authorityHost: emu.url,
   tenantId: TENANT,
@@ -37,7 +35,10 @@ const conn = (o: Partial<{ tenantId: string; clientSecret: string }> = {}) => ({
 });
 
 beforeAll(async () => {
-  emu = await startEmulator({ port: 0 });
+  emu = await startEmulator({
+    port: 0,
+    writeApp: { clientId: WRITE_CLIENT, secret: WRITE_SECRET, keyCredentials: [] },
+  });
 });
 afterAll(() => emu.close());
 
@@ -141,15 +142,9 @@ describe("checkConnection", () => {
   });
 
   it("accepts the higher-privileged permissions Graph documents for each need (Directory.Read.All and co.)", async () => {
-    const higher = [
-      "Directory.Read.All",
-      "AuditLog.Read.All",
-      "Policy.Read.All",
-      "Directory.ReadWrite.All",
-      "RoleManagement.ReadWrite.Directory",
-      "AppRoleAssignment.ReadWrite.All",
-    ];
-    await control(`/apps/${CLIENT}/permissions`, { roles: higher });
+    await control(`/apps/${CLIENT}/permissions`, {
+      roles: ["Directory.Read.All", "AuditLog.Read.All", "Policy.Read.All"],
+    });
     try {
       const h = await checkConnection(conn());
       expect(h.problems).toEqual([]);
@@ -158,13 +153,44 @@ describe("checkConnection", () => {
         granted: true,
         via: "Directory.Read.All",
       });
-      expect(h.permissions.find((p) => p.name === "User.EnableDisableAccount.All")).toMatchObject({
-        granted: true,
-        via: "Directory.ReadWrite.All",
-      });
     } finally {
       await control(`/apps/${CLIENT}/permissions`, { roles: ALL });
     }
+    await control(`/apps/${WRITE_CLIENT}/permissions`, {
+      roles: ["Directory.ReadWrite.All", "RoleManagement.ReadWrite.Directory", "AppRoleAssignment.ReadWrite.All"],
+    });
+    const w = await checkConnection(conn({ clientId: WRITE_CLIENT, clientSecret: WRITE_SECRET }), "write");
+    expect([w.status, w.problems]).toEqual(["healthy", []]);
+    expect(w.permissions.find((p) => p.name === "User.EnableDisableAccount.All")).toMatchObject({
+      granted: true,
+      via: "Directory.ReadWrite.All",
+    });
+  });
+
+  it("names a write permission on the read app as excess privilege, and a missing one on the write app, neither pausing syncs", async () => {
+    await control(`/apps/${CLIENT}/permissions`, { roles: [...ALL, "Directory.ReadWrite.All"] });
+    try {
+      const h = await checkConnection(conn());
+      expect(h.problems).toEqual([
+        expect.objectContaining({
+          kind: "privilege",
+          blocksSync: false,
+          message: "The read app holds Directory.ReadWrite.All: whoever obtains its credentials can change the tenant.",
+        }),
+      ]);
+      expect(h.permissions.every((p) => p.granted)).toBe(true);
+    } finally {
+      await control(`/apps/${CLIENT}/permissions`, { roles: ALL });
+    }
+    await control(`/apps/${WRITE_CLIENT}/permissions`, { roles: ["GroupMember.ReadWrite.All"] });
+    const w = await checkConnection(conn({ clientId: WRITE_CLIENT, clientSecret: WRITE_SECRET }), "write");
+    expect(w.problems.map((p) => [p.kind, p.blocksSync, p.message.split(" ")[0]])).toEqual([
+      ["permission", false, "RoleManagement.ReadWrite.Directory"],
+      ["permission", false, "AppRoleAssignment.ReadWrite.All"],
+      ["permission", false, "User.EnableDisableAccount.All"],
+    ]);
+    // The sign-in app's own check knows nothing of write needs: a read app is complete without them.
+    expect((await checkConnection(conn())).permissions.map((p) => p.name)).not.toContain("GroupMember.ReadWrite.All");
   });
 
   it("an access token it cannot read (Microsoft: treat them as opaque) leaves the verdict to the probes", async () => {

@@ -1,10 +1,10 @@
 import "server-only";
 import { createGraphClient, GraphAuthError, GraphError, tokenRoles } from "../graph";
 import type { GraphConnection } from "./graph-client";
-import { PERMISSION_NEEDS, type PermissionStatus, permissionStatus } from "./permissions";
+import { needsOf, PERMISSION_NEEDS, type PermissionStatus, permissionStatus, writePermissionsIn } from "./permissions";
 
 export interface ConnectionProblem {
-  kind: "tenant" | "app" | "secret" | "permission" | "licence" | "network" | "probe" | "unexpected";
+  kind: "tenant" | "app" | "secret" | "permission" | "privilege" | "licence" | "network" | "probe" | "unexpected";
   message: string;
   fix: string;
   /** A sync cannot work until this is fixed (scheduled syncs pause); false for licences and write permissions. */
@@ -12,6 +12,8 @@ export interface ConnectionProblem {
 }
 
 export interface ConnectionHealth {
+  /** Which connection was checked: the read app (syncs) or the write app (revocations, expiries). */
+  app?: "read" | "write";
   status: "healthy" | "needs_attention";
   checkedAt: string;
   problems: ConnectionProblem[];
@@ -21,7 +23,11 @@ export interface ConnectionHealth {
 }
 
 /** The least privileged permission of each need (the README's table); higher ones are accepted too (./permissions.ts). */
-export const REQUIRED_PERMISSIONS = PERMISSION_NEEDS.map((n) => ({ name: n.accepts[0]!, usedFor: n.usedFor }));
+export const REQUIRED_PERMISSIONS = PERMISSION_NEEDS.map((n) => ({
+  name: n.accepts[0]!,
+  usedFor: n.usedFor,
+  app: n.write ? ("write" as const) : ("read" as const),
+}));
 
 const PROBES: { name: string; path: string; premium?: string }[] = [
   { name: "organization", path: "/organization" },
@@ -72,11 +78,12 @@ const AUTH_PROBLEMS: Record<string, Omit<ConnectionProblem, "message" | "blocksS
 };
 
 /**
- * An honest health check. A token is issued even when permissions lack admin consent, so the token's
- * `roles` claim is compared with what Recert needs, then every endpoint is probed: a 403 there is either a
- * missing permission or a missing Entra ID P1/P2 licence, and Graph's error code tells which.
+ * An honest health check of one app. A token is issued even when permissions lack admin consent, so the token's
+ * `roles` claim is compared with what that app needs. The read app's endpoints are then probed: a 403 there is
+ * either a missing permission or a missing Entra ID P1/P2 licence, and Graph's error code tells which. The write
+ * app is never probed with a write; its token's roles decide, and nothing about it pauses syncs.
  */
-export async function checkConnection(c: GraphConnection): Promise<ConnectionHealth> {
+export async function checkConnection(c: GraphConnection, app: "read" | "write" = "read"): Promise<ConnectionHealth> {
   const checkedAt = new Date().toISOString();
   const graph = createGraphClient({ ...c, retryBudgetMs: c.retryBudgetMs ?? 15_000, maxConcurrency: 4 });
   const problems: ConnectionProblem[] = [];
@@ -110,11 +117,13 @@ export async function checkConnection(c: GraphConnection): Promise<ConnectionHea
         fix: "Check the configuration.",
         blocksSync: true,
       });
+    if (app === "write") for (const p of problems) p.blocksSync = false;
     return {
+      app,
       status: "needs_attention",
       checkedAt,
       problems,
-      permissions: permissionStatus(new Set()),
+      permissions: permissionStatus(new Set(), app),
       probes: [],
     };
   }
@@ -126,8 +135,8 @@ export async function checkConnection(c: GraphConnection): Promise<ConnectionHea
   } catch {
     roles = null;
   }
-  const permissions = permissionStatus(roles);
-  PERMISSION_NEEDS.forEach((need, i) => {
+  const permissions = permissionStatus(roles, app);
+  needsOf(app).forEach((need, i) => {
     if (permissions[i]!.granted !== false) return;
     const p = permissions[i]!;
     problems.push({
@@ -137,6 +146,18 @@ export async function checkConnection(c: GraphConnection): Promise<ConnectionHea
       blocksSync: !need.write,
     });
   });
+  if (app === "write") {
+    const status = problems.length === 0 ? "healthy" : "needs_attention";
+    return { app, status, checkedAt, problems, permissions, probes: [] };
+  }
+  const excess = roles ? writePermissionsIn(roles) : [];
+  if (excess.length)
+    problems.push({
+      kind: "privilege",
+      message: `The read app holds ${excess.join(", ")}: whoever obtains its credentials can change the tenant.`,
+      fix: "Remove these permissions from the read app (and the sign-in app); revocations and expiries use the write app (GRAPH_WRITE_CLIENT_ID) alone.",
+      blocksSync: false,
+    });
   const probes = await Promise.all(
     PROBES.map(async (probe) => {
       try {
@@ -182,5 +203,12 @@ export async function checkConnection(c: GraphConnection): Promise<ConnectionHea
       }
     }),
   );
-  return { status: problems.length === 0 ? "healthy" : "needs_attention", checkedAt, problems, permissions, probes };
+  return {
+    app,
+    status: problems.length === 0 ? "healthy" : "needs_attention",
+    checkedAt,
+    problems,
+    permissions,
+    probes,
+  };
 }

@@ -1,5 +1,7 @@
 import { UserError } from "@/lib/errors";
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { makeCertificatePem } from "@/scripts/lib/demo-certificate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv, type Env } from "@/lib/env";
 import { runSync } from "@/lib/sync/run-sync";
@@ -12,11 +14,22 @@ import {
   purgeDirectory,
   reconnect,
   resolveConnection,
+  resolveWriteConnection,
   saveConnection,
   saveHealth,
   syncGate,
 } from "./store";
 import { graphFactory } from "./graph";
+import { createSyncGraph, type GraphConnection } from "./graph-client";
+import type { EnvError } from "@/lib/env";
+import { tokenRoles } from "@/lib/graph";
+import { WRITE_CLIENT_ID, writeCertificate } from "@/tests/support/write-app";
+
+const withWriteApp = (env: Env): Env => ({
+  ...env,
+  GRAPH_WRITE_CLIENT_ID: WRITE_CLIENT_ID,
+  GRAPH_WRITE_CLIENT_CERTIFICATE: writeCertificate().file,
+});
 
 let ctx: Awaited<ReturnType<typeof setup>>;
 let e: Env;
@@ -184,10 +197,10 @@ describe("the connection in use", () => {
   });
 
   it("Disconnect deletes the stored credentials and stops syncs and writes; data stays until Purge, which keeps the evidence", async () => {
-    const graph = await graphFactory(ctx.db, e);
+    const read = await resolveConnection(ctx.db, e);
     const sync = await runSync({
       db: ctx.db,
-      graph: graph(),
+      graph: createSyncGraph((read as { connection: GraphConnection }).connection),
       tenantId: ctx.tenantId,
       databaseUrl: ctx.database.url,
       trigger: "cli",
@@ -201,7 +214,7 @@ describe("the connection in use", () => {
     expect(await ctx.db.connectionSetting.count()).toBe(0);
     expect(await syncGate(ctx.db, e)).toMatchObject({ open: false, reason: expect.stringMatching(/^Disconnected/) });
     expect(await resolveConnection(ctx.db, e)).toMatchObject({ ok: false });
-    const off = await graphFactory(ctx.db, e);
+    const off = await graphFactory(ctx.db, withWriteApp(e));
     expect(() => off()).toThrow(/^Disconnected/);
     expect(await ctx.db.dirUser.count({ where: { tenantId: ctx.tenantId } })).toBe(users);
 
@@ -243,5 +256,122 @@ describe("the connection in use", () => {
     // Reconnecting with the sign-in app's credentials lifts the stop.
     await reconnect(ctx.db, e, admin);
     expect(await resolveConnection(ctx.db, e)).toMatchObject({ ok: true, view: { source: "sign-in app" } });
+  });
+});
+
+// #16, least privilege: writes go through their own app registration, with a certificate, and never fall back.
+describe("the write connection", () => {
+  it("without a write app nothing is written, and nothing falls back to the sign-in or read app", async () => {
+    await reconnect(ctx.db, e, admin);
+    const r = await resolveWriteConnection(ctx.db, e);
+    expect(r).toMatchObject({ ok: false, reason: expect.stringContaining("No write app is configured") });
+    const factory = await graphFactory(ctx.db, e);
+    expect(() => factory()).toThrow(/No write app is configured/);
+  });
+
+  it("uses the write app's certificate; its token carries the write permissions, the read app's does not", async () => {
+    const r = await resolveWriteConnection(ctx.db, withWriteApp(e));
+    expect(r).toMatchObject({
+      ok: true,
+      connection: { clientId: WRITE_CLIENT_ID, certificate: expect.anything() },
+      view: {
+        credential: "certificate",
+        hint: expect.stringMatching(/^certificate [0-9A-F]{40} \(CN=Recert test write app\)/),
+      },
+    });
+    expect((r as { connection: GraphConnection }).connection).not.toHaveProperty("clientSecret");
+    const write = (await graphFactory(ctx.db, withWriteApp(e)))();
+    expect(tokenRoles(await write.tokens.getToken())).toContain("GroupMember.ReadWrite.All");
+    const read = await resolveConnection(ctx.db, withWriteApp(e));
+    const readToken = await createSyncGraph((read as { connection: GraphConnection }).connection).tokens.getToken();
+    expect(tokenRoles(readToken).filter((p) => /ReadWrite|EnableDisable/.test(p))).toEqual([]);
+    const health = await checkConnection((r as { connection: GraphConnection }).connection, "write");
+    expect(health).toMatchObject({ app: "write", status: "healthy", probes: [] });
+    expect(health.permissions.map((p) => [p.name, p.granted])).toEqual([
+      ["GroupMember.ReadWrite.All", true],
+      ["RoleManagement.ReadWrite.Directory", true],
+      ["AppRoleAssignment.ReadWrite.All", true],
+      ["User.EnableDisableAccount.All", true],
+    ]);
+  });
+
+  it("a certificate file that is missing, or is not a key and certificate, is a reason, not a crash", async () => {
+    const missing = await resolveWriteConnection(ctx.db, {
+      ...withWriteApp(e),
+      GRAPH_WRITE_CLIENT_CERTIFICATE: "/nonexistent/w.pem",
+    });
+    expect(missing).toMatchObject({ ok: false, reason: expect.stringContaining("GRAPH_WRITE_CLIENT_CERTIFICATE") });
+    const notPem = await resolveWriteConnection(ctx.db, {
+      ...withWriteApp(e),
+      GRAPH_WRITE_CLIENT_CERTIFICATE: __filename,
+    });
+    expect(notPem).toMatchObject({ ok: false, reason: expect.stringMatching(/neither PEM nor a PKCS#12/) });
+  });
+
+  it("the write app with a wrong certificate is named by its own health check and never pauses syncs", async () => {
+    const other = writeCertificate().file.replace(/write-app\.pem$/, "other.pem");
+    writeFileSync(other, makeCertificatePem("Recert test write app"));
+    const r = await resolveWriteConnection(ctx.db, { ...withWriteApp(e), GRAPH_WRITE_CLIENT_CERTIFICATE: other });
+    const health = await checkConnection((r as { connection: GraphConnection }).connection, "write");
+    expect(health.problems).toEqual([
+      expect.objectContaining({
+        kind: "unexpected",
+        blocksSync: false,
+        message: expect.stringContaining("AADSTS700027"),
+      }),
+    ]);
+  });
+
+  it("the read app holding a write permission is named as excess privilege, without pausing syncs", async () => {
+    const app = ctx.emu.tenant.apps.find((a) => a.clientId === ctx.emu.config.clientId)!;
+    const before = [...app.graphPermissions];
+    await ctx.control("POST", `/apps/${app.clientId}/permissions`, { roles: [...before, "GroupMember.ReadWrite.All"] });
+    try {
+      const read = await resolveConnection(ctx.db, e);
+      const health = await checkConnection((read as { connection: GraphConnection }).connection, "read");
+      expect(health.problems).toEqual([
+        expect.objectContaining({
+          kind: "privilege",
+          blocksSync: false,
+          message: expect.stringContaining("The read app holds GroupMember.ReadWrite.All"),
+        }),
+      ]);
+    } finally {
+      await ctx.control("POST", `/apps/${app.clientId}/permissions`, { roles: before });
+    }
+  });
+
+  it("the environment refuses a write app that is the sign-in or read app, or has no or two credentials", () => {
+    const base = {
+      AUTH_SECRET: "a".repeat(40),
+      AUTH_MICROSOFT_ENTRA_ID_ID: ctx.emu.config.clientId,
+      AUTH_MICROSOFT_ENTRA_ID_SECRET: "s",
+      ENTRA_TENANT_ID: ctx.tenantId,
+    };
+    const problems = (extra: Record<string, string>) => {
+      try {
+        parseEnv({ ...base, ...extra });
+        return [];
+      } catch (err) {
+        return (err as EnvError).problems;
+      }
+    };
+    expect(problems({ GRAPH_WRITE_CLIENT_ID: ctx.emu.config.clientId, GRAPH_WRITE_CLIENT_SECRET: "s" })).toEqual([
+      expect.stringContaining("must be its own app registration"),
+    ]);
+    expect(problems({ GRAPH_WRITE_CLIENT_ID: WRITE_CLIENT_ID })).toEqual([
+      expect.stringContaining("GRAPH_WRITE_CLIENT_CERTIFICATE (recommended) or GRAPH_WRITE_CLIENT_SECRET is required"),
+    ]);
+    expect(
+      problems({
+        GRAPH_WRITE_CLIENT_ID: WRITE_CLIENT_ID,
+        GRAPH_WRITE_CLIENT_SECRET: "s",
+        GRAPH_WRITE_CLIENT_CERTIFICATE: "/x.pem",
+      }),
+    ).toEqual([expect.stringContaining("both set")]);
+    expect(problems({ GRAPH_WRITE_CLIENT_CERTIFICATE: "/x.pem" })).toEqual([
+      expect.stringContaining("GRAPH_WRITE_CLIENT_ID is required"),
+    ]);
+    expect(problems({ GRAPH_WRITE_CLIENT_ID: WRITE_CLIENT_ID, GRAPH_WRITE_CLIENT_CERTIFICATE: "/x.pem" })).toEqual([]);
   });
 });

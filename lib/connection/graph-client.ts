@@ -1,12 +1,14 @@
 /** The Graph client a sync uses when the caller has not made one (CLI, scheduler, bench). */
-import { createGraphClient, type GraphClient } from "../graph";
+import { type CertificateCredential, createGraphClient, type GraphClient } from "../graph";
 
 export interface GraphConnection {
   baseUrl: string;
   authorityHost: string;
   tenantId: string;
   clientId: string;
-  clientSecret: string;
+  /** One of the two; certificates are recommended (README, "Least privilege"). */
+  clientSecret?: string;
+  certificate?: CertificateCredential;
   retryBudgetMs?: number;
 }
 

@@ -1,6 +1,7 @@
 /** The Graph connection: where its credentials come from, sealed storage, Disconnect/Purge, health and the sync gate. */
 export {
   resolveConnection,
+  resolveWriteConnection,
   saveConnection,
   disconnect,
   reconnect,
@@ -12,6 +13,8 @@ export {
   type ConnectionView,
   type ConnectionSource,
   type ResolvedConnection,
+  type ResolvedWriteConnection,
+  type WriteConnectionView,
 } from "./store";
 export { seal, open, parseKey, keyIdOf, SecretBoxError } from "./crypto";
 export { graphFactory } from "./graph";

@@ -86,9 +86,22 @@ export interface PermissionStatus {
   via?: string;
 }
 
-/** Each need against the `roles` a token carries (null when the token's roles could not be read). */
-export function permissionStatus(roles: ReadonlySet<string> | null): PermissionStatus[] {
-  return PERMISSION_NEEDS.map((n) => {
+/** Which app a need belongs to: the read app syncs, the write app revokes and blocks. */
+export const needsOf = (app: "read" | "write"): readonly PermissionNeed[] =>
+  PERMISSION_NEEDS.filter((n) => n.write === (app === "write"));
+
+/**
+ * Permissions that change the tenant: every accepted permission of a write need, plus any *.ReadWrite.* one. On the
+ * read app (which may be the sign-in app) each is a right the web server should not hold.
+ */
+export function writePermissionsIn(roles: ReadonlySet<string>): string[] {
+  const write = new Set(needsOf("write").flatMap((n) => n.accepts));
+  return [...roles].filter((r) => write.has(r) || /\.ReadWrite\b|\.EnableDisableAccount\./.test(r)).sort();
+}
+
+/** Each need of one app against the `roles` its token carries (null when the token's roles could not be read). */
+export function permissionStatus(roles: ReadonlySet<string> | null, app: "read" | "write"): PermissionStatus[] {
+  return needsOf(app).map((n) => {
     const name = n.accepts[0]!;
     if (!roles) return { name, usedFor: n.usedFor, granted: null };
     const found = n.accepts.find((p) => roles.has(p));

@@ -1,11 +1,15 @@
 /**
  * The Graph connection Recert syncs and writes through, and its state.
  *
- * Where the credentials come from, first match wins:
- *   1. the environment: GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET (a dedicated sync app registration);
+ * The read connection (syncs, health checks). Where its credentials come from, first match wins:
+ *   1. the environment: GRAPH_CLIENT_ID with GRAPH_CLIENT_CERTIFICATE or GRAPH_CLIENT_SECRET (a dedicated read app);
  *   2. the connection saved in Settings, its secret sealed with RECERT_ENCRYPTION_KEY (AES-256-GCM);
  *   3. the sign-in app registration (AUTH_MICROSOFT_ENTRA_ID_ID / _SECRET), as in the demo.
  * The tenant is always ENTRA_TENANT_ID: people sign in from it and every synced row is keyed by it.
+ *
+ * The write connection (revocations, expiries) is only ever the write app of the environment: GRAPH_WRITE_CLIENT_ID
+ * with GRAPH_WRITE_CLIENT_CERTIFICATE or _SECRET. Nothing falls back to the read or sign-in app, so the web server's
+ * sign-in credentials never carry the right to change the tenant (#16, "Least privilege").
  *
  * Disconnect removes the saved credentials and stops syncs and writes (whatever the source) until a
  * connection is saved again or an admin reconnects; the synced directory stays until Purge.
@@ -18,6 +22,7 @@ import type { Env } from "../env";
 import type { GraphConnection } from "./graph-client";
 import type { ConnectionHealth } from "./check-connection";
 import { keyIdOf, open, parseKey, seal, SecretBoxError } from "./crypto";
+import { certificateFromFile, certificateHint } from "./certificate-file";
 
 type Db = PrismaClient;
 
@@ -27,8 +32,9 @@ export interface ConnectionView {
   source: ConnectionSource | "none";
   tenantId: string;
   clientId: string | null;
-  /** ••••abcd: the last four characters, never more. */
+  /** ••••abcd: the last four characters of a secret, never more; or the certificate's thumbprint and end date. */
   secretHint: string | null;
+  credential: "secret" | "certificate" | null;
   disconnected: boolean;
   savedAt: string | null;
   /** Why the connection cannot be used (disconnected, undecryptable secret), else null. */
@@ -45,6 +51,7 @@ export type ResolvedConnection =
 const ROW = "default";
 const STATE_KEY = "connection.state";
 const HEALTH_KEY = "connection.health";
+const WRITE_HEALTH_KEY = "connection.writeHealth";
 const aadOf = (tenantId: string, clientId: string) => `recert:connection:${tenantId}:${clientId}`;
 const hint = (secret: string) => `••••${secret.slice(-4)}`;
 
@@ -71,6 +78,7 @@ export async function resolveConnection(db: Db, e: Env): Promise<ResolvedConnect
     tenantId: e.ENTRA_TENANT_ID,
     clientId: null,
     secretHint: null,
+    credential: null,
     disconnected: state.disconnected,
     savedAt: null,
     unusable: state.disconnected
@@ -81,17 +89,19 @@ export async function resolveConnection(db: Db, e: Env): Promise<ResolvedConnect
     ...v,
   });
   let resolved: ResolvedConnection;
-  if (e.GRAPH_CLIENT_ID && e.GRAPH_CLIENT_SECRET) {
-    const v = view({
-      source: "environment",
-      clientId: e.GRAPH_CLIENT_ID,
-      secretHint: hint(e.GRAPH_CLIENT_SECRET),
-      editable: false,
-    });
+  if (e.GRAPH_CLIENT_ID && (e.GRAPH_CLIENT_SECRET || e.GRAPH_CLIENT_CERTIFICATE)) {
+    const v = view({ source: "environment", clientId: e.GRAPH_CLIENT_ID, editable: false });
+    const cred = credentialOf(
+      e.GRAPH_CLIENT_SECRET,
+      e.GRAPH_CLIENT_CERTIFICATE,
+      e.GRAPH_CLIENT_CERTIFICATE_PASSWORD,
+      "GRAPH_CLIENT_CERTIFICATE",
+    );
+    if (!cred.ok) return { ok: false, reason: cred.reason, view: { ...v, unusable: v.unusable ?? cred.reason } };
     resolved = {
       ok: true,
-      connection: { ...base, clientId: e.GRAPH_CLIENT_ID, clientSecret: e.GRAPH_CLIENT_SECRET },
-      view: v,
+      connection: { ...base, clientId: e.GRAPH_CLIENT_ID, ...cred.credential },
+      view: { ...v, secretHint: cred.hint, credential: cred.kind },
     };
   } else {
     const row = await db.connectionSetting.findUnique({ where: { id: ROW } });
@@ -100,6 +110,7 @@ export async function resolveConnection(db: Db, e: Env): Promise<ResolvedConnect
         source: "settings",
         clientId: row.clientId,
         secretHint: row.secretHint,
+        credential: "secret",
         savedAt: row.updatedAt.toISOString(),
       });
       try {
@@ -114,6 +125,7 @@ export async function resolveConnection(db: Db, e: Env): Promise<ResolvedConnect
         source: "sign-in app",
         clientId: e.AUTH_MICROSOFT_ENTRA_ID_ID,
         secretHint: hint(e.AUTH_MICROSOFT_ENTRA_ID_SECRET),
+        credential: "secret",
       });
       resolved = {
         ok: true,
@@ -124,6 +136,81 @@ export async function resolveConnection(db: Db, e: Env): Promise<ResolvedConnect
   }
   if (state.disconnected) return { ok: false, reason: resolved.view.unusable!, view: resolved.view };
   return resolved;
+}
+
+type Credential =
+  | {
+      ok: true;
+      kind: "secret" | "certificate";
+      credential: Pick<GraphConnection, "clientSecret" | "certificate">;
+      hint: string;
+    }
+  | { ok: false; reason: string };
+
+function credentialOf(
+  secret: string | undefined,
+  certificatePath: string | undefined,
+  password: string | undefined,
+  variable: string,
+): Credential {
+  if (secret) return { ok: true, kind: "secret", credential: { clientSecret: secret }, hint: hint(secret) };
+  try {
+    const certificate = certificateFromFile(certificatePath!, password, variable);
+    return { ok: true, kind: "certificate", credential: { certificate }, hint: certificateHint(certificate) };
+  } catch (err) {
+    return { ok: false, reason: (err as Error).message };
+  }
+}
+
+export interface WriteConnectionView {
+  clientId: string | null;
+  credential: "secret" | "certificate" | null;
+  /** A secret's last four characters, or the certificate's thumbprint and end date. */
+  hint: string | null;
+  /** Why revocations and expiries cannot be sent now, else null. */
+  unusable: string | null;
+}
+
+export type ResolvedWriteConnection =
+  | { ok: true; connection: GraphConnection; view: WriteConnectionView }
+  | { ok: false; reason: string; view: WriteConnectionView };
+
+/**
+ * The write app's connection: GRAPH_WRITE_CLIENT_ID with its certificate or secret, and nothing else. Without it,
+ * revocations and expiries are recorded as failed with this reason and retried once it is configured.
+ */
+export async function resolveWriteConnection(db: Db, e: Env): Promise<ResolvedWriteConnection> {
+  const none = { clientId: null, credential: null, hint: null };
+  if (!e.GRAPH_WRITE_CLIENT_ID) {
+    const reason =
+      'No write app is configured: set GRAPH_WRITE_CLIENT_ID and GRAPH_WRITE_CLIENT_CERTIFICATE (README, "Least privilege"). Revocations and expiries wait until then; Recert never writes with the sign-in or read app.';
+    return { ok: false, reason, view: { ...none, unusable: reason } };
+  }
+  const cred = credentialOf(
+    e.GRAPH_WRITE_CLIENT_SECRET,
+    e.GRAPH_WRITE_CLIENT_CERTIFICATE,
+    e.GRAPH_WRITE_CLIENT_CERTIFICATE_PASSWORD,
+    "GRAPH_WRITE_CLIENT_CERTIFICATE",
+  );
+  const base = { ...none, clientId: e.GRAPH_WRITE_CLIENT_ID };
+  if (!cred.ok) return { ok: false, reason: cred.reason, view: { ...base, unusable: cred.reason } };
+  const view: WriteConnectionView = { ...base, credential: cred.kind, hint: cred.hint, unusable: null };
+  const state = await readState(db);
+  if (state.disconnected) {
+    const reason = `Disconnected${state.at ? ` on ${state.at.slice(0, 10)}` : ""}: revocations and expiries are stopped until a connection is saved or reconnected.`;
+    return { ok: false, reason, view: { ...view, unusable: reason } };
+  }
+  return {
+    ok: true,
+    connection: {
+      baseUrl: e.GRAPH_BASE_URL,
+      authorityHost: e.ENTRA_AUTHORITY_HOST,
+      tenantId: e.ENTRA_TENANT_ID,
+      clientId: e.GRAPH_WRITE_CLIENT_ID,
+      ...cred.credential,
+    },
+    view,
+  };
 }
 
 export interface Actor {
@@ -141,10 +228,10 @@ export async function saveConnection(
   actor: Actor,
   input: { tenantId: string; clientId: string; clientSecret: string },
 ): Promise<ConnectionView> {
-  if (e.GRAPH_CLIENT_ID && e.GRAPH_CLIENT_SECRET)
+  if (e.GRAPH_CLIENT_ID)
     throw new UserError(
       "conflict",
-      "GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are set in the environment, which wins: change them there.",
+      "GRAPH_CLIENT_ID is set in the environment, which wins: change the read app there.",
     );
   if (input.tenantId.toLowerCase() !== e.ENTRA_TENANT_ID.toLowerCase()) {
     throw new UserError(
@@ -199,7 +286,7 @@ export async function disconnect(db: Db, e: Env, actor: Actor): Promise<void> {
   await db.$transaction(async (tx) => {
     const removed = await tx.connectionSetting.deleteMany({ where: { id: ROW } });
     await writeState(tx, { disconnected: true, at });
-    await tx.appSetting.deleteMany({ where: { key: HEALTH_KEY } });
+    await tx.appSetting.deleteMany({ where: { key: { in: [HEALTH_KEY, WRITE_HEALTH_KEY] } } });
     await appendAudit(tx, {
       actor: { type: "user", id: actor.id, name: actor.name },
       action: "connection.disconnect",
@@ -268,13 +355,17 @@ export async function purgeDirectory(db: Db, e: Env, actor: Actor): Promise<Reco
 
 // ── Health: the last check's verdict, and whether scheduled syncs must wait ──
 
+const healthKey = (app: "read" | "write") => (app === "read" ? HEALTH_KEY : WRITE_HEALTH_KEY);
+
+/** Keeps one app's last verdict; the read app's decides whether scheduled syncs wait. */
 export async function saveHealth(db: Db, health: ConnectionHealth): Promise<void> {
   const value = JSON.stringify(health);
-  await db.appSetting.upsert({ where: { key: HEALTH_KEY }, create: { key: HEALTH_KEY, value }, update: { value } });
+  const key = healthKey(health.app ?? "read");
+  await db.appSetting.upsert({ where: { key }, create: { key, value }, update: { value } });
 }
 
-export async function readHealth(db: Db): Promise<ConnectionHealth | null> {
-  const row = await db.appSetting.findUnique({ where: { key: HEALTH_KEY } });
+export async function readHealth(db: Db, app: "read" | "write" = "read"): Promise<ConnectionHealth | null> {
+  const row = await db.appSetting.findUnique({ where: { key: healthKey(app) } });
   try {
     return row ? (JSON.parse(row.value) as ConnectionHealth) : null;
   } catch {

@@ -10,7 +10,6 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { verifyChain } from "@/lib/audit";
-import { createGraphClient } from "@/lib/graph";
 import { sqliteFile } from "@/lib/db/migrate";
 import { runSync } from "@/lib/sync/run-sync";
 import { expectExact, setup } from "@/tests/support/emulator-fixture";
@@ -390,14 +389,7 @@ describe("the scheduler killed while applying revocations", () => {
 
       // A second apply while the dead claims are fresh leaves them; once they are stale it finishes the job.
       const stale: Ctx = { ...ctx, now: () => new Date(later.getTime() + 6 * 60_000) };
-      const graph = createGraphClient({
-        baseUrl: s.emu.url,
-        authorityHost: s.emu.url,
-        tenantId: s.tenantId,
-        clientId: s.emu.config.clientId,
-        clientSecret: s.emu.config.clientSecret,
-        retryBudgetMs: 10_000,
-      });
+      const graph = s.writeClient(10_000);
       const r = await applyCampaign(stale, ADMIN, campaignId, graph);
       expect(r).toMatchObject({ failed: 0, remaining: 0, status: "applied" });
       expect(r.applied + r.alreadyRemoved).toBe(by("pending").length + by("applying").length);

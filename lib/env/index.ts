@@ -33,9 +33,17 @@ const schema = z.object({
   ENTRA_AUTHORITY_HOST: httpUrl.default("https://login.microsoftonline.com"),
   GRAPH_BASE_URL: httpUrl.default("https://graph.microsoft.com"),
   RECERT_APP_ID_URI: z.string().min(1).optional(),
-  // A dedicated app registration for sync and revocations; when set it wins over the one saved in Settings.
+  // The read app: a dedicated app registration for syncs; when set it wins over the one saved in Settings. It
+  // authenticates with a secret or (recommended) a certificate file: PEM with its private key, or PKCS#12.
   GRAPH_CLIENT_ID: guid.optional(),
   GRAPH_CLIENT_SECRET: z.string().min(1).optional(),
+  GRAPH_CLIENT_CERTIFICATE: z.string().min(1).optional(),
+  GRAPH_CLIENT_CERTIFICATE_PASSWORD: z.string().optional(),
+  // The write app: the only credentials revocations and expiries use; never the sign-in or read app's.
+  GRAPH_WRITE_CLIENT_ID: guid.optional(),
+  GRAPH_WRITE_CLIENT_SECRET: z.string().min(1).optional(),
+  GRAPH_WRITE_CLIENT_CERTIFICATE: z.string().min(1).optional(),
+  GRAPH_WRITE_CLIENT_CERTIFICATE_PASSWORD: z.string().optional(),
   RECERT_ENCRYPTION_KEY: z
     .string()
     .refine(
@@ -92,17 +100,55 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     );
   }
   const env = result.data;
-  if (Boolean(env.GRAPH_CLIENT_ID) !== Boolean(env.GRAPH_CLIENT_SECRET)) {
-    throw new EnvError([
-      `${env.GRAPH_CLIENT_ID ? "GRAPH_CLIENT_SECRET" : "GRAPH_CLIENT_ID"} is required when ${env.GRAPH_CLIENT_ID ? "GRAPH_CLIENT_ID" : "GRAPH_CLIENT_SECRET"} is set (the sync app registration needs both)`,
-    ]);
-  }
+  const problems = [
+    ...credentialProblems(
+      "GRAPH_CLIENT",
+      "read app",
+      env.GRAPH_CLIENT_ID,
+      env.GRAPH_CLIENT_SECRET,
+      env.GRAPH_CLIENT_CERTIFICATE,
+    ),
+    ...credentialProblems(
+      "GRAPH_WRITE_CLIENT",
+      "write app",
+      env.GRAPH_WRITE_CLIENT_ID,
+      env.GRAPH_WRITE_CLIENT_SECRET,
+      env.GRAPH_WRITE_CLIENT_CERTIFICATE,
+    ),
+  ];
+  const write = env.GRAPH_WRITE_CLIENT_ID?.toLowerCase();
+  if (write && [env.AUTH_MICROSOFT_ENTRA_ID_ID, env.GRAPH_CLIENT_ID].some((id) => id?.toLowerCase() === write))
+    problems.push(
+      "GRAPH_WRITE_CLIENT_ID must be its own app registration, not the sign-in or read app: whoever holds the web server's sign-in credentials must not hold the right to change the tenant",
+    );
+  if (problems.length) throw new EnvError(problems);
   return {
     ...env,
     AUTH_MICROSOFT_ENTRA_ID_ISSUER:
       env.AUTH_MICROSOFT_ENTRA_ID_ISSUER ?? `${env.ENTRA_AUTHORITY_HOST}/${env.ENTRA_TENANT_ID}/v2.0`,
     RECERT_APP_ID_URI: env.RECERT_APP_ID_URI ?? `api://${env.AUTH_MICROSOFT_ENTRA_ID_ID}`,
   };
+}
+
+/** An app's id needs exactly one credential, and a credential needs its id. */
+function credentialProblems(
+  prefix: string,
+  what: string,
+  id: string | undefined,
+  secret: string | undefined,
+  certificate: string | undefined,
+): string[] {
+  if (!id)
+    return secret || certificate
+      ? [`${prefix}_ID is required when ${prefix}_${secret ? "SECRET" : "CERTIFICATE"} is set (the ${what} needs both)`]
+      : [];
+  if (secret && certificate)
+    return [
+      `${prefix}_SECRET and ${prefix}_CERTIFICATE are both set: the ${what} uses one (a certificate is recommended)`,
+    ];
+  if (!secret && !certificate)
+    return [`${prefix}_CERTIFICATE (recommended) or ${prefix}_SECRET is required when ${prefix}_ID is set`];
+  return [];
 }
 
 let cached: Env | undefined;

@@ -6,6 +6,7 @@ import {
   type Context,
   type Middleware,
 } from "@microsoft/microsoft-graph-client";
+import type { CertificateCredential } from "./certificate";
 import { GraphError, GraphRetryBudgetError, parseGraphError } from "./errors";
 import { RETRIABLE_STATUS, retryDelayMs, Semaphore } from "./retry";
 import { createTokenProvider, type TokenProvider } from "./token-provider";
@@ -16,7 +17,9 @@ export interface GraphClientOptions {
   authorityHost: string;
   tenantId: string;
   clientId: string;
-  clientSecret: string;
+  /** A client secret or (recommended) a certificate: see createTokenProvider. */
+  clientSecret?: string;
+  certificate?: CertificateCredential;
   /** The client-credentials scope; default: GRAPH_BASE_URL's origin + "/.default" (see graphScope). */
   scope?: string;
   maxConcurrency?: number;

@@ -5,6 +5,9 @@ import { DeltaExpiredError, GraphAuthError, GraphRetryBudgetError } from "./erro
 import { retryDelayMs } from "./retry";
 import { tokenRoles } from "./token-provider";
 import { graphWrite, type WriteOp, type WriteResult } from "./writes";
+import { parseCertificateCredential } from "./certificate";
+import { makeCertificatePem } from "@/scripts/lib/demo-certificate";
+import { WRITE_CLIENT_ID, writeAppRegistration, writeCertificate } from "@/tests/support/write-app";
 
 const TENANT = "8c3dad1d-b6bc-4f8b-939b-8263372eced6";
 const CLIENT = "4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
@@ -31,8 +34,12 @@ async function collect<T>(it: AsyncIterable<T[]>): Promise<T[]> {
   return out;
 }
 
+/** The write app, authenticated as the README recommends: a certificate signs a client assertion. */
+const writer = (o: Partial<Parameters<typeof createGraphClient>[0]> = {}): GraphClient =>
+  client({ clientId: WRITE_CLIENT_ID, clientSecret: undefined, certificate: writeCertificate().credential, ...o });
+
 beforeAll(async () => {
-  emu = await startEmulator({ port: 0, users: 1_100, retryAfterS: 0 });
+  emu = await startEmulator({ port: 0, users: 1_100, retryAfterS: 0, writeApp: writeAppRegistration() });
 });
 afterAll(() => emu.close());
 
@@ -143,7 +150,7 @@ describe("Graph client against the emulator", () => {
   });
 
   it("writes through one audited function: applied, then already removed", async () => {
-    const g = client();
+    const g = writer();
     const group = emu.tenant.groups.find((x) => x.displayName === "Production Access")!;
     const memberId = [...group.members].find((m) => emu.tenant.userById.has(m))!;
     const log: string[] = [];
@@ -178,7 +185,7 @@ describe("Graph client against the emulator", () => {
   // #16: Graph answers 400 "EntitlementGrant being updated or deleted is not found", not 404, for an app role
   // assignment that is gone (and the same 400 has been reported for one that still exists): a read decides.
   it("an app role assignment already gone is 'already removed', not a failure no retry can fix", async () => {
-    const g = client();
+    const g = writer();
     const audit = { before: async () => undefined, after: async () => undefined };
     const a = emu.tenant.appRoleAssignments.find((x) => x.principalType === "User")!;
     const op: WriteOp = { kind: "removeAppRoleAssignment", servicePrincipalId: a.resourceId, assignmentId: a.id };
@@ -186,6 +193,22 @@ describe("Graph client against the emulator", () => {
     const raw = await g.send("DELETE", `/servicePrincipals/${a.resourceId}/appRoleAssignedTo/${a.id}`);
     expect(raw).toMatchObject({ status: 400, body: { error: { code: "Request_BadRequest" } } });
     expect(await graphWrite(g, op, audit)).toEqual({ outcome: "already_removed" });
+  });
+
+  it("authenticates the write app with its certificate; the sign-in app cannot write; an unregistered certificate is refused", async () => {
+    const g = writer();
+    expect(tokenRoles(await g.tokens.getToken())).toContain("GroupMember.ReadWrite.All");
+    const group = emu.tenant.groups.find((x) => x.displayName === "Engineering - Platform")!;
+    const memberId = [...group.members].find((m) => emu.tenant.userById.has(m))!;
+    const audit = { before: async () => undefined, after: async () => undefined };
+    const op: WriteOp = { kind: "removeGroupMember", groupId: group.id, memberId };
+    expect(await graphWrite(client(), op, audit)).toMatchObject({ outcome: "failed", error: { status: 403 } });
+    const stranger = parseCertificateCredential(
+      Buffer.from(makeCertificatePem("Recert test write app")),
+      undefined,
+      "t",
+    );
+    await expect(writer({ certificate: stranger }).tokens.getToken()).rejects.toMatchObject({ aadsts: "AADSTS700027" });
   });
 
   it("refreshes a token that expires mid-run", async () => {

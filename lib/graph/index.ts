@@ -21,3 +21,4 @@ export {
   type WriteAudit,
 } from "./writes";
 export { GraphError, GraphAuthError, DeltaExpiredError, GraphRetryBudgetError, parseGraphError } from "./errors";
+export { parseCertificateCredential, CertificateError, type CertificateCredential } from "./certificate";

@@ -1,13 +1,16 @@
 import "server-only";
 import * as oauth from "oauth4webapi";
 import { decodeJwt } from "jose";
+import type { CertificateCredential } from "./certificate";
 import { GraphAuthError, parseAuthError } from "./errors";
 
 export interface TokenProviderOptions {
   authorityHost: string;
   tenantId: string;
   clientId: string;
-  clientSecret: string;
+  /** One of the two: a client secret, or (recommended) a certificate that signs a client assertion. */
+  clientSecret?: string;
+  certificate?: CertificateCredential;
   /** What the token is for; Graph's is an identifier, never a host to call. */
   scope?: string;
 }
@@ -33,7 +36,7 @@ export function createTokenProvider(o: TokenProviderOptions): TokenProvider {
     token_endpoint: `${authority}/${o.tenantId}/oauth2/v2.0/token`,
   };
   const client: oauth.Client = { client_id: o.clientId };
-  const auth = oauth.ClientSecretPost(o.clientSecret);
+  const auth = clientAuth(o, as);
   let cached: { token: string; refreshAt: number } | undefined;
   let inflight: Promise<string> | undefined;
   let tokenRequests = 0;
@@ -87,6 +90,38 @@ export function createTokenProvider(o: TokenProviderOptions): TokenProvider {
     invalidate() {
       cached = undefined;
     },
+  };
+}
+
+/**
+ * How the app proves who it is. A certificate signs a client assertion as Microsoft documents it
+ * ("application authentication certificate credentials"): PS256, header `x5t#S256` (the certificate's SHA-256
+ * thumbprint), `aud` the token endpoint (oauth4webapi would put the issuer there), `iss` = `sub` = the client id, a
+ * fresh `jti`, valid for a minute.
+ */
+function clientAuth(o: TokenProviderOptions, as: oauth.AuthorizationServer): oauth.ClientAuth {
+  if (o.certificate && o.clientSecret)
+    throw new Error("Give the token provider a client secret or a certificate, not both.");
+  if (o.clientSecret) return oauth.ClientSecretPost(o.clientSecret);
+  const cert = o.certificate;
+  if (!cert) throw new Error("The token provider needs a client secret or a certificate.");
+  let key: Promise<CryptoKey> | undefined;
+  return async (server, c, body, headers) => {
+    key ??= crypto.subtle.importKey(
+      "pkcs8",
+      cert.privateKey.export({ type: "pkcs8", format: "der" }),
+      { name: "RSA-PSS", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    const sign = oauth.PrivateKeyJwt(await key, {
+      [oauth.modifyAssertion]: (header, payload) => {
+        header.typ = "JWT";
+        header["x5t#S256"] = cert.thumbprintS256;
+        payload.aud = as.token_endpoint;
+      },
+    });
+    return sign(server, c, body, headers);
   };
 }
 

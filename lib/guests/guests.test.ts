@@ -1,3 +1,4 @@
+import { WRITE_CLIENT_ID } from "@/tests/support/write-app";
 import { UserError } from "@/lib/errors";
 /**
  * Guests against the emulator and a real database: the inventory's filters equal figures derived from the
@@ -140,7 +141,7 @@ describe("access expiry for a contractor company", () => {
     await extendExpiry(ctx, ADMIN, e.id, new Date(now + 17 * DAY), "Project extended a week");
 
     // At the date, without group write permission: memberships fail, app roles and the block succeed.
-    const app = t.apps.find((x) => x.clientId === s.emu.config.clientId)!;
+    const app = t.apps.find((x) => x.clientId === WRITE_CLIENT_ID)!; // the write app expires
     const perms = [...app.graphPermissions];
     await s.control("POST", `/apps/${app.clientId}/permissions`, {
       roles: perms.filter((p) => p !== "GroupMember.ReadWrite.All" && p !== "Group.ReadWrite.All"),

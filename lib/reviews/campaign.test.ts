@@ -1,3 +1,4 @@
+import { WRITE_CLIENT_ID } from "@/tests/support/write-app";
 import { UserError } from "@/lib/errors";
 /**
  * Campaigns end to end against the emulator and a real database: freeze from a sync, reviewers and
@@ -279,7 +280,7 @@ describe("a quarterly campaign over all security groups", () => {
     expect(preview.rows[0]!.call).toMatch(/^DELETE \/groups\/.+\/members\/.+\/\$ref$/);
 
     // Without GroupMember.ReadWrite.All Graph refuses: each item records Graph's error and stays retryable.
-    const app = s.emu.tenant.apps.find((x) => x.clientId === s.emu.config.clientId)!;
+    const app = s.emu.tenant.apps.find((x) => x.clientId === WRITE_CLIENT_ID)!; // the write app applies
     const perms = [...app.graphPermissions];
     await s.control("POST", `/apps/${app.clientId}/permissions`, {
       roles: perms.filter((p) => p !== "GroupMember.ReadWrite.All" && p !== "Group.ReadWrite.All"),

@@ -1,3 +1,6 @@
+import path from "node:path";
+import { ensureDemoCertificate } from "./demo-certificate";
+
 /**
  * The documented demo defaults. The emulator (emulator/config.ts) uses the same values, so one `.env`,
  * or none, drives both. Never used in production: a real deployment sets every variable (README).
@@ -6,6 +9,8 @@ export const DEMO_DEFAULTS = {
   ENTRA_TENANT_ID: "8c3dad1d-b6bc-4f8b-939b-8263372eced6",
   AUTH_MICROSOFT_ENTRA_ID_ID: "4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
   AUTH_MICROSOFT_ENTRA_ID_SECRET: "recert-demo-client-secret",
+  // The write app: its own registration with a certificate (made at first start, data/demo-write-app.pem).
+  GRAPH_WRITE_CLIENT_ID: "7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
   EMULATOR_PASSWORD: "recert-demo",
   EMULATOR_ADMIN_KEY: "emulator-admin-key",
   // Seals a connection saved in Settings (demo only: a deployment generates its own, `openssl rand -base64 32`).
@@ -39,6 +44,8 @@ export function emulatorEnv(env: NodeJS.ProcessEnv, appPort: number, emulatorPor
     GRAPH_BASE_URL: emulatorUrl,
     ...env,
   };
+  if (!merged.GRAPH_WRITE_CLIENT_SECRET && !merged.GRAPH_WRITE_CLIENT_CERTIFICATE)
+    merged.GRAPH_WRITE_CLIENT_CERTIFICATE = ensureDemoCertificate(path.resolve("data", "demo-write-app.pem"));
   merged.PORT = String(appPort);
   merged.EMULATOR_PORT = String(emulatorPort);
   merged.NEXT_TELEMETRY_DISABLED = "1";

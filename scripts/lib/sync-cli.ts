@@ -67,7 +67,7 @@ export async function main(): Promise<number> {
       else console.error(`Sync paused: ${gate.reason}${force ? "" : " (--force runs it anyway)"}`);
       return 4;
     }
-    secrets.push(gate.connection.clientSecret);
+    if (gate.connection.clientSecret) secrets.push(gate.connection.clientSecret);
     const graph = createSyncGraph(gate.connection);
     const r = await runSync({
       db,

@@ -7,11 +7,17 @@ import { createTestDatabase, type TestDatabase } from "@/scripts/lib/test-db";
 import type { SyncGraph } from "@/lib/sync/graph-port";
 import { createSyncGraph } from "@/lib/connection/graph-client";
 import { createGraphClient, type GraphClient } from "@/lib/graph";
+import { WRITE_CLIENT_ID, writeAppRegistration, writeCertificate } from "./write-app";
 
 export const ADMIN_KEY = "emulator-admin-key";
 
 export async function setup(o: { users?: number; retryBudgetMs?: number } = {}) {
-  const emu = await startEmulator({ port: 0, users: o.users ?? 300, now: new Date("2026-11-01T00:00:00Z") });
+  const emu = await startEmulator({
+    port: 0,
+    users: o.users ?? 300,
+    now: new Date("2026-11-01T00:00:00Z"),
+    writeApp: writeAppRegistration(),
+  });
   const database: TestDatabase = await createTestDatabase();
   const db = createClient(database.url);
   const connection = (retryBudgetMs: number) => ({
@@ -23,8 +29,14 @@ export async function setup(o: { users?: number; retryBudgetMs?: number } = {}) 
     retryBudgetMs,
   });
   const graph = (retryBudgetMs = o.retryBudgetMs ?? 30_000): SyncGraph => createSyncGraph(connection(retryBudgetMs));
-  /** The plain Graph client that apply and expiry write through (a short retry budget by default). */
-  const writeClient = (retryBudgetMs = 2_000): GraphClient => createGraphClient(connection(retryBudgetMs));
+  /** The write app's Graph client, as apply and expiry use it: its own id and certificate (short retry budget). */
+  const writeClient = (retryBudgetMs = 2_000): GraphClient =>
+    createGraphClient({
+      ...connection(retryBudgetMs),
+      clientId: WRITE_CLIENT_ID,
+      clientSecret: undefined,
+      certificate: writeCertificate().credential,
+    });
   const control = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${emu.url}/_emulator${path}`, {
       method,
@@ -56,6 +68,8 @@ export async function setup(o: { users?: number; retryBudgetMs?: number } = {}) 
         ENTRA_TENANT_ID: emu.config.tenantId,
         ENTRA_AUTHORITY_HOST: emu.url,
         GRAPH_BASE_URL: emu.url,
+        GRAPH_WRITE_CLIENT_ID: WRITE_CLIENT_ID,
+        GRAPH_WRITE_CLIENT_CERTIFICATE: writeCertificate().file,
         ...extra,
       } as unknown as NodeJS.ProcessEnv;
     },

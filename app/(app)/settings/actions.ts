@@ -27,9 +27,9 @@ export const startSyncAction = action(
   },
 );
 
-export const testConnectionAction = action({ role: "admin", revalidate: SETTINGS }, async () => ({
-  health: await testConfiguredConnection(),
-}));
+export const testConnectionAction = action({ role: "admin", revalidate: SETTINGS }, async () =>
+  testConfiguredConnection(),
+);
 
 export const saveConnectionAction = action(
   { role: "admin", input: ZSaveConnection, revalidate: SETTINGS },

@@ -9,7 +9,7 @@ import { env } from "@/lib/env";
 import { lastConnectionHealth } from "@/lib/connection/health";
 import { latestSyncRun, listSyncRuns } from "@/lib/sync/read-runs";
 import { appCtx, db } from "@/lib/db";
-import { resolveConnection } from "@/lib/connection";
+import { resolveConnection, resolveWriteConnection } from "@/lib/connection";
 import {
   disconnectAction,
   purgeDirectoryAction,
@@ -35,11 +35,12 @@ const HISTORY_COLUMNS = {
 export default async function SettingsPage() {
   await requirePageRole("admin");
   const e = env();
-  const [latest, runs, health, conn] = await Promise.all([
+  const [latest, runs, health, conn, write] = await Promise.all([
     latestSyncRun(appCtx()),
     listSyncRuns(appCtx()),
     lastConnectionHealth(),
     resolveConnection(db(), e),
+    resolveWriteConnection(db(), e),
   ]);
   const rows: [string, string][] = [
     ["Tenant id", e.ENTRA_TENANT_ID],
@@ -66,8 +67,10 @@ export default async function SettingsPage() {
       <PageHeader title="Settings" description="The Entra tenant Recert reads from and writes revocations to." />
       <div className="space-y-6">
         <ConnectionPanel
-          initial={health}
+          initial={health.health}
+          initialWrite={health.writeHealth}
           initialView={conn.view}
+          writeView={write.view}
           rows={rows}
           actions={{
             test: testConnectionAction,
