@@ -1,3 +1,6 @@
+import { createHash, createPrivateKey, randomUUID, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { SignJWT } from "jose";
 import { E2E } from "../playwright.config";
 
 /**
@@ -15,20 +18,56 @@ async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
   }
 }
 
-/** Calls Entra (the emulator) through Graph with the app's own client-credentials token: what Entra has now. */
+/**
+ * A client assertion for the write app, signed with its certificate's key (the PEM the app reads): how a test stands
+ * in for an Entra admin changing the tenant, since the sign-in app holds read permissions only.
+ */
+async function writeAppAssertion(tokenUrl: string): Promise<string> {
+  const env = E2E.env as Record<string, string>;
+  const pem = readFileSync(env.GRAPH_WRITE_CLIENT_CERTIFICATE!, "utf8");
+  const cert = new X509Certificate(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)![0]);
+  const key = createPrivateKey(/-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(pem)![0]);
+  const id = env.GRAPH_WRITE_CLIENT_ID!;
+  return new SignJWT({ jti: randomUUID() })
+    .setProtectedHeader({
+      alg: "PS256",
+      typ: "JWT",
+      "x5t#S256": createHash("sha256").update(cert.raw).digest("base64url"),
+    })
+    .setIssuer(id)
+    .setSubject(id)
+    .setAudience(tokenUrl)
+    .setIssuedAt()
+    .setNotBefore("0s")
+    .setExpirationTime("5m")
+    .sign(key);
+}
+
+/**
+ * Calls Entra (the emulator) through Graph with client-credentials tokens: what Entra has now (reads, with the sign-in
+ * app), or a change an Entra admin makes (writes, with the write app and its certificate).
+ */
 export async function graphCall(
   method: string,
   path: string,
   body?: unknown,
 ): Promise<{ status: number; json: unknown }> {
   const env = E2E.env as Record<string, string>;
-  const tokenRes = await fetchOnce(`${E2E.emulatorUrl}/${env.ENTRA_TENANT_ID}/oauth2/v2.0/token`, {
+  const tokenUrl = `${E2E.emulatorUrl}/${env.ENTRA_TENANT_ID}/oauth2/v2.0/token`;
+  const credentials: Record<string, string> =
+    method === "GET"
+      ? { client_id: env.AUTH_MICROSOFT_ENTRA_ID_ID!, client_secret: env.AUTH_MICROSOFT_ENTRA_ID_SECRET! }
+      : {
+          client_id: env.GRAPH_WRITE_CLIENT_ID!,
+          client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+          client_assertion: await writeAppAssertion(tokenUrl),
+        };
+  const tokenRes = await fetchOnce(tokenUrl, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({
       grant_type: "client_credentials",
-      client_id: env.AUTH_MICROSOFT_ENTRA_ID_ID!,
-      client_secret: env.AUTH_MICROSOFT_ENTRA_ID_SECRET!,
+      ...credentials,
       scope: "https://graph.microsoft.com/.default",
     }),
   });

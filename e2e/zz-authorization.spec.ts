@@ -292,6 +292,17 @@ const ROWS: ActionRow[] = [
     harmless: () => [{ mode: "sideways" }],
   },
   { name: "testConnectionAction", args: () => [], expect: { admin: "ok" } },
+  // Four eyes: only admins decide or withdraw (a request that does not exist is "not found", past the guard).
+  {
+    name: "decideApprovalAction",
+    args: () => [{ approvalId: "00000000-0000-4000-8000-00000000a9a9", decision: "approve", note: "" }],
+    expect: ADMIN_ONLY,
+  },
+  {
+    name: "withdrawApprovalAction",
+    args: () => [{ approvalId: "00000000-0000-4000-8000-00000000a9a9" }],
+    expect: ADMIN_ONLY,
+  },
   {
     name: "saveConnectionAction",
     args: () => [
@@ -468,6 +479,7 @@ const ROUTES: RouteRow[] = [
   { path: () => `/directory/users/${fx.reviewerA}`, want: {}, fallback: staff("page") },
   { path: () => "/dashboard/users?segment=hygiene:privileged", want: {}, fallback: staff("page") },
   { path: () => "/guests", want: {}, fallback: staff("page") },
+  { path: () => "/approvals", want: {}, fallback: staff("page") },
   { path: () => "/audit", want: {}, fallback: staff("page") },
   { path: () => "/reports", want: {}, fallback: staff("page") },
   { path: () => "/settings", want: { auditor: "forbidden" }, fallback: staff("page") },

@@ -7,7 +7,15 @@ import { useAction } from "@/components/ui/use-action";
 import type { Action } from "@/lib/action";
 import type { ApplyPreviewRow } from "@/lib/reviews/apply";
 
-type ApplyCounts = { applied: number; alreadyRemoved: number; failed: number; manual: number };
+type ApplyCounts = {
+  applied: number;
+  alreadyRemoved: number;
+  failed: number;
+  manual: number;
+  awaitingApproval?: { approvalId: string; accounts: number };
+};
+const awaiting = (a: { accounts: number }) =>
+  `This removes access from ${a.accounts} accounts: it waits for a second admin's approval (Approvals). Nothing was sent to Entra.`;
 /** The campaign page's server actions, passed down by the page. */
 export interface CampaignActionSet {
   start: Action<string, { itemCount: number }>;
@@ -149,8 +157,10 @@ export function CampaignActions({
               onClick={() =>
                 run(
                   () => actions.apply(campaignId),
-                  (r: { summary: { applied: number; alreadyRemoved: number; failed: number; manual: number } }) =>
-                    `Applied: ${r.summary.applied} removed, ${r.summary.alreadyRemoved} already removed, ${r.summary.failed} failed${r.summary.manual ? `, ${r.summary.manual} to remove in Exchange or Active Directory (see below)` : ""}.`,
+                  (r: { summary: ApplyCounts }) =>
+                    r.summary.awaitingApproval
+                      ? awaiting(r.summary.awaitingApproval)
+                      : `Applied: ${r.summary.applied} removed, ${r.summary.alreadyRemoved} already removed, ${r.summary.failed} failed${r.summary.manual ? `, ${r.summary.manual} to remove in Exchange or Active Directory (see below)` : ""}.`,
                 )
               }
             >
@@ -170,12 +180,8 @@ export function CampaignActions({
               e.preventDefault();
               run(
                 () => actions.close({ campaignId, reason: closeReason || undefined }),
-                (r: {
-                  counts: Record<string, number>;
-                  applied?: { applied: number; failed: number };
-                  applyError?: string;
-                }) =>
-                  `Closed: ${r.counts.approve ?? 0} approved, ${r.counts.revoke ?? 0} revoked, ${r.counts.noResponse ?? 0} without response${r.applied ? `; ${r.applied.applied} removed in Entra, ${r.applied.failed} failed` : ""}.${r.applyError ? ` Not applied yet: ${r.applyError}` : ""}`,
+                (r: { counts: Record<string, number>; applied?: ApplyCounts; applyError?: string }) =>
+                  `Closed: ${r.counts.approve ?? 0} approved, ${r.counts.revoke ?? 0} revoked, ${r.counts.noResponse ?? 0} without response${r.applied && !r.applied.awaitingApproval ? `; ${r.applied.applied} removed in Entra, ${r.applied.failed} failed` : ""}.${r.applied?.awaitingApproval ? ` ${awaiting(r.applied.awaitingApproval)}` : ""}${r.applyError ? ` Not applied yet: ${r.applyError}` : ""}`,
               );
             }}
           >

@@ -12,7 +12,7 @@ import type { ExpiryActionSet } from "./expiry-controls";
 
 /** The guests page's server actions, passed down by the page. */
 export interface GuestActionSet extends ExpiryActionSet {
-  setExpiry: Action<SetExpiryInput, { scheduled: number }>;
+  setExpiry: Action<SetExpiryInput, { scheduled: number; awaitingApproval?: { approvalId: string; accounts: number } }>;
 }
 import { ExpiryControls } from "./expiry-controls";
 
@@ -152,12 +152,17 @@ export function GuestTable({
                 confirm,
               } as never);
               setMsg(
-                r.ok
-                  ? {
-                      ok: true,
-                      text: `Access of ${r.scheduled} ${r.scheduled === 1 ? "person" : "people"} ends on ${date}.`,
-                    }
-                  : { ok: false, text: r.error },
+                !r.ok
+                  ? { ok: false, text: r.error }
+                  : r.awaitingApproval
+                    ? {
+                        ok: true,
+                        text: `This ends the access of ${r.awaitingApproval.accounts} people: it waits for a second admin's approval (Approvals). Nothing is scheduled until then.`,
+                      }
+                    : {
+                        ok: true,
+                        text: `Access of ${r.scheduled} ${r.scheduled === 1 ? "person" : "people"} ends on ${date}.`,
+                      },
               );
               if (r.ok) setSelection({});
               router.refresh();

@@ -3,7 +3,7 @@ import type { Role } from "@/lib/auth/roles";
 export interface NavItem {
   href: string;
   label: string;
-  icon: "dashboard" | "reviews" | "campaigns" | "directory" | "guests" | "reports" | "audit" | "settings";
+  icon: "dashboard" | "reviews" | "campaigns" | "directory" | "guests" | "approvals" | "reports" | "audit" | "settings";
   roles: readonly Role[];
 }
 
@@ -14,6 +14,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/campaigns", label: "Campaigns", icon: "campaigns", roles: ["admin", "auditor"] },
   { href: "/directory", label: "Directory", icon: "directory", roles: ["admin", "auditor"] },
   { href: "/guests", label: "Guests", icon: "guests", roles: ["admin", "auditor"] },
+  { href: "/approvals", label: "Approvals", icon: "approvals", roles: ["admin", "auditor"] },
   { href: "/reports", label: "Reports", icon: "reports", roles: ["admin", "auditor"] },
   { href: "/audit", label: "Audit log", icon: "audit", roles: ["admin", "auditor"] },
   { href: "/settings", label: "Settings", icon: "settings", roles: ["admin"] },

@@ -314,7 +314,7 @@ export function ConnectionPanel({
         <Facts
           rows={[
             [
-              "Credentials from",
+              "Write credentials from",
               "Environment only (GRAPH_WRITE_CLIENT_ID with GRAPH_WRITE_CLIENT_CERTIFICATE or _SECRET)",
             ],
             ["Write client id", writeView.clientId ?? "–"],

@@ -11,6 +11,10 @@ const TONE: Record<string, BadgeTone> = {
   partial: "amber",
   failed: "red",
   abandoned: "slate",
+  pending: "sky",
+  approved: "green",
+  rejected: "red",
+  cancelled: "slate",
 };
 
 export function StatusBadge({ status }: { status: string }) {

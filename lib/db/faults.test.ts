@@ -355,7 +355,8 @@ describe("the scheduler killed while applying revocations", () => {
     const child = spawn(
       process.execPath,
       [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/scheduler.ts", "--now", later.toISOString()],
-      { cwd: root, env: s.cliEnv(), stdio: "ignore", detached: true },
+      // Crash safety, not four eyes: the approval threshold is lifted so the auto-apply runs at once.
+      { cwd: root, env: s.cliEnv({ RECERT_APPROVAL_THRESHOLD: "100000" }), stdio: "ignore", detached: true },
     );
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
       child.on("exit", (_code, signal) => resolve(signal)),
@@ -390,7 +391,7 @@ describe("the scheduler killed while applying revocations", () => {
       // A second apply while the dead claims are fresh leaves them; once they are stale it finishes the job.
       const stale: Ctx = { ...ctx, now: () => new Date(later.getTime() + 6 * 60_000) };
       const graph = s.writeClient(10_000);
-      const r = await applyCampaign(stale, ADMIN, campaignId, graph);
+      const r = await applyCampaign(stale, ADMIN, campaignId, graph, { approvalThreshold: Number.POSITIVE_INFINITY });
       expect(r).toMatchObject({ failed: 0, remaining: 0, status: "applied" });
       expect(r.applied + r.alreadyRemoved).toBe(by("pending").length + by("applying").length);
       const done = await revocations();

@@ -67,6 +67,12 @@ const schema = z.object({
         .map((u) => u.trim().toLowerCase())
         .filter(Boolean),
     ),
+  // An expiry or a campaign apply touching more accounts than this waits for a second admin's approval.
+  RECERT_APPROVAL_THRESHOLD: z.coerce
+    .number()
+    .int("must be a whole number")
+    .min(1, "must be at least 1 (an account)")
+    .default(50),
   REPORT_SIGNING_P12: z.string().min(1).optional(),
   REPORT_SIGNING_P12_PASSPHRASE: z.string().optional(),
 });

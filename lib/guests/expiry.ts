@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { UserError } from "@/lib/errors";
 import { protectedAccounts } from "./protected";
+import { type ApprovedBy, DEFAULT_APPROVAL_THRESHOLD, requestApproval } from "@/lib/approvals/store";
 import type { Ctx, Db } from "@/lib/db/context";
 import { appendAudit, appendAuditMany } from "@/lib/audit";
 import {
@@ -82,13 +83,17 @@ async function guardrails(
   return members > 0 ? { membersConfirmed: members } : {};
 }
 
-/** Schedules (or moves) the end of access for the chosen people. One open expiry per person: a new date replaces the old one. */
+/**
+ * Schedules (or moves) the end of access for the chosen people. One open expiry per person: a new date replaces the
+ * old one. More people than the approval threshold (and no approval yet): nothing is scheduled, a request waits for
+ * a second admin (lib/approvals), and its id comes back.
+ */
 export async function setExpiry(
   ctx: Ctx,
   actor: GuestsActor,
   raw: SetExpiryInput,
-  o: { protectedUpns?: readonly string[] } = {},
-): Promise<{ scheduled: number }> {
+  o: { protectedUpns?: readonly string[]; approvalThreshold?: number; approved?: ApprovedBy } = {},
+): Promise<{ scheduled: number; awaitingApproval?: { approvalId: string; accounts: number } }> {
   const input = ZSetExpiry.parse(raw);
   const now = ctx.now();
   if (input.expiresAt.getTime() < now.getTime() - 60_000)
@@ -121,6 +126,29 @@ export async function setExpiry(
     throw new UserError("not_found", "Some of these people are not in this tenant's directory.");
   if (users.length === 0) throw new UserError("not_found", `Nobody in the directory works for ${input.companyName}.`);
   const guard = await guardrails(ctx, input, users, o.protectedUpns ?? []);
+  const threshold = o.approvalThreshold ?? DEFAULT_APPROVAL_THRESHOLD;
+  if (!o.approved && users.length > threshold) {
+    const when = input.expiresAt.toISOString().slice(0, 10);
+    const who = input.companyName ? `everyone at ${input.companyName}` : `${users.length} people`;
+    const { approval } = await requestApproval(
+      ctx,
+      { ...actor, role: "admin" },
+      {
+        kind: "expiry",
+        summary: `End the access of ${who} (${users.length} accounts) on ${when}${input.blockSignIn ? ", blocking sign-in" : ""}: ${input.reason}`,
+        accounts: users.length,
+        payload: { ...input, expiresAt: input.expiresAt.toISOString() },
+      },
+    );
+    return { scheduled: 0, awaitingApproval: { approvalId: approval.id, accounts: users.length } };
+  }
+  const approvedCtx = o.approved
+    ? {
+        approvalId: o.approved.approvalId,
+        requestedBy: o.approved.requestedBy,
+        approvedBy: { id: actor.id, name: actor.name },
+      }
+    : {};
   await ctx.db.$transaction(async (tx) => {
     const open: Awaited<ReturnType<typeof tx.accessExpiry.findMany>> = [];
     for (let i = 0; i < users.length; i += 500)
@@ -158,7 +186,7 @@ export async function setExpiry(
           ? { expiresAt: open.find((o) => o.userId === u.id)!.expiresAt }
           : null,
         after: { expiresAt: input.expiresAt, blockSignIn: input.blockSignIn, reason: input.reason },
-        context: { ...guard, company: input.companyName ?? null, bulkSize: users.length },
+        context: { ...guard, ...approvedCtx, company: input.companyName ?? null, bulkSize: users.length },
       })),
     );
   });

@@ -20,6 +20,7 @@ import {
   type WriteResult,
 } from "@/lib/graph";
 import { UserError } from "@/lib/errors";
+import { approvedApply, DEFAULT_APPROVAL_THRESHOLD, requestApproval } from "@/lib/approvals/store";
 import type { Actor, Ctx } from "./lifecycle";
 
 export interface ApplyPreviewRow {
@@ -41,6 +42,8 @@ export interface ApplySummary {
   manual: number;
   remaining: number;
   status: string;
+  /** Set when nothing was sent because the apply touches more accounts than the threshold and waits for a second admin. */
+  awaitingApproval?: { approvalId: string; accounts: number };
 }
 
 /** Who owns the membership of a group Graph cannot change, and the group's SID when AD does. */
@@ -198,7 +201,7 @@ export async function applyCampaign(
   actor: Actor,
   campaignId: string,
   graph: GraphClient,
-  opts: { concurrency?: number } = {},
+  opts: { concurrency?: number; approvalThreshold?: number } = {},
 ): Promise<ApplySummary> {
   const c = await closedCampaign(ctx, campaignId);
   const now = ctx.now;
@@ -228,6 +231,29 @@ export async function applyCampaign(
     },
   });
   const owners = await manualOwners(ctx, candidates);
+  // Four eyes (#16): removing access from more accounts than the threshold waits for a second admin's approval; an
+  // approval covers the campaign's later retries.
+  const accounts = new Set(candidates.map((i) => i.principalId)).size;
+  const threshold = opts.approvalThreshold ?? DEFAULT_APPROVAL_THRESHOLD;
+  if (accounts > threshold && !(await approvedApply(ctx, campaignId))) {
+    const { approval } = await requestApproval(
+      ctx,
+      actor.role === "system"
+        ? { id: null, name: actor.name, role: "system" }
+        : { id: actor.id, name: actor.name, role: "admin" },
+      {
+        kind: "apply",
+        subjectId: campaignId,
+        summary: `Apply "${c.name}": remove ${candidates.length} accesses from ${accounts} accounts in Entra`,
+        accounts,
+        payload: { campaignId },
+      },
+    );
+    const remaining = await ctx.db.campaignItem.count({
+      where: { campaignId, outcome: "revoke", applyStatus: { in: [...RETRYABLE, "applying"] } },
+    });
+    return { ...summary, remaining, status: c.status, awaitingApproval: { approvalId: approval.id, accounts } };
+  }
   const queue = [...candidates];
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {

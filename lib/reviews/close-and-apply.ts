@@ -1,6 +1,7 @@
 import "server-only";
 import type { Ctx } from "@/lib/db";
 import { UserError } from "@/lib/errors";
+import { env } from "@/lib/env";
 import { applyCampaign, type ApplySummary } from "./apply";
 import { appGraph } from "./app-graph";
 import { closeCampaign, parseConfig, type Actor } from "./lifecycle";
@@ -19,7 +20,12 @@ export async function closeAndMaybeApply(
   const c = await ctx.db.campaign.findUniqueOrThrow({ where: { id: campaignId }, select: { config: true } });
   if (!parseConfig(c.config).autoApply) return { counts };
   try {
-    return { counts, applied: await applyCampaign(ctx, actor, campaignId, await appGraph()) };
+    return {
+      counts,
+      applied: await applyCampaign(ctx, actor, campaignId, await appGraph(), {
+        approvalThreshold: env().RECERT_APPROVAL_THRESHOLD,
+      }),
+    };
   } catch (e) {
     if (e instanceof UserError) return { counts, applyError: e.message };
     throw e;
@@ -28,5 +34,7 @@ export async function closeAndMaybeApply(
 
 /** An admin's Apply, through the write connection. */
 export async function applyWithAppGraph(ctx: Ctx, actor: Actor, campaignId: string): Promise<ApplySummary> {
-  return applyCampaign(ctx, actor, campaignId, await appGraph());
+  return applyCampaign(ctx, actor, campaignId, await appGraph(), {
+    approvalThreshold: env().RECERT_APPROVAL_THRESHOLD,
+  });
 }

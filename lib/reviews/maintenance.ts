@@ -34,7 +34,11 @@ export interface MaintenanceReport {
 const SYSTEM: Actor = { id: "system", name: "Recert scheduler", role: "system" };
 const DAY = 86_400_000;
 
-export async function runCampaignMaintenance(ctx: Ctx, graph: (() => GraphClient) | null): Promise<MaintenanceReport> {
+export async function runCampaignMaintenance(
+  ctx: Ctx,
+  graph: (() => GraphClient) | null,
+  o: { approvalThreshold?: number } = {},
+): Promise<MaintenanceReport> {
   const now = ctx.now();
   const report: MaintenanceReport = {
     started: [],
@@ -131,7 +135,7 @@ export async function runCampaignMaintenance(ctx: Ctx, graph: (() => GraphClient
   if (graph) {
     for (const c of await db.campaign.findMany({ where: { tenantId: ctx.tenantId, status: "closed" } })) {
       if (!parseConfig(c.config).autoApply) continue;
-      const r = await applyCampaign(ctx, SYSTEM, c.id, graph());
+      const r = await applyCampaign(ctx, SYSTEM, c.id, graph(), { approvalThreshold: o.approvalThreshold });
       report.applied.push({ campaignId: c.id, applied: r.applied + r.alreadyRemoved, failed: r.failed });
     }
   }

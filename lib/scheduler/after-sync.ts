@@ -9,10 +9,14 @@ import { runExpiries } from "../guests/expiry";
 import { reconcileWithDirectory } from "../reviews/apply";
 import { runCampaignMaintenance } from "../reviews/maintenance";
 
-export async function afterSync(ctx: Ctx, graph: () => GraphClient): Promise<{ expired: number; failed: number }> {
+export async function afterSync(
+  ctx: Ctx,
+  graph: () => GraphClient,
+  o: { approvalThreshold?: number } = {},
+): Promise<{ expired: number; failed: number }> {
   // Campaign items are checked against the fresh directory (changes flagged, Exchange removals confirmed) first.
   await reconcileWithDirectory(ctx);
-  const campaigns = await runCampaignMaintenance(ctx, graph);
+  const campaigns = await runCampaignMaintenance(ctx, graph, o);
   const expiries = await runExpiries(ctx, graph);
   await overview(ctx);
   return {

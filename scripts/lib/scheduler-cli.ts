@@ -50,7 +50,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   const ctx = makeCtx(db, e.ENTRA_TENANT_ID, now ? () => now : undefined);
   const graph = await graphFactory(db, e);
   try {
-    const campaigns = await runCampaignMaintenance(ctx, graph);
+    const campaigns = await runCampaignMaintenance(ctx, graph, { approvalThreshold: e.RECERT_APPROVAL_THRESHOLD });
     const expiries = await runExpiries(ctx, graph);
     const failed =
       campaigns.notStarted.length +
@@ -85,7 +85,9 @@ export async function runAfterSyncFromEnv(): Promise<void> {
   const db = createClient(e.DATABASE_URL);
   try {
     const { afterSync } = await import("../../lib/scheduler/after-sync");
-    await afterSync(makeCtx(db, e.ENTRA_TENANT_ID), await graphFactory(db, e));
+    await afterSync(makeCtx(db, e.ENTRA_TENANT_ID), await graphFactory(db, e), {
+      approvalThreshold: e.RECERT_APPROVAL_THRESHOLD,
+    });
   } finally {
     await db.$disconnect();
   }

@@ -18,7 +18,7 @@ import {
 } from "@/lib/reviews";
 
 const ZId = z.string().uuid("Not a campaign id.");
-const CAMPAIGNS = ["/campaigns", "/reviews"];
+const CAMPAIGNS = ["/campaigns", "/reviews", "/approvals"];
 const admin = { role: "admin", revalidate: CAMPAIGNS } as const;
 
 export const createCampaignAction = action({ ...admin, input: ZCampaignForm }, async (form, { ctx, actor }) =>

@@ -13,12 +13,16 @@ import {
   ZSetExpiry,
 } from "@/lib/guests";
 
-const GUESTS = ["/guests"];
+const GUESTS = ["/guests", "/approvals"];
 const admin = (a: { id: string; name: string }) => ({ id: a.id, name: a.name, role: "admin" as const });
 
 export const setExpiryAction = action(
   { role: "admin", input: ZSetExpiry, revalidate: GUESTS },
-  async (input, { ctx, actor }) => setExpiry(ctx, admin(actor), input, { protectedUpns: env().RECERT_PROTECTED_UPNS }),
+  async (input, { ctx, actor }) =>
+    setExpiry(ctx, admin(actor), input, {
+      protectedUpns: env().RECERT_PROTECTED_UPNS,
+      approvalThreshold: env().RECERT_APPROVAL_THRESHOLD,
+    }),
 );
 
 export const extendExpiryAction = action(

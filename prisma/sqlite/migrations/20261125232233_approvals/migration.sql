@@ -1,0 +1,27 @@
+-- CreateTable
+CREATE TABLE "Approval" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "tenantId" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "subjectId" TEXT,
+    "status" TEXT NOT NULL,
+    "summary" TEXT NOT NULL,
+    "accounts" INTEGER NOT NULL,
+    "payload" TEXT NOT NULL,
+    "requestedById" TEXT NOT NULL,
+    "requestedByName" TEXT NOT NULL,
+    "requestedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "decidedById" TEXT,
+    "decidedByName" TEXT,
+    "decidedAt" DATETIME,
+    "decisionNote" TEXT,
+    "outcome" TEXT,
+    "version" INTEGER NOT NULL DEFAULT 0
+);
+
+-- CreateIndex
+CREATE INDEX "Approval_tenantId_status_idx" ON "Approval"("tenantId", "status");
+
+-- CreateIndex
+CREATE INDEX "Approval_tenantId_kind_subjectId_idx" ON "Approval"("tenantId", "kind", "subjectId");
+
