@@ -78,6 +78,8 @@ export function control(req: Req, d: ControlDeps): Res {
       if (seg[2] === "permissions") app.graphPermissions = (body.roles as string[]) ?? [];
       else if (seg[2] === "secret-expired") app.secretExpired = Boolean(body.expired);
       else if (seg[2] === "opaque-tokens") app.opaqueGraphTokens = Boolean(body.opaque);
+      else if (seg[2] === "token-version")
+        app.accessTokenVersion = body.version === 2 ? 2 : body.version === 1 ? 1 : null;
       // Certificates & secrets: upload a certificate (PEM; its public part only is kept), or remove them all.
       else if (seg[2] === "certificates")
         app.keyCredentials = body.pem

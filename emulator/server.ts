@@ -5,7 +5,7 @@ import { control } from "./control";
 import { Faults } from "./faults";
 import { GraphRouter } from "./graph/router";
 import { graphError, json, readRequest, send, type Req, type Res } from "./http";
-import { createKeySet } from "./oidc/keys";
+import { createKeySet, type KeySet, sign } from "./oidc/keys";
 import { Oidc } from "./oidc/oidc";
 import { generateTenant } from "./tenant/generate";
 import type { Tenant } from "./tenant/model";
@@ -38,6 +38,18 @@ function build(cfg: EmulatorConfig): Tenant {
     onPremisesShare: cfg.onPremisesShare,
   });
   return registerRecertApps(t, cfg);
+}
+
+/**
+ * POST /_emulator/sign {claims, lifetimeS}: any claims signed with the tenant's real key, for tests that need tokens
+ * Entra could have issued in another flow (a person's delegated token for Recert's API, an ID token), so the
+ * evidence API's refusals are tested against genuine signatures. Guarded by the admin key like all of /_emulator.
+ */
+async function signForTests(req: Req, cfg: EmulatorConfig, keys: KeySet): Promise<Res> {
+  if (req.headers["x-emulator-admin-key"] !== cfg.adminKey)
+    return json(401, { error: "x-emulator-admin-key header missing or wrong" });
+  const body = JSON.parse(req.body || "{}") as { claims?: Record<string, unknown>; lifetimeS?: number };
+  return json(200, { token: await sign(keys, body.claims ?? {}, body.lifetimeS ?? 3599) });
 }
 
 /** Starts the emulator. Port 0 picks a free port, and the public URL follows it. */
@@ -165,6 +177,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
         req = await readRequest(raw, cfg.publicUrl);
         let out: Res | "drop" | undefined;
         if (req.path.startsWith("/v1.0/") || req.path === "/v1.0") out = await handleGraph(req);
+        else if (req.path === "/_emulator/sign" && req.method === "POST") out = await signForTests(req, cfg, keys);
         else if (req.path.startsWith("/_emulator/"))
           out = control(req, { cfg, tenant: current, faults, delta: graph.delta, reset: () => (tenant = build(cfg)) });
         else if (req.path === "/" || req.path === "/health")

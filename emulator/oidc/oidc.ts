@@ -43,6 +43,10 @@ export class Oidc {
   private issuerV2(): string {
     return `${this.cfg.publicUrl}/${this.t.id}/v2.0`;
   }
+  /** The v1 issuer. Entra's public cloud uses sts.windows.net whatever host the token came from. */
+  private issuerV1(): string {
+    return `https://sts.windows.net/${this.t.id}/`;
+  }
   private knownTenant(segment: string): boolean {
     return (
       segment === this.t.id ||
@@ -55,7 +59,7 @@ export class Oidc {
   /** Routes under /{tenant}/…; undefined when the path is not OIDC. */
   async handle(req: Req): Promise<Res | undefined> {
     const m =
-      /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/authorize|oauth2\/v2\.0\/token|discovery\/v2\.0\/keys|oauth2\/v2\.0\/logout)$/.exec(
+      /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|\.well-known\/openid-configuration|oauth2\/v2\.0\/authorize|oauth2\/v2\.0\/token|discovery\/v2\.0\/keys|discovery\/keys|oauth2\/v2\.0\/logout)$/.exec(
         req.path,
       );
     if (!m) return undefined;
@@ -79,7 +83,10 @@ export class Oidc {
     switch (endpoint) {
       case "v2.0/.well-known/openid-configuration":
         return json(200, this.discovery());
+      case ".well-known/openid-configuration":
+        return json(200, this.discoveryV1());
       case "discovery/v2.0/keys":
+      case "discovery/keys":
         return json(200, { keys: [this.keys.jwk] });
       case "oauth2/v2.0/authorize":
         return req.method === "POST" ? this.authorizePost(req) : this.authorizeGet(req);
@@ -95,6 +102,28 @@ export class Oidc {
       }
     }
     return undefined;
+  }
+
+  /** The v1 endpoint's metadata: its issuer is the v1 token issuer (sts.windows.net in the public cloud). */
+  discoveryV1() {
+    const base = `${this.cfg.publicUrl}/${this.t.id}`;
+    return {
+      token_endpoint: `${base}/oauth2/token`,
+      token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+      jwks_uri: `${base}/discovery/keys`,
+      response_modes_supported: ["query", "fragment", "form_post"],
+      subject_types_supported: ["pairwise"],
+      id_token_signing_alg_values_supported: ["RS256"],
+      response_types_supported: ["code", "id_token", "code id_token", "token id_token", "token"],
+      scopes_supported: ["openid"],
+      issuer: this.issuerV1(),
+      authorization_endpoint: `${base}/oauth2/authorize`,
+      end_session_endpoint: `${base}/oauth2/logout`,
+      tenant_region_scope: "NA",
+      cloud_instance_name: "microsoftonline.com",
+      cloud_graph_host_name: "graph.windows.net",
+      msgraph_host: "graph.microsoft.com",
+    };
   }
 
   discovery() {
@@ -390,22 +419,30 @@ export class Oidc {
       .filter((a) => a.resourceId === target.servicePrincipalId && a.principalId === app.servicePrincipalId)
       .map((a) => sp?.appRoles.find((r) => r.id === a.appRoleId)?.value)
       .filter((v): v is string => Boolean(v));
-    const access = await sign(
-      this.keys,
-      {
-        aud: target.identifierUris[0] ?? `api://${target.clientId}`,
-        iss: this.issuerV2(),
-        azp: app.clientId,
-        azpacr: "1",
-        idtyp: "app",
-        oid: app.servicePrincipalId,
-        sub: app.servicePrincipalId,
-        tid: this.t.id,
-        ...(roles.length ? { roles } : {}),
-        ver: "2.0",
-      },
-      life,
-    );
+    // The token version is the resource's choice (requestedAccessTokenVersion; null means v1), not the caller's:
+    // v1 has the v1 issuer, the App ID URI asked for as audience and `appid`; v2 the v2 issuer, the client id as
+    // audience and `azp` (Microsoft, "Access tokens in the Microsoft identity platform"). `idtyp` is an optional
+    // claim Recert's registration does not ask for, so app tokens come without it.
+    const common = {
+      oid: app.servicePrincipalId,
+      sub: app.servicePrincipalId,
+      tid: this.t.id,
+      ...(roles.length ? { roles } : {}),
+    };
+    const resource = scope.replace(/\/\.default$/, "");
+    const claims =
+      target.accessTokenVersion === 2
+        ? { ...common, aud: target.clientId, iss: this.issuerV2(), azp: app.clientId, azpacr: "1", ver: "2.0" }
+        : {
+            ...common,
+            aud: resource,
+            iss: this.issuerV1(),
+            idp: this.issuerV1(),
+            appid: app.clientId,
+            appidacr: "1",
+            ver: "1.0",
+          };
+    const access = await sign(this.keys, claims, life);
     return json(200, { token_type: "Bearer", expires_in: life, ext_expires_in: life, access_token: access });
   }
 

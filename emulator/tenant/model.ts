@@ -121,6 +121,11 @@ export interface EApp {
    * as opaque (they may be encrypted); this lets tests prove Recert never depends on reading them.
    */
   opaqueGraphTokens?: boolean;
+  /**
+   * For an app that exposes an API: the access token version Entra issues for it (requestedAccessTokenVersion on
+   * its apiApplication, accessTokenAcceptedVersion in the manifest). Unset (null) means v1, Entra's default.
+   */
+  accessTokenVersion?: 1 | 2 | null;
 }
 
 export type ObjectKind = "user" | "group" | "servicePrincipal";

@@ -213,20 +213,43 @@ describe("OIDC v2", () => {
     expect(other.status).toBe(400);
     expect(((await other.json()) as { error: string }).error).toBe("invalid_scope");
   });
-  it("issues tokens for Recert's own API to the GRC client with its app role", async () => {
-    const res = await appToken(
-      emu.url,
-      "9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a",
-      "grc-demo-client-secret",
-      `api://${CLIENT_ID}/.default`,
-    );
-    const claims = decodeJwt(((await res.json()) as { access_token: string }).access_token);
-    expect(claims).toMatchObject({
+  it("issues tokens for Recert's own API to the GRC client with its app role, in the version Recert's registration asks for", async () => {
+    const grc = async () => {
+      const res = await appToken(
+        emu.url,
+        "9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a",
+        "grc-demo-client-secret",
+        `api://${CLIENT_ID}/.default`,
+      );
+      return decodeJwt(((await res.json()) as { access_token: string }).access_token);
+    };
+    // requestedAccessTokenVersion null (Entra's default): v1, the v1 issuer, the App ID URI as audience, appid.
+    const v1 = await grc();
+    expect(v1).toMatchObject({
       aud: `api://${CLIENT_ID}`,
-      azp: "9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a",
+      iss: `https://sts.windows.net/${TENANT}/`,
+      appid: "9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a",
       roles: ["Recert.Auditor"],
       tid: TENANT,
+      ver: "1.0",
     });
+    expect(v1).not.toHaveProperty("idtyp"); // an optional claim Recert's registration does not request
+    await control(emu.url, "POST", `/apps/${CLIENT_ID}/token-version`, { version: 2 });
+    try {
+      expect(await grc()).toMatchObject({
+        aud: CLIENT_ID,
+        iss: `${emu.url}/${TENANT}/v2.0`,
+        azp: "9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a",
+        ver: "2.0",
+      });
+    } finally {
+      await control(emu.url, "POST", `/apps/${CLIENT_ID}/token-version`, { version: null });
+    }
+    // The v1 metadata names the v1 issuer, which Recert reads instead of assuming the public cloud's.
+    const meta = (await (await fetch(`${emu.url}/${TENANT}/.well-known/openid-configuration`)).json()) as {
+      issuer: string;
+    };
+    expect(meta.issuer).toBe(`https://sts.windows.net/${TENANT}/`);
   });
 });
 

@@ -10,7 +10,8 @@ export async function requireApiCaller(
   const r = await verifyBearer(req.headers.get("authorization"), {
     authorityHost: e.ENTRA_AUTHORITY_HOST,
     tenantId: e.ENTRA_TENANT_ID,
-    audiences: [e.RECERT_APP_ID_URI, e.AUTH_MICROSOFT_ENTRA_ID_ID],
+    appIdUri: e.RECERT_APP_ID_URI,
+    clientId: e.AUTH_MICROSOFT_ENTRA_ID_ID,
   });
   return r.ok ? { claims: r.claims } : { response: bearerError(r) };
 }

@@ -1,7 +1,10 @@
 /**
  * The evidence API's bearer check against real tokens from the emulator: no token, garbage, expired, wrong
- * audience (a Graph token), another tenant's token, an app without the Recert.Auditor role, and a valid one.
+ * audience (a Graph token), another tenant's token, an app without the Recert.Auditor role, and valid ones of both
+ * token versions; and tokens Entra issues in other flows (a person's delegated token, an ID token) or never issues
+ * (a v2 issuer with a v1 audience), each signed with the tenant's real key.
  */
+import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startEmulator, type RunningEmulator } from "@/emulator/server";
 import { verifyBearer, type BearerConfig } from "./bearer";
@@ -27,7 +30,8 @@ beforeAll(async () => {
   cfg = {
     authorityHost: emu.url,
     tenantId: emu.config.tenantId,
-    audiences: [emu.config.appIdUri, emu.config.clientId],
+    appIdUri: emu.config.appIdUri,
+    clientId: emu.config.clientId,
   };
 });
 afterAll(async () => {
@@ -97,5 +101,84 @@ describe("evidence API bearer tokens", () => {
       status: 401,
       description: "The token has expired.",
     });
+  });
+
+  const control = (path: string, body: unknown) =>
+    fetch(`${emu.url}/_emulator${path}`, {
+      method: "POST",
+      headers: { "x-emulator-admin-key": "emulator-admin-key", "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const signed = async (claims: Record<string, unknown>) =>
+    ((await (await control("/sign", { claims })).json()) as { token: string }).token;
+
+  test("v1 tokens (Entra's default) and v2 tokens, each with its own issuer and audience, as the app registration chooses", async () => {
+    const v1 = decodeJwt(await token(emu, GRC.id, GRC.secret, scope()));
+    expect(v1).toMatchObject({
+      ver: "1.0",
+      iss: `https://sts.windows.net/${emu.config.tenantId}/`,
+      aud: emu.config.appIdUri,
+      appid: GRC.id,
+    });
+    expect(v1).not.toHaveProperty("azp");
+    expect((await verifyBearer(`Bearer ${await token(emu, GRC.id, GRC.secret, scope())}`, cfg)).ok).toBe(true);
+    await control(`/apps/${emu.config.clientId}/token-version`, { version: 2 });
+    try {
+      const raw = await token(emu, GRC.id, GRC.secret, scope());
+      expect(decodeJwt(raw)).toMatchObject({
+        ver: "2.0",
+        iss: `${emu.url}/${emu.config.tenantId}/v2.0`,
+        aud: emu.config.clientId,
+        azp: GRC.id,
+      });
+      const r = await verifyBearer(`Bearer ${raw}`, cfg);
+      expect(r.ok).toBe(true);
+    } finally {
+      await control(`/apps/${emu.config.clientId}/token-version`, { version: null });
+    }
+  });
+
+  test("refuses a person's delegated token, an ID token, and version/issuer/audience mixes Entra never issues", async () => {
+    const tid = emu.config.tenantId;
+    const v1 = `https://sts.windows.net/${tid}/`;
+    const v2 = `${emu.url}/${tid}/v2.0`;
+    const now = Math.floor(Date.now() / 1000);
+    const sp = "5c1d2e3f-0000-4000-8000-00000000a0a0";
+    const base = { tid, iat: now, nbf: now, exp: now + 600, roles: ["Recert.Auditor"] };
+    const app1 = { ...base, iss: v1, aud: emu.config.appIdUri, appid: GRC.id, oid: sp, sub: sp, ver: "1.0" };
+    expect((await verifyBearer(`Bearer ${await signed(app1)}`, cfg)).ok).toBe(true); // the control: a good one passes
+    const refused = async (claims: Record<string, unknown>, why: RegExp) => {
+      const r = await verifyBearer(`Bearer ${await signed(claims)}`, cfg);
+      expect(r, JSON.stringify(claims)).toMatchObject({
+        ok: false,
+        status: 401,
+        description: expect.stringMatching(why),
+      });
+    };
+    // A person's token for Recert's API (delegated: scp), even one whose person holds Recert.Auditor.
+    await refused(
+      { ...app1, scp: "user_impersonation", oid: "9f0e0000-0000-4000-8000-000000000001", sub: "pairwise-sub" },
+      /delegated/,
+    );
+    // An ID token: v2 issuer, the client id as audience, no azp, a pairwise sub.
+    await refused(
+      {
+        ...base,
+        iss: v2,
+        aud: emu.config.clientId,
+        oid: "9f0e0000-0000-4000-8000-000000000001",
+        sub: "pairwise-sub",
+        ver: "2.0",
+        preferred_username: "auditor@contoso.onmicrosoft.com",
+      },
+      /ID tokens/,
+    );
+    // A v2 issuer with the App ID URI audience (what the emulator used to issue), and v1 claims under a v2 issuer.
+    await refused({ ...app1, iss: v2, ver: "2.0", azp: GRC.id }, /do not belong together/);
+    await refused({ ...app1, iss: v2 }, /do not belong together/);
+    // idtyp says user.
+    await refused({ ...app1, idtyp: "user" }, /delegated/);
+    // An app token whose sub is not its own object id.
+    await refused({ ...app1, sub: "someone-else" }, /ID tokens/);
   });
 });

@@ -1,37 +1,68 @@
 /**
- * Bearer tokens for the evidence API (/api/v1/*): Entra-issued access tokens from client credentials.
- * Checked: RS256 signature against the tenant's JWKS (discovered from the issuer's metadata, cached),
- * issuer (v2, or v1 sts.windows.net) of this tenant, audience (Recert's application ID URI or client id),
- * expiry and not-before (60 s leeway), tenant id, and the Recert.Auditor app role.
+ * Bearer tokens for the evidence API (/api/v1/*): Entra-issued access tokens from client credentials, for
+ * applications only (GRC tools), never people.
+ *
+ * Entra issues Recert's API one of two token versions, chosen by the Recert app registration's
+ * `requestedAccessTokenVersion` (`accessTokenAcceptedVersion` in the manifest; Microsoft, "Access tokens in the
+ * Microsoft identity platform"):
+ *   - v1 (null or 1, the default): `iss` is the tenant's v1 issuer (https://sts.windows.net/{tid}/ in the public
+ *     cloud; read from the v1 OpenID metadata, so a national cloud's own issuer is used), `aud` the application ID URI
+ *     (or the client id), `appid` the caller, `ver` 1.0;
+ *   - v2 (2): `iss` {authority}/{tid}/v2.0, `aud` the client id only, `azp` the caller, `ver` 2.0.
+ * Each version is accepted only with its own issuer and audience: a v2 issuer with an App ID URI audience is a token
+ * Entra never issues.
+ *
+ * App-only: a token carrying `scp` is delegated (a person's); `idtyp`, when present, must be `app`; and in an app-only
+ * token `sub` and `oid` are both the calling service principal's object id, where a person's access or ID token has
+ * a pairwise `sub`. An ID token (no `azp`/`appid`, `aud` = client id) is refused too.
+ * Checked as well: RS256 signature against the tenant's JWKS (discovered, cached), expiry and not-before (60 s
+ * leeway), tenant id, and the Recert.Auditor app role.
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from "jose";
 
 export interface BearerConfig {
   authorityHost: string;
   tenantId: string;
-  /** Accepted audiences: the application ID URI and the client id. */
-  audiences: string[];
+  /** Recert's application ID URI (RECERT_APP_ID_URI): the audience of v1 tokens. */
+  appIdUri: string;
+  /** Recert's client id: the audience of v2 tokens (v1 tokens may carry it too). */
+  clientId: string;
   role?: string;
 }
 
 export type BearerResult =
-  | { ok: true; claims: JWTPayload & { roles?: string[]; azp?: string; appid?: string; tid?: string } }
+  | { ok: true; claims: JWTPayload & { roles?: string[]; azp?: string; appid?: string; tid?: string; ver?: string } }
   | { ok: false; status: 401 | 403; error: string; description: string };
 
-const jwksCache = new Map<string, { jwks: ReturnType<typeof createRemoteJWKSet>; at: number }>();
+interface TenantKeys {
+  jwks: ReturnType<typeof createRemoteJWKSet>;
+  v2Issuer: string;
+  /** null when the v1 metadata could not be read: v1 tokens are then refused rather than guessed. */
+  v1Issuer: string | null;
+  at: number;
+}
+const tenantCache = new Map<string, TenantKeys>();
 
-async function jwksFor(authorityHost: string, tenantId: string) {
-  const key = `${authorityHost}|${tenantId}`;
-  const hit = jwksCache.get(key);
-  if (hit && Date.now() - hit.at < 24 * 3_600_000) return hit.jwks;
-  const res = await fetch(`${authorityHost.replace(/\/$/, "")}/${tenantId}/v2.0/.well-known/openid-configuration`, {
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!res.ok) throw new Error(`OpenID metadata: HTTP ${res.status}`);
-  const meta = (await res.json()) as { jwks_uri: string };
-  const jwks = createRemoteJWKSet(new URL(meta.jwks_uri), { cacheMaxAge: 3_600_000, cooldownDuration: 30_000 });
-  jwksCache.set(key, { jwks, at: Date.now() });
-  return jwks;
+async function metadata(url: string): Promise<{ issuer: string; jwks_uri: string }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`OpenID metadata ${url}: HTTP ${res.status}`);
+  return (await res.json()) as { issuer: string; jwks_uri: string };
+}
+
+async function tenantKeys(authorityHost: string, tenantId: string): Promise<TenantKeys> {
+  const base = `${authorityHost.replace(/\/$/, "")}/${tenantId}`;
+  const hit = tenantCache.get(base);
+  if (hit && Date.now() - hit.at < 24 * 3_600_000) return hit;
+  const v2 = await metadata(`${base}/v2.0/.well-known/openid-configuration`);
+  const v1 = await metadata(`${base}/.well-known/openid-configuration`).catch(() => null);
+  const keys: TenantKeys = {
+    jwks: createRemoteJWKSet(new URL(v2.jwks_uri), { cacheMaxAge: 3_600_000, cooldownDuration: 30_000 }),
+    v2Issuer: v2.issuer.replace("{tenantid}", tenantId),
+    v1Issuer: v1?.issuer.replace("{tenantid}", tenantId) ?? null,
+    at: Date.now(),
+  };
+  tenantCache.set(base, keys);
+  return keys;
 }
 
 const fail = (status: 401 | 403, error: string, description: string): BearerResult => ({
@@ -49,26 +80,23 @@ export async function verifyBearer(authorization: string | null, cfg: BearerConf
       "invalid_request",
       "Send an Entra access token: Authorization: Bearer <token> (client credentials, scope <application ID URI>/.default).",
     );
-  const issuers = [
-    `${cfg.authorityHost.replace(/\/$/, "")}/${cfg.tenantId}/v2.0`,
-    `https://sts.windows.net/${cfg.tenantId}/`,
-  ];
-  let claims: BearerResult & { ok: true };
+  let claims: (BearerResult & { ok: true })["claims"];
+  let t: TenantKeys;
   try {
-    const jwks = await jwksFor(cfg.authorityHost, cfg.tenantId);
-    const { payload } = await jwtVerify(m[1]!, jwks, {
-      issuer: issuers,
-      audience: cfg.audiences,
+    t = await tenantKeys(cfg.authorityHost, cfg.tenantId);
+    const { payload } = await jwtVerify(m[1]!, t.jwks, {
+      issuer: [t.v2Issuer, ...(t.v1Issuer ? [t.v1Issuer] : [])],
+      audience: [cfg.appIdUri, cfg.clientId],
       algorithms: ["RS256"],
       clockTolerance: 60,
       requiredClaims: ["exp", "iat"],
     });
-    claims = { ok: true, claims: payload as (BearerResult & { ok: true })["claims"] };
+    claims = payload as typeof claims;
   } catch (e) {
     if (e instanceof errors.JWTExpired) return fail(401, "invalid_token", "The token has expired.");
     if (e instanceof errors.JWTClaimValidationFailed) {
       if (e.claim === "aud")
-        return fail(401, "invalid_token", `The token is not for this API: its audience must be ${cfg.audiences[0]}.`);
+        return fail(401, "invalid_token", `The token is not for this API: its audience must be ${cfg.appIdUri}.`);
       if (e.claim === "iss")
         return fail(401, "invalid_token", "The token was not issued by this organization's Entra tenant.");
       return fail(401, "invalid_token", `The token's ${e.claim} claim is not acceptable.`);
@@ -78,15 +106,29 @@ export async function verifyBearer(authorization: string | null, cfg: BearerConf
     if (e instanceof errors.JOSEError) return fail(401, "invalid_token", "The token is malformed.");
     throw e;
   }
-  if (claims.claims.tid !== cfg.tenantId) return fail(401, "invalid_token", "The token belongs to another tenant.");
+  if (claims.tid !== cfg.tenantId) return fail(401, "invalid_token", "The token belongs to another tenant.");
+  // Each version with its own issuer and audience (see above).
+  const v2 = claims.iss === t.v2Issuer;
+  if (v2 ? claims.ver !== "2.0" || claims.aud !== cfg.clientId : claims.ver !== "1.0")
+    return fail(401, "invalid_token", "The token's version, issuer and audience do not belong together.");
+  // Applications only.
+  if (claims.scp !== undefined || (claims.idtyp !== undefined && claims.idtyp !== "app"))
+    return fail(
+      401,
+      "invalid_token",
+      "The evidence API takes application tokens (client credentials) only, not a person's delegated token.",
+    );
+  const caller = v2 ? claims.azp : claims.appid;
+  if (typeof caller !== "string" || typeof claims.oid !== "string" || claims.oid !== claims.sub)
+    return fail(401, "invalid_token", "The evidence API takes application access tokens only, not ID tokens.");
   const role = cfg.role ?? "Recert.Auditor";
-  if (!Array.isArray(claims.claims.roles) || !claims.claims.roles.includes(role))
+  if (!Array.isArray(claims.roles) || !claims.roles.includes(role))
     return fail(
       403,
       "insufficient_scope",
       `The calling application lacks the ${role} app role. Assign it in Entra (Enterprise applications > Recert > app role assignments).`,
     );
-  return claims;
+  return { ok: true, claims };
 }
 
 /** The 401/403 response for a failed check, with the WWW-Authenticate header RFC 6750 asks for. */
