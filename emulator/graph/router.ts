@@ -10,6 +10,7 @@ import { DeltaState } from "./delta";
 import { page, parseQuery, QueryError, type Query } from "./paging";
 import {
   appRoleAssignmentObject,
+  directoryRoleObject,
   directoryObject,
   groupObject,
   project,
@@ -46,6 +47,8 @@ const P = {
   apps: ["Application.Read.All", "Directory.Read.All", "Application.ReadWrite.All", "Directory.ReadWrite.All"],
   policies: ["Policy.Read.All"],
   org: ["Organization.Read.All", "Directory.Read.All", "User.Read.All"],
+  // user-list-approleassignments: Directory.Read.All is the least privileged; User.Read.All is not enough.
+  userAppRoles: ["Directory.Read.All", "AppRoleAssignment.ReadWrite.All", "Directory.ReadWrite.All"],
   writeMembers: ["GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"],
   writeRoles: ["RoleManagement.ReadWrite.Directory"],
   writeAppRoles: ["AppRoleAssignment.ReadWrite.All"],
@@ -405,6 +408,14 @@ export class GraphRouter {
             )
           : this.denied(req),
     );
+    // directoryrole-list: only activated roles (those with an assignment), each with its own object id and its
+    // roleTemplateId; RoleManagement.Read.Directory or higher.
+    this.on("GET", "/directoryRoles", (req, q, c) => {
+      if (!this.need(c, P.roles)) return this.denied(req);
+      const active = new Set(this.t.roleAssignments.map((a) => a.roleDefinitionId));
+      const list = this.t.roleDefinitions.filter((d) => active.has(d.id!)).map(directoryRoleObject);
+      return page(req, this.cfg.publicUrl, "directoryRoles", q, list, { maxTop: 999 });
+    });
     this.on("GET", "/roleManagement/directory/roleAssignments", (req, q, c) => {
       if (!this.need(c, P.roles)) return this.denied(req);
       const expand = q.expand === "principal";
@@ -442,6 +453,20 @@ export class GraphRouter {
       if (!this.t.spById.has(m[1]!)) return this.notFound(req, m[1]!);
       const list = this.t.appRoleAssignments.filter((a) => a.resourceId === m[1]).map(appRoleAssignmentObject);
       return page(req, this.cfg.publicUrl, `servicePrincipals('${m[1]}')/appRoleAssignedTo`, q, list, { maxTop: 999 });
+    });
+    // user-list-approleassignments: the user's own assignments and those of groups the user is a direct member of.
+    this.on("GET", "/users/{id}/appRoleAssignments", (req, q, c, m) => {
+      if (!this.need(c, P.userAppRoles)) return this.denied(req);
+      const u = this.t.userById.get(m[1]!) ?? this.t.userByUpn.get(m[1]!.toLowerCase());
+      if (!u) return this.notFound(req, m[1]!);
+      const list = this.t.appRoleAssignments
+        .filter(
+          (a) =>
+            a.principalId === u.id ||
+            (a.principalType === "Group" && this.t.groupById.get(a.principalId)?.members.has(u.id)),
+        )
+        .map(appRoleAssignmentObject);
+      return page(req, this.cfg.publicUrl, `users('${u.id}')/appRoleAssignments`, q, list, { maxTop: 999 });
     });
     // Graph: "Grant an appRoleAssignment for a service principal" (serviceprincipal-post-approleassignedto):
     // principalId, resourceId and appRoleId in the body, 201 with the assignment; AppRoleAssignment.ReadWrite.All.

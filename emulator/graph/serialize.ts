@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type * as MSGraph from "@microsoft/microsoft-graph-types";
 import type { EAppRoleAssignment, EGroup, EServicePrincipal, EUser, ERoleAssignment, Tenant } from "../tenant/model";
 
@@ -93,6 +94,23 @@ export function roleAssignmentObject(a: ERoleAssignment): Record<string, unknown
 
 export function appRoleAssignmentObject(a: EAppRoleAssignment): Record<string, unknown> {
   return { ...a, deletedDateTime: null } satisfies MSGraph.AppRoleAssignment;
+}
+
+/**
+ * A directory role as /directoryRoles lists it (directoryrole-list): an *activated* role, whose object id is its own
+ * and not the template's (the role definition's id is the template id). A stable id derived from the template.
+ */
+export function directoryRoleObject(d: MSGraph.UnifiedRoleDefinition): Record<string, unknown> {
+  const h = createHash("sha256")
+    .update(`directoryRole:${d.templateId ?? d.id}`)
+    .digest("hex");
+  return {
+    id: `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-9${h.slice(17, 20)}-${h.slice(20, 32)}`,
+    deletedDateTime: null,
+    description: d.description ?? null,
+    displayName: d.displayName ?? null,
+    roleTemplateId: d.templateId ?? d.id ?? null,
+  } satisfies MSGraph.DirectoryRole;
 }
 
 export function registrationObject(u: EUser, adminIds: Set<string>): Record<string, unknown> {

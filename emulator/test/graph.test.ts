@@ -183,6 +183,46 @@ describe("Graph collections", () => {
   });
 });
 
+describe("directoryRoles and a user's appRoleAssignments, as Graph serves them", () => {
+  it("lists activated directory roles with their own ids and template ids (directoryrole-list)", async () => {
+    const res = await graph(emu.url, token, "/directoryRoles");
+    expect(res.status).toBe(200);
+    const roles = ((await res.json()) as { value: Record<string, unknown>[] }).value;
+    const active = new Set(emu.tenant.roleAssignments.map((a) => a.roleDefinitionId));
+    expect(roles.map((r) => r.roleTemplateId).sort()).toEqual([...active].sort());
+    for (const r of roles) {
+      expect(Object.keys(r).sort()).toEqual(["deletedDateTime", "description", "displayName", "id", "roleTemplateId"]);
+      expect(r.id).not.toBe(r.roleTemplateId);
+    }
+  });
+
+  it("lists a user's app role assignments, direct and through groups, and needs Directory.Read.All, not User.Read.All", async () => {
+    const viaGroup = emu.tenant.appRoleAssignments.find(
+      (a) => a.principalType === "Group" && emu.tenant.groupById.get(a.principalId)!.members.size > 0,
+    )!;
+    const user = [...emu.tenant.groupById.get(viaGroup.principalId)!.members].find((m) => emu.tenant.userById.has(m))!;
+    // The sign-in app holds User.Read.All and Application.Read.All: Graph still refuses this list.
+    expect((await graph(emu.url, token, `/users/${user}/appRoleAssignments`)).status).toBe(403);
+    const app = emu.tenant.apps.find((a) => a.clientId === CLIENT_ID)!;
+    const before = [...app.graphPermissions];
+    await control(emu.url, "POST", `/apps/${CLIENT_ID}/permissions`, { roles: [...before, "Directory.Read.All"] });
+    try {
+      const res = await graph(emu.url, await graphToken(emu.url), `/users/${user}/appRoleAssignments`);
+      expect(res.status).toBe(200);
+      const ids = ((await res.json()) as { value: { id: string }[] }).value.map((a) => a.id);
+      const expected = emu.tenant.appRoleAssignments.filter(
+        (a) =>
+          a.principalId === user ||
+          (a.principalType === "Group" && emu.tenant.groupById.get(a.principalId)!.members.has(user)),
+      );
+      expect(ids.sort()).toEqual(expected.map((a) => a.id).sort());
+      expect(ids).toContain(viaGroup.id);
+    } finally {
+      await control(emu.url, "POST", `/apps/${CLIENT_ID}/permissions`, { roles: before });
+    }
+  });
+});
+
 describe("Graph delta queries", () => {
   it("returns everything first, then exactly what changed, with @removed", async () => {
     const first = await all<{ id: string }>(emu.url, token, "/users/delta?$select=displayName,accountEnabled");
