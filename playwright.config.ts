@@ -4,6 +4,9 @@ import { emulatorEnv } from "./scripts/lib/defaults";
 // Own ports, so a running demo (3000/4010) does not collide with a test run.
 const appPort = Number(process.env.TEST_APP_PORT ?? 3210);
 const emulatorPort = Number(process.env.TEST_EMULATOR_PORT ?? 4210);
+// E2E_HTTPS=1: the emulator serves https from a local CA that the app, the CLI and the test workers trust through
+// NODE_EXTRA_CA_CERTS (scripts/test.ts sets it for the PostgreSQL run).
+const https = process.env.E2E_HTTPS === "1";
 const env = emulatorEnv(
   {
     ...process.env,
@@ -13,8 +16,16 @@ const env = emulatorEnv(
   },
   appPort,
   emulatorPort,
+  { https },
 );
-export const E2E = { appUrl: `http://localhost:${appPort}`, emulatorUrl: `http://localhost:${emulatorPort}`, env };
+// Workers start after this file is read: they inherit the CA too.
+if (https) process.env.NODE_EXTRA_CA_CERTS = env.NODE_EXTRA_CA_CERTS;
+export const E2E = {
+  appUrl: `http://localhost:${appPort}`,
+  emulatorUrl: `${https ? "https" : "http"}://localhost:${emulatorPort}`,
+  https,
+  env,
+};
 
 export default defineConfig({
   testDir: "e2e",
@@ -31,6 +42,9 @@ export default defineConfig({
   use: {
     baseURL: E2E.appUrl,
     trace: "retain-on-failure",
+    // Chromium does not read NODE_EXTRA_CA_CERTS: it is told to accept the emulator's sign-in page. Every Node
+    // process (the app, the CLI, the workers) checks the certificate against the local CA.
+    ignoreHTTPSErrors: https,
     screenshot: "only-on-failure",
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -49,6 +63,7 @@ export default defineConfig({
     {
       command: "node_modules/.bin/tsx emulator/main.ts",
       url: `${E2E.emulatorUrl}/${env.ENTRA_TENANT_ID}/v2.0/.well-known/openid-configuration`,
+      ignoreHTTPSErrors: true,
       env: env as Record<string, string>,
       reuseExistingServer: process.env.E2E_REUSE === "1",
       timeout: 60_000,

@@ -26,6 +26,7 @@ test("admin signs in through Entra and sees every section", async ({ page }) => 
     "Campaigns",
     "Directory",
     "Guests",
+    "Approvals",
     "Reports",
     "Audit log",
     "Settings",
@@ -43,6 +44,7 @@ test("auditor sees evidence sections but not Settings, and is refused it by URL"
     "Campaigns",
     "Directory",
     "Guests",
+    "Approvals",
     "Reports",
     "Audit log",
   ]);

@@ -10,6 +10,10 @@ test("an admin tests both connections and sees them healthy; no secret or privat
   await page.getByRole("button", { name: "Test connection" }).click();
   await expect(page.getByTestId("connection-status")).toHaveText("Healthy", { timeout: 30_000 });
   await expect(page.getByTestId("write-connection-status")).toHaveText("Healthy");
+  // Over https (the PostgreSQL run) no http allowance is in play: the authority and Graph are https URLs.
+  const scheme = new RegExp(`^${E2E.https ? "https" : "http"}://`);
+  await expect(page.getByTestId("connection-sign-in-authority")).toHaveText(scheme);
+  await expect(page.getByTestId("connection-microsoft-graph")).toHaveText(scheme);
   await page.reload();
   await expect(page.getByTestId("connection-status")).toHaveText("Healthy");
   // The write app is its own registration, authenticated by a certificate (its thumbprint, never its key).

@@ -35,6 +35,9 @@ export interface EmulatorConfig {
   writeApp: ExtraApp;
   /** A dedicated read app (GRAPH_CLIENT_ID …), when configured; else the sign-in app reads. */
   readApp?: ExtraApp;
+  /** Serve https with a local CA (EMULATOR_HTTPS=1 or --https), its files in tlsDir (EMULATOR_TLS_DIR). */
+  https: boolean;
+  tlsDir: string;
   now?: Date;
 }
 
@@ -118,6 +121,7 @@ export function loadConfig(
   const f = flags(argv);
   const e = { ...readDotEnv(dotEnvFile), ...env };
   const port = num(f.port ?? e.EMULATOR_PORT, DEFAULTS.port, "--port", 0, 65535);
+  const https = f.https === "true" || e.EMULATOR_HTTPS === "1" || e.EMULATOR_HTTPS === "true";
   const appPort = num(e.PORT, DEFAULTS.appPort, "PORT", 1, 65535);
   const clientId = e.AUTH_MICROSOFT_ENTRA_ID_ID || DEFAULTS.clientId;
   const redirectUris = [
@@ -131,7 +135,7 @@ export function loadConfig(
   return {
     port,
     host: f.host ?? e.EMULATOR_HOST ?? "127.0.0.1",
-    publicUrl: (e.EMULATOR_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ""),
+    publicUrl: (e.EMULATOR_PUBLIC_URL || `${https ? "https" : "http"}://localhost:${port}`).replace(/\/+$/, ""),
     seed: f.seed ?? e.EMULATOR_SEED ?? DEFAULTS.seed,
     users: num(f.users ?? e.EMULATOR_USERS, DEFAULTS.users, "--users", 40, 2_000_000),
     tenantId: f["tenant-id"] ?? (e.ENTRA_TENANT_ID || DEFAULTS.tenantId),
@@ -151,6 +155,8 @@ export function loadConfig(
     onPremisesShare: num(e.EMULATOR_ONPREM_SHARE, 0, "EMULATOR_ONPREM_SHARE", 0, 1),
     writeApp: extraApp(e, "GRAPH_WRITE_CLIENT", DEFAULTS.writeClientId)!,
     readApp: extraApp(e, "GRAPH_CLIENT"),
+    https,
+    tlsDir: e.EMULATOR_TLS_DIR || "data/emulator-tls",
   };
 }
 
@@ -161,6 +167,7 @@ export function loadConfig(
  */
 export function ownGraphRoots(cfg: EmulatorConfig): string[] {
   const roots = new Set([new URL(cfg.publicUrl).origin]);
-  for (const host of ["127.0.0.1", "localhost", "[::1]"]) roots.add(`http://${host}:${cfg.port}`);
+  const scheme = cfg.https ? "https" : "http";
+  for (const host of ["127.0.0.1", "localhost", "[::1]"]) roots.add(`${scheme}://${host}:${cfg.port}`);
   return [...roots];
 }

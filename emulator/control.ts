@@ -26,6 +26,8 @@ export interface ControlDeps {
   reset: () => void;
   faults: Faults;
   delta: DeltaState;
+  /** The cloud's other tenant, for tests that sign in from it. */
+  second?: () => Tenant;
 }
 
 /** /_emulator/*: how tests change the tenant between syncs. Guarded by the admin key. */
@@ -46,8 +48,14 @@ export function control(req: Req, d: ControlDeps): Res {
   const ok = (v: unknown = { ok: true }) => json(200, v);
   try {
     if (req.method === "GET" && path === "/summary") return ok(tenantSummary(t));
-    if (req.method === "GET" && path === "/accounts")
-      return ok({ wellKnown: t.wellKnown, password: "(EMULATOR_PASSWORD)" });
+    if (req.method === "GET" && path === "/accounts") {
+      const o = d.second?.();
+      return ok({
+        wellKnown: t.wellKnown,
+        password: "(EMULATOR_PASSWORD)",
+        ...(o ? { otherTenant: { id: o.id, domain: o.domain, wellKnown: o.wellKnown } } : {}),
+      });
+    }
     if (req.method === "POST" && path === "/reset") {
       d.reset();
       return ok();

@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { loadConfig, type EmulatorConfig } from "./config";
 import { control } from "./control";
@@ -10,6 +11,8 @@ import { Oidc } from "./oidc/oidc";
 import { generateTenant } from "./tenant/generate";
 import type { Tenant } from "./tenant/model";
 import { registerRecertApps } from "./tenant/recert-apps";
+import { generateSecondTenant } from "./tenant/second-tenant";
+import { ensureLocalTls } from "./tls";
 
 export { generateTenant, tenantSummary } from "./tenant/generate";
 export type { EmulatorConfig } from "./config";
@@ -56,9 +59,21 @@ async function signForTests(req: Req, cfg: EmulatorConfig, keys: KeySet): Promis
 export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Promise<RunningEmulator> {
   const cfg: EmulatorConfig = { ...loadConfig([], {} as NodeJS.ProcessEnv, "/nonexistent"), ...overrides };
   let tenant = build(cfg);
+  let second = generateSecondTenant(cfg);
   const keys = await createKeySet();
   const current = () => tenant;
-  const oidc = new Oidc(cfg, current, keys);
+  const oidc = new Oidc(cfg, current, keys, () => [second]);
+  // Another organisation in the same cloud (tenant/second-tenant.ts): its own endpoints under its id or domain.
+  const oidcSecond = new Oidc(
+    cfg,
+    () => second,
+    keys,
+    () => [tenant],
+  );
+  const isSecond = (path: string) => {
+    const seg = path.split("/")[1]?.toLowerCase();
+    return seg === second.id || seg === second.domain;
+  };
   const graph = new GraphRouter(cfg, current, keys);
   const faults = new Faults(cfg.seed, cfg.throttle, cfg.faultRate, cfg.latencyMs);
 
@@ -170,43 +185,57 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
     return json(200, { responses: [...results.values()].reverse() });
   };
 
-  const server: Server = createServer((raw, res) => {
-    void (async () => {
-      let req: Req | undefined;
-      try {
-        req = await readRequest(raw, cfg.publicUrl);
-        let out: Res | "drop" | undefined;
-        if (req.path.startsWith("/v1.0/") || req.path === "/v1.0") out = await handleGraph(req);
-        else if (req.path === "/_emulator/sign" && req.method === "POST") out = await signForTests(req, cfg, keys);
-        else if (req.path.startsWith("/_emulator/"))
-          out = control(req, { cfg, tenant: current, faults, delta: graph.delta, reset: () => (tenant = build(cfg)) });
-        else if (req.path === "/" || req.path === "/health")
-          out = json(200, { status: "ok", tenantId: cfg.tenantId, users: tenant.users.length });
-        else out = await oidc.handle(req);
-        if (out === "drop") {
-          raw.socket.destroy();
-          return;
+  const tls = cfg.https ? ensureLocalTls(cfg.tlsDir) : undefined;
+  const server: Server = (tls ? createHttpsServer.bind(null, { cert: tls.cert, key: tls.key }) : createServer)(
+    (raw, res) => {
+      void (async () => {
+        let req: Req | undefined;
+        try {
+          req = await readRequest(raw, cfg.publicUrl);
+          let out: Res | "drop" | undefined;
+          if (req.path.startsWith("/v1.0/") || req.path === "/v1.0") out = await handleGraph(req);
+          else if (req.path === "/_emulator/sign" && req.method === "POST") out = await signForTests(req, cfg, keys);
+          else if (req.path.startsWith("/_emulator/"))
+            out = control(req, {
+              cfg,
+              tenant: current,
+              faults,
+              delta: graph.delta,
+              reset: () => {
+                tenant = build(cfg);
+                second = generateSecondTenant(cfg);
+              },
+              second: () => second,
+            });
+          else if (req.path === "/" || req.path === "/health")
+            out = json(200, { status: "ok", tenantId: cfg.tenantId, users: tenant.users.length });
+          else out = await (isSecond(req.path) ? oidcSecond : oidc).handle(req);
+          if (out === "drop") {
+            raw.socket.destroy();
+            return;
+          }
+          send(res, out ?? json(404, { error: "not_found", error_description: `No emulator endpoint at ${req.path}` }));
+        } catch (e) {
+          console.error("[emulator] internal error", e);
+          if (!res.headersSent)
+            send(
+              res,
+              req
+                ? graphError(500, "InternalServerError", "Internal emulator error.", req)
+                : json(500, { error: "internal" }),
+            );
         }
-        send(res, out ?? json(404, { error: "not_found", error_description: `No emulator endpoint at ${req.path}` }));
-      } catch (e) {
-        console.error("[emulator] internal error", e);
-        if (!res.headersSent)
-          send(
-            res,
-            req
-              ? graphError(500, "InternalServerError", "Internal emulator error.", req)
-              : json(500, { error: "internal" }),
-          );
-      }
-    })();
-  });
+      })();
+    },
+  );
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(cfg.port, cfg.host, resolve);
   });
   const port = (server.address() as AddressInfo).port;
-  if (overrides.port === 0 || cfg.port === 0) cfg.publicUrl = overrides.publicUrl ?? `http://${cfg.host}:${port}`;
+  if (overrides.port === 0 || cfg.port === 0)
+    cfg.publicUrl = overrides.publicUrl ?? `${tls ? "https" : "http"}://${tls ? "localhost" : cfg.host}:${port}`;
   cfg.port = port;
   return {
     url: cfg.publicUrl,

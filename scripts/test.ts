@@ -90,8 +90,14 @@ async function main() {
     } else {
       const e2eUrl = engine === "postgresql" ? databaseUrl : "file:./data/e2e.db";
       await resetDatabase(e2eUrl);
+      // The journeys run over https on PostgreSQL (the emulator with a local CA, trusted through
+      // NODE_EXTRA_CA_CERTS: the production path, no http allowance) and over plain http on SQLite, so every CI run
+      // covers both. E2E_HTTPS already set wins.
+      const https = env.E2E_HTTPS ?? (engine === "postgresql" ? "1" : "0");
+      console.log(`Playwright journeys against the emulator over ${https === "1" ? "https" : "http"}.`);
       const pwOk = run("Playwright", bin("playwright"), ["test"], {
         ...env,
+        E2E_HTTPS: https,
         E2E_DATABASE_URL: e2eUrl,
         PLAYWRIGHT_REPORTERS: "ci",
         CI: env.CI ?? "",

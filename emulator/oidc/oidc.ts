@@ -35,6 +35,8 @@ export class Oidc {
     private readonly cfg: EmulatorConfig,
     private readonly tenant: () => Tenant,
     private readonly keys: KeySet,
+    /** The cloud's other tenants: their users are told, as Entra tells them, that they are not in this one. */
+    private readonly others: () => Tenant[] = () => [],
   ) {}
 
   private get t(): Tenant {
@@ -250,6 +252,15 @@ export class Oidc {
     const page = (error: string) =>
       html(200, signInPage({ action: req.url.pathname, hidden: p, appName: app.displayName, error, loginfmt }));
     const user = this.t.userByUpn.get(loginfmt.toLowerCase());
+    const elsewhere = user ? undefined : this.others().find((o) => o.userByUpn.has(loginfmt.toLowerCase()));
+    if (elsewhere)
+      return html(
+        400,
+        errorPage(
+          50020,
+          `User account '${escapeHtml(loginfmt)}' from identity provider 'https://sts.windows.net/${elsewhere.id}/' does not exist in tenant '${escapeHtml(this.t.organization.displayName ?? "")}' and cannot access the application '${app.clientId}'(${escapeHtml(app.displayName)}) in that tenant. The account needs to be added as an external user in the tenant first.`,
+        ),
+      );
     if (!user)
       return page("This username may be incorrect. Make sure you typed it correctly. Otherwise, contact your admin.");
     if (!safeEqual(form.get("passwd") ?? "", this.t.password))

@@ -22,11 +22,11 @@ beforeAll(async () => {
 });
 afterAll(() => emu.close());
 
-const authorizeUrl = (extra: Record<string, string> = {}) =>
-  `${emu.url}/${TENANT}/oauth2/v2.0/authorize?${new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT, response_type: "code", scope: "openid profile email offline_access", state: "st4te", nonce: "n0nce", ...extra })}`;
+const authorizeUrl = (extra: Record<string, string> = {}, tenant = TENANT) =>
+  `${emu.url}/${tenant}/oauth2/v2.0/authorize?${new URLSearchParams({ client_id: CLIENT_ID, redirect_uri: REDIRECT, response_type: "code", scope: "openid profile email offline_access", state: "st4te", nonce: "n0nce", ...extra })}`;
 
-async function signIn(upn: string, password: string, challenge?: string): Promise<Response> {
-  const url = authorizeUrl(challenge ? { code_challenge: challenge, code_challenge_method: "S256" } : {});
+async function signIn(upn: string, password: string, challenge?: string, tenant = TENANT): Promise<Response> {
+  const url = authorizeUrl(challenge ? { code_challenge: challenge, code_challenge_method: "S256" } : {}, tenant);
   const page = await (await fetch(url)).text();
   const form = new URLSearchParams();
   for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
@@ -250,6 +250,46 @@ describe("OIDC v2", () => {
       issuer: string;
     };
     expect(meta.issuer).toBe(`https://sts.windows.net/${TENANT}/`);
+  });
+});
+
+// Another organisation in the same cloud, with Recert's client id registered there too (multi-tenant), and the same
+// signing keys as every Entra tenant: its people sign in there, never here, and its codes are no good here.
+describe("a second tenant in the same cloud", () => {
+  const other = { id: "5e3f2a1b-9c8d-4e7f-a6b5-c4d3e2f1a0b9", domain: "northwind.onmicrosoft.com" };
+
+  it("serves its own issuer; its user is told on this tenant's page that the account is not here (AADSTS50020)", async () => {
+    const d = (await (await fetch(`${emu.url}/${other.domain}/v2.0/.well-known/openid-configuration`)).json()) as {
+      issuer: string;
+    };
+    expect(d.issuer).toBe(`${emu.url}/${other.id}/v2.0`);
+    const here = await signIn(`admin@${other.domain}`, "recert-demo");
+    expect(here.status).toBe(400);
+    expect(await here.text()).toContain("AADSTS50020");
+  });
+
+  it("signs its own user in, with its own tid and issuer, and its code is refused by this tenant's token endpoint", async () => {
+    const res = await signIn(`admin@${other.domain}`, "recert-demo", undefined, other.id);
+    expect(res.status).toBe(302);
+    const code = new URL(res.headers.get("location")!).searchParams.get("code")!;
+    const refused = await exchange(code);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toBe("invalid_grant");
+    const again = await signIn(`admin@${other.domain}`, "recert-demo", undefined, other.id);
+    const code2 = new URL(again.headers.get("location")!).searchParams.get("code")!;
+    const there = await fetch(`${emu.url}/${other.id}/oauth2/v2.0/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        client_id: CLIENT_ID,
+        client_secret: SECRET,
+        code: code2,
+        redirect_uri: REDIRECT,
+      }),
+    });
+    const id = decodeJwt(((await there.json()) as { id_token: string }).id_token);
+    expect(id).toMatchObject({ tid: other.id, iss: `${emu.url}/${other.id}/v2.0`, aud: CLIENT_ID });
   });
 });
 

@@ -7,7 +7,7 @@ import {
   type Middleware,
 } from "@microsoft/microsoft-graph-client";
 import type { CertificateCredential } from "./certificate";
-import { GraphError, GraphRetryBudgetError, parseGraphError } from "./errors";
+import { GraphError, GraphRetryBudgetError, networkReason, parseGraphError } from "./errors";
 import { RETRIABLE_STATUS, retryDelayMs, Semaphore } from "./retry";
 import { createTokenProvider, type TokenProvider } from "./token-provider";
 
@@ -117,7 +117,7 @@ class RetryMiddleware implements Middleware {
         failure = new GraphError({
           status: 0,
           code: "networkError",
-          message: `Connection to Graph failed: ${(e as Error).message}`,
+          message: `Connection to Graph failed: ${networkReason(e)}`,
         });
       }
       const status = context.response?.status ?? 0;

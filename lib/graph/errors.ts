@@ -163,3 +163,15 @@ export function parseAuthError(body: unknown, status?: number): GraphAuthError {
     ...(status !== undefined ? { status } : {}),
   });
 }
+
+/**
+ * Why a request never got an answer, in words an admin can act on: fetch only says "fetch failed", the cause says
+ * which (a certificate the server cannot verify, a refused connection, a name that does not resolve).
+ */
+export function networkReason(e: unknown): string {
+  const err = e as Error & { cause?: { code?: string; message?: string } };
+  const cause = err.cause;
+  if (!cause) return err.message;
+  const code = cause.code && !cause.message?.includes(cause.code) ? `${cause.code}: ` : "";
+  return `${err.message} (${code}${cause.message ?? "no detail"})`;
+}

@@ -2,7 +2,7 @@ import "server-only";
 import * as oauth from "oauth4webapi";
 import { decodeJwt } from "jose";
 import type { CertificateCredential } from "./certificate";
-import { GraphAuthError, parseAuthError } from "./errors";
+import { GraphAuthError, networkReason, parseAuthError } from "./errors";
 
 export interface TokenProviderOptions {
   authorityHost: string;
@@ -55,7 +55,7 @@ export function createTokenProvider(o: TokenProviderOptions): TokenProvider {
     } catch (e) {
       throw new GraphAuthError({
         code: "network_error",
-        message: `Could not reach the token endpoint ${as.token_endpoint}: ${(e as Error).message}`,
+        message: `Could not reach the token endpoint ${as.token_endpoint}: ${networkReason(e)}`,
       });
     }
     try {

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { ensureLocalTls } from "../../emulator/tls";
 import { ensureDemoCertificate } from "./demo-certificate";
 
 /**
@@ -36,8 +37,13 @@ export function loadDotEnv(file = ".env"): void {
  * The environment for an app + emulator pair on the given ports: everything already in `env` wins,
  * the rest comes from the demo defaults, pointing sign-in and Graph at the emulator.
  */
-export function emulatorEnv(env: NodeJS.ProcessEnv, appPort: number, emulatorPort: number): NodeJS.ProcessEnv {
-  const emulatorUrl = `http://localhost:${emulatorPort}`;
+export function emulatorEnv(
+  env: NodeJS.ProcessEnv,
+  appPort: number,
+  emulatorPort: number,
+  o: { https?: boolean } = {},
+): NodeJS.ProcessEnv {
+  const emulatorUrl = `${o.https ? "https" : "http"}://localhost:${emulatorPort}`;
   const merged: NodeJS.ProcessEnv = {
     ...DEMO_DEFAULTS,
     ENTRA_AUTHORITY_HOST: emulatorUrl,
@@ -46,6 +52,13 @@ export function emulatorEnv(env: NodeJS.ProcessEnv, appPort: number, emulatorPor
   };
   if (!merged.GRAPH_WRITE_CLIENT_SECRET && !merged.GRAPH_WRITE_CLIENT_CERTIFICATE)
     merged.GRAPH_WRITE_CLIENT_CERTIFICATE = ensureDemoCertificate(path.resolve("data", "demo-write-app.pem"));
+  if (o.https) {
+    // The emulator serves https from a local CA made here first, so every Node process that talks to it can trust
+    // that CA from its start (NODE_EXTRA_CA_CERTS is read once, at start-up).
+    merged.EMULATOR_HTTPS = "1";
+    merged.EMULATOR_TLS_DIR ??= path.resolve("data", "emulator-tls");
+    merged.NODE_EXTRA_CA_CERTS = ensureLocalTls(merged.EMULATOR_TLS_DIR).caFile;
+  }
   merged.PORT = String(appPort);
   merged.EMULATOR_PORT = String(emulatorPort);
   merged.NEXT_TELEMETRY_DISABLED = "1";

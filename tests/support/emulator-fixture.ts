@@ -11,12 +11,13 @@ import { WRITE_CLIENT_ID, writeAppRegistration, writeCertificate } from "./write
 
 export const ADMIN_KEY = "emulator-admin-key";
 
-export async function setup(o: { users?: number; retryBudgetMs?: number } = {}) {
+export async function setup(o: { users?: number; retryBudgetMs?: number; https?: { tlsDir: string } } = {}) {
   const emu = await startEmulator({
     port: 0,
     users: o.users ?? 300,
     now: new Date("2026-11-01T00:00:00Z"),
     writeApp: writeAppRegistration(),
+    ...(o.https ? { https: true, tlsDir: o.https.tlsDir } : {}),
   });
   const database: TestDatabase = await createTestDatabase();
   const db = createClient(database.url);
