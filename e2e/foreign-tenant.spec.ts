@@ -50,6 +50,6 @@ test("going round it through their own tenant's sign-in page gets no session eit
   await page.locator('input[type="submit"], button[type="submit"]').first().click();
   // Back at Recert's callback with the other tenant's code: the exchange at this tenant fails, nothing is signed in.
   await page.waitForURL((u) => u.origin === new URL(E2E.appUrl).origin && u.pathname.startsWith("/signin"));
-  await expect(page.getByRole("alert")).toBeVisible();
+  await expect(page.getByText("Microsoft Entra did not complete the sign-in.")).toBeVisible();
   await notSignedIn(page);
 });
