@@ -10,7 +10,7 @@ import { closeCampaign, createCampaign, startCampaign, type Actor, type Ctx } fr
 import { quarterlyPreset } from "../lib/reviews/definition";
 import { renderCsv } from "../lib/reports/exports";
 import { renderSignedPdf } from "../lib/reports/pdf";
-import { signingIdentity } from "../lib/reports/signing";
+import { signingIdentity } from "../lib/signing/identity";
 import { verifyPdf } from "../lib/reports/verify";
 import { spawnSync } from "node:child_process";
 import { emit, flags, target } from "./lib/report";

@@ -1,19 +1,25 @@
 /**
- * `npm run verify -- <file> [--manifest <file.jws>] [--cert <pem>]`: verifies a Recert report offline.
- * PDFs carry their signature; CSV/JSON need their manifest (default: <file>.jws beside it).
- * --cert pins the signer (the PEM from /api/report-certificate). Exit 0 valid, 1 invalid, 2 usage/unreadable.
+ * `npm run verify -- <file> [--manifest <file.jws>] [--cert <pem> | --fingerprint <sha-256 hex>]`: verifies a Recert
+ * report offline. PDFs carry their signature; CSV/JSON need their manifest (default: <file>.jws beside it).
+ * The signer must be the trusted certificate: the one given (the PEM from /api/report-certificate, or its SHA-256),
+ * else this installation's own when run beside it. A correct signature by any other certificate is "signature
+ * intact, signer not trusted". Exit 0 valid, 1 invalid, 2 usage/unreadable, 3 intact but signer not trusted.
  */
 import { createHash, X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { verifyManifest, verifyPdf } from "../lib/reports/verify";
+import { signingIdentity } from "../lib/signing/identity";
 
 async function main(argv: string[]): Promise<number> {
   let file: string | undefined;
   let manifest: string | undefined;
   let cert: string | undefined;
+  let fingerprint: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--manifest") manifest = argv[++i];
     else if (argv[i] === "--cert") cert = argv[++i];
+    else if (argv[i] === "--fingerprint") fingerprint = argv[++i];
     else if (!file && !argv[i]!.startsWith("--")) file = argv[i];
     else {
       console.error(`unknown argument ${argv[i]}`);
@@ -23,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!file) {
     console.error(
-      "usage: npm run verify -- <report.pdf|report.csv|report.json> [--manifest <file.jws>] [--cert <certificate.pem>]",
+      "usage: npm run verify -- <report.pdf|report.csv|report.json> [--manifest <file.jws>] [--cert <certificate.pem> | --fingerprint <sha-256 hex>]",
     );
     return 2;
   }
@@ -31,11 +37,21 @@ async function main(argv: string[]): Promise<number> {
     console.error(`${file}: no such file`);
     return 2;
   }
-  const pinned = cert
-    ? createHash("sha256")
-        .update(new X509Certificate(readFileSync(cert)).raw)
-        .digest("hex")
-    : undefined;
+  if (fingerprint && !/^([0-9a-f]{2}:?){32}$/i.test(fingerprint)) {
+    console.error("--fingerprint takes the certificate's SHA-256 in hex (64 digits, colons allowed)");
+    return 2;
+  }
+  const trust = cert
+    ? {
+        fp: createHash("sha256")
+          .update(new X509Certificate(readFileSync(cert)).raw)
+          .digest("hex"),
+        from: cert,
+      }
+    : fingerprint
+      ? { fp: fingerprint.replace(/:/g, "").toLowerCase(), from: "--fingerprint" }
+      : installationCertificate();
+  const pinned = trust?.fp;
   const content = readFileSync(file);
   let r: ReturnType<typeof verifyPdf>;
   if (content.subarray(0, 5).toString("latin1") === "%PDF-") r = verifyPdf(content, pinned);
@@ -47,14 +63,28 @@ async function main(argv: string[]): Promise<number> {
     }
     r = await verifyManifest(content, readFileSync(m, "utf8"), file, pinned);
   }
-  console.log(`${r.valid ? "VALID" : "INVALID"}: ${r.reason}`);
+  console.log(`${{ valid: "VALID", untrusted: "UNTRUSTED", invalid: "INVALID" }[r.verdict]}: ${r.reason}`);
   if (r.signer)
     console.log(
-      `signer:      ${r.signer}\ncertificate: SHA-256 ${r.signerFingerprint}${r.trusted === null ? " (not pinned: pass --cert to pin it)" : r.trusted ? " (pinned: matches)" : " (pinned: DOES NOT match)"}`,
+      `signer:      ${r.signer}\ncertificate: SHA-256 ${r.signerFingerprint}${trust ? (r.trusted ? ` (trusted: matches ${trust.from})` : ` (NOT the trusted certificate from ${trust.from})`) : " (no trusted certificate given: --cert or --fingerprint)"}`,
     );
   if (r.signingTime) console.log(`signed at:   ${r.signingTime}`);
   if (r.campaignId) console.log(`campaign:    ${r.campaignId}`);
-  return r.valid ? 0 : 1;
+  return r.verdict === "valid" ? 0 : r.verdict === "untrusted" ? 3 : 1;
+}
+
+/**
+ * Run beside an installation: its own certificate (REPORT_SIGNING_P12, or the one generated into data/). Never
+ * generates one: an auditor's machine without it must name the certificate it trusts.
+ */
+function installationCertificate(): { fp: string; from: string } | undefined {
+  try {
+    const configured = process.env.REPORT_SIGNING_P12;
+    if (!configured && !existsSync(path.join(process.cwd(), "data", "report-signing.p12"))) return undefined;
+    return { fp: signingIdentity().fingerprint, from: configured ?? "this installation (data/report-signing.p12)" };
+  } catch {
+    return undefined;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -80,6 +80,7 @@ describe("layers point one way", () => {
     "env",
     "db",
     "graph",
+    "signing",
     "audit",
     "auth",
     "action",

@@ -5,6 +5,7 @@ import { useState } from "react";
 
 interface Verdict {
   valid: boolean;
+  verdict: "valid" | "untrusted" | "invalid";
   kind: string;
   reason: string;
   signer: string | null;
@@ -70,13 +71,13 @@ export function VerifyForm() {
       {verdict && (
         <section
           aria-label="Result"
-          className={`mt-6 rounded-xl p-4 ring-1 ${verdict.valid ? "bg-emerald-50 ring-emerald-200" : "bg-rose-50 ring-rose-200"}`}
+          className={`mt-6 rounded-xl p-4 ring-1 ${{ valid: "bg-emerald-50 ring-emerald-200", untrusted: "bg-amber-50 ring-amber-200", invalid: "bg-rose-50 ring-rose-200" }[verdict.verdict]}`}
         >
           <p
-            className={`text-lg font-semibold ${verdict.valid ? "text-emerald-800" : "text-rose-800"}`}
+            className={`text-lg font-semibold ${{ valid: "text-emerald-800", untrusted: "text-amber-900", invalid: "text-rose-800" }[verdict.verdict]}`}
             data-testid="verdict"
           >
-            {verdict.valid ? "Valid" : "Invalid"}
+            {{ valid: "Valid", untrusted: "Signature intact, signer not trusted", invalid: "Invalid" }[verdict.verdict]}
           </p>
           <p className="text-sm text-slate-700">{verdict.reason}</p>
           <dl className="mt-3 grid grid-cols-[10rem_1fr] gap-y-1 text-sm">

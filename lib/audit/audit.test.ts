@@ -4,21 +4,34 @@ import { createTestDatabase, type TestDatabase } from "@/scripts/lib/test-db";
 import { appendAudit, chainHead } from "./append-audit";
 import { GENESIS_HASH } from "./canonical";
 import { verifyChain } from "./verify-chain";
+import { withoutAppendOnlyGuard } from "@/tests/support/tamper";
+import { verifyEvidenceChain } from "./verify-anchors";
+import { listCheckpoints, writeCheckpoint } from "./checkpoint";
+import { chainHash } from "./canonical";
+import { generateSelfSigned, identityFromP12, type SigningIdentity } from "@/lib/signing/identity";
+
+const identityFrom = (g: { p12: Buffer; passphrase: string }) => identityFromP12(g.p12, g.passphrase);
 
 let tdb: TestDatabase;
+let identity: SigningIdentity;
 let db: ReturnType<typeof createClient>;
-const q = (sql: string) => db.$executeRawUnsafe(sql);
+// Tampering on purpose: the database refuses these statements unless its append-only triggers are taken away first.
+const q = (sql: string) => withoutAppendOnlyGuard(db, () => db.$executeRawUnsafe(sql));
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
   db = createClient(tdb.url);
+  identity = identityFrom(generateSelfSigned("Recert test signing"));
 });
 afterAll(async () => {
   await db?.$disconnect();
   await tdb?.drop();
 });
 beforeEach(async () => {
-  await db.auditEvent.deleteMany();
+  await withoutAppendOnlyGuard(db, async () => {
+    await db.auditCheckpoint.deleteMany();
+    await db.auditEvent.deleteMany();
+  });
   for (let i = 1; i <= 6; i++) {
     await appendAudit(db, {
       actor: { type: "user", id: `u${i}`, name: `User ${i}` },
@@ -89,5 +102,98 @@ describe("audit hash chain", () => {
     );
     const r = await verifyChain(db);
     expect(r).toMatchObject({ ok: true, checked: 26 });
+  });
+
+  it("the database refuses to change or delete an audit event or a checkpoint, on this engine", async () => {
+    await writeCheckpoint(db, "test", identity);
+    for (const sql of [
+      `UPDATE "AuditEvent" SET "actorName" = 'Mallory' WHERE "seq" = 2`,
+      `DELETE FROM "AuditEvent" WHERE "seq" = 6`,
+      `UPDATE "AuditCheckpoint" SET "seq" = 1`,
+      `DELETE FROM "AuditCheckpoint"`,
+    ])
+      await expect(db.$executeRawUnsafe(sql), sql).rejects.toThrow(/append-only/);
+    await expect(db.auditEvent.deleteMany()).rejects.toThrow();
+    expect(await db.auditEvent.count()).toBe(6);
+    expect((await db.auditEvent.findUniqueOrThrow({ where: { seq: 2 } })).actorName).toBe("User 2");
+  });
+});
+
+/** An attacker with the database's write rights: the triggers taken away, the tail cut or the chain recomputed. */
+describe("audit chain anchors", () => {
+  const fp = () => identity.fingerprint;
+  const tail = async () => (await db.auditEvent.findMany({ orderBy: { seq: "asc" } })).at(-1)!;
+
+  it("a chain cut short verifies on its own, but not against the checkpoint written before", async () => {
+    await writeCheckpoint(db, "scheduler", identity);
+    expect((await verifyEvidenceChain(db, { trustedFingerprint: fp() })).ok).toBe(true);
+    await q(`DELETE FROM "AuditEvent" WHERE "seq" >= 5`);
+    expect((await verifyChain(db)).ok).toBe(true); // the walk alone sees nothing
+    const r = await verifyEvidenceChain(db, { trustedFingerprint: fp() });
+    expect(r.ok).toBe(false);
+    expect(r.problems).toEqual([
+      expect.objectContaining({
+        seq: 6,
+        kind: "truncated",
+        message: expect.stringContaining("events 5–6 were removed"),
+      }),
+    ]);
+  });
+
+  it("a consistent rewrite (every later hash recomputed) is found by the checkpoint, and by a head the auditor holds", async () => {
+    await writeCheckpoint(db, "campaign.close", identity);
+    const held = await tail();
+    // Rewrite event 4's decision (revoke → approve), then recompute the hash of 4 and of every later row.
+    await withoutAppendOnlyGuard(db, async () => {
+      const rows = await db.auditEvent.findMany({ orderBy: { seq: "asc" } });
+      let prev = rows[2]!.hash;
+      for (const r of rows.slice(3)) {
+        const after = r.seq === 4 ? '{"decision":"approve"}' : r.after;
+        if (r.seq === 4) expect(r.after).toBe('{"decision":"revoke"}');
+        const fields = {
+          seq: r.seq,
+          at: r.at.toISOString(),
+          actorType: r.actorType,
+          actorId: r.actorId,
+          actorName: r.actorName,
+          action: r.action,
+          targetType: r.targetType,
+          targetId: r.targetId,
+          before: r.before === null ? null : JSON.parse(r.before),
+          after: after === null ? null : JSON.parse(after),
+          context: r.context === null ? null : JSON.parse(r.context),
+        };
+        const hash = chainHash(prev, fields);
+        await db.$executeRawUnsafe(
+          `UPDATE "AuditEvent" SET "after" = '${after}', "prevHash" = '${prev}', "hash" = '${hash}' WHERE "seq" = ${r.seq}`,
+        );
+        prev = hash;
+      }
+    });
+    expect((await verifyChain(db)).ok).toBe(true); // consistent: the walk alone is fooled
+    const r = await verifyEvidenceChain(db, { trustedFingerprint: fp() });
+    expect(r.problems).toEqual([expect.objectContaining({ seq: 6, kind: "rewritten" })]);
+    // Without any checkpoint, the head the auditor kept from an earlier export still tells.
+    await q(`DELETE FROM "AuditCheckpoint"`);
+    const held2 = await verifyEvidenceChain(db, {
+      trustedFingerprint: fp(),
+      expectedHead: { seq: held.seq, hash: held.hash },
+    });
+    expect(held2.problems).toEqual([
+      expect.objectContaining({ seq: 6, kind: "rewritten", message: expect.stringContaining("The head you hold") }),
+    ]);
+  });
+
+  it("a checkpoint written without the installation's key is itself a finding, even with a correct signature", async () => {
+    const forger = identityFrom(generateSelfSigned("Recert report signing (self-signed)"));
+    await writeCheckpoint(db, "scheduler", forger);
+    const r = await verifyEvidenceChain(db, { trustedFingerprint: fp() });
+    expect(r.problems).toEqual([
+      expect.objectContaining({
+        kind: "checkpoint",
+        message: expect.stringContaining("signed by another certificate"),
+      }),
+    ]);
+    expect((await listCheckpoints(db)).length).toBe(1);
   });
 });

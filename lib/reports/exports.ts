@@ -4,7 +4,7 @@ import type { Ctx } from "@/lib/db/context";
 import { CompactSign } from "jose";
 import { csvLine } from "./csv";
 import { REPORT_COLUMNS, reportHeader, reportRows, type ReportHeader } from "./data";
-import type { SigningIdentity } from "./signing";
+import type { SigningIdentity } from "@/lib/signing/identity";
 
 export async function renderCsv(ctx: Ctx, campaignId: string): Promise<Buffer> {
   const { db } = ctx;

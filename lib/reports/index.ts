@@ -1,7 +1,7 @@
 /** Review reports: rendering (PDF, CSV, JSON), signing, and offline verification. */
 export { renderSignedPdf, pdfSafe, type PdfResult } from "./pdf";
 export { renderCsv, renderJson, signManifest, type ManifestPayload } from "./exports";
-export { signingIdentity, generateSelfSigned, SigningConfigError, type SigningIdentity } from "./signing";
+export { signingIdentity, generateSelfSigned, SigningConfigError, type SigningIdentity } from "@/lib/signing/identity";
 export { verifyPdf, verifyManifest, type VerifyResult } from "./verify";
 export { reportHeader, reportRows, REPORT_COLUMNS, type ReportHeader, type ReportRow } from "./data";
 export { csvCell, csvLine } from "./csv";

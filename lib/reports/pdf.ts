@@ -10,7 +10,7 @@ import { P12Signer } from "@signpdf/signer-p12";
 import { pdflibAddPlaceholder } from "@signpdf/placeholder-pdf-lib";
 import { ItemsHasher } from "@/lib/reviews/items-hash";
 import { reportHeader, reportRows, type ReportHeader, type ReportRow } from "./data";
-import type { SigningIdentity } from "./signing";
+import type { SigningIdentity } from "@/lib/signing/identity";
 
 const W = 842; // A4 landscape
 const H = 595;

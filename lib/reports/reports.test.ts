@@ -22,7 +22,8 @@ import {
 } from "@/lib/reviews";
 import { renderSignedPdf } from "./pdf";
 import { renderCsv, renderJson, signManifest } from "./exports";
-import { signingIdentity, type SigningIdentity } from "./signing";
+import forge from "node-forge";
+import { generateSelfSigned, identityFromP12, signingIdentity, type SigningIdentity } from "@/lib/signing/identity";
 import { verifyManifest, verifyPdf } from "./verify";
 
 let s: Awaited<ReturnType<typeof setup>>;
@@ -125,7 +126,7 @@ describe("npm run verify", () => {
       });
     const ok = run(file, "--cert", pem);
     expect(ok.stdout).toContain("VALID: The signature is valid");
-    expect(ok.stdout).toContain("(pinned: matches)");
+    expect(ok.stdout).toContain("(trusted: matches");
     expect(ok.status).toBe(0);
     const tampered = Buffer.from(pdf);
     const at = tampered.indexOf("stream\n") + 30;
@@ -136,6 +137,125 @@ describe("npm run verify", () => {
     expect(bad.status).toBe(1);
     expect(run().status).toBe(2);
     expect(run(path.join(dir, "nope.csv")).status).toBe(2);
+  });
+});
+
+/**
+ * An attacker who cannot get the installation's key (#17): a self-signed certificate that copies Recert's subject
+ * signs a report of their own making, or re-signs a genuine report after appending an incremental update. Each
+ * signature is mathematically correct; none may be called valid.
+ */
+describe("trusted verification", () => {
+  const forger = () => {
+    const g = generateSelfSigned("Recert report signing (self-signed)");
+    return identityFromP12(g.p12, g.passphrase);
+  };
+
+  /**
+   * Appends an update to a signed PDF and signs the whole file again with `who` (adbe.pkcs7.detached, a ByteRange over
+   * everything but its own Contents). Minimal: a signature object and %%EOF, no new xref section, so poppler does not
+   * list it; a verifier reading the last ByteRange, as Recert's did, finds a correct signature over the whole file.
+   */
+  function appendResigned(pdf: Buffer, who: SigningIdentity): Buffer {
+    const hexLen = 16_384;
+    const head = `\n99 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0 `;
+    const rangeWidth = 40;
+    const tail = `] /Contents <${"0".repeat(hexLen)}> /M (D:20261125000000Z) >>\nendobj\n%%EOF\n`;
+    const draft = Buffer.concat([pdf, Buffer.from(head + " ".repeat(rangeWidth) + tail, "latin1")]);
+    const text = draft.toString("latin1");
+    const contentsStart = text.lastIndexOf("/Contents <") + "/Contents ".length;
+    const contentsEnd = contentsStart + hexLen + 2;
+    const range = `${contentsStart} ${contentsEnd} ${draft.length - contentsEnd}`.padEnd(rangeWidth, " ");
+    const withRange = Buffer.from(text.replace(`[0 ${" ".repeat(rangeWidth)}]`, `[0 ${range}]`), "latin1");
+    const signed = Buffer.concat([withRange.subarray(0, contentsStart), withRange.subarray(contentsEnd)]);
+    const p7 = forge.pkcs7.createSignedData();
+    p7.content = forge.util.createBuffer(signed.toString("binary"));
+    const cert = forge.pki.certificateFromPem(who.certPem);
+    p7.addCertificate(cert);
+    p7.addSigner({
+      key: forge.pki.privateKeyFromPem(who.privateKeyPem),
+      certificate: cert,
+      digestAlgorithm: forge.pki.oids.sha256!,
+      authenticatedAttributes: [
+        { type: forge.pki.oids.contentType!, value: forge.pki.oids.data! },
+        { type: forge.pki.oids.messageDigest! },
+        { type: forge.pki.oids.signingTime!, value: new Date() as unknown as string },
+      ],
+    });
+    p7.sign({ detached: true });
+    const der = Buffer.from(forge.asn1.toDer(p7.toAsn1()).getBytes(), "binary").toString("hex");
+    const out = Buffer.from(withRange);
+    out.write(der.padEnd(hexLen, "0"), contentsStart + 1, "latin1");
+    return out;
+  }
+
+  test("a report signed by a certificate that copies Recert's name: signature intact, signer not trusted; the CLI exits 3", async () => {
+    const fake = forger();
+    expect(fake.subject).toBe(identity.subject); // the same name, another key
+    const { pdf } = await renderSignedPdf(s.ctx, campaignId, fake);
+    const v = verifyPdf(pdf, identity.fingerprint);
+    expect(v).toMatchObject({
+      valid: false,
+      verdict: "untrusted",
+      trusted: false,
+      signerFingerprint: fake.fingerprint,
+    });
+    expect(v.reason).toMatch(/^Signature intact, signer not trusted: .*not this installation's/);
+    expect(verifyPdf(pdf)).toMatchObject({ valid: false, verdict: "untrusted" }); // no trust given: never "valid"
+    expect(verifyPdf((await renderSignedPdf(s.ctx, campaignId, identity)).pdf, identity.fingerprint).verdict).toBe(
+      "valid",
+    );
+
+    const file = path.join(dir, "forged.pdf");
+    writeFileSync(file, pdf);
+    const pem = path.join(dir, "trusted.pem");
+    writeFileSync(pem, identity.certPem);
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join("node_modules", "tsx", "dist", "cli.mjs"), "scripts/verify.ts", ...args], {
+        encoding: "utf8",
+      });
+    const byCert = run(file, "--cert", pem);
+    expect([byCert.status, byCert.stdout]).toEqual([
+      3,
+      expect.stringContaining("UNTRUSTED: Signature intact, signer not trusted"),
+    ]);
+    expect(run(file, "--fingerprint", identity.fingerprint).status).toBe(3);
+    expect(run(file, "--fingerprint", "xyz").status).toBe(2);
+
+    const jws = await signManifest("report.csv", await renderCsv(s.ctx, campaignId), campaignId, fake);
+    expect(
+      await verifyManifest(await renderCsv(s.ctx, campaignId), jws, "report.csv", identity.fingerprint),
+    ).toMatchObject({
+      valid: false,
+      verdict: "untrusted",
+    });
+  });
+
+  test("a genuine report with an update appended and re-signed by the attacker is invalid, whatever the signer", async () => {
+    const { pdf } = await renderSignedPdf(s.ctx, campaignId, identity);
+    const fake = forger();
+    const updated = appendResigned(pdf, fake);
+    const again = appendResigned(pdf, identity); // even re-signed with the real key: not what was signed at close
+    for (const f of [updated, again]) {
+      const v = verifyPdf(f, identity.fingerprint);
+      expect(v).toMatchObject({ valid: false, verdict: "invalid" });
+      expect(v.reason).toContain("an update was appended after the report was signed");
+    }
+    const file = path.join(dir, "updated.pdf");
+    writeFileSync(file, updated);
+
+    const r = spawnSync(
+      process.execPath,
+      [
+        path.join("node_modules", "tsx", "dist", "cli.mjs"),
+        "scripts/verify.ts",
+        file,
+        "--fingerprint",
+        identity.fingerprint,
+      ],
+      { encoding: "utf8" },
+    );
+    expect([r.status, r.stdout]).toEqual([1, expect.stringContaining("an update was appended")]);
   });
 });
 

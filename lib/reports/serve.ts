@@ -3,7 +3,7 @@ import type { Ctx } from "@/lib/db/context";
 import { renderCsv, renderJson, signManifest } from "./exports";
 import { downloadName, type ReportFile } from "./index";
 import { renderSignedPdf } from "./pdf";
-import { signingIdentity } from "./signing";
+import { signingIdentity } from "@/lib/signing/identity";
 
 const TYPES: Record<ReportFile, string> = {
   "report.pdf": "application/pdf",

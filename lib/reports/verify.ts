@@ -3,27 +3,35 @@
  * - PDF: the ByteRange must cover the whole file except the signature's hex, the CMS messageDigest must equal
  *   the SHA-256 of those bytes, and the signature over the signed attributes must verify with the certificate.
  * - CSV/JSON: the manifest JWS must verify with its x5c certificate and name the file's SHA-256 and size.
- * A pinned certificate (SHA-256 fingerprint) makes "valid" also mean "signed by this installation".
+ * Three verdicts (#17). "valid" only when the signature is intact AND the signer is the certificate the verifier
+ * trusts (the installation's, or one given by fingerprint). A correct signature by anyone else, including a
+ * self-signed certificate that copies Recert's name, is "untrusted": intact, but proving nothing about who made it.
+ * Everything else is "invalid". A PDF with more than one signature had an update appended after Recert signed it.
  */
 import { X509Certificate, createHash } from "node:crypto";
 import { compactVerify, decodeProtectedHeader, importX509 } from "jose";
 import forge from "node-forge";
 import type { ManifestPayload } from "./exports";
 
+export type Verdict = "valid" | "untrusted" | "invalid";
+
 export interface VerifyResult {
+  /** True only for "valid": intact and signed by the trusted certificate. */
   valid: boolean;
+  verdict: Verdict;
   kind: "pdf" | "manifest";
   reason: string;
   signer: string | null;
   signerFingerprint: string | null;
   signingTime: string | null;
   campaignId: string | null;
-  /** null when no certificate was pinned */
+  /** Whether the signer is the trusted certificate; null when no signer could be read. */
   trusted: boolean | null;
 }
 
 const invalid = (kind: VerifyResult["kind"], reason: string, extra: Partial<VerifyResult> = {}): VerifyResult => ({
   valid: false,
+  verdict: "invalid",
   kind,
   reason,
   signer: null,
@@ -33,6 +41,28 @@ const invalid = (kind: VerifyResult["kind"], reason: string, extra: Partial<Veri
   trusted: null,
   ...extra,
 });
+
+/** A signature that verifies: valid when its signer is the trusted one, otherwise intact but untrusted. */
+function intact(
+  kind: VerifyResult["kind"],
+  what: string,
+  fingerprint: string,
+  trustedFingerprint: string | undefined,
+  extra: Omit<VerifyResult, "valid" | "verdict" | "kind" | "reason" | "trusted">,
+): VerifyResult {
+  const trusted = Boolean(trustedFingerprint) && trustedFingerprint!.toLowerCase().replace(/:/g, "") === fingerprint;
+  if (trusted) return { valid: true, verdict: "valid", kind, reason: what, ...extra, trusted: true };
+  return {
+    valid: false,
+    verdict: "untrusted",
+    kind,
+    reason: trustedFingerprint
+      ? `Signature intact, signer not trusted: ${what.replace(/\.$/, "")}, but by a certificate (SHA-256 ${fingerprint}) that is not this installation's. Its name proves nothing; anyone can make a certificate with any name.`
+      : `Signature intact, signer not trusted: ${what.replace(/\.$/, "")}, but no trusted certificate was given to compare the signer with (--cert or --fingerprint).`,
+    ...extra,
+    trusted: false,
+  };
+}
 
 function campaignFromPdf(text: string): string | null {
   const plain = /recert-campaign:([0-9a-f-]{36})/i.exec(text);
@@ -47,11 +77,19 @@ function campaignFromPdf(text: string): string | null {
   return null;
 }
 
-export function verifyPdf(buf: Buffer, pinnedFingerprint?: string): VerifyResult {
+export function verifyPdf(buf: Buffer, trustedFingerprint?: string): VerifyResult {
   const text = buf.toString("latin1");
   if (!text.startsWith("%PDF-")) return invalid("pdf", "Not a PDF file.");
   const at = text.lastIndexOf("/ByteRange");
   if (at < 0) return invalid("pdf", "The PDF carries no signature.");
+  // Recert signs once. A second signature means an incremental update was appended after Recert's signature (and
+  // signed again, perhaps by someone else): what a reader sees is no longer what Recert signed.
+  const signatures = text.split("/ByteRange").length - 1;
+  if (signatures > 1)
+    return invalid(
+      "pdf",
+      `The file has ${signatures} signatures: an update was appended after the report was signed, so what it shows is not what Recert signed.`,
+    );
   const m = /\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/.exec(text.slice(at, at + 120));
   if (!m) return invalid("pdf", "The signature's ByteRange cannot be read.");
   const [a, b, c, d] = m.slice(1, 5).map(Number) as [number, number, number, number];
@@ -89,7 +127,6 @@ export function verifyPdf(buf: Buffer, pinnedFingerprint?: string): VerifyResult
     signer,
     signerFingerprint: fingerprint,
     campaignId: campaignFromPdf(text),
-    trusted: pinnedFingerprint ? pinnedFingerprint.toLowerCase() === fingerprint : null,
   };
   let messageDigest: string | null = null;
   let signingTime: string | null = null;
@@ -121,22 +158,17 @@ export function verifyPdf(buf: Buffer, pinnedFingerprint?: string): VerifyResult
   }
   if (!ok)
     return invalid("pdf", "The signature does not verify with the embedded certificate.", { ...base, signingTime });
-  if (base.trusted === false)
-    return invalid("pdf", "Signed, but not by the pinned certificate.", { ...base, signingTime });
-  return {
-    valid: true,
-    kind: "pdf",
-    reason: "The signature is valid and covers the whole file.",
-    signingTime,
+  return intact("pdf", "The signature is valid and covers the whole file.", fingerprint, trustedFingerprint, {
     ...base,
-  };
+    signingTime,
+  });
 }
 
 export async function verifyManifest(
   content: Buffer,
   jws: string,
   fileName?: string,
-  pinnedFingerprint?: string,
+  trustedFingerprint?: string,
 ): Promise<VerifyResult> {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
@@ -150,11 +182,7 @@ export async function verifyManifest(
   const pem = `-----BEGIN CERTIFICATE-----\n${x5c.match(/.{1,64}/g)!.join("\n")}\n-----END CERTIFICATE-----\n`;
   const cert = new X509Certificate(pem);
   const fingerprint = createHash("sha256").update(cert.raw).digest("hex");
-  const base = {
-    signer: cert.subject.replace(/\n/g, ", "),
-    signerFingerprint: fingerprint,
-    trusted: pinnedFingerprint ? pinnedFingerprint.toLowerCase() === fingerprint : null,
-  };
+  const base = { signer: cert.subject.replace(/\n/g, ", "), signerFingerprint: fingerprint };
   let payload: ManifestPayload;
   try {
     const r = await compactVerify(jws.trim(), await importX509(pem, "RS256"));
@@ -168,8 +196,13 @@ export async function verifyManifest(
     return invalid("manifest", "Digest mismatch: the file was changed after it was signed.", extra);
   if (fileName && payload.file !== fileName.split(/[\\/]/).pop())
     return invalid("manifest", `The manifest is for ${payload.file}, not ${fileName}.`, extra);
-  if (base.trusted === false) return invalid("manifest", "Signed, but not by the pinned certificate.", extra);
-  return { valid: true, kind: "manifest", reason: `The manifest is valid and matches ${payload.file}.`, ...extra };
+  return intact(
+    "manifest",
+    `The manifest is valid and matches ${payload.file}.`,
+    fingerprint,
+    trustedFingerprint,
+    extra,
+  );
 }
 
 /**

@@ -9,7 +9,8 @@ import { onPremisesIdsFor } from "@/emulator/tenant/mutate";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runSync } from "@/lib/sync/run-sync";
 import { setup } from "@/tests/support/emulator-fixture";
-import { verifyChain } from "@/lib/audit";
+import { checkCheckpoint, verifyChain } from "@/lib/audit";
+import { signingIdentity } from "@/lib/signing/identity";
 import { DEFAULT_RECOMMENDATION_OPTIONS, parseConfig, peerShare, recommend } from "./index";
 import {
   applyCampaign,
@@ -272,6 +273,14 @@ describe("a quarterly campaign over all security groups", () => {
     expect(c.chainHead).toBe(
       (await s.db.auditEvent.findFirstOrThrow({ where: { action: "campaign.close", targetId: campaignId } })).hash,
     );
+    // The close anchors the chain: a checkpoint of that head, signed with the installation's key (#17).
+    const cp = await s.db.auditCheckpoint.findFirstOrThrow({
+      where: { reason: "campaign.close", headHash: c.chainHead! },
+    });
+    expect(await checkCheckpoint(cp.jws, signingIdentity().fingerprint)).toMatchObject({
+      ok: true,
+      payload: { hash: c.chainHead },
+    });
 
     const revoked = await s.db.campaignItem.findMany({ where: { campaignId, outcome: "revoke" } });
     expect(revoked.length).toBe(3); // the first revoke above plus these two

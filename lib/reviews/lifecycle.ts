@@ -29,6 +29,8 @@ export interface Actor {
 }
 
 export type { Ctx } from "@/lib/db/context";
+import { writeCheckpoint } from "@/lib/audit/checkpoint";
+import { signingIdentity } from "@/lib/signing/identity";
 
 const DAY = 86_400_000;
 const TX = { timeout: 300_000, maxWait: 30_000 };
@@ -338,7 +340,7 @@ export async function closeCampaign(
   const config = parseConfig(c0.config);
   const now = ctx.now();
   const p = ctx.dialect.p(1);
-  return ctx.db.$transaction(async (tx) => {
+  const closed = await ctx.db.$transaction(async (tx) => {
     const early = now < c0.endAt;
     const claimed = await tx.campaign.updateMany({
       where: { id: campaignId, status: "active" },
@@ -380,6 +382,20 @@ export async function closeCampaign(
     await tx.campaign.update({ where: { id: campaignId }, data: { chainHead: record.hash } });
     return { counts, chainHead: record.hash };
   }, TX);
+  await anchorChain(ctx, "campaign.close");
+  return closed;
+}
+
+/**
+ * A signed checkpoint of the audit chain (#17), after the close is committed. The close stands if signing fails (a
+ * broken REPORT_SIGNING_P12): the next scheduler pass writes the next checkpoint; the failure is logged.
+ */
+async function anchorChain(ctx: Ctx, reason: string): Promise<void> {
+  try {
+    await writeCheckpoint(ctx.db, reason, signingIdentity());
+  } catch (e) {
+    console.error(`recert: no audit checkpoint after ${reason}: ${(e as Error).message}`);
+  }
 }
 
 /** Admin: moves the end date (and the current stage's) later. */

@@ -5,7 +5,8 @@
  * rows, which the next run discards.
  */
 import { databaseFaultDetail, databaseFaultMessage } from "../db/errors";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
+import { appendAudit } from "@/lib/audit";
 import type { PrismaClient } from ".prisma/recert-sqlite";
 import { applyStaged, clearStaging, countDirectory, type ApplyPlan, type DirectoryCounts, type Mode } from "./apply";
 import type { SyncGraph } from "./graph-port";
@@ -360,6 +361,19 @@ async function applyRun(
           progress: JSON.stringify(progress),
         },
       });
+      // In the same commit as the data it describes: the counts and the manifest's hash (the manifest is the run's
+      // record of every query, cursor and count).
+      await appendAudit(tx, {
+        actor: { type: "system", name: `sync (${manifest.trigger})` },
+        action: "sync.finish",
+        target: { type: "syncRun", id: runId },
+        after: {
+          status,
+          mode: plan.users === "delta" && plan.groups === "delta" ? "delta" : "full",
+          counts,
+          manifestSha256: createHash("sha256").update(JSON.stringify(manifest)).digest("hex"),
+        },
+      });
       await releaseLock(t, d, tenantId, runId);
     },
     { maxWait: 60_000, timeout: 60 * 60_000 },
@@ -471,6 +485,13 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         heartbeatAt: new Date(started),
       },
     });
+    // Every sync is evidence: each campaign's population comes from one (#17).
+    await appendAudit(db, {
+      actor: { type: "system", name: `sync (${opts.trigger})` },
+      action: "sync.start",
+      target: { type: "syncRun", id: runId },
+      after: { trigger: opts.trigger, requestedMode: opts.mode ?? "auto", tenantId },
+    });
   } catch (e) {
     await writer?.close();
     await releaseLock(db as unknown as SqlRunner, d, tenantId, runId).catch(() => undefined);
@@ -517,6 +538,16 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         },
       })
       .catch(() => undefined);
+    await appendAudit(db, {
+      actor: { type: "system", name: `sync (${opts.trigger})` },
+      action: "sync.finish",
+      target: { type: "syncRun", id: runId },
+      after: {
+        status: "failed",
+        error: errorText(e),
+        manifestSha256: createHash("sha256").update(JSON.stringify(manifest)).digest("hex"),
+      },
+    }).catch(() => undefined); // the database may be the reason it failed
   } finally {
     await writer?.close().catch(() => undefined);
     await beat.stop();

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createClient } from "@/lib/db/client";
 import { runSync, SyncAlreadyRunning } from "./run-sync";
@@ -26,6 +27,20 @@ describe("directory sync against the emulator", () => {
     expect(r.status).toBe("succeeded");
     expect(r.manifest.modes).toEqual({ users: "full", groups: "full" });
     fullRequests = r.requests;
+    // The run is evidence (#17): its start and its end are audit events, the end with the counts and the SHA-256 of
+    // the manifest stored beside the run, in the same commit as the data.
+    const events = await ctx.db.auditEvent.findMany({
+      where: { targetType: "syncRun", targetId: r.runId },
+      orderBy: { seq: "asc" },
+    });
+    expect(events.map((e) => e.action)).toEqual(["sync.start", "sync.finish"]);
+    const stored = (await ctx.db.syncRun.findUniqueOrThrow({ where: { id: r.runId } })).manifest!;
+    expect(JSON.parse(events[1]!.after!)).toMatchObject({
+      status: "succeeded",
+      mode: "full",
+      counts: { users: r.counts.users },
+      manifestSha256: createHash("sha256").update(stored).digest("hex"),
+    });
     const summary = await ctx.control("GET", "/summary");
     for (const [k, v] of Object.entries(summary)) expect([k, r.counts[k as keyof typeof r.counts]]).toEqual([k, v]);
     await expectExact(ctx.db, ctx.emu.tenant);
@@ -246,6 +261,11 @@ describe("directory sync against the emulator", () => {
     expect(await reader.dirUser.count()).toBe(before);
     expect(seenDuring === -1 || seenDuring === before).toBe(true);
     expect((await ctx.db.syncRun.findUniqueOrThrow({ where: { id: r.runId } })).status).toBe("failed");
+    const finish = await ctx.db.auditEvent.findFirstOrThrow({ where: { action: "sync.finish", targetId: r.runId } });
+    expect(JSON.parse(finish.after!)).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/retry|budget/i),
+    });
     expect(await ctx.db.syncLock.count()).toBe(0);
     await reader.$disconnect();
 

@@ -2,7 +2,8 @@ import { type CellRow, CellTable } from "@/components/data-table/data-table";
 import { ButtonLink, buttonClass } from "@/components/ui/button";
 import { Pager } from "@/components/ui/list-controls";
 import { PageHeader } from "@/components/ui/page-header";
-import { AUDIT_PAGE_SIZE, listAudit, verifyChain, ZAuditQuery } from "@/lib/audit";
+import { AUDIT_PAGE_SIZE, listAudit, verifyEvidenceChain, ZAuditQuery } from "@/lib/audit";
+import { signingIdentity } from "@/lib/signing/identity";
 import { requirePageRole } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { type ListPageProps, listUrl, one, parseSearch } from "@/lib/input/list-url";
@@ -17,7 +18,7 @@ export default async function AuditPage({ searchParams }: ListPageProps) {
   const verify = one(await searchParams, "verify") === "1";
   const [{ total, rows, actions }, chain] = await Promise.all([
     listAudit(db(), q),
-    verify ? verifyChain(db()) : Promise.resolve(null),
+    verify ? verifyEvidenceChain(db(), { trustedFingerprint: signingIdentity().fingerprint }) : Promise.resolve(null),
   ]);
   const href = listUrl("/audit", { ...q, verify: undefined as string | undefined }, { page: 1 });
   const input = "rounded-md border border-slate-300 px-2 py-1.5 text-sm";
@@ -65,8 +66,8 @@ export default async function AuditPage({ searchParams }: ListPageProps) {
           className={`mb-4 rounded-md px-3 py-2 text-sm ring-1 ${chain.ok ? "bg-emerald-50 text-emerald-800 ring-emerald-200" : "bg-rose-50 text-rose-800 ring-rose-200"}`}
         >
           {chain.ok
-            ? `Chain intact: ${chain.checked} events, head ${chain.head.hash.slice(0, 16)}… (#${chain.head.seq}).`
-            : `Chain broken: ${chain.problems.map((p) => `#${p.seq} ${p.kind}`).join(", ")}.`}
+            ? `Chain intact: ${chain.checked} events, head ${chain.head.hash.slice(0, 16)}… (#${chain.head.seq}); it matches ${chain.anchors.checkpoints} signed checkpoint(s) and ${chain.anchors.campaignHeads} campaign head(s).`
+            : `Chain broken: ${chain.problems.map((p) => p.message).join("; ")}.`}
         </p>
       )}
       <form action="/audit" className="mb-4 flex flex-wrap gap-2" aria-label="Filter the audit log">

@@ -40,6 +40,11 @@ export class SigningConfigError extends Error {
 
 const cache = new Map<string, SigningIdentity>();
 
+/** An identity from PKCS#12 bytes (tests make foreign signers this way). */
+export function identityFromP12(p12: Buffer, passphrase: string): SigningIdentity {
+  return fromP12(p12, passphrase, "configured");
+}
+
 function fromP12(p12: Buffer, passphrase: string, source: SigningIdentity["source"]): SigningIdentity {
   let parsed: forge.pkcs12.Pkcs12Pfx;
   try {

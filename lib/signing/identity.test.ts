@@ -17,7 +17,7 @@ import {
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { forgetSigningIdentities, signingIdentity, SigningConfigError } from "./signing";
+import { forgetSigningIdentities, signingIdentity, SigningConfigError } from "./identity";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const scratch = mkdtempSync(path.join(os.tmpdir(), "recert-signing-"));
@@ -28,7 +28,7 @@ const childScript = path.join(scratch, "child.mts");
 writeFileSync(
   childScript,
   `import { existsSync } from "node:fs";
-const { signingIdentity } = await import(${JSON.stringify(path.join(root, "lib/reports/signing.ts"))});
+const { signingIdentity } = await import(${JSON.stringify(path.join(root, "lib/signing/identity.ts"))});
 const [dir, go] = process.argv.slice(2);
 process.stdout.write("ready\\n");
 while (!existsSync(go)) await new Promise((r) => setTimeout(r, 2));
