@@ -9,7 +9,10 @@ export { csvCell, csvLine } from "./csv";
 export const REPORT_FILES = ["report.pdf", "report.csv", "report.json", "report.csv.jws", "report.json.jws"] as const;
 export type ReportFile = (typeof REPORT_FILES)[number];
 
-/** The download name of a report file: fixed, derived from the campaign id only (no user text in headers or paths). */
-export function downloadName(campaignId: string, file: ReportFile): string {
-  return `recert-${campaignId}-${file}`;
+/**
+ * The download name of a report file: fixed, derived from the campaign id only (no user text in headers or paths).
+ * An open campaign's files say INTERIM in their name: they are not final evidence.
+ */
+export function downloadName(campaignId: string, file: ReportFile, o: { interim?: boolean } = {}): string {
+  return `recert-${campaignId}-${o.interim ? "INTERIM-" : ""}${file}`;
 }

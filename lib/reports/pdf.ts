@@ -58,6 +58,18 @@ function footer(page: PDFPage, font: PDFFont, n: number, total: number, h: Repor
     font,
     color: rgb(0.4, 0.4, 0.4),
   });
+  // An open campaign's report is a snapshot that will change (#17): said on every page, not only the cover.
+  if (h.interim) {
+    // U+2013 is in WinAnsi (0x96), which pdf-lib encodes for the standard fonts.
+    const interim = "Interim \u2013 not final evidence";
+    page.drawText(interim, {
+      x: (W - font.widthOfTextAtSize(interim, 9)) / 2,
+      y: H - M + 14,
+      size: 9,
+      font,
+      color: rgb(0.7, 0.1, 0.1),
+    });
+  }
   const label = `Page ${n} of ${total}`;
   page.drawText(label, {
     x: W - M - font.widthOfTextAtSize(label, 8),

@@ -8,6 +8,7 @@ import { overview } from "../dashboards/overview";
 import { runExpiries } from "../guests/expiry";
 import { reconcileWithDirectory } from "../reviews/apply";
 import { runCampaignMaintenance } from "../reviews/maintenance";
+import { freezePending } from "../reports/freeze";
 
 export async function afterSync(
   ctx: Ctx,
@@ -18,6 +19,8 @@ export async function afterSync(
   await reconcileWithDirectory(ctx);
   const campaigns = await runCampaignMaintenance(ctx, graph, o);
   const expiries = await runExpiries(ctx, graph);
+  await freezePending(ctx); // campaigns the housekeeping closed or applied: their reports, made once
+
   await overview(ctx);
   return {
     expired: expiries.executed.length,

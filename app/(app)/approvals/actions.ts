@@ -5,8 +5,7 @@ import { action } from "@/lib/action";
 import { decideAndRun, withdrawApproval } from "@/lib/approvals";
 import { env } from "@/lib/env";
 import { type SetExpiryInput, setExpiry } from "@/lib/guests";
-import { applyCampaign } from "@/lib/reviews";
-import { appGraph } from "@/lib/reviews/app-graph";
+import { applyAndFreeze } from "@/lib/reports/close";
 
 const APPROVALS = ["/approvals", "/guests", "/campaigns"];
 const ZId = z.string().uuid("Not an approval request.");
@@ -29,10 +28,7 @@ export const decideApprovalAction = action(
           protectedUpns: e.RECERT_PROTECTED_UPNS,
           approved,
         }),
-      apply: async (campaignId) =>
-        applyCampaign(ctx, { ...actor, role: "admin" }, campaignId, await appGraph(), {
-          approvalThreshold: e.RECERT_APPROVAL_THRESHOLD,
-        }),
+      apply: (campaignId) => applyAndFreeze(ctx, { ...actor, role: "admin" }, campaignId),
     });
     return { outcome: r.outcome };
   },

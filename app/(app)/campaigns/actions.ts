@@ -2,10 +2,9 @@
 
 import { z } from "zod";
 import { action } from "@/lib/action";
+import { applyAndFreeze, closeAndFreeze } from "@/lib/reports/close";
 import {
   advanceStage,
-  applyWithAppGraph,
-  closeAndMaybeApply,
   createCampaignFromForm,
   deleteDraft,
   extendCampaign,
@@ -36,13 +35,13 @@ export const deleteDraftAction = action({ ...admin, input: ZId }, async (id, { c
 
 const ZClose = z.object({ campaignId: ZId, reason: z.string().trim().max(500).optional() });
 export const closeCampaignAction = action({ ...admin, input: ZClose }, async (f, { ctx, actor }) =>
-  closeAndMaybeApply(ctx, actor, f.campaignId, f.reason || undefined),
+  closeAndFreeze(ctx, actor, f.campaignId, f.reason || undefined),
 );
 
 export const previewApplyAction = action({ role: "admin", input: ZId }, async (id, { ctx }) => previewApply(ctx, id));
 
 export const applyCampaignAction = action({ ...admin, input: ZId }, async (id, { ctx, actor }) => ({
-  summary: await applyWithAppGraph(ctx, actor, id),
+  summary: await applyAndFreeze(ctx, actor, id),
 }));
 
 const ZExtend = z.object({
