@@ -126,6 +126,9 @@ test("an auditor downloads the signed report of the closed campaign and the veri
   const { readFileSync } = await import("node:fs");
   const pdf = readFileSync((await download.path())!);
   expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
+  // Made once, when the campaign closed (and again when it was applied): every download is the same bytes (#17).
+  const again = Buffer.from(await (await auditor.request.get(download.url())).body());
+  expect(again.equals(pdf)).toBe(true);
 
   const anon = await (await browser.newContext({ baseURL: E2E.appUrl })).newPage();
   await anon.goto("/verify");
