@@ -46,6 +46,8 @@ export interface ReportRow {
   ordinal: number;
   principal: string;
   principalUpn: string;
+  /** The Entra object id: what tells two people of the same name apart for good (#17). */
+  principalId: string;
   principalKind: string;
   resourceType: string;
   resource: string;
@@ -54,6 +56,8 @@ export interface ReportRow {
   recommendationReason: string;
   decision: string;
   reviewer: string;
+  reviewerUpn: string;
+  reviewerId: string;
   relation: string;
   decidedAt: string;
   via: string;
@@ -67,6 +71,7 @@ export const REPORT_COLUMNS: { key: keyof ReportRow; label: string }[] = [
   { key: "ordinal", label: "#" },
   { key: "principal", label: "Principal" },
   { key: "principalUpn", label: "UPN" },
+  { key: "principalId", label: "Principal object id" },
   { key: "principalKind", label: "Kind" },
   { key: "resourceType", label: "Resource type" },
   { key: "resource", label: "Resource" },
@@ -75,6 +80,8 @@ export const REPORT_COLUMNS: { key: keyof ReportRow; label: string }[] = [
   { key: "recommendationReason", label: "Recommendation reason" },
   { key: "decision", label: "Decision" },
   { key: "reviewer", label: "Reviewer" },
+  { key: "reviewerUpn", label: "Reviewer UPN" },
+  { key: "reviewerId", label: "Reviewer object id" },
   { key: "relation", label: "Reviewer relation" },
   { key: "decidedAt", label: "Decided at (UTC)" },
   { key: "via", label: "Decided via" },
@@ -199,12 +206,28 @@ export async function* reportRows(
     });
     if (items.length === 0) return;
     after = items[items.length - 1]!.ordinal;
+    // Reviewers by UPN, not only by name: from the directory, else from Recert's own sign-in record.
+    const reviewerIds = [...new Set(items.map((i) => i.decidedById).filter((x): x is string => Boolean(x)))];
+    const upns = new Map<string, string>();
+    if (reviewerIds.length) {
+      for (const p of await db.principal.findMany({
+        where: { id: { in: reviewerIds } },
+        select: { id: true, upn: true },
+      }))
+        upns.set(p.id, p.upn);
+      for (const u of await db.dirUser.findMany({
+        where: { id: { in: reviewerIds } },
+        select: { id: true, userPrincipalName: true },
+      }))
+        if (u.userPrincipalName) upns.set(u.id, u.userPrincipalName);
+    }
     yield items.map((i) => {
       hasher?.add(i);
       return {
         ordinal: i.ordinal,
         principal: i.principalName ?? i.principalId,
         principalUpn: i.principalUpn ?? "",
+        principalId: i.principalId,
         principalKind: i.principalType === "group" ? "group" : i.principalKind,
         resourceType: i.resourceType,
         resource: i.resourceName ?? i.resourceId,
@@ -213,6 +236,8 @@ export async function* reportRows(
         recommendationReason: i.recommendationReason,
         decision: i.decision ? (DECISION_LABEL[i.decision] ?? i.decision) : "Not reviewed",
         reviewer: i.decidedByName ?? "",
+        reviewerUpn: i.decidedById ? (upns.get(i.decidedById) ?? "") : "",
+        reviewerId: i.decidedById ?? "",
         relation: i.decisionRelation ?? "",
         decidedAt: i.decidedAt?.toISOString() ?? "",
         via: i.decisionVia ? `${i.decisionVia}${i.bulkSize ? ` (${i.bulkSize})` : ""}` : "",

@@ -37,17 +37,48 @@ function fit(font: PDFFont, size: number, text: string, width: number): string {
   return `${t}…`;
 }
 
-const COLS: { key: keyof ReportRow; label: string; w: number }[] = [
-  { key: "ordinal", label: "#", w: 34 },
-  { key: "principal", label: "Principal", w: 110 },
-  { key: "resource", label: "Resource", w: 100 },
-  { key: "access", label: "Access", w: 50 },
-  { key: "recommendation", label: "Suggested", w: 62 },
-  { key: "decision", label: "Decision", w: 54 },
-  { key: "reviewer", label: "Reviewer", w: 84 },
-  { key: "decidedAt", label: "Decided (UTC)", w: 70 },
-  { key: "justification", label: "Justification", w: 146 },
-  { key: "applyResult", label: "Apply result", w: 60 },
+/**
+ * People are named by UPN first (#17: two people may share a display name, as the demo tenant's two "Kenji Haddad"
+ * do), the display name after it; a cell too long for its column is set smaller before anything is cut.
+ */
+const person = (upn: string, name: string) => (upn ? (name && name !== upn ? `${upn} (${name})` : upn) : name);
+/**
+ * A person's cell: "upn (name)" at the largest size from 7 down to 5 pt that fits; when even 5 pt is too small, the
+ * UPN alone (the name can go, the UPN must not); cut only if the UPN alone does not fit. Text width is linear in the
+ * size, so one measurement serves every size (the bench renders 100,000 rows).
+ */
+function personCell(font: PDFFont, upn: string, name: string, width: number): { text: string; size: number } {
+  let text = pdfSafe(person(upn, name));
+  let w7 = font.widthOfTextAtSize(text, 7);
+  if (upn && (w7 * 5) / 7 > width) {
+    text = pdfSafe(upn);
+    w7 = font.widthOfTextAtSize(text, 7);
+  }
+  for (const size of [7, 6.5, 6, 5.5, 5]) if ((w7 * size) / 7 <= width) return { text, size };
+  return { text: fit(font, 5, text, width), size: 5 };
+}
+
+const COLS: {
+  key: keyof ReportRow;
+  label: string;
+  w: number;
+  person?: (r: ReportRow) => [upn: string, name: string];
+}[] = [
+  { key: "ordinal", label: "#", w: 30 },
+  {
+    key: "principal",
+    label: "Principal (UPN)",
+    w: 168,
+    person: (r) => [r.principalUpn, r.principal],
+  },
+  { key: "resource", label: "Resource", w: 92 },
+  { key: "access", label: "Access", w: 42 },
+  { key: "recommendation", label: "Suggested", w: 52 },
+  { key: "decision", label: "Decision", w: 46 },
+  { key: "reviewer", label: "Reviewer (UPN)", w: 128, person: (r) => [r.reviewerUpn, r.reviewer] },
+  { key: "decidedAt", label: "Decided (UTC)", w: 68 },
+  { key: "justification", label: "Justification", w: 90 },
+  { key: "applyResult", label: "Apply result", w: 54 },
 ];
 
 function footer(page: PDFPage, font: PDFFont, n: number, total: number, h: ReportHeader) {
@@ -140,10 +171,12 @@ export async function renderSignedPdf(ctx: Ctx, campaignId: string, identity: Si
       if (rows % ROWS_PER_PAGE === 0) startPage();
       let x = M;
       for (const c of COLS) {
-        const text = String(r[c.key] ?? "");
-        if (text)
+        const cell = c.person
+          ? personCell(font, ...c.person(r), c.w - 4)
+          : { text: fit(font, 7, String(r[c.key] ?? ""), c.w - 4), size: 7 };
+        if (cell.text)
           ops.push(
-            `BT ${c.key === "decision" && text === "Revoke" ? "0.7 0.1 0.1" : "0.1 0.1 0.1"} rg /F1 7 Tf ${x} ${y} Td ${pdfString(fit(font, 7, text, c.w - 4))} Tj ET`,
+            `BT ${c.key === "decision" && cell.text === "Revoke" ? "0.7 0.1 0.1" : "0.1 0.1 0.1"} rg /F1 ${cell.size} Tf ${x} ${y} Td ${pdfString(cell.text)} Tj ET`,
           );
         x += c.w;
       }

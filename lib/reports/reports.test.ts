@@ -32,6 +32,7 @@ let identity: SigningIdentity;
 let campaignId = "";
 const ADMIN: Actor = { id: "6f1c3a9e-1111-4111-8111-111111111111", name: "Ada Admin", role: "admin" };
 const hasPdfsig = spawnSync("pdfsig", ["-v"]).status !== null;
+const hasPdftotext = spawnSync("pdftotext", ["-v"]).status !== null;
 
 beforeAll(async () => {
   s = await setup();
@@ -81,6 +82,27 @@ describe("signed PDF", () => {
     expect(v).toMatchObject({ valid: true, campaignId, trusted: true, signerFingerprint: identity.fingerprint });
     expect(v.signer).toContain("Recert report signing");
   });
+
+  // #17: people by UPN, not only by display name (two people can share one), reviewers too; CSV/JSON add object ids.
+  test.skipIf(!hasPdftotext && !process.env.CI)(
+    "names every principal and reviewer by UPN in the PDF, and by object id in the CSV",
+    async () => {
+      const file = path.join(dir, "people.pdf");
+      writeFileSync(file, pdf);
+      const text = spawnSync("pdftotext", ["-layout", file, "-"], { encoding: "utf8" }).stdout;
+      const items = await s.db.campaignItem.findMany({ where: { campaignId } });
+      expect(items.length).toBeGreaterThan(0);
+      for (const i of items) if (i.principalUpn) expect(text, i.principalUpn).toContain(i.principalUpn);
+      expect(text).toContain("reviewer@contoso.onmicrosoft.com (");
+      const csv = (await renderCsv(s.ctx, campaignId)).toString("utf8");
+      const header = csv.split("\r\n")[0]!;
+      expect(header).toContain("Principal object id");
+      expect(header).toContain("Reviewer UPN");
+      for (const i of items) expect(csv).toContain(i.principalId);
+      const reviewer = s.emu.tenant.users.find((u) => u.userPrincipalName === "reviewer@contoso.onmicrosoft.com")!;
+      expect(csv).toContain(`reviewer@contoso.onmicrosoft.com,${reviewer.id}`);
+    },
+  );
 
   // Skipped only outside CI: in CI (which installs poppler-utils) a missing pdfsig fails this test instead.
   test.skipIf(!hasPdfsig && !process.env.CI)(
