@@ -7,8 +7,11 @@ import type { Ctx } from "@/lib/db/context";
 import { UserError } from "@/lib/errors";
 import type { ItemsHasher } from "@/lib/reviews/items-hash";
 import { SCOPE_LABEL, REVIEWER_LABEL, type CampaignConfig } from "@/lib/reviews/definition";
+import { reviewerSignals, type ReviewerSignal } from "@/lib/reviews/signals";
 
 export interface ReportHeader {
+  /** Per reviewer: pace, bulk share, approvals against revoke recommendations, and any rubber-stamping rule met. */
+  reviewerSignals: ReviewerSignal[];
   tenantId: string;
   tenantName: string | null;
   campaignId: string;
@@ -122,6 +125,7 @@ export async function reportHeader(ctx: Ctx, campaignId: string): Promise<Report
       })
     : {};
   return {
+    reviewerSignals: await reviewerSignals(db, campaignId),
     tenantId,
     tenantName: org?.displayName ?? null,
     campaignId: c.id,

@@ -257,6 +257,13 @@ export async function renderSignedPdf(ctx: Ctx, campaignId: string, identity: Si
     `${recomputedHash} ${recomputedHash === h.itemsHash ? "(matches)" : "(DOES NOT MATCH)"}`,
     { mono: true },
   );
+  const flagged = h.reviewerSignals.filter((r) => r.flags.length);
+  line(
+    "Reviewer behaviour",
+    flagged.length
+      ? `${flagged.length} of ${h.reviewerSignals.length} reviewer(s) flagged as possible rubber-stamping: ${flagged.map((r) => r.name ?? r.reviewerId).join(", ")}. Rules and figures: JSON report, campaign page.`
+      : `No reviewer met a rubber-stamping rule (${h.reviewerSignals.length} reviewer(s) decided).`,
+  );
   line("Generated", `${h.generatedAt} by Recert`);
   line("Signed by", `${identity.subject} (SHA-256 ${identity.fingerprint.slice(0, 32)}…)`);
   cover.drawText(

@@ -56,3 +56,4 @@ export { ItemsHasher } from "./items-hash";
 export { createCampaignFromForm, ZCampaignForm, type TCampaignForm, type TCampaignFormInput } from "./campaign-form";
 export { remindReviewers, reassignReviewer, signOffReviewer, undecidedOf } from "./escalation";
 export { closeAndMaybeApply, applyWithAppGraph } from "./close-and-apply";
+export { reviewerSignals, SIGNAL_RULES, type ReviewerSignal } from "./signals";

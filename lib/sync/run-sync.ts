@@ -361,19 +361,6 @@ async function applyRun(
           progress: JSON.stringify(progress),
         },
       });
-      // In the same commit as the data it describes: the counts and the manifest's hash (the manifest is the run's
-      // record of every query, cursor and count).
-      await appendAudit(tx, {
-        actor: { type: "system", name: `sync (${manifest.trigger})` },
-        action: "sync.finish",
-        target: { type: "syncRun", id: runId },
-        after: {
-          status,
-          mode: plan.users === "delta" && plan.groups === "delta" ? "delta" : "full",
-          counts,
-          manifestSha256: createHash("sha256").update(JSON.stringify(manifest)).digest("hex"),
-        },
-      });
       await releaseLock(t, d, tenantId, runId);
     },
     { maxWait: 60_000, timeout: 60 * 60_000 },
@@ -517,6 +504,22 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     status = manifest.skipped.length ? "partial" : "succeeded";
     manifest.complete = status === "succeeded";
     counts = await applyRun(ctx, plan, links, status, stats, applyStarted);
+    // After the commit, not inside it: the apply transaction must not wait on the audit log's lock (a campaign start
+    // appending at the same moment would wait on the sync's locks in turn). The counts and the manifest's hash.
+    await appendAudit(db, {
+      actor: { type: "system", name: `sync (${opts.trigger})` },
+      action: "sync.finish",
+      target: { type: "syncRun", id: runId },
+      after: {
+        status,
+        mode: plan.users === "delta" && plan.groups === "delta" ? "delta" : "full",
+        counts,
+        manifestSha256: createHash("sha256").update(JSON.stringify(manifest)).digest("hex"),
+      },
+    }).catch((err: unknown) =>
+      // The data is committed: a missing event is logged, never turned into a failed run.
+      console.error(`recert: sync ${runId} finished but its audit event was not written: ${(err as Error).message}`),
+    );
     ctx.report("done", 0);
   } catch (e) {
     status = "failed";
@@ -538,16 +541,18 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         },
       })
       .catch(() => undefined);
-    await appendAudit(db, {
-      actor: { type: "system", name: `sync (${opts.trigger})` },
-      action: "sync.finish",
-      target: { type: "syncRun", id: runId },
-      after: {
-        status: "failed",
-        error: errorText(e),
-        manifestSha256: createHash("sha256").update(JSON.stringify(manifest)).digest("hex"),
-      },
-    }).catch(() => undefined); // the database may be the reason it failed
+    // When the database itself failed (cut off, full, locked), the run row says why; appending would only wait on it.
+    if (!databaseFaultMessage(e))
+      await appendAudit(db, {
+        actor: { type: "system", name: `sync (${opts.trigger})` },
+        action: "sync.finish",
+        target: { type: "syncRun", id: runId },
+        after: {
+          status: "failed",
+          error: errorText(e),
+          manifestSha256: createHash("sha256").update(JSON.stringify(manifest)).digest("hex"),
+        },
+      }).catch(() => undefined);
   } finally {
     await writer?.close().catch(() => undefined);
     await beat.stop();

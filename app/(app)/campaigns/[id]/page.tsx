@@ -37,11 +37,19 @@ import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
 import { appCtx, db } from "@/lib/db";
 import { env } from "@/lib/env";
-import { campaignDetail, REVIEWER_LABEL, SCOPE_LABEL, syncFitness } from "@/lib/reviews";
+import { campaignDetail, REVIEWER_LABEL, reviewerSignals, SCOPE_LABEL, syncFitness } from "@/lib/reviews";
 
 export const metadata = { title: "Campaign" };
 
 const REVIEWER_COLUMNS = { reviewer: "Reviewer", as: "As", decided: "Decided", actions: "" };
+const SIGNAL_COLUMNS = {
+  reviewer: "Reviewer",
+  decided: "Decided",
+  pace: "Median time between decisions",
+  bulk: "In bulk",
+  against: "Approved against a revoke recommendation",
+  signals: "Signals",
+};
 
 function Stat({ label, value, testId }: { label: string; value: string | number; testId?: string }) {
   return (
@@ -61,6 +69,7 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
   const e = env();
   const c = await campaignDetail(appCtx(), id);
   if (!c) notFound();
+  const signals = c.status === "draft" ? [] : await reviewerSignals(db(), c.id);
   const fitness =
     c.status === "draft" ? await syncFitness(db(), e.ENTRA_TENANT_ID, c.config.maxSyncAgeHours, new Date()) : null;
   const manifest = c.syncManifest as {
@@ -202,6 +211,36 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
                   </li>
                 ))}
               </ul>
+            </section>
+          )}
+          {signals.length > 0 && (
+            <section aria-label="Reviewer behaviour" className="mb-6" data-testid="reviewer-signals">
+              <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">Reviewer behaviour</h2>
+              <CellTable
+                testId="reviewer-signals-table"
+                empty="No decision yet."
+                columns={SIGNAL_COLUMNS}
+                rows={signals.map((r) => ({
+                  key: r.reviewerId,
+                  reviewer: r.name ?? r.reviewerId,
+                  decided: r.decided,
+                  pace: r.medianGapSeconds === null ? "–" : `${r.medianGapSeconds.toFixed(1)} s`,
+                  bulk: `${Math.round(r.bulkShare * 100)} %`,
+                  against: `${r.approvedAgainstRevoke} of ${r.revokeRecommended}`,
+                  signals: r.flags.length ? (
+                    <div className="max-w-md text-xs text-amber-900">
+                      <Badge tone="amber">Possible rubber-stamping</Badge>
+                      <ul className="mt-1 list-disc pl-4">
+                        {r.flags.map((f) => (
+                          <li key={f}>{f}</li>
+                        ))}
+                      </ul>
+                    </div>
+                  ) : (
+                    <span className="text-xs text-slate-500">none</span>
+                  ),
+                }))}
+              />
             </section>
           )}
           <section aria-label="Reviewers">
