@@ -13,6 +13,7 @@ import { listCheckpoints } from "../lib/audit/checkpoint";
 import { verifyEvidenceChain } from "../lib/audit/verify-anchors";
 import { createClient } from "../lib/db/client";
 import { signingIdentity } from "../lib/signing/identity";
+import { verifyDecisions } from "../lib/reviews/decisions-hash";
 
 function usage(msg: string): never {
   console.error(
@@ -55,13 +56,24 @@ async function main() {
       for (const c of await listCheckpoints(db)) console.log(JSON.stringify(c));
       return;
     }
-    const report = await verifyEvidenceChain(db, { trustedFingerprint, ...(expectedHead ? { expectedHead } : {}) });
+    const chain = await verifyEvidenceChain(db, { trustedFingerprint, ...(expectedHead ? { expectedHead } : {}) });
+    // Each closed campaign's decisions against the hash its close recorded in the chain.
+    const decisions = await verifyDecisions(db);
+    const report = {
+      ...chain,
+      ok: chain.ok && decisions.problems.length === 0,
+      problems: [
+        ...chain.problems,
+        ...decisions.problems.map((p) => ({ seq: 0, kind: "decisions" as const, message: p.message })),
+      ],
+      decisionsChecked: decisions.checked,
+    };
     if (json) console.log(JSON.stringify(report, null, 2));
     else {
       console.log(`Audit log: ${report.checked} event(s), head ${report.head.seq}:${report.head.hash}`);
       const a = report.anchors;
       console.log(
-        `Anchors: ${a.checkpoints} signed checkpoint(s)${a.latestCheckpoint ? ` (latest: event ${a.latestCheckpoint.seq}, ${a.latestCheckpoint.at})` : ""}, ${a.campaignHeads} campaign head(s)${a.expectedHead ? ", the head you gave" : ""}.`,
+        `Anchors: ${a.checkpoints} signed checkpoint(s)${a.latestCheckpoint ? ` (latest: event ${a.latestCheckpoint.seq}, ${a.latestCheckpoint.at})` : ""}, ${a.campaignHeads} campaign head(s)${a.expectedHead ? ", the head you gave" : ""}; decisions of ${report.decisionsChecked} closed campaign(s).`,
       );
       if (report.ok) console.log("Chain intact.");
       for (const p of report.problems) console.log(`TAMPERED ${p.kind.toUpperCase()}: ${p.message}`);

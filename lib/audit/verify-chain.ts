@@ -3,7 +3,7 @@ import { chainHash, GENESIS_HASH, type ChainedFields } from "./canonical";
 
 export interface ChainProblem {
   seq: number;
-  kind: "edited" | "deleted" | "inserted" | "reordered" | "truncated" | "rewritten" | "checkpoint";
+  kind: "edited" | "deleted" | "inserted" | "reordered" | "truncated" | "rewritten" | "checkpoint" | "decisions";
   message: string;
 }
 

@@ -8,8 +8,11 @@ import { UserError } from "@/lib/errors";
 import type { ItemsHasher } from "@/lib/reviews/items-hash";
 import { SCOPE_LABEL, REVIEWER_LABEL, type CampaignConfig } from "@/lib/reviews/definition";
 import { reviewerSignals, type ReviewerSignal } from "@/lib/reviews/signals";
+import { decisionsHash } from "@/lib/reviews/decisions-hash";
 
 export interface ReportHeader {
+  /** SHA-256 of the decisions now, and the one recorded at close (null while open). */
+  decisions: { hash: string; atClose: string | null };
   /** Per reviewer: pace, bulk share, approvals against revoke recommendations, and any rubber-stamping rule met. */
   reviewerSignals: ReviewerSignal[];
   tenantId: string;
@@ -124,7 +127,15 @@ export async function reportHeader(ctx: Ctx, campaignId: string): Promise<Report
         counts?: Record<string, number>;
       })
     : {};
+  const close = await db.auditEvent.findFirst({
+    where: { action: "campaign.close", targetType: "campaign", targetId: campaignId },
+    select: { after: true },
+  });
   return {
+    decisions: {
+      hash: await decisionsHash(db, campaignId),
+      atClose: (JSON.parse(close?.after ?? "{}") as { decisionsHash?: string }).decisionsHash ?? null,
+    },
     reviewerSignals: await reviewerSignals(db, campaignId),
     tenantId,
     tenantName: org?.displayName ?? null,

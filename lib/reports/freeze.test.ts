@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { closeCampaign, createCampaign, decide, quarterlyPreset, startCampaign, type Actor } from "@/lib/reviews";
 import { runSync } from "@/lib/sync/run-sync";
 import { setup } from "@/tests/support/emulator-fixture";
+import { verifyDecisions } from "@/lib/reviews/decisions-hash";
 import { freezePending, freezeReports } from "./freeze";
 import { reportResponse } from "./serve";
 
@@ -88,6 +89,12 @@ describe("reports of a closed campaign", () => {
     const second = await bytes(await reportResponse(s.ctx, campaignId, "report.pdf"));
     expect(second.equals(first)).toBe(true);
     expect(createHash("sha256").update(first).digest("hex")).toBe(hashes["report.pdf"]);
+    // The decisions hash recorded at close (in the chain) matches the decisions, and the frozen report says so.
+    expect(await verifyDecisions(s.db)).toEqual({ checked: 1, problems: [] });
+    const frozenJson = JSON.parse(
+      (await bytes(await reportResponse(s.ctx, campaignId, "report.json"))).toString("utf8"),
+    );
+    expect(frozenJson.campaign.decisions.hash).toBe(frozenJson.campaign.decisions.atClose);
     // Someone with database access edits a decision after the close: the evidence served does not move.
     const csvBefore = await bytes(await reportResponse(s.ctx, campaignId, "report.csv"));
     await s.db.$executeRawUnsafe(
@@ -95,6 +102,16 @@ describe("reports of a closed campaign", () => {
     );
     expect((await bytes(await reportResponse(s.ctx, campaignId, "report.csv"))).equals(csvBefore)).toBe(true);
     expect(csvBefore.toString("utf8")).not.toContain("edited after close");
+    // …and audit:verify's decision check names the first item that no longer matches the report frozen at close.
+    const v = await verifyDecisions(s.db);
+    expect(v.problems).toEqual([
+      expect.objectContaining({
+        campaignId,
+        message: expect.stringMatching(
+          /decisions no longer match the hash recorded at close: item #1 \(.+\) no longer matches the report frozen at close/,
+        ),
+      }),
+    ]);
     const r = await reportResponse(s.ctx, campaignId, "report.json");
     expect(r.headers.get("content-disposition")).toBe(`attachment; filename="recert-${campaignId}-report.json"`);
   });

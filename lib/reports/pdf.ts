@@ -236,6 +236,11 @@ export async function renderSignedPdf(ctx: Ctx, campaignId: string, identity: Si
   line("Closed", h.closedAt ? `${h.closedAt} by ${h.closedByName ?? "-"} (${h.closeReason ?? ""})` : "not closed");
   line("Applied", h.appliedAt ?? "-");
   line("Audit chain head at close", h.chainHead ?? "-", { mono: true });
+  line(
+    "Decisions SHA-256",
+    `${h.decisions.hash} ${h.decisions.atClose === null ? "(campaign open)" : h.decisions.atClose === h.decisions.hash ? "(matches the close)" : "(DOES NOT MATCH the close)"}`,
+    { mono: true },
+  );
   cy -= 8;
   cover.drawText("Proof of population", { x: M, y: cy, size: 11, font: bold });
   cy -= 18;

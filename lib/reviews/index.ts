@@ -57,3 +57,4 @@ export { createCampaignFromForm, ZCampaignForm, type TCampaignForm, type TCampai
 export { remindReviewers, reassignReviewer, signOffReviewer, undecidedOf } from "./escalation";
 export { closeAndMaybeApply, applyWithAppGraph } from "./close-and-apply";
 export { reviewerSignals, SIGNAL_RULES, type ReviewerSignal } from "./signals";
+export { decisionsHash, verifyDecisions, type DecisionProblem } from "./decisions-hash";

@@ -30,6 +30,7 @@ export interface Actor {
 
 export type { Ctx } from "@/lib/db/context";
 import { writeCheckpoint } from "@/lib/audit/checkpoint";
+import { decisionsHash } from "./decisions-hash";
 import { signingIdentity } from "@/lib/signing/identity";
 
 const DAY = 86_400_000;
@@ -376,7 +377,8 @@ export async function closeCampaign(
       action: "campaign.close",
       target: { type: "campaign", id: campaignId },
       before: { status: "active" },
-      after: { status: "closed", outcomes: counts },
+      // The decisions as they stand at close, hashed into the chain (./decisions-hash.ts).
+      after: { status: "closed", outcomes: counts, decisionsHash: await decisionsHash(tx, campaignId) },
       context: { reason: reason ?? null, early, noResponse: config.noResponse },
     });
     await tx.campaign.update({ where: { id: campaignId }, data: { chainHead: record.hash } });

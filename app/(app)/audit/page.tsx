@@ -4,6 +4,7 @@ import { Pager } from "@/components/ui/list-controls";
 import { PageHeader } from "@/components/ui/page-header";
 import { AUDIT_PAGE_SIZE, listAudit, verifyEvidenceChain, ZAuditQuery } from "@/lib/audit";
 import { signingIdentity } from "@/lib/signing/identity";
+import { verifyDecisions } from "@/lib/reviews";
 import { requirePageRole } from "@/lib/auth";
 import { db } from "@/lib/db";
 import { type ListPageProps, listUrl, one, parseSearch } from "@/lib/input/list-url";
@@ -12,13 +13,26 @@ export const metadata = { title: "Audit log" };
 
 const COLUMNS = { seq: "#", at: "When (UTC)", actor: "Actor", action: "Action", target: "Target", change: "Change" };
 
+/** The chain against its anchors, and each closed campaign's decisions against the hash its close recorded. */
+async function verifyAll() {
+  const [chain, decisions] = await Promise.all([
+    verifyEvidenceChain(db(), { trustedFingerprint: signingIdentity().fingerprint }),
+    verifyDecisions(db()),
+  ]);
+  const problems = [
+    ...chain.problems,
+    ...decisions.problems.map((p) => ({ seq: 0, kind: "decisions", message: p.message })),
+  ];
+  return { ...chain, ok: problems.length === 0, problems };
+}
+
 export default async function AuditPage({ searchParams }: ListPageProps) {
   await requirePageRole("admin", "auditor");
   const q = await parseSearch(searchParams, ZAuditQuery);
   const verify = one(await searchParams, "verify") === "1";
   const [{ total, rows, actions }, chain] = await Promise.all([
     listAudit(db(), q),
-    verify ? verifyEvidenceChain(db(), { trustedFingerprint: signingIdentity().fingerprint }) : Promise.resolve(null),
+    verify ? verifyAll() : Promise.resolve(null),
   ]);
   const href = listUrl("/audit", { ...q, verify: undefined as string | undefined }, { page: 1 });
   const input = "rounded-md border border-slate-300 px-2 py-1.5 text-sm";
