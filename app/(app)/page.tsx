@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { returnedRevocations } from "@/lib/dashboards/returned";
 import { redirect } from "next/navigation";
 import {
   BucketChart,
@@ -75,7 +76,7 @@ export default async function DashboardPage() {
   const caller = await requirePageRole();
   // Reviewers have one job here: their reviews.
   if (caller.role === "reviewer") redirect("/reviews");
-  const o = await overview(appCtx());
+  const [o, returned] = await Promise.all([overview(appCtx()), returnedRevocations(appCtx())]);
   if (!o.syncRunId) {
     return (
       <>
@@ -103,7 +104,7 @@ export default async function DashboardPage() {
         title="Dashboard"
         description={`MFA coverage, conditional-access enforcement, stale access and campaign progress, as of the sync of ${new Date(o.syncedAt!).toLocaleString()}.`}
       />
-      <div className="mb-6 grid grid-cols-2 gap-3 md:grid-cols-5">
+      <div className="mb-6 grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6">
         <Tile label="Enabled users" value={o.enabledUsers} testId="tile-enabled" />
         <Tile
           label="MFA registered"
@@ -124,6 +125,13 @@ export default async function DashboardPage() {
           sub={`${enforced} enforced by a policy`}
           href="/dashboard/users?segment=bucket:enforcedAllApps"
           testId="tile-effective"
+        />
+        <Tile
+          label="Revocations that came back"
+          value={returned.campaigns + returned.expiries}
+          sub={`${returned.campaigns} from campaigns, ${returned.expiries} from expiries`}
+          href="/audit?action=revocation.returned"
+          testId="tile-returned"
         />
       </div>
       <div className="mb-6 grid gap-4 lg:grid-cols-2">

@@ -538,3 +538,38 @@ export async function expiryPreview(
     })),
   };
 }
+
+/**
+ * Expiries whose removals did not hold (#17): a membership or app role the expiry removed, or a sign-in it blocked,
+ * that a later sync sees again. Each is flagged once and audited; the dashboard counts them.
+ */
+export async function flagReturnedExpiries(ctx: Ctx, runId: string): Promise<number> {
+  const p = ctx.dialect.p(1);
+  const rows = await ctx.db.$queryRawUnsafe<{ id: string; kind: string; userId: string; targetId: string }[]>(
+    `SELECT r."id", r."kind", e."userId", r."targetId" FROM "AccessExpiryResult" AS r
+     JOIN "AccessExpiry" AS e ON e."id" = r."expiryId"
+     WHERE e."tenantId" = ${p} AND r."status" IN ('applied', 'alreadyRemoved') AND r."returnedAt" IS NULL
+       AND CASE r."kind"
+         WHEN 'group' THEN EXISTS (SELECT 1 FROM "DirGroupMember" m WHERE m."groupId" = r."targetId" AND m."memberId" = e."userId")
+         WHEN 'app' THEN EXISTS (SELECT 1 FROM "DirAppRoleAssignment" a WHERE a."id" = r."accessId")
+         ELSE EXISTS (SELECT 1 FROM "DirUser" u WHERE u."id" = e."userId" AND u."accountEnabled" = ${ctx.dialect.bool(true)}) END`,
+    ctx.tenantId,
+  );
+  const now = ctx.now();
+  for (const r of rows)
+    await ctx.db.$transaction(async (tx) => {
+      const n = await tx.accessExpiryResult.updateMany({
+        where: { id: r.id, returnedAt: null },
+        data: { returnedAt: now },
+      });
+      if (n.count === 0) return;
+      await appendAudit(tx, {
+        actor: { type: "system", name: "sync" },
+        action: "expiry.returned",
+        target: { type: "user", id: r.userId },
+        after: { kind: r.kind, targetId: r.targetId, returnedAt: now.toISOString() },
+        context: { syncRunId: runId, expiryResultId: r.id },
+      });
+    });
+  return rows.length;
+}

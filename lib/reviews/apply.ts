@@ -372,7 +372,7 @@ export async function applyCampaign(
  */
 export async function reconcileWithDirectory(
   ctx: Ctx,
-): Promise<{ flagged: number; confirmed: number; campaignsApplied: string[] }> {
+): Promise<{ flagged: number; confirmed: number; campaignsApplied: string[]; returned: number }> {
   const campaigns = await ctx.db.campaign.findMany({
     where: { tenantId: ctx.tenantId, status: { in: ["active", "closed"] } },
     select: { id: true, status: true },
@@ -445,5 +445,59 @@ export async function reconcileWithDirectory(
       }
     });
   }
-  return { flagged, confirmed, campaignsApplied };
+  const returned = run ? await flagReturnedRevocations(ctx, run.id, holds) : 0;
+  return { flagged, confirmed, campaignsApplied, returned };
+}
+
+/**
+ * Revocations that did not hold (#17): access a campaign removed (by Graph, already gone, or by hand in AD or
+ * Exchange) that a later sync sees again (re-added by someone, a dynamic rule, Active Directory). Each is flagged once
+ * with the sync that saw it, and audited; the campaign page, the dashboard and the reports show them.
+ */
+async function flagReturnedRevocations(ctx: Ctx, runId: string, holds: string): Promise<number> {
+  const rows = await ctx.db.$queryRawUnsafe<
+    { id: string; campaignId: string; principalName: string | null; resourceName: string | null }[]
+  >(
+    `SELECT i."id", i."campaignId", i."principalName", i."resourceName" FROM "CampaignItem" AS i
+     JOIN "Campaign" AS c ON c."id" = i."campaignId"
+     WHERE c."tenantId" = ${ctx.dialect.p(1)} AND c."status" IN ('closed', 'applied') AND i."outcome" = 'revoke'
+       AND i."applyStatus" IN ('applied', 'alreadyRemoved', 'removedManually') AND i."returnedAt" IS NULL
+       AND (${holds})`,
+    ctx.tenantId,
+  );
+  const now = ctx.now();
+  for (const r of rows)
+    await ctx.db.$transaction(async (tx) => {
+      const n = await tx.campaignItem.updateMany({
+        where: { id: r.id, returnedAt: null },
+        data: { returnedAt: now, returnedRunId: runId },
+      });
+      if (n.count === 0) return;
+      await appendAudit(tx, {
+        actor: { type: "system", name: "sync" },
+        action: "revocation.returned",
+        target: { type: "campaignItem", id: r.id },
+        after: { returnedAt: now.toISOString() },
+        context: { campaignId: r.campaignId, syncRunId: runId, principal: r.principalName, resource: r.resourceName },
+      });
+    });
+  return rows.length;
+}
+
+/** A campaign's revocations that a later sync saw back, for its page. */
+export async function returnedItems(db: Ctx["db"], campaignId: string) {
+  return db.campaignItem.findMany({
+    where: { campaignId, returnedAt: { not: null } },
+    orderBy: { ordinal: "asc" },
+    take: 200,
+    select: {
+      id: true,
+      ordinal: true,
+      principalName: true,
+      principalUpn: true,
+      resourceName: true,
+      returnedAt: true,
+      returnedRunId: true,
+    },
+  });
 }

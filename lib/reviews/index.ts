@@ -58,3 +58,4 @@ export { remindReviewers, reassignReviewer, signOffReviewer, undecidedOf } from 
 export { closeAndMaybeApply, applyWithAppGraph } from "./close-and-apply";
 export { reviewerSignals, SIGNAL_RULES, type ReviewerSignal } from "./signals";
 export { decisionsHash, verifyDecisions, type DecisionProblem } from "./decisions-hash";
+export { returnedItems } from "./apply";

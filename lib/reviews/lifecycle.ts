@@ -199,78 +199,83 @@ export async function startCampaign(
   if (c0.status !== "draft") throw new UserError("conflict", `This campaign is already ${c0.status}.`);
   const config = parseConfig(c0.config);
   const now = ctx.now();
-  const result = await ctx.db.$transaction(
-    async (tx) => {
-      // The first statement writes: on SQLite this takes the write lock before any read, so the reads
-      // below see one finished sync (a sync's apply waits); on PostgreSQL the row lock serialises starters.
-      const claimed = await tx.campaign.updateMany({
-        where: { id: campaignId, status: "draft", version: c0.version },
-        data: { status: "active", version: { increment: 1 } },
-      });
-      if (claimed.count === 0)
-        throw new UserError("conflict", "This campaign was started or changed by someone else. Reload.");
-      const fit = await syncFitness(tx, ctx.tenantId, config.maxSyncAgeHours, now);
-      if (!fit.ok) throw new UserError("stale_data", fit.reason);
-      const engine = ctx.dialect.engine;
-      // A larger page cache (512 MB) for this connection while a million rows and their index entries go in, so
-      // no dirty page spills to the WAL before the commit (SQLite; reset below).
-      if (engine === "sqlite") await tx.$executeRawUnsafe("PRAGMA cache_size = -524288");
-      const frozen = await freezeItems(tx as unknown as FreezeDb, engine, {
-        campaignId,
-        tenantId: ctx.tenantId,
-        config,
-        creatorId: (await tx.campaignDefinition.findUniqueOrThrow({ where: { id: c0.definitionId } })).createdById,
-        now,
-        signInDataAvailable: fit.signInDataAvailable,
-        sqlite: engine === "sqlite" ? sqliteHandleOf(ctx.db) : undefined,
-      });
-      if (frozen.itemCount === 0)
-        throw new UserError(
-          "invalid",
-          "Nothing to review: the scope and population match no access in the latest sync.",
-        );
-      const endAt = new Date(now.getTime() + campaignDurationDays(config) * DAY);
-      const syncManifest = {
-        ...fit.manifest,
-        freeze: {
-          resources: frozen.resources,
-          reviewerAssignments: frozen.reviewerCount,
-          fallbackItems: frozen.fallbackItems,
-          skipped: frozen.skipped,
-        },
-      };
-      await tx.campaign.update({
-        where: { id: campaignId },
-        data: {
-          startAt: now,
-          endAt,
-          stage: 1,
-          stageEndsAt: stageEnd(now, config, 1),
-          syncRunId: fit.runId!,
-          syncManifest: JSON.stringify(syncManifest),
-          itemCount: frozen.itemCount,
-          itemsHash: frozen.itemsHash,
-          startedAt: now,
-          startedById: actor.id,
-        },
-      });
-      await appendAudit(tx, {
-        actor: actorOf(actor),
-        action: "campaign.start",
-        target: { type: "campaign", id: campaignId },
-        before: { status: "draft" },
-        after: { status: "active", endAt, itemCount: frozen.itemCount, itemsHash: frozen.itemsHash },
-        context: { syncRunId: fit.runId, freeze: syncManifest.freeze },
-      });
-      if (engine === "sqlite") await tx.$executeRawUnsafe("PRAGMA cache_size = -2000");
-      return frozen;
-    },
-    {
-      ...TX,
-      ...(ctx.dialect.engine === "postgresql"
-        ? ({ isolationLevel: "RepeatableRead" } as unknown as { isolationLevel: "Serializable" })
-        : {}),
-    },
+  // On PostgreSQL the start runs in REPEATABLE READ (one snapshot for the whole freeze). Its audit event reads the chain
+  // head from that snapshot, so an event appended meanwhile by another transaction (a sync finishing) makes the append
+  // collide on the sequence; as with any serialization failure, the whole start is retried (nothing of it was kept).
+  const result = await retryOnChainRace(() =>
+    ctx.db.$transaction(
+      async (tx) => {
+        // The first statement writes: on SQLite this takes the write lock before any read, so the reads
+        // below see one finished sync (a sync's apply waits); on PostgreSQL the row lock serialises starters.
+        const claimed = await tx.campaign.updateMany({
+          where: { id: campaignId, status: "draft", version: c0.version },
+          data: { status: "active", version: { increment: 1 } },
+        });
+        if (claimed.count === 0)
+          throw new UserError("conflict", "This campaign was started or changed by someone else. Reload.");
+        const fit = await syncFitness(tx, ctx.tenantId, config.maxSyncAgeHours, now);
+        if (!fit.ok) throw new UserError("stale_data", fit.reason);
+        const engine = ctx.dialect.engine;
+        // A larger page cache (512 MB) for this connection while a million rows and their index entries go in, so
+        // no dirty page spills to the WAL before the commit (SQLite; reset below).
+        if (engine === "sqlite") await tx.$executeRawUnsafe("PRAGMA cache_size = -524288");
+        const frozen = await freezeItems(tx as unknown as FreezeDb, engine, {
+          campaignId,
+          tenantId: ctx.tenantId,
+          config,
+          creatorId: (await tx.campaignDefinition.findUniqueOrThrow({ where: { id: c0.definitionId } })).createdById,
+          now,
+          signInDataAvailable: fit.signInDataAvailable,
+          sqlite: engine === "sqlite" ? sqliteHandleOf(ctx.db) : undefined,
+        });
+        if (frozen.itemCount === 0)
+          throw new UserError(
+            "invalid",
+            "Nothing to review: the scope and population match no access in the latest sync.",
+          );
+        const endAt = new Date(now.getTime() + campaignDurationDays(config) * DAY);
+        const syncManifest = {
+          ...fit.manifest,
+          freeze: {
+            resources: frozen.resources,
+            reviewerAssignments: frozen.reviewerCount,
+            fallbackItems: frozen.fallbackItems,
+            skipped: frozen.skipped,
+          },
+        };
+        await tx.campaign.update({
+          where: { id: campaignId },
+          data: {
+            startAt: now,
+            endAt,
+            stage: 1,
+            stageEndsAt: stageEnd(now, config, 1),
+            syncRunId: fit.runId!,
+            syncManifest: JSON.stringify(syncManifest),
+            itemCount: frozen.itemCount,
+            itemsHash: frozen.itemsHash,
+            startedAt: now,
+            startedById: actor.id,
+          },
+        });
+        await appendAudit(tx, {
+          actor: actorOf(actor),
+          action: "campaign.start",
+          target: { type: "campaign", id: campaignId },
+          before: { status: "draft" },
+          after: { status: "active", endAt, itemCount: frozen.itemCount, itemsHash: frozen.itemsHash },
+          context: { syncRunId: fit.runId, freeze: syncManifest.freeze },
+        });
+        if (engine === "sqlite") await tx.$executeRawUnsafe("PRAGMA cache_size = -2000");
+        return frozen;
+      },
+      {
+        ...TX,
+        ...(ctx.dialect.engine === "postgresql"
+          ? ({ isolationLevel: "RepeatableRead" } as unknown as { isolationLevel: "Serializable" })
+          : {}),
+      },
+    ),
   );
   await notifyReviewers(ctx, campaignId, 1, "assigned", undefined, result.firstStageLoad);
   return { itemCount: result.itemCount, itemsHash: result.itemsHash };
@@ -397,6 +402,21 @@ async function anchorChain(ctx: Ctx, reason: string): Promise<void> {
     await writeCheckpoint(ctx.db, reason, signingIdentity());
   } catch (e) {
     console.error(`recert: no audit checkpoint after ${reason}: ${(e as Error).message}`);
+  }
+}
+
+/** Retries a REPEATABLE READ transaction that lost a race on the audit chain's head (or a serialization failure). */
+async function retryOnChainRace<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await run();
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      // The constraint is named in meta.target, or (through a driver adapter) only in the message.
+      const where = `${JSON.stringify((e as { meta?: unknown }).meta ?? {})} ${(e as Error).message ?? ""}`;
+      const race = code === "P2034" || (code === "P2002" && /\bseq\b|\bhash\b/.test(where));
+      if (!race || i >= attempts) throw e;
+    }
   }
 }
 

@@ -5,7 +5,7 @@
 import type { Ctx } from "../db/context";
 import type { GraphClient } from "../graph";
 import { overview } from "../dashboards/overview";
-import { runExpiries } from "../guests/expiry";
+import { flagReturnedExpiries, runExpiries } from "../guests/expiry";
 import { reconcileWithDirectory } from "../reviews/apply";
 import { runCampaignMaintenance } from "../reviews/maintenance";
 import { freezePending } from "../reports/freeze";
@@ -19,6 +19,12 @@ export async function afterSync(
   await reconcileWithDirectory(ctx);
   const campaigns = await runCampaignMaintenance(ctx, graph, o);
   const expiries = await runExpiries(ctx, graph);
+  const run = await ctx.db.syncRun.findFirst({
+    where: { tenantId: ctx.tenantId, status: "succeeded" },
+    orderBy: { finishedAt: "desc" },
+    select: { id: true },
+  });
+  if (run) await flagReturnedExpiries(ctx, run.id);
   await freezePending(ctx); // campaigns the housekeeping closed or applied: their reports, made once
 
   await overview(ctx);

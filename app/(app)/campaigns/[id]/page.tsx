@@ -37,7 +37,14 @@ import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
 import { appCtx, db } from "@/lib/db";
 import { env } from "@/lib/env";
-import { campaignDetail, REVIEWER_LABEL, reviewerSignals, SCOPE_LABEL, syncFitness } from "@/lib/reviews";
+import {
+  campaignDetail,
+  REVIEWER_LABEL,
+  returnedItems,
+  reviewerSignals,
+  SCOPE_LABEL,
+  syncFitness,
+} from "@/lib/reviews";
 
 export const metadata = { title: "Campaign" };
 
@@ -70,6 +77,7 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
   const c = await campaignDetail(appCtx(), id);
   if (!c) notFound();
   const signals = c.status === "draft" ? [] : await reviewerSignals(db(), c.id);
+  const returned = c.status === "closed" || c.status === "applied" ? await returnedItems(db(), c.id) : [];
   const fitness =
     c.status === "draft" ? await syncFitness(db(), e.ENTRA_TENANT_ID, c.config.maxSyncAgeHours, new Date()) : null;
   const manifest = c.syncManifest as {
@@ -208,6 +216,29 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
                   <li key={m.itemId}>
                     {m.principalName} from {m.resourceName}, in {m.where}:{" "}
                     <code className="break-all text-xs">{m.command}</code>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+          {returned.length > 0 && (
+            <section
+              className="mb-6 rounded-xl border border-rose-200 bg-rose-50 p-4 text-sm"
+              aria-label="Revocations that came back"
+              data-testid="returned-revocations"
+            >
+              <h2 className="mb-1 font-semibold text-rose-900">
+                {returned.length} revoked access{returned.length === 1 ? "" : "es"} came back
+              </h2>
+              <p className="mb-2 text-rose-800">
+                Removed by this campaign, then seen again by a later sync: re-added by someone, a dynamic rule or Active
+                Directory. Each is in the audit log (revocation.returned) with the sync that saw it.
+              </p>
+              <ul className="space-y-1 text-rose-900">
+                {returned.map((r) => (
+                  <li key={r.id}>
+                    #{r.ordinal} {r.principalUpn ?? r.principalName} in {r.resourceName}, seen{" "}
+                    {r.returnedAt ? new Date(r.returnedAt).toLocaleString() : ""}
                   </li>
                 ))}
               </ul>
