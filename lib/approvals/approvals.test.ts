@@ -15,7 +15,6 @@ import {
   quarterlyPreset,
   startCampaign,
 } from "@/lib/reviews";
-import { runSync } from "@/lib/sync/run-sync";
 import { setup } from "@/tests/support/emulator-fixture";
 import { type ApprovedBy, decideAndRun, listApprovals, withdrawApproval } from "./index";
 
@@ -41,14 +40,7 @@ const code = async (p: Promise<unknown>) =>
 
 beforeAll(async () => {
   s = await setup();
-  const r = await runSync({
-    db: s.db,
-    graph: s.graph(),
-    tenantId: s.tenantId,
-    databaseUrl: s.database.url,
-    trigger: "manual",
-  });
-  expect(r.status).toBe("succeeded");
+  await s.syncNow();
 });
 afterAll(async () => {
   await s?.close();

@@ -3,7 +3,7 @@ import { createClient } from "@/lib/db/client";
 import { createTestDatabase, type TestDatabase } from "@/scripts/lib/test-db";
 import { appendAudit, chainHead } from "./append-audit";
 import { GENESIS_HASH } from "./canonical";
-import { verifyChain } from "./verify-chain";
+import { fieldsOf, verifyChain } from "./verify-chain";
 import { withoutAppendOnlyGuard } from "@/tests/support/tamper";
 import { verifyEvidenceChain } from "./verify-anchors";
 import { listCheckpoints, writeCheckpoint } from "./checkpoint";
@@ -150,19 +150,7 @@ describe("audit chain anchors", () => {
       for (const r of rows.slice(3)) {
         const after = r.seq === 4 ? '{"decision":"approve"}' : r.after;
         if (r.seq === 4) expect(r.after).toBe('{"decision":"revoke"}');
-        const fields = {
-          seq: r.seq,
-          at: r.at.toISOString(),
-          actorType: r.actorType,
-          actorId: r.actorId,
-          actorName: r.actorName,
-          action: r.action,
-          targetType: r.targetType,
-          targetId: r.targetId,
-          before: r.before === null ? null : JSON.parse(r.before),
-          after: after === null ? null : JSON.parse(after),
-          context: r.context === null ? null : JSON.parse(r.context),
-        };
+        const fields = { ...fieldsOf(r), after: after === null ? null : JSON.parse(after) };
         const hash = chainHash(prev, fields);
         await db.$executeRawUnsafe(
           `UPDATE "AuditEvent" SET "after" = '${after}', "prevHash" = '${prev}', "hash" = '${hash}' WHERE "seq" = ${r.seq}`,

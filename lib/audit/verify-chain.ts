@@ -32,7 +32,8 @@ interface Row {
 
 const parse = (s: string | null): unknown => (s === null ? null : (JSON.parse(s) as unknown));
 
-function fieldsOf(r: Row, seq = r.seq): ChainedFields {
+/** The chained fields of a stored row (at `seq`), as its hash covers them. */
+export function fieldsOf(r: Row, seq = r.seq): ChainedFields {
   return {
     seq,
     at: r.at.toISOString(),

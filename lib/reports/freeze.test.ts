@@ -11,7 +11,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { closeCampaign, createCampaign, decide, quarterlyPreset, startCampaign, type Actor } from "@/lib/reviews";
-import { runSync } from "@/lib/sync/run-sync";
 import { setup } from "@/tests/support/emulator-fixture";
 import { verifyDecisions } from "@/lib/reviews/decisions-hash";
 import { freezePending, freezeReports } from "./freeze";
@@ -26,7 +25,7 @@ const bytes = async (r: Response) => Buffer.from(await r.arrayBuffer());
 
 beforeAll(async () => {
   s = await setup({ users: 120 });
-  await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" });
+  await s.syncNow();
   const preset = quarterlyPreset(new Date());
   const group = s.emu.tenant.groups.find((g) => g.displayName === "Partner Collaboration")!;
   preset.config.scope = { kind: "groups", groupIds: [group.id] };

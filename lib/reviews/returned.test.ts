@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { returnedRevocations } from "@/lib/dashboards/returned";
 import { flagReturnedExpiries, runExpiries, setExpiry } from "@/lib/guests/expiry";
-import { runSync } from "@/lib/sync/run-sync";
 import { setup } from "@/tests/support/emulator-fixture";
 import {
   applyCampaign,
@@ -20,17 +19,7 @@ import {
 
 let s: Awaited<ReturnType<typeof setup>>;
 const ADMIN: Actor = { id: "6f1c3a9e-4444-4444-8444-444444444444", name: "Ada Admin", role: "admin" };
-const sync = async () => {
-  const r = await runSync({
-    db: s.db,
-    graph: s.graph(),
-    tenantId: s.tenantId,
-    databaseUrl: s.database.url,
-    trigger: "manual",
-  });
-  expect(r.status).toBe("succeeded");
-  return r.runId;
-};
+const sync = () => s.syncNow();
 
 beforeAll(async () => {
   s = await setup({ users: 120 });

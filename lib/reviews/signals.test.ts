@@ -4,7 +4,6 @@
  * item by item, a few dozen seconds apart, following the recommendations, is not.
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { runSync } from "@/lib/sync/run-sync";
 import { setup } from "@/tests/support/emulator-fixture";
 import { createCampaign, decide, quarterlyPreset, startCampaign, type Actor } from "./index";
 import { reviewerSignals } from "./signals";
@@ -15,7 +14,7 @@ const ADMIN: Actor = { id: "6f1c3a9e-3333-4333-8333-333333333333", name: "Ada Ad
 
 beforeAll(async () => {
   s = await setup();
-  await runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" });
+  await s.syncNow();
 });
 afterAll(async () => {
   await s?.close();

@@ -5,6 +5,7 @@ import { makeCtx } from "@/lib/db/context";
 import { startEmulator, type Tenant } from "@/emulator/server";
 import { createTestDatabase, type TestDatabase } from "@/scripts/lib/test-db";
 import type { SyncGraph } from "@/lib/sync/graph-port";
+import { runSync } from "@/lib/sync/run-sync";
 import { createSyncGraph } from "@/lib/connection/graph-client";
 import { createGraphClient, type GraphClient } from "@/lib/graph";
 import { WRITE_CLIENT_ID, writeAppRegistration, writeCertificate } from "./write-app";
@@ -47,9 +48,22 @@ export async function setup(o: { users?: number; retryBudgetMs?: number; https?:
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as Record<string, unknown>;
   };
+  /** One full sync of the emulator into the database, as a test's starting point; its run id. */
+  const syncNow = async (): Promise<string> => {
+    const r = await runSync({
+      db,
+      graph: graph(),
+      tenantId: emu.config.tenantId,
+      databaseUrl: database.url,
+      trigger: "manual",
+    });
+    if (r.status !== "succeeded") throw new Error(`the set-up sync ${r.status}: ${r.errors.join("; ")}`);
+    return r.runId;
+  };
   return {
     emu,
     db,
+    syncNow,
     database,
     graph,
     writeClient,
