@@ -186,6 +186,37 @@ test("a GRC tool pulls the evidence through the API with an Entra token; without
   const grc = {
     authorization: `Bearer ${await tokenFor("9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a", "grc-demo-client-secret")}`,
   };
+  // Tokens Entra signs but the API must refuse (#17): a person's delegated token, and an app-shaped token whose
+  // object id is no service principal of this tenant. Signed with the tenant's real key.
+  const signed = async (claims: Record<string, unknown>) => {
+    const r = await fetch(`${E2E.emulatorUrl}/_emulator/sign`, {
+      method: "POST",
+      headers: { "x-emulator-admin-key": env.EMULATOR_ADMIN_KEY!, "content-type": "application/json" },
+      body: JSON.stringify({ claims }),
+    });
+    return ((await r.json()) as { token: string }).token;
+  };
+  const now = Math.floor(Date.now() / 1000);
+  const appShaped = {
+    iss: `https://sts.windows.net/${env.ENTRA_TENANT_ID}/`,
+    aud: `api://${env.AUTH_MICROSOFT_ENTRA_ID_ID}`,
+    appid: "9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a",
+    tid: env.ENTRA_TENANT_ID,
+    roles: ["Recert.Auditor"],
+    ver: "1.0",
+    iat: now,
+    nbf: now,
+    exp: now + 600,
+  };
+  const stranger = "0badc0de-0000-4000-8000-000000000001";
+  for (const [claims, why] of [
+    [{ ...appShaped, oid: stranger, sub: stranger }, /not a service principal of this tenant/],
+    [{ ...appShaped, oid: stranger, sub: "pairwise", scp: "user_impersonation" }, /not a person's delegated token/],
+  ] as const) {
+    const r = await request.get("/api/v1/campaigns", { headers: { authorization: `Bearer ${await signed(claims)}` } });
+    expect(r.status()).toBe(401);
+    expect(((await r.json()) as { error_description: string }).error_description).toMatch(why);
+  }
   const list = await request.get("/api/v1/campaigns", { headers: grc });
   expect(list.status()).toBe(200);
   const campaign = (
