@@ -10,7 +10,17 @@ import { SCOPE_LABEL, REVIEWER_LABEL, type CampaignConfig } from "@/lib/reviews/
 import { reviewerSignals, type ReviewerSignal } from "@/lib/reviews/signals";
 import { decisionsHash } from "@/lib/reviews/decisions-hash";
 
+export interface ReturnedRevocation {
+  campaignId: string;
+  ordinal: number;
+  principal: string;
+  resource: string;
+  returnedAt: string;
+}
+
 export interface ReportHeader {
+  /** Access earlier campaigns revoked in this campaign's resources that a later sync saw back (#17), at most 500. */
+  returnedEarlier: { count: number; items: ReturnedRevocation[] };
   /** SHA-256 of the decisions now, and the one recorded at close (null while open). */
   decisions: { hash: string; atClose: string | null };
   /** Per reviewer: pace, bulk share, approvals against revoke recommendations, and any rubber-stamping rule met. */
@@ -132,6 +142,7 @@ export async function reportHeader(ctx: Ctx, campaignId: string): Promise<Report
     select: { after: true },
   });
   return {
+    returnedEarlier: await returnedEarlier(db, c.id, tenantId),
     decisions: {
       hash: await decisionsHash(db, campaignId),
       atClose: (JSON.parse(close?.after ?? "{}") as { decisionsHash?: string }).decisionsHash ?? null,
@@ -264,4 +275,49 @@ export async function* reportRows(
     });
     if (items.length < batch) return;
   }
+}
+
+/** Revocations of earlier campaigns, in the resources this campaign covers, that did not hold (#17). */
+async function returnedEarlier(db: Db, campaignId: string, tenantId: string): Promise<ReportHeader["returnedEarlier"]> {
+  const resources = (await db.campaignItem.groupBy({ by: ["resourceId"], where: { campaignId } })).map(
+    (r) => r.resourceId,
+  );
+  const others = (
+    await db.campaign.findMany({ where: { tenantId, id: { not: campaignId } }, select: { id: true } })
+  ).map((c) => c.id);
+  if (resources.length === 0 || others.length === 0) return { count: 0, items: [] };
+  let count = 0;
+  const items: ReturnedRevocation[] = [];
+  for (let i = 0; i < resources.length; i += 500) {
+    const where = {
+      campaignId: { in: others },
+      resourceId: { in: resources.slice(i, i + 500) },
+      returnedAt: { not: null },
+    };
+    count += await db.campaignItem.count({ where });
+    if (items.length < 500)
+      for (const r of await db.campaignItem.findMany({
+        where,
+        orderBy: { returnedAt: "asc" },
+        take: 500 - items.length,
+        select: {
+          campaignId: true,
+          ordinal: true,
+          principalName: true,
+          principalUpn: true,
+          resourceName: true,
+          resourceId: true,
+          principalId: true,
+          returnedAt: true,
+        },
+      }))
+        items.push({
+          campaignId: r.campaignId,
+          ordinal: r.ordinal,
+          principal: r.principalUpn ?? r.principalName ?? r.principalId,
+          resource: r.resourceName ?? r.resourceId,
+          returnedAt: r.returnedAt!.toISOString(),
+        });
+  }
+  return { count, items };
 }

@@ -262,6 +262,12 @@ export async function renderSignedPdf(ctx: Ctx, campaignId: string, identity: Si
     `${recomputedHash} ${recomputedHash === h.itemsHash ? "(matches)" : "(DOES NOT MATCH)"}`,
     { mono: true },
   );
+  line(
+    "Earlier revocations back",
+    h.returnedEarlier.count
+      ? `${h.returnedEarlier.count} access(es) earlier campaigns revoked in these resources were seen again by a later sync; listed in the JSON report.`
+      : "None: every access earlier campaigns revoked in these resources stayed removed.",
+  );
   const flagged = h.reviewerSignals.filter((r) => r.flags.length);
   line(
     "Reviewer behaviour",

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { returnedRevocations } from "@/lib/dashboards/returned";
+import { renderJson } from "@/lib/reports/exports";
 import { flagReturnedExpiries, runExpiries, setExpiry } from "@/lib/guests/expiry";
 import { setup } from "@/tests/support/emulator-fixture";
 import {
@@ -72,6 +73,15 @@ test("a revoked membership re-added in Entra is flagged by the next sync, once, 
   expect(await s.db.auditEvent.count({ where: { action: "revocation.returned", targetId: items[0]!.id } })).toBe(1);
   expect((await reconcileWithDirectory(s.ctx)).returned).toBe(0); // flagged once
   expect((await returnedRevocations(s.ctx)).campaigns).toBe(1);
+
+  // The next review of that group says so in its report.
+  const next = await createCampaign(s.ctx, ADMIN, { ...preset, name: "Next quarter" });
+  await startCampaign(s.ctx, ADMIN, next.campaignId);
+  const { header } = await renderJson(s.ctx, next.campaignId);
+  expect(header.returnedEarlier).toEqual({
+    count: 1,
+    items: [expect.objectContaining({ campaignId, ordinal: items[0]!.ordinal, resource: g.displayName })],
+  });
 });
 
 test("an expired guest re-enabled in Entra is flagged the same way", async () => {
