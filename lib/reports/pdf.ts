@@ -276,7 +276,7 @@ export async function renderSignedPdf(ctx: Ctx, campaignId: string, identity: Si
       : `No reviewer met a rubber-stamping rule (${h.reviewerSignals.length} reviewer(s) decided).`,
   );
   line("Generated", `${h.generatedAt} by Recert`);
-  line("Signed by", `${identity.subject} (SHA-256 ${identity.fingerprint.slice(0, 32)}…)`);
+  line("Signed by", `${identity.subject} (SHA-256 ${identity.fingerprint.slice(0, 32)}...)`);
   cover.drawText(
     pdfSafe(
       "The embedded signature covers every byte of this file. Verify with `pdfsig`, Adobe Reader, or Recert's /verify page.",
