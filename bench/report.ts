@@ -34,7 +34,7 @@ async function renderOnly(url: string, tenantId: string, campaignId: string, dat
       pages: pdf.pages,
       pdfBytes: pdf.pdf.length,
       csvBytes: csv.length,
-      valid: verifyPdf(pdf.pdf).valid,
+      valid: verifyPdf(pdf.pdf, identity.fingerprint).valid, // signed by the identity it trusts (#17: no trust, no "valid")
       peakRssMb: process.resourceUsage().maxRSS / 1024,
     }),
   );

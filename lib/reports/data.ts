@@ -7,8 +7,8 @@ import type { Ctx } from "@/lib/db/context";
 import { UserError } from "@/lib/errors";
 import type { ItemsHasher } from "@/lib/reviews/items-hash";
 import { SCOPE_LABEL, REVIEWER_LABEL, type CampaignConfig } from "@/lib/reviews/definition";
-import { reviewerSignals, type ReviewerSignal } from "@/lib/reviews/signals";
-import { decisionsHash } from "@/lib/reviews/decisions-hash";
+import { reviewerSignals, type ReviewerSignal, SignalsCollector } from "@/lib/reviews/signals";
+import { DecisionsHasher, decisionsHash } from "@/lib/reviews/decisions-hash";
 
 export interface ReturnedRevocation {
   campaignId: string;
@@ -107,7 +107,12 @@ export const REPORT_COLUMNS: { key: keyof ReportRow; label: string }[] = [
   { key: "applyError", label: "Apply error" },
 ];
 
-export async function reportHeader(ctx: Ctx, campaignId: string): Promise<ReportHeader> {
+/**
+ * The report's header. `scan: false` leaves out what needs a pass over every item (reviewer signals, the decisions
+ * hash): a renderer that passes over the items anyway fills them from that pass (see ReportPass) instead of reading
+ * a hundred thousand rows twice more.
+ */
+export async function reportHeader(ctx: Ctx, campaignId: string, o: { scan?: boolean } = {}): Promise<ReportHeader> {
   const { db, tenantId } = ctx;
   const now = ctx.now();
   const c = await db.campaign.findUnique({ where: { id: campaignId } });
@@ -144,10 +149,10 @@ export async function reportHeader(ctx: Ctx, campaignId: string): Promise<Report
   return {
     returnedEarlier: await returnedEarlier(db, c.id, tenantId),
     decisions: {
-      hash: await decisionsHash(db, campaignId),
+      hash: o.scan === false ? "" : await decisionsHash(db, campaignId),
       atClose: (JSON.parse(close?.after ?? "{}") as { decisionsHash?: string }).decisionsHash ?? null,
     },
-    reviewerSignals: await reviewerSignals(db, campaignId),
+    reviewerSignals: o.scan === false ? [] : await reviewerSignals(db, campaignId),
     tenantId,
     tenantName: org?.displayName ?? null,
     campaignId: c.id,
@@ -217,11 +222,24 @@ const DECISION_LABEL: Record<string, string> = { approve: "Approve", revoke: "Re
  * Every item in ordinal order, `batch` rows per query. `hasher` (optional) is fed the frozen fields, so a
  * single pass both renders the rows and recomputes the population hash.
  */
+/** What a renderer's single pass over the items collects for the header: the decisions hash and reviewer signals. */
+export class ReportPass {
+  readonly decisions = new DecisionsHasher();
+  readonly signals = new SignalsCollector();
+  /** Fills the header's scanned fields after the pass. */
+  complete(h: ReportHeader): ReportHeader {
+    h.decisions.hash = this.decisions.digest();
+    h.reviewerSignals = this.signals.result();
+    return h;
+  }
+}
+
 export async function* reportRows(
   db: Db,
   campaignId: string,
   hasher?: ItemsHasher,
   batch = 5_000,
+  pass?: ReportPass,
 ): AsyncGenerator<ReportRow[]> {
   let after = 0;
   for (;;) {
@@ -249,6 +267,8 @@ export async function* reportRows(
     }
     yield items.map((i) => {
       hasher?.add(i);
+      pass?.decisions.add(i);
+      pass?.signals.add(i);
       return {
         ordinal: i.ordinal,
         principal: i.principalName ?? i.principalId,

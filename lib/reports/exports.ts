@@ -3,12 +3,12 @@ import { createHash, createPrivateKey } from "node:crypto";
 import type { Ctx } from "@/lib/db/context";
 import { CompactSign } from "jose";
 import { csvLine } from "./csv";
-import { REPORT_COLUMNS, reportHeader, reportRows, type ReportHeader } from "./data";
+import { REPORT_COLUMNS, ReportPass, reportHeader, reportRows, type ReportHeader } from "./data";
 import type { SigningIdentity } from "@/lib/signing/identity";
 
 export async function renderCsv(ctx: Ctx, campaignId: string): Promise<Buffer> {
   const { db } = ctx;
-  await reportHeader(ctx, campaignId); // refuses drafts and other tenants' campaigns
+  await reportHeader(ctx, campaignId, { scan: false }); // refuses drafts and other tenants' campaigns
   const parts: string[] = [csvLine(REPORT_COLUMNS.map((c) => c.label))];
   for await (const batch of reportRows(db, campaignId))
     for (const r of batch) parts.push(csvLine(REPORT_COLUMNS.map((c) => r[c.key])));
@@ -17,18 +17,22 @@ export async function renderCsv(ctx: Ctx, campaignId: string): Promise<Buffer> {
 
 export async function renderJson(ctx: Ctx, campaignId: string): Promise<{ json: Buffer; header: ReportHeader }> {
   const { db } = ctx;
-  const header = await reportHeader(ctx, campaignId);
-  // No generation time in the JSON: the same campaign state always gives the same bytes (and manifest).
-  const { generatedAt: _generatedAt, ...stable } = header;
-  const parts: string[] = [`{"format":"recert-review-report/1","campaign":${JSON.stringify(stable)},"items":[`];
+  const pass = new ReportPass();
+  const header = await reportHeader(ctx, campaignId, { scan: false });
+  // The items first (one pass also yields the decisions hash and reviewer signals), the header is put before them.
+  const parts: string[] = [""];
   let first = true;
-  for await (const batch of reportRows(db, campaignId)) {
+  for await (const batch of reportRows(db, campaignId, undefined, 5_000, pass)) {
     for (const r of batch) {
       parts.push(`${first ? "" : ","}\n${JSON.stringify(r)}`);
       first = false;
     }
   }
   parts.push("\n]}\n");
+  pass.complete(header);
+  // No generation time in the JSON: the same campaign state always gives the same bytes (and manifest).
+  const { generatedAt: _generatedAt, ...stable } = header;
+  parts[0] = `{"format":"recert-review-report/1","campaign":${JSON.stringify(stable)},"items":[`;
   return { json: Buffer.from(parts.join(""), "utf8"), header };
 }
 

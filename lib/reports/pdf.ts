@@ -9,7 +9,7 @@ import { SignPdf } from "@signpdf/signpdf";
 import { P12Signer } from "@signpdf/signer-p12";
 import { pdflibAddPlaceholder } from "@signpdf/placeholder-pdf-lib";
 import { ItemsHasher } from "@/lib/reviews/items-hash";
-import { reportHeader, reportRows, type ReportHeader, type ReportRow } from "./data";
+import { ReportPass, reportHeader, reportRows, type ReportHeader, type ReportRow } from "./data";
 import type { SigningIdentity } from "@/lib/signing/identity";
 
 const W = 842; // A4 landscape
@@ -121,7 +121,8 @@ export interface PdfResult {
 export async function renderSignedPdf(ctx: Ctx, campaignId: string, identity: SigningIdentity): Promise<PdfResult> {
   const { db } = ctx;
   const now = ctx.now();
-  const h = await reportHeader(ctx, campaignId);
+  const h = await reportHeader(ctx, campaignId, { scan: false });
+  const pass = new ReportPass();
   const doc = await PDFDocument.create({ updateMetadata: false });
   doc.setTitle(pdfSafe(`Access review report: ${h.name}`));
   doc.setSubject(`recert-campaign:${h.campaignId}`);
@@ -166,7 +167,7 @@ export async function renderSignedPdf(ctx: Ctx, campaignId: string, identity: Si
     ops.push(`0.6 0.6 0.6 RG 0.5 w ${M} ${TOP - 3} m ${W - M} ${TOP - 3} l S`);
     y = TOP - ROW_H - 2;
   };
-  for await (const batch of reportRows(db, campaignId, hasher)) {
+  for await (const batch of reportRows(db, campaignId, hasher, 5_000, pass)) {
     for (const r of batch) {
       if (rows % ROWS_PER_PAGE === 0) startPage();
       let x = M;
@@ -187,6 +188,7 @@ export async function renderSignedPdf(ctx: Ctx, campaignId: string, identity: Si
   if (rows === 0) startPage();
   flushPage();
   const recomputedHash = hasher.digest();
+  pass.complete(h); // the decisions hash and reviewer signals, from the same pass
 
   const cover = doc.insertPage(0, [W, H]);
   let cy = H - M - 10;

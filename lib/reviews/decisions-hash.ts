@@ -53,10 +53,21 @@ async function* decisionRows(db: Pick<Db, "campaignItem">, campaignId: string): 
   }
 }
 
+/** Fed each item in ordinal order (a report's single pass over the items), then the decisions hash. */
+export class DecisionsHasher {
+  private readonly h = createHash("sha256");
+  add(r: DecisionRow): void {
+    this.h.update(`${decisionLine(r)}\n`);
+  }
+  digest(): string {
+    return this.h.digest("hex");
+  }
+}
+
 export async function decisionsHash(db: Pick<Db, "campaignItem">, campaignId: string): Promise<string> {
-  const h = createHash("sha256");
-  for await (const rows of decisionRows(db, campaignId)) for (const r of rows) h.update(`${decisionLine(r)}\n`);
-  return h.digest("hex");
+  const h = new DecisionsHasher();
+  for await (const rows of decisionRows(db, campaignId)) for (const r of rows) h.add(r);
+  return h.digest();
 }
 
 export interface DecisionProblem {

@@ -42,8 +42,37 @@ function median(xs: number[]): number | null {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** Fed each item once (a report's single pass over the items), then the signals of every reviewer. */
+export class SignalsCollector {
+  private readonly by = new Map<
+    string,
+    { name: string | null; at: number[]; bulk: number; revokeRec: number; against: number }
+  >();
+  add(r: {
+    decidedById: string | null;
+    decidedByName: string | null;
+    decidedAt: Date | null;
+    decisionVia: string | null;
+    decision: string | null;
+    recommendation: string;
+  }): void {
+    if (!r.decidedById || r.decisionVia === "forced" || !r.decidedAt) return;
+    const e = this.by.get(r.decidedById) ?? { name: r.decidedByName, at: [], bulk: 0, revokeRec: 0, against: 0 };
+    e.at.push(r.decidedAt.getTime());
+    if (r.decisionVia === "bulk" || r.decisionVia === "recommendation") e.bulk++;
+    if (r.recommendation === "revoke") {
+      e.revokeRec++;
+      if (r.decision === "approve") e.against++;
+    }
+    this.by.set(r.decidedById, e);
+  }
+  result(): ReviewerSignal[] {
+    return signalsOf(this.by);
+  }
+}
+
 export async function reviewerSignals(db: Pick<Db, "campaignItem">, campaignId: string): Promise<ReviewerSignal[]> {
-  const by = new Map<string, { name: string | null; at: number[]; bulk: number; revokeRec: number; against: number }>();
+  const collector = new SignalsCollector();
   let after = 0;
   for (;;) {
     const rows = await db.campaignItem.findMany({
@@ -62,18 +91,14 @@ export async function reviewerSignals(db: Pick<Db, "campaignItem">, campaignId: 
     });
     if (rows.length === 0) break;
     after = rows[rows.length - 1]!.ordinal;
-    for (const r of rows) {
-      if (r.decisionVia === "forced" || !r.decidedAt) continue;
-      const e = by.get(r.decidedById!) ?? { name: r.decidedByName, at: [], bulk: 0, revokeRec: 0, against: 0 };
-      e.at.push(r.decidedAt.getTime());
-      if (r.decisionVia === "bulk" || r.decisionVia === "recommendation") e.bulk++;
-      if (r.recommendation === "revoke") {
-        e.revokeRec++;
-        if (r.decision === "approve") e.against++;
-      }
-      by.set(r.decidedById!, e);
-    }
+    for (const r of rows) collector.add(r);
   }
+  return collector.result();
+}
+
+function signalsOf(
+  by: Map<string, { name: string | null; at: number[]; bulk: number; revokeRec: number; against: number }>,
+): ReviewerSignal[] {
   const R = SIGNAL_RULES;
   return [...by.entries()]
     .map(([reviewerId, e]) => {
