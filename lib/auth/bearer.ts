@@ -52,7 +52,8 @@ async function metadata(url: string): Promise<{ issuer: string; jwks_uri: string
 async function tenantKeys(authorityHost: string, tenantId: string): Promise<TenantKeys> {
   const base = `${authorityHost.replace(/\/$/, "")}/${tenantId}`;
   const hit = tenantCache.get(base);
-  if (hit && Date.now() - hit.at < 24 * 3_600_000) return hit;
+  // A day when both metadata documents were read; five minutes when the v1 one was not (v1 tokens are refused meanwhile).
+  if (hit && Date.now() - hit.at < (hit.v1Issuer ? 24 * 3_600_000 : 5 * 60_000)) return hit;
   const v2 = await metadata(`${base}/v2.0/.well-known/openid-configuration`);
   const v1 = await metadata(`${base}/.well-known/openid-configuration`).catch(() => null);
   const keys: TenantKeys = {

@@ -472,13 +472,16 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
         heartbeatAt: new Date(started),
       },
     });
-    // Every sync is evidence: each campaign's population comes from one (#17).
+    // Every sync is evidence: each campaign's population comes from one (#17). A failure to append is logged; it
+    // must not leave the run row behind as "running" with its lock released.
     await appendAudit(db, {
       actor: { type: "system", name: `sync (${opts.trigger})` },
       action: "sync.start",
       target: { type: "syncRun", id: runId },
       after: { trigger: opts.trigger, requestedMode: opts.mode ?? "auto", tenantId },
-    });
+    }).catch((err: unknown) =>
+      console.error(`recert: sync ${runId} started but its audit event was not written: ${(err as Error).message}`),
+    );
   } catch (e) {
     await writer?.close();
     await releaseLock(db as unknown as SqlRunner, d, tenantId, runId).catch(() => undefined);
