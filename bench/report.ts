@@ -45,6 +45,11 @@ async function renderOnly(url: string, tenantId: string, campaignId: string, dat
 export async function run(argv: string[]): Promise<number> {
   const f = flags(argv);
   if (f.render) return renderOnly(f.render, f.tenant!, f.campaign!, f.dir!);
+  if (f.engine && f.engine !== "sqlite") {
+    // Said, not silently measured on SQLite instead (it used to ignore the flag).
+    console.error("bench report: runs on SQLite only for now; PostgreSQL benchmarks are #20's work.");
+    return 2;
+  }
   const users = Number(f.users ?? 12_000);
   const json = f.json === "true";
   if (!json)
@@ -100,6 +105,10 @@ export async function run(argv: string[]): Promise<number> {
       },
     };
     const valid = r.valid;
+    const targets = [
+      target(`signed PDF + CSV for ${itemCount.toLocaleString("en-US")} items`, measured.ms / 1000, 10, "s"),
+      target("peak RSS while rendering", measured.peakRssMb, 512, "MB"),
+    ];
     emit(
       {
         suite: "report",
@@ -115,17 +124,15 @@ export async function run(argv: string[]): Promise<number> {
           signatureValid: valid ? 1 : 0,
         },
         floors: {},
-        targets: [
-          target(`signed PDF + CSV for ${itemCount.toLocaleString("en-US")} items`, measured.ms / 1000, 10, "s"),
-          target("peak RSS while rendering", measured.peakRssMb, 512, "MB"),
-        ],
+        targets,
         notes: [
           "Rendered in a fresh process (peak RSS from the kernel's maxRSS of that process, Node's baseline included).",
         ],
       },
       json,
     );
-    return valid ? 0 : 1;
+    // Non-zero when the signature does not verify or any target is missed (it used to check the signature only).
+    return valid && targets.every((t) => t.met) ? 0 : 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await env.close();
