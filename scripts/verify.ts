@@ -1,6 +1,7 @@
 /**
  * `npm run verify -- <file> [--manifest <file.jws>] [--cert <pem> | --fingerprint <sha-256 hex>]`: verifies a Recert
- * report offline. PDFs carry their signature; CSV/JSON need their manifest (default: <file>.jws beside it).
+ * report or evidence package offline. PDFs carry their signature; CSV/JSON need their manifest (default: <file>.jws
+ * beside it); an evidence package (ZIP) carries everything and every check inside it is listed.
  * The signer must be the trusted certificate: the one given (the PEM from /api/report-certificate, or its SHA-256),
  * else this installation's own when run beside it. A correct signature by any other certificate is "signature
  * intact, signer not trusted". Exit 0 valid, 1 invalid, 2 usage/unreadable, 3 intact but signer not trusted.
@@ -9,6 +10,7 @@ import { createHash, X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { verifyManifest, verifyPdf } from "../lib/reports/verify";
+import { isZip, verifyPackage } from "../lib/reports/verify-package";
 import { signingIdentity } from "../lib/signing/identity";
 
 async function main(argv: string[]): Promise<number> {
@@ -29,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!file) {
     console.error(
-      "usage: npm run verify -- <report.pdf|report.csv|report.json> [--manifest <file.jws>] [--cert <certificate.pem> | --fingerprint <sha-256 hex>]",
+      "usage: npm run verify -- <report.pdf|report.csv|report.json|evidence.zip> [--manifest <file.jws>] [--cert <certificate.pem> | --fingerprint <sha-256 hex>]",
     );
     return 2;
   }
@@ -53,8 +55,15 @@ async function main(argv: string[]): Promise<number> {
       : installationCertificate();
   const pinned = trust?.fp;
   const content = readFileSync(file);
-  let r: ReturnType<typeof verifyPdf>;
-  if (content.subarray(0, 5).toString("latin1") === "%PDF-") r = verifyPdf(content, pinned);
+  let r: Pick<ReturnType<typeof verifyPdf>, "verdict" | "reason" | "signer" | "signerFingerprint" | "trusted"> & {
+    signingTime?: string | null;
+    campaignId: string | null;
+  };
+  if (isZip(content)) {
+    const p = await verifyPackage(content, pinned);
+    for (const c of p.checks) console.log(`${c.ok ? "ok  " : "FAIL"}  ${c.name}: ${c.detail}`);
+    r = p;
+  } else if (content.subarray(0, 5).toString("latin1") === "%PDF-") r = verifyPdf(content, pinned);
   else {
     const m = manifest ?? `${file}.jws`;
     if (!existsSync(m)) {

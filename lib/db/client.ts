@@ -3,6 +3,7 @@ import { PrismaClient as PgClient } from ".prisma/recert-postgresql";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type BetterSqlite3 from "better-sqlite3";
+import type pg from "pg";
 import { engineOfUrl } from "./sql";
 
 /** The better-sqlite3 connection behind each SQLite client, once it has connected. */
@@ -33,6 +34,31 @@ export function sqliteHandleOf(client: object): BetterSqlite3.Database | undefin
   return sqliteHandles.get(client)?.db;
 }
 
+/** The pg pool behind each PostgreSQL client, once it has connected. */
+const pgPools = new WeakMap<object, { pool?: pg.Pool }>();
+
+class CapturingPgFactory extends PrismaPg {
+  constructor(
+    config: ConstructorParameters<typeof PrismaPg>[0],
+    private readonly slot: { pool?: pg.Pool },
+  ) {
+    super(config);
+  }
+  override async connect() {
+    const adapter = await super.connect();
+    this.slot.pool = (adapter as unknown as { client: pg.Pool }).client;
+    return adapter;
+  }
+}
+
+/**
+ * The pg pool under a PostgreSQL client (undefined for SQLite or before the first query): for byte-heavy work the
+ * Prisma adapter is too slow for (lib/db/blobs.ts). Its connections are not the client's transactions.
+ */
+export function pgPoolOf(client: object): pg.Pool | undefined {
+  return pgPools.get(client)?.pool;
+}
+
 /** How long a statement waits for another writer's lock before failing as "busy" (see lib/db/errors.ts). */
 export const LOCK_TIMEOUT_MS = 10_000;
 
@@ -45,9 +71,15 @@ export const LOCK_TIMEOUT_MS = 10_000;
 export function createClient(databaseUrl: string, o: { lockTimeoutMs?: number } = {}): SqliteClient {
   const lockTimeoutMs = Math.max(1, Math.round(o.lockTimeoutMs ?? LOCK_TIMEOUT_MS));
   if (engineOfUrl(databaseUrl) === "postgresql") {
-    return new PgClient({
-      adapter: new PrismaPg({ connectionString: databaseUrl, options: `-c lock_timeout=${lockTimeoutMs}` }),
+    const slot: { pool?: pg.Pool } = {};
+    const client = new PgClient({
+      adapter: new CapturingPgFactory(
+        { connectionString: databaseUrl, options: `-c lock_timeout=${lockTimeoutMs}` },
+        slot,
+      ),
     }) as unknown as SqliteClient;
+    pgPools.set(client, slot);
+    return client;
   }
   // WAL lets the app read while a sync writes; busy_timeout turns lock contention into waiting, not errors.
   const slot: { db?: BetterSqlite3.Database } = {};

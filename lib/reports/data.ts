@@ -9,6 +9,7 @@ import type { ItemsHasher } from "@/lib/reviews/items-hash";
 import { SCOPE_LABEL, REVIEWER_LABEL, type CampaignConfig } from "@/lib/reviews/definition";
 import { reviewerSignals, type ReviewerSignal, SignalsCollector } from "@/lib/reviews/signals";
 import { DecisionsHasher, decisionsHash } from "@/lib/reviews/decisions-hash";
+import { dialectOf, q, select } from "@/lib/db/sql";
 
 export interface ReturnedRevocation {
   campaignId: string;
@@ -234,20 +235,76 @@ export class ReportPass {
   }
 }
 
+/** The item columns a report reads (not the apply bookkeeping): named, so the rows stay small. */
+const ITEM_COLUMNS = [
+  "id",
+  "ordinal",
+  "principalId",
+  "principalType",
+  "principalName",
+  "principalUpn",
+  "principalKind",
+  "resourceType",
+  "resourceId",
+  "resourceName",
+  "accessId",
+  "accessDetail",
+  "recommendation",
+  "recommendationReason",
+  "decision",
+  "decidedById",
+  "decidedByName",
+  "decidedAt",
+  "justification",
+  "decisionVia",
+  "bulkSize",
+  "decisionRelation",
+  "outcome",
+  "applyStatus",
+  "applyError",
+] as const;
+type ItemRow = {
+  id: string;
+  ordinal: number;
+  principalId: string;
+  principalType: string;
+  principalName: string | null;
+  principalUpn: string | null;
+  principalKind: string;
+  resourceType: string;
+  resourceId: string;
+  resourceName: string | null;
+  accessId: string;
+  accessDetail: string | null;
+  recommendation: string;
+  recommendationReason: string;
+  decision: string | null;
+  decidedById: string | null;
+  decidedByName: string | null;
+  decidedAt: Date | null;
+  justification: string | null;
+  decisionVia: string | null;
+  bulkSize: number | null;
+  decisionRelation: string | null;
+  outcome: string | null;
+  applyStatus: string | null;
+  applyError: string | null;
+};
+
 export async function* reportRows(
   db: Db,
   campaignId: string,
   hasher?: ItemsHasher,
-  batch = 5_000,
+  batch = 2_000,
   pass?: ReportPass,
 ): AsyncGenerator<ReportRow[]> {
   let after = 0;
+  // Raw SQL over the (campaignId, ordinal) unique index, not findMany: at 100,000 items Prisma's model mapping took
+  // 3.4 s and 370 MB of the report's 10 s and 512 MB; the same rows raw take 1.2 s and 245 MB (bench report, #17).
+  const d = dialectOf(db);
+  const sql = `SELECT ${ITEM_COLUMNS.map(q).join(", ")} FROM "CampaignItem" WHERE "campaignId" = ${d.p(1)} AND "ordinal" > ${d.p(2)} ORDER BY "ordinal" LIMIT ${Number(batch)}`;
   for (;;) {
-    const items = await db.campaignItem.findMany({
-      where: { campaignId, ordinal: { gt: after } },
-      orderBy: { ordinal: "asc" },
-      take: batch,
-    });
+    const items = await select<ItemRow>(db, sql, campaignId, after);
     if (items.length === 0) return;
     after = items[items.length - 1]!.ordinal;
     // Reviewers by UPN, not only by name: from the directory, else from Recert's own sign-in record.

@@ -14,6 +14,7 @@ import { closeCampaign, createCampaign, decide, quarterlyPreset, startCampaign, 
 import { setup } from "@/tests/support/emulator-fixture";
 import { verifyDecisions } from "@/lib/reviews/decisions-hash";
 import { freezePending, freezeReports } from "./freeze";
+import { getBlob, putBlob } from "@/lib/db/blobs";
 import { reportResponse } from "./serve";
 
 let s: Awaited<ReturnType<typeof setup>>;
@@ -82,7 +83,12 @@ describe("reports of a closed campaign", () => {
     ]);
     const freeze = await s.db.auditEvent.findFirstOrThrow({ where: { action: "report.freeze", targetId: campaignId } });
     const hashes = JSON.parse(freeze.after!).files as Record<string, string>;
-    for (const a of stored) expect(hashes[a.file]).toBe(createHash("sha256").update(a.content).digest("hex"));
+    for (const a of stored) {
+      expect(a.content.length).toBe(0); // the bytes are in ReportBlob, by their hash, read through the driver
+      const blob = await getBlob(s.db, a.sha256);
+      expect(hashes[a.file]).toBe(createHash("sha256").update(blob!).digest("hex"));
+      expect(blob!.length).toBe(a.size);
+    }
 
     const first = await bytes(await reportResponse(s.ctx, campaignId, "report.pdf"));
     const second = await bytes(await reportResponse(s.ctx, campaignId, "report.pdf"));
@@ -118,6 +124,10 @@ describe("reports of a closed campaign", () => {
   test("the stored files cannot be changed or removed in the database", async () => {
     await expect(s.db.$executeRawUnsafe(`UPDATE "ReportArtifact" SET "sha256" = 'x'`)).rejects.toThrow();
     await expect(s.db.$executeRawUnsafe(`DELETE FROM "ReportArtifact"`)).rejects.toThrow();
+    await expect(s.db.$executeRawUnsafe(`UPDATE "ReportBlob" SET "size" = 1`)).rejects.toThrow(/append-only/);
+    await expect(s.db.$executeRawUnsafe(`DELETE FROM "ReportBlob"`)).rejects.toThrow(/append-only/);
+    // Bytes stored under a key that is not their hash are refused, on write and on read.
+    await expect(putBlob(s.db, Buffer.from("forged"), "0".repeat(64))).rejects.toThrow(/not the SHA-256/);
     expect(await s.db.reportArtifact.count({ where: { campaignId } })).toBe(5);
   });
 });

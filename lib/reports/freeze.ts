@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { appendAudit } from "@/lib/audit";
+import { artifactContent, putBlob } from "@/lib/db/blobs";
 import type { Ctx } from "@/lib/db/context";
 import { UserError } from "@/lib/errors";
 import { type SigningIdentity, signingIdentity } from "@/lib/signing/identity";
@@ -52,6 +53,8 @@ export async function freezeReports(
     ReportFile,
     string
   >;
+  // The bytes first, by their hash (lib/db/blobs.ts), then the rows naming them and the audit event, together.
+  for (const [file, content] of files) await putBlob(ctx.db, content, hashes[file]);
   try {
     await ctx.db.$transaction(
       async (tx) => {
@@ -64,7 +67,7 @@ export async function freezeReports(
               file,
               sha256: hashes[file],
               size: content.length,
-              content: new Uint8Array(content),
+              content: new Uint8Array(0), // the bytes are the ReportBlob of sha256
               createdAt: now,
             },
           });
@@ -123,18 +126,26 @@ export async function frozenFile(
   ctx: Ctx,
   campaignId: string,
   file: ReportFile,
+  identity?: SigningIdentity,
 ): Promise<{ content: Buffer; stage: FrozenStage } | null> {
   const c = await ctx.db.campaign.findUnique({ where: { id: campaignId }, select: { tenantId: true, status: true } });
   if (!c || c.tenantId !== ctx.tenantId) return null;
   const stage = stageOf(c.status);
   if (!stage) return null;
   const find = () =>
-    ctx.db.reportArtifact.findUnique({ where: { campaignId_stage_file: { campaignId, stage, file } } });
+    ctx.db.reportArtifact.findUnique({
+      where: { campaignId_stage_file: { campaignId, stage, file } },
+      select: { sha256: true, size: true, content: true },
+    });
   let row = await find();
   if (!row) {
-    await freezeReports(ctx, campaignId, "closed").catch(() => null);
-    if (stage === "applied") await freezeReports(ctx, campaignId, "applied");
+    await freezeReports(ctx, campaignId, "closed", identity).catch(() => null);
+    if (stage === "applied") await freezeReports(ctx, campaignId, "applied", identity);
     row = await find();
   }
-  return row ? { content: Buffer.from(row.content), stage } : null;
+  if (!row) return null;
+  const content = await artifactContent(ctx.db, row);
+  if (!content || content.length !== row.size)
+    throw new UserError("conflict", `The stored ${file} of this campaign is missing or damaged; it is not served.`);
+  return { content, stage };
 }

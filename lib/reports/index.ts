@@ -8,6 +8,8 @@ export { csvCell, csvLine } from "./csv";
 
 export const REPORT_FILES = ["report.pdf", "report.csv", "report.json", "report.csv.jws", "report.json.jws"] as const;
 export type ReportFile = (typeof REPORT_FILES)[number];
+/** The evidence package (./package.ts): made from the frozen files of a closed campaign, never interim. */
+export const PACKAGE_FILE = "evidence.zip";
 
 /**
  * The download name of a report file: fixed, derived from the campaign id only (no user text in headers or paths).

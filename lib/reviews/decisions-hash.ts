@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Db } from "@/lib/db";
+import { artifactContent } from "@/lib/db/blobs";
 
 interface DecisionRow {
   ordinal: number;
@@ -81,7 +82,7 @@ export interface DecisionProblem {
  * longer matches the JSON report frozen at close (when there is one).
  */
 export async function verifyDecisions(
-  db: Pick<Db, "campaign" | "campaignItem" | "auditEvent" | "reportArtifact">,
+  db: Pick<Db, "campaign" | "campaignItem" | "auditEvent" | "reportArtifact" | "$queryRawUnsafe" | "$executeRawUnsafe">,
 ): Promise<{ checked: number; problems: DecisionProblem[] }> {
   const problems: DecisionProblem[] = [];
   const closes = await db.auditEvent.findMany({
@@ -107,9 +108,9 @@ export async function verifyDecisions(
     const frozen = await db.reportArtifact.findUnique({
       where: { campaignId_stage_file: { campaignId: c.id, stage: "closed", file: "report.json" } },
     });
-    if (frozen) {
-      const items = (JSON.parse(Buffer.from(frozen.content).toString("utf8")) as { items: Record<string, unknown>[] })
-        .items;
+    const bytes = frozen ? await artifactContent(db, frozen) : null;
+    if (bytes) {
+      const items = (JSON.parse(bytes.toString("utf8")) as { items: Record<string, unknown>[] }).items;
       const at = new Map(items.map((i) => [Number(i.ordinal), i]));
       outer: for await (const rows of decisionRows(db, c.id))
         for (const r of rows) {

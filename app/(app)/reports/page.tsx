@@ -7,6 +7,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
 import { appCtx } from "@/lib/db";
 import { listCampaigns } from "@/lib/reviews";
+import { PACKAGE_FILE } from "@/lib/reports";
 
 export const metadata = { title: "Reports" };
 
@@ -34,6 +35,16 @@ export default async function ReportsPage() {
             {label}
           </a>
         ))}
+        {c.status === "closed" || c.status === "applied" ? (
+          <a
+            className={buttonClass("primary", "sm")}
+            href={`/reports/${c.id}/${PACKAGE_FILE}`}
+            download
+            title="The signed reports, the audit-chain excerpt with a signed checkpoint, the certificate and an index for SOC 2 and ISO 27001: one ZIP to check offline"
+          >
+            Evidence package (ZIP)
+          </a>
+        ) : null}
       </span>
     ),
   });
@@ -43,7 +54,8 @@ export default async function ReportsPage() {
         title="Reports"
         description={
           <>
-            Signed evidence of every campaign: PDF, CSV and JSON. Check any file on the{" "}
+            Signed evidence of every campaign: PDF, CSV and JSON, and for a closed campaign one evidence package to
+            check offline with <code>npm run verify</code>. Check any file on the{" "}
             <Link href="/verify" className="text-brand-700 hover:underline">
               verify page
             </Link>{" "}

@@ -29,12 +29,12 @@ export function GET(req: Request) {
       "/api/v1/campaigns": { get: { summary: "List campaigns", responses: { "200": { description: "Campaigns", content: { "application/json": { schema: { type: "object", properties: { campaigns: { type: "array", items: { $ref: "#/components/schemas/Campaign" } } } } } } }, ...errors } } },
       "/api/v1/campaigns/{id}/{file}": {
         get: {
-          summary: "Download a signed report (PDF with an embedded CMS signature; CSV/JSON with a .jws manifest)",
+          summary: "Download a signed report (PDF with an embedded CMS signature; CSV/JSON with a .jws manifest), or a closed campaign's evidence package (evidence.zip; 409 while the campaign is open)",
           parameters: [
             { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } },
-            { name: "file", in: "path", required: true, schema: { type: "string", enum: ["report.pdf", "report.csv", "report.json", "report.csv.jws", "report.json.jws"] } },
+            { name: "file", in: "path", required: true, schema: { type: "string", enum: ["report.pdf", "report.csv", "report.json", "report.csv.jws", "report.json.jws", "evidence.zip"] } },
           ],
-          responses: { "200": { description: "The file", content: { "application/pdf": {}, "text/csv": {}, "application/json": {}, "application/jose": {} } }, "404": { description: "No such campaign or file", content: { "application/json": { schema: err } } }, ...errors },
+          responses: { "200": { description: "The file", content: { "application/pdf": {}, "text/csv": {}, "application/json": {}, "application/jose": {}, "application/zip": {} } }, "404": { description: "No such campaign or file", content: { "application/json": { schema: err } } }, ...errors },
         },
       },
       "/api/v1/audit": {
