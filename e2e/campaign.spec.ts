@@ -156,6 +156,24 @@ test("an auditor downloads the signed report of the closed campaign and the veri
   const cert = await anon.request.get("/api/report-certificate");
   expect(cert.status()).toBe(200);
   expect(await cert.text()).toContain("BEGIN CERTIFICATE");
+
+  // The evidence package (#17): one ZIP from the Reports page, checked offline against the published certificate.
+  const [zipDownload] = await Promise.all([
+    auditor.waitForEvent("download"),
+    row.getByRole("link", { name: "Evidence package (ZIP)" }).click(),
+  ]);
+  expect(zipDownload.suggestedFilename()).toMatch(/^recert-[0-9a-f-]{36}-evidence\.zip$/);
+  const zip = readFileSync((await zipDownload.path())!);
+  const { X509Certificate, createHash } = await import("node:crypto");
+  const published = createHash("sha256")
+    .update(new X509Certificate(await cert.text()).raw)
+    .digest("hex");
+  const { verifyPackage } = await import("../lib/reports/verify-package");
+  const verdict = await verifyPackage(zip, published);
+  expect(verdict.checks.filter((c) => !c.ok)).toEqual([]);
+  expect(verdict.verdict).toBe("valid");
+  expect((await reviewer.request.get(zipDownload.url())).status()).toBe(403);
+  expect((await anon.request.get(zipDownload.url())).status()).toBe(401);
 });
 
 test("a GRC tool pulls the evidence through the API with an Entra token; without one it gets 401, without the role 403", async ({
@@ -225,6 +243,10 @@ test("a GRC tool pulls the evidence through the API with an Entra token; without
   expect(campaign.status).toBe("applied");
   const json = await request.get(`/api/v1/campaigns/${campaign.id}/report.json`, { headers: grc });
   expect(json.status()).toBe(200);
+  const pkg = await request.get(`/api/v1/campaigns/${campaign.id}/evidence.zip`, { headers: grc });
+  expect([pkg.status(), pkg.headers()["content-type"]]).toEqual([200, "application/zip"]);
+  expect(pkg.headers()["content-disposition"]).toContain(`recert-${campaign.id}-evidence.zip`);
+  expect((await request.get(`/api/v1/campaigns/${campaign.id}/evidence.zip`)).status()).toBe(401);
   expect(((await json.json()) as { campaign: { campaignId: string } }).campaign.campaignId).toBe(campaign.id);
   const audit = await request.get("/api/v1/audit?limit=5", { headers: grc });
   expect(((await audit.json()) as { events: { seq: number }[] }).events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);

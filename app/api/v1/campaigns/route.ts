@@ -23,6 +23,9 @@ export async function GET(req: Request) {
           pdf: `${base}/api/v1/campaigns/${c.id}/report.pdf`,
           csv: `${base}/api/v1/campaigns/${c.id}/report.csv`,
           json: `${base}/api/v1/campaigns/${c.id}/report.json`,
+          // The evidence package exists once the campaign has closed (#17).
+          package:
+            c.status === "closed" || c.status === "applied" ? `${base}/api/v1/campaigns/${c.id}/evidence.zip` : null,
         },
       })),
     },
