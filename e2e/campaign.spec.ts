@@ -172,6 +172,14 @@ test("an auditor downloads the signed report of the closed campaign and the veri
   const verdict = await verifyPackage(zip, published);
   expect(verdict.checks.filter((c) => !c.ok)).toEqual([]);
   expect(verdict.verdict).toBe("valid");
+  // …and on the public verify page, with every check listed.
+  await anon.goto("/verify");
+  await anon
+    .getByLabel("Report (PDF, CSV or JSON)")
+    .setInputFiles({ name: "evidence.zip", mimeType: "application/zip", buffer: zip });
+  await anon.getByRole("button", { name: "Verify" }).click();
+  await expect(anon.getByTestId("verdict")).toHaveText("Valid");
+  await expect(anon.getByTestId("package-checks")).toContainText("frozen files in the chain");
   expect((await reviewer.request.get(zipDownload.url())).status()).toBe(403);
   expect((await anon.request.get(zipDownload.url())).status()).toBe(401);
 });

@@ -55,7 +55,10 @@ async function main(argv: string[]): Promise<number> {
       : installationCertificate();
   const pinned = trust?.fp;
   const content = readFileSync(file);
-  let r: Pick<ReturnType<typeof verifyPdf>, "verdict" | "reason" | "signer" | "signerFingerprint" | "trusted"> & {
+  let r: Pick<
+    ReturnType<typeof verifyPdf>,
+    "verdict" | "reason" | "signer" | "signerFingerprint" | "trusted" | "profile" | "timestamp"
+  > & {
     signingTime?: string | null;
     campaignId: string | null;
   };
@@ -78,6 +81,11 @@ async function main(argv: string[]): Promise<number> {
       `signer:      ${r.signer}\ncertificate: SHA-256 ${r.signerFingerprint}${trust ? (r.trusted ? ` (trusted: matches ${trust.from})` : ` (NOT the trusted certificate from ${trust.from})`) : " (no trusted certificate given: --cert or --fingerprint)"}`,
     );
   if (r.signingTime) console.log(`signed at:   ${r.signingTime}`);
+  if (r.profile) console.log(`profile:     ${r.profile}`);
+  if (r.timestamp)
+    console.log(
+      `time-stamp:  ${r.timestamp.at} by ${r.timestamp.tsa} (SHA-256 ${r.timestamp.tsaFingerprint}; the authority is reported, not judged)`,
+    );
   if (r.campaignId) console.log(`campaign:    ${r.campaignId}`);
   return r.verdict === "valid" ? 0 : r.verdict === "untrusted" ? 3 : 1;
 }

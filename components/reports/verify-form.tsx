@@ -13,6 +13,10 @@ interface Verdict {
   signingTime: string | null;
   campaignId: string | null;
   trusted: boolean | null;
+  profile?: string;
+  timestamp?: { at: string; tsa: string; tsaFingerprint: string } | null;
+  /** Evidence packages: every check made inside. */
+  checks?: { name: string; ok: boolean; detail: string }[];
 }
 
 export function VerifyForm() {
@@ -42,13 +46,13 @@ export function VerifyForm() {
       >
         <div>
           <label htmlFor="file" className="block text-sm font-medium text-slate-700">
-            Report (PDF, CSV or JSON)
+            Report (PDF, CSV or JSON) or evidence package (ZIP)
           </label>
           <input
             id="file"
             name="file"
             type="file"
-            accept=".pdf,.csv,.json"
+            accept=".pdf,.csv,.json,.zip"
             required
             className="mt-1 block w-full text-sm"
           />
@@ -94,9 +98,32 @@ export function VerifyForm() {
             </dd>
             <dt className="text-slate-500">Signed at</dt>
             <dd>{verdict.signingTime ? new Date(verdict.signingTime).toLocaleString() : "—"}</dd>
+            {verdict.profile ? (
+              <>
+                <dt className="text-slate-500">Signature profile</dt>
+                <dd>{verdict.profile}</dd>
+              </>
+            ) : null}
+            {verdict.timestamp ? (
+              <>
+                <dt className="text-slate-500">Time-stamp</dt>
+                <dd>
+                  {new Date(verdict.timestamp.at).toLocaleString()} by {verdict.timestamp.tsa}
+                </dd>
+              </>
+            ) : null}
             <dt className="text-slate-500">Campaign</dt>
             <dd className="font-mono text-xs">{verdict.campaignId ?? "—"}</dd>
           </dl>
+          {verdict.checks ? (
+            <ul className="mt-3 space-y-1 text-sm" data-testid="package-checks">
+              {verdict.checks.map((c) => (
+                <li key={`${c.name}: ${c.detail}`} className={c.ok ? "text-slate-700" : "font-medium text-red-700"}>
+                  {c.ok ? "✓" : "✗"} {c.name}: {c.detail}
+                </li>
+              ))}
+            </ul>
+          ) : null}
         </section>
       )}
     </div>

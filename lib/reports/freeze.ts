@@ -14,6 +14,7 @@ import { type SigningIdentity, signingIdentity } from "@/lib/signing/identity";
 import { renderCsv, renderJson, signManifest } from "./exports";
 import { downloadName, type ReportFile } from "./index";
 import { renderSignedPdf } from "./pdf";
+import { configuredTsa } from "@/lib/signing/pades";
 
 export type FrozenStage = "closed" | "applied";
 
@@ -33,7 +34,9 @@ export async function freezeReports(
     throw new UserError("conflict", `A ${c.status} campaign has no ${stage} report to freeze.`);
   const have = await ctx.db.reportArtifact.count({ where: { campaignId, stage } });
   if (have > 0) return null;
-  const pdf = (await renderSignedPdf(ctx, campaignId, identity)).pdf;
+  // Final evidence is time-stamped when a time-stamp authority is configured (PAdES B-T); if it cannot be reached the
+  // files are not frozen now, and the next scheduler pass tries again (interim reports are never time-stamped).
+  const pdf = (await renderSignedPdf(ctx, campaignId, identity, { timestampUrl: configuredTsa() })).pdf;
   const csv = await renderCsv(ctx, campaignId);
   const json = (await renderJson(ctx, campaignId)).json;
   const files: [ReportFile, Buffer][] = [

@@ -1,17 +1,18 @@
 /**
  * The signed PDF: a cover page (campaign, counts, apply results, who closed it, the audit chain head and
- * the population proof) and every item as one table row, "Page n of N" on each page. Signed with an
- * embedded CMS signature (adbe.pkcs7.detached over the ByteRange) that pdfsig and Adobe Reader validate.
+ * the population proof) and every item as one table row, "Page n of N" on each page. Signed as PAdES baseline B-B
+ * (SubFilter ETSI.CAdES.detached, ESS signing-certificate-v2; lib/signing/pades.ts), B-T with a time-stamp when a
+ * time-stamp authority is configured and the report is final evidence; pdfsig and Adobe Reader validate it.
  */
 import { deflateSync } from "node:zlib";
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from "pdf-lib";
 import type { Ctx } from "@/lib/db/context";
 import { SignPdf } from "@signpdf/signpdf";
-import { P12Signer } from "@signpdf/signer-p12";
 import { pdflibAddPlaceholder } from "@signpdf/placeholder-pdf-lib";
 import { ItemsHasher } from "@/lib/reviews/items-hash";
 import { ReportPass, reportHeader, reportRows, type ReportHeader, type ReportRow } from "./data";
 import type { SigningIdentity } from "@/lib/signing/identity";
+import { PADES_SUBFILTER, PadesSigner } from "@/lib/signing/pades";
 
 const W = 842; // A4 landscape
 const H = 595;
@@ -141,7 +142,12 @@ export interface PdfResult {
   pages: number;
 }
 
-export async function renderSignedPdf(ctx: Ctx, campaignId: string, identity: SigningIdentity): Promise<PdfResult> {
+export async function renderSignedPdf(
+  ctx: Ctx,
+  campaignId: string,
+  identity: SigningIdentity,
+  o: { timestampUrl?: string } = {},
+): Promise<PdfResult> {
   const { db } = ctx;
   const now = ctx.now();
   const h = await reportHeader(ctx, campaignId, { scan: false });
@@ -323,9 +329,9 @@ export async function renderSignedPdf(ctx: Ctx, campaignId: string, identity: Si
     signingTime: now,
     signatureLength: 16_384,
     appName: "Recert",
+    subFilter: PADES_SUBFILTER,
   });
   const unsigned = Buffer.from(await doc.save({ useObjectStreams: false }));
-  const signer = new P12Signer(identity.p12, { passphrase: identity.passphrase });
-  const pdf = await new SignPdf().sign(unsigned, signer, now);
+  const pdf = await new SignPdf().sign(unsigned, new PadesSigner(identity, o.timestampUrl), now);
   return { pdf, header: h, recomputedHash, pages: total };
 }

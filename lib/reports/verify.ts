@@ -12,6 +12,7 @@ import { X509Certificate, createHash } from "node:crypto";
 import { compactVerify, decodeProtectedHeader, importX509 } from "jose";
 import forge from "node-forge";
 import type { ManifestPayload } from "./exports";
+import { essNamesCertificate, OID, verifyTimestampToken } from "@/lib/signing/cms";
 
 export type Verdict = "valid" | "untrusted" | "invalid";
 
@@ -27,6 +28,10 @@ export interface VerifyResult {
   campaignId: string | null;
   /** Whether the signer is the trusted certificate; null when no signer could be read. */
   trusted: boolean | null;
+  /** PDFs: "PAdES B-B", "PAdES B-T" (time-stamped) or "CMS (adbe.pkcs7.detached)" for reports signed before PAdES. */
+  profile?: string;
+  /** PDFs with a time-stamp (B-T): when, and by which time-stamp authority (reported, not judged for trust). */
+  timestamp?: { at: string; tsa: string; tsaFingerprint: string } | null;
 }
 
 const invalid = (kind: VerifyResult["kind"], reason: string, extra: Partial<VerifyResult> = {}): VerifyResult => ({
@@ -130,11 +135,13 @@ export function verifyPdf(buf: Buffer, trustedFingerprint?: string): VerifyResul
   };
   let messageDigest: string | null = null;
   let signingTime: string | null = null;
+  let ess: forge.asn1.Asn1 | undefined;
   for (const attr of raw.authenticatedAttributes) {
     const oid = forge.asn1.derToOid((attr.value as forge.asn1.Asn1[])[0]!.value as string);
     const value = ((attr.value as forge.asn1.Asn1[])[1]!.value as forge.asn1.Asn1[])[0]!;
     if (oid === forge.pki.oids.messageDigest)
       messageDigest = Buffer.from(value.value as string, "binary").toString("hex");
+    if (oid === OID.signingCertificateV2) ess = value;
     if (oid === forge.pki.oids.signingTime)
       signingTime = (
         value.type === forge.asn1.Type.UTCTIME
@@ -158,9 +165,49 @@ export function verifyPdf(buf: Buffer, trustedFingerprint?: string): VerifyResul
   }
   if (!ok)
     return invalid("pdf", "The signature does not verify with the embedded certificate.", { ...base, signingTime });
+  // PAdES (#17): the signing certificate is bound by ESS signing-certificate-v2, the claimed time is the dictionary's M.
+  const dict = text.slice(Math.max(0, b - 4_000), Math.min(text.length, c + 4_000));
+  const subFilter = /\/SubFilter\s*\/([A-Za-z0-9.]+)/.exec(dict)?.[1] ?? null;
+  const pades = subFilter === "ETSI.CAdES.detached";
+  if (ess && !essNamesCertificate(ess, certDer))
+    return invalid("pdf", "The signature's signing-certificate attribute names another certificate than it carries.", {
+      ...base,
+      signingTime,
+    });
+  if (pades && !ess)
+    return invalid(
+      "pdf",
+      "A PAdES signature must bind its certificate (ESS signing-certificate-v2); this one does not.",
+      {
+        ...base,
+        signingTime,
+      },
+    );
+  signingTime ??= pdfDate(/\/M\s*\(D:([^)]+)\)/.exec(dict)?.[1]);
+  let timestamp: VerifyResult["timestamp"] = null;
+  const token = unsignedAttribute(der, OID.signatureTimeStampToken);
+  if (token) {
+    try {
+      const t = verifyTimestampToken(token, Buffer.from(raw.signature, "binary"));
+      const tsaCert = new X509Certificate(t.certDer);
+      timestamp = {
+        at: t.genTime.toISOString(),
+        tsa: tsaCert.subject.replace(/\n/g, ", "),
+        tsaFingerprint: createHash("sha256").update(t.certDer).digest("hex"),
+      };
+    } catch (e) {
+      return invalid("pdf", `The signature's time-stamp does not hold: ${(e as Error).message}.`, {
+        ...base,
+        signingTime,
+      });
+    }
+  }
+  const profile = pades ? (timestamp ? "PAdES B-T" : "PAdES B-B") : `CMS (${subFilter ?? "unknown SubFilter"})`;
   return intact("pdf", "The signature is valid and covers the whole file.", fingerprint, trustedFingerprint, {
     ...base,
     signingTime,
+    profile,
+    timestamp,
   });
 }
 
@@ -203,6 +250,33 @@ export async function verifyManifest(
     trustedFingerprint,
     extra,
   );
+}
+
+/** A PDF date (D:YYYYMMDDHHmmSS+HH'mm' or Z) as ISO 8601; null when absent or unreadable. */
+function pdfDate(s: string | undefined): string | null {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:([Zz])|([+-])(\d{2})'?(\d{2})'?)?/.exec(s ?? "");
+  if (!m) return null;
+  const offset = m[8] ? `${m[8]}${m[9]}:${m[10]}` : "Z";
+  const d = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${offset}`);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+/** The first value of an unsigned attribute of the first signer of a CMS ContentInfo (DER), as DER; or null. */
+function unsignedAttribute(cmsDer: Buffer, type: string): Buffer | null {
+  try {
+    const ci = forge.asn1.fromDer(forge.util.createBuffer(cmsDer.toString("binary"))).value as forge.asn1.Asn1[];
+    const sd = (ci[1]!.value as forge.asn1.Asn1[])[0]!.value as forge.asn1.Asn1[];
+    const signer = ((sd[sd.length - 1]!.value as forge.asn1.Asn1[])[0]!.value as forge.asn1.Asn1[]) ?? [];
+    const unsigned = signer.find((f) => f.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && f.type === 1);
+    for (const a of (unsigned?.value as forge.asn1.Asn1[]) ?? []) {
+      const v = a.value as forge.asn1.Asn1[];
+      if (forge.asn1.derToOid(v[0]!.value as string) === type)
+        return Buffer.from(forge.asn1.toDer((v[1]!.value as forge.asn1.Asn1[])[0]!).getBytes(), "binary");
+    }
+  } catch {
+    return null;
+  }
+  return null;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { clientOf, rateLimit, tooManyRequests } from "@/lib/input/rate-limit";
 import { signingIdentity, verifyManifest, verifyPdf } from "@/lib/reports";
+import { isZip, verifyPackage } from "@/lib/reports/verify-package";
 
 const MAX_BYTES = 64 * 1024 * 1024;
 // Public and CPU-heavy (a signature check over up to 64 MB): 20 checks a minute per client, 200 in all.
@@ -63,11 +64,15 @@ export async function POST(req: Request) {
   }
   const file = form.get("file");
   if (!(file instanceof File) || file.size === 0)
-    return Response.json({ error: "Choose a report file (PDF, or CSV/JSON with its .jws manifest)." }, { status: 400 });
+    return Response.json(
+      { error: "Choose a report file (PDF, an evidence package ZIP, or CSV/JSON with its .jws manifest)." },
+      { status: 400 },
+    );
   if (file.size > MAX_BYTES)
     return Response.json({ error: "Files up to 64 MB can be verified here." }, { status: 413 });
   const content = Buffer.from(await file.arrayBuffer());
   if (content.subarray(0, 5).toString("latin1") === "%PDF-") return Response.json(verifyPdf(content, trusted));
+  if (isZip(content)) return Response.json(await verifyPackage(content, trusted)); // an evidence package (#17)
   const manifest = form.get("manifest");
   if (!(manifest instanceof File) || manifest.size === 0)
     return Response.json(
