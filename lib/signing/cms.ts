@@ -164,7 +164,7 @@ export async function fetchTimestamp(url: string, imprint: Buffer, timeoutMs = 1
   const info = readTimestampToken(token);
   if (!info.imprint.equals(imprint)) throw new TimestampError("The time-stamp token is for other data.");
   // A TSA must echo the request's nonce (RFC 3161 2.4.2): compared as integers, without leading zero bytes.
-  if (!info.nonce || !info.nonce.equals(stripZeros(nonce)))
+  if (!info.nonce?.equals(stripZeros(nonce)))
     throw new TimestampError("The time-stamp token answers another request (nonce).");
   return token;
 }
