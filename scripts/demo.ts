@@ -44,6 +44,15 @@ async function main() {
       `The first sync did not finish cleanly (exit ${sync.status}); see above. Settings → Sync now retries.`,
     );
 
+  // Then campaigns, so every account opens on work: reviewer@ has items due, auditor@ has signed evidence (#18).
+  if (sync.status === 0) {
+    const seed = spawnSync(path.join("node_modules", ".bin", "tsx"), ["scripts/demo-seed.ts"], {
+      env,
+      stdio: "inherit",
+    });
+    if (seed.status !== 0) console.warn("The demo campaigns were not seeded; see above. The app still starts.");
+  }
+
   const app = startAppProcess({ ...env, NODE_ENV: "production" }, appPort);
   children.push(app);
   await waitForUrl(`http://localhost:${appPort}/api/health`, 60_000, app);
@@ -56,6 +65,9 @@ async function main() {
 
   Sign in with (password: ${password}):
 ${DEMO_ACCOUNTS.map((a) => `    ${a.upn.padEnd(36)} ${a.role}`).join("\n")}
+
+  What each account finds: admin@ the dashboard, both campaigns and Settings; reviewer@ the quarterly review's
+  items due in My reviews; auditor@ the closed partner review's signed PDF, CSV, JSON and evidence package in Reports.
 
   Press Ctrl-C to stop.
 `);

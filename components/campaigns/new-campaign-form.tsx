@@ -28,7 +28,7 @@ export interface PresetDefaults {
   scope?: TCampaignFormInput["scope"]["kind"];
   who?: "all" | "guests" | "inactive";
   reviewers?: StageForm["reviewers"];
-  noResponse?: "none" | "revoke" | "recommendation";
+  noResponse?: TCampaignFormInput["noResponse"];
   onApprove?: boolean;
   onRevoke?: boolean;
 }
@@ -58,7 +58,11 @@ export function NewCampaignForm({
   const [recurrence, setRecurrence] = useState<TCampaignFormInput["recurrence"]>("quarterly");
   const [onApprove, setOnApprove] = useState(preset.onApprove ?? false);
   const [onRevoke, setOnRevoke] = useState(preset.onRevoke ?? true);
-  const [noResponse, setNoResponse] = useState<"none" | "revoke" | "recommendation">(preset.noResponse ?? "none");
+  const [noResponse, setNoResponse] = useState<TCampaignFormInput["noResponse"]>(preset.noResponse ?? "none");
+  const [intervalDays, setIntervalDays] = useState(14);
+  const [seriesEnd, setSeriesEnd] = useState<"never" | "after" | "on">("never");
+  const [seriesCount, setSeriesCount] = useState(4);
+  const [seriesOn, setSeriesOn] = useState("");
   const [autoApply, setAutoApply] = useState(true);
   const [reminder, setReminder] = useState(3);
   const [inactiveDays, setInactiveDays] = useState(30);
@@ -85,6 +89,13 @@ export function NewCampaignForm({
         })),
         startAt: new Date(startAt).toISOString(),
         recurrence,
+        intervalDays: recurrence === "custom" ? intervalDays : undefined,
+        series:
+          recurrence === "one_off" || seriesEnd === "never"
+            ? { end: "never" }
+            : seriesEnd === "after"
+              ? { end: "after", count: seriesCount }
+              : { end: "on", on: seriesOn ? new Date(seriesOn).toISOString() : undefined },
         justification: { onApprove, onRevoke },
         noResponse,
         autoApply,
@@ -334,12 +345,65 @@ export function NewCampaignForm({
               onChange={(e) => setRecurrence(e.target.value as typeof recurrence)}
             >
               <option value="one_off">One-off</option>
+              <option value="weekly">Weekly</option>
               <option value="monthly">Monthly</option>
               <option value="quarterly">Quarterly</option>
               <option value="semi_annual">Semi-annual</option>
               <option value="annual">Annual</option>
+              <option value="custom">Every N days</option>
             </select>
           </div>
+          {recurrence === "custom" ? (
+            <div>
+              <label className={label} htmlFor="intervalDays">
+                Days between starts
+              </label>
+              <input
+                id="intervalDays"
+                type="number"
+                min={1}
+                max={730}
+                className={input}
+                value={intervalDays}
+                onChange={(e) => setIntervalDays(Number(e.target.value))}
+              />
+            </div>
+          ) : null}
+          {recurrence !== "one_off" ? (
+            <div>
+              <label className={label} htmlFor="seriesEnd">
+                Series ends
+              </label>
+              <select
+                id="seriesEnd"
+                className={input}
+                value={seriesEnd}
+                onChange={(e) => setSeriesEnd(e.target.value as typeof seriesEnd)}
+              >
+                <option value="never">Never</option>
+                <option value="after">After a number of reviews</option>
+                <option value="on">On a date</option>
+              </select>
+              {seriesEnd === "after" ? (
+                <label className="mt-1 block text-sm text-slate-700">
+                  Reviews in all{" "}
+                  <input
+                    type="number"
+                    min={1}
+                    max={520}
+                    className={input}
+                    value={seriesCount}
+                    onChange={(e) => setSeriesCount(Number(e.target.value))}
+                  />
+                </label>
+              ) : seriesEnd === "on" ? (
+                <label className="mt-1 block text-sm text-slate-700">
+                  No review starts after{" "}
+                  <input type="date" className={input} value={seriesOn} onChange={(e) => setSeriesOn(e.target.value)} />
+                </label>
+              ) : null}
+            </div>
+          ) : null}
           <div>
             <label className={label} htmlFor="noResponse">
               If reviewers don&apos;t respond
@@ -352,6 +416,7 @@ export function NewCampaignForm({
             >
               <option value="none">No change</option>
               <option value="revoke">Revoke</option>
+              <option value="approve">Approve</option>
               <option value="recommendation">Take recommendations</option>
             </select>
           </div>

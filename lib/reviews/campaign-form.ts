@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { Ctx } from "@/lib/db";
 import { enabledUserIdsByUpn } from "./reviewers-by-upn";
 import { UserError } from "@/lib/errors";
-import { ZCampaignConfig } from "./definition";
+import { NO_RESPONSE, RECURRENCES, ZCampaignConfig, ZSeriesEnd } from "./definition";
 import { createCampaign, type Actor } from "./lifecycle";
 
 const upns = z.array(z.string().trim().toLowerCase().email("Not a user principal name.").max(254)).max(50);
@@ -35,9 +35,11 @@ export const ZCampaignForm = z.object({
   }),
   stages: z.array(ZStageForm).min(1).max(3),
   startAt: z.coerce.date(),
-  recurrence: z.enum(["one_off", "monthly", "quarterly", "semi_annual", "annual"]),
+  recurrence: z.enum(RECURRENCES),
+  intervalDays: z.coerce.number().int().min(1).max(730).optional(),
+  series: ZSeriesEnd,
   justification: z.object({ onApprove: z.boolean(), onRevoke: z.boolean() }),
-  noResponse: z.enum(["none", "revoke", "recommendation"]),
+  noResponse: z.enum(NO_RESPONSE),
   autoApply: z.boolean(),
   reminderDaysBefore: z.coerce.number().int().min(0).max(30),
   inactiveDays: z.coerce.number().int().min(1).max(3650),

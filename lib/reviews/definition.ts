@@ -15,7 +15,20 @@ export const SCOPE_KINDS = [
 ] as const;
 export const REVIEWER_KINDS = ["owners", "managers", "chosen", "self", "sponsors"] as const;
 export const OUTCOMES = ["approve", "revoke", "dontknow", "undecided"] as const;
-export const RECURRENCES = ["one_off", "monthly", "quarterly", "semi_annual", "annual"] as const;
+export const RECURRENCES = ["one_off", "weekly", "monthly", "quarterly", "semi_annual", "annual", "custom"] as const;
+/** What happens to items nobody decided, as Entra's "If reviewers don't respond" (no change, remove, approve, recommendations). */
+export const NO_RESPONSE = ["none", "revoke", "approve", "recommendation"] as const;
+
+/** When a recurring series ends, as Entra's review schedule: never, after N instances, or on a date. */
+export const ZSeriesEnd = z
+  .object({
+    end: z.enum(["never", "after", "on"]).default("never"),
+    /** end = after: how many instances in all, the first included. */
+    count: z.coerce.number().int().min(1).max(520).optional(),
+    /** end = on: no instance starts after this date. */
+    on: z.coerce.date().optional(),
+  })
+  .default({ end: "never" });
 
 export type ScopeKind = (typeof SCOPE_KINDS)[number];
 export type ReviewerKind = (typeof REVIEWER_KINDS)[number];
@@ -53,8 +66,11 @@ export const ZCampaignConfig = z
     stages: z.array(ZStage).min(1).max(3),
     startAt: z.coerce.date(),
     recurrence: z.enum(RECURRENCES),
+    /** recurrence = custom: days between instance starts. */
+    intervalDays: z.coerce.number().int().min(1).max(730).optional(),
+    series: ZSeriesEnd,
     justification: z.object({ onApprove: z.boolean(), onRevoke: z.boolean() }),
-    noResponse: z.enum(["none", "revoke", "recommendation"]),
+    noResponse: z.enum(NO_RESPONSE),
     autoApply: z.boolean(),
     reminderDaysBefore: z.number().int().min(0).max(30),
     /** Recommendation threshold: no sign-in within this many days → revoke. */
@@ -68,6 +84,25 @@ export const ZCampaignConfig = z
       .default(24),
   })
   .superRefine((c, ctx) => {
+    if (c.recurrence === "custom" && !c.intervalDays)
+      ctx.addIssue({ code: "custom", path: ["intervalDays"], message: "Say how many days apart the reviews start." });
+    // An instance must end before the next one starts (Entra refuses a review longer than its recurrence too).
+    const every = c.recurrence === "weekly" ? 7 : c.recurrence === "custom" ? (c.intervalDays ?? 0) : 0;
+    const length = c.stages.reduce((n, s) => n + s.durationDays, 0);
+    if (every && length > every)
+      ctx.addIssue({
+        code: "custom",
+        path: ["stages"],
+        message: `A review that starts every ${every} day(s) must finish within ${every} day(s); its stages last ${length}.`,
+      });
+    if (c.series.end === "after" && !c.series.count)
+      ctx.addIssue({
+        code: "custom",
+        path: ["series", "count"],
+        message: "Say after how many reviews the series ends.",
+      });
+    if (c.series.end === "on" && (!c.series.on || c.series.on.getTime() <= c.startAt.getTime()))
+      ctx.addIssue({ code: "custom", path: ["series", "on"], message: "The series must end after its first start." });
     if (c.scope.kind === "groups" && c.scope.groupIds.length === 0)
       ctx.addIssue({ code: "custom", path: ["scope", "groupIds"], message: "Choose at least one group." });
     c.stages.forEach((s, i) => {

@@ -361,11 +361,13 @@ export async function closeCampaign(
     });
     if (claimed.count === 0) throw new UserError("conflict", "This campaign is already closed.");
     const noResponse =
-      config.noResponse === "revoke"
-        ? `'revoke'`
-        : config.noResponse === "recommendation"
-          ? `CASE "recommendation" WHEN 'revoke' THEN 'revoke' WHEN 'approve' THEN 'approve' ELSE 'noResponse' END`
-          : `'noResponse'`;
+      config.noResponse === "approve"
+        ? `'approve'`
+        : config.noResponse === "revoke"
+          ? `'revoke'`
+          : config.noResponse === "recommendation"
+            ? `CASE "recommendation" WHEN 'revoke' THEN 'revoke' WHEN 'approve' THEN 'approve' ELSE 'noResponse' END`
+            : `'noResponse'`;
     await tx.$executeRawUnsafe(
       `UPDATE "CampaignItem" SET "outcome" = COALESCE("decision", ${noResponse}) WHERE "campaignId" = ${p}`,
       campaignId,
@@ -604,7 +606,10 @@ export async function createNextInstance(ctx: Ctx, definitionId: string): Promis
   });
   const first = instances[0];
   if (!first || instances.some((i) => i.status === "draft" || i.status === "active")) return null;
-  const start = instanceStart(config.startAt, config.recurrence, instances.length);
+  const start = instanceStart(config.startAt, config.recurrence, instances.length, {
+    intervalDays: config.intervalDays,
+    series: config.series,
+  });
   if (!start || start > ctx.now()) return null;
   const id = randomUUID();
   try {

@@ -1,7 +1,22 @@
-/** Campaign recurrence: each instance starts one period after the previous one, in UTC, clamped to month ends. */
-export type Recurrence = "one_off" | "monthly" | "quarterly" | "semi_annual" | "annual";
+/**
+ * Campaign recurrence: each instance starts one period after the first, in UTC: whole months clamped to month ends,
+ * or a number of days (weekly, custom). A series may end after a number of instances or on a date (#18).
+ */
+export type Recurrence = "one_off" | "weekly" | "monthly" | "quarterly" | "semi_annual" | "annual" | "custom";
 
-const MONTHS: Record<Exclude<Recurrence, "one_off">, number> = { monthly: 1, quarterly: 3, semi_annual: 6, annual: 12 };
+const MONTHS: Record<"monthly" | "quarterly" | "semi_annual" | "annual", number> = {
+  monthly: 1,
+  quarterly: 3,
+  semi_annual: 6,
+  annual: 12,
+};
+const DAY = 86_400_000;
+
+export interface SeriesEnd {
+  end: "never" | "after" | "on";
+  count?: number;
+  on?: Date;
+}
 
 /** Adds months keeping the day of the first start where the month has it (Jan 31 → Feb 28/29 → Mar 31). */
 export function addMonthsClamped(anchor: Date, months: number): Date {
@@ -22,11 +37,30 @@ export function addMonthsClamped(anchor: Date, months: number): Date {
   );
 }
 
-/** Start of instance `n` (0 = the first) of a campaign first starting at `firstStart`; null for one-off after the first. */
-export function instanceStart(firstStart: Date, recurrence: Recurrence, n: number): Date | null {
+/**
+ * Start of instance `n` (0 = the first) of a campaign first starting at `firstStart`; null when there is none: after
+ * the first of a one-off, past the series' count, or after its end date.
+ */
+export function instanceStart(
+  firstStart: Date,
+  recurrence: Recurrence,
+  n: number,
+  o: { intervalDays?: number; series?: SeriesEnd } = {},
+): Date | null {
   if (n === 0) return firstStart;
   if (recurrence === "one_off") return null;
-  return addMonthsClamped(firstStart, MONTHS[recurrence] * n);
+  if (o.series?.end === "after" && o.series.count !== undefined && n >= o.series.count) return null;
+  const start =
+    recurrence === "weekly"
+      ? new Date(firstStart.getTime() + 7 * n * DAY)
+      : recurrence === "custom"
+        ? o.intervalDays
+          ? new Date(firstStart.getTime() + o.intervalDays * n * DAY)
+          : null
+        : addMonthsClamped(firstStart, MONTHS[recurrence] * n);
+  if (!start) return null;
+  if (o.series?.end === "on" && o.series.on && start.getTime() > o.series.on.getTime()) return null;
+  return start;
 }
 
 /** The next instance due at `now` or later, counting from the instances already created. */
@@ -34,7 +68,8 @@ export function nextInstance(
   firstStart: Date,
   recurrence: Recurrence,
   created: number,
+  o: { intervalDays?: number; series?: SeriesEnd } = {},
 ): { index: number; start: Date } | null {
-  const start = instanceStart(firstStart, recurrence, created);
+  const start = instanceStart(firstStart, recurrence, created, o);
   return start ? { index: created, start } : null;
 }

@@ -92,6 +92,19 @@ describe("recurrence", () => {
     expect(nextInstance(first, "one_off", 1)).toBeNull();
     expect(nextInstance(first, "quarterly", 1)).toEqual({ index: 1, start: new Date("2026-04-15T00:00:00Z") });
   });
+  it("weekly and every-N-days series, ended after a count or on a date (#18)", () => {
+    const first = new Date("2026-01-15T00:00:00Z");
+    expect(instanceStart(first, "weekly", 2)?.toISOString()).toBe("2026-01-29T00:00:00.000Z");
+    expect(instanceStart(first, "custom", 3, { intervalDays: 10 })?.toISOString()).toBe("2026-02-14T00:00:00.000Z");
+    expect(instanceStart(first, "custom", 1)).toBeNull(); // no interval, no next instance
+    const afterTwo = { series: { end: "after" as const, count: 2 } };
+    expect(instanceStart(first, "monthly", 1, afterTwo)).not.toBeNull();
+    expect(instanceStart(first, "monthly", 2, afterTwo)).toBeNull();
+    const until = { series: { end: "on" as const, on: new Date("2026-03-01T00:00:00Z") } };
+    expect(instanceStart(first, "monthly", 1, until)?.toISOString()).toBe("2026-02-15T00:00:00.000Z");
+    expect(instanceStart(first, "monthly", 2, until)).toBeNull();
+    expect(instanceStart(first, "weekly", 0, afterTwo)).toEqual(first);
+  });
 });
 
 describe("reviewer resolution", () => {

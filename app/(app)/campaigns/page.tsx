@@ -12,6 +12,8 @@ export const metadata = { title: "Campaigns" };
 
 const RECURRENCE: Record<string, string> = {
   one_off: "One-off",
+  weekly: "Weekly",
+  custom: "Every N days",
   monthly: "Monthly",
   quarterly: "Quarterly",
   semi_annual: "Semi-annual",

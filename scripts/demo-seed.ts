@@ -1,0 +1,29 @@
+/**
+ * `tsx scripts/demo-seed.ts`: seeds the demo's campaigns once (see scripts/lib/demo-seed.ts). Run by `npm run demo`
+ * after its first sync; re-executes itself with the react-server condition, because lib/ imports "server-only".
+ */
+import { ensureServerCondition } from "../lib/sync/server-condition";
+
+void (async () => {
+  await ensureServerCondition();
+  const { loadDotEnv } = await import("./lib/defaults");
+  loadDotEnv();
+  const { env } = await import("../lib/env");
+  const { createClient } = await import("../lib/db/client");
+  const { makeCtx } = await import("../lib/db/context");
+  const { graphFactory } = await import("../lib/connection");
+  const { seedDemo } = await import("./lib/demo-seed");
+  const e = env();
+  const db = createClient(e.DATABASE_URL);
+  const r = await seedDemo(makeCtx(db, e.ENTRA_TENANT_ID), await graphFactory(db, e));
+  if (r.skipped) console.log("Demo campaigns: this database already has campaigns; nothing seeded.");
+  else
+    console.log(
+      `Demo campaigns seeded: "${r.closed!.items} items, ${r.closed!.revoked} revoked and ${r.closed!.applied} removed in Entra, evidence signed" (closed, applied), and the quarterly review (${r.active!.items} items, ${r.active!.reviewerItems} for reviewer@, due ${r.active!.endAt.slice(0, 10)}).`,
+    );
+  await db.$disconnect();
+  process.exit(0);
+})().catch((e: unknown) => {
+  console.error(`Demo seed failed: ${e instanceof Error ? e.message : e}`);
+  process.exit(1);
+});
