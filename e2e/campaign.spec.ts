@@ -79,6 +79,16 @@ test("quarterly campaign: admin creates and starts it, a reviewer filters, bulk-
   await expect(row.getByTestId("decision-cell")).toContainText("Left the partner project in October.");
   expect(await entraMembers("Partner Collaboration")).toContain(revokedName);
 
+  // Delegation (#18): the reviewer hands another member's item to a colleague, with a reason; it leaves their list.
+  const handed = reviewer.getByTestId("review-items").locator("tbody tr").nth(1);
+  await handed.getByRole("checkbox").check();
+  await reviewer.getByRole("button", { name: "Hand selected to a colleague…" }).click();
+  await reviewer.getByLabel("Colleague (sign-in name)").fill(ACCOUNTS.admin);
+  await reviewer.getByLabel("Reason").fill("Knows this project better than I do");
+  await reviewer.getByRole("button", { name: "Hand over" }).click();
+  await expect(reviewer.getByRole("status")).toHaveText(/^1 item handed to .+\.$/);
+  await expect(reviewer.getByTestId("progress-text")).toHaveText(new RegExp(`^${guests + 1} of ${items - 1} decided`));
+
   // Admin: close (auto-apply is on in the preset): Entra no longer has the member; a re-sync agrees.
   await admin.goto(campaignUrl);
   await expect(admin.getByTestId("stat-decided")).toContainText(`${guests + 1}`);

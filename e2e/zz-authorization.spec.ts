@@ -27,6 +27,7 @@ let fx: {
   draft: string;
   expiry: string;
   itemsA: string[];
+  delegateTo: string;
   itemsB: string[];
   reviewerA: string;
   reviewerB: string;
@@ -141,8 +142,18 @@ test.beforeAll(async ({ browser }) => {
     );
   const itemsA = await mine(reviewerA);
   const itemsB = await mine(reviewerB);
-  expect(itemsA.length).toBeGreaterThan(0);
+  expect(itemsA.length).toBeGreaterThan(2); // the last one is handed over, the first two decided
   expect(itemsB.length).toBeGreaterThan(0);
+  // A colleague to hand A's last item to: an enabled member who is not that item's principal nor A.
+  const lastItem = await client.campaignItem.findUniqueOrThrow({ where: { id: itemsA[itemsA.length - 1]! } });
+  const delegateTo = users.find(
+    (u) =>
+      u.accountEnabled &&
+      u.userType === "Member" &&
+      u.id !== reviewerA &&
+      u.id !== lastItem.principalId &&
+      !special.has(u.id),
+  )!.userPrincipalName!;
   const policy = (await client.dirCaPolicy.findFirstOrThrow({ orderBy: { id: "asc" } })).id;
   const sanctioned = await callAction(adminCtx.request, ids.sanctionExclusionAction!, [
     {
@@ -162,6 +173,7 @@ test.beforeAll(async ({ browser }) => {
   const adminHasItems =
     (await client.campaignItemReviewer.count({ where: { campaignId: campaign, reviewerId: adminId } })) > 0;
   fx = {
+    delegateTo,
     sanction,
     adminHasItems,
     campaign,
@@ -331,6 +343,14 @@ const ROWS: ActionRow[] = [
       { campaignId: fx.campaign, reviewerId: fx.reviewerB, decision: "approve", reason: "matrix: reviewer on leave" },
     ],
     expect: { admin: "ok" },
+  },
+  // Handing items over (#18): only the item's own reviewer; before the decisions below, on an item they leave alone.
+  {
+    name: "delegateItemsAction",
+    args: () => [
+      { campaignId: fx.campaign, itemIds: fx.itemsA.slice(-1), toUpn: fx.delegateTo, reason: "On leave this week" },
+    ],
+    expect: { reviewerA: "ok", reviewerB: "notYours", admin: "notYours" },
   },
   // Decisions: only the item's own reviewer; another reviewer, the admin (not assigned) and auditors are refused.
   {

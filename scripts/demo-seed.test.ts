@@ -36,6 +36,11 @@ describe("npm run demo's seed", () => {
       expect.objectContaining({ campaignId: r.active!.id, total: r.active!.reviewerItems, decided: 0 }),
     );
     expect(Date.parse(inbox[0]!.dueAt)).toBeGreaterThan(Date.now());
+    // The notice says the date the inbox shows (they used to differ by two days).
+    const notice = await s.db.notification.findFirstOrThrow({
+      where: { recipientId: reviewer.id, campaignId: r.active!.id },
+    });
+    expect(notice.body).toBe(`${r.active!.reviewerItems} items to review by ${inbox[0]!.dueAt.slice(0, 10)}.`);
 
     // auditor@: the partner review is applied, its two revoked guests are gone from Entra, its evidence verifies.
     const closed = await s.db.campaign.findUniqueOrThrow({ where: { id: r.closed!.id } });

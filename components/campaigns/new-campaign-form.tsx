@@ -64,6 +64,7 @@ export function NewCampaignForm({
   const [seriesCount, setSeriesCount] = useState(4);
   const [seriesOn, setSeriesOn] = useState("");
   const [autoApply, setAutoApply] = useState(true);
+  const [allowDelegation, setAllowDelegation] = useState(true);
   const [reminder, setReminder] = useState(3);
   const [inactiveDays, setInactiveDays] = useState(30);
   const [maxAge, setMaxAge] = useState(24);
@@ -99,6 +100,7 @@ export function NewCampaignForm({
         justification: { onApprove, onRevoke },
         noResponse,
         autoApply,
+        allowDelegation,
         reminderDaysBefore: reminder,
         inactiveDays,
         maxSyncAgeHours: maxAge,
@@ -473,6 +475,10 @@ export function NewCampaignForm({
           <label className="flex items-center gap-2 text-sm text-slate-700">
             <input type="checkbox" checked={autoApply} onChange={(e) => setAutoApply(e.target.checked)} /> Apply
             revocations to Entra on close
+          </label>
+          <label className="flex items-center gap-2 text-sm text-slate-700">
+            <input type="checkbox" checked={allowDelegation} onChange={(e) => setAllowDelegation(e.target.checked)} />{" "}
+            Reviewers may hand their items to a colleague
           </label>
         </div>
       </fieldset>

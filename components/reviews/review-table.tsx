@@ -32,6 +32,11 @@ export interface ReviewActionSet {
     DecisionReply
   >;
   acceptAll: Action<{ campaignId: string }, DecisionReply>;
+  /** Absent when the campaign does not allow reviewers to hand items over. */
+  delegate?: Action<
+    { campaignId: string; itemIds: string[]; toUpn: string; reason: string },
+    { delegated: number; to: { id: string; name: string } }
+  >;
 }
 
 type Decision = "approve" | "revoke" | "dontknow";
@@ -72,6 +77,7 @@ export function ReviewTable({
   const [pending, startTransition] = useTransition();
   const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
   const [dialog, setDialog] = useState<{ decision: Decision; ids: string[] } | null>(null);
+  const [handOver, setHandOver] = useState<{ ids: string[] } | null>(null);
   const [reason, setReason] = useState("");
   const tableRef = useRef<HTMLTableElement>(null);
 
@@ -125,7 +131,16 @@ export function ReviewTable({
     editable,
   );
 
-  useReviewShortcuts({ editable, paused: Boolean(dialog), rows, cursor, setCursor, selectedIds, setSelection, ask });
+  useReviewShortcuts({
+    editable,
+    paused: Boolean(dialog || handOver),
+    rows,
+    cursor,
+    setCursor,
+    selectedIds,
+    setSelection,
+    ask,
+  });
 
   return (
     <div>
@@ -181,12 +196,25 @@ export function ReviewTable({
           >
             Accept all recommendations
           </button>
+          {actions.delegate ? (
+            <button
+              type="button"
+              disabled={pending}
+              onClick={() => {
+                setMessage(null);
+                setHandOver({ ids: selectedIds });
+              }}
+              className={buttonClass("secondary")}
+            >
+              {selectedIds.length ? "Hand selected to a colleague…" : "Hand all to a colleague…"}
+            </button>
+          ) : null}
           <span className="ml-auto hidden text-xs text-slate-400 md:inline">
             Keys: j/k move · x select · a approve · r revoke · d don&apos;t know
           </span>
         </div>
       )}
-      {message && !dialog && (
+      {message && !dialog && !handOver && (
         <p
           role={message.kind === "error" ? "alert" : "status"}
           className={`mb-3 rounded-md px-3 py-2 text-sm ${message.kind === "error" ? "bg-rose-50 text-rose-800 ring-1 ring-rose-200" : "bg-emerald-50 text-emerald-800 ring-1 ring-emerald-200"}`}
@@ -205,6 +233,33 @@ export function ReviewTable({
           onClick: () => setCursor(i),
         })}
       />
+      {handOver && actions.delegate && (
+        <DelegateDialog
+          count={handOver.ids.length}
+          error={message?.kind === "error" ? message.text : null}
+          pending={pending}
+          onSubmit={(toUpn, why) =>
+            startTransition(async () => {
+              const r = await actions.delegate!({ campaignId, itemIds: handOver.ids, toUpn, reason: why });
+              if (!r.ok) {
+                setMessage({ kind: "error", text: r.error });
+                return;
+              }
+              setHandOver(null);
+              setSelection({});
+              setMessage({
+                kind: "ok",
+                text: `${r.delegated} item${r.delegated === 1 ? "" : "s"} handed to ${r.to.name}.`,
+              });
+              router.refresh();
+            })
+          }
+          onClose={() => {
+            setHandOver(null);
+            setMessage(null);
+          }}
+        />
+      )}
       {dialog && (
         <JustificationDialog
           decision={dialog.decision}
@@ -457,6 +512,81 @@ function JustificationDialog({
             className={buttonClass(decision === "revoke" ? "danger" : "primary")}
           >
             Confirm {LABEL[decision].toLowerCase()}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/** Hand items to a colleague (#18): their sign-in name and a reason, both required. */
+function DelegateDialog({
+  count,
+  error,
+  pending,
+  onSubmit,
+  onClose,
+}: {
+  count: number;
+  error: string | null;
+  pending: boolean;
+  onSubmit: (toUpn: string, reason: string) => void;
+  onClose: () => void;
+}) {
+  const [toUpn, setToUpn] = useState("");
+  const [why, setWhy] = useState("");
+  return (
+    <Dialog
+      open
+      title={
+        count
+          ? `Hand ${count} item${count === 1 ? "" : "s"} to a colleague`
+          : "Hand all my undecided items to a colleague"
+      }
+      onClose={onClose}
+    >
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          onSubmit(toUpn, why);
+        }}
+      >
+        <p className="text-sm text-slate-600">
+          They review these items instead of you; the audit log records both names and your reason. Nobody can be handed
+          their own access.
+        </p>
+        <label className="mt-4 block text-sm font-medium text-slate-700" htmlFor="delegate-upn">
+          Colleague (sign-in name)
+        </label>
+        <input
+          id="delegate-upn"
+          type="email"
+          required
+          autoComplete="off"
+          value={toUpn}
+          onChange={(e) => setToUpn(e.target.value)}
+          maxLength={320}
+          className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
+        />
+        <label className="mt-3 block text-sm font-medium text-slate-700" htmlFor="delegate-reason">
+          Reason
+        </label>
+        <textarea
+          id="delegate-reason"
+          required
+          value={why}
+          onChange={(e) => setWhy(e.target.value)}
+          maxLength={1000}
+          rows={3}
+          className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
+        />
+        {error && <Notice note={{ ok: false, text: error }} className="mt-2" />}
+        <div className="mt-4 flex justify-end gap-2">
+          <button type="button" onClick={onClose} className={buttonClass("secondary")}>
+            Cancel
+          </button>
+          <button type="submit" disabled={pending} className={buttonClass("primary")}>
+            Hand over
           </button>
         </div>
       </form>

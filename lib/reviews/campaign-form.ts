@@ -41,6 +41,7 @@ export const ZCampaignForm = z.object({
   justification: z.object({ onApprove: z.boolean(), onRevoke: z.boolean() }),
   noResponse: z.enum(NO_RESPONSE),
   autoApply: z.boolean(),
+  allowDelegation: z.boolean().default(true),
   reminderDaysBefore: z.coerce.number().int().min(0).max(30),
   inactiveDays: z.coerce.number().int().min(1).max(3650),
   maxSyncAgeHours: z.coerce.number().int().min(1).max(720),

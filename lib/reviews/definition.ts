@@ -72,6 +72,8 @@ export const ZCampaignConfig = z
     justification: z.object({ onApprove: z.boolean(), onRevoke: z.boolean() }),
     noResponse: z.enum(NO_RESPONSE),
     autoApply: z.boolean(),
+    /** Whether reviewers may hand their items to a colleague (#18); on unless the admin turns it off. */
+    allowDelegation: z.boolean().default(true),
     reminderDaysBefore: z.number().int().min(0).max(30),
     /** Recommendation threshold: no sign-in within this many days → revoke. */
     inactiveDays: z.number().int().min(1).max(3650).default(30),
@@ -195,3 +197,13 @@ export const REVIEWER_LABEL: Record<ReviewerKind, string> = {
   self: "Self-review",
   sponsors: "Sponsors (guests)",
 };
+
+/**
+ * Reviewers are due two days before the stage ends (stages of four days or more), leaving time to escalate. The one
+ * due date: the inbox shows it and every notice says it (#18: they used to differ by two days).
+ */
+export function dueDate(c: { stageEndsAt: Date | null; endAt: Date; startAt: Date }): Date {
+  const end = c.stageEndsAt ?? c.endAt;
+  const span = end.getTime() - c.startAt.getTime();
+  return span >= 4 * 86_400_000 ? new Date(end.getTime() - 2 * 86_400_000) : end;
+}

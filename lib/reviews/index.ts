@@ -59,3 +59,4 @@ export { closeAndMaybeApply, applyWithAppGraph } from "./close-and-apply";
 export { reviewerSignals, SIGNAL_RULES, type ReviewerSignal } from "./signals";
 export { decisionsHash, verifyDecisions, type DecisionProblem } from "./decisions-hash";
 export { returnedItems } from "./apply";
+export { delegateItems, ZDelegate, type DelegateInput } from "./delegation";

@@ -13,6 +13,7 @@ import {
   ZCampaignConfig,
   ZCampaignDefinitionInput,
   campaignDurationDays,
+  dueDate,
   stageEnd,
   type CampaignConfig,
   type CampaignDefinitionInput,
@@ -306,7 +307,7 @@ export async function notifyReviewers(
      GROUP BY r."reviewerId"`,
         campaignId,
       );
-  const due = c.stageEndsAt ?? c.endAt;
+  const due = dueDate(c); // the date the inbox shows
   const subject = {
     assigned: `Access review: ${c.name}`,
     reminder: `Reminder: ${c.name} is due ${due.toISOString().slice(0, 10)}`,

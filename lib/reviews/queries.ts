@@ -5,6 +5,7 @@ import { searchText } from "@/lib/input";
 import type { Ctx } from "@/lib/db/context";
 import { manualFor, manualOwners } from "./apply";
 import { parseConfig } from "./lifecycle";
+import { dueDate } from "./definition";
 
 export interface CampaignSummary {
   id: string;
@@ -114,12 +115,7 @@ export async function myInbox(ctx: Ctx, reviewerId: string): Promise<InboxEntry[
     .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
 }
 
-/** Reviewers are due two days before the stage ends (stages of four days or more), leaving time to escalate. */
-export function dueDate(c: { stageEndsAt: Date | null; endAt: Date; startAt: Date }): Date {
-  const end = c.stageEndsAt ?? c.endAt;
-  const span = end.getTime() - c.startAt.getTime();
-  return span >= 4 * 86_400_000 ? new Date(end.getTime() - 2 * 86_400_000) : end;
-}
+export { dueDate } from "./definition";
 
 export const REVIEW_PAGE_SIZE = 100;
 export const ZReviewQuery = z.object({
@@ -172,6 +168,8 @@ export interface ReviewPage {
     dueAt: string;
     endAt: string;
     justification: { onApprove: boolean; onRevoke: boolean };
+    /** Whether reviewers may hand items to a colleague (the definition's setting). */
+    allowDelegation: boolean;
     description: string;
   };
   rows: ReviewItemRow[];
@@ -276,6 +274,7 @@ export async function reviewPage(
       dueAt: dueDate(c).toISOString(),
       endAt: c.endAt.toISOString(),
       justification: config.justification,
+      allowDelegation: config.allowDelegation,
       description: def?.description ?? "",
     },
     rows: rows.map((r) => ({

@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { action } from "@/lib/action";
-import { acceptAllRecommendations, decide, ZDecide } from "@/lib/reviews";
+import { acceptAllRecommendations, decide, delegateItems, ZDecide, ZDelegate } from "@/lib/reviews";
 
 const REVIEWS = ["/reviews"];
 
@@ -23,4 +23,13 @@ export const acceptAllRecommendationsAction = action(
     revalidate: REVIEWS,
   },
   async ({ campaignId }, { ctx, actor }) => acceptAllRecommendations(ctx, actor, campaignId),
+);
+
+/**
+ * A reviewer hands some or all of their undecided items to a colleague, with a reason (#18). The caller must review
+ * each item in the current stage (checked in lib/reviews/delegation.ts); auditors only read.
+ */
+export const delegateItemsAction = action(
+  { role: ["admin", "reviewer"], input: ZDelegate, revalidate: REVIEWS },
+  async (input, { ctx, actor }) => delegateItems(ctx, actor, input),
 );

@@ -8,7 +8,7 @@ import { requirePageRole } from "@/lib/auth";
 import { appCtx } from "@/lib/db";
 import { listUrl, parseSearch, type SearchParams } from "@/lib/input/list-url";
 import { reviewPage, ZReviewQuery } from "@/lib/reviews";
-import { acceptAllRecommendationsAction, decideAction } from "../actions";
+import { acceptAllRecommendationsAction, decideAction, delegateItemsAction } from "../actions";
 
 export const metadata = { title: "Review" };
 
@@ -167,7 +167,11 @@ export default async function ReviewPage({
           rows={data.rows}
           justification={data.campaign.justification}
           editable={editable}
-          actions={{ decide: decideAction, acceptAll: acceptAllRecommendationsAction }}
+          actions={{
+            decide: decideAction,
+            acceptAll: acceptAllRecommendationsAction,
+            delegate: data.campaign.allowDelegation ? delegateItemsAction : undefined,
+          }}
         />
       </FilteredList>
     </>
