@@ -79,6 +79,17 @@ test("quarterly campaign: admin creates and starts it, a reviewer filters, bulk-
   await expect(row.getByTestId("decision-cell")).toContainText("Left the partner project in October.");
   expect(await entraMembers("Partner Collaboration")).toContain(revokedName);
 
+  // Context for a decision (#18): the drawer shows the person, their peers, other access and the last review.
+  await row.getByRole("button", { name: /^Context for / }).click();
+  const drawer = reviewer.getByTestId("item-context");
+  await expect(drawer).toContainText("Department");
+  await expect(drawer.getByTestId("peers-department")).toHaveText(/\d+ of \d+ hold this access|Not known/);
+  await expect(drawer.getByTestId("previous-decision")).toHaveText(
+    /New since the last review|: (approve|revoke|dontknow|no decision)/,
+  );
+  await drawer.getByRole("button", { name: "Close" }).click();
+  await expect(drawer).toHaveCount(0);
+
   // Delegation (#18): the reviewer hands another member's item to a colleague, with a reason; it leaves their list.
   const handed = reviewer.getByTestId("review-items").locator("tbody tr").nth(1);
   await handed.getByRole("checkbox").check();

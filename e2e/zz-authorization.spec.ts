@@ -344,6 +344,12 @@ const ROWS: ActionRow[] = [
     ],
     expect: { admin: "ok" },
   },
+  // An item's context (#18): read-only; its reviewer, admins and auditors; another reviewer is refused.
+  {
+    name: "itemContextAction",
+    args: () => [{ campaignId: fx.campaign, itemId: fx.itemsA[0] }],
+    expect: { reviewerA: "ok", reviewerB: "notYours", admin: "ok", auditor: "ok" },
+  },
   // Handing items over (#18): only the item's own reviewer; before the decisions below, on an item they leave alone.
   {
     name: "delegateItemsAction",

@@ -18,6 +18,7 @@ import type { ColumnDef, RowSelectionState } from "@tanstack/react-table";
 import { selectColumn, TableView, useSelectableTable } from "@/components/data-table/data-table";
 import type { ReviewItemRow } from "@/lib/reviews/queries";
 import type { Action } from "@/lib/action";
+import type { ItemContext } from "@/lib/reviews/item-context";
 
 type DecisionReply = { decided: number; skipped: number };
 /** The review page's server actions, passed down by the page. */
@@ -32,6 +33,8 @@ export interface ReviewActionSet {
     DecisionReply
   >;
   acceptAll: Action<{ campaignId: string }, DecisionReply>;
+  /** The context of one item (#18): person, peers, other access, the previous decision. */
+  context?: Action<{ campaignId: string; itemId: string }, ItemContext>;
   /** Absent when the campaign does not allow reviewers to hand items over. */
   delegate?: Action<
     { campaignId: string; itemIds: string[]; toUpn: string; reason: string },
@@ -120,7 +123,12 @@ export function ReviewTable({
     [justification, submit],
   );
 
-  const columns = useMemo(() => reviewColumns({ ask, editable, pending }), [ask, editable, pending]);
+  const [contextFor, setContextFor] = useState<ReviewItemRow | null>(null);
+  const openContext = actions.context ? setContextFor : undefined;
+  const columns = useMemo(
+    () => reviewColumns({ ask, editable, pending, openContext }),
+    [ask, editable, pending, openContext],
+  );
 
   // Sorting and filtering happen on the server; the table renders the page it is given.
   const table = useSelectableTable(
@@ -133,7 +141,7 @@ export function ReviewTable({
 
   useReviewShortcuts({
     editable,
-    paused: Boolean(dialog || handOver),
+    paused: Boolean(dialog || handOver || contextFor),
     rows,
     cursor,
     setCursor,
@@ -260,6 +268,14 @@ export function ReviewTable({
           }}
         />
       )}
+      {contextFor && actions.context && (
+        <ContextDialog
+          row={contextFor}
+          campaignId={campaignId}
+          load={actions.context}
+          onClose={() => setContextFor(null)}
+        />
+      )}
       {dialog && (
         <JustificationDialog
           decision={dialog.decision}
@@ -288,10 +304,12 @@ function reviewColumns({
   ask,
   editable,
   pending,
+  openContext,
 }: {
   ask: (decision: Decision, ids: string[]) => void;
   editable: boolean;
   pending: boolean;
+  openContext?: (r: ReviewItemRow) => void;
 }): ColumnDef<ReviewItemRow, unknown>[] {
   return [
     selectColumn<ReviewItemRow>(
@@ -303,8 +321,23 @@ function reviewColumns({
       header: "Who",
       cell: ({ row: { original: r } }) => (
         <div>
-          <div className="font-medium text-slate-900" data-testid="principal-name">
-            {r.principalName ?? r.principalId}
+          <div className="flex items-center gap-2">
+            <span className="font-medium text-slate-900" data-testid="principal-name">
+              {r.principalName ?? r.principalId}
+            </span>
+            {openContext && (
+              <button
+                type="button"
+                onClick={(e) => {
+                  e.stopPropagation();
+                  openContext(r);
+                }}
+                aria-label={`Context for ${r.principalName ?? r.principalId} in ${r.resourceName ?? r.resourceId}`}
+                className="rounded px-1.5 py-0.5 text-xs font-medium text-brand-700 ring-1 ring-brand-200 hover:bg-brand-50"
+              >
+                Context
+              </button>
+            )}
           </div>
           <div className="text-xs text-slate-500">
             {r.principalUpn ?? (r.principalType === "group" ? "Nested group" : r.principalId)}
@@ -590,6 +623,110 @@ function DelegateDialog({
           </button>
         </div>
       </form>
+    </Dialog>
+  );
+}
+
+const when = (iso: string | null) =>
+  iso ? new Date(iso).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" }) : "Never";
+const who = (p: { name: string | null; upn: string | null } | null) =>
+  p ? `${p.name ?? "?"}${p.upn ? ` (${p.upn})` : ""}` : "None";
+
+/** The context of one item (#18): everything a reviewer should see before deciding, loaded when opened. */
+function ContextDialog({
+  row,
+  campaignId,
+  load,
+  onClose,
+}: {
+  row: ReviewItemRow;
+  campaignId: string;
+  load: NonNullable<ReviewActionSet["context"]>;
+  onClose: () => void;
+}) {
+  const [data, setData] = useState<ItemContext | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const itemId = row.id;
+  useEffect(() => {
+    let live = true;
+    load({ campaignId, itemId }).then((r) => {
+      if (!live) return;
+      if (r.ok) setData(r);
+      else setError(r.error);
+    });
+    return () => {
+      live = false;
+    };
+  }, [load, campaignId, itemId]);
+  const p = data?.principal;
+  const peers = (x: { holding: number; of: number } | null) =>
+    x ? `${x.holding} of ${x.of} hold this access` : "Not known";
+  return (
+    <Dialog
+      open
+      title={`${row.principalName ?? row.principalId}: ${row.resourceName ?? row.resourceId}`}
+      onClose={onClose}
+    >
+      <div data-testid="item-context" className="max-h-[70vh] overflow-y-auto text-sm">
+        {error && <Notice note={{ ok: false, text: error }} />}
+        {!data && !error && <p className="text-slate-500">Loading…</p>}
+        {data && p && (
+          <>
+            <dl className="grid grid-cols-[9.5rem_1fr] gap-x-3 gap-y-1">
+              <dt className="text-slate-500">Job title</dt>
+              <dd>{p.jobTitle ?? "—"}</dd>
+              <dt className="text-slate-500">Department</dt>
+              <dd>{p.department ?? "—"}</dd>
+              <dt className="text-slate-500">Manager</dt>
+              <dd>{who(p.manager)}</dd>
+              <dt className="text-slate-500">Account</dt>
+              <dd>
+                {p.accountEnabled === null ? "—" : p.accountEnabled ? "Enabled" : "Disabled"} ·{" "}
+                {p.kind === "guest" ? "Guest" : p.type === "group" ? "Group" : "Member"}
+              </dd>
+              {p.kind === "guest" && (
+                <>
+                  <dt className="text-slate-500">Sponsors</dt>
+                  <dd>{p.sponsors.length ? p.sponsors.map(who).join(", ") : "None"}</dd>
+                </>
+              )}
+              <dt className="text-slate-500">Last sign-in</dt>
+              <dd>
+                {when(p.lastSignInAt)} (interactive), {when(p.lastNonInteractiveSignInAt)} (non-interactive)
+              </dd>
+              <dt className="text-slate-500">MFA</dt>
+              <dd>
+                {p.mfa === null
+                  ? "Not known"
+                  : p.mfa.registered
+                    ? `Registered (${p.mfa.methods.join(", ") || "methods not reported"})`
+                    : "Not registered"}
+              </dd>
+              <dt className="text-slate-500">Same manager</dt>
+              <dd data-testid="peers-manager">{peers(data.peers.sameManager)}</dd>
+              <dt className="text-slate-500">Same department</dt>
+              <dd data-testid="peers-department">{peers(data.peers.sameDepartment)}</dd>
+            </dl>
+            <h3 className="mt-4 font-semibold text-slate-900">Other access</h3>
+            <p className="text-slate-700">
+              Groups: {data.otherAccess.groups.join(", ") || "none"}. Apps: {data.otherAccess.apps.join(", ") || "none"}
+              . Directory roles: {data.otherAccess.roles.join(", ") || "none"}
+              {data.otherAccess.more ? ` (and ${data.otherAccess.more} more)` : ""}.
+            </p>
+            <h3 className="mt-4 font-semibold text-slate-900">Last review of this access</h3>
+            <p className="text-slate-700" data-testid="previous-decision">
+              {data.previous
+                ? `${data.previous.campaignName}: ${data.previous.decision ?? `no decision (outcome ${data.previous.outcome ?? "none"})`}${data.previous.by ? ` by ${data.previous.by}` : ""}${data.previous.at ? ` on ${when(data.previous.at)}` : ""}${data.previous.justification ? `: “${data.previous.justification}”` : ""}`
+                : "New since the last review: no earlier campaign reviewed this access."}
+            </p>
+          </>
+        )}
+        <div className="mt-4 flex justify-end">
+          <button type="button" onClick={onClose} className={buttonClass("secondary")}>
+            Close
+          </button>
+        </div>
+      </div>
     </Dialog>
   );
 }

@@ -60,3 +60,4 @@ export { reviewerSignals, SIGNAL_RULES, type ReviewerSignal } from "./signals";
 export { decisionsHash, verifyDecisions, type DecisionProblem } from "./decisions-hash";
 export { returnedItems } from "./apply";
 export { delegateItems, ZDelegate, type DelegateInput } from "./delegation";
+export { itemContext, type ItemContext } from "./item-context";

@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { action } from "@/lib/action";
-import { acceptAllRecommendations, decide, delegateItems, ZDecide, ZDelegate } from "@/lib/reviews";
+import { acceptAllRecommendations, decide, delegateItems, itemContext, ZDecide, ZDelegate } from "@/lib/reviews";
 
 const REVIEWS = ["/reviews"];
 
@@ -32,4 +32,16 @@ export const acceptAllRecommendationsAction = action(
 export const delegateItemsAction = action(
   { role: ["admin", "reviewer"], input: ZDelegate, revalidate: REVIEWS },
   async (input, { ctx, actor }) => delegateItems(ctx, actor, input),
+);
+
+/**
+ * The context of one item for the review page's drawer (#18): read-only. Reviewers get it for their own items only
+ * (checked in lib/reviews/item-context.ts); admins and auditors for any item of this tenant.
+ */
+export const itemContextAction = action(
+  {
+    role: ["admin", "auditor", "reviewer"],
+    input: z.object({ campaignId: z.string().uuid("Not a campaign id."), itemId: z.string().uuid("Not an item id.") }),
+  },
+  async ({ campaignId, itemId }, { ctx, actor }) => itemContext(ctx, actor, campaignId, itemId),
 );

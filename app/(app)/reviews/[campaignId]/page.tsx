@@ -8,7 +8,7 @@ import { requirePageRole } from "@/lib/auth";
 import { appCtx } from "@/lib/db";
 import { listUrl, parseSearch, type SearchParams } from "@/lib/input/list-url";
 import { reviewPage, ZReviewQuery } from "@/lib/reviews";
-import { acceptAllRecommendationsAction, decideAction, delegateItemsAction } from "../actions";
+import { acceptAllRecommendationsAction, decideAction, delegateItemsAction, itemContextAction } from "../actions";
 
 export const metadata = { title: "Review" };
 
@@ -170,6 +170,7 @@ export default async function ReviewPage({
           actions={{
             decide: decideAction,
             acceptAll: acceptAllRecommendationsAction,
+            context: itemContextAction,
             delegate: data.campaign.allowDelegation ? delegateItemsAction : undefined,
           }}
         />
