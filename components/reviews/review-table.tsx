@@ -346,6 +346,15 @@ function reviewColumns({
                 Guest
               </span>
             )}
+            {r.isNew && (
+              <span
+                title="New since the last review: no earlier campaign reviewed this access"
+                data-testid="new-badge"
+                className="ml-1 rounded bg-amber-50 px-1.5 py-0.5 text-[10px] font-semibold uppercase text-amber-800 ring-1 ring-amber-200"
+              >
+                New
+              </span>
+            )}
           </div>
         </div>
       ),

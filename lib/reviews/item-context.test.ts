@@ -10,6 +10,7 @@ import { quarterlyPreset } from "./definition";
 import { decide } from "./decisions";
 import { itemContext } from "./item-context";
 import { closeCampaign, createCampaign, startCampaign, type Actor } from "./lifecycle";
+import { reviewPage, ZReviewQuery } from "./queries";
 
 let s: Awaited<ReturnType<typeof setup>>;
 const ADMIN: Actor = { id: "6f1c3a9e-7777-4777-8777-777777777777", name: "Ada Admin", role: "admin" };
@@ -84,6 +85,15 @@ describe("an item's context", () => {
     const eng = group("Engineering - Platform");
     const item = await s.db.campaignItem.findFirstOrThrow({ where: { campaignId: second, resourceId: eng.id } });
     expect((await itemContext(s.ctx, ADMIN, second, item.id)).previous).toBeNull();
+  });
+
+  test("the review list marks access new since the last review, and only when there was an earlier review", async () => {
+    const page = (await reviewPage(s.ctx, second, me.id, ZReviewQuery.parse({})))!;
+    const eng = group("Engineering - Platform").id;
+    expect(page.rows.length).toBeGreaterThan(0);
+    for (const r of page.rows) expect(r.isNew, `${r.resourceName} ${r.principalName}`).toBe(r.resourceId === eng);
+    const firstPage = (await reviewPage(s.ctx, first, me.id, ZReviewQuery.parse({})))!;
+    for (const r of firstPage.rows) expect(r.isNew).toBeNull(); // nothing earlier to compare with
   });
 
   test("only the item's reviewers, admins and auditors read it; never across campaigns", async () => {

@@ -155,6 +155,8 @@ export interface ReviewItemRow {
   relation: string;
   /** The access is no longer in Entra (seen by a sync since the start): someone removed it meanwhile. */
   goneFromEntra: boolean;
+  /** No earlier campaign reviewed this access (#18); null when there is no earlier campaign to compare with. */
+  isNew: boolean | null;
   earlier: { stage: number; decision: string | null; by: string | null; justification: string | null }[];
 }
 
@@ -247,7 +249,7 @@ export async function reviewPage(
   const offset = (query.page - 1) * limit;
   const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>(
     `SELECT i."id", i."principalId", i."principalName", i."principalUpn", i."principalKind", i."principalType", i."resourceType", i."resourceId", i."resourceName", i."accessDetail",
-            i."lastSignInAt", i."recommendation", i."recommendationReason", i."decision", i."decidedByName", i."decidedAt", i."justification", r."relation", i."stage", i."goneFromEntra"
+            i."lastSignInAt", i."recommendation", i."recommendationReason", i."decision", i."decidedByName", i."decidedAt", i."justification", r."relation", i."stage", i."goneFromEntra", i."accessId"
      ${where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
     ...params,
   );
@@ -262,6 +264,7 @@ export async function reviewPage(
           orderBy: { stage: "asc" },
         })
       : [];
+  const seen = await seenBefore(ctx, c, rows as { principalId: string; resourceId: string; accessId: string }[]);
   const config = parseConfig(c.config);
   const def = await db.campaignDefinition.findUnique({ where: { id: c.definitionId }, select: { description: true } });
   return {
@@ -297,6 +300,7 @@ export async function reviewPage(
       justification: (r.justification as string | null) ?? null,
       relation: String(r.relation),
       goneFromEntra: r.goneFromEntra === true || r.goneFromEntra === 1 || r.goneFromEntra === 1n,
+      isNew: seen ? !seen.has(`${r.principalId}|${r.resourceId}|${r.accessId}`) : null,
       earlier: earlier
         .filter((e) => e.itemId === r.id)
         .map((e) => ({ stage: e.stage, decision: e.decision, by: e.decidedByName, justification: e.justification })),
@@ -306,6 +310,51 @@ export async function reviewPage(
     resources,
     pageSize: limit,
   };
+}
+
+/**
+ * Which of a page's accesses an earlier campaign (closed before this one started, the ten latest) already reviewed:
+ * keys principal|resource|access, or null when there is no earlier campaign. A resource's items are one ordinal range
+ * per campaign (CampaignResourceReviewer), so each lookup is an index range scan, never a pass over all items.
+ */
+async function seenBefore(
+  ctx: Ctx,
+  c: { id: string; tenantId: string; startAt: Date },
+  rows: { principalId: string; resourceId: string; accessId: string }[],
+): Promise<Set<string> | null> {
+  const earlier = await ctx.db.campaign.findMany({
+    where: {
+      tenantId: c.tenantId,
+      id: { not: c.id },
+      status: { in: ["closed", "applied"] },
+      closedAt: { lte: c.startAt },
+    },
+    orderBy: { closedAt: "desc" },
+    select: { id: true },
+    take: 10,
+  });
+  if (earlier.length === 0) return null;
+  const seen = new Set<string>();
+  if (rows.length === 0) return seen;
+  const resources = [...new Set(rows.map((r) => r.resourceId))];
+  const ranges = await ctx.db.campaignResourceReviewer.findMany({
+    where: { campaignId: { in: earlier.map((e) => e.id) }, resourceId: { in: resources } },
+    select: { campaignId: true, resourceId: true, firstOrdinal: true, lastOrdinal: true },
+    distinct: ["campaignId", "resourceId"],
+  });
+  for (const range of ranges) {
+    const principals = [...new Set(rows.filter((r) => r.resourceId === range.resourceId).map((r) => r.principalId))];
+    const hits = await ctx.db.campaignItem.findMany({
+      where: {
+        campaignId: range.campaignId,
+        ordinal: { gte: range.firstOrdinal, lte: range.lastOrdinal },
+        principalId: { in: principals },
+      },
+      select: { principalId: true, resourceId: true, accessId: true },
+    });
+    for (const h of hits) seen.add(`${h.principalId}|${h.resourceId}|${h.accessId}`);
+  }
+  return seen;
 }
 
 export interface CampaignDetail {
