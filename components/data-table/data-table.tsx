@@ -22,18 +22,30 @@ export function TableView<T>({
   testId,
   rowProps,
   tableRef,
+  cards = false,
 }: {
   table: Table<T>;
   empty: string;
   testId?: string;
   rowProps?: (row: Row<T>, index: number) => HTMLAttributes<HTMLTableRowElement> & Record<string, unknown>;
   tableRef?: Ref<HTMLTableElement>;
+  /**
+   * Below the md breakpoint (a phone), each row is a card and each cell a line labelled with its column's header:
+   * nothing scrolls sideways and every button stays on screen (#18).
+   */
+  cards?: boolean;
 }) {
   const columns = table.getAllLeafColumns().length;
+  const c = (always: string, phone: string) => (cards ? `${always} ${phone}` : always);
   return (
-    <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-      <table ref={tableRef} className="min-w-full text-sm" data-testid={testId}>
-        <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+    <div
+      className={c(
+        "overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm",
+        "max-md:border-0 max-md:bg-transparent max-md:shadow-none",
+      )}
+    >
+      <table ref={tableRef} className={c("min-w-full text-sm", "max-md:block")} data-testid={testId}>
+        <thead className={c("bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500", "max-md:hidden")}>
           {table.getHeaderGroups().map((hg) => (
             <tr key={hg.id}>
               {hg.headers.map((h) => (
@@ -44,7 +56,7 @@ export function TableView<T>({
             </tr>
           ))}
         </thead>
-        <tbody className="divide-y divide-slate-100">
+        <tbody className={c("divide-y divide-slate-100", "max-md:block max-md:space-y-2 max-md:divide-y-0")}>
           {table.getRowModel().rows.length === 0 ? (
             <tr>
               <td colSpan={columns} className="px-4 py-10 text-center text-slate-500">
@@ -52,15 +64,32 @@ export function TableView<T>({
               </td>
             </tr>
           ) : (
-            table.getRowModel().rows.map((row, i) => (
-              <tr key={row.id} className="hover:bg-slate-50" {...rowProps?.(row, i)}>
-                {row.getVisibleCells().map((cell) => (
-                  <td key={cell.id} className="px-3 py-2 align-top">
-                    {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                  </td>
-                ))}
-              </tr>
-            ))
+            table.getRowModel().rows.map((row, i) => {
+              const { className, ...props } = rowProps?.(row, i) ?? {};
+              return (
+                <tr
+                  key={row.id}
+                  className={`${className ?? "hover:bg-slate-50"}${cards ? " max-md:block max-md:rounded-lg max-md:border max-md:border-slate-200 max-md:bg-white max-md:p-2 max-md:shadow-sm" : ""}`}
+                  {...props}
+                >
+                  {row.getVisibleCells().map((cell) => {
+                    const header = cell.column.columnDef.header;
+                    return (
+                      <td
+                        key={cell.id}
+                        data-label={cards && typeof header === "string" && header ? header : undefined}
+                        className={c(
+                          "px-3 py-2 align-top",
+                          "max-md:block max-md:px-1 max-md:py-1 max-md:before:text-[11px] max-md:before:font-medium max-md:before:uppercase max-md:before:tracking-wide max-md:before:text-slate-500 max-md:before:block max-md:before:content-[attr(data-label)]",
+                        )}
+                      >
+                        {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                      </td>
+                    );
+                  })}
+                </tr>
+              );
+            })
           )}
         </tbody>
       </table>

@@ -235,6 +235,7 @@ export function ReviewTable({
         tableRef={tableRef}
         empty="No items match these filters."
         testId="review-items"
+        cards
         rowProps={(row, i) => ({
           "data-item-id": row.id,
           className: `${i === cursor ? "bg-brand-50/60" : "hover:bg-slate-50"} ${row.getIsSelected() ? "bg-sky-50" : ""}`,
