@@ -14,7 +14,7 @@ export default function VerifyPage() {
       <p className="mt-2 text-sm text-slate-600">
         Drop a signed PDF, or a CSV/JSON report with its <code>.jws</code> manifest. Changing any byte makes it invalid.
         Nothing you upload is stored. The signing certificate is at{" "}
-        <a className="text-brand-700 hover:underline" href="/api/report-certificate">
+        <a className="text-brand-700 underline" href="/api/report-certificate">
           /api/report-certificate
         </a>
         ; offline, use <code>pdfsig</code> or <code>npm run verify -- &lt;file&gt;</code>.

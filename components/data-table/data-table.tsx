@@ -38,7 +38,11 @@ export function TableView<T>({
   const columns = table.getAllLeafColumns().length;
   const c = (always: string, phone: string) => (cards ? `${always} ${phone}` : always);
   return (
-    <div
+    // A region that may scroll sideways must be reachable by keyboard (WCAG 2.1.1; axe scrollable-region-focusable).
+    <section
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: the focus is what lets keyboard users scroll it
+      tabIndex={0}
+      aria-label={testId ? `${testId.replace(/-/g, " ")} table` : "Table"}
       className={c(
         "overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm",
         "max-md:border-0 max-md:bg-transparent max-md:shadow-none",
@@ -93,7 +97,7 @@ export function TableView<T>({
           )}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
 

@@ -165,7 +165,7 @@ export function ReviewTable({
             type="button"
             disabled={pending}
             onClick={() => ask("approve", selectedIds)}
-            className="rounded-md bg-emerald-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-emerald-700 disabled:opacity-50"
+            className="rounded-md bg-emerald-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-emerald-800 disabled:opacity-50"
           >
             Approve selected
           </button>
@@ -217,7 +217,7 @@ export function ReviewTable({
               {selectedIds.length ? "Hand selected to a colleague…" : "Hand all to a colleague…"}
             </button>
           ) : null}
-          <span className="ml-auto hidden text-xs text-slate-400 md:inline">
+          <span className="ml-auto hidden text-xs text-slate-500 md:inline">
             Keys: j/k move · x select · a approve · r revoke · d don&apos;t know
           </span>
         </div>
@@ -340,7 +340,7 @@ function reviewColumns({
               </button>
             )}
           </div>
-          <div className="text-xs text-slate-500">
+          <div className="text-xs text-slate-600">
             {r.principalUpn ?? (r.principalType === "group" ? "Nested group" : r.principalId)}
             {r.principalKind === "guest" && (
               <span className="ml-1 rounded bg-violet-50 px-1.5 py-0.5 text-[10px] font-semibold uppercase text-violet-700 ring-1 ring-violet-200">
@@ -366,7 +366,7 @@ function reviewColumns({
       cell: ({ row: { original: r } }) => (
         <div>
           <div className="text-slate-900">{r.resourceName ?? r.resourceId}</div>
-          <div className="text-xs text-slate-500">
+          <div className="text-xs text-slate-600">
             {r.resourceType === "group"
               ? "Group member"
               : r.resourceType === "directoryRole"
@@ -404,7 +404,7 @@ function reviewColumns({
           >
             {REC_LABEL[r.recommendation] ?? r.recommendation}
           </span>
-          <div className="mt-1 text-xs text-slate-500">{r.recommendationReason}</div>
+          <div className="mt-1 text-xs text-slate-600">{r.recommendationReason}</div>
         </div>
       ),
     },
@@ -418,16 +418,16 @@ function reviewColumns({
               {LABEL[r.decision as Decision] ?? r.decision}
             </span>
           ) : (
-            <span className="text-slate-400">Not decided</span>
+            <span className="text-slate-600">Not decided</span>
           )}
-          {r.justification && <div className="mt-1 text-xs text-slate-500">“{r.justification}”</div>}
+          {r.justification && <div className="mt-1 text-xs text-slate-600">“{r.justification}”</div>}
           {r.earlier.map((e) => (
-            <div key={e.stage} className="mt-1 text-xs text-slate-500">
+            <div key={e.stage} className="mt-1 text-xs text-slate-600">
               Stage {e.stage}: {e.decision ? LABEL[e.decision as Decision] : "no decision"}
               {e.by ? ` by ${e.by}` : ""}
             </div>
           ))}
-          <div className="mt-1 text-[11px] uppercase tracking-wide text-slate-400">as {r.relation}</div>
+          <div className="mt-1 text-[11px] uppercase tracking-wide text-slate-600">as {r.relation}</div>
         </div>
       ),
     },

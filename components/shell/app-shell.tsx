@@ -37,14 +37,15 @@ export function AppShell({
         <NavLinks items={nav} />
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
-        <header className="flex h-16 items-center justify-between border-b border-slate-200 bg-white px-6">
+        <header className="flex h-16 items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 sm:px-6">
           <div className="md:hidden">
             <Logo className="text-slate-900" />
           </div>
-          <div className="ml-auto flex items-center gap-4">
-            <div className="text-right" data-testid="signed-in-user">
-              <div className="text-sm font-medium text-slate-900">{user.name}</div>
-              <div className="text-xs text-slate-500">
+          {/* On a phone the name and UPN shorten rather than push Sign out off the screen (#18). */}
+          <div className="ml-auto flex min-w-0 items-center gap-2 sm:gap-4">
+            <div className="min-w-0 text-right" data-testid="signed-in-user">
+              <div className="truncate text-sm font-medium text-slate-900">{user.name}</div>
+              <div className="truncate text-xs text-slate-500">
                 {user.upn} ·{" "}
                 <span data-testid="signed-in-role" className="font-medium text-brand-700">
                   {user.roleLabel}
@@ -52,12 +53,12 @@ export function AppShell({
               </div>
             </div>
             <span
-              className="flex h-9 w-9 items-center justify-center rounded-full bg-brand-600 text-sm font-semibold text-white"
+              className="flex h-9 w-9 shrink-0 items-center justify-center rounded-full bg-brand-600 text-sm font-semibold text-white max-sm:hidden"
               aria-hidden="true"
             >
               {initials}
             </span>
-            <form action={signOut}>
+            <form action={signOut} className="shrink-0">
               <button type="submit" className={buttonClass("secondary")}>
                 Sign out
               </button>
@@ -67,7 +68,7 @@ export function AppShell({
         <div className="border-b border-slate-200 bg-white px-3 py-2 md:hidden">
           <NavLinks items={nav} />
         </div>
-        <main className="mx-auto w-full max-w-7xl flex-1 px-6 py-8">{children}</main>
+        <main className="mx-auto w-full max-w-7xl flex-1 px-4 py-6 sm:px-6 sm:py-8">{children}</main>
       </div>
     </div>
   );

@@ -51,7 +51,7 @@ export default async function AuditPage({ searchParams }: ListPageProps) {
       <div className="max-w-xl font-mono text-[11px] text-slate-600">
         {r.before && <div className="truncate">before {r.before}</div>}
         {r.after && <div className="truncate">after {r.after}</div>}
-        {r.context && <div className="truncate text-slate-400">{r.context}</div>}
+        {r.context && <div className="truncate text-slate-500">{r.context}</div>}
       </div>
     ),
   });

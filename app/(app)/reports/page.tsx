@@ -56,11 +56,11 @@ export default async function ReportsPage() {
           <>
             Signed evidence of every campaign: PDF, CSV and JSON, and for a closed campaign one evidence package to
             check offline with <code>npm run verify</code>. Check any file on the{" "}
-            <Link href="/verify" className="text-brand-700 hover:underline">
+            <Link href="/verify" className="text-brand-700 underline">
               verify page
             </Link>{" "}
             or offline with{" "}
-            <a href="/api/report-certificate" className="text-brand-700 hover:underline">
+            <a href="/api/report-certificate" className="text-brand-700 underline">
               the signing certificate
             </a>
             .

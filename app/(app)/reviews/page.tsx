@@ -75,7 +75,7 @@ export default async function MyReviewsPage() {
               <li key={n.id} className="px-4 py-2 text-sm">
                 <span className="font-medium text-slate-900">{n.subject}</span>{" "}
                 <span className="text-slate-600">{n.body}</span>{" "}
-                <time className="text-xs text-slate-400" dateTime={n.createdAt.toISOString()}>
+                <time className="text-xs text-slate-500" dateTime={n.createdAt.toISOString()}>
                   {n.createdAt.toLocaleString()}
                 </time>
               </li>
