@@ -14,7 +14,8 @@ export interface ChainReport {
   problems: ChainProblem[];
 }
 
-interface Row {
+/** An audit row as stored (evidence packages carry these, with `at` as an ISO string). */
+export interface AuditRow {
   seq: number;
   at: Date;
   actorType: string;
@@ -33,7 +34,7 @@ interface Row {
 const parse = (s: string | null): unknown => (s === null ? null : (JSON.parse(s) as unknown));
 
 /** The chained fields of a stored row (at `seq`), as its hash covers them. */
-export function fieldsOf(r: Row, seq = r.seq): ChainedFields {
+export function fieldsOf(r: AuditRow, seq = r.seq): ChainedFields {
   return {
     seq,
     at: r.at.toISOString(),
@@ -69,7 +70,7 @@ export async function verifyChain(client: Pick<Db, "auditEvent">, pageSize = 5_0
       where: { seq: { gt: after } },
       orderBy: { seq: "asc" },
       take: pageSize,
-    })) as Row[];
+    })) as AuditRow[];
     if (rows.length === 0) break;
     for (const r of rows) {
       checked++;

@@ -6,7 +6,6 @@
  * bytes). Each must be named by the verifier, and `npm run verify` must exit with the matching code.
  */
 import { createHash } from "node:crypto";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,6 +14,7 @@ import { UserError } from "@/lib/errors";
 import { closeCampaign, createCampaign, decide, quarterlyPreset, startCampaign, type Actor } from "@/lib/reviews";
 import { generateSelfSigned, identityFromP12, signingIdentity, type SigningIdentity } from "@/lib/signing/identity";
 import { setup } from "@/tests/support/emulator-fixture";
+import { runVerify } from "@/tests/support/cli";
 import { renderSignedPdf } from "./pdf";
 import { signManifest } from "./exports";
 import { freezeReports } from "./freeze";
@@ -140,10 +140,7 @@ describe("the evidence package of a closed campaign", () => {
     writeFileSync(file, zip);
     const pem = path.join(dir, "cert.pem");
     writeFileSync(pem, identity.certPem);
-    const run = (...args: string[]) =>
-      spawnSync(process.execPath, [path.join("node_modules", "tsx", "dist", "cli.mjs"), "scripts/verify.ts", ...args], {
-        encoding: "utf8",
-      });
+    const run = runVerify;
     const ok = run(file, "--cert", pem);
     expect([ok.status, ok.stdout]).toEqual([0, expect.stringContaining("VALID: The evidence package is intact")]);
     expect(ok.stdout).toMatch(/ok +audit excerpt: events \d+–\d+ link and end at the signed checkpoint/);

@@ -11,6 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runSync } from "@/lib/sync/run-sync";
 import { setup } from "@/tests/support/emulator-fixture";
+import { runVerify } from "@/tests/support/cli";
 import {
   closeCampaign,
   createCampaign,
@@ -142,10 +143,7 @@ describe("npm run verify", () => {
     writeFileSync(file, pdf);
     const pem = path.join(dir, "cert.pem");
     writeFileSync(pem, identity.certPem);
-    const run = (...args: string[]) =>
-      spawnSync(process.execPath, [path.join("node_modules", "tsx", "dist", "cli.mjs"), "scripts/verify.ts", ...args], {
-        encoding: "utf8",
-      });
+    const run = runVerify;
     const ok = run(file, "--cert", pem);
     expect(ok.stdout).toContain("VALID: The signature is valid");
     expect(ok.stdout).toContain("(trusted: matches");
@@ -232,10 +230,7 @@ describe("trusted verification", () => {
     writeFileSync(file, pdf);
     const pem = path.join(dir, "trusted.pem");
     writeFileSync(pem, identity.certPem);
-    const run = (...args: string[]) =>
-      spawnSync(process.execPath, [path.join("node_modules", "tsx", "dist", "cli.mjs"), "scripts/verify.ts", ...args], {
-        encoding: "utf8",
-      });
+    const run = runVerify;
     const byCert = run(file, "--cert", pem);
     expect([byCert.status, byCert.stdout]).toEqual([
       3,

@@ -13,7 +13,7 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { checkCheckpoint } from "@/lib/audit/checkpoint";
 import { chainHash, GENESIS_HASH } from "@/lib/audit/canonical";
-import { fieldsOf } from "@/lib/audit/verify-chain";
+import { type AuditRow, fieldsOf } from "@/lib/audit/verify-chain";
 import type { PackageManifest } from "./package";
 import { type Verdict, verifyManifest, verifyPdf } from "./verify";
 import { readZip, ZipError } from "./zip";
@@ -39,21 +39,8 @@ export interface PackageResult {
 const FORMAT = "recert-evidence-package/1";
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
-interface StoredRow {
-  seq: number;
-  at: string;
-  actorType: string;
-  actorId: string | null;
-  actorName: string | null;
-  action: string;
-  targetType: string;
-  targetId: string;
-  before: string | null;
-  after: string | null;
-  context: string | null;
-  prevHash: string;
-  hash: string;
-}
+/** A row of audit/chain.jsonl: the stored row, its time as an ISO string. */
+type StoredRow = Omit<AuditRow, "at"> & { at: string };
 
 export function isZip(buf: Buffer): boolean {
   return buf.length >= 4 && buf.readUInt32LE(0) === 0x04034b50;

@@ -19,7 +19,11 @@ export const RECURRENCES = ["one_off", "weekly", "monthly", "quarterly", "semi_a
 /** What happens to items nobody decided, as Entra's "If reviewers don't respond" (no change, remove, approve, recommendations). */
 export const NO_RESPONSE = ["none", "revoke", "approve", "recommendation"] as const;
 
-/** When a recurring series ends, as Entra's review schedule: never, after N instances, or on a date. */
+/**
+ * When a recurring series ends, as Entra's review schedules do (Microsoft Graph patternedRecurrence, range type noEnd,
+ * numbered with numberOfOccurrences, or endDate): never, after N instances, or on a date. Recurrence: Graph's pattern
+ * is weekly or absoluteMonthly with an interval; "custom" (every N days) is Recert's own.
+ */
 export const ZSeriesEnd = z
   .object({
     end: z.enum(["never", "after", "on"]).default("never"),

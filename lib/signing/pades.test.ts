@@ -16,6 +16,7 @@ import { freezeReports } from "@/lib/reports/freeze";
 import { signatureDer, verifyPdf } from "@/lib/reports/verify";
 import { setup } from "@/tests/support/emulator-fixture";
 import { startTsa, type Tsa } from "@/tests/support/tsa";
+import { runVerify } from "@/tests/support/cli";
 import { attributeValue, cms, essNamesCertificate, OID } from "./cms";
 import { signingIdentity, type SigningIdentity } from "./identity";
 
@@ -102,17 +103,7 @@ describe("PAdES baseline", () => {
     }
     const file = path.join(dir, "cli.pdf");
     writeFileSync(file, pdf);
-    const cli = spawnSync(
-      process.execPath,
-      [
-        path.join("node_modules", "tsx", "dist", "cli.mjs"),
-        "scripts/verify.ts",
-        file,
-        "--fingerprint",
-        identity.fingerprint,
-      ],
-      { encoding: "utf8" },
-    );
+    const cli = runVerify(file, "--fingerprint", identity.fingerprint);
     expect(cli.status).toBe(0);
     expect(cli.stdout).toMatch(/profile: +PAdES B-T/);
     expect(cli.stdout).toMatch(/time-stamp: +\d{4}-\d\d-\d\dT.* by .*time-stamp authority/);
