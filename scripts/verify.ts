@@ -13,15 +13,28 @@ import { verifyManifest, verifyPdf } from "../lib/reports/verify";
 import { isZip, verifyPackage } from "../lib/reports/verify-package";
 import { signingIdentity } from "../lib/signing/identity";
 
+/** Prints a line with control characters shown as "?": names inside files cannot drive the terminal. */
+function say(line: string): void {
+  let out = "";
+  for (const ch of line) {
+    const c = ch.codePointAt(0)!;
+    out += (c < 0x20 && ch !== "\n" && ch !== "\t") || (c >= 0x7f && c <= 0x9f) ? "?" : ch;
+  }
+  console.log(out);
+}
+
 async function main(argv: string[]): Promise<number> {
   let file: string | undefined;
   let manifest: string | undefined;
   let cert: string | undefined;
   let fingerprint: string | undefined;
+  // The time-stamp authority trusted for B-T reports: given, else this installation's REPORT_TSA_FINGERPRINT.
+  let tsaFingerprint: string | undefined = process.env.REPORT_TSA_FINGERPRINT?.trim() || undefined;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--manifest") manifest = argv[++i];
     else if (argv[i] === "--cert") cert = argv[++i];
     else if (argv[i] === "--fingerprint") fingerprint = argv[++i];
+    else if (argv[i] === "--tsa-fingerprint") tsaFingerprint = argv[++i];
     else if (!file && !argv[i]!.startsWith("--")) file = argv[i];
     else {
       console.error(`unknown argument ${argv[i]}`);
@@ -31,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!file) {
     console.error(
-      "usage: npm run verify -- <report.pdf|report.csv|report.json|evidence.zip> [--manifest <file.jws>] [--cert <certificate.pem> | --fingerprint <sha-256 hex>]",
+      "usage: npm run verify -- <report.pdf|report.csv|report.json|evidence.zip> [--manifest <file.jws>] [--cert <certificate.pem> | --fingerprint <sha-256 hex>] [--tsa-fingerprint <sha-256 hex>]",
     );
     return 2;
   }
@@ -63,10 +76,10 @@ async function main(argv: string[]): Promise<number> {
     campaignId: string | null;
   };
   if (isZip(content)) {
-    const p = await verifyPackage(content, pinned);
-    for (const c of p.checks) console.log(`${c.ok ? "ok  " : "FAIL"}  ${c.name}: ${c.detail}`);
+    const p = await verifyPackage(content, pinned, { tsaFingerprint });
+    for (const c of p.checks) say(`${c.ok ? "ok  " : "FAIL"}  ${c.name}: ${c.detail}`);
     r = p;
-  } else if (content.subarray(0, 5).toString("latin1") === "%PDF-") r = verifyPdf(content, pinned);
+  } else if (content.subarray(0, 5).toString("latin1") === "%PDF-") r = verifyPdf(content, pinned, { tsaFingerprint });
   else {
     const m = manifest ?? `${file}.jws`;
     if (!existsSync(m)) {
@@ -75,18 +88,18 @@ async function main(argv: string[]): Promise<number> {
     }
     r = await verifyManifest(content, readFileSync(m, "utf8"), file, pinned);
   }
-  console.log(`${{ valid: "VALID", untrusted: "UNTRUSTED", invalid: "INVALID" }[r.verdict]}: ${r.reason}`);
+  say(`${{ valid: "VALID", untrusted: "UNTRUSTED", invalid: "INVALID" }[r.verdict]}: ${r.reason}`);
   if (r.signer)
-    console.log(
+    say(
       `signer:      ${r.signer}\ncertificate: SHA-256 ${r.signerFingerprint}${trust ? (r.trusted ? ` (trusted: matches ${trust.from})` : ` (NOT the trusted certificate from ${trust.from})`) : " (no trusted certificate given: --cert or --fingerprint)"}`,
     );
-  if (r.signingTime) console.log(`signed at:   ${r.signingTime}`);
-  if (r.profile) console.log(`profile:     ${r.profile}`);
+  if (r.signingTime) say(`signed at:   ${r.signingTime}`);
+  if (r.profile) say(`profile:     ${r.profile}`);
   if (r.timestamp)
-    console.log(
-      `time-stamp:  ${r.timestamp.at} by ${r.timestamp.tsa} (SHA-256 ${r.timestamp.tsaFingerprint}; the authority is reported, not judged)`,
+    say(
+      `time-stamp:  ${r.timestamp.at} by ${r.timestamp.tsa} (SHA-256 ${r.timestamp.tsaFingerprint}; ${r.timestamp.trusted ? "the trusted authority" : "NOT a trusted authority (--tsa-fingerprint): its time proves nothing"})`,
     );
-  if (r.campaignId) console.log(`campaign:    ${r.campaignId}`);
+  if (r.campaignId) say(`campaign:    ${r.campaignId}`);
   return r.verdict === "valid" ? 0 : r.verdict === "untrusted" ? 3 : 1;
 }
 

@@ -73,6 +73,11 @@ export async function artifactContent(
   db: SqlRunner,
   row: { content: Uint8Array; size: number; sha256: string },
 ): Promise<Buffer | null> {
-  if (row.content.length > 0 || row.size === 0) return Buffer.from(row.content);
+  if (row.content.length > 0 || row.size === 0) {
+    const inline = Buffer.from(row.content);
+    if (sha256(inline) !== row.sha256)
+      throw new BlobError(`The stored bytes of ${row.sha256} no longer match their SHA-256.`);
+    return inline;
+  }
   return getBlob(db, row.sha256);
 }

@@ -7,8 +7,8 @@
  *     every row whole (a row left out would let a forged row link to anything), and that checkpoint;
  *   - INDEX.md, mapping each file to the questions of SOC 2 CC6.1–CC6.3 and ISO/IEC 27001:2022 A.5.15–A.5.18;
  *   - MANIFEST.json (every file's SHA-256 and size) and MANIFEST.json.jws, its signed manifest.
- * Every entry carries the stage's time and the manifest is signed at that time, so the same campaign state always gives
- * the same bytes (RS256 is deterministic). `npm run verify -- package.zip` checks it (./verify-package.ts).
+ * Every entry carries the stage's time; the manifest is signed when the package is made and says so, so two downloads
+ * differ only in that signature and its time. `npm run verify -- package.zip` checks it (./verify-package.ts).
  */
 import "server-only";
 import { createHash } from "node:crypto";
@@ -57,13 +57,17 @@ export async function buildEvidencePackage(
       "An evidence package is made once the campaign has closed: until then its reports are interim, not evidence.",
     );
   const files: ZipEntry[] = [];
-  let stage: PackageManifest["stage"] = "closed";
+  const stages = new Set<PackageManifest["stage"]>();
   for (const file of REPORT_FILES) {
     const f = await frozenFile(ctx, campaignId, file, identity);
     if (!f) throw new UserError("conflict", "The campaign's reports are not frozen yet; try again in a moment.");
-    stage = f.stage;
+    stages.add(f.stage);
     files.push({ name: downloadName(campaignId, file), content: f.content });
   }
+  // One stage for every file: a campaign applied while this ran would mix them.
+  if (stages.size !== 1)
+    throw new UserError("conflict", "The campaign was applied meanwhile; download the package again.");
+  const stage = [...stages][0]!;
   const stageAt = (stage === "applied" ? c.appliedAt : c.closedAt) ?? c.closedAt ?? c.endAt;
 
   // The audit excerpt: from the sync run the population came from (or the campaign's first event) to a checkpoint
@@ -83,12 +87,28 @@ export async function buildEvidencePackage(
       })
     : null;
   const from = Math.min(own._min.seq, syncStart?.seq ?? own._min.seq);
-  const candidates = await db.auditCheckpoint.findMany({
-    where: { seq: { gte: own._max.seq } },
-    orderBy: { seq: "asc" },
-    take: 20,
-  });
-  let checkpoint = candidates.find((k) => decodeProtectedHeader(k.jws).x5c?.[0] === identity.certDerB64);
+  // The earliest checkpoint of this signer at or after the campaign's last event: written at the close or by the next
+  // scheduler pass, before anyone could have rewritten what followed. Only when there is none yet is one made now.
+  let checkpoint: Awaited<ReturnType<typeof db.auditCheckpoint.findFirst>> = null;
+  for (let afterId = 0; !checkpoint; ) {
+    const page = await db.auditCheckpoint.findMany({
+      where: { seq: { gte: own._max.seq }, id: { gt: afterId } },
+      orderBy: { id: "asc" },
+      take: 200,
+    });
+    if (page.length === 0) break;
+    afterId = page[page.length - 1]!.id;
+    checkpoint =
+      page
+        .filter((k) => {
+          try {
+            return decodeProtectedHeader(k.jws).x5c?.[0] === identity.certDerB64;
+          } catch {
+            return false;
+          }
+        })
+        .sort((a, b) => a.seq - b.seq)[0] ?? null;
+  }
   if (!checkpoint) {
     const w = await writeCheckpoint(db, `evidence package ${campaignId}`, identity, ctx.now());
     if (!w) throw new UserError("conflict", "The audit chain is empty.");
@@ -124,7 +144,8 @@ export async function buildEvidencePackage(
     files: files.map((f) => ({ name: f.name, sha256: sha256(f.content), bytes: f.content.length })),
   };
   const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
-  const jws = await signManifest("MANIFEST.json", manifestBytes, campaignId, identity, stageAt);
+  // Signed now (the manifest says when), the entries dated at the stage they were frozen.
+  const jws = await signManifest("MANIFEST.json", manifestBytes, campaignId, identity, ctx.now());
   const zip = writeZip(
     [
       { name: "MANIFEST.json", content: manifestBytes },
@@ -142,8 +163,10 @@ function indexText(campaignId: string, name: string, stage: string, from: number
   return `# Evidence package: ${name.replace(/[\r\n`]/g, " ")}
 
 Campaign \`${campaignId}\`, reports frozen at the **${stage}** stage. Check everything in this package offline with
-\`npm run verify -- <this zip> --cert signing-certificate.pem\` from a Recert checkout, **after** comparing the
-certificate's SHA-256 with the one your organisation published (a certificate inside a package proves nothing alone).
+\`npm run verify -- <this zip> --fingerprint <the SHA-256 your organisation published for its Recert certificate>\`
+from a Recert checkout. Do not trust \`signing-certificate.pem\` for being here: anyone who forges a package puts their
+own certificate in it. The audit excerpt holds every event of the installation in its range (other campaigns' too),
+because a chain cannot be checked with rows left out.
 
 | File | What it is |
 |---|---|

@@ -46,7 +46,11 @@ export function isZip(buf: Buffer): boolean {
   return buf.length >= 4 && buf.readUInt32LE(0) === 0x04034b50;
 }
 
-export async function verifyPackage(buf: Buffer, trustedFingerprint?: string): Promise<PackageResult> {
+export async function verifyPackage(
+  buf: Buffer,
+  trustedFingerprint?: string,
+  o: { tsaFingerprint?: string; maxBytes?: number } = {},
+): Promise<PackageResult> {
   const checks: PackageCheck[] = [];
   const check = (name: string, ok: boolean, detail: string) => {
     checks.push({ name, ok, detail });
@@ -79,7 +83,7 @@ export async function verifyPackage(buf: Buffer, trustedFingerprint?: string): P
 
   let entries: Map<string, Buffer>;
   try {
-    entries = new Map(readZip(buf).map((e) => [e.name, e.content]));
+    entries = new Map(readZip(buf, { maxBytes: o.maxBytes }).map((e) => [e.name, e.content]));
   } catch (e) {
     check("zip", false, e instanceof ZipError ? e.message : `unreadable: ${(e as Error).message}`);
     return result();
@@ -148,7 +152,10 @@ export async function verifyPackage(buf: Buffer, trustedFingerprint?: string): P
   const named = (suffix: string) => manifest.files.find((f) => f.name.endsWith(`-${suffix}`))?.name;
   const pdfName = named("report.pdf");
   if (check("report.pdf", Boolean(pdfName && entries.get(pdfName)), "present"))
-    sameSigner("report.pdf signature", verifyPdf(entries.get(pdfName!)!, trustFp));
+    sameSigner(
+      "report.pdf signature",
+      verifyPdf(entries.get(pdfName!)!, trustFp, { tsaFingerprint: o.tsaFingerprint }),
+    );
   for (const file of ["report.csv", "report.json"]) {
     const name = named(file);
     const jws = name ? entries.get(`${name}.jws`) : undefined;

@@ -30,8 +30,12 @@ export interface VerifyResult {
   trusted: boolean | null;
   /** PDFs: "PAdES B-B", "PAdES B-T" (time-stamped) or "CMS (adbe.pkcs7.detached)" for reports signed before PAdES. */
   profile?: string;
-  /** PDFs with a time-stamp (B-T): when, and by which time-stamp authority (reported, not judged for trust). */
-  timestamp?: { at: string; tsa: string; tsaFingerprint: string } | null;
+  /**
+   * PDFs with a time-stamp (B-T): when, by which authority, and whether that authority is the trusted one (its
+   * certificate's SHA-256 given as `tsaFingerprint`). An untrusted time-stamp proves nothing about the time: anyone
+   * can add one to a signature (it is an unsigned attribute).
+   */
+  timestamp?: { at: string; tsa: string; tsaFingerprint: string; trusted: boolean } | null;
 }
 
 const invalid = (kind: VerifyResult["kind"], reason: string, extra: Partial<VerifyResult> = {}): VerifyResult => ({
@@ -82,7 +86,20 @@ function campaignFromPdf(text: string): string | null {
   return null;
 }
 
-export function verifyPdf(buf: Buffer, trustedFingerprint?: string): VerifyResult {
+export function verifyPdf(buf: Buffer, trustedFingerprint?: string, o: { tsaFingerprint?: string } = {}): VerifyResult {
+  try {
+    return verifyPdfUnsafe(buf, trustedFingerprint, o);
+  } catch (e) {
+    // Crafted input that trips a parser is an invalid file, never a crash of the page or the CLI.
+    return invalid("pdf", `The signature cannot be read: ${(e as Error).message}`);
+  }
+}
+
+function verifyPdfUnsafe(
+  buf: Buffer,
+  trustedFingerprint: string | undefined,
+  o: { tsaFingerprint?: string },
+): VerifyResult {
   const text = buf.toString("latin1");
   if (!text.startsWith("%PDF-")) return invalid("pdf", "Not a PDF file.");
   const at = text.lastIndexOf("/ByteRange");
@@ -125,9 +142,8 @@ export function verifyPdf(buf: Buffer, trustedFingerprint?: string): VerifyResul
     return invalid("pdf", "The signature has no certificate or no signed attributes.");
   const certDer = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), "binary");
   const fingerprint = createHash("sha256").update(certDer).digest("hex");
-  const signer = cert.subject.attributes
-    .map((x: forge.pki.CertificateField) => `${x.shortName}=${String(x.value)}`)
-    .join(", ");
+  // Node's X509Certificate escapes control characters in names: a crafted name cannot rewrite a terminal's output.
+  const signer = new X509Certificate(certDer).subject.replace(/\n/g, ", ");
   const base = {
     signer,
     signerFingerprint: fingerprint,
@@ -190,10 +206,12 @@ export function verifyPdf(buf: Buffer, trustedFingerprint?: string): VerifyResul
     try {
       const t = verifyTimestampToken(token, Buffer.from(raw.signature, "binary"));
       const tsaCert = new X509Certificate(t.certDer);
+      const tsaFingerprint = createHash("sha256").update(t.certDer).digest("hex");
       timestamp = {
         at: t.genTime.toISOString(),
         tsa: tsaCert.subject.replace(/\n/g, ", "),
-        tsaFingerprint: createHash("sha256").update(t.certDer).digest("hex"),
+        tsaFingerprint,
+        trusted: Boolean(o.tsaFingerprint) && o.tsaFingerprint!.toLowerCase().replace(/:/g, "") === tsaFingerprint,
       };
     } catch (e) {
       return invalid("pdf", `The signature's time-stamp does not hold: ${(e as Error).message}.`, {
@@ -202,7 +220,13 @@ export function verifyPdf(buf: Buffer, trustedFingerprint?: string): VerifyResul
       });
     }
   }
-  const profile = pades ? (timestamp ? "PAdES B-T" : "PAdES B-B") : `CMS (${subFilter ?? "unknown SubFilter"})`;
+  const profile = pades
+    ? timestamp
+      ? timestamp.trusted
+        ? "PAdES B-T"
+        : "PAdES B-T (time-stamp authority not trusted: its time proves nothing)"
+      : "PAdES B-B"
+    : `CMS (${subFilter ?? "unknown SubFilter"})`;
   return intact("pdf", "The signature is valid and covers the whole file.", fingerprint, trustedFingerprint, {
     ...base,
     signingTime,
@@ -226,8 +250,15 @@ export async function verifyManifest(
   const x5c = header.x5c?.[0];
   if (header.alg !== "RS256" || !x5c)
     return invalid("manifest", "The manifest must be RS256 with its certificate in x5c.");
+  if (typeof x5c !== "string" || !/^[A-Za-z0-9+/=]+$/.test(x5c))
+    return invalid("manifest", "The manifest's certificate (x5c) is not base64.");
   const pem = `-----BEGIN CERTIFICATE-----\n${x5c.match(/.{1,64}/g)!.join("\n")}\n-----END CERTIFICATE-----\n`;
-  const cert = new X509Certificate(pem);
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(pem);
+  } catch {
+    return invalid("manifest", "The manifest's certificate (x5c) is not a certificate.");
+  }
   const fingerprint = createHash("sha256").update(cert.raw).digest("hex");
   const base = { signer: cert.subject.replace(/\n/g, ", "), signerFingerprint: fingerprint };
   let payload: ManifestPayload;

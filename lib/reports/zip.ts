@@ -130,7 +130,12 @@ export function readZip(buf: Buffer, o: { maxEntries?: number; maxBytes?: number
     const local = buf.readUInt32LE(p + 42);
     const name = buf.subarray(p + 46, p + 46 + nlen).toString("utf8");
     p += 46 + nlen + xlen + clen;
-    if (flags & 0x0001) throw new ZipError(`${name}: encrypted entries are not allowed`);
+    // Exactly what the writer makes: UTF-8 names and nothing else in the flags, no extra fields, no comments. Anything
+    // more is room to hide data or to make another tool read another archive (a second directory in a comment, a
+    // Unicode-path extra field that renames an entry in 7-Zip or Info-ZIP).
+    if (flags !== 0x0800)
+      throw new ZipError(`${name}: unexpected flags ${flags.toString(16)} (encryption, data descriptors…)`);
+    if (xlen !== 0 || clen !== 0) throw new ZipError(`${name}: extra fields and comments are not allowed`);
     if (method !== 0 && method !== 8) throw new ZipError(`${name}: compression method ${method} is not allowed`);
     if (!safeEntryName(name)) throw new ZipError(`unsafe entry name ${JSON.stringify(name)}`);
     if (names.has(name)) throw new ZipError(`${name} appears twice`);
@@ -141,6 +146,8 @@ export function readZip(buf: Buffer, o: { maxEntries?: number; maxBytes?: number
     const lnlen = buf.readUInt16LE(local + 26);
     const lxlen = buf.readUInt16LE(local + 28);
     if (
+      buf.readUInt16LE(local + 6) !== flags ||
+      lxlen !== 0 ||
       buf.readUInt16LE(local + 8) !== method ||
       buf.readUInt32LE(local + 14) !== crc ||
       buf.readUInt32LE(local + 18) !== csize ||
@@ -156,7 +163,16 @@ export function readZip(buf: Buffer, o: { maxEntries?: number; maxBytes?: number
     const raw = buf.subarray(start, start + csize);
     let content: Buffer;
     try {
-      content = method === 0 ? Buffer.from(raw) : inflateRawSync(raw, { maxOutputLength: usize + 1 });
+      if (method === 0) content = Buffer.from(raw);
+      else {
+        // The deflate stream must use exactly the entry's bytes: data after its end would be hidden.
+        const r = inflateRawSync(raw, { maxOutputLength: usize + 1, info: true }) as unknown as {
+          buffer: Buffer;
+          engine: { bytesWritten: number };
+        };
+        if (r.engine.bytesWritten !== raw.length) throw new Error("bytes after the end of the compressed data");
+        content = r.buffer;
+      }
     } catch (e) {
       throw new ZipError(`${name}: cannot be inflated (${(e as Error).message})`);
     }

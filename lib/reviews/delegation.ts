@@ -43,6 +43,13 @@ export async function delegateItems(
 
   return ctx.db.$transaction(
     async (tx) => {
+      // Locks the campaign against a concurrent close or stage change, as a decision does: checked again in here.
+      const live = await tx.campaign.updateMany({
+        where: { id: c.id, status: "active", stage: c.stage },
+        data: { updatedAt: ctx.now() },
+      });
+      if (live.count === 0)
+        throw new UserError("conflict", "This campaign was closed or moved on meanwhile: nothing was handed over.");
       // My assignments in the current stage, undecided: the only items I can hand over.
       const mine = await tx.campaignItemReviewer.findMany({
         where: { campaignId: c.id, stage: c.stage, reviewerId: actor.id },

@@ -11,7 +11,7 @@
  *
  * The same builder makes a time-stamp token (encapsulated TSTInfo) for the test responder (tests/support/tsa.ts).
  */
-import { createHash, createSign } from "node:crypto";
+import { createHash, createSign, X509Certificate } from "node:crypto";
 import forge from "node-forge";
 
 const { asn1 } = forge;
@@ -122,11 +122,13 @@ export class TimestampError extends Error {
 
 /** RFC 3161 TimeStampReq for a SHA-256 imprint, with a nonce and certReq (the TSA's certificate in the token). */
 export function timestampRequest(imprint: Buffer, nonce: Buffer): Buffer {
+  // A DER INTEGER is minimal and signed: the nonce's first byte is kept in 01..7F (no sign byte, no leading zero).
+  if (nonce.length === 0 || nonce[0]! < 0x01 || nonce[0]! > 0x7f) throw new TimestampError("bad nonce");
   return der(
     seq([
       int(1),
       seq([sha256AlgId(), octets(imprint)]),
-      asn1.create(C.UNIVERSAL, T.INTEGER, false, Buffer.concat([Buffer.from([0]), nonce]).toString("binary")),
+      asn1.create(C.UNIVERSAL, T.INTEGER, false, nonce.toString("binary")),
       asn1.create(C.UNIVERSAL, T.BOOLEAN, false, String.fromCharCode(0xff)),
     ]),
   );
@@ -138,6 +140,7 @@ export function timestampRequest(imprint: Buffer, nonce: Buffer): Buffer {
  */
 export async function fetchTimestamp(url: string, imprint: Buffer, timeoutMs = 15_000): Promise<Buffer> {
   const nonce = Buffer.from(forge.random.getBytesSync(8), "binary");
+  nonce[0] = (nonce[0]! & 0x7f) | 0x01; // a positive INTEGER with no leading zero byte (DER)
   let res: Response;
   try {
     res = await fetch(url, {
@@ -265,6 +268,12 @@ export function verifyTimestampToken(token: Buffer, signatureValue: Buffer): { g
     ok = false;
   }
   if (!ok) throw new TimestampError("the time-stamp authority's signature does not verify");
+  // RFC 3161 2.3: a TSA's certificate has the timeStamping extended key usage (only), and the time is inside its validity.
+  const x509 = new X509Certificate(t.certDer);
+  if (!x509.keyUsage?.includes("1.3.6.1.5.5.7.3.8"))
+    throw new TimestampError("the time-stamp's certificate is not for time-stamping (no timeStamping key usage)");
+  if (t.genTime < new Date(x509.validFrom) || t.genTime > new Date(x509.validTo))
+    throw new TimestampError("the time-stamp's time is outside its certificate's validity");
   return { genTime: t.genTime, certDer: t.certDer };
 }
 

@@ -89,11 +89,21 @@ describe("PAdES baseline", () => {
     const before = tsa.requests;
     const { pdf } = await renderSignedPdf(s.ctx, campaignId, identity, { timestampUrl: tsa.url });
     expect(tsa.requests).toBe(before + 1);
-    const v = verifyPdf(pdf, identity.fingerprint);
+    const v = verifyPdf(pdf, identity.fingerprint, { tsaFingerprint: tsa.identity.fingerprint });
     expect(v).toMatchObject({
       verdict: "valid",
       profile: "PAdES B-T",
-      timestamp: { tsaFingerprint: tsa.identity.fingerprint, tsa: expect.stringContaining("time-stamp authority") },
+      timestamp: {
+        tsaFingerprint: tsa.identity.fingerprint,
+        tsa: expect.stringContaining("time-stamp authority"),
+        trusted: true,
+      },
+    });
+    // Without the authority pinned, the time-stamp is reported as proving nothing (anyone can add one).
+    expect(verifyPdf(pdf, identity.fingerprint)).toMatchObject({
+      verdict: "valid",
+      profile: expect.stringMatching(/^PAdES B-T \(time-stamp authority not trusted/),
+      timestamp: { trusted: false },
     });
     expect(Math.abs(Date.parse(v.timestamp!.at) - Date.now())).toBeLessThan(120_000);
     if (hasPdfsig || process.env.CI) {
@@ -103,10 +113,11 @@ describe("PAdES baseline", () => {
     }
     const file = path.join(dir, "cli.pdf");
     writeFileSync(file, pdf);
-    const cli = runVerify(file, "--fingerprint", identity.fingerprint);
+    const cli = runVerify(file, "--fingerprint", identity.fingerprint, "--tsa-fingerprint", tsa.identity.fingerprint);
     expect(cli.status).toBe(0);
-    expect(cli.stdout).toMatch(/profile: +PAdES B-T/);
-    expect(cli.stdout).toMatch(/time-stamp: +\d{4}-\d\d-\d\dT.* by .*time-stamp authority/);
+    expect(cli.stdout).toMatch(/profile: +PAdES B-T\n/);
+    expect(cli.stdout).toMatch(/time-stamp: +\d{4}-\d\d-\d\dT.* by .*time-stamp authority.*the trusted authority/);
+    expect(runVerify(file, "--fingerprint", identity.fingerprint).stdout).toContain("NOT a trusted authority");
   });
 
   test("a time-stamp moved from another genuine signature is refused", async () => {
@@ -153,6 +164,9 @@ describe("PAdES baseline", () => {
     const row = await s.db.reportArtifact.findUniqueOrThrow({
       where: { campaignId_stage_file: { campaignId, stage: "closed", file: "report.pdf" } },
     });
-    expect(verifyPdf((await getBlob(s.db, row.sha256))!, identity.fingerprint).profile).toBe("PAdES B-T");
+    const frozen = (await getBlob(s.db, row.sha256))!;
+    expect(verifyPdf(frozen, identity.fingerprint, { tsaFingerprint: tsa.identity.fingerprint }).profile).toBe(
+      "PAdES B-T",
+    );
   });
 });

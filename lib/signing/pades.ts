@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { Signer } from "@signpdf/utils";
-import { cms, fetchTimestamp, OID, signedData } from "./cms";
+import { cms, fetchTimestamp, OID, signedData, TimestampError, verifyTimestampToken } from "./cms";
 import type { SigningIdentity } from "./identity";
 
 export const PADES_SUBFILTER = "ETSI.CAdES.detached";
@@ -26,6 +26,12 @@ export class PadesSigner extends Signer {
       unsignedAttributes: tsa
         ? async (signature) => {
             const token = await fetchTimestamp(tsa, createHash("sha256").update(signature).digest());
+            // Checked before it goes into evidence: the authority's signature, its key usage, and (when pinned) its
+            // certificate, so that nobody between us and a plain-http authority can plant a token.
+            const { certDer } = verifyTimestampToken(token, signature);
+            const pin = configuredTsaFingerprint();
+            if (pin && createHash("sha256").update(certDer).digest("hex") !== pin)
+              throw new TimestampError("The time-stamp came from another authority than REPORT_TSA_FINGERPRINT names.");
             return [cms.attribute(OID.signatureTimeStampToken, cms.fromDer(token))];
           }
         : undefined,
@@ -37,4 +43,10 @@ export class PadesSigner extends Signer {
 export function configuredTsa(): string | undefined {
   const url = process.env.REPORT_TSA_URL?.trim();
   return url ? url : undefined;
+}
+
+/** The SHA-256 of the time-stamp authority's certificate that is trusted (REPORT_TSA_FINGERPRINT), if pinned. */
+export function configuredTsaFingerprint(): string | undefined {
+  const pin = process.env.REPORT_TSA_FINGERPRINT?.trim().toLowerCase().replace(/:/g, "");
+  return pin ? pin : undefined;
 }

@@ -66,6 +66,9 @@ export async function startTsa(): Promise<Tsa> {
       const q = cms.fromDer(Buffer.concat(chunks)).value as Asn1[];
       const imprint = q[1]!;
       const nonce = q.find((f, i) => i > 1 && f.type === asn1.Type.INTEGER);
+      // Strict DER, as OpenSSL-based authorities are: an INTEGER with a redundant leading zero byte is refused.
+      const nv = (nonce?.value as string | undefined) ?? "";
+      if (nv.length > 1 && nv.charCodeAt(0) === 0 && nv.charCodeAt(1) < 0x80) throw new Error("non-minimal INTEGER");
       if (tsa.mode === "reject") body = cms.der(cms.seq([status(2)]));
       else {
         if (tsa.mode === "wrong-imprint") {

@@ -1,6 +1,7 @@
 import { clientOf, rateLimit, tooManyRequests } from "@/lib/input/rate-limit";
 import { signingIdentity, verifyManifest, verifyPdf } from "@/lib/reports";
 import { isZip, verifyPackage } from "@/lib/reports/verify-package";
+import { configuredTsaFingerprint } from "@/lib/signing/pades";
 
 const MAX_BYTES = 64 * 1024 * 1024;
 // Public and CPU-heavy (a signature check over up to 64 MB): 20 checks a minute per client, 200 in all.
@@ -71,8 +72,16 @@ export async function POST(req: Request) {
   if (file.size > MAX_BYTES)
     return Response.json({ error: "Files up to 64 MB can be verified here." }, { status: 413 });
   const content = Buffer.from(await file.arrayBuffer());
-  if (content.subarray(0, 5).toString("latin1") === "%PDF-") return Response.json(verifyPdf(content, trusted));
-  if (isZip(content)) return Response.json(await verifyPackage(content, trusted)); // an evidence package (#17)
+  if (content.subarray(0, 5).toString("latin1") === "%PDF-")
+    return Response.json(verifyPdf(content, trusted, { tsaFingerprint: configuredTsaFingerprint() }));
+  // An evidence package (#17), inflated to at most 256 MB here (a public page must not be a decompression bomb's target).
+  if (isZip(content))
+    return Response.json(
+      await verifyPackage(content, trusted, {
+        tsaFingerprint: configuredTsaFingerprint(),
+        maxBytes: 256 * 1024 * 1024,
+      }),
+    );
   const manifest = form.get("manifest");
   if (!(manifest instanceof File) || manifest.size === 0)
     return Response.json(
