@@ -42,6 +42,18 @@ describe("parseEnv", () => {
     expect(parseEnv({ ...valid, RECERT_ENCRYPTION_KEY: "ab".repeat(32) }).RECERT_ENCRYPTION_KEY).toHaveLength(64);
   });
 
+  it("checks the time-stamp authority's URL and certificate fingerprint (#17)", () => {
+    expect(() => parseEnv({ ...valid, REPORT_TSA_URL: "tsa.example.com" })).toThrow(
+      /REPORT_TSA_URL must be an absolute URL/,
+    );
+    expect(() => parseEnv({ ...valid, REPORT_TSA_FINGERPRINT: "abc" })).toThrow(
+      /REPORT_TSA_FINGERPRINT must be the SHA-256 of the authority's certificate/,
+    );
+    expect(
+      parseEnv({ ...valid, REPORT_TSA_URL: "http://tsa.example.com/", REPORT_TSA_FINGERPRINT: "ab".repeat(32) }),
+    ).toMatchObject({ REPORT_TSA_URL: "http://tsa.example.com", REPORT_TSA_FINGERPRINT: "ab".repeat(32) });
+  });
+
   it("treats empty strings as unset", () => {
     expect(parseEnv({ ...valid, GRAPH_BASE_URL: "" }).GRAPH_BASE_URL).toBe("https://graph.microsoft.com");
   });

@@ -75,6 +75,16 @@ const schema = z.object({
     .default(50),
   REPORT_SIGNING_P12: z.string().min(1).optional(),
   REPORT_SIGNING_P12_PASSPHRASE: z.string().optional(),
+  // An RFC 3161 time-stamp authority for final reports (PAdES B-T), and the SHA-256 of its certificate (lib/signing).
+  REPORT_TSA_URL: httpUrl.optional(),
+  REPORT_TSA_FINGERPRINT: z
+    .string()
+    .trim()
+    .regex(
+      /^([0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/,
+      "must be the SHA-256 of the authority's certificate (64 hex digits)",
+    )
+    .optional(),
 });
 
 export type Env = z.infer<typeof schema> & { AUTH_MICROSOFT_ENTRA_ID_ISSUER: string; RECERT_APP_ID_URI: string };
