@@ -151,3 +151,22 @@ test("at 390 px wide the review page keeps its decisions on screen: no horizonta
   await expect(page.getByRole("status")).toHaveText("1 item decided.");
   expect(await violations(page)).toEqual([]);
 });
+
+test("at 390 px no page of any role scrolls sideways (wide tables scroll inside their own focusable region), and each passes the same WCAG checks", async ({
+  browser,
+}) => {
+  test.setTimeout(180_000);
+  const wide: string[] = [];
+  for (const who of Object.keys(PAGES) as (keyof typeof ACCOUNTS)[]) {
+    const page = await as(browser, ACCOUNTS[who], 390);
+    for (const path of PAGES[who]()) {
+      await page.goto(path);
+      await page.waitForLoadState("networkidle");
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (overflow > 1) wide.push(`${who} ${path}: ${overflow}px`);
+      for (const v of await violations(page)) wide.push(`${who} ${path} at 390 px: ${v}`);
+    }
+    await page.context().close();
+  }
+  expect(wide).toEqual([]);
+});
