@@ -544,19 +544,13 @@ function JustificationDialog({
           rows={3}
           className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
         />
-        {error && <Notice note={{ ok: false, text: error }} className="mt-2" />}
-        <div className="mt-4 flex justify-end gap-2">
-          <button type="button" onClick={onClose} className={buttonClass("secondary")}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            disabled={pending}
-            className={buttonClass(decision === "revoke" ? "danger" : "primary")}
-          >
-            Confirm {LABEL[decision].toLowerCase()}
-          </button>
-        </div>
+        <DialogFooter
+          error={error}
+          pending={pending}
+          onClose={onClose}
+          submit={`Confirm ${LABEL[decision].toLowerCase()}`}
+          variant={decision === "revoke" ? "danger" : "primary"}
+        />
       </form>
     </Dialog>
   );
@@ -623,15 +617,7 @@ function DelegateDialog({
           rows={3}
           className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
         />
-        {error && <Notice note={{ ok: false, text: error }} className="mt-2" />}
-        <div className="mt-4 flex justify-end gap-2">
-          <button type="button" onClick={onClose} className={buttonClass("secondary")}>
-            Cancel
-          </button>
-          <button type="submit" disabled={pending} className={buttonClass("primary")}>
-            Hand over
-          </button>
-        </div>
+        <DialogFooter error={error} pending={pending} onClose={onClose} submit="Hand over" variant="primary" />
       </form>
     </Dialog>
   );
@@ -738,5 +724,34 @@ function ContextDialog({
         </div>
       </div>
     </Dialog>
+  );
+}
+
+/** The end of a dialog's form: its error, Cancel, and the submit button. */
+function DialogFooter({
+  error,
+  pending,
+  onClose,
+  submit,
+  variant,
+}: {
+  error: string | null;
+  pending: boolean;
+  onClose: () => void;
+  submit: string;
+  variant: "primary" | "danger";
+}) {
+  return (
+    <>
+      {error && <Notice note={{ ok: false, text: error }} className="mt-2" />}
+      <div className="mt-4 flex justify-end gap-2">
+        <button type="button" onClick={onClose} className={buttonClass("secondary")}>
+          Cancel
+        </button>
+        <button type="submit" disabled={pending} className={buttonClass(variant)}>
+          {submit}
+        </button>
+      </div>
+    </>
   );
 }
