@@ -6,8 +6,14 @@ import type BetterSqlite3 from "better-sqlite3";
 import type pg from "pg";
 import { engineOfUrl } from "./sql";
 
-/** The better-sqlite3 connection behind each SQLite client, once it has connected. */
-const sqliteHandles = new WeakMap<object, { db?: BetterSqlite3.Database }>();
+/**
+ * The driver slots live on the client object itself under registry symbols, not in a module-level WeakMap: Next.js
+ * bundles this module more than once (the server-action and route bundles each get a copy), and a WeakMap in one copy
+ * does not know the clients another copy created (seen as "putBlob: no SQLite connection" at a campaign's close).
+ */
+const SQLITE_SLOT = Symbol.for("recert.db.sqliteHandle");
+const PG_SLOT = Symbol.for("recert.db.pgPool");
+type Slotted = { [SQLITE_SLOT]?: { db?: BetterSqlite3.Database }; [PG_SLOT]?: { pool?: pg.Pool } };
 
 /** Keeps the connection the adapter opens, so bulk writes can use prepared statements on it. */
 class CapturingSqliteFactory extends PrismaBetterSQLite3 {
@@ -31,11 +37,8 @@ class CapturingSqliteFactory extends PrismaBetterSQLite3 {
  * fast enough, and only while that client's transaction is open.
  */
 export function sqliteHandleOf(client: object): BetterSqlite3.Database | undefined {
-  return sqliteHandles.get(client)?.db;
+  return (client as Slotted)[SQLITE_SLOT]?.db;
 }
-
-/** The pg pool behind each PostgreSQL client, once it has connected. */
-const pgPools = new WeakMap<object, { pool?: pg.Pool }>();
 
 class CapturingPgFactory extends PrismaPg {
   constructor(
@@ -56,7 +59,7 @@ class CapturingPgFactory extends PrismaPg {
  * Prisma adapter is too slow for (lib/db/blobs.ts). Its connections are not the client's transactions.
  */
 export function pgPoolOf(client: object): pg.Pool | undefined {
-  return pgPools.get(client)?.pool;
+  return (client as Slotted)[PG_SLOT]?.pool;
 }
 
 /** How long a statement waits for another writer's lock before failing as "busy" (see lib/db/errors.ts). */
@@ -78,7 +81,7 @@ export function createClient(databaseUrl: string, o: { lockTimeoutMs?: number } 
         slot,
       ),
     }) as unknown as SqliteClient;
-    pgPools.set(client, slot);
+    Object.defineProperty(client, PG_SLOT, { value: slot });
     return client;
   }
   // WAL lets the app read while a sync writes; busy_timeout turns lock contention into waiting, not errors.
@@ -86,6 +89,6 @@ export function createClient(databaseUrl: string, o: { lockTimeoutMs?: number } 
   const client = new SqliteClient({
     adapter: new CapturingSqliteFactory({ url: databaseUrl, timeout: lockTimeoutMs }, slot),
   });
-  sqliteHandles.set(client, slot);
+  Object.defineProperty(client, SQLITE_SLOT, { value: slot });
   return client;
 }
