@@ -333,6 +333,12 @@ const ROWS: ActionRow[] = [
     expect: ADMIN_ONLY,
     harmless: () => [{ confirm: "purge please" }],
   },
+  // The notice outbox (#18): admins only; an id that is no failed message fails validation, past authorization.
+  {
+    name: "resolveOutboxMessageAction",
+    args: () => [{ id: "00000000-0000-4000-8000-000000000000", action: "dismiss" }],
+    expect: ADMIN_ONLY,
+  },
   { name: "disconnectAction", args: () => [], expect: { admin: "ok" } },
   { name: "reconnectAction", args: () => [], expect: { admin: "ok" } },
   // Escalation: only an admin signs off a reviewer's undecided items; the admin really does it here (B's items

@@ -1,6 +1,7 @@
 import type { EmulatorConfig } from "./config";
 import type { Faults, FaultRule } from "./faults";
 import type { DeltaState } from "./graph/delta";
+import type { MailStore } from "./graph/mail";
 import { groupObject, userObject } from "./graph/serialize";
 import { json, type Req, type Res } from "./http";
 import { keyCredential } from "./oidc/client-assertion";
@@ -26,6 +27,8 @@ export interface ControlDeps {
   reset: () => void;
   faults: Faults;
   delta: DeltaState;
+  /** What sendMail accepted (#18). */
+  mail: MailStore;
   /** The cloud's other tenant, for tests that sign in from it. */
   second?: () => Tenant;
 }
@@ -56,7 +59,19 @@ export function control(req: Req, d: ControlDeps): Res {
         ...(o ? { otherTenant: { id: o.id, domain: o.domain, wellKnown: o.wellKnown } } : {}),
       });
     }
+    // Mail Exchange accepted through sendMail: read it, clear it, or scope senders as an access policy would.
+    if (req.method === "GET" && path === "/mail") return ok({ value: d.mail.sent });
+    if (req.method === "DELETE" && path === "/mail") {
+      d.mail.clear();
+      return ok();
+    }
+    if (req.method === "POST" && path === "/mail/policy") {
+      const senders = body.senders;
+      d.mail.allowedSenders = Array.isArray(senders) ? new Set(senders.map((x) => String(x).toLowerCase())) : null;
+      return ok();
+    }
     if (req.method === "POST" && path === "/reset") {
+      d.mail.clear();
       d.reset();
       return ok();
     }

@@ -5,7 +5,8 @@ import { loadConfig, type EmulatorConfig } from "./config";
 import { control } from "./control";
 import { Faults } from "./faults";
 import { GraphRouter } from "./graph/router";
-import { graphError, json, readRequest, send, type Req, type Res } from "./http";
+import { graphError, html, json, readRequest, send, type Req, type Res } from "./http";
+import { mailboxPage } from "./graph/mail";
 import { createKeySet, type KeySet, sign } from "./oidc/keys";
 import { Oidc } from "./oidc/oidc";
 import { generateTenant } from "./tenant/generate";
@@ -201,12 +202,14 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
               tenant: current,
               faults,
               delta: graph.delta,
+              mail: graph.mail,
               reset: () => {
                 tenant = build(cfg);
                 second = generateSecondTenant(cfg);
               },
               second: () => second,
             });
+          else if (req.path === "/mailbox" && req.method === "GET") out = html(200, mailboxPage(graph.mail));
           else if (req.path === "/" || req.path === "/health")
             out = json(200, { status: "ok", tenantId: cfg.tenantId, users: tenant.users.length });
           else out = await (isSecond(req.path) ? oidcSecond : oidc).handle(req);

@@ -15,7 +15,17 @@ void (async () => {
   const { seedDemo } = await import("./lib/demo-seed");
   const e = env();
   const db = createClient(e.DATABASE_URL);
-  const r = await seedDemo(makeCtx(db, e.ENTRA_TENANT_ID), await graphFactory(db, e));
+  const { runNotifications } = await import("../lib/notify");
+  const ctx = makeCtx(db, e.ENTRA_TENANT_ID);
+  const r = await seedDemo(ctx, await graphFactory(db, e));
+  // The notices the seed wrote go out now (through the emulator's sendMail): reviewer@ finds the quarterly review's
+  // mail in the emulator's mailbox, as a reviewer would in Outlook.
+  if (!r.skipped) {
+    const n = await runNotifications(ctx, db, e);
+    console.log(
+      `Demo notices: ${n.delivery.sent} message(s) sent (${e.NOTIFY_MAIL === "off" ? "mail off" : `mail via ${e.NOTIFY_MAIL}`}); see the emulator's /mailbox page.`,
+    );
+  }
   if (r.skipped) console.log("Demo campaigns: this database already has campaigns; nothing seeded.");
   else
     console.log(

@@ -68,6 +68,7 @@ ${DEMO_ACCOUNTS.map((a) => `    ${a.upn.padEnd(36)} ${a.role}`).join("\n")}
 
   What each account finds: admin@ the dashboard, both campaigns and Settings; reviewer@ the quarterly review's
   items due in My reviews; auditor@ the closed partner review's signed PDF, CSV, JSON and evidence package in Reports.
+  Mail Recert sent (the reviewers' digests, the admin's close summary): http://localhost:${emulatorPort}/mailbox
 
   Press Ctrl-C to stop.
 `);

@@ -65,6 +65,8 @@ export function NewCampaignForm({
   const [seriesOn, setSeriesOn] = useState("");
   const [autoApply, setAutoApply] = useState(true);
   const [allowDelegation, setAllowDelegation] = useState(true);
+  const [notifyMail, setNotifyMail] = useState(true);
+  const [notifyTeams, setNotifyTeams] = useState(true);
   const [reminder, setReminder] = useState(3);
   const [inactiveDays, setInactiveDays] = useState(30);
   const [maxAge, setMaxAge] = useState(24);
@@ -101,6 +103,7 @@ export function NewCampaignForm({
         noResponse,
         autoApply,
         allowDelegation,
+        notify: { mail: notifyMail, teams: notifyTeams },
         reminderDaysBefore: reminder,
         inactiveDays,
         maxSyncAgeHours: maxAge,
@@ -479,6 +482,14 @@ export function NewCampaignForm({
           <label className="flex items-center gap-2 text-sm text-slate-700">
             <input type="checkbox" checked={allowDelegation} onChange={(e) => setAllowDelegation(e.target.checked)} />{" "}
             Reviewers may hand their items to a colleague
+          </label>
+          <label className="flex items-center gap-2 text-sm text-slate-700">
+            <input type="checkbox" checked={notifyMail} onChange={(e) => setNotifyMail(e.target.checked)} /> Send
+            notices by mail (one daily digest per reviewer)
+          </label>
+          <label className="flex items-center gap-2 text-sm text-slate-700">
+            <input type="checkbox" checked={notifyTeams} onChange={(e) => setNotifyTeams(e.target.checked)} /> Post
+            notices to the Teams channel
           </label>
         </div>
       </fieldset>

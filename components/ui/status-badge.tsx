@@ -15,6 +15,11 @@ const TONE: Record<string, BadgeTone> = {
   approved: "green",
   rejected: "red",
   cancelled: "slate",
+  // Notice outbox (#18).
+  sending: "sky",
+  sent: "green",
+  unconfirmed: "amber",
+  dismissed: "slate",
 };
 
 export function StatusBadge({ status }: { status: string }) {

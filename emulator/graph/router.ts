@@ -7,6 +7,7 @@ import { resolveOpaque, verify } from "../oidc/keys";
 import type { EAppRoleAssignment, Tenant } from "../tenant/model";
 import { removeMember, TenantError, updateUser } from "../tenant/mutate";
 import { DeltaState } from "./delta";
+import { MailStore, sendMail } from "./mail";
 import { page, parseQuery, QueryError, type Query } from "./paging";
 import {
   appRoleAssignmentObject,
@@ -53,6 +54,8 @@ const P = {
   writeRoles: ["RoleManagement.ReadWrite.Directory"],
   writeAppRoles: ["AppRoleAssignment.ReadWrite.All"],
   disableUser: ["User.EnableDisableAccount.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],
+  // user-sendmail: Mail.Send only ("Higher privileged permissions: Not available").
+  sendMail: ["Mail.Send"],
 };
 
 interface Caller {
@@ -74,6 +77,7 @@ function onPremisesMastered(req: Req): Res {
 
 export class GraphRouter {
   readonly delta: DeltaState;
+  readonly mail = new MailStore();
   private routes: [string, RegExp, Handler][] = [];
 
   constructor(
@@ -262,6 +266,12 @@ export class GraphRouter {
         return graphError(400, "Request_BadRequest", "Only accountEnabled (boolean) can be updated here.", req);
       updateUser(this.t, u.id, { accountEnabled: body.accountEnabled });
       return { status: 204, headers: {}, body: "" };
+    });
+    this.on("POST", "/users/{id}/sendMail", (req, _q, c, m) => {
+      // Exchange's own refusal, not Entra's Authorization_RequestDenied.
+      if (!this.need(c, P.sendMail))
+        return graphError(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.", req);
+      return sendMail(this.mail, findUser(m[1]!), decodeURIComponent(m[1]!), req);
     });
     this.on("GET", "/users/{id}/manager", (req, q, c, m) => {
       if (!this.need(c, P.users)) return this.denied(req);

@@ -76,6 +76,7 @@ export const GRAPH_PERMISSIONS: Record<string, string> = {
   "AppRoleAssignment.ReadWrite.All": "06b708a9-e830-4db3-a914-8e69da51d44f",
   "Policy.Read.All": "246dd0d5-5bd0-4def-940b-0421030a5b68",
   "User.EnableDisableAccount.All": "3011c876-62b7-4ada-afa2-506cbbecc68c",
+  "Mail.Send": "b633e1c5-b582-4048-a93e-9f11b44c7e96",
 };
 
 /** What the sign-in (and read) app is consented: reads only, as the README asks (#16, least privilege). */
@@ -99,4 +100,6 @@ export const RECERT_WRITE_PERMISSIONS = [
   "AppRoleAssignment.ReadWrite.All",
   "User.EnableDisableAccount.All",
   "Application.Read.All",
+  // Notices by mail (#18): the scheduler sends them with the write app, which page requests never hold.
+  "Mail.Send",
 ];

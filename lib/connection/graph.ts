@@ -1,6 +1,7 @@
 import type { PrismaClient } from ".prisma/recert-sqlite";
 import type { Env } from "../env";
 import type { GraphClient } from "../graph";
+import { createGraphClient } from "../graph";
 import { createSyncGraph } from "./graph-client";
 import { UserError } from "@/lib/errors";
 import { resolveWriteConnection } from "./store";
@@ -19,4 +20,19 @@ export async function graphFactory(db: PrismaClient, e: Env): Promise<() => Grap
   }
   let client: GraphClient | undefined;
   return () => (client ??= createSyncGraph(r.connection));
+}
+
+/**
+ * The write app's client for notices by mail (#18, lib/notify): one request at a time and no retries of its own, so a
+ * 429 and its Retry-After reach the outbox, which schedules the message again and pauses the mailbox's queue.
+ */
+export async function mailGraphFactory(db: PrismaClient, e: Env): Promise<() => GraphClient> {
+  const r = await resolveWriteConnection(db, e);
+  if (!r.ok) {
+    return () => {
+      throw new UserError("conflict", `No write app to send mail with: ${r.reason}`);
+    };
+  }
+  let client: GraphClient | undefined;
+  return () => (client ??= createGraphClient({ ...r.connection, maxConcurrency: 1, retryBudgetMs: 0 }));
 }

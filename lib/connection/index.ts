@@ -17,7 +17,7 @@ export {
   type WriteConnectionView,
 } from "./store";
 export { seal, open, parseKey, keyIdOf, SecretBoxError } from "./crypto";
-export { graphFactory } from "./graph";
+export { graphFactory, mailGraphFactory } from "./graph";
 export { createSyncGraph, type GraphConnection } from "./graph-client";
 export {
   checkConnection,

@@ -85,6 +85,24 @@ const schema = z.object({
       "must be the SHA-256 of the authority's certificate (64 hex digits)",
     )
     .optional(),
+  // Notices (#18, lib/notify): mail through Graph's sendMail (the write app, Mail.Send) or an SMTP relay, and a Teams
+  // channel through a Workflows webhook. Links in them start with RECERT_PUBLIC_URL (else AUTH_URL, else localhost).
+  NOTIFY_MAIL: z.enum(["off", "graph", "smtp"], { error: "must be off, graph or smtp" }).default("off"),
+  NOTIFY_MAIL_FROM: z.email("must be a mail address (the mailbox notices are sent from)").optional(),
+  NOTIFY_SMTP_URL: z
+    .string()
+    .url("must be a URL such as smtp://user:password@relay.example.com:587")
+    .refine((u) => /^smtps?:\/\//.test(u), "must start with smtp:// (STARTTLS) or smtps:// (TLS)")
+    .optional(),
+  NOTIFY_TEAMS_WEBHOOK_URL: httpUrl.optional(),
+  // Exchange Online accepts 30 messages a minute from one mailbox (Exchange Online limits, "Sending limits").
+  NOTIFY_MAIL_PER_MINUTE: z.coerce
+    .number()
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(100_000, "must be at most 100000")
+    .default(30),
+  RECERT_PUBLIC_URL: httpUrl.optional(),
 });
 
 export type Env = z.infer<typeof schema> & { AUTH_MICROSOFT_ENTRA_ID_ISSUER: string; RECERT_APP_ID_URI: string };
@@ -136,6 +154,14 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (write && [env.AUTH_MICROSOFT_ENTRA_ID_ID, env.GRAPH_CLIENT_ID].some((id) => id?.toLowerCase() === write))
     problems.push(
       "GRAPH_WRITE_CLIENT_ID must be its own app registration, not the sign-in or read app: whoever holds the web server's sign-in credentials must not hold the right to change the tenant",
+    );
+  if (env.NOTIFY_MAIL !== "off" && !env.NOTIFY_MAIL_FROM)
+    problems.push(
+      `NOTIFY_MAIL_FROM is required when NOTIFY_MAIL=${env.NOTIFY_MAIL} (the mailbox notices are sent from)`,
+    );
+  if (env.NOTIFY_MAIL === "smtp" && !env.NOTIFY_SMTP_URL)
+    problems.push(
+      "NOTIFY_SMTP_URL is required when NOTIFY_MAIL=smtp (e.g. smtp://user:password@relay.example.com:587)",
     );
   if (problems.length) throw new EnvError(problems);
   return {

@@ -65,7 +65,12 @@ export interface GraphClient {
   ): AsyncIterable<{ items: T[]; deltaLink?: string }>;
   batch<T = unknown>(requests: BatchRequest[]): Promise<Map<string, BatchResponse<T>>>;
   /** One raw call: the write path uses it. Resolves with status and parsed body; throws GraphError only for transport failures after retries. */
-  send(method: BatchRequest["method"], path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  send(
+    method: BatchRequest["method"],
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: unknown }>;
   readonly stats: GraphStats;
   readonly tokens: TokenProvider;
 }
@@ -140,7 +145,14 @@ class RetryMiddleware implements Middleware {
           }),
           {
             status: failure.status >= 400 ? failure.status : 503,
-            headers: { "content-type": "application/json", [BUDGET_HEADER]: String(attempt + 1) },
+            headers: {
+              "content-type": "application/json",
+              [BUDGET_HEADER]: String(attempt + 1),
+              // Kept for callers that schedule their own retry (the notice outbox honours Graph's wait).
+              ...(context.response?.headers.get("retry-after")
+                ? { "retry-after": context.response.headers.get("retry-after")! }
+                : {}),
+            },
           },
         );
         return;
@@ -216,7 +228,7 @@ export function createGraphClient(o: GraphClientOptions): GraphClient {
       ? new GraphRetryBudgetError({
           attempts: Number(attempts),
           budgetMs: o.retryBudgetMs ?? 120_000,
-          lastError: parseGraphError(res.status, text),
+          lastError: parseGraphError(res.status, text, res.headers),
         })
       : undefined;
   }
@@ -310,8 +322,13 @@ export function createGraphClient(o: GraphClientOptions): GraphClient {
       }
       return out;
     },
-    async send(method, path, body) {
-      const res = await raw(method, path, body, body !== undefined ? { "Content-Type": "application/json" } : {});
+    async send(method, path, body, headers) {
+      const res = await raw(
+        method,
+        path,
+        body,
+        headers ?? (body !== undefined ? { "Content-Type": "application/json" } : {}),
+      );
       const text = await res.text();
       const exhausted = budgetError(res, text);
       if (exhausted) throw exhausted;

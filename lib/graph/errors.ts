@@ -12,6 +12,8 @@ export class GraphError extends Error {
   readonly requestId: string | undefined;
   readonly clientRequestId: string | undefined;
   readonly date: string | undefined;
+  /** Seconds the Retry-After header asked to wait (429/503), when there was one. */
+  readonly retryAfterS: number | undefined;
 
   constructor(init: {
     status: number;
@@ -20,6 +22,7 @@ export class GraphError extends Error {
     requestId?: string;
     clientRequestId?: string;
     date?: string;
+    retryAfterS?: number;
   }) {
     super(init.message);
     this.status = init.status;
@@ -27,6 +30,7 @@ export class GraphError extends Error {
     this.requestId = init.requestId;
     this.clientRequestId = init.clientRequestId;
     this.date = init.date;
+    this.retryAfterS = init.retryAfterS;
   }
 }
 
@@ -129,10 +133,12 @@ export function parseGraphError(status: number, body: unknown, headers?: Headers
   const requestId = str(inner?.["request-id"]) ?? headerValue(headers, "request-id");
   const clientRequestId = str(inner?.["client-request-id"]) ?? headerValue(headers, "client-request-id");
   const date = str(inner?.date);
+  const retryAfter = Number(headerValue(headers, "retry-after"));
   const init = {
     status,
     code,
     message,
+    ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterS: retryAfter } : {}),
     ...(requestId ? { requestId } : {}),
     ...(clientRequestId ? { clientRequestId } : {}),
     ...(date ? { date } : {}),

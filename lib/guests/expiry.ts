@@ -367,17 +367,20 @@ export async function runExpiries(ctx: Ctx, graph: (() => GraphClient) | null, w
       ? null
       : (await ctx.db.dirUser.findUnique({ where: { id: e.userId }, select: { managerId: true } }))?.managerId;
     const recipients = sponsors.length ? sponsors.map((s) => s.sponsorId) : manager ? [manager] : [e.createdById];
-    await ctx.db.notification.createMany({
-      data: recipients.map((r) => ({
-        tenantId: ctx.tenantId,
-        recipientId: r,
-        kind: "expiry-warning",
-        subject: `Access of ${e.userName ?? e.userId} ends ${e.expiresAt.toISOString().slice(0, 10)}`,
-        body: `${e.reason}. Ask an admin to extend it if the work continues.`,
-        link: "/guests",
-      })),
-    });
-    await ctx.db.accessExpiry.update({ where: { id: e.id }, data: { warnedAt: now } });
+    // The warning and its "warned" mark commit together (the notice is the outbox's record, lib/notify).
+    await ctx.db.$transaction([
+      ctx.db.notification.createMany({
+        data: recipients.map((r) => ({
+          tenantId: ctx.tenantId,
+          recipientId: r,
+          kind: "expiry-warning",
+          subject: `Access of ${e.userName ?? e.userId} ends ${e.expiresAt.toISOString().slice(0, 10)}`,
+          body: `${e.reason}. Ask an admin to extend it if the work continues.`,
+          link: "/guests",
+        })),
+      }),
+      ctx.db.accessExpiry.update({ where: { id: e.id }, data: { warnedAt: now } }),
+    ]);
     report.warned++;
   }
   if (!graph) return report;

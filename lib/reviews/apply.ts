@@ -22,6 +22,7 @@ import {
 import { UserError } from "@/lib/errors";
 import { approvedApply, DEFAULT_APPROVAL_THRESHOLD, requestApproval } from "@/lib/approvals/store";
 import type { Actor, Ctx } from "./lifecycle";
+import { notifyAdmins } from "@/lib/notify/notices";
 
 export interface ApplyPreviewRow {
   itemId: string;
@@ -375,7 +376,7 @@ export async function reconcileWithDirectory(
 ): Promise<{ flagged: number; confirmed: number; campaignsApplied: string[]; returned: number }> {
   const campaigns = await ctx.db.campaign.findMany({
     where: { tenantId: ctx.tenantId, status: { in: ["active", "closed"] } },
-    select: { id: true, status: true },
+    select: { id: true, status: true, name: true },
   });
   const holds = `CASE i."resourceType"
       WHEN 'group' THEN EXISTS (SELECT 1 FROM "DirGroupMember" m WHERE m."groupId" = i."resourceId" AND m."memberId" = i."principalId")
@@ -441,6 +442,13 @@ export async function reconcileWithDirectory(
           target: { type: "campaign", id: c.id },
           after: { status: "applied", remaining: 0 },
           context: { confirmedBySync: run!.id },
+        });
+        await notifyAdmins(tx, ctx.tenantId, ctx.now(), {
+          campaignId: c.id,
+          kind: "applied",
+          subject: `Applied: ${c.name}`,
+          body: "Every revocation of this review is confirmed gone from Entra by a sync. Its final evidence is in Reports.",
+          link: `/campaigns/${c.id}`,
         });
       }
     });

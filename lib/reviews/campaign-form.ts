@@ -42,6 +42,7 @@ export const ZCampaignForm = z.object({
   noResponse: z.enum(NO_RESPONSE),
   autoApply: z.boolean(),
   allowDelegation: z.boolean().default(true),
+  notify: z.object({ mail: z.boolean(), teams: z.boolean() }).default({ mail: true, teams: true }),
   reminderDaysBefore: z.coerce.number().int().min(0).max(30),
   inactiveDays: z.coerce.number().int().min(1).max(3650),
   maxSyncAgeHours: z.coerce.number().int().min(1).max(720),

@@ -78,6 +78,8 @@ export const ZCampaignConfig = z
     autoApply: z.boolean(),
     /** Whether reviewers may hand their items to a colleague (#18); on unless the admin turns it off. */
     allowDelegation: z.boolean().default(true),
+    /** Which of the installation's notice channels this campaign uses (#18, lib/notify); the in-app inbox always. */
+    notify: z.object({ mail: z.boolean(), teams: z.boolean() }).default({ mail: true, teams: true }),
     reminderDaysBefore: z.number().int().min(0).max(30),
     /** Recommendation threshold: no sign-in within this many days → revoke. */
     inactiveDays: z.number().int().min(1).max(3650).default(30),

@@ -3,6 +3,7 @@
  * campaign's status inside one transaction with its audit event, so two admins closing at once, or a
  * decision racing a close, end with one winner and nothing half-done.
  */
+import { notifyAdmins } from "@/lib/notify/notices";
 import { randomUUID } from "node:crypto";
 import type { Db } from "@/lib/db/index";
 import { bulkInsert, type BulkColumn } from "@/lib/db/sql";
@@ -268,6 +269,15 @@ export async function startCampaign(
           context: { syncRunId: fit.runId, freeze: syncManifest.freeze },
         });
         if (engine === "sqlite") await tx.$executeRawUnsafe("PRAGMA cache_size = -2000");
+        // The assignment notices commit with the start (they are the outbox's record, lib/notify).
+        await notifyReviewers(
+          { ...ctx, db: tx as unknown as Ctx["db"] },
+          campaignId,
+          1,
+          "assigned",
+          undefined,
+          frozen.firstStageLoad,
+        );
         return frozen;
       },
       {
@@ -278,7 +288,6 @@ export async function startCampaign(
       },
     ),
   );
-  await notifyReviewers(ctx, campaignId, 1, "assigned", undefined, result.firstStageLoad);
   return { itemCount: result.itemCount, itemsHash: result.itemsHash };
 }
 
@@ -289,12 +298,16 @@ const NOTIFICATION_COLUMNS: BulkColumn[] = [
   { name: "createdAt", type: "datetime" },
 ];
 
-/** One notification per reviewer with undecided items in the stage. kind: assigned | reminder | overdue | escalation. */
+/**
+ * One notification per reviewer with undecided items in the stage. kind: assigned | stage (handed on from the previous
+ * stage) | reminder | overdue | escalation. A notice row is also the outbox's record (lib/notify): pass the event's
+ * transaction as `ctx.db` so the notice and the event commit or fail together.
+ */
 export async function notifyReviewers(
   ctx: Ctx,
   campaignId: string,
   stage: number,
-  kind: "assigned" | "reminder" | "overdue" | "escalation",
+  kind: "assigned" | "stage" | "reminder" | "overdue" | "escalation",
   onlyRelation?: string,
   knownCounts?: Map<string, number>,
 ): Promise<number> {
@@ -310,6 +323,7 @@ export async function notifyReviewers(
   const due = dueDate(c); // the date the inbox shows
   const subject = {
     assigned: `Access review: ${c.name}`,
+    stage: `Access review: ${c.name}, stage ${stage}`,
     reminder: `Reminder: ${c.name} is due ${due.toISOString().slice(0, 10)}`,
     overdue: `Overdue: ${c.name}`,
     escalation: `Escalated to you: ${c.name}`,
@@ -390,6 +404,13 @@ export async function closeCampaign(
       context: { reason: reason ?? null, early, noResponse: config.noResponse },
     });
     await tx.campaign.update({ where: { id: campaignId }, data: { chainHead: record.hash } });
+    await notifyAdmins(tx, ctx.tenantId, now, {
+      campaignId,
+      kind: "closed",
+      subject: `Closed: ${c0.name}`,
+      body: `${counts.approve} approved, ${counts.revoke} to revoke, ${counts.dontknow} don't know, ${counts.noResponse} without an answer. ${reason ? `Reason: ${reason}.` : ""}`.trim(),
+      link: `/campaigns/${campaignId}`,
+    });
     return { counts, chainHead: record.hash };
   }, TX);
   await anchorChain(ctx, "campaign.close");
@@ -585,13 +606,13 @@ export async function advanceStage(
       after: { stage: c.stage + 1, advancedItems: moved },
       context: { advance },
     });
+    if (moved > 0) await notifyReviewers({ ...ctx, db: tx as unknown as Ctx["db"] }, campaignId, c.stage + 1, "stage");
     return moved;
   }, TX);
   if (advanced === 0) {
     await closeCampaign(ctx, actor, campaignId, `No item went on to stage ${c.stage + 1}`);
     return { advanced, closed: true };
   }
-  await notifyReviewers(ctx, campaignId, c.stage + 1, "assigned");
   return { advanced, closed: false };
 }
 

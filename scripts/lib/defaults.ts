@@ -59,6 +59,12 @@ export function emulatorEnv(
     merged.EMULATOR_TLS_DIR ??= path.resolve("data", "emulator-tls");
     merged.NODE_EXTRA_CA_CERTS = ensureLocalTls(merged.EMULATOR_TLS_DIR).caFile;
   }
+  // Notices (#18): mail through the emulator's Graph sendMail, sent as admin@ (a member with a mailbox), linking to
+  // this app; paced for a demo, not for Exchange's 30 a minute.
+  merged.NOTIFY_MAIL ??= "graph";
+  merged.NOTIFY_MAIL_FROM ??= DEMO_ACCOUNTS[0]!.upn;
+  merged.NOTIFY_MAIL_PER_MINUTE ??= "6000";
+  merged.RECERT_PUBLIC_URL ??= `http://localhost:${appPort}`;
   merged.PORT = String(appPort);
   merged.EMULATOR_PORT = String(emulatorPort);
   merged.NEXT_TELEMETRY_DISABLED = "1";

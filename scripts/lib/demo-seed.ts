@@ -80,6 +80,11 @@ export async function seedDemo(ctx: Ctx, writeGraph: () => GraphClient): Promise
   await closeCampaign(ctx, admin, closedId, "Demo: every item decided");
   const applied = await applyCampaign(ctx, admin, closedId, writeGraph(), { approvalThreshold: 50 });
   await freezeAfter(ctx, closedId);
+  // Last quarter's notices to reviewers are history: only its close and apply summaries are news to the admin.
+  await ctx.db.notification.updateMany({
+    where: { campaignId: closedId, kind: { notIn: ["closed", "applied"] }, composedAt: null },
+    data: { composedAt: now },
+  });
 
   // 2. This quarter's review, open: every group owner has items due.
   const current = quarterlyPreset(now);

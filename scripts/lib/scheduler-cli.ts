@@ -14,6 +14,7 @@ import { runCampaignMaintenance } from "../../lib/reviews/maintenance";
 import { runExpiries } from "../../lib/guests/expiry";
 import { makeCtx } from "../../lib/db/context";
 import { graphFactory } from "../../lib/connection";
+import { runNotifications } from "../../lib/notify";
 
 function usage(msg?: string): number {
   if (msg) console.error(msg);
@@ -52,11 +53,13 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   try {
     const campaigns = await runCampaignMaintenance(ctx, graph, { approvalThreshold: e.RECERT_APPROVAL_THRESHOLD });
     const expiries = await runExpiries(ctx, graph);
+    // Last, so the notices this pass wrote (reminders, escalations, closes) go out in it.
+    const notices = await runNotifications(ctx, db, e);
     const failed =
       campaigns.notStarted.length +
       campaigns.applied.reduce((n, a) => n + a.failed, 0) +
       expiries.executed.reduce((n, x) => n + x.failed, 0);
-    const report = { at: (now ?? new Date()).toISOString(), campaigns, expiries, ok: failed === 0 };
+    const report = { at: (now ?? new Date()).toISOString(), campaigns, expiries, notices, ok: failed === 0 };
     if (json) console.log(JSON.stringify(report));
     else {
       console.log(`Scheduler pass at ${report.at}`);
@@ -67,6 +70,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
         console.log(`  applied ${a.campaignId}: ${a.applied} removed, ${a.failed} failed`);
       for (const n of campaigns.notStarted) console.log(`  not started ${n.campaignId}: ${n.reason}`);
       console.log(`  access expiry: ${expiries.warned} sponsor warning(s), ${expiries.executed.length} expired`);
+      const d = notices.delivery;
+      console.log(
+        `  notices: ${notices.notices} new, ${notices.messages} message(s) composed; ${d.sent} sent, ${d.retried} to retry, ${d.failed} failed, ${d.unconfirmed} unconfirmed${d.throttled.length ? ` (throttled: ${d.throttled.join(", ")})` : ""}`,
+      );
       for (const x of expiries.executed)
         console.log(
           `  expired ${x.userId}: ${x.applied} removed, ${x.alreadyRemoved} already removed, ${x.failed} failed, ${x.manual} to remove in Exchange (${x.status})`,

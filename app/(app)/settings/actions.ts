@@ -12,6 +12,8 @@ import {
 } from "@/lib/connection/admin";
 import { testConfiguredConnection } from "@/lib/connection/health";
 import { syncNow } from "@/lib/scheduler/sync-now";
+import { UserError } from "@/lib/errors";
+import { resolveMessage } from "@/lib/notify/deliver";
 
 const SETTINGS = ["/settings"];
 
@@ -47,4 +49,21 @@ export const reconnectAction = action({ role: "admin", revalidate: SETTINGS }, a
 export const purgeDirectoryAction = action(
   { role: "admin", input: ZPurge, revalidate: SETTINGS },
   async (_, { actor }) => purgeNow(actor),
+);
+
+/** A failed or unconfirmed notice message (#18): send it again, or dismiss it. */
+export const resolveOutboxMessageAction = action(
+  {
+    role: "admin",
+    input: z.object({
+      id: z.uuid("Not a message id."),
+      action: z.enum(["resend", "dismiss"], { error: "Choose resend or dismiss." }),
+    }),
+    revalidate: SETTINGS,
+  },
+  async ({ id, action: what }, { ctx }) => {
+    const r = await resolveMessage(ctx, id, what);
+    if (!r) throw new UserError("conflict", "No failed or unconfirmed message with that id: it may have been handled.");
+    return r;
+  },
 );

@@ -10,10 +10,14 @@ import { lastConnectionHealth } from "@/lib/connection/health";
 import { latestSyncRun, listSyncRuns } from "@/lib/sync/read-runs";
 import { appCtx, db } from "@/lib/db";
 import { resolveConnection, resolveWriteConnection } from "@/lib/connection";
+import { describeChannels, notifyConfig } from "@/lib/notify/config";
+import { outboxOverview, type OutboxRow } from "@/lib/notify/queries";
+import { OutboxActions } from "@/components/notify/outbox-actions";
 import {
   disconnectAction,
   purgeDirectoryAction,
   reconnectAction,
+  resolveOutboxMessageAction,
   saveConnectionAction,
   startSyncAction,
   testConnectionAction,
@@ -32,16 +36,49 @@ const HISTORY_COLUMNS = {
   errors: "Errors",
 };
 
+const OUTBOX_COLUMNS = {
+  created: "Queued",
+  status: "Status",
+  to: "To",
+  subject: "Subject",
+  attempts: "Attempts",
+  error: "Last error",
+  actions: "",
+};
+
 export default async function SettingsPage() {
   await requirePageRole("admin");
   const e = env();
-  const [latest, runs, health, conn, write] = await Promise.all([
+  const [latest, runs, health, conn, write, outbox] = await Promise.all([
     latestSyncRun(appCtx()),
     listSyncRuns(appCtx()),
     lastConnectionHealth(),
     resolveConnection(db(), e),
     resolveWriteConnection(db(), e),
+    outboxOverview(appCtx()),
   ]);
+  const channels = describeChannels(notifyConfig(e));
+  const outboxRow = (m: OutboxRow): CellRow => ({
+    key: m.id,
+    created: <span className="whitespace-nowrap">{new Date(m.createdAt).toLocaleString()}</span>,
+    status: <StatusBadge status={m.status} />,
+    to: <span className="break-all">{m.address}</span>,
+    subject: (
+      <span className="block max-w-xs truncate" title={m.subject}>
+        {m.subject}
+      </span>
+    ),
+    attempts: m.attempts,
+    error: (
+      <span className="block max-w-xs truncate text-red-800" title={m.lastError ?? ""}>
+        {m.lastError ?? ""}
+      </span>
+    ),
+    actions:
+      m.status === "failed" || m.status === "unconfirmed" ? (
+        <OutboxActions id={m.id} status={m.status} resolve={resolveOutboxMessageAction} />
+      ) : null,
+  });
   const rows: [string, string][] = [
     ["Tenant id", e.ENTRA_TENANT_ID],
     ["Sign-in authority", e.AUTH_MICROSOFT_ENTRA_ID_ISSUER],
@@ -81,6 +118,32 @@ export default async function SettingsPage() {
           }}
         />
         <SyncPanel initial={latest} start={startSyncAction} />
+        <Section title="Notices" testId="notices">
+          <dl className="grid gap-x-6 gap-y-1 px-5 py-4 text-sm sm:grid-cols-[max-content_1fr]">
+            <dt className="font-medium text-slate-700">Mail</dt>
+            <dd data-testid="notice-mail">{channels.mail}</dd>
+            <dt className="font-medium text-slate-700">Teams</dt>
+            <dd data-testid="notice-teams">{channels.teams}</dd>
+            <dt className="font-medium text-slate-700">Outbox</dt>
+            <dd data-testid="outbox-counts">
+              {outbox.counts.pending} pending, {outbox.counts.sent} sent, {outbox.counts.failed} failed,{" "}
+              {outbox.counts.unconfirmed} unconfirmed
+            </dd>
+          </dl>
+          <p className="px-5 pb-3 text-xs text-slate-600">
+            Channels come from NOTIFY_MAIL, NOTIFY_TEAMS_WEBHOOK_URL and their settings (README, “Notices”); each
+            campaign can turn them off. The scheduler sends; an unconfirmed message was being sent when its sender
+            stopped and may have arrived.
+          </p>
+          {outbox.rows.length > 0 && (
+            <CellTable
+              testId="outbox"
+              empty="Nothing sent yet."
+              columns={OUTBOX_COLUMNS}
+              rows={outbox.rows.map(outboxRow)}
+            />
+          )}
+        </Section>
         <Section title="Sync history">
           {runs.length === 0 ? (
             <p className="px-5 py-6 text-sm text-slate-600">

@@ -1,0 +1,35 @@
+/**
+ * Notices by mail and Teams (#18): composing the outbox from notices (compose.ts), delivering it (deliver.ts) through
+ * the configured transports (transports.ts). The scheduler runs one pass of both; Settings lists the outbox.
+ */
+import type { PrismaClient } from ".prisma/recert-sqlite";
+import type { Ctx } from "@/lib/db/context";
+import type { Env } from "@/lib/env";
+import { mailGraphFactory } from "@/lib/connection/graph";
+import { notifyConfig } from "./config";
+import { composeOutbox } from "./compose";
+import { type DeliveryReport, deliverOutbox } from "./deliver";
+import { transportsFor } from "./transports";
+
+export { composeOutbox } from "./compose";
+export { deliverOutbox, resolveMessage } from "./deliver";
+export { notifyConfig, describeChannels } from "./config";
+export { transportsFor } from "./transports";
+
+export interface NotifyReport {
+  notices: number;
+  messages: number;
+  delivery: DeliveryReport;
+}
+
+/** One pass: compose what is new, then deliver what is due. */
+export async function runNotifications(ctx: Ctx, db: PrismaClient, e: Env): Promise<NotifyReport> {
+  const cfg = notifyConfig(e);
+  const composed = await composeOutbox(ctx, cfg);
+  const transports = transportsFor(cfg, await mailGraphFactory(db, e));
+  try {
+    return { ...composed, delivery: await deliverOutbox(ctx, transports) };
+  } finally {
+    transports.mail?.close?.();
+  }
+}

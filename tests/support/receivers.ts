@@ -1,0 +1,109 @@
+/**
+ * Real local receivers for notice tests (#18): an SMTP server (smtp-server, the Nodemailer project's) that parses what
+ * it accepts (postal-mime), and an HTTP endpoint standing in for a Teams Workflows webhook. Both can be told to refuse
+ * the next requests (SMTP 4xx/5xx replies, HTTP 429 with Retry-After) and to answer slowly.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import PostalMime from "postal-mime";
+import { SMTPServer } from "smtp-server";
+
+export interface ReceivedMail {
+  recertId: string;
+  messageId: string;
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+  raw: string;
+}
+
+export const SMTP_USER = "recert";
+export const SMTP_PASSWORD = "relay-secret";
+
+export async function startSmtp(o: { replyDelayMs?: number } = {}) {
+  const received: ReceivedMail[] = [];
+  /** Replies for the next messages, instead of accepting them (e.g. { code: 451 }). */
+  const refuse: { code: number; message?: string }[] = [];
+  const state = { replyDelayMs: o.replyDelayMs ?? 0 };
+  const server = new SMTPServer({
+    disabledCommands: ["STARTTLS"],
+    allowInsecureAuth: true,
+    logger: false,
+    onAuth(auth, _session, cb) {
+      if (auth.username === SMTP_USER && auth.password === SMTP_PASSWORD) cb(null, { user: auth.username });
+      else cb(Object.assign(new Error("Authentication credentials invalid"), { responseCode: 535 }));
+    },
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("end", () => {
+        void (async () => {
+          const next = refuse.shift();
+          if (next) return cb(Object.assign(new Error(next.message ?? "Try again later"), { responseCode: next.code }));
+          const raw = Buffer.concat(chunks).toString("utf8");
+          const p = await PostalMime.parse(raw);
+          // Queued now, as a real relay queues before it answers: a client that dies before the reply has still sent it.
+          received.push({
+            recertId: p.headers.find((h) => h.key === "x-recert-message-id")?.value ?? "",
+            messageId: p.messageId ?? "",
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+            to: session.envelope.rcptTo.map((r) => r.address),
+            subject: p.subject ?? "",
+            text: p.text ?? "",
+            html: p.html ?? "",
+            raw,
+          });
+          setTimeout(() => cb(), state.replyDelayMs);
+        })();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    url: `smtp://${SMTP_USER}:${SMTP_PASSWORD}@127.0.0.1:${port}`,
+    received,
+    refuse,
+    state,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export async function startWebhook() {
+  const received: unknown[] = [];
+  const refuse: { status: number; retryAfterS?: number }[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const next = refuse.shift();
+      if (next) {
+        res.writeHead(next.status, next.retryAfterS !== undefined ? { "retry-after": String(next.retryAfterS) } : {});
+        return res.end(JSON.stringify({ error: { code: "TooManyRequests", message: "Slow down" } }));
+      }
+      if (req.method !== "POST" || !String(req.headers["content-type"]).startsWith("application/json")) {
+        res.writeHead(400);
+        return res.end();
+      }
+      try {
+        received.push(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+      } catch {
+        res.writeHead(400);
+        return res.end();
+      }
+      // A Workflows trigger answers 202 Accepted.
+      res.writeHead(202);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/workflows/triggers/manual/run?sig=secret`,
+    received,
+    refuse,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
