@@ -5,7 +5,7 @@
  */
 import { makeCtx } from "../lib/db/context";
 import { overview } from "../lib/dashboards/overview";
-import { emit, flags, target, withPeakRss } from "./lib/report";
+import { type BenchReport, emit, flags, target, verdict, withPeakRss } from "./lib/report";
 import { syncedTenant } from "./lib/setup";
 
 export async function run(argv: string[]): Promise<number> {
@@ -24,30 +24,28 @@ export async function run(argv: string[]): Promise<number> {
       warm.push(performance.now() - t0);
     }
     warm.sort((a, b) => a - b);
-    emit(
-      {
-        suite: "dashboard",
-        startedAt: new Date().toISOString(),
-        params: { users, engine: "sqlite" },
-        measurements: {
-          enabledUsers: cold.result.enabledUsers,
-          coldFirstRenderMs: Math.round(cold.ms),
-          coldPeakRssMb: Math.round(cold.peakRssMb),
-          warmMedianMs: Math.round(warm[5]!),
-          warmMaxMs: Math.round(warm[9]!),
-        },
-        floors: {},
-        targets: [
-          target("dashboard server render (after the first per sync), worst of 10", warm[9]!, 300, "ms"),
-          target("peak RSS of the first render", cold.peakRssMb, 1024, "MB"),
-        ],
-        notes: [
-          `The first render after a sync computes every user's bucket: ${Math.round(cold.ms)} ms; it is cached per sync run.`,
-        ],
+    const report: BenchReport = {
+      suite: "dashboard",
+      startedAt: new Date().toISOString(),
+      params: { users, engine: "sqlite" },
+      measurements: {
+        enabledUsers: cold.result.enabledUsers,
+        coldFirstRenderMs: Math.round(cold.ms),
+        coldPeakRssMb: Math.round(cold.peakRssMb),
+        warmMedianMs: Math.round(warm[5]!),
+        warmMaxMs: Math.round(warm[9]!),
       },
-      json,
-    );
-    return 0;
+      floors: {},
+      targets: [
+        target("dashboard server render (after the first per sync), worst of 10", warm[9]!, 300, "ms"),
+        target("peak RSS of the first render", cold.peakRssMb, 1024, "MB"),
+      ],
+      notes: [
+        `The first render after a sync computes every user's bucket: ${Math.round(cold.ms)} ms; it is cached per sync run.`,
+      ],
+    };
+    emit(report, json);
+    return verdict(report);
   } finally {
     await env.close();
   }

@@ -19,7 +19,7 @@ import { createCampaign, startCampaign, type Actor, type Ctx } from "../lib/revi
 import { decide } from "../lib/reviews/decisions";
 import { quarterlyPreset } from "../lib/reviews/definition";
 import { reviewPage, ZReviewQuery } from "../lib/reviews/queries";
-import { emit, flags, target, withPeakRss } from "./lib/report";
+import { type BenchReport, emit, flags, target, verdict, withPeakRss } from "./lib/report";
 
 export async function run(argv: string[]): Promise<number> {
   const f = flags(argv);
@@ -97,63 +97,61 @@ export async function run(argv: string[]): Promise<number> {
     const bulkMs = performance.now() - t0;
     if (bulk.decided !== bulkIds.length) throw new Error(`bulk decided ${bulk.decided} of ${bulkIds.length}`);
 
-    emit(
-      {
-        suite: "review",
-        startedAt: new Date().toISOString(),
-        params: {
-          users,
-          engine: url.startsWith("file:") ? "sqlite" : "postgresql",
-          scope: "all groups (security and Microsoft 365), all members",
-        },
-        measurements: {
-          items,
-          reviewerAssignments:
-            (
-              JSON.parse((await db.campaign.findUniqueOrThrow({ where: { id: campaignId } })).syncManifest ?? "{}") as {
-                freeze?: { reviewerAssignments?: number };
-              }
-            ).freeze?.reviewerAssignments ?? 0,
-          storedReviewerRows:
-            (await db.campaignItemReviewerOverride.count({ where: { campaignId } })) +
-            (await db.campaignResourceReviewer.count({ where: { campaignId } })),
-          campaignStartMs: Math.round(started.ms),
-          campaignStartPeakRssMb: Math.round(started.peakRssMb),
-          itemsPerSecond: Math.round(items / (started.ms / 1000)),
-          reviewerItems,
-          reviewerPageMedianMs: Math.round(pageTimes[Math.floor(pageTimes.length / 2)]!),
-          reviewerPageMaxMs: Math.round(pageTimes[pageTimes.length - 1]!),
-          decisionP50Ms: Math.round(single[Math.floor(single.length / 2)]! * 10) / 10,
-          decisionP95Ms: Math.round(p95 * 10) / 10,
-          bulk1000Ms: Math.round(bulkMs),
-        },
-        floors: {},
-        targets: [
-          target(
-            `campaign with ${items.toLocaleString("en-US")} items created`,
-            started.ms / 1000,
-            20 * (Math.max(items, 1) / 1_000_000 < 1 ? 1 : items / 1_000_000),
-            "s",
-          ),
-          target(
-            `reviewer page (${reviewerItems.toLocaleString("en-US")} items) server data, worst of 10`,
-            pageTimes[pageTimes.length - 1]!,
-            500,
-            "ms",
-          ),
-          target("decision round-trip p95 (200 single decisions)", p95, 100, "ms"),
-          target("bulk decision on 1,000 items", bulkMs / 1000, 2, "s"),
-        ],
-        notes: [
-          "Times include the audit append for every decision (one hash-chained event per item).",
-          items < 1_000_000
-            ? `The tenant of ${users} users yields ${items} items; pass --users to reach 1,000,000 (limit kept at 20 s).`
-            : "",
-        ].filter(Boolean),
+    const report: BenchReport = {
+      suite: "review",
+      startedAt: new Date().toISOString(),
+      params: {
+        users,
+        engine: url.startsWith("file:") ? "sqlite" : "postgresql",
+        scope: "all groups (security and Microsoft 365), all members",
       },
-      json,
-    );
-    return 0;
+      measurements: {
+        items,
+        reviewerAssignments:
+          (
+            JSON.parse((await db.campaign.findUniqueOrThrow({ where: { id: campaignId } })).syncManifest ?? "{}") as {
+              freeze?: { reviewerAssignments?: number };
+            }
+          ).freeze?.reviewerAssignments ?? 0,
+        storedReviewerRows:
+          (await db.campaignItemReviewerOverride.count({ where: { campaignId } })) +
+          (await db.campaignResourceReviewer.count({ where: { campaignId } })),
+        campaignStartMs: Math.round(started.ms),
+        campaignStartPeakRssMb: Math.round(started.peakRssMb),
+        itemsPerSecond: Math.round(items / (started.ms / 1000)),
+        reviewerItems,
+        reviewerPageMedianMs: Math.round(pageTimes[Math.floor(pageTimes.length / 2)]!),
+        reviewerPageMaxMs: Math.round(pageTimes[pageTimes.length - 1]!),
+        decisionP50Ms: Math.round(single[Math.floor(single.length / 2)]! * 10) / 10,
+        decisionP95Ms: Math.round(p95 * 10) / 10,
+        bulk1000Ms: Math.round(bulkMs),
+      },
+      floors: {},
+      targets: [
+        target(
+          `campaign with ${items.toLocaleString("en-US")} items created`,
+          started.ms / 1000,
+          20 * (Math.max(items, 1) / 1_000_000 < 1 ? 1 : items / 1_000_000),
+          "s",
+        ),
+        target(
+          `reviewer page (${reviewerItems.toLocaleString("en-US")} items) server data, worst of 10`,
+          pageTimes[pageTimes.length - 1]!,
+          500,
+          "ms",
+        ),
+        target("decision round-trip p95 (200 single decisions)", p95, 100, "ms"),
+        target("bulk decision on 1,000 items", bulkMs / 1000, 2, "s"),
+      ],
+      notes: [
+        "Times include the audit append for every decision (one hash-chained event per item).",
+        items < 1_000_000
+          ? `The tenant of ${users} users yields ${items} items; pass --users to reach 1,000,000 (limit kept at 20 s).`
+          : "",
+      ].filter(Boolean),
+    };
+    emit(report, json);
+    return verdict(report);
   } finally {
     await db.$disconnect();
     if (url.startsWith("file:")) for (const s of ["", "-wal", "-shm"]) rmSync(file + s, { force: true });

@@ -1,5 +1,6 @@
 /** Output shared by every bench suite: one JSON object (`--json`) or a table, plus a file in bench/results/. */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 
 export interface Target {
@@ -30,7 +31,14 @@ export function target(name: string, value: number, limit: number, unit: string)
   };
 }
 
+/** A suite's exit code: 1 when any target is missed (#20: a bench never passes on a miss). */
+export function verdict(report: BenchReport): number {
+  return report.targets.every((t) => t.met) ? 0 : 1;
+}
+
 export function emit(report: BenchReport, json: boolean, root = process.cwd()): string {
+  // The machine the figures belong to.
+  report.params.cores ??= availableParallelism();
   const dir = path.join(root, "bench", "results");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${report.suite}-${report.startedAt.replace(/[:.]/g, "-")}.json`);

@@ -12,6 +12,9 @@
  *   - an app scoped to other mailboxes by an Exchange application access policy (now "RBAC for Applications"): 403
  *     ErrorAccessDenied "Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy
  *     settings.";
+ *   - a From that is not the sender's mailbox: 403 ErrorSendAsDenied "The user account which was used to submit this
+ *     request does not have the right to send mail on behalf of the specified sending account., Cannot submit
+ *     message." (the docs' own example, microsoft-graph-docs-contrib#7446);
  *   - throttling (Outlook service limits: 10,000 requests per 10 minutes and 4 concurrent requests per mailbox): 429
  *     with Retry-After, injected here through the emulator's faults (pathPrefix "/users/…/sendMail").
  * Every accepted message is kept, readable at GET /_emulator/mail and on the /mailbox page.
@@ -82,14 +85,16 @@ export async function sendMail(store: MailStore, sender: EUser | undefined, key:
       return graphError(400, "ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content.", req);
     mime = Buffer.from(b64, "base64").toString("utf8");
     const parsed = await PostalMime.parse(mime);
-    if (!parsed.to?.length)
+    if (!parsed.to?.length && !parsed.cc?.length && !parsed.bcc?.length)
       return graphError(400, "ErrorInvalidRecipients", "At least one recipient isn't valid.", req);
+    const fromAddress = parsed.from && "address" in parsed.from ? parsed.from.address : undefined;
+    if (fromAddress && fromAddress.toLowerCase() !== sender.mail.toLowerCase()) return sendAsDenied(req);
     text = parsed.text ?? "";
     html = parsed.html ?? "";
     message = {
       subject: parsed.subject ?? "",
       internetMessageId: parsed.messageId ?? null,
-      toRecipients: addresses(parsed.to.flatMap((a) => ("group" in a && a.group ? a.group : [a])) as never),
+      toRecipients: addresses((parsed.to ?? []).flatMap((a) => ("group" in a && a.group ? a.group : [a])) as never),
       body: html ? { contentType: "html", content: html } : { contentType: "text", content: text },
       internetMessageHeaders: parsed.headers
         .filter((h) => h.key.startsWith("x-"))
@@ -105,15 +110,14 @@ export async function sendMail(store: MailStore, sender: EUser | undefined, key:
     const m = body.message;
     if (!m || typeof m !== "object")
       return graphError(400, "ErrorInvalidRequest", "The message parameter is required.", req);
-    if (
-      !Array.isArray(m.toRecipients) ||
-      m.toRecipients.length === 0 ||
-      m.toRecipients.some((r) => !r?.emailAddress?.address)
-    )
+    const all = [...(m.toRecipients ?? []), ...(m.ccRecipients ?? []), ...(m.bccRecipients ?? [])];
+    if (all.length === 0 || all.some((r) => !r?.emailAddress?.address))
       return graphError(400, "ErrorInvalidRecipients", "At least one recipient isn't valid.", req);
+    const from = m.from?.emailAddress?.address;
+    if (from && from.toLowerCase() !== sender.mail.toLowerCase()) return sendAsDenied(req);
     message = {
       subject: m.subject ?? "",
-      toRecipients: m.toRecipients,
+      toRecipients: m.toRecipients ?? [],
       body: m.body ?? { contentType: "text", content: "" },
       internetMessageHeaders: m.internetMessageHeaders ?? [],
     } satisfies MSGraph.Message;
@@ -132,6 +136,15 @@ export async function sendMail(store: MailStore, sender: EUser | undefined, key:
     ...(mime ? { mime } : {}),
   });
   return { status: 202, headers: {}, body: "" };
+}
+
+function sendAsDenied(req: Req): Res {
+  return graphError(
+    403,
+    "ErrorSendAsDenied",
+    "The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account., Cannot submit message.",
+    req,
+  );
 }
 
 const esc = (s: string) =>

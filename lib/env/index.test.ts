@@ -54,6 +54,31 @@ describe("parseEnv", () => {
     ).toMatchObject({ REPORT_TSA_URL: "http://tsa.example.com", REPORT_TSA_FINGERPRINT: "ab".repeat(32) });
   });
 
+  it("checks the notice channels (#18): a sender, a relay, an https webhook and a public URL for the links", () => {
+    expect(parseEnv(valid).NOTIFY_MAIL).toBe("off");
+    const on = { ...valid, RECERT_PUBLIC_URL: "https://recert.example.com" };
+    expect(() => parseEnv({ ...on, NOTIFY_MAIL: "graph" })).toThrow(/NOTIFY_MAIL_FROM is required/);
+    expect(() => parseEnv({ ...on, NOTIFY_MAIL: "smtp", NOTIFY_MAIL_FROM: "recert@contoso.com" })).toThrow(
+      /NOTIFY_SMTP_URL is required/,
+    );
+    expect(() =>
+      parseEnv({ ...on, NOTIFY_MAIL: "smtp", NOTIFY_MAIL_FROM: "recert@contoso.com", NOTIFY_SMTP_URL: "http://x" }),
+    ).toThrow(/NOTIFY_SMTP_URL must start with smtp/);
+    expect(() => parseEnv({ ...on, NOTIFY_MAIL: "pigeon" })).toThrow(/NOTIFY_MAIL must be off, graph or smtp/);
+    expect(() => parseEnv({ ...on, NOTIFY_TEAMS_WEBHOOK_URL: "http://prod.example.com/hook?sig=s" })).toThrow(
+      /must be https/,
+    );
+    expect(parseEnv({ ...on, NOTIFY_TEAMS_WEBHOOK_URL: "http://127.0.0.1:8080/hook" }).NOTIFY_TEAMS_WEBHOOK_URL).toBe(
+      "http://127.0.0.1:8080/hook",
+    );
+    expect(() => parseEnv({ ...valid, NOTIFY_MAIL: "graph", NOTIFY_MAIL_FROM: "recert@contoso.com" })).toThrow(
+      /RECERT_PUBLIC_URL is required/,
+    );
+    expect(
+      parseEnv({ ...on, NOTIFY_MAIL: "graph", NOTIFY_MAIL_FROM: "recert@contoso.com" }).NOTIFY_MAIL_PER_MINUTE,
+    ).toBe(30);
+  });
+
   it("treats empty strings as unset", () => {
     expect(parseEnv({ ...valid, GRAPH_BASE_URL: "" }).GRAPH_BASE_URL).toBe("https://graph.microsoft.com");
   });

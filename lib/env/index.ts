@@ -159,6 +159,15 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     problems.push(
       `NOTIFY_MAIL_FROM is required when NOTIFY_MAIL=${env.NOTIFY_MAIL} (the mailbox notices are sent from)`,
     );
+  if (
+    env.NOTIFY_TEAMS_WEBHOOK_URL &&
+    !/^https:\/\/|^http:\/\/(localhost|127\.0\.0\.1|\[::1\])[:/]/.test(env.NOTIFY_TEAMS_WEBHOOK_URL)
+  )
+    problems.push("NOTIFY_TEAMS_WEBHOOK_URL must be https:// (its URL carries the webhook's secret signature)");
+  if ((env.NOTIFY_MAIL !== "off" || env.NOTIFY_TEAMS_WEBHOOK_URL) && !env.RECERT_PUBLIC_URL && !source.AUTH_URL)
+    problems.push(
+      "RECERT_PUBLIC_URL is required when notices are on: their links must reach this site (e.g. https://recert.example.com)",
+    );
   if (env.NOTIFY_MAIL === "smtp" && !env.NOTIFY_SMTP_URL)
     problems.push(
       "NOTIFY_SMTP_URL is required when NOTIFY_MAIL=smtp (e.g. smtp://user:password@relay.example.com:587)",

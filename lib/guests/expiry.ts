@@ -376,7 +376,8 @@ export async function runExpiries(ctx: Ctx, graph: (() => GraphClient) | null, w
           kind: "expiry-warning",
           subject: `Access of ${e.userName ?? e.userId} ends ${e.expiresAt.toISOString().slice(0, 10)}`,
           body: `${e.reason}. Ask an admin to extend it if the work continues.`,
-          link: "/guests",
+          // Sponsors and managers are often reviewers, who cannot open /guests: their own inbox.
+          link: "/reviews",
         })),
       }),
       ctx.db.accessExpiry.update({ where: { id: e.id }, data: { warnedAt: now } }),

@@ -18,7 +18,8 @@ const IMMEDIATE = new Set(["closed", "applied"]);
 const DAY = 86_400_000;
 
 const dayOf = (d: Date) => d.toISOString().slice(0, 10);
-const digestKey = (recipientId: string, day: string) => `mail:digest:${recipientId}:${day}`;
+const digestKey = (tenantId: string, recipientId: string, day: string) =>
+  `${tenantId}:mail:digest:${recipientId}:${day}`;
 
 interface Recipient {
   name: string;
@@ -80,8 +81,9 @@ async function composeBatch(ctx: Ctx, cfg: NotifyConfig, rows: NoticeRow[]): Pro
     ctx,
     rows.map((r) => r.recipientId),
   );
+  // A campaign's "no mail" is about its reviewers' notices; admins' close and apply summaries still go.
   const wantsMail = (n: NoticeRow) =>
-    Boolean(cfg.mail) && (!n.campaignId || campaigns.get(n.campaignId)?.notify.mail !== false);
+    Boolean(cfg.mail) && (!n.campaignId || IMMEDIATE.has(n.kind) || campaigns.get(n.campaignId)?.notify.mail !== false);
   const wantsTeams = (n: NoticeRow) =>
     Boolean(cfg.teams) && Boolean(n.campaignId) && campaigns.get(n.campaignId!)?.notify.teams !== false;
 
@@ -141,17 +143,35 @@ async function composeBatch(ctx: Ctx, cfg: NotifyConfig, rows: NoticeRow[]): Pro
             createdAt: now,
           };
         };
+        // Someone Entra gives no mail address: one "failed" row the first time, for Settings to show; their notices
+        // stay in the inbox (never a row a day, never "sent again" to nobody).
+        const unaddressed = async (recipientId: string, to: Recipient, kind: string, list: NoticeLike[]) => {
+          const key = `${ctx.tenantId}:mail:no-address:${recipientId}`;
+          if (await tx.outboxMessage.findUnique({ where: { dedupeKey: key }, select: { id: true } })) return;
+          await tx.outboxMessage.create({ data: mailRow(to, recipientId, kind, list, key, now) });
+          written++;
+        };
         for (const n of singles) {
           const to = recipients.get(n.recipientId) ?? { name: n.recipientId, address: null };
-          await tx.outboxMessage.create({ data: mailRow(to, n.recipientId, n.kind, [n], `mail:notice:${n.id}`, now) });
+          if (!to.address) {
+            await unaddressed(n.recipientId, to, n.kind, [n]);
+            continue;
+          }
+          await tx.outboxMessage.create({
+            data: mailRow(to, n.recipientId, n.kind, [n], `${ctx.tenantId}:mail:notice:${n.id}`, now),
+          });
           written++;
         }
         for (const [recipientId, list] of digests) {
           const to = recipients.get(recipientId) ?? { name: recipientId, address: null };
+          if (!to.address) {
+            await unaddressed(recipientId, to, "digest", list);
+            continue;
+          }
           // Today's digest if it has not gone out yet, else the next day's that has not.
           for (let d = 0; d < 366; d++) {
             const day = dayOf(new Date(now.getTime() + d * DAY));
-            const key = digestKey(recipientId, day);
+            const key = digestKey(ctx.tenantId, recipientId, day);
             const at = d === 0 ? now : new Date(`${day}T${String(DIGEST_HOUR_UTC).padStart(2, "0")}:00:00.000Z`);
             const existing = await tx.outboxMessage.findUnique({ where: { dedupeKey: key } });
             if (!existing) {
@@ -187,7 +207,7 @@ async function composeBatch(ctx: Ctx, cfg: NotifyConfig, rows: NoticeRow[]): Pro
             data: {
               tenantId: ctx.tenantId,
               channel: "teams",
-              dedupeKey: `teams:${first.campaignId}:${first.kind}:${first.id}`,
+              dedupeKey: `${ctx.tenantId}:teams:${first.campaignId}:${first.kind}:${first.id}`,
               kind: first.kind,
               address: "channel",
               subject: first.subject,

@@ -30,9 +30,10 @@ export function notifyConfig(e: NotifyEnv, processEnv: Record<string, string | u
       : e.NOTIFY_MAIL === "smtp"
         ? { transport: "smtp", from, url: e.NOTIFY_SMTP_URL ?? "", perMinute }
         : null;
+  // AUTH_URL may name Auth.js's base path (…/api/auth): links go to the site's root.
   const publicUrl = (
     e.RECERT_PUBLIC_URL ??
-    processEnv.AUTH_URL ??
+    processEnv.AUTH_URL?.replace(/\/api\/auth\/?$/, "") ??
     `http://localhost:${processEnv.PORT ?? "3000"}`
   ).replace(/\/+$/, "");
   return {

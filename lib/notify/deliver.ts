@@ -15,10 +15,13 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Ctx } from "@/lib/db/context";
-import type { Outcome, Transports } from "./transports";
+import type { OutgoingMessage, Outcome, Transports } from "./transports";
 
 export const MAX_ATTEMPTS = 8;
 export const LEASE_MS = 10 * 60_000;
+export const PASS_BUDGET_MS = 10 * 60_000;
+
+type OutgoingRow = OutgoingMessage & { attempts: number | bigint };
 const BACKOFF_BASE_MS = 60_000;
 const BACKOFF_CAP_MS = 6 * 3_600_000;
 
@@ -37,7 +40,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function deliverOutbox(
   ctx: Ctx,
   transports: Transports,
-  o: { owner?: string; leaseMs?: number; maxMessages?: number } = {},
+  o: { owner?: string; leaseMs?: number; maxMessages?: number; budgetMs?: number } = {},
 ): Promise<DeliveryReport> {
   const owner = o.owner ?? `sender-${process.pid}-${randomUUID().slice(0, 8)}`;
   const leaseMs = o.leaseMs ?? LEASE_MS;
@@ -63,7 +66,10 @@ export async function deliverOutbox(
   let handled = 0;
   const max = o.maxMessages ?? Number.POSITIVE_INFINITY;
   const skipped = new Set<string>();
-  while (handled < max) {
+  // A pass ends within its budget (default 10 minutes), so passes from a 15-minute cron do not overlap and the rate a
+  // mailbox sees stays the pacing below; what is left waits for the next pass.
+  const deadline = Date.now() + (o.budgetMs ?? PASS_BUDGET_MS);
+  while (handled < max && Date.now() < deadline) {
     const open = channels.filter((c) => !paused.has(c));
     if (open.length === 0) break;
     const now = ctx.now();
@@ -82,15 +88,19 @@ export async function deliverOutbox(
     for (const m of candidates) {
       if (handled >= max) break;
       if (paused.has(m.channel)) continue;
-      // The claim: only one sender turns this pending row into its own "sending" row.
-      const claimed = await ctx.db.$executeRawUnsafe(
+      // The claim: only one sender turns this pending row into its own "sending" row, and only while it is still due
+      // (another sender may have pushed it back meanwhile). What is sent is the row as claimed, not as read above: a
+      // composer may have added notices to a pending digest in between.
+      const [row] = await ctx.db.$queryRawUnsafe<OutgoingRow[]>(
         `UPDATE "OutboxMessage" SET "status" = 'sending', "claimedBy" = ${p(1)}, "claimedUntil" = ${p(2)}, "attempts" = "attempts" + 1
-         WHERE "id" = ${p(3)} AND "status" = 'pending'`,
+         WHERE "id" = ${p(3)} AND "status" = 'pending' AND "nextAttemptAt" <= ${p(4)}
+         RETURNING "id", "channel", "address", "subject", "text", "html", "card", "attempts"`,
         owner,
         ts(new Date(ctx.now().getTime() + leaseMs)),
         m.id,
+        ts(ctx.now()),
       );
-      if (claimed === 0) {
+      if (!row) {
         skipped.add(m.id);
         continue;
       }
@@ -104,11 +114,11 @@ export async function deliverOutbox(
       }
       let outcome: Outcome;
       try {
-        outcome = await t.send(m);
+        outcome = await t.send(row);
       } catch (e) {
         outcome = { ok: false, retry: true, error: (e as Error).message };
       }
-      const attempts = m.attempts + 1;
+      const attempts = Number(row.attempts);
       const done = ctx.now();
       if (outcome.ok) {
         await ctx.db.$executeRawUnsafe(
@@ -122,13 +132,26 @@ export async function deliverOutbox(
         report.sent++;
         continue;
       }
+      // Sent or not, nobody can tell (the connection broke after the message went out): never again on its own.
+      if (outcome.unconfirmed) {
+        await ctx.db.$executeRawUnsafe(
+          `UPDATE "OutboxMessage" SET "status" = 'unconfirmed', "transport" = ${p(1)}, "claimedBy" = NULL, "claimedUntil" = NULL, "lastError" = ${p(2)}
+           WHERE "id" = ${p(3)} AND "claimedBy" = ${p(4)}`,
+          t.name,
+          `${outcome.error} It may or may not have arrived.`.slice(0, 2000),
+          m.id,
+          owner,
+        );
+        report.unconfirmed++;
+        continue;
+      }
       const giveUp = !outcome.retry || attempts >= MAX_ATTEMPTS;
       const wait = Math.max(backoffMs(attempts), outcome.retryAfterMs ?? 0);
       await ctx.db.$executeRawUnsafe(
         `UPDATE "OutboxMessage" SET "status" = ${p(1)}, "nextAttemptAt" = ${p(2)}, "transport" = ${p(3)}, "claimedBy" = NULL, "claimedUntil" = NULL, "lastError" = ${p(4)}
          WHERE "id" = ${p(5)} AND "claimedBy" = ${p(6)}`,
         giveUp ? "failed" : "pending",
-        ts(giveUp ? m.nextAttemptAt : new Date(done.getTime() + wait)),
+        ts(giveUp ? done : new Date(done.getTime() + wait)),
         t.name,
         `${outcome.error}${giveUp && outcome.retry ? ` (gave up after ${attempts} attempts)` : ""}`.slice(0, 2000),
         m.id,
@@ -152,7 +175,13 @@ export async function resolveMessage(
   action: "resend" | "dismiss",
 ): Promise<{ status: string } | null> {
   const n = await ctx.db.outboxMessage.updateMany({
-    where: { id, tenantId: ctx.tenantId, status: { in: ["failed", "unconfirmed"] } },
+    where: {
+      id,
+      tenantId: ctx.tenantId,
+      status: { in: ["failed", "unconfirmed"] },
+      // Nothing to send again without an address.
+      ...(action === "resend" ? { NOT: { address: "" } } : {}),
+    },
     data:
       action === "resend"
         ? { status: "pending", nextAttemptAt: ctx.now(), attempts: 0, lastError: null }

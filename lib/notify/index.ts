@@ -25,7 +25,13 @@ export interface NotifyReport {
 /** One pass: compose what is new, then deliver what is due. */
 export async function runNotifications(ctx: Ctx, db: PrismaClient, e: Env): Promise<NotifyReport> {
   const cfg = notifyConfig(e);
-  const composed = await composeOutbox(ctx, cfg);
+  // A failed compose (e.g. the database busy) must not stop what is already queued from going out.
+  let composed = { notices: 0, messages: 0 };
+  try {
+    composed = await composeOutbox(ctx, cfg);
+  } catch (err) {
+    console.error(`recert: composing notices failed, the next pass retries: ${(err as Error).message}`);
+  }
   const transports = transportsFor(cfg, await mailGraphFactory(db, e));
   try {
     return { ...composed, delivery: await deliverOutbox(ctx, transports) };

@@ -16,7 +16,7 @@ import {
   type Actor,
 } from "@/lib/reviews";
 import { setup } from "@/tests/support/emulator-fixture";
-import { startSmtp, startWebhook } from "@/tests/support/receivers";
+import { startDroppingSmtp, startSmtp, startWebhook } from "@/tests/support/receivers";
 import type { NotifyConfig } from "./config";
 import { composeOutbox, DIGEST_HOUR_UTC } from "./compose";
 import { deliverOutbox, resolveMessage } from "./deliver";
@@ -89,6 +89,7 @@ const schedulerEnv = () =>
     NOTIFY_MAIL_FROM: sender,
     NOTIFY_SMTP_URL: smtp.url,
     NOTIFY_MAIL_PER_MINUTE: "100000",
+    RECERT_PUBLIC_URL: PUBLIC,
   });
 
 /** Nothing left over from an earlier test: every notice taken, every unsent message out of the way. */
@@ -252,7 +253,7 @@ describe("refusals and throttling", () => {
     expect(await resolveMessage(s.ctx, b!.id, "resend")).toBeNull(); // only a failed or unconfirmed one
   });
 
-  test("Graph: a 429 is retried after its Retry-After and pauses the mailbox's queue; a sender outside the access policy is refused for good", async () => {
+  test("Graph: a 429 is retried after its Retry-After and pauses the mailbox's queue; a sender outside the access policy pauses it too, without failing the messages", async () => {
     await quiet();
     const ids = await queue(3, "mail", "graph");
     await s.control("POST", "/faults", { throttle: 1, count: 1, pathPrefix: "/users/" });
@@ -264,21 +265,24 @@ describe("refusals and throttling", () => {
     expect(throttled.lastError).toMatch(/429/);
     expect(throttled.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(t0 + 60_000);
     expect(await s.db.outboxMessage.count({ where: { id: { in: ids }, attempts: 0, status: "pending" } })).toBe(2);
-    // Exchange's application access policy scoping the app to another mailbox: 403, permanent.
+    // Exchange's application access policy scoping the app to another mailbox: 403, true of every message: the
+    // channel waits and the messages stay pending (an admin fixes the policy), instead of all failing.
     await s.control("POST", "/mail/policy", { senders: ["someone.else@contoso.onmicrosoft.com"] });
     try {
       const r2 = await deliverOutbox(s.ctx, transports(c));
-      expect(r2).toMatchObject({ failed: 2, sent: 0 });
-      const refused = await s.db.outboxMessage.findFirstOrThrow({ where: { id: { in: ids }, status: "failed" } });
-      expect(refused.lastError).toContain("ErrorAccessDenied");
+      expect(r2).toMatchObject({ failed: 0, sent: 0, retried: 1, throttled: ["mail"] });
+      const refused = await s.db.outboxMessage.findFirstOrThrow({
+        where: { id: { in: ids }, lastError: { contains: "ErrorAccessDenied" } },
+      });
+      expect(refused.status).toBe("pending");
     } finally {
       await s.control("POST", "/mail/policy", { senders: null });
     }
-    const r3 = await deliverOutbox({ ...s.ctx, now: () => new Date(Date.now() + 61_000) }, transports(c));
-    expect(r3.sent).toBe(1);
+    const r3 = await deliverOutbox({ ...s.ctx, now: () => new Date(Date.now() + 3 * 60_000) }, transports(c));
+    expect(r3.sent).toBe(3);
   });
 
-  test("Teams: a 429 waits for the webhook's Retry-After, a 404 (a deleted flow) is failed", async () => {
+  test("Teams: a 429 waits for the webhook's Retry-After; a 404 (a deleted flow) pauses the channel, the card waits", async () => {
     await quiet();
     const ids = await queue(2, "teams", "teams");
     hook.refuse.push({ status: 429, retryAfterS: 600 }, { status: 404 });
@@ -289,10 +293,72 @@ describe("refusals and throttling", () => {
     const waiting = await s.db.outboxMessage.findFirstOrThrow({ where: { id: { in: ids }, attempts: 1 } });
     expect(waiting.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(t0 + 600_000);
     const r2 = await deliverOutbox(s.ctx, transports(c));
-    expect(r2).toMatchObject({ failed: 1 });
-    expect(
-      (await s.db.outboxMessage.findFirstOrThrow({ where: { id: { in: ids }, status: "failed" } })).lastError,
-    ).toContain("404");
+    expect(r2).toMatchObject({ retried: 1, failed: 0, throttled: ["teams"] });
+    const other = await s.db.outboxMessage.findUniqueOrThrow({ where: { id: ids.find((x) => x !== waiting.id)! } });
+    expect(other).toMatchObject({ status: "pending", attempts: 1 });
+    expect(other.lastError).toContain("404");
+  });
+
+  test("a connection lost during the SMTP transaction leaves the message unconfirmed, never sent again on its own; a refused connection is retried", async () => {
+    await quiet();
+    const drop = await startDroppingSmtp();
+    try {
+      const [id] = await queue(1, "mail", "drop");
+      const dropping = transportsFor(
+        { ...cfg(null, false), mail: { transport: "smtp", from: sender, url: drop.url, perMinute: 100_000 } },
+        () => s.writeClient(0),
+      );
+      const r = await deliverOutbox(s.ctx, dropping);
+      expect(r).toMatchObject({ unconfirmed: 1, sent: 0, retried: 0 });
+      expect(drop.dataReceived).toBe(1); // the relay had the whole message when the line went
+      expect(await s.db.outboxMessage.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "unconfirmed" });
+      expect((await deliverOutbox(s.ctx, dropping)).unconfirmed).toBe(0);
+      expect(drop.dataReceived).toBe(1);
+    } finally {
+      await drop.close();
+    }
+    const [id2] = await queue(1, "mail", "refused");
+    const refused = transportsFor(
+      { ...cfg(null, false), mail: { transport: "smtp", from: sender, url: "smtp://127.0.0.1:1", perMinute: 100_000 } },
+      () => s.writeClient(0),
+    );
+    expect(await deliverOutbox(s.ctx, refused)).toMatchObject({ retried: 1, throttled: ["mail"] });
+    expect(await s.db.outboxMessage.findUniqueOrThrow({ where: { id: id2 } })).toMatchObject({ status: "pending" });
+  });
+
+  test("the sender sends each row as it claims it: a digest a composer grew meanwhile goes out whole, and one another sender pushed back is left", async () => {
+    await quiet();
+    const [first, grown, pushed] = await queue(3, "mail", "race");
+    const before = smtp.received.length;
+    const c = cfg("smtp", false);
+    const real = transports(c);
+    let calls = 0;
+    const racing = {
+      ...real,
+      mail: {
+        ...real.mail!,
+        send: async (m: Parameters<NonNullable<typeof real.mail>["send"]>[0]) => {
+          if (calls++ === 0) {
+            // While the first message goes out, a composer adds to the second and another sender backs off the third.
+            await s.db.outboxMessage.update({ where: { id: grown }, data: { text: "Body grown by a composer" } });
+            await s.db.outboxMessage.update({
+              where: { id: pushed },
+              data: { nextAttemptAt: new Date(Date.now() + 3_600_000) },
+            });
+          }
+          return real.mail!.send(m);
+        },
+      },
+    };
+    const r = await deliverOutbox(s.ctx, racing);
+    expect(r.sent).toBe(2);
+    const got = smtp.received.slice(before);
+    expect(got.map((m) => m.recertId).sort()).toEqual([first, grown].sort());
+    expect(got.find((m) => m.recertId === grown)!.text).toContain("Body grown by a composer");
+    expect(await s.db.outboxMessage.findUniqueOrThrow({ where: { id: pushed } })).toMatchObject({
+      status: "pending",
+      attempts: 0,
+    });
   });
 
   test("the emulator's sendMail refuses as Graph does: no Mail.Send, a guest sender, bad MIME", async () => {
@@ -315,10 +381,77 @@ describe("refusals and throttling", () => {
       "Content-Type": "text/plain",
     });
     expect(badMime.status).toBe(400);
+    const forged = Buffer.from("From: ceo@contoso.onmicrosoft.com\r\nTo: a@example.com\r\nSubject: x\r\n\r\nhi\r\n");
+    const sendAs = await w.send("POST", `/users/${encodeURIComponent(sender)}/sendMail`, forged.toString("base64"), {
+      "Content-Type": "text/plain",
+    });
+    expect(sendAs.status).toBe(403);
+    expect(JSON.stringify(sendAs.body)).toContain("ErrorSendAsDenied");
     const noRecipient = await w.send("POST", `/users/${encodeURIComponent(sender)}/sendMail`, {
       message: { subject: "x" },
     });
     expect(noRecipient.status).toBe(400);
+  });
+});
+
+describe("who gets what", () => {
+  test("someone without a mail address: one failed row for Settings, never a row a day, never 'sent again'", async () => {
+    await quiet();
+    const guest = s.emu.tenant.users.find((u) => u.userType === "Guest")!;
+    const original = await s.db.dirUser.findUniqueOrThrow({ where: { id: guest.id }, select: { mail: true } });
+    await s.db.dirUser.update({ where: { id: guest.id }, data: { mail: null } });
+    try {
+      const c = cfg("smtp", false);
+      for (const d of [5, 6, 7]) {
+        const at = new Date(Date.now() + d * 86_400_000);
+        await s.db.notification.create({
+          data: {
+            tenantId: s.tenantId,
+            recipientId: guest.id,
+            kind: "reminder",
+            subject: "Reminder",
+            body: "1 item to review.",
+            link: `/reviews/${campaignId}`,
+            campaignId,
+            createdAt: at,
+          },
+        });
+        await composeOutbox({ ...s.ctx, now: () => at }, c);
+      }
+      const rows = await s.db.outboxMessage.findMany({ where: { recipientId: guest.id, channel: "mail" } });
+      expect(rows.filter((r) => r.address === "")).toHaveLength(1);
+      const row = rows.find((r) => r.address === "")!;
+      expect(row).toMatchObject({ status: "failed" });
+      expect(row.lastError).toContain("has no mail address in Entra");
+      expect(await resolveMessage(s.ctx, row.id, "resend")).toBeNull();
+      expect(await s.db.notification.count({ where: { recipientId: guest.id, composedAt: null } })).toBe(0);
+    } finally {
+      await s.db.dirUser.update({ where: { id: guest.id }, data: { mail: original.mail } });
+    }
+  });
+
+  test("a campaign with mail off: its reviewers get no mail (the inbox still has it), admins still get its summary", async () => {
+    await quiet();
+    const preset = quarterlyPreset(new Date());
+    preset.name = "Quiet review";
+    preset.config.notify = { mail: false, teams: false };
+    preset.config.stages = [
+      { reviewers: "managers", chosenIds: [], fallbackIds: [], durationDays: 14, advance: ["approve"] },
+    ];
+    const { campaignId: quietId } = await createCampaign(s.ctx, ADMIN, preset);
+    await startCampaign(s.ctx, ADMIN, quietId);
+    await closeCampaign(s.ctx, ADMIN, quietId, "Done");
+    const at = new Date(Date.now() + 20 * 86_400_000);
+    await composeOutbox({ ...s.ctx, now: () => at }, cfg("smtp", true));
+    const notices = await s.db.notification.findMany({
+      where: { campaignId: quietId },
+      select: { id: true, kind: true },
+    });
+    expect(notices.filter((n) => n.kind === "assigned").length).toBeGreaterThan(0);
+    const messages = await s.db.outboxMessage.findMany({ where: { createdAt: at } });
+    const carried = messages.flatMap((m) => JSON.parse(m.noticeIds) as string[]);
+    for (const n of notices) expect(carried.includes(n.id), n.kind).toBe(n.kind === "closed");
+    expect(messages.every((m) => m.channel === "mail")).toBe(true);
   });
 });
 
@@ -378,26 +511,39 @@ describe("delivery that loses nothing and repeats nothing", () => {
     await quiet();
     const ids = await queue(40, "mail", "pair");
     const before = smtp.received.length;
-    smtp.state.replyDelayMs = 40;
+    // Slow enough (40 × 80 ms) that the two passes overlap: each must send some, and none the same.
+    smtp.state.replyDelayMs = 80;
     const env = schedulerEnv();
     const run = () =>
-      new Promise<number | null>((resolve) => {
+      new Promise<{ code: number | null; sent: number }>((resolve) => {
         const child = spawn(
           process.execPath,
-          [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/scheduler.ts"],
-          {
-            cwd: root,
-            env,
-            stdio: "ignore",
-          },
+          [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/scheduler.ts", "--json"],
+          { cwd: root, env },
         );
-        child.on("exit", (code) => resolve(code));
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+        });
+        child.on("exit", (code) => {
+          const last = out.trim().split("\n").pop() ?? "{}";
+          const sent =
+            (JSON.parse(last) as { notices?: { delivery?: { sent?: number } } }).notices?.delivery?.sent ?? 0;
+          resolve({ code, sent });
+        });
       });
+    let results: { code: number | null; sent: number }[];
     try {
-      expect(await Promise.all([run(), run()])).toEqual([0, 0]);
+      results = await Promise.all([run(), run()]);
     } finally {
       smtp.state.replyDelayMs = 0;
     }
+    expect(results.map((r) => r.code)).toEqual([0, 0]);
+    expect(
+      results.every((r) => r.sent > 0),
+      JSON.stringify(results),
+    ).toBe(true);
+    expect(results[0]!.sent + results[1]!.sent).toBe(40);
     const got = smtp.received
       .slice(before)
       .map((m) => m.recertId)

@@ -13,7 +13,7 @@
  * Every message carries its outbox id as Message-ID and X-Recert-Message-Id, so a receiver can tell a repeat.
  */
 import MailComposer from "nodemailer/lib/mail-composer";
-import nodemailer from "nodemailer";
+import SMTPConnection from "nodemailer/lib/smtp-connection";
 import { type GraphClient, GraphError, GraphRetryBudgetError } from "@/lib/graph";
 import type { MailChannel, NotifyConfig } from "./config";
 
@@ -27,9 +27,17 @@ export interface OutgoingMessage {
   card: string | null;
 }
 
+/**
+ * retry: try again later (else "failed"); throttled: stop this channel for the rest of the pass (the relay, the
+ * mailbox or the app is the problem, not this message); unconfirmed: the message may have gone out (the connection
+ * broke after it was sent), so it is never sent again on its own.
+ */
 export type Outcome =
   | { ok: true }
-  | { ok: false; retry: boolean; retryAfterMs?: number; throttled?: boolean; error: string };
+  | { ok: false; retry: boolean; retryAfterMs?: number; throttled?: boolean; unconfirmed?: boolean; error: string };
+
+/** Connection errors that happen before anything was sent: safe to retry. */
+const BEFORE_SENDING = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|certificate|self[- ]signed/i;
 
 export type Transport = (m: OutgoingMessage) => Promise<Outcome>;
 
@@ -43,7 +51,7 @@ const messageId = (m: OutgoingMessage) => `<${m.id}@recert.invalid>`;
 function mimeOf(from: string, m: OutgoingMessage): Promise<Buffer> {
   return new MailComposer({
     from,
-    to: m.address,
+    to: { name: "", address: m.address },
     subject: m.subject,
     text: m.text,
     ...(m.html ? { html: m.html } : {}),
@@ -71,60 +79,110 @@ export function graphMailTransport(
       );
       if (r.status === 202 || r.status === 200) return { ok: true };
       const err = (r.body as { error?: { code?: string; message?: string } } | undefined)?.error;
-      const text = `Graph answered ${r.status} ${err?.code ?? ""}: ${err?.message ?? ""}`.trim();
-      return { ok: false, retry: r.status >= 500 || r.status === 429, error: text };
+      return graphOutcome(r.status, err?.code ?? "", err?.message ?? "");
     } catch (e) {
       const g = e instanceof GraphRetryBudgetError ? e.lastError : e instanceof GraphError ? e : undefined;
-      if (g) {
-        const retry = g.status === 0 || g.status === 429 || g.status >= 500;
-        return {
-          ok: false,
-          retry,
-          throttled: g.status === 429,
-          ...(g.retryAfterS !== undefined ? { retryAfterMs: g.retryAfterS * 1000 } : {}),
-          error: `Graph answered ${g.status || "no response"} ${g.code}: ${g.message}`,
-        };
-      }
-      // No token (the write app missing or refused) or no connection configured: an admin must act, keep retrying.
-      return { ok: false, retry: true, error: (e as Error).message };
+      if (g)
+        return graphOutcome(
+          g.status,
+          g.code,
+          g.message,
+          g.retryAfterS !== undefined ? g.retryAfterS * 1000 : undefined,
+        );
+      // No token (the write app missing or refused) or no connection configured: an admin must act; the channel waits.
+      return { ok: false, retry: true, throttled: true, error: (e as Error).message };
     }
   };
 }
 
+/**
+ * What a Graph answer means for one message. The sender's own problems (Mail.Send withdrawn, an access policy, a
+ * sender mailbox that does not exist) are the channel's: it pauses and the messages wait, rather than every one of
+ * them failing. A lost answer (network error, 504) may hide a sent message: unconfirmed.
+ */
+function graphOutcome(status: number, code: string, message: string, retryAfterMs?: number): Outcome {
+  const error = `Graph answered ${status || "nothing"} ${code}: ${message}`.trim();
+  if (code === "networkError" || status === 0)
+    return BEFORE_SENDING.test(message)
+      ? { ok: false, retry: true, throttled: true, error }
+      : { ok: false, retry: false, unconfirmed: true, error };
+  if (status === 504) return { ok: false, retry: false, unconfirmed: true, error };
+  if (status === 429 || status >= 500)
+    return { ok: false, retry: true, throttled: true, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), error };
+  if (
+    status === 401 ||
+    status === 403 ||
+    code === "ErrorInvalidUser" ||
+    code === "MailboxNotEnabledForRESTAPI" ||
+    code === "ErrorSendAsDenied"
+  )
+    return { ok: false, retry: true, throttled: true, error };
+  return { ok: false, retry: false, error };
+}
+
+/**
+ * One SMTP session per message through Nodemailer's SMTPConnection (STARTTLS when the relay offers it, smtps:// for
+ * TLS from the start), so the stage of a failure is known: failing to connect or to log in is the relay's problem
+ * (the channel waits, nothing was sent); a connection lost during the mail transaction may have left the message
+ * queued at the relay (RFC 1047): unconfirmed.
+ */
 export function smtpTransport(channel: Extract<MailChannel, { transport: "smtp" }>): {
   send: Transport;
   close: () => void;
 } {
-  const transporter = nodemailer.createTransport(channel.url, {
+  const u = new URL(channel.url);
+  const secure = u.protocol === "smtps:";
+  const options: SMTPConnection.Options = {
+    host: u.hostname.replace(/^\[|\]$/g, ""),
+    port: u.port ? Number(u.port) : secure ? 465 : 587,
+    secure,
     connectionTimeout: 30_000,
     greetingTimeout: 30_000,
     socketTimeout: 60_000,
-  });
+  };
+  const auth = u.username
+    ? { credentials: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } }
+    : undefined;
   return {
-    close: () => transporter.close(),
+    close: () => undefined,
     send: async (m) => {
-      try {
-        await transporter.sendMail({
-          from: channel.from,
-          to: m.address,
-          subject: m.subject,
-          text: m.text,
-          ...(m.html ? { html: m.html } : {}),
-          messageId: messageId(m),
-          headers: { "X-Recert-Message-Id": m.id },
+      const conn = new SMTPConnection(options);
+      // A dropped connection is reported as an "error" or "end" event, not always through the pending callback.
+      let broken: ((e: Error) => void) | undefined;
+      conn.on("error", (e) => broken?.(e));
+      conn.on("end", () =>
+        broken?.(Object.assign(new Error("Connection closed unexpectedly"), { code: "ECONNECTION" })),
+      );
+      const step = (run: (done: (err?: Error | null) => void) => void) =>
+        new Promise<void>((resolve, reject) => {
+          broken = reject;
+          run((err) => (err ? reject(err) : resolve()));
         });
+      let stage: "connect" | "transaction" = "connect";
+      try {
+        await step((done) => conn.connect(done));
+        if (auth) await step((done) => conn.login(auth.credentials, done));
+        const mime = await mimeOf(channel.from, m);
+        stage = "transaction";
+        await step((done) => conn.send({ from: channel.from, to: [m.address] }, mime, (err) => done(err)));
+        broken = undefined;
+        conn.quit();
         return { ok: true };
       } catch (e) {
+        broken = undefined;
+        conn.close();
         const err = e as { responseCode?: number; response?: string; code?: string; message?: string };
-        if (typeof err.responseCode === "number")
-          return {
-            ok: false,
-            retry: err.responseCode < 500,
-            // 421: the relay is closing the channel (too many connections or messages): stop for this pass.
-            throttled: err.responseCode === 421,
-            error: `The SMTP relay answered ${err.response ?? err.responseCode}`,
-          };
-        return { ok: false, retry: true, error: `SMTP: ${err.code ?? ""} ${err.message ?? String(e)}`.trim() };
+        if (typeof err.responseCode === "number") {
+          const error = `The SMTP relay answered ${err.response ?? err.responseCode}`;
+          // 421: the relay closes the channel; 454/530/534/535: authentication, the relay's settings: all messages wait.
+          if ([421, 454, 530, 534, 535].includes(err.responseCode))
+            return { ok: false, retry: true, throttled: true, error };
+          return { ok: false, retry: err.responseCode < 500, error };
+        }
+        const error = `SMTP: ${err.code ?? ""} ${err.message ?? String(e)}`.trim();
+        return stage === "transaction"
+          ? { ok: false, retry: false, unconfirmed: true, error }
+          : { ok: false, retry: true, throttled: true, error };
       }
     },
   };
@@ -143,15 +201,23 @@ export function teamsTransport(webhookUrl: string): Transport {
       if (res.ok) return { ok: true };
       const after = Number(res.headers.get("retry-after"));
       const body = (await res.text().catch(() => "")).slice(0, 300);
+      // 401/403/404: the flow was deleted or its URL changed, true of every message: the channel waits.
+      const channelFault = [401, 403, 404].includes(res.status);
       return {
         ok: false,
-        retry: res.status === 429 || res.status >= 500,
-        throttled: res.status === 429,
+        retry: res.status === 429 || res.status >= 500 || channelFault,
+        throttled: res.status === 429 || res.status >= 500 || channelFault,
         ...(Number.isFinite(after) && after >= 0 ? { retryAfterMs: after * 1000 } : {}),
         error: `The Teams webhook answered ${res.status}${body ? `: ${body}` : ""}`,
       };
     } catch (e) {
-      return { ok: false, retry: true, error: `The Teams webhook could not be reached: ${(e as Error).message}` };
+      const message =
+        (e as Error & { cause?: { code?: string; message?: string } }).cause?.code ?? (e as Error).message;
+      const error = `The Teams webhook could not be reached: ${message}`;
+      // Refused before anything was sent: retry; a timeout or a reset may hide a posted card: unconfirmed.
+      return BEFORE_SENDING.test(message)
+        ? { ok: false, retry: true, throttled: true, error }
+        : { ok: false, retry: false, unconfirmed: true, error };
     }
   };
 }

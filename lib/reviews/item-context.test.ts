@@ -96,6 +96,30 @@ describe("an item's context", () => {
     for (const r of firstPage.rows) expect(r.isNew).toBeNull(); // nothing earlier to compare with
   });
 
+  test("the New filter lists exactly the access the badge calls new, over the whole list, with the other filters", async () => {
+    const all = (await reviewPage(s.ctx, second, me.id, ZReviewQuery.parse({})))!;
+    const fresh = (await reviewPage(s.ctx, second, me.id, ZReviewQuery.parse({ since: "new" })))!;
+    const eng = group("Engineering - Platform").id;
+    const mine = await s.db.campaignItemReviewer.findMany({
+      where: { campaignId: second, reviewerId: me.id },
+      select: { itemId: true },
+    });
+    const expected = await s.db.campaignItem.count({
+      where: { id: { in: mine.map((m) => m.itemId) }, resourceId: eng, stage: 1 },
+    });
+    expect(fresh.total).toBe(expected);
+    expect(fresh.total).toBeGreaterThan(0);
+    expect(fresh.total).toBeLessThan(all.total);
+    expect(fresh.rows.every((r) => r.isNew === true)).toBe(true);
+    // Progress still counts the whole review, and the filter combines with the others.
+    expect(fresh.progress).toEqual(all.progress);
+    const freshGuests = (await reviewPage(s.ctx, second, me.id, ZReviewQuery.parse({ since: "new", kind: "guest" })))!;
+    expect(freshGuests.rows.every((r) => r.isNew === true && r.principalKind === "guest")).toBe(true);
+    // With no earlier campaign, everything is new.
+    const firstAll = (await reviewPage(s.ctx, first, me.id, ZReviewQuery.parse({})))!;
+    expect((await reviewPage(s.ctx, first, me.id, ZReviewQuery.parse({ since: "new" })))!.total).toBe(firstAll.total);
+  });
+
   test("only the item's reviewers, admins and auditors read it; never across campaigns", async () => {
     const item = await s.db.campaignItem.findFirstOrThrow({ where: { campaignId: second } });
     const reviewers = await s.db.campaignItemReviewer.findMany({

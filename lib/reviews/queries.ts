@@ -128,6 +128,8 @@ export const ZReviewQuery = z.object({
     .regex(/^[A-Za-z0-9-]*$/)
     .catch(""),
   state: z.enum(["all", "undecided", "decided"]).catch("all"),
+  /** "new": only access no earlier campaign reviewed (the New badge's rule, #18). */
+  since: z.enum(["all", "new"]).catch("all"),
   sort: z.enum(["principal", "resource", "recommendation", "decision", "lastSignIn"]).catch("resource"),
   dir: z.enum(["asc", "desc"]).catch("asc"),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
@@ -216,6 +218,23 @@ export async function reviewPage(
   if (query.resource) conds.push(`i."resourceId" = ${p(query.resource)}`);
   if (query.state === "decided") conds.push(`i."decision" IS NOT NULL`);
   if (query.state === "undecided") conds.push(`i."decision" IS NULL`);
+  if (query.since === "new") {
+    const earlier = await earlierCampaigns(ctx, c);
+    // Access an earlier campaign reviewed, by the badge's rule: the earlier items in the ranges of this reviewer's
+    // resources. A non-correlated NOT IN: SQLite builds its ephemeral index once and PostgreSQL a hashed subplan, so
+    // the cost is one pass over those ranges, not a lookup per item.
+    if (earlier.length) {
+      const key = (a: string) =>
+        `${a}."principalId" || '|' || ${a}."resourceId" || '|' || COALESCE(${a}."accessId", '')`;
+      conds.push(
+        `${key("i")} NOT IN (SELECT ${key("e")} FROM (SELECT DISTINCT rr."campaignId", rr."firstOrdinal", rr."lastOrdinal" FROM "CampaignResourceReviewer" rr
+            WHERE rr."campaignId" IN (${earlier.map((id) => p(id)).join(", ")})
+              AND rr."resourceId" IN (SELECT DISTINCT i2."resourceId" FROM "CampaignItemReviewer" r2 JOIN "CampaignItem" i2 ON i2."id" = r2."itemId" AND i2."stage" = r2."stage"
+                                      WHERE r2."campaignId" = ${p(campaignId)} AND r2."reviewerId" = ${p(reviewerId)})) g
+          JOIN "CampaignItem" e ON e."campaignId" = g."campaignId" AND e."ordinal" BETWEEN g."firstOrdinal" AND g."lastOrdinal")`,
+      );
+    }
+  }
   const where = `${base}${conds.length ? ` AND ${conds.join(" AND ")}` : ""}`;
   // The progress counts (by decision) come first: with no filter but decided/undecided they also give the
   // total, which saves a third pass over a large reviewer's items.
@@ -236,7 +255,7 @@ export async function reviewPage(
     const any = await db.campaignItemReviewer.count({ where: { campaignId, reviewerId } });
     if (any === 0) return null;
   }
-  const onlyState = !query.q && query.rec === "all" && query.kind === "all" && !query.resource;
+  const onlyState = !query.q && query.rec === "all" && query.kind === "all" && !query.resource && query.since === "all";
   const total = onlyState
     ? query.state === "decided"
       ? progress.decided
@@ -317,11 +336,8 @@ export async function reviewPage(
  * keys principal|resource|access, or null when there is no earlier campaign. A resource's items are one ordinal range
  * per campaign (CampaignResourceReviewer), so each lookup is an index range scan, never a pass over all items.
  */
-async function seenBefore(
-  ctx: Ctx,
-  c: { id: string; tenantId: string; startAt: Date },
-  rows: { principalId: string; resourceId: string; accessId: string }[],
-): Promise<Set<string> | null> {
+/** The campaigns "the last review" means: up to ten closed before this one started, latest first. */
+async function earlierCampaigns(ctx: Ctx, c: { id: string; tenantId: string; startAt: Date }): Promise<string[]> {
   const earlier = await ctx.db.campaign.findMany({
     where: {
       tenantId: c.tenantId,
@@ -333,6 +349,15 @@ async function seenBefore(
     select: { id: true },
     take: 10,
   });
+  return earlier.map((e) => e.id);
+}
+
+async function seenBefore(
+  ctx: Ctx,
+  c: { id: string; tenantId: string; startAt: Date },
+  rows: { principalId: string; resourceId: string; accessId: string }[],
+): Promise<Set<string> | null> {
+  const earlier = (await earlierCampaigns(ctx, c)).map((id) => ({ id }));
   if (earlier.length === 0) return null;
   const seen = new Set<string>();
   if (rows.length === 0) return seen;

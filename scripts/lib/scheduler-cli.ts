@@ -51,9 +51,17 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   const ctx = makeCtx(db, e.ENTRA_TENANT_ID, now ? () => now : undefined);
   const graph = await graphFactory(db, e);
   try {
-    const campaigns = await runCampaignMaintenance(ctx, graph, { approvalThreshold: e.RECERT_APPROVAL_THRESHOLD });
-    const expiries = await runExpiries(ctx, graph);
-    // Last, so the notices this pass wrote (reminders, escalations, closes) go out in it.
+    // Notices go last, so those this pass wrote (reminders, escalations, closes) go out in it; and they go even when
+    // the work before failed (what was already queued must not wait for a broken campaign).
+    let campaigns: Awaited<ReturnType<typeof runCampaignMaintenance>>;
+    let expiries: Awaited<ReturnType<typeof runExpiries>>;
+    try {
+      campaigns = await runCampaignMaintenance(ctx, graph, { approvalThreshold: e.RECERT_APPROVAL_THRESHOLD });
+      expiries = await runExpiries(ctx, graph);
+    } catch (err) {
+      await runNotifications(ctx, db, e).catch(() => undefined);
+      throw err;
+    }
     const notices = await runNotifications(ctx, db, e);
     const failed =
       campaigns.notStarted.length +

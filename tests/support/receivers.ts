@@ -4,6 +4,7 @@
  * the next requests (SMTP 4xx/5xx replies, HTTP 429 with Retry-After) and to answer slowly.
  */
 import { createServer, type Server } from "node:http";
+import { createServer as createTcpServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import PostalMime from "postal-mime";
 import { SMTPServer } from "smtp-server";
@@ -104,6 +105,51 @@ export async function startWebhook() {
     url: `http://127.0.0.1:${port}/workflows/triggers/manual/run?sig=secret`,
     received,
     refuse,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * A relay that takes a whole message and then drops the line without answering (RFC 1047's case): the client cannot
+ * know whether the message was queued.
+ */
+export async function startDroppingSmtp() {
+  const state = { dataReceived: 0 };
+  const server = createTcpServer((socket) => {
+    socket.write("220 drop.example ESMTP\r\n");
+    let buf = "";
+    let inData = false;
+    socket.on("error", () => undefined);
+    socket.on("data", (d: Buffer) => {
+      buf += d.toString("utf8");
+      for (;;) {
+        if (inData) {
+          const end = buf.indexOf("\r\n.\r\n");
+          if (end < 0) return;
+          state.dataReceived++;
+          socket.destroy();
+          return;
+        }
+        const nl = buf.indexOf("\r\n");
+        if (nl < 0) return;
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 2);
+        if (/^EHLO/i.test(line)) socket.write("250-drop.example\r\n250 8BITMIME\r\n");
+        else if (/^DATA/i.test(line)) {
+          inData = true;
+          socket.write("354 go ahead\r\n");
+        } else if (/^QUIT/i.test(line)) socket.end("221 bye\r\n");
+        else socket.write("250 ok\r\n");
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    get dataReceived() {
+      return state.dataReceived;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

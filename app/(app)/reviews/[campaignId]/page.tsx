@@ -12,7 +12,7 @@ import { acceptAllRecommendationsAction, decideAction, delegateItemsAction, item
 
 export const metadata = { title: "Review" };
 
-const FILTERS: { key: "state" | "rec" | "kind"; label: string; options: [string, string][] }[] = [
+const FILTERS: { key: "state" | "rec" | "kind" | "since"; label: string; options: [string, string][] }[] = [
   {
     key: "state",
     label: "Status",
@@ -39,6 +39,14 @@ const FILTERS: { key: "state" | "rec" | "kind"; label: string; options: [string,
       ["all", "Everyone"],
       ["member", "Members"],
       ["guest", "Guests"],
+    ],
+  },
+  {
+    key: "since",
+    label: "Since the last review",
+    options: [
+      ["all", "All"],
+      ["new", "New"],
     ],
   },
 ];
@@ -70,6 +78,7 @@ export default async function ReviewPage({
     rec: "all",
     kind: "all",
     state: "all",
+    since: "all",
     sort: "resource",
     dir: "asc",
     page: 1,
@@ -127,7 +136,7 @@ export default async function ReviewPage({
           label: "Search items",
           submitLabel: "Apply",
           hidden: Object.fromEntries(
-            (["rec", "kind", "state"] as const).map((k) => [k, query[k] === "all" ? undefined : query[k]]),
+            (["rec", "kind", "state", "since"] as const).map((k) => [k, query[k] === "all" ? undefined : query[k]]),
           ),
         }}
         searchExtra={

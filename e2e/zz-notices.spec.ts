@@ -1,3 +1,4 @@
+// Runs after sign-in.spec.ts, which expects reviewer@ to start with nothing to review: this journey leaves a review open.
 import { spawn } from "node:child_process";
 import { expect, test } from "@playwright/test";
 import { E2E } from "../playwright.config";
