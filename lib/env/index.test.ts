@@ -68,6 +68,12 @@ describe("parseEnv", () => {
     expect(() => parseEnv({ ...on, NOTIFY_TEAMS_WEBHOOK_URL: "http://prod.example.com/hook?sig=s" })).toThrow(
       /must be https/,
     );
+    expect(() => parseEnv({ ...on, NOTIFY_TEAMS_WEBHOOK_URL: "http://localhost:80@evil.example/hook" })).toThrow(
+      /must be https/,
+    );
+    expect(() => parseEnv({ ...on, NOTIFY_TEAMS_WEBHOOK_URL: "HTTP://prod.example.com/hook" })).toThrow(
+      /NOTIFY_TEAMS_WEBHOOK_URL/,
+    );
     expect(parseEnv({ ...on, NOTIFY_TEAMS_WEBHOOK_URL: "http://127.0.0.1:8080/hook" }).NOTIFY_TEAMS_WEBHOOK_URL).toBe(
       "http://127.0.0.1:8080/hook",
     );

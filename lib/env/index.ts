@@ -159,11 +159,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     problems.push(
       `NOTIFY_MAIL_FROM is required when NOTIFY_MAIL=${env.NOTIFY_MAIL} (the mailbox notices are sent from)`,
     );
-  if (
-    env.NOTIFY_TEAMS_WEBHOOK_URL &&
-    !/^https:\/\/|^http:\/\/(localhost|127\.0\.0\.1|\[::1\])[:/]/.test(env.NOTIFY_TEAMS_WEBHOOK_URL)
-  )
-    problems.push("NOTIFY_TEAMS_WEBHOOK_URL must be https:// (its URL carries the webhook's secret signature)");
+  if (env.NOTIFY_TEAMS_WEBHOOK_URL) {
+    const u = new URL(env.NOTIFY_TEAMS_WEBHOOK_URL);
+    const local = ["localhost", "127.0.0.1", "[::1]"].includes(u.hostname);
+    if (u.username || u.password || !(u.protocol === "https:" || (u.protocol === "http:" && local)))
+      problems.push("NOTIFY_TEAMS_WEBHOOK_URL must be https:// (its URL carries the webhook's secret signature)");
+  }
   if ((env.NOTIFY_MAIL !== "off" || env.NOTIFY_TEAMS_WEBHOOK_URL) && !env.RECERT_PUBLIC_URL && !source.AUTH_URL)
     problems.push(
       "RECERT_PUBLIC_URL is required when notices are on: their links must reach this site (e.g. https://recert.example.com)",

@@ -143,6 +143,9 @@ export async function deliverOutbox(
           owner,
         );
         report.unconfirmed++;
+        // The line is unreliable: the next message would likely share this one's fate; the channel waits.
+        paused.add(m.channel);
+        report.throttled.push(m.channel);
         continue;
       }
       const giveUp = !outcome.retry || attempts >= MAX_ATTEMPTS;

@@ -253,6 +253,21 @@ describe("refusals and throttling", () => {
     expect(await resolveMessage(s.ctx, b!.id, "resend")).toBeNull(); // only a failed or unconfirmed one
   });
 
+  test("SMTP: the relay refusing the sender (550 5.7.60 at MAIL FROM) pauses the channel; the messages wait, none fails", async () => {
+    await quiet();
+    const ids = await queue(2, "mail", "sendas");
+    smtp.state.refuseSender = true;
+    try {
+      const r = await deliverOutbox(s.ctx, transports(cfg("smtp", false)));
+      expect(r).toMatchObject({ sent: 0, failed: 0, retried: 1, throttled: ["mail"] });
+    } finally {
+      smtp.state.refuseSender = false;
+    }
+    const rows = await s.db.outboxMessage.findMany({ where: { id: { in: ids } } });
+    expect(rows.every((m) => m.status === "pending")).toBe(true);
+    expect(rows.some((m) => m.lastError?.includes("5.7.60"))).toBe(true);
+  });
+
   test("Graph: a 429 is retried after its Retry-After and pauses the mailbox's queue; a sender outside the access policy pauses it too, without failing the messages", async () => {
     await quiet();
     const ids = await queue(3, "mail", "graph");
@@ -511,8 +526,11 @@ describe("delivery that loses nothing and repeats nothing", () => {
     await quiet();
     const ids = await queue(40, "mail", "pair");
     const before = smtp.received.length;
-    // Slow enough (40 × 80 ms) that the two passes overlap: each must send some, and none the same.
-    smtp.state.replyDelayMs = 80;
+    // The relay holds its first answer until both schedulers are connected, so the passes do overlap: each must send
+    // some, and none the same.
+    smtp.state.replyDelayMs = 20;
+    smtp.state.gate = 2;
+    smtp.state.peak = smtp.state.open;
     const env = schedulerEnv();
     const run = () =>
       new Promise<{ code: number | null; sent: number }>((resolve) => {
@@ -537,6 +555,7 @@ describe("delivery that loses nothing and repeats nothing", () => {
       results = await Promise.all([run(), run()]);
     } finally {
       smtp.state.replyDelayMs = 0;
+      smtp.state.gate = 0;
     }
     expect(results.map((r) => r.code)).toEqual([0, 0]);
     expect(

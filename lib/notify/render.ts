@@ -34,8 +34,10 @@ export function oneLine(s: string, max = 240): string {
   let out = "";
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
-    // Bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069) could make a name read backwards.
-    const bidi = (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x200e || c === 0x200f;
+    // Bidirectional overrides, isolates and marks (U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C) could make a
+    // name read backwards.
+    const bidi =
+      (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x200e || c === 0x200f || c === 0x061c;
     out += c < 32 || c === 127 || (c >= 0x80 && c < 0xa0) || c === 0x2028 || c === 0x2029 || bidi ? " " : ch;
   }
   out = out.replace(/\s+/g, " ").trim();

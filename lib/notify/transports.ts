@@ -37,7 +37,8 @@ export type Outcome =
   | { ok: false; retry: boolean; retryAfterMs?: number; throttled?: boolean; unconfirmed?: boolean; error: string };
 
 /** Connection errors that happen before anything was sent: safe to retry. */
-const BEFORE_SENDING = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|certificate|self[- ]signed/i;
+const BEFORE_SENDING =
+  /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|CONNECT_TIMEOUT|Connect Timeout|CERT_|ERR_TLS|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_VERIFY|certificate|self[- ]signed/i;
 
 export type Transport = (m: OutgoingMessage) => Promise<Outcome>;
 
@@ -143,6 +144,10 @@ export function smtpTransport(channel: Extract<MailChannel, { transport: "smtp" 
   const auth = u.username
     ? { credentials: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } }
     : undefined;
+  // Credentials never cross the network in clear: over smtp:// with a login, STARTTLS is required (a relay on this
+  // machine excepted), so a man in the middle who strips STARTTLS gets an error, not the password.
+  const loopback = ["localhost", "127.0.0.1", "::1"].includes(options.host ?? "");
+  options.requireTLS = !secure && Boolean(auth) && !loopback;
   return {
     close: () => undefined,
     send: async (m) => {
@@ -174,8 +179,11 @@ export function smtpTransport(channel: Extract<MailChannel, { transport: "smtp" 
         const err = e as { responseCode?: number; response?: string; code?: string; message?: string };
         if (typeof err.responseCode === "number") {
           const error = `The SMTP relay answered ${err.response ?? err.responseCode}`;
-          // 421: the relay closes the channel; 454/530/534/535: authentication, the relay's settings: all messages wait.
-          if ([421, 454, 530, 534, 535].includes(err.responseCode))
+          // The relay refusing the session or the sender (greeting, EHLO, AUTH, MAIL FROM: e.g. 421, 535, Office 365's
+          // 550 5.7.60 send-as refusal) is true of every message: the channel waits. Only answers to RCPT TO and DATA
+          // are about this message.
+          const command = String((e as { command?: string }).command ?? "");
+          if (stage === "connect" || /^(MAIL|AUTH|EHLO|HELO|CONN|STARTTLS)/i.test(command) || err.responseCode === 421)
             return { ok: false, retry: true, throttled: true, error };
           return { ok: false, retry: err.responseCode < 500, error };
         }

@@ -88,63 +88,65 @@ export async function runCampaignMaintenance(
     const remindFrom = new Date(due.getTime() - config.reminderDaysBefore * DAY);
     const remindedToday = c.lastReminderAt && now.getTime() - c.lastReminderAt.getTime() < DAY - 60_000;
     if (now >= remindFrom && !remindedToday) {
-      // One transaction: the day's claim (lastReminderAt, compared and set, so a second scheduler finds it taken),
-      // the escalation and the notices (the outbox's record, lib/notify) commit together or not at all.
-      const counted = await db.$transaction(
+      const overdue = now > due;
+      // Escalation first, outside the notice transaction (it can touch a million items; it is idempotent: a fallback
+      // reviewer already on an item is not added twice), so decisions never wait on it.
+      let escalated = 0;
+      if (overdue) {
+        // Escalate: the stage's fallback reviewers (else the creator) join every undecided item once.
+        const stage = config.stages[c.stage - 1]!;
+        const def = await db.campaignDefinition.findUnique({
+          where: { id: c.definitionId },
+          select: { createdById: true },
+        });
+        const fallback = stage.fallbackIds.length ? stage.fallbackIds : def ? [def.createdById] : [];
+        for (const reviewerId of fallback) {
+          const undecided = await db.campaignItem.findMany({
+            where: { campaignId: c.id, stage: c.stage, decision: null, principalId: { not: reviewerId } },
+            select: { id: true },
+          });
+          const have = new Set(
+            (
+              await db.campaignItemReviewer.findMany({
+                where: { campaignId: c.id, stage: c.stage, reviewerId },
+                select: { itemId: true },
+              })
+            ).map((r) => r.itemId),
+          );
+          const add = undecided
+            .filter((i) => !have.has(i.id))
+            .map((i) => ({ campaignId: c.id, itemId: i.id, stage: c.stage, reviewerId, relation: "fallback" }));
+          // The fallback reviewer joins the item's reviewers: give the items their own copy first, then add.
+          await materializeItemReviewers(
+            db,
+            c.stage,
+            add.map((a) => a.itemId),
+          );
+          for (let i = 0; i < add.length; i += 1000)
+            await db.campaignItemReviewerOverride.createMany({ data: add.slice(i, i + 1000) });
+          escalated += add.length;
+        }
+      }
+      // Then the day's claim and its notices, in one short transaction: lastReminderAt compared and set (a second
+      // scheduler finds the day taken; a campaign closed or advanced meanwhile is left alone), and the notices (the
+      // outbox's record, lib/notify) commit with it or not at all.
+      const reminded = await db.$transaction(
         async (tx) => {
           const claimed = await tx.campaign.updateMany({
-            where: { id: c.id, lastReminderAt: c.lastReminderAt },
+            where: { id: c.id, status: "active", stage: c.stage, lastReminderAt: c.lastReminderAt },
             data: { lastReminderAt: now },
           });
-          if (claimed.count === 0) return { escalated: 0, reminders: 0 };
+          if (claimed.count === 0) return 0;
           const txCtx = { ...ctx, db: tx as unknown as typeof db };
-          const r = { escalated: 0, reminders: 0 };
-          const overdue = now > due;
-          if (overdue) {
-            // Escalate: the stage's fallback reviewers (else the creator) join every undecided item once.
-            const stage = config.stages[c.stage - 1]!;
-            const def = await tx.campaignDefinition.findUnique({
-              where: { id: c.definitionId },
-              select: { createdById: true },
-            });
-            const fallback = stage.fallbackIds.length ? stage.fallbackIds : def ? [def.createdById] : [];
-            for (const reviewerId of fallback) {
-              const undecided = await tx.campaignItem.findMany({
-                where: { campaignId: c.id, stage: c.stage, decision: null, principalId: { not: reviewerId } },
-                select: { id: true },
-              });
-              const have = new Set(
-                (
-                  await tx.campaignItemReviewer.findMany({
-                    where: { campaignId: c.id, stage: c.stage, reviewerId },
-                    select: { itemId: true },
-                  })
-                ).map((r) => r.itemId),
-              );
-              const add = undecided
-                .filter((i) => !have.has(i.id))
-                .map((i) => ({ campaignId: c.id, itemId: i.id, stage: c.stage, reviewerId, relation: "fallback" }));
-              // The fallback reviewer joins the item's reviewers: give the items their own copy first, then add.
-              await materializeItemReviewers(
-                tx as unknown as typeof db,
-                c.stage,
-                add.map((a) => a.itemId),
-              );
-              for (let i = 0; i < add.length; i += 1000)
-                await tx.campaignItemReviewerOverride.createMany({ data: add.slice(i, i + 1000) });
-              r.escalated += add.length;
-            }
-            r.reminders += await notifyReviewers(txCtx, c.id, c.stage, "overdue");
-            if (r.escalated) r.reminders += await notifyReviewers(txCtx, c.id, c.stage, "escalation", "fallback");
-          } else {
-            r.reminders += await notifyReviewers(txCtx, c.id, c.stage, "reminder");
-          }
-          return r;
+          if (!overdue) return notifyReviewers(txCtx, c.id, c.stage, "reminder");
+          let n = await notifyReviewers(txCtx, c.id, c.stage, "overdue");
+          if (escalated) n += await notifyReviewers(txCtx, c.id, c.stage, "escalation", "fallback");
+          return n;
         },
-        { timeout: 120_000, maxWait: 30_000 },
+        { timeout: 60_000, maxWait: 30_000 },
       );
-      report.escalated += counted.escalated;
-      report.reminders += counted.reminders;
+      report.escalated += escalated;
+      report.reminders += reminded;
     }
   }
   // Auto-apply closed campaigns whose definition asks for it.

@@ -221,18 +221,25 @@ export async function reviewPage(
   if (query.since === "new") {
     const earlier = await earlierCampaigns(ctx, c);
     // Access an earlier campaign reviewed, by the badge's rule: the earlier items in the ranges of this reviewer's
-    // resources. A non-correlated NOT IN: SQLite builds its ephemeral index once and PostgreSQL a hashed subplan, so
-    // the cost is one pass over those ranges, not a lookup per item.
+    // resources (the ranges are few: one per earlier campaign and resource). Per engine, the plan that stays one pass
+    // over those ranges, not a lookup per item:
+    // - SQLite: a non-correlated NOT IN over one key, for which it builds an ephemeral index once per statement;
+    // - PostgreSQL: NOT EXISTS on the columns, planned as a hash anti-join (it spills to disk when large), where NOT IN
+    //   would be a hashed subplan only while the keys fit in work_mem and a rescan per row beyond.
     if (earlier.length) {
-      const key = (a: string) =>
-        `${a}."principalId" || '|' || ${a}."resourceId" || '|' || COALESCE(${a}."accessId", '')`;
-      conds.push(
-        `${key("i")} NOT IN (SELECT ${key("e")} FROM (SELECT DISTINCT rr."campaignId", rr."firstOrdinal", rr."lastOrdinal" FROM "CampaignResourceReviewer" rr
+      const ranges = `SELECT DISTINCT rr."campaignId", rr."firstOrdinal", rr."lastOrdinal" FROM "CampaignResourceReviewer" rr
             WHERE rr."campaignId" IN (${earlier.map((id) => p(id)).join(", ")})
               AND rr."resourceId" IN (SELECT DISTINCT i2."resourceId" FROM "CampaignItemReviewer" r2 JOIN "CampaignItem" i2 ON i2."id" = r2."itemId" AND i2."stage" = r2."stage"
-                                      WHERE r2."campaignId" = ${p(campaignId)} AND r2."reviewerId" = ${p(reviewerId)})) g
-          JOIN "CampaignItem" e ON e."campaignId" = g."campaignId" AND e."ordinal" BETWEEN g."firstOrdinal" AND g."lastOrdinal")`,
-      );
+                                      WHERE r2."campaignId" = ${p(campaignId)} AND r2."reviewerId" = ${p(reviewerId)})`;
+      const seen = `FROM (${ranges}) g JOIN "CampaignItem" e ON e."campaignId" = g."campaignId" AND e."ordinal" BETWEEN g."firstOrdinal" AND g."lastOrdinal"`;
+      if (pg)
+        conds.push(
+          `NOT EXISTS (SELECT 1 ${seen} WHERE e."principalId" = i."principalId" AND e."resourceId" = i."resourceId" AND e."accessId" = i."accessId")`,
+        );
+      else {
+        const key = (t: string) => `${t}."principalId" || '|' || ${t}."resourceId" || '|' || ${t}."accessId"`;
+        conds.push(`${key("i")} NOT IN (SELECT ${key("e")} ${seen})`);
+      }
     }
   }
   const where = `${base}${conds.length ? ` AND ${conds.join(" AND ")}` : ""}`;

@@ -27,11 +27,30 @@ export async function startSmtp(o: { replyDelayMs?: number } = {}) {
   const received: ReceivedMail[] = [];
   /** Replies for the next messages, instead of accepting them (e.g. { code: 451 }). */
   const refuse: { code: number; message?: string }[] = [];
-  const state = { replyDelayMs: o.replyDelayMs ?? 0 };
+  /** gate: hold every reply until that many sessions have been open at once (two senders really overlapping). */
+  const state = { replyDelayMs: o.replyDelayMs ?? 0, gate: 0, open: 0, peak: 0, refuseSender: false };
   const server = new SMTPServer({
     disabledCommands: ["STARTTLS"],
     allowInsecureAuth: true,
     logger: false,
+    onConnect(_session, cb) {
+      state.open++;
+      state.peak = Math.max(state.peak, state.open);
+      cb();
+    },
+    onClose() {
+      state.open--;
+    },
+    onMailFrom(_address, _session, cb) {
+      // Office 365's answer to a sender the account may not send as.
+      if (state.refuseSender)
+        return cb(
+          Object.assign(new Error(`5.7.60 SMTP; Client does not have permissions to send as this sender`), {
+            responseCode: 550,
+          }),
+        );
+      cb();
+    },
     onAuth(auth, _session, cb) {
       if (auth.username === SMTP_USER && auth.password === SMTP_PASSWORD) cb(null, { user: auth.username });
       else cb(Object.assign(new Error("Authentication credentials invalid"), { responseCode: 535 }));
@@ -56,6 +75,9 @@ export async function startSmtp(o: { replyDelayMs?: number } = {}) {
             html: p.html ?? "",
             raw,
           });
+          const deadline = Date.now() + 15_000;
+          while (state.gate > 0 && state.peak < state.gate && Date.now() < deadline)
+            await new Promise((r) => setTimeout(r, 10));
           setTimeout(() => cb(), state.replyDelayMs);
         })();
       });
