@@ -111,6 +111,10 @@ describe("an item's context", () => {
     expect(fresh.total).toBeGreaterThan(0);
     expect(fresh.total).toBeLessThan(all.total);
     expect(fresh.rows.every((r) => r.isNew === true)).toBe(true);
+    // The total comes with the page; a page past the end still knows it.
+    expect((await reviewPage(s.ctx, second, me.id, ZReviewQuery.parse({ since: "new", page: 999 })))!.total).toBe(
+      expected,
+    );
     // Progress still counts the whole review, and the filter combines with the others.
     expect(fresh.progress).toEqual(all.progress);
     const freshGuests = (await reviewPage(s.ctx, second, me.id, ZReviewQuery.parse({ since: "new", kind: "guest" })))!;

@@ -263,22 +263,30 @@ export async function reviewPage(
     if (any === 0) return null;
   }
   const onlyState = !query.q && query.rec === "all" && query.kind === "all" && !query.resource && query.since === "all";
-  const total = onlyState
+  // With the New filter the anti-join is the cost: the page carries its total (COUNT(*) OVER ()), one pass, not two.
+  const countWithPage = query.since === "new";
+  const countAll = async () =>
+    num((await db.$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n ${where}`, ...params))[0]?.n);
+  let total = onlyState
     ? query.state === "decided"
       ? progress.decided
       : query.state === "undecided"
         ? progress.total - progress.decided
         : progress.total
-    : num((await db.$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n ${where}`, ...params))[0]?.n);
+    : countWithPage
+      ? -1
+      : await countAll();
   const order = `${SORT_SQL[query.sort]} ${query.dir === "desc" ? "DESC" : "ASC"}${pg ? (query.dir === "desc" ? " NULLS LAST" : " NULLS FIRST") : ""}, i."ordinal" ASC`;
   const limit = REVIEW_PAGE_SIZE;
   const offset = (query.page - 1) * limit;
   const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>(
     `SELECT i."id", i."principalId", i."principalName", i."principalUpn", i."principalKind", i."principalType", i."resourceType", i."resourceId", i."resourceName", i."accessDetail",
-            i."lastSignInAt", i."recommendation", i."recommendationReason", i."decision", i."decidedByName", i."decidedAt", i."justification", r."relation", i."stage", i."goneFromEntra", i."accessId"
+            i."lastSignInAt", i."recommendation", i."recommendationReason", i."decision", i."decidedByName", i."decidedAt", i."justification", r."relation", i."stage", i."goneFromEntra", i."accessId"${countWithPage ? `, COUNT(*) OVER () AS "pageTotal"` : ""}
      ${where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
     ...params,
   );
+  // A page past the end carries no total: count then.
+  if (total < 0) total = rows.length ? num(rows[0]!.pageTotal) : await countAll();
   const resources = await db.$queryRawUnsafe<{ id: string; name: string | null }[]>(
     `SELECT DISTINCT i."resourceId" AS id, i."resourceName" AS name ${base} ORDER BY name LIMIT 500`,
     ...params.slice(0, baseParams),
