@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildEvidencePackage } from "@/lib/reports/package";
 import { verifyPackage } from "@/lib/reports/verify-package";
+import { composeOutbox, deliverOutbox, transportsFor } from "@/lib/notify";
 import { myInbox } from "@/lib/reviews";
 import { signingIdentity } from "@/lib/signing/identity";
 import { setup } from "@/tests/support/emulator-fixture";
@@ -41,6 +42,37 @@ describe("npm run demo's seed", () => {
       where: { recipientId: reviewer.id, campaignId: r.active!.id },
     });
     expect(notice.body).toBe(`${r.active!.reviewerItems} items to review by ${inbox[0]!.dueAt.slice(0, 10)}.`);
+    expect(r.active!.dueAt).toBe(inbox[0]!.dueAt); // what the demo prints is what the inbox shows
+
+    // The mail the demo sends next (scripts/demo-seed.ts runs one notice pass): reviewer@'s digest is in the emulator's
+    // mailbox, with the inbox's date and a link to the review; last quarter's reviewer notices are history, not mail;
+    // the admin who closed the partner review is told (no principal row before a sign-in: the creator).
+    const admin = s.emu.tenant.users.find((u) => u.userPrincipalName === "admin@contoso.onmicrosoft.com")!;
+    const cfg = {
+      mail: { transport: "graph" as const, from: admin.userPrincipalName, perMinute: 100_000 },
+      teams: null,
+      publicUrl: "http://localhost:3000",
+    };
+    await composeOutbox(s.ctx, cfg);
+    expect(
+      (
+        await deliverOutbox(
+          s.ctx,
+          transportsFor(cfg, () => s.writeClient(0)),
+        )
+      ).failed,
+    ).toBe(0);
+    const mail = (await s.control("GET", "/mail")).value as {
+      text: string;
+      message: { subject: string; toRecipients: { emailAddress: { address: string } }[] };
+    }[];
+    const to = (upn: string) => mail.filter((m) => m.message.toRecipients[0]!.emailAddress.address === upn);
+    const mine = to(reviewer.userPrincipalName);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.text).toContain(`${r.active!.reviewerItems} items to review by ${inbox[0]!.dueAt.slice(0, 10)}.`);
+    expect(mine[0]!.text).toContain(`http://localhost:3000/reviews/${r.active!.id}`);
+    expect(mine[0]!.text).not.toContain(DEMO_CLOSED_NAME);
+    expect(to(admin.userPrincipalName).map((m) => m.message.subject)).toContain(`Closed: ${DEMO_CLOSED_NAME}`);
 
     // auditor@: the partner review is applied, its two revoked guests are gone from Entra, its evidence verifies.
     const closed = await s.db.campaign.findUniqueOrThrow({ where: { id: r.closed!.id } });

@@ -29,7 +29,7 @@ void (async () => {
   if (r.skipped) console.log("Demo campaigns: this database already has campaigns; nothing seeded.");
   else
     console.log(
-      `Demo campaigns seeded: "${r.closed!.items} items, ${r.closed!.revoked} revoked and ${r.closed!.applied} removed in Entra, evidence signed" (closed, applied), and the quarterly review (${r.active!.items} items, ${r.active!.reviewerItems} for reviewer@, due ${r.active!.endAt.slice(0, 10)}).`,
+      `Demo campaigns seeded: "${r.closed!.items} items, ${r.closed!.revoked} revoked and ${r.closed!.applied} removed in Entra, evidence signed" (closed, applied), and the quarterly review (${r.active!.items} items, ${r.active!.reviewerItems} for reviewer@, due ${r.active!.dueAt.slice(0, 10)}, as the inbox and the mail say).`,
     );
   await db.$disconnect();
   process.exit(0);

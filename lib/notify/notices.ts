@@ -5,9 +5,12 @@
  */
 import type { Db } from "@/lib/db/index";
 
-type Tx = Pick<Db, "principal" | "notification">;
+type Tx = Pick<Db, "principal" | "notification" | "campaign" | "campaignDefinition">;
 
-/** One notice per admin Recert knows (everyone who signed in with the admin role). */
+/**
+ * One notice per admin Recert knows (everyone who signed in with the admin role), and always the admin who created the
+ * campaign: roles come from sign-in tokens, so an installation whose admins have not signed in yet still tells one.
+ */
 export async function notifyAdmins(
   tx: Tx,
   tenantId: string,
@@ -15,11 +18,16 @@ export async function notifyAdmins(
   n: { campaignId: string; kind: "closed" | "applied"; subject: string; body: string; link: string },
 ): Promise<number> {
   const admins = await tx.principal.findMany({ where: { tenantId, role: "admin" }, select: { id: true } });
-  if (admins.length === 0) return 0;
+  const c = await tx.campaign.findUnique({ where: { id: n.campaignId }, select: { definitionId: true } });
+  const def = c
+    ? await tx.campaignDefinition.findUnique({ where: { id: c.definitionId }, select: { createdById: true } })
+    : null;
+  const recipients = [...new Set([...admins.map((a) => a.id), ...(def ? [def.createdById] : [])])];
+  if (recipients.length === 0) return 0;
   await tx.notification.createMany({
-    data: admins.map((a) => ({
+    data: recipients.map((id) => ({
       tenantId,
-      recipientId: a.id,
+      recipientId: id,
       kind: n.kind,
       subject: n.subject,
       body: n.body,
@@ -28,5 +36,5 @@ export async function notifyAdmins(
       createdAt: at,
     })),
   });
-  return admins.length;
+  return recipients.length;
 }

@@ -470,6 +470,25 @@ describe("who gets what", () => {
   });
 });
 
+describe("admins' summaries", () => {
+  test("the campaign's creator is told of its close even before signing in to Recert (no principal row yet)", async () => {
+    const t = s.emu.tenant;
+    const creator = t.users.find((u) => u.userType === "Member" && u.accountEnabled && u.id !== ADMIN.id && u.mail)!;
+    expect(await s.db.principal.count({ where: { id: creator.id } })).toBe(0);
+    const preset = quarterlyPreset(new Date());
+    preset.name = "Created by someone not yet signed in";
+    preset.config.stages = [
+      { reviewers: "managers", chosenIds: [], fallbackIds: [], durationDays: 14, advance: ["approve"] },
+    ];
+    const by: Actor = { id: creator.id, name: creator.displayName, role: "admin" };
+    const { campaignId: id } = await createCampaign(s.ctx, by, preset);
+    await startCampaign(s.ctx, by, id);
+    await closeCampaign(s.ctx, by, id, "Done");
+    const closed = await s.db.notification.findMany({ where: { campaignId: id, kind: "closed" } });
+    expect(closed.map((n) => n.recipientId).sort()).toEqual([ADMIN.id, creator.id].sort());
+  });
+});
+
 describe("what an attacker would try", () => {
   test("a guest's display name and a campaign name with markup, Markdown and a forged header stay text in mail and cards", async () => {
     await quiet();

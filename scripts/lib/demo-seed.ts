@@ -15,6 +15,7 @@ import {
   closeCampaign,
   createCampaign,
   decide,
+  dueDate,
   quarterlyPreset,
   startCampaign,
   type Actor,
@@ -26,7 +27,8 @@ export const DEMO_CLOSED_NAME = "Partner access review (demo, last quarter)";
 export interface DemoSeed {
   skipped: boolean;
   closed?: { id: string; items: number; revoked: number; applied: number };
-  active?: { id: string; items: number; reviewerItems: number; endAt: string };
+  /** dueAt: the date the inbox and every notice show (lib/reviews/definition.ts dueDate). */
+  active?: { id: string; items: number; reviewerItems: number; endAt: string; dueAt: string };
 }
 
 async function person(ctx: Ctx, upn: string, role: Actor["role"]): Promise<Actor> {
@@ -93,10 +95,19 @@ export async function seedDemo(ctx: Ctx, writeGraph: () => GraphClient): Promise
   const reviewerItems = await ctx.db.campaignItemReviewer.count({
     where: { campaignId: activeId, reviewerId: reviewer.id },
   });
-  const c = await ctx.db.campaign.findUniqueOrThrow({ where: { id: activeId }, select: { endAt: true } });
+  const c = await ctx.db.campaign.findUniqueOrThrow({
+    where: { id: activeId },
+    select: { endAt: true, stageEndsAt: true, startAt: true },
+  });
   return {
     skipped: false,
     closed: { id: closedId, items: closedItems, revoked: revoke.length, applied: applied.applied },
-    active: { id: activeId, items: itemCount, reviewerItems, endAt: c.endAt.toISOString() },
+    active: {
+      id: activeId,
+      items: itemCount,
+      reviewerItems,
+      endAt: c.endAt.toISOString(),
+      dueAt: dueDate(c).toISOString(),
+    },
   };
 }

@@ -62,7 +62,7 @@ export default async function SettingsPage() {
     key: m.id,
     created: <span className="whitespace-nowrap">{new Date(m.createdAt).toLocaleString()}</span>,
     status: <StatusBadge status={m.status} />,
-    to: <span className="break-all">{m.address}</span>,
+    to: <span className="whitespace-nowrap">{m.address}</span>,
     subject: (
       <span className="block max-w-xs truncate" title={m.subject}>
         {m.subject}
