@@ -13,7 +13,8 @@ import { engineOfUrl } from "./sql";
  */
 const SQLITE_SLOT = Symbol.for("recert.db.sqliteHandle");
 const PG_SLOT = Symbol.for("recert.db.pgPool");
-type Slotted = { [SQLITE_SLOT]?: { db?: BetterSqlite3.Database }; [PG_SLOT]?: { pool?: pg.Pool } };
+type PgSlot = { pool?: pg.Pool; clients?: Set<pg.PoolClient> };
+type Slotted = { [SQLITE_SLOT]?: { db?: BetterSqlite3.Database }; [PG_SLOT]?: PgSlot };
 
 /** Keeps the connection the adapter opens, so bulk writes can use prepared statements on it. */
 class CapturingSqliteFactory extends PrismaBetterSQLite3 {
@@ -43,13 +44,20 @@ export function sqliteHandleOf(client: object): BetterSqlite3.Database | undefin
 class CapturingPgFactory extends PrismaPg {
   constructor(
     config: ConstructorParameters<typeof PrismaPg>[0],
-    private readonly slot: { pool?: pg.Pool },
+    private readonly slot: PgSlot,
   ) {
     super(config);
   }
   override async connect() {
     const adapter = await super.connect();
-    this.slot.pool = (adapter as unknown as { client: pg.Pool }).client;
+    const pool = (adapter as unknown as { client: pg.Pool }).client;
+    this.slot.pool = pool;
+    // The pool's connections, through its public events, so a transaction's own connection can be found by its backend
+    // process id (lib/db/pg-direct.ts).
+    const clients = new Set<pg.PoolClient>();
+    this.slot.clients = clients;
+    pool.on("connect", (c) => clients.add(c as pg.PoolClient));
+    pool.on("remove", (c) => clients.delete(c as pg.PoolClient));
     return adapter;
   }
 }
@@ -60,6 +68,11 @@ class CapturingPgFactory extends PrismaPg {
  */
 export function pgPoolOf(client: object): pg.Pool | undefined {
   return (client as Slotted)[PG_SLOT]?.pool;
+}
+
+/** The connections of a PostgreSQL client's pool (see lib/db/pg-direct.ts); undefined for SQLite. */
+export function pgClientsOf(client: object): ReadonlySet<pg.PoolClient> | undefined {
+  return (client as Slotted)[PG_SLOT]?.clients;
 }
 
 /** How long a statement waits for another writer's lock before failing as "busy" (see lib/db/errors.ts). */
@@ -74,10 +87,12 @@ export const LOCK_TIMEOUT_MS = 10_000;
 export function createClient(databaseUrl: string, o: { lockTimeoutMs?: number } = {}): SqliteClient {
   const lockTimeoutMs = Math.max(1, Math.round(o.lockTimeoutMs ?? LOCK_TIMEOUT_MS));
   if (engineOfUrl(databaseUrl) === "postgresql") {
-    const slot: { pool?: pg.Pool } = {};
+    const slot: PgSlot = {};
     const client = new PgClient({
       adapter: new CapturingPgFactory(
-        { connectionString: databaseUrl, options: `-c lock_timeout=${lockTimeoutMs}` },
+        // JIT off: it pays only for long analytical queries, and the planner's default guess for an ordinal range with
+        // unknown bounds (lib/reviews/reviewer-items.ts) would otherwise add ~100 ms of compilation to review pages.
+        { connectionString: databaseUrl, options: `-c lock_timeout=${lockTimeoutMs} -c jit=off` },
         slot,
       ),
     }) as unknown as SqliteClient;
