@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runSync } from "@/lib/sync/run-sync";
 import { setup } from "@/tests/support/emulator-fixture";
-import { overview } from "./overview";
+import { coverageByUser, coverageCounts, overview } from "./overview";
 import { segmentUsers } from "./segments";
 
 let s: Awaited<ReturnType<typeof setup>>;
@@ -107,5 +107,62 @@ describe("dashboard figures", () => {
     expect(
       after.policies.find((p) => p.id === policy!.id)!.exclusions.find((x) => x.userId === ex.userId)!.sanctioned,
     ).toBe(true);
+  });
+
+  test("the database's bucket counts equal the per-user evaluation, through nested groups and a cycle", async () => {
+    const perUser = async () => {
+      (globalThis as { __recertCoverage?: unknown }).__recertCoverage = undefined; // computed again, not cached
+      const m = new Map<string, number>();
+      for (const c of (await coverageByUser(s.db, s.tenantId)).values()) m.set(c.bucket, (m.get(c.bucket) ?? 0) + 1);
+      return m;
+    };
+    const sorted = (m: Map<string, number>) => [...m].sort();
+    expect(sorted(await coverageCounts(s.ctx))).toEqual(sorted(await perUser()));
+
+    // A group two levels under a group that an enforcing policy for all users excludes, in a cycle with it, holding a
+    // user who was enforced: both paths must follow the nesting (and end), and the policy now leaves the user out.
+    const policies = (await s.db.dirCaPolicy.findMany({ where: { tenantId: s.tenantId } })).map(
+      (p) =>
+        JSON.parse(p.raw) as {
+          id: string;
+          state: string;
+          conditions?: { users?: { includeUsers?: string[]; excludeGroups?: string[] } };
+        },
+    );
+    const policy = policies.find(
+      (p) =>
+        p.state === "enabled" &&
+        p.conditions?.users?.includeUsers?.includes("All") &&
+        p.conditions.users.excludeGroups?.length,
+    );
+    expect(policy).toBeDefined();
+    const excluded = policy!.conditions!.users!.excludeGroups![0];
+    const before = await coverageByUser(s.db, s.tenantId);
+    const enforcedUser = [...before].find(([, c]) => c.bucket === "enforcedAllApps")![0];
+    const [mid, leaf] = [crypto.randomUUID(), crypto.randomUUID()];
+    for (const id of [mid, leaf])
+      await s.db.dirGroup.create({
+        data: {
+          id,
+          tenantId: s.tenantId,
+          displayName: `Nested ${id.slice(0, 4)}`,
+          kind: "security",
+          groupTypes: "[]",
+          securityEnabled: true,
+          mailEnabled: false,
+          isAssignableToRole: false,
+          isDynamic: false,
+          onPremisesSyncEnabled: false,
+        },
+      });
+    const edge = (groupId: string, memberId: string, memberType: string) =>
+      s.db.dirGroupMember.create({ data: { tenantId: s.tenantId, groupId, memberId, memberType } });
+    await edge(excluded!, mid, "group");
+    await edge(mid, leaf, "group");
+    await edge(leaf, excluded!, "group"); // the cycle
+    await edge(leaf, enforcedUser, "user");
+    const after = await perUser();
+    expect((await coverageByUser(s.db, s.tenantId)).get(enforcedUser)!.excludedFrom).toContain(policy!.id);
+    expect(sorted(await coverageCounts(s.ctx))).toEqual(sorted(after));
   });
 });

@@ -5,7 +5,7 @@
  */
 import type * as MSGraph from "@microsoft/microsoft-graph-types";
 import type { Ctx, Db } from "@/lib/db/context";
-import type { Dialect } from "@/lib/db/sql";
+import { parameters, type Dialect } from "@/lib/db/sql";
 import {
   BUCKET_LABEL,
   describePolicy,
@@ -247,6 +247,136 @@ export async function coverageByUser(db: Db, tenantId: string, now = new Date())
   return byUser;
 }
 
+/**
+ * How many enabled users fall in each enforcement bucket, computed by the database (#20): no object per user. A user's
+ * bucket depends only on a handful of facts the policies can test:
+ * - whether they are a guest or external;
+ * - their MFA registration;
+ * - which of the groups the enforcing policies name they are in (transitively);
+ * - which of the roles those policies name they hold;
+ * - their id, only when a policy or a sanctioned exclusion names them.
+ *
+ * One statement groups the tenant's users by those facts, and the policies are evaluated once per distinct
+ * combination (a few hundred at 100k users) with the same `userCoverage` the per-user path uses. Nested groups are
+ * followed by a recursive CTE whose UNION drops repeats, so cycles end.
+ */
+export async function coverageCounts(ctx: Ctx): Promise<Map<Bucket, number>> {
+  const { db, tenantId, dialect: d } = ctx;
+  const now = ctx.now();
+  const pg = d.engine === "postgresql";
+  const policies = (await db.dirCaPolicy.findMany({ where: { tenantId }, select: { raw: true } })).map(
+    (p) => JSON.parse(p.raw) as MSGraph.ConditionalAccessPolicy,
+  );
+  const enforcing = policies.filter((p) => p.state === "enabled" && mfaRequirement(p).requiresMfa);
+  const sanctions = await db.sanctionedExclusion.findMany({
+    where: { tenantId, revokedAt: null, expiresAt: { gt: now } },
+    select: { userId: true, policyId: true },
+  });
+  const users = (p: MSGraph.ConditionalAccessPolicy) => [
+    ...(p.conditions?.users?.includeUsers ?? []),
+    ...(p.conditions?.users?.excludeUsers ?? []),
+  ];
+  const groups = [
+    ...new Set(
+      enforcing.flatMap((p) => [
+        ...(p.conditions?.users?.includeGroups ?? []),
+        ...(p.conditions?.users?.excludeGroups ?? []),
+      ]),
+    ),
+  ];
+  const roles = [
+    ...new Set(
+      enforcing.flatMap((p) => [
+        ...(p.conditions?.users?.includeRoles ?? []),
+        ...(p.conditions?.users?.excludeRoles ?? []),
+      ]),
+    ),
+  ];
+  const named = [
+    ...new Set(
+      [...enforcing.flatMap(users), ...sanctions.map((s) => s.userId)].filter(
+        (u) => !["All", "None", "GuestsOrExternalUsers"].includes(u),
+      ),
+    ),
+  ];
+  const { values, p } = parameters(d);
+  const list = (v: string[]) =>
+    pg
+      ? `SELECT json_array_elements_text(${p(JSON.stringify(v))}::json) AS v`
+      : `SELECT value AS v FROM json_each(${p(JSON.stringify(v))})`;
+  const agg = (col: string) =>
+    pg ? `string_agg(${col}, ',' ORDER BY ${col})` : `group_concat(${col}, ',' ORDER BY ${col})`;
+  const t = d.bool(true);
+  // Placeholders are taken in text order (SQLite's are positional): p() is called inline, once per use.
+  const tenant = () => p(tenantId);
+  const ext = pg
+    ? `(strpos(COALESCE(u."userPrincipalName", ''), '#EXT#') > 0 OR u."creationType" = 'Invitation')`
+    : `(instr(COALESCE(u."userPrincipalName", ''), '#EXT#') > 0 OR u."creationType" = 'Invitation')`;
+  const rows = await db.$queryRawUnsafe<
+    {
+      guest: unknown;
+      ext: unknown;
+      registered: unknown;
+      groups: string | null;
+      roles: string | null;
+      named: string | null;
+      n: unknown;
+    }[]
+  >(
+    `WITH RECURSIVE reach(root, gid) AS (
+       SELECT r.v, r.v FROM (${list(groups)}) r
+       UNION
+       SELECT reach.root, m."memberId" FROM reach JOIN "DirGroupMember" m ON m."groupId" = reach.gid AND m."memberType" = 'group'
+     ),
+     member_of AS (
+       SELECT m."memberId" AS uid, ${agg("reach.root")} AS groups
+       FROM (SELECT DISTINCT root, gid FROM reach) reach JOIN "DirGroupMember" m ON m."groupId" = reach.gid AND m."memberType" = 'user'
+       GROUP BY m."memberId"
+     ),
+     holds AS (
+       SELECT x.uid, ${agg("x.tmpl")} AS roles FROM (
+         SELECT DISTINCT h.uid, COALESCE(rd."templateId", h.rid) AS tmpl FROM (
+           SELECT a."principalId" AS uid, a."roleDefinitionId" AS rid FROM "DirRoleAssignment" a WHERE a."tenantId" = ${tenant()} AND a."principalType" = 'user'
+           UNION ALL
+           SELECT m."memberId", a."roleDefinitionId" FROM "DirRoleAssignment" a JOIN "DirGroupMember" m ON m."groupId" = a."principalId" AND m."memberType" = 'user'
+           WHERE a."tenantId" = ${tenant()} AND a."principalType" = 'group'
+         ) h LEFT JOIN "DirRoleDefinition" rd ON rd."id" = h.rid
+         WHERE COALESCE(rd."templateId", h.rid) IN (${list(roles)})
+       ) x GROUP BY x.uid
+     )
+     SELECT CASE WHEN u."userType" = 'Guest' THEN 1 ELSE 0 END AS guest, CASE WHEN ${ext} THEN 1 ELSE 0 END AS ext,
+            CASE WHEN r."isMfaRegistered" = ${t} THEN 1 ELSE 0 END AS registered, g.groups, h.roles,
+            CASE WHEN u."id" IN (${list(named)}) THEN u."id" END AS named, COUNT(*) AS n
+     FROM "DirUser" u
+     LEFT JOIN member_of g ON g.uid = u."id"
+     LEFT JOIN holds h ON h.uid = u."id"
+     LEFT JOIN "DirMfaRegistration" r ON r."userId" = u."id"
+     WHERE u."tenantId" = ${tenant()} AND u."accountEnabled" = ${t}
+     GROUP BY 1, 2, 3, 4, 5, 6`,
+    ...values,
+  );
+  const counts = new Map<Bucket, number>();
+  const none = new Set<string>();
+  for (const r of rows) {
+    const guest = num(r.guest) === 1;
+    const facts: UserFacts = {
+      id: r.named ?? "",
+      userType: guest ? "Guest" : "Member",
+      externalKind: externalKindOf({
+        userType: guest ? "Guest" : "Member",
+        userPrincipalName: num(r.ext) === 1 ? "#EXT#" : "",
+      }),
+      groupIds: r.groups ? new Set(r.groups.split(",")) : none,
+      roleIds: r.roles ? new Set(r.roles.split(",")) : none,
+      isMfaRegistered: num(r.registered) === 1,
+    };
+    const mine = r.named ? sanctions.filter((s) => s.userId === r.named) : [];
+    const c = userCoverage(policies, facts, (pid) => mine.some((s) => s.policyId === null || s.policyId === pid));
+    counts.set(c.bucket, (counts.get(c.bucket) ?? 0) + num(r.n));
+  }
+  return counts;
+}
+
 const sanctionOf = (s: { id: string } | undefined) => ({ sanctioned: Boolean(s), sanctionId: s?.id ?? null });
 
 /** Everything that only changes with a sync or a sanctioned exclusion (cached by overview()). */
@@ -287,9 +417,7 @@ async function directoryOverview(ctx: Ctx): Promise<Overview> {
       pct: s.users - s.disabledUsers > 0 ? Math.round((1000 * s.mfaRegistered) / (s.users - s.disabledUsers)) / 10 : 0,
     }));
 
-  const coverage = await coverageByUser(db, tenantId, now);
-  const bucketCounts = new Map<Bucket, number>();
-  for (const c of coverage.values()) bucketCounts.set(c.bucket, (bucketCounts.get(c.bucket) ?? 0) + 1);
+  const bucketCounts = await coverageCounts(ctx);
   const order: Bucket[] = [
     "enforcedAllApps",
     "enforcedSomeApps",
