@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- report [--users 15800] [--json]`: a campaign over every security group (104,293 items at the
+ * `npm run bench -- report [--users 15800] [--json] [--engine sqlite|postgresql]`: a campaign over every security group (104,293 items at the
  * default 15,800 users; the default may never give fewer than 100,000), closed, then
  *   1. its signed PDF and its CSV rendered from the database (target ≤ 10 s, peak RSS < 512 MB), and
  *   2. its evidence package made cold: the three report files rendered, signed and stored (the freeze an admin's Close
@@ -18,6 +18,7 @@ import { signingIdentity } from "../lib/signing/identity";
 import { verifyPdf } from "../lib/reports/verify";
 import { spawnSync } from "node:child_process";
 import { emit, flags, target } from "./lib/report";
+import { engineFlag } from "./lib/database";
 import { syncedTenant } from "./lib/setup";
 
 /** Child mode: render the signed PDF and the CSV of one campaign in a fresh process, print timings and peak RSS. */
@@ -73,18 +74,14 @@ export async function run(argv: string[]): Promise<number> {
   const f = flags(argv);
   if (f.render) return renderOnly(f.render, f.tenant!, f.campaign!, f.dir!);
   if (f.package) return packageOnly(f.package, f.tenant!, f.campaign!, f.dir!);
-  if (f.engine && f.engine !== "sqlite") {
-    // Said, not silently measured on SQLite instead (it used to ignore the flag).
-    console.error("bench report: runs on SQLite only for now; PostgreSQL benchmarks are #20's work.");
-    return 2;
-  }
+  const engine = engineFlag(f);
   const users = Number(f.users ?? 15_800);
   const json = f.json === "true";
   if (!json)
     console.error(
       `bench report: emulator with ${users.toLocaleString()} users, sync, campaign start and close (setup, not timed)…`,
     );
-  const env = await syncedTenant(users, "report");
+  const env = await syncedTenant(users, "report", engine);
   const dir = mkdtempSync(path.join(tmpdir(), "recert-bench-sign-"));
   try {
     const admin: Actor = { id: "00000000-0000-4000-8000-0000000000ad", name: "Bench Admin", role: "admin" };
@@ -162,7 +159,7 @@ export async function run(argv: string[]): Promise<number> {
       {
         suite: "report",
         startedAt: new Date().toISOString(),
-        params: { users, items: itemCount, engine: "sqlite" },
+        params: { users, items: itemCount, engine },
         measurements: {
           pdfMs: Math.round(measured.result.pdfMs),
           pdfPages: measured.result.pdf.pages,

@@ -1,15 +1,12 @@
 /**
  * `npm run bench -- review [--users 100000] [--json] [--engine sqlite|postgresql]`
  * Setup (not timed, in a child process): an emulator with N users, a full sync into a fresh database.
- * Timed: starting a campaign over every group membership (freeze ~1M items with reviewers and
- * recommendations), a reviewer's page with the most items, single decisions (p95), a bulk decision on 1,000.
+ * Timed: starting a campaign over every group membership (freeze ~1M items with reviewers and recommendations), in a
+ * fresh process whose peak RSS the kernel reports (maxRSS); then a reviewer's page with the most items, a 5,000-item
+ * reviewer's page, single decisions (p95), a bulk decision on 1,000, and the New filter of the next review.
  */
 import { makeCtx } from "../lib/db/context";
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { startEmulator } from "../emulator/server";
 import { createClient } from "../lib/db/client";
 import { migrate } from "../lib/db/migrate";
@@ -19,19 +16,21 @@ import { closeCampaign, createCampaign, startCampaign, type Actor, type Ctx } fr
 import { decide } from "../lib/reviews/decisions";
 import { quarterlyPreset } from "../lib/reviews/definition";
 import { reviewPage, ZReviewQuery } from "../lib/reviews/queries";
-import { type BenchReport, emit, flags, target, verdict, withPeakRss } from "./lib/report";
+import { benchDatabase, engineFlag } from "./lib/database";
+import { type BenchReport, emit, flags, target, verdict } from "./lib/report";
 
 export async function run(argv: string[]): Promise<number> {
   const f = flags(argv);
   const users = Number(f.users ?? 100_000);
   if (f["setup-into"]) return setupInto(f["setup-into"], users);
+  if (f["start-in"]) return startIn(f["start-in"], f.tenant!);
   const json = f.json === "true";
   const log = (m: string) => !json && console.error(m);
-  const file = path.join(tmpdir(), `recert-bench-review-${randomBytes(4).toString("hex")}.db`);
-  const url = f.engine === "postgresql" ? (process.env.BENCH_DATABASE_URL ?? "") : `file:${file}`;
-  if (!url) throw new Error("--engine postgresql needs BENCH_DATABASE_URL (an empty database)");
+  const engine = engineFlag(f);
+  const database = await benchDatabase(engine, "review");
+  const url = database.url;
   log(
-    `bench review: emulator with ${users.toLocaleString()} users, full sync into ${url.startsWith("file:") ? file : "PostgreSQL"} (setup, not timed)…`,
+    `bench review: emulator with ${users.toLocaleString()} users, full sync into ${database.label} (setup, not timed)…`,
   );
   // Setup runs in a child process, as a scheduled sync does (`npm run sync` from cron): the emulator's tenant
   // and the sync's garbage are not in the heap of the process whose campaign start is timed, as they are not in
@@ -39,14 +38,12 @@ export async function run(argv: string[]): Promise<number> {
   const t = { id: await setupInChild(url, users) };
   const db = createClient(url);
   try {
-    const admin: Actor = { id: "00000000-0000-4000-8000-0000000000ad", name: "Bench Admin", role: "admin" };
+    const admin: Actor = { id: ADMIN_ID, name: "Bench Admin", role: "admin" };
     const ctx: Ctx = makeCtx(db, t.id);
-    const preset = quarterlyPreset(new Date());
-    preset.config.scope = { kind: "allGroups", groupIds: [] };
-    const { campaignId } = await createCampaign(ctx, admin, preset);
-    log("starting the campaign (timed)…");
-    const started = await withPeakRss(() => startCampaign(ctx, admin, campaignId));
-    const items = started.result.itemCount;
+    log("starting the campaign (timed, in a fresh process)…");
+    const started = await startInChild(url, t.id);
+    const campaignId = started.campaignId;
+    const items = started.itemCount;
 
     // The reviewer with the most items, and a page of theirs.
     // The owner with the most items (through their resources; not timed).
@@ -71,6 +68,26 @@ export async function run(argv: string[]): Promise<number> {
       pageTimes.push(performance.now() - t0);
     }
     pageTimes.sort((a, b) => a - b);
+    // A reviewer with about 5,000 items (the issue's second size): the one whose count is nearest.
+    const mid = (
+      await db.$queryRawUnsafe<{ reviewerId: string }[]>(
+        `SELECT r."reviewerId" FROM "CampaignResourceReviewer" r WHERE r."campaignId" = ${engine === "sqlite" ? "?" : "$1"} AND r."stage" = 1 GROUP BY r."reviewerId" ORDER BY ABS(SUM(r."lastOrdinal" - r."firstOrdinal" + 1) - 5000) LIMIT 1`,
+        campaignId,
+      )
+    )[0];
+    const midItems = mid ? ((await reviewPage(ctx, campaignId, mid.reviewerId, q))?.total ?? 0) : 0;
+    const midTimes: number[] = [];
+    for (let i = 0; mid && i < 10; i++) {
+      const t0 = performance.now();
+      await reviewPage(
+        ctx,
+        campaignId,
+        mid.reviewerId,
+        ZReviewQuery.parse({ page: 1 + (i % 4), state: i % 2 ? "undecided" : "all" }),
+      );
+      midTimes.push(performance.now() - t0);
+    }
+    midTimes.sort((a, b) => a - b);
     const mine = (
       await db.campaignItemReviewer.findMany({
         where: { campaignId, reviewerId: reviewer.id },
@@ -135,7 +152,7 @@ export async function run(argv: string[]): Promise<number> {
       startedAt: new Date().toISOString(),
       params: {
         users,
-        engine: url.startsWith("file:") ? "sqlite" : "postgresql",
+        engine,
         scope: "all groups (security and Microsoft 365), all members",
       },
       measurements: {
@@ -155,6 +172,8 @@ export async function run(argv: string[]): Promise<number> {
         reviewerItems,
         reviewerPageMedianMs: Math.round(pageTimes[Math.floor(pageTimes.length / 2)]!),
         reviewerPageMaxMs: Math.round(pageTimes[pageTimes.length - 1]!),
+        midReviewerItems: midItems,
+        midReviewerPageMaxMs: Math.round(midTimes[midTimes.length - 1] ?? 0),
         nextReviewItems: nextItems,
         nextReviewNewItems: newItems,
         newFilterPageMaxMs: Math.round(newTimes[newTimes.length - 1]!),
@@ -177,6 +196,13 @@ export async function run(argv: string[]): Promise<number> {
           "ms",
         ),
         target(
+          `reviewer page (${midItems.toLocaleString("en-US")} items) server data, worst of 10`,
+          midTimes[midTimes.length - 1] ?? Number.POSITIVE_INFINITY,
+          150,
+          "ms",
+        ),
+        target("peak RSS of the campaign start (maxRSS of its process)", started.peakRssMb, 1024, "MB"),
+        target(
           `reviewer page (${nextItems.toLocaleString("en-US")} items), New since the last review, worst of 5`,
           newTimes[newTimes.length - 1]!,
           500,
@@ -196,8 +222,47 @@ export async function run(argv: string[]): Promise<number> {
     return verdict(report);
   } finally {
     await db.$disconnect();
-    if (url.startsWith("file:")) for (const s of ["", "-wal", "-shm"]) rmSync(file + s, { force: true });
+    await database.drop();
   }
+}
+
+const ADMIN_ID = "00000000-0000-4000-8000-0000000000ad";
+
+/** The child's part of the timed start: create and start the campaign over all groups; print timing and maxRSS. */
+async function startIn(url: string, tenantId: string): Promise<number> {
+  const db = createClient(url);
+  try {
+    const admin: Actor = { id: ADMIN_ID, name: "Bench Admin", role: "admin" };
+    const ctx: Ctx = makeCtx(db, tenantId);
+    const preset = quarterlyPreset(new Date());
+    preset.config.scope = { kind: "allGroups", groupIds: [] };
+    const { campaignId } = await createCampaign(ctx, admin, preset);
+    const t0 = performance.now();
+    const { itemCount } = await startCampaign(ctx, admin, campaignId);
+    const ms = performance.now() - t0;
+    // The kernel's peak resident set of this process (KiB on Linux), Node's own baseline included.
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    process.stdout.write(`${JSON.stringify({ campaignId, itemCount, ms, peakRssMb })}\n`);
+    return 0;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+async function startInChild(
+  url: string,
+  tenantId: string,
+): Promise<{ campaignId: string; itemCount: number; ms: number; peakRssMb: number }> {
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, process.argv[1]!, "review", "--start-in", url, "--tenant", tenantId],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let out = "";
+  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  if (code !== 0) throw new Error(`bench campaign start failed (exit ${code})`);
+  return JSON.parse(out.trim().split("\n").pop()!);
 }
 
 /** The child's part: an emulator with the tenant, a full sync into the database; prints the tenant id. */

@@ -1,17 +1,15 @@
-/** Shared bench setup (not timed): an in-process emulator with N users and a full sync into a fresh SQLite database. */
-import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+/** Shared bench setup (not timed): an in-process emulator with N users and a full sync into a fresh database. */
 import { startEmulator } from "../../emulator/server";
 import { createClient } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
+import type { Engine } from "../../lib/db/sql";
 import { createSyncGraph } from "../../lib/connection/graph-client";
 import { runSync } from "../../lib/sync/run-sync";
+import { benchDatabase } from "./database";
 
-export async function syncedTenant(users: number, label: string) {
-  const file = path.join(tmpdir(), `recert-bench-${label}-${randomBytes(4).toString("hex")}.db`);
-  const url = `file:${file}`;
+export async function syncedTenant(users: number, label: string, engine: Engine = "sqlite") {
+  const database = await benchDatabase(engine, label);
+  const url = database.url;
   const emu = await startEmulator({ port: 0, users });
   await migrate(url);
   const db = createClient(url);
@@ -36,10 +34,11 @@ export async function syncedTenant(users: number, label: string) {
   return {
     db,
     url,
+    engine,
     tenantId,
     async close() {
       await db.$disconnect();
-      for (const s of ["", "-wal", "-shm"]) rmSync(file + s, { force: true });
+      await database.drop();
     },
   };
 }
