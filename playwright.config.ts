@@ -1,3 +1,4 @@
+import { E2E_METRICS_TOKEN } from "./e2e/support";
 import { defineConfig } from "@playwright/test";
 import { emulatorEnv } from "./scripts/lib/defaults";
 
@@ -7,12 +8,14 @@ const emulatorPort = Number(process.env.TEST_EMULATOR_PORT ?? 4210);
 // E2E_HTTPS=1: the emulator serves https from a local CA that the app, the CLI and the test workers trust through
 // NODE_EXTRA_CA_CERTS (scripts/test.ts sets it for the PostgreSQL run).
 const https = process.env.E2E_HTTPS === "1";
+
 const env = emulatorEnv(
   {
     ...process.env,
     DATABASE_URL: process.env.E2E_DATABASE_URL ?? process.env.DATABASE_URL ?? "file:./data/e2e.db",
     AUTH_SECRET: process.env.AUTH_SECRET ?? "e2e-only-auth-secret-0123456789abcdef0123456789",
     RECERT_ENCRYPTION_KEY: process.env.RECERT_ENCRYPTION_KEY ?? "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    RECERT_METRICS_TOKEN: E2E_METRICS_TOKEN,
   },
   appPort,
   emulatorPort,

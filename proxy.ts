@@ -22,11 +22,28 @@ export function proxy(request: NextRequest) {
     "form-action 'self'",
     "frame-ancestors 'none'",
   ].join("; ");
+  // A request id for the logs (lib/log): the load balancer's when it sends a sane one, else a new one; returned to the
+  // client as x-request-id so a person can quote it.
+  const given = request.headers.get("x-request-id");
+  const requestId = given && /^[\w.:-]{1,128}$/.test(given) ? given : crypto.randomUUID();
   const headers = new Headers(request.headers);
+  headers.set("x-request-id", requestId);
   headers.set("x-nonce", nonce);
   headers.set("content-security-policy", csp);
   const response = NextResponse.next({ request: { headers } });
   response.headers.set("content-security-policy", csp);
+  response.headers.set("x-request-id", requestId);
+  // One JSON line per request (the access log; lib/log's format). Only the path: query strings can carry tokens.
+  console.log(
+    JSON.stringify({
+      time: new Date().toISOString(),
+      level: "info",
+      msg: "request",
+      requestId,
+      method: request.method,
+      path: request.nextUrl.pathname,
+    }),
+  );
   const https =
     request.nextUrl.protocol === "https:" ||
     request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";

@@ -1,5 +1,8 @@
 import { expect, type Page } from "@playwright/test";
 
+/** The bearer token of GET /api/metrics in the journeys (playwright.config.ts sets it; e2e/health.spec.ts uses it). */
+export const E2E_METRICS_TOKEN = "e2e-metrics-token-0123456789abcdef0123456789";
+
 export const PASSWORD = process.env.EMULATOR_PASSWORD ?? "recert-demo";
 export const ACCOUNTS = {
   admin: "admin@contoso.onmicrosoft.com",

@@ -113,3 +113,37 @@ test("a failing connection pauses scheduled syncs with its reason (exit 4); --fo
   expect(JSON.parse(off.stdout).reason).toMatch(/^Disconnected/);
   await ctx.db.appSetting.deleteMany({ where: { key: "connection.state" } });
 }, 90_000);
+
+test("SIGTERM stops a running sync: the run is recorded as aborted, the lock and staging are released at once", async () => {
+  // Slow Graph down so the sync is surely running when the signal comes.
+  await ctx.control("POST", "/faults", { latencyMs: 400 });
+  try {
+    const child = spawn(
+      process.execPath,
+      [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/sync.ts", "--json", "--full"],
+      { cwd: root, env: ctx.cliEnv({}) },
+    );
+    let stdout = "";
+    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    await expect
+      .poll(async () => ctx.db.syncLock.count({ where: { tenantId: ctx.tenantId } }), { timeout: 30_000 })
+      .toBe(1);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(1);
+    expect(JSON.parse(stdout.trim().split("\n").pop()!)).toMatchObject({ status: "failed" });
+    const run = await ctx.db.syncRun.findFirstOrThrow({
+      where: { tenantId: ctx.tenantId },
+      orderBy: { startedAt: "desc" },
+    });
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatch(/aborted/i);
+    expect(await ctx.db.syncLock.count({ where: { tenantId: ctx.tenantId } })).toBe(0);
+    expect(await ctx.db.syncStageUser.count({ where: { runId: run.id } })).toBe(0);
+  } finally {
+    await ctx.control("POST", "/faults/reset");
+  }
+  // The next sync starts at once (no stale lock to wait out) and succeeds.
+  const next = await cli(["--json"]);
+  expect(next.code, next.stderr).toBe(0);
+}, 90_000);

@@ -76,6 +76,7 @@ describe("layers point one way", () => {
   // The order of ARCHITECTURE.md's table: each folder may import only the folders before it (no cycles).
   const LAYERS = [
     "errors",
+    "log",
     "input",
     "env",
     "db",

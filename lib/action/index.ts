@@ -6,6 +6,7 @@ import { requireRole, type Caller, type Role } from "@/lib/auth";
 import { appCtx, type Ctx } from "@/lib/db";
 import { databaseFaultMessage } from "@/lib/db/errors";
 import { UserError } from "@/lib/errors";
+import { logError } from "@/lib/log";
 import { stripNul } from "@/lib/input";
 
 /**
@@ -70,15 +71,11 @@ export function failure(
   const fault = databaseFaultMessage(e);
   if (fault) return { ok: false, error: fault };
   const ref = crypto.randomUUID().slice(0, 8);
-  console.error(
-    JSON.stringify({
-      level: "error",
-      at: new Date().toISOString(),
-      action: where,
-      ref,
-      error: e instanceof Error ? { name: e.name, message: e.message, stack: e.stack } : String(e),
-    }),
-  );
+  logError("server action failed", e, {
+    action: where,
+    ref,
+    ...(e instanceof Error && e.stack ? { stack: e.stack } : {}),
+  });
   return {
     ok: false,
     error: `The server could not complete this (reference ${ref}). It has been logged; try again, or give the reference to your administrator.`,

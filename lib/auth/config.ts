@@ -6,6 +6,7 @@ import { roleFromClaims, signInRefusal, type Role } from "./roles";
 import { recordSignIn } from "./record-sign-in";
 import { revokeSessions, standingOf } from "./standing";
 import { appCtx } from "@/lib/db";
+import { logError } from "@/lib/log";
 
 declare module "next-auth" {
   interface Session {
@@ -60,7 +61,7 @@ function build(): NextAuthResult {
         const oid = "token" in message ? message.token?.oid : undefined;
         if (typeof oid === "string" && oid)
           await revokeSessions(appCtx(), oid).catch((err: unknown) =>
-            console.error("recert: could not end sessions on the server", err),
+            logError("could not end sessions on the server", err),
           );
       },
     },
@@ -87,7 +88,7 @@ function build(): NextAuthResult {
             displayName: String(claims.name ?? ""),
             upn: String(claims.preferred_username ?? ""),
             role: token.role as Role,
-          }).catch((err: unknown) => console.error("recert: could not record sign-in", err));
+          }).catch((err: unknown) => logError("could not record sign-in", err));
           return token;
         }
         // Sessions end: after the absolute lifetime whatever the activity, and when the directory says the person

@@ -103,6 +103,8 @@ const schema = z.object({
     .max(100_000, "must be at most 100000")
     .default(30),
   RECERT_PUBLIC_URL: httpUrl.optional(),
+  // GET /api/metrics (Prometheus text) answers only a bearer of this token; unset, the endpoint is off (404).
+  RECERT_METRICS_TOKEN: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -hex 32)").optional(),
 });
 
 export type Env = z.infer<typeof schema> & { AUTH_MICROSOFT_ENTRA_ID_ISSUER: string; RECERT_APP_ID_URI: string };

@@ -40,7 +40,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function deliverOutbox(
   ctx: Ctx,
   transports: Transports,
-  o: { owner?: string; leaseMs?: number; maxMessages?: number; budgetMs?: number } = {},
+  o: {
+    owner?: string;
+    leaseMs?: number;
+    maxMessages?: number;
+    budgetMs?: number;
+    /** Aborted (SIGTERM): the message in hand is finished, nothing more is claimed. */
+    signal?: AbortSignal;
+  } = {},
 ): Promise<DeliveryReport> {
   const owner = o.owner ?? `sender-${process.pid}-${randomUUID().slice(0, 8)}`;
   const leaseMs = o.leaseMs ?? LEASE_MS;
@@ -69,7 +76,7 @@ export async function deliverOutbox(
   // A pass ends within its budget (default 10 minutes), so passes from a 15-minute cron do not overlap and the rate a
   // mailbox sees stays the pacing below; what is left waits for the next pass.
   const deadline = Date.now() + (o.budgetMs ?? PASS_BUDGET_MS);
-  while (handled < max && Date.now() < deadline) {
+  while (handled < max && Date.now() < deadline && !o.signal?.aborted) {
     const open = channels.filter((c) => !paused.has(c));
     if (open.length === 0) break;
     const now = ctx.now();

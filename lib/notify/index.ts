@@ -10,6 +10,7 @@ import { notifyConfig } from "./config";
 import { composeOutbox } from "./compose";
 import { type DeliveryReport, deliverOutbox } from "./deliver";
 import { transportsFor } from "./transports";
+import { logError } from "@/lib/log";
 
 export { composeOutbox } from "./compose";
 export { deliverOutbox, resolveMessage } from "./deliver";
@@ -23,18 +24,23 @@ export interface NotifyReport {
 }
 
 /** One pass: compose what is new, then deliver what is due. */
-export async function runNotifications(ctx: Ctx, db: PrismaClient, e: Env): Promise<NotifyReport> {
+export async function runNotifications(
+  ctx: Ctx,
+  db: PrismaClient,
+  e: Env,
+  o: { signal?: AbortSignal } = {},
+): Promise<NotifyReport> {
   const cfg = notifyConfig(e);
   // A failed compose (e.g. the database busy) must not stop what is already queued from going out.
   let composed = { notices: 0, messages: 0 };
   try {
     composed = await composeOutbox(ctx, cfg);
   } catch (err) {
-    console.error(`recert: composing notices failed, the next pass retries: ${(err as Error).message}`);
+    logError("composing notices failed, the next pass retries", err);
   }
   const transports = transportsFor(cfg, await mailGraphFactory(db, e));
   try {
-    return { ...composed, delivery: await deliverOutbox(ctx, transports) };
+    return { ...composed, delivery: await deliverOutbox(ctx, transports, { signal: o.signal }) };
   } finally {
     transports.mail?.close?.();
   }

@@ -15,6 +15,7 @@ import { renderCsv, renderJson, signManifest } from "./exports";
 import { downloadName, type ReportFile } from "./index";
 import { renderSignedPdf } from "./pdf";
 import { configuredTsa } from "@/lib/signing/pades";
+import { logError } from "@/lib/log";
 
 export type FrozenStage = "closed" | "applied";
 
@@ -99,7 +100,7 @@ export async function freezeAfter(ctx: Ctx, campaignId: string): Promise<void> {
     await freezeReports(ctx, campaignId, "closed");
     if (c.status === "applied") await freezeReports(ctx, campaignId, "applied");
   } catch (e) {
-    console.error(`recert: the reports of campaign ${campaignId} were not frozen yet: ${(e as Error).message}`);
+    logError("the reports of a campaign were not frozen yet", e, { campaignId });
   }
 }
 

@@ -55,6 +55,7 @@ import {
   USER_MANAGER,
   type TableSpec,
 } from "./tables";
+import { logError } from "@/lib/log";
 
 export { SyncAlreadyRunning, SyncLockLost } from "./lock";
 
@@ -479,9 +480,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       action: "sync.start",
       target: { type: "syncRun", id: runId },
       after: { trigger: opts.trigger, requestedMode: opts.mode ?? "auto", tenantId },
-    }).catch((err: unknown) =>
-      console.error(`recert: sync ${runId} started but its audit event was not written: ${(err as Error).message}`),
-    );
+    }).catch((err: unknown) => logError("sync started but its audit event was not written", err, { runId }));
   } catch (e) {
     await writer?.close();
     await releaseLock(db as unknown as SqlRunner, d, tenantId, runId).catch(() => undefined);
@@ -521,7 +520,7 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
       },
     }).catch((err: unknown) =>
       // The data is committed: a missing event is logged, never turned into a failed run.
-      console.error(`recert: sync ${runId} finished but its audit event was not written: ${(err as Error).message}`),
+      logError("sync finished but its audit event was not written", err, { runId }),
     );
     ctx.report("done", 0);
   } catch (e) {

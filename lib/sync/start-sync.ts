@@ -5,6 +5,7 @@ import type { GraphClient } from "@/lib/graph";
 import { resolveConnection } from "@/lib/connection";
 import { createSyncGraph } from "@/lib/connection/graph-client";
 import { runSync, SyncAlreadyRunning } from "./run-sync";
+import { logError } from "@/lib/log";
 
 export type StartSyncResult = { ok: true } | { ok: false; error: string };
 
@@ -49,11 +50,9 @@ export async function startBackgroundSync(
   started.then(
     (r) => {
       if (onFinished && r.status !== "failed")
-        onFinished(() => graph).catch((err: unknown) =>
-          console.error("recert: after-sync work failed", err instanceof Error ? err.message : err),
-        );
+        onFinished(() => graph).catch((err: unknown) => logError("after-sync work failed", err));
     },
-    (err: unknown) => console.error("recert: sync failed", err instanceof Error ? err.message : err),
+    (err: unknown) => logError("sync failed", err),
   );
   return { ok: true };
 }

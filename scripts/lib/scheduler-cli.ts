@@ -50,6 +50,17 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   const db = createClient(e.DATABASE_URL);
   const ctx = makeCtx(db, e.ENTRA_TENANT_ID, now ? () => now : undefined);
   const graph = await graphFactory(db, e);
+  // SIGTERM (a deploy, a container stop) or SIGINT: the step in hand finishes (a campaign's housekeeping, the notice
+  // being sent), nothing new is claimed, and the pass ends normally, releasing its connections. Work a killed pass
+  // leaves claimed is taken over later by design: an item "applying" past its lease, a message "sending" past its lease
+  // (then marked unconfirmed, never sent twice).
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!stop.signal.aborted) console.error(`Scheduler: ${sig} received; finishing the step in hand, then stopping.`);
+    stop.abort();
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
   try {
     // Notices go last, so those this pass wrote (reminders, escalations, closes) go out in it; and they go even when
     // the work before failed (what was already queued must not wait for a broken campaign).
@@ -57,12 +68,12 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     let expiries: Awaited<ReturnType<typeof runExpiries>>;
     try {
       campaigns = await runCampaignMaintenance(ctx, graph, { approvalThreshold: e.RECERT_APPROVAL_THRESHOLD });
-      expiries = await runExpiries(ctx, graph);
+      expiries = stop.signal.aborted ? { warned: 0, executed: [] } : await runExpiries(ctx, graph);
     } catch (err) {
-      await runNotifications(ctx, db, e).catch(() => undefined);
+      await runNotifications(ctx, db, e, { signal: stop.signal }).catch(() => undefined);
       throw err;
     }
-    const notices = await runNotifications(ctx, db, e);
+    const notices = await runNotifications(ctx, db, e, { signal: stop.signal });
     const failed =
       campaigns.notStarted.length +
       campaigns.applied.reduce((n, a) => n + a.failed, 0) +
@@ -89,6 +100,8 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     }
     return failed === 0 ? 0 : 1;
   } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
     await db.$disconnect();
   }
 }

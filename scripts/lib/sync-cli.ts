@@ -55,6 +55,13 @@ export async function main(): Promise<number> {
   const db = createClient(e.DATABASE_URL);
   const secrets = [e.AUTH_MICROSOFT_ENTRA_ID_SECRET, e.GRAPH_CLIENT_SECRET ?? ""];
   let last = "";
+  // SIGTERM or SIGINT: the sync stops at its next check, records the run as failed ("aborted"), releases the tenant's
+  // sync lock and drops its staging rows, so the next sync (on this host or another) starts at once, not after the
+  // lock's stale timeout. Nothing of a stopped run reaches the live tables (they change only in the final apply).
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
   try {
     const force = args.includes("--force");
     const gate = force
@@ -76,6 +83,7 @@ export async function main(): Promise<number> {
       trigger: "cli",
       databaseUrl: e.DATABASE_URL,
       mode: args.includes("--full") ? "full" : "auto",
+      signal: stop.signal,
       onProgress:
         json || !process.stderr.isTTY
           ? undefined
@@ -120,6 +128,8 @@ export async function main(): Promise<number> {
     else console.error(`Sync failed: ${text}`);
     return 1;
   } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
     await db.$disconnect();
   }
 }
