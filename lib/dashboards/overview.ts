@@ -307,6 +307,10 @@ export async function coverageCounts(ctx: Ctx): Promise<Map<Bucket, number>> {
   const agg = (col: string) =>
     pg ? `string_agg(${col}, ',' ORDER BY ${col})` : `group_concat(${col}, ',' ORDER BY ${col})`;
   const t = d.bool(true);
+  // SQLite: CROSS JOIN keeps the few policy-named groups (and role-holding groups) outside, each member list read through
+  // the (groupId, memberId) key. Left to its planner, it read all 1,085,062 memberships by member and probed the groups
+  // for each: 3.0 s of the dashboard's 5.5 s at 100,000 users. PostgreSQL's planner orders these joins by its statistics.
+  const ordered = pg ? "JOIN" : "CROSS JOIN";
   // Placeholders are taken in text order (SQLite's are positional): p() is called inline, once per use.
   const tenant = () => p(tenantId);
   const ext = pg
@@ -330,7 +334,7 @@ export async function coverageCounts(ctx: Ctx): Promise<Map<Bucket, number>> {
      ),
      member_of AS (
        SELECT m."memberId" AS uid, ${agg("reach.root")} AS groups
-       FROM (SELECT DISTINCT root, gid FROM reach) reach JOIN "DirGroupMember" m ON m."groupId" = reach.gid AND m."memberType" = 'user'
+       FROM (SELECT DISTINCT root, gid FROM reach) reach ${ordered} "DirGroupMember" m ON m."groupId" = reach.gid AND m."memberType" = 'user'
        GROUP BY m."memberId"
      ),
      holds AS (
@@ -338,7 +342,7 @@ export async function coverageCounts(ctx: Ctx): Promise<Map<Bucket, number>> {
          SELECT DISTINCT h.uid, COALESCE(rd."templateId", h.rid) AS tmpl FROM (
            SELECT a."principalId" AS uid, a."roleDefinitionId" AS rid FROM "DirRoleAssignment" a WHERE a."tenantId" = ${tenant()} AND a."principalType" = 'user'
            UNION ALL
-           SELECT m."memberId", a."roleDefinitionId" FROM "DirRoleAssignment" a JOIN "DirGroupMember" m ON m."groupId" = a."principalId" AND m."memberType" = 'user'
+           SELECT m."memberId", a."roleDefinitionId" FROM "DirRoleAssignment" a ${ordered} "DirGroupMember" m ON m."groupId" = a."principalId" AND m."memberType" = 'user'
            WHERE a."tenantId" = ${tenant()} AND a."principalType" = 'group'
          ) h LEFT JOIN "DirRoleDefinition" rd ON rd."id" = h.rid
          WHERE COALESCE(rd."templateId", h.rid) IN (${list(roles)})
@@ -387,10 +391,31 @@ async function directoryOverview(ctx: Ctx): Promise<Overview> {
   const p1 = pg ? "$1" : "?";
   const t = pg ? "true" : "1";
   const snapshot = await db.syncSnapshot.findFirst({ where: { tenantId }, orderBy: { takenAt: "desc" } });
-  const all = (await shares(db, dialect, tenantId, `'all'`)).get("all") ?? emptyShare();
-  const byType = await shares(db, dialect, tenantId, `CASE WHEN u."userType" = 'Guest' THEN 'guest' ELSE 'member' END`);
-  const byAdmin = await shares(db, dialect, tenantId, `CASE WHEN m."isAdmin" = ${t} THEN 'admin' ELSE 'other' END`);
-  const byDept = await shares(db, dialect, tenantId, `u."department"`);
+  // One pass over the enabled users gives every split: grouped by member/guest, admin/other and department, summed here.
+  const cells = await shares(
+    db,
+    dialect,
+    tenantId,
+    `(CASE WHEN u."userType" = 'Guest' THEN 'guest' ELSE 'member' END) || '|' || (CASE WHEN m."isAdmin" = ${t} THEN 'admin' ELSE 'other' END) || '|' || COALESCE(u."department", '')`,
+  );
+  const all = emptyShare();
+  const byType = new Map<string, Share>();
+  const byAdmin = new Map<string, Share>();
+  const byDept = new Map<string, Share>();
+  const sum = (x: Share, v: Share) => {
+    x.total += v.total;
+    x.registered += v.registered;
+    x.capable += v.capable;
+    x.passwordless += v.passwordless;
+  };
+  const add = (m: Map<string, Share>, k: string, v: Share) => sum(m.get(k) ?? m.set(k, emptyShare()).get(k)!, v);
+  for (const [k, v] of cells) {
+    const [type = "", admin = "", ...dept] = k.split("|"); // a department may itself contain "|"
+    sum(all, v);
+    add(byType, type, v);
+    add(byAdmin, admin, v);
+    add(byDept, dept.join("|"), v);
+  }
   const departments = [...byDept.entries()]
     .filter(([k]) => k)
     .map(([department, share]) => ({ department, share }))
@@ -509,13 +534,20 @@ async function directoryOverview(ctx: Ctx): Promise<Overview> {
       tenantId,
     ),
   ]);
-  const priv = await privilegedUsers(db, tenantId);
-  const privIds = [...priv.keys()];
-  let registeredPriv = 0;
-  for (let i = 0; i < privIds.length; i += 500)
-    registeredPriv += await db.dirMfaRegistration.count({
-      where: { userId: { in: privIds.slice(i, i + 500) }, isMfaRegistered: true },
-    });
+  // Holders of directory roles (directly or as direct members of a role-holding group) and how many are registered for
+  // MFA, in one statement: the same people as privilegedUsers() lists for the segment. A query per role-holding group
+  // and per 500 holders took 1.3 s (SQLite) and 2.4 s (PostgreSQL) at 100,000 users.
+  const [privRow] = await db.$queryRawUnsafe<{ holders: unknown; registered: unknown }[]>(
+    `SELECT COUNT(*) AS holders, SUM(CASE WHEN r."isMfaRegistered" = ${t} THEN 1 ELSE 0 END) AS registered FROM (
+       SELECT a."principalId" AS uid FROM "DirRoleAssignment" a WHERE a."tenantId" = ${p1} AND a."principalType" = 'user'
+       UNION
+       SELECT m."memberId" FROM "DirRoleAssignment" a ${pg ? "JOIN" : "CROSS JOIN"} "DirGroupMember" m ON m."groupId" = a."principalId" AND m."memberType" = 'user'
+       WHERE a."tenantId" = ${pg ? "$1" : "?"} AND a."principalType" = 'group'
+     ) p LEFT JOIN "DirMfaRegistration" r ON r."userId" = p.uid`,
+    ...(pg ? [tenantId] : [tenantId, tenantId]),
+  );
+  const privileged = num(privRow?.holders);
+  const registeredPriv = num(privRow?.registered);
 
   return {
     syncRunId: snapshot?.runId ?? null,
@@ -567,13 +599,13 @@ async function directoryOverview(ctx: Ctx): Promise<Overview> {
       {
         key: "privileged",
         label: "Holders of privileged directory roles",
-        value: privIds.length,
+        value: privileged,
         href: "/dashboard/users?segment=hygiene:privileged",
       },
       {
         key: "privilegedNoMfa",
         label: "… of whom without MFA",
-        value: privIds.length - registeredPriv,
+        value: privileged - registeredPriv,
         href: "/dashboard/users?segment=hygiene:privilegedNoMfa",
       },
     ],
