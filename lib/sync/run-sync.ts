@@ -40,6 +40,7 @@ import {
   APP_ROLE_ASSIGNMENT,
   CA_POLICY,
   GROUP,
+  LIVE_TABLES,
   MEMBER,
   MEMBER_DELTA,
   MFA,
@@ -366,6 +367,13 @@ async function applyRun(
     },
     { maxWait: 60_000, timeout: 60 * 60_000 },
   );
+  // PostgreSQL, after a full read: statistics for the directory just replaced, now rather than when autovacuum gets
+  // round to it. Without them the dashboard's first render after a first sync of 100,000 users took 3.1 s instead of
+  // 1.3 s (the planner guessed a handful of rows for tables of a million). A failure here costs speed, not data.
+  if (d.engine === "postgresql" && (plan.users === "full" || plan.groups === "full"))
+    await db
+      .$executeRawUnsafe(`ANALYZE ${LIVE_TABLES.map((t) => q(t.live)).join(", ")}`)
+      .catch((err: unknown) => logError("could not analyse the synced tables", err));
   return counts;
 }
 
