@@ -26,9 +26,11 @@ export class PgDirectError extends Error {
  * transaction's callback, between the transaction's own statements, never concurrently with them.
  */
 export async function pgTransactionConnection(tx: SqlRunner, client: object): Promise<pg.PoolClient> {
+  const clients = pgClientsOf(client);
+  if (!clients) throw new PgDirectError("Not a PostgreSQL client: COPY paths are PostgreSQL's only.");
   const [row] = await tx.$queryRawUnsafe<{ pid: number }[]>("SELECT pg_backend_pid() AS pid");
   const pid = Number(row?.pid);
-  const conn = [...(pgClientsOf(client) ?? [])].find((c) => (c as { processID?: number }).processID === pid);
+  const conn = [...clients].find((c) => (c as { processID?: number }).processID === pid);
   if (!conn) throw new PgDirectError(`No pool connection has backend ${pid}: call inside the client's transaction.`);
   return conn as pg.PoolClient;
 }
@@ -128,6 +130,15 @@ export class CopyStream {
     if (!this.stream.write(text))
       await Promise.race([new Promise<void>((resolve) => this.stream.once("drain", resolve)), this.done]);
     if (this.failure) throw this.failure;
+  }
+
+  /**
+   * Abandons the COPY (CopyFail to the server) when the caller fails between rows: the statement ends in an error and
+   * its transaction can be rolled back. A COPY left open would keep the connection busy, and the rollback queued
+   * behind it would never run.
+   */
+  abort(reason: string): void {
+    if (!this.stream.destroyed) this.stream.destroy(new PgDirectError(reason));
   }
 
   /** Ends the COPY; resolves once the server has taken every row. Returns the rows written. */

@@ -371,12 +371,15 @@ const sqliteValue = (v: unknown): unknown =>
  * per item, no array per item); reviewer rows as arrays. `last` marks the final batch: everything is stored when it
  * returns.
  */
-type Writer = (
+type Writer = ((
   items: unknown[],
   itemReviewers: unknown[][],
   resourceReviewers: unknown[][],
   last: boolean,
-) => Promise<void>;
+) => Promise<void>) & {
+  /** Called when the freeze fails between writes: leaves the connection able to roll back. */
+  abort?: () => void;
+};
 const ITEM_WIDTH = ITEM_COLUMNS.length;
 const ROWS_PER_INSERT = 50;
 function rowWriter(
@@ -392,7 +395,7 @@ function rowWriter(
     let copy: CopyStream | undefined;
     let overrides: unknown[][] = [];
     let ranges: unknown[][] = [];
-    return async (items, itemReviewers, resourceReviewers, last) => {
+    const write: Writer = async (items, itemReviewers, resourceReviewers, last) => {
       if (items.length) {
         copy ??= CopyStream.open(conn, "CampaignItem", ITEM_COLUMNS);
         await copy.write(items);
@@ -408,6 +411,8 @@ function rowWriter(
         ranges = [];
       }
     };
+    write.abort = () => copy?.abort("the campaign start failed while its items were being written");
+    return write;
   }
   if (!sqlite || engine !== "sqlite") {
     return async (items, itemReviewers, resourceReviewers) => {
@@ -709,142 +714,148 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
     u: null,
   };
 
-  let resourceReviewers: unknown[][] = [];
-  for (const r of resources) {
-    // Per-resource reviewers of each stage that allows them, stored once for the resource; a holder who is
-    // among them gets their own list instead (nobody reviews their own access).
-    const base = c.stages.map((s) => {
-      if (!PER_RESOURCE.has(s.reviewers)) return null;
-      const assigned = resolveReviewers(s, {
-        principalId: "",
-        principalType: "user",
-        resourceOwners: r.owners,
-        managerId: null,
-        sponsorIds: [],
-        creatorId: input.creatorId,
-      });
-      return { assigned, ids: new Set(assigned.map((a) => a.reviewerId)) };
-    });
-    let sharedFirstStage = 0;
-    const firstOrdinal = ordinal + 1;
-    // Peers holding this access, per manager and per department (reset after the resource).
-    const explicit = explicitHolders(r, people, otherRanks);
-    const members = r.members ?? [];
-    const count = (u: UserRow | null | undefined, by: number) => {
-      if (!u) return;
-      if (u.mi! >= 0) holdersByManager[u.mi!]! += by;
-      if (u.di! >= 0) holdersByDept[u.di!]! += by;
-    };
-    for (const h of explicit) count(h.u, 1);
-    for (const i of members) count(all[i], 1);
-    // By name, then id: integer ranks from the one global sort above, instead of collating per membership. Members
-    // are their ranks in a typed array (a numeric sort, no comparator); the other holders are merged in by rank.
-    const held = explicit.filter(include);
-    held.sort(
-      (a, b) => a.rank! - b.rank! || (a.principalId < b.principalId ? -1 : a.principalId > b.principalId ? 1 : 0),
-    );
-    let n = 0;
-    const ranks = new Int32Array(members.length);
-    for (const i of members) if (includeUser(all[i]!)) ranks[n++] = all[i]!.rank!;
-    const memberRanks = ranks.subarray(0, n).sort();
-    for (let a = 0, b = 0; a < memberRanks.length || b < held.length; ) {
-      let h: Holder;
-      if (b >= held.length || (a < memberRanks.length && memberRanks[a]! < held[b]!.rank!)) {
-        const mu = byRank[memberRanks[a++]!]!;
-        member.principalId = mu.id;
-        member.accessId = mu.id;
-        member.rank = mu.rank!;
-        member.u = mu;
-        h = member;
-      } else h = held[b++]!;
-      const u = h.u ?? undefined;
-      const rec = recommendationFor(h, u, people, outliers, input, options);
-      ordinal++;
-      const id = itemId(ordinal);
-      const principalKind = u?.userType === "Guest" ? "guest" : "member";
-      hasher.addValues(
-        ordinal,
-        h.principalId,
-        h.principalType,
-        principalKind,
-        r.type,
-        r.id,
-        h.accessId,
-        h.accessDetail,
-        rec.recommendation,
-        rec.reason,
-      );
-      items.push(
-        id,
-        input.campaignId,
-        ordinal,
-        h.principalId,
-        h.principalType,
-        u?.displayName ?? groupNames.get(h.principalId) ?? null,
-        u?.userPrincipalName ?? null,
-        principalKind,
-        r.type,
-        r.id,
-        r.name,
-        h.accessId,
-        h.accessDetail,
-        u ? u.lastSignInStored : null,
-        rec.recommendation,
-        rec.reason,
-      );
-      // The item's own reviewer context, built only when a stage needs it (most items share their resource's).
-      let ctx: ReviewerContext | undefined;
-      for (let i = 0; i < c.stages.length; i++) {
-        const s = c.stages[i]!;
-        const shared = base[i];
-        const own = !shared || shared.ids.has(h.principalId);
-        if (!own) {
-          // Counted once per resource below.
-          if (i === 0) sharedFirstStage++;
-          reviewerCount += shared!.assigned.length;
-          continue;
-        }
-        ctx ??= {
-          principalId: h.principalId,
-          principalType: h.principalType,
+  // A failure between writes must not leave PostgreSQL's COPY open on the transaction's connection.
+  try {
+    let resourceReviewers: unknown[][] = [];
+    for (const r of resources) {
+      // Per-resource reviewers of each stage that allows them, stored once for the resource; a holder who is
+      // among them gets their own list instead (nobody reviews their own access).
+      const base = c.stages.map((s) => {
+        if (!PER_RESOURCE.has(s.reviewers)) return null;
+        const assigned = resolveReviewers(s, {
+          principalId: "",
+          principalType: "user",
           resourceOwners: r.owners,
-          managerId: u?.managerId ?? null,
-          sponsorIds: sponsors.get(h.principalId) ?? [],
+          managerId: null,
+          sponsorIds: [],
           creatorId: input.creatorId,
-        };
-        const assigned = resolveReviewers(s, ctx);
-        if (i === 0) {
-          if (assigned[0]?.relation === "fallback") fallbackItems++;
-          for (const a of assigned) firstStageLoad.set(a.reviewerId, (firstStageLoad.get(a.reviewerId) ?? 0) + 1);
-        }
-        for (const a of assigned) reviewers.push([input.campaignId, id, i + 1, a.reviewerId, a.relation]);
-        reviewerCount += assigned.length;
-      }
-      if (items.length >= batchItems * ITEM_WIDTH) {
-        await flush(items, reviewers, resourceReviewers, false);
-        items = [];
-        reviewers = [];
-        resourceReviewers = [];
-      }
-    }
-    for (const h of explicit) count(h.u, -1);
-    for (const i of members) count(all[i], -1);
-    // The resource's shared reviewers, with its items' ordinal range (the view joins through it).
-    if (ordinal >= firstOrdinal) {
-      base.forEach((b, i) => {
-        for (const a of b?.assigned ?? [])
-          resourceReviewers.push([input.campaignId, i + 1, r.id, a.reviewerId, a.relation, firstOrdinal, ordinal]);
+        });
+        return { assigned, ids: new Set(assigned.map((a) => a.reviewerId)) };
       });
+      let sharedFirstStage = 0;
+      const firstOrdinal = ordinal + 1;
+      // Peers holding this access, per manager and per department (reset after the resource).
+      const explicit = explicitHolders(r, people, otherRanks);
+      const members = r.members ?? [];
+      const count = (u: UserRow | null | undefined, by: number) => {
+        if (!u) return;
+        if (u.mi! >= 0) holdersByManager[u.mi!]! += by;
+        if (u.di! >= 0) holdersByDept[u.di!]! += by;
+      };
+      for (const h of explicit) count(h.u, 1);
+      for (const i of members) count(all[i], 1);
+      // By name, then id: integer ranks from the one global sort above, instead of collating per membership. Members
+      // are their ranks in a typed array (a numeric sort, no comparator); the other holders are merged in by rank.
+      const held = explicit.filter(include);
+      held.sort(
+        (a, b) => a.rank! - b.rank! || (a.principalId < b.principalId ? -1 : a.principalId > b.principalId ? 1 : 0),
+      );
+      let n = 0;
+      const ranks = new Int32Array(members.length);
+      for (const i of members) if (includeUser(all[i]!)) ranks[n++] = all[i]!.rank!;
+      const memberRanks = ranks.subarray(0, n).sort();
+      for (let a = 0, b = 0; a < memberRanks.length || b < held.length; ) {
+        let h: Holder;
+        if (b >= held.length || (a < memberRanks.length && memberRanks[a]! < held[b]!.rank!)) {
+          const mu = byRank[memberRanks[a++]!]!;
+          member.principalId = mu.id;
+          member.accessId = mu.id;
+          member.rank = mu.rank!;
+          member.u = mu;
+          h = member;
+        } else h = held[b++]!;
+        const u = h.u ?? undefined;
+        const rec = recommendationFor(h, u, people, outliers, input, options);
+        ordinal++;
+        const id = itemId(ordinal);
+        const principalKind = u?.userType === "Guest" ? "guest" : "member";
+        hasher.addValues(
+          ordinal,
+          h.principalId,
+          h.principalType,
+          principalKind,
+          r.type,
+          r.id,
+          h.accessId,
+          h.accessDetail,
+          rec.recommendation,
+          rec.reason,
+        );
+        items.push(
+          id,
+          input.campaignId,
+          ordinal,
+          h.principalId,
+          h.principalType,
+          u?.displayName ?? groupNames.get(h.principalId) ?? null,
+          u?.userPrincipalName ?? null,
+          principalKind,
+          r.type,
+          r.id,
+          r.name,
+          h.accessId,
+          h.accessDetail,
+          u ? u.lastSignInStored : null,
+          rec.recommendation,
+          rec.reason,
+        );
+        // The item's own reviewer context, built only when a stage needs it (most items share their resource's).
+        let ctx: ReviewerContext | undefined;
+        for (let i = 0; i < c.stages.length; i++) {
+          const s = c.stages[i]!;
+          const shared = base[i];
+          const own = !shared || shared.ids.has(h.principalId);
+          if (!own) {
+            // Counted once per resource below.
+            if (i === 0) sharedFirstStage++;
+            reviewerCount += shared!.assigned.length;
+            continue;
+          }
+          ctx ??= {
+            principalId: h.principalId,
+            principalType: h.principalType,
+            resourceOwners: r.owners,
+            managerId: u?.managerId ?? null,
+            sponsorIds: sponsors.get(h.principalId) ?? [],
+            creatorId: input.creatorId,
+          };
+          const assigned = resolveReviewers(s, ctx);
+          if (i === 0) {
+            if (assigned[0]?.relation === "fallback") fallbackItems++;
+            for (const a of assigned) firstStageLoad.set(a.reviewerId, (firstStageLoad.get(a.reviewerId) ?? 0) + 1);
+          }
+          for (const a of assigned) reviewers.push([input.campaignId, id, i + 1, a.reviewerId, a.relation]);
+          reviewerCount += assigned.length;
+        }
+        if (items.length >= batchItems * ITEM_WIDTH) {
+          await flush(items, reviewers, resourceReviewers, false);
+          items = [];
+          reviewers = [];
+          resourceReviewers = [];
+        }
+      }
+      for (const h of explicit) count(h.u, -1);
+      for (const i of members) count(all[i], -1);
+      // The resource's shared reviewers, with its items' ordinal range (the view joins through it).
+      if (ordinal >= firstOrdinal) {
+        base.forEach((b, i) => {
+          for (const a of b?.assigned ?? [])
+            resourceReviewers.push([input.campaignId, i + 1, r.id, a.reviewerId, a.relation, firstOrdinal, ordinal]);
+        });
+      }
+      // The first stage's shared assignments of this resource, counted once.
+      const first = base[0];
+      if (first && sharedFirstStage) {
+        if (first.assigned[0]?.relation === "fallback") fallbackItems += sharedFirstStage;
+        for (const a of first.assigned)
+          firstStageLoad.set(a.reviewerId, (firstStageLoad.get(a.reviewerId) ?? 0) + sharedFirstStage);
+      }
     }
-    // The first stage's shared assignments of this resource, counted once.
-    const first = base[0];
-    if (first && sharedFirstStage) {
-      if (first.assigned[0]?.relation === "fallback") fallbackItems += sharedFirstStage;
-      for (const a of first.assigned)
-        firstStageLoad.set(a.reviewerId, (firstStageLoad.get(a.reviewerId) ?? 0) + sharedFirstStage);
-    }
+    await flush(items, reviewers, resourceReviewers, true);
+  } catch (e) {
+    flush.abort?.();
+    throw e;
   }
-  await flush(items, reviewers, resourceReviewers, true);
   return {
     itemCount: ordinal,
     itemsHash: hasher.digest(),
