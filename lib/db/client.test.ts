@@ -3,26 +3,16 @@
  * lib/db/client.ts more than once, and a copy that did not create the client must still reach its connection
  * (blob writes at a campaign's close went through such a copy and failed with "no SQLite connection").
  */
-import { afterAll, beforeAll, expect, test, vi } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@/scripts/lib/test-db";
+import { expect, test, vi } from "vitest";
+import { connectedDatabase } from "@/tests/support/database";
 import * as firstCopy from "./client";
 import { createClient } from "./client";
 import { engineOfUrl } from "./sql";
 
-let database: TestDatabase;
-let client: ReturnType<typeof createClient>;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  client = createClient(database.url);
-  await client.$queryRawUnsafe("SELECT 1");
-});
-afterAll(async () => {
-  await client?.$disconnect();
-  await database?.drop();
-});
+const db = connectedDatabase();
 
 test("a second copy of the module finds the driver handle of a client the first copy created", async () => {
+  const { client, database } = db;
   vi.resetModules();
   const copy = await import("./client");
   expect(copy).not.toBe(firstCopy); // a second evaluation of the module, as in a second Next.js bundle

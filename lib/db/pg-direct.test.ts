@@ -3,24 +3,12 @@
  * COPY with every character the text format escapes, inside the transaction; a COPY abandoned mid-way leaves the
  * connection able to roll back (a COPY left open would hang it). On SQLite: the paths refuse a SQLite client.
  */
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@/scripts/lib/test-db";
-import { createClient } from "./client";
+import { expect, test } from "vitest";
+import { connectedDatabase } from "@/tests/support/database";
 import { CopyStream, copyIn, copyOut, literal, PgDirectError, pgTransactionConnection } from "./pg-direct";
 import { engineOfUrl, type BulkColumn } from "./sql";
 
-let database: TestDatabase;
-let client: ReturnType<typeof createClient>;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  client = createClient(database.url);
-  await client.$queryRawUnsafe("SELECT 1");
-});
-afterAll(async () => {
-  await client?.$disconnect();
-  await database?.drop();
-});
+const db = connectedDatabase();
 
 const COLUMNS: BulkColumn[] = [
   { name: "s", type: "string" },
@@ -31,10 +19,12 @@ const COLUMNS: BulkColumn[] = [
 
 if (engineOfUrl(process.env.TEST_DATABASE_URL ?? "") !== "postgresql") {
   test("the COPY paths refuse a SQLite client", async () => {
+    const { client } = db;
     await expect(client.$transaction((tx) => pgTransactionConnection(tx, client))).rejects.toThrow(PgDirectError);
   });
 } else {
   test("rows go in and come out through COPY inside the transaction, every escaped character intact", async () => {
+    const { client } = db;
     const hostile = 'tab\there, line\nbreak, cr\rreturn, back\\slash, \\N, quote"';
     const at = new Date("2026-11-26T10:11:12.345Z");
     const back = await client.$transaction(async (tx) => {
@@ -58,6 +48,7 @@ if (engineOfUrl(process.env.TEST_DATABASE_URL ?? "") !== "postgresql") {
   });
 
   test("a COPY abandoned mid-way ends in an error, and the transaction rolls back instead of hanging", async () => {
+    const { client } = db;
     await client.$executeRawUnsafe(
       `CREATE TABLE IF NOT EXISTS "copy_abort" (s text, n integer, at timestamp(3), ok boolean)`,
     );
