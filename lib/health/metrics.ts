@@ -5,7 +5,6 @@
  * differ per instance or reset. Alert on `recert_sync_last_success_age_seconds` to catch a stalled sync.
  */
 import type { Ctx } from "@/lib/db/context";
-import { select } from "@/lib/db/sql";
 
 interface Metric {
   name: string;
@@ -68,16 +67,16 @@ export async function collectMetrics(ctx: Ctx): Promise<Metric[]> {
     orderBy: { appliedAt: "desc" },
     select: { id: true },
   });
+  // Prisma's aggregate returns Dates on both engines (raw SQL gives SQLite's text and PostgreSQL's Date).
   const applySpan = lastApplied
-    ? (
-        await select<{ first: unknown; last: unknown }>(
-          db,
-          `SELECT MIN("appliedAt") AS "first", MAX("appliedAt") AS "last" FROM "CampaignItem" WHERE "campaignId" = ${ctx.dialect.p(1)} AND "appliedAt" IS NOT NULL`,
-          lastApplied.id,
-        )
-      )[0]
+    ? await db.campaignItem.aggregate({
+        where: { campaignId: lastApplied.id, appliedAt: { not: null } },
+        _min: { appliedAt: true },
+        _max: { appliedAt: true },
+      })
     : undefined;
-  const time = (v: unknown) => (v == null ? Number.NaN : new Date(String(v).replace(" ", "T")).getTime());
+  const first = applySpan?._min.appliedAt;
+  const lastAt = applySpan?._max.appliedAt;
   const closed = await db.campaign.findMany({ where: { tenantId, status: "closed" }, select: { id: true } });
   const failedItems = closed.length
     ? await db.campaignItem.count({ where: { campaignId: { in: closed.map((c) => c.id) }, applyStatus: "failed" } })
@@ -118,7 +117,7 @@ export async function collectMetrics(ctx: Ctx): Promise<Metric[]> {
     {
       name: "recert_apply_last_duration_seconds",
       help: "From the first to the last removal applied in Entra for the last applied campaign.",
-      samples: [{ value: applySpan ? seconds(time(applySpan.last) - time(applySpan.first)) : Number.NaN }],
+      samples: [{ value: first && lastAt ? seconds(lastAt.getTime() - first.getTime()) : Number.NaN }],
     },
     {
       name: "recert_apply_failed_items",
