@@ -60,12 +60,19 @@ export async function upsertFromStage(
   const cols = [...t.key, ...t.columns.map((c) => c.name)];
   const set = t.columns.map((c) => `${q(c.name)} = excluded.${q(c.name)}`).join(", ");
   const changed = t.columns.map((c) => d.distinct(`${q(t.live)}.${q(c.name)}`, `excluded.${q(c.name)}`)).join(" OR ");
-  const onConflict =
-    t.columns.length === 0 || t === MEMBER || t === OWNER ? "DO NOTHING" : `DO UPDATE SET ${set} WHERE ${changed}`;
+  // Into an empty table (a new installation's first sync) nothing can conflict: a plain INSERT spares every row the
+  // speculative insertion ON CONFLICT needs (1.08M memberships on PostgreSQL: 10.8 s with it). The check reads one row;
+  // the sync's lock and this transaction keep any other writer of the tenant's rows out meanwhile.
+  const empty = (await select(db, `SELECT 1 AS x FROM ${q(t.live)} LIMIT 1`)).length === 0;
+  const onConflict = empty
+    ? ""
+    : t.columns.length === 0 || t === MEMBER || t === OWNER
+      ? `ON CONFLICT (${conflictKey(t)}) DO NOTHING`
+      : `ON CONFLICT (${conflictKey(t)}) DO UPDATE SET ${set} WHERE ${changed}`;
   return db.$executeRawUnsafe(
     `INSERT INTO ${q(t.live)} (${["tenantId", ...cols].map(q).join(", ")})
      SELECT ${d.p(1)}, ${cols.map((c) => `s.${q(c)}`).join(", ")} FROM ${q(t.stage)} s WHERE s."runId" = ${runIdLiteral(runId)}
-     ON CONFLICT (${conflictKey(t)}) ${onConflict}`,
+     ${onConflict}`,
     tenantId,
   );
 }
@@ -88,6 +95,30 @@ export async function deleteMissing(
 
 async function replace(db: SqlRunner, d: Dialect, t: TableSpec, tenantId: string, runId: string): Promise<void> {
   await upsertFromStage(db, d, t, tenantId, runId);
+  await deleteMissingUnlessEqual(db, d, t, tenantId, runId);
+}
+
+/**
+ * deleteMissing, skipped when nothing can be missing. After the upsert every staged key is live (Entra's object ids are
+ * GUIDs unique across tenants; tables whose ids are not carry tenantId in their key), so when the tenant has as many
+ * live rows as the run staged, the two sets are equal. Counting both over their keys' indexes is much
+ * cheaper than the anti-join (a first sync of 1.08M memberships: 3.0 s for the DELETE on PostgreSQL, which deleted
+ * nothing).
+ */
+async function deleteMissingUnlessEqual(
+  db: SqlRunner,
+  d: Dialect,
+  t: TableSpec,
+  tenantId: string,
+  runId: string,
+): Promise<void> {
+  const [row] = await select<{ live: number | string; staged: number | string }>(
+    db,
+    `SELECT (SELECT COUNT(*) FROM ${q(t.live)} WHERE "tenantId" = ${d.p(1)}) AS "live",
+            (SELECT COUNT(*) FROM ${q(t.stage)} WHERE "runId" = ${runIdLiteral(runId)}) AS "staged"`,
+    tenantId,
+  );
+  if (row && Number(row.live) === Number(row.staged)) return;
   await deleteMissing(db, d, t, tenantId, runId);
 }
 
@@ -107,7 +138,7 @@ export async function applyStaged(
   if (plan.users) {
     await upsertFromStage(db, d, USER, tenantId, runId);
     if (plan.users === "full") {
-      await deleteMissing(db, d, USER, tenantId, runId);
+      await deleteMissingUnlessEqual(db, d, USER, tenantId, runId);
     } else {
       await db.$executeRawUnsafe(
         `DELETE FROM "DirUser" WHERE "tenantId" = ${p1} AND "id" IN (${removed("user")})`,
@@ -117,7 +148,7 @@ export async function applyStaged(
   }
   if (plan.groups) {
     await upsertFromStage(db, d, GROUP, tenantId, runId);
-    if (plan.groups === "full") await deleteMissing(db, d, GROUP, tenantId, runId);
+    if (plan.groups === "full") await deleteMissingUnlessEqual(db, d, GROUP, tenantId, runId);
     else
       await db.$executeRawUnsafe(
         `DELETE FROM "DirGroup" WHERE "tenantId" = ${p1} AND "id" IN (${removed("group")})`,

@@ -10,6 +10,7 @@ import { appendAudit } from "@/lib/audit";
 import type { PrismaClient } from ".prisma/recert-sqlite";
 import { applyStaged, clearStaging, countDirectory, type ApplyPlan, type DirectoryCounts, type Mode } from "./apply";
 import type { SyncGraph } from "./graph-port";
+import { openPgWriter } from "./pg-writer";
 import { openSqliteWriter, type StagingWriter } from "./sqlite-writer";
 import { acquireLock, heartbeat, releaseLock, SyncLockLost } from "./lock";
 import {
@@ -444,6 +445,11 @@ export async function runSync(opts: SyncOptions): Promise<SyncResult> {
     } catch {
       writer = undefined; // e.g. a bundler hid the driver: staging then goes through Prisma (slower, same result)
     }
+  } else if (d.engine === "postgresql") {
+    writer = await openPgWriter(db).catch(async (e: unknown) => {
+      await releaseLock(db as unknown as SqlRunner, d, tenantId, runId).catch(() => undefined);
+      throw e;
+    });
   }
   const ctx: Ctx = {
     stage: (spec, rows, o) =>

@@ -41,7 +41,8 @@ export async function stageRows(
   });
 }
 
-function dedupe(rows: Row[], key: string[]): Row[] {
+/** The rows with each key once: the last row of a key wins, at the place of its first. */
+export function dedupe(rows: Row[], key: string[]): Row[] {
   const seen = new Map<string, Row>();
   for (const r of rows) seen.set(key.map((k) => String(r[k])).join("\u0000"), r);
   return seen.size === rows.length ? rows : [...seen.values()];
