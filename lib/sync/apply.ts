@@ -63,8 +63,7 @@ export async function upsertFromStage(
   // Into an empty table (a new installation's first sync) nothing can conflict: a plain INSERT spares every row the
   // speculative insertion ON CONFLICT needs (1.08M memberships on PostgreSQL: 10.8 s with it). The check reads one row;
   // the sync's lock and this transaction keep any other writer of the tenant's rows out meanwhile.
-  const empty = (await select(db, `SELECT 1 AS x FROM ${q(t.live)} LIMIT 1`)).length === 0;
-  const onConflict = empty
+  const onConflict = (await isEmpty(db, t.live))
     ? ""
     : t.columns.length === 0 || t === MEMBER || t === OWNER
       ? `ON CONFLICT (${conflictKey(t)}) DO NOTHING`
@@ -73,6 +72,36 @@ export async function upsertFromStage(
     `INSERT INTO ${q(t.live)} (${["tenantId", ...cols].map(q).join(", ")})
      SELECT ${d.p(1)}, ${cols.map((c) => `s.${q(c)}`).join(", ")} FROM ${q(t.stage)} s WHERE s."runId" = ${runIdLiteral(runId)}
      ${onConflict}`,
+    tenantId,
+  );
+}
+
+async function isEmpty(db: SqlRunner, table: string): Promise<boolean> {
+  return (await select(db, `SELECT 1 AS x FROM ${q(table)} LIMIT 1`)).length === 0;
+}
+
+/** A first sync's users, with the activity and managers staged this run joined in (see applyStaged). */
+async function insertUsersWithActivity(
+  db: SqlRunner,
+  d: Dialect,
+  tenantId: string,
+  runId: string,
+  plan: ApplyPlan,
+): Promise<void> {
+  const rid = runIdLiteral(runId);
+  const cols = [...USER.key, ...USER.columns.map((c) => c.name)].map((c) => ({ name: c, from: `s.${q(c)}` }));
+  const joins: string[] = [];
+  if (plan.activity) {
+    for (const c of USER_ACTIVITY.columns) cols.push({ name: c.name, from: `a.${q(c.name)}` });
+    joins.push(`LEFT JOIN ${q(USER_ACTIVITY.stage)} a ON a."runId" = ${rid} AND a."id" = s."id"`);
+  }
+  if (plan.managers) {
+    cols.push({ name: "managerId", from: `m."managerId"` });
+    joins.push(`LEFT JOIN ${q(USER_MANAGER.stage)} m ON m."runId" = ${rid} AND m."id" = s."id"`);
+  }
+  await db.$executeRawUnsafe(
+    `INSERT INTO ${q(USER.live)} ("tenantId", ${cols.map((c) => q(c.name)).join(", ")})
+     SELECT ${d.p(1)}, ${cols.map((c) => c.from).join(", ")} FROM ${q(USER.stage)} s ${joins.join(" ")} WHERE s."runId" = ${rid}`,
     tenantId,
   );
 }
@@ -134,9 +163,13 @@ export async function applyStaged(
   const removed = (kind: string) =>
     `SELECT r."id" FROM "SyncStageRemoved" r WHERE r."runId" = ${rid} AND r."kind" = '${kind}'`;
 
-  // Users first: memberships, sponsors and assignments refer to them.
+  // Users first: memberships, sponsors and assignments refer to them. Into an empty table (a first sync) their sign-in
+  // activity and managers go in with them: the UPDATEs below would otherwise rewrite every row just inserted (twice
+  // 1.7 s for 100k users on PostgreSQL). Later syncs update only the users whose values changed.
+  const together = plan.users && (plan.activity || plan.managers) && (await isEmpty(db, USER.live));
+  if (together) await insertUsersWithActivity(db, d, tenantId, runId, plan);
   if (plan.users) {
-    await upsertFromStage(db, d, USER, tenantId, runId);
+    if (!together) await upsertFromStage(db, d, USER, tenantId, runId);
     if (plan.users === "full") {
       await deleteMissingUnlessEqual(db, d, USER, tenantId, runId);
     } else {
@@ -197,7 +230,7 @@ export async function applyStaged(
     }
   }
 
-  if (plan.activity) {
+  if (plan.activity && !together) {
     const cols = USER_ACTIVITY.columns.map((c) => c.name);
     await db.$executeRawUnsafe(
       `UPDATE "DirUser" SET ${cols.map((c) => `${q(c)} = s.${q(c)}`).join(", ")}
@@ -206,7 +239,7 @@ export async function applyStaged(
     );
   }
   const changedUsers = `SELECT c."id" FROM "SyncStageUser" c WHERE c."runId" = ${rid}`;
-  if (plan.managers) {
+  if (plan.managers && !together) {
     await db.$executeRawUnsafe(
       `UPDATE "DirUser" SET "managerId" = s."managerId" FROM ${q(USER_MANAGER.stage)} s
        WHERE s."runId" = ${rid} AND s."id" = "DirUser"."id" AND ${d.distinct(`"DirUser"."managerId"`, `s."managerId"`)}`,
