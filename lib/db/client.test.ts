@@ -3,7 +3,10 @@
  * lib/db/client.ts more than once, and a copy that did not create the client must still reach its connection
  * (blob writes at a campaign's close went through such a copy and failed with "no SQLite connection").
  */
+import { spawn } from "node:child_process";
 import { expect, test, vi } from "vitest";
+import { sqliteDriverPath } from "@/lib/sync/sqlite-writer";
+import { sqliteFile } from "./migrate";
 import { connectedDatabase } from "@/tests/support/database";
 import * as firstCopy from "./client";
 import { createClient } from "./client";
@@ -31,3 +34,25 @@ test("a second copy of the module finds the driver handle of a client the first 
   expect(copy.sqliteHandleOf(idle) ?? copy.pgPoolOf(idle)).toBeUndefined();
   await idle.$disconnect();
 });
+
+if (engineOfUrl(process.env.TEST_DATABASE_URL ?? "") !== "postgresql")
+  test("SQLite: a transaction that reads, then writes, keeps the write lock from its start; another process's write waits for it", async () => {
+    // The scheduler and the app (or two scheduler passes) are two processes on one file. With a deferred BEGIN, a write
+    // committed by the other process between this transaction's read and its write made the write fail at once with
+    // "database is locked" (a snapshot cannot be upgraded). BEGIN IMMEDIATE takes the lock first; the other waits.
+    const { client, database } = db;
+    await client.$executeRawUnsafe(`CREATE TABLE "concurrent_writes" ("n" integer)`);
+    const script = `const D = require(${JSON.stringify(sqliteDriverPath())}); const d = new D(${JSON.stringify(sqliteFile(database.url))}, { timeout: 10000 }); d.prepare('INSERT INTO "concurrent_writes" ("n") VALUES (2)').run(); d.close();`;
+    let other: Promise<number | null> | undefined;
+    await client.$transaction(async (tx) => {
+      await tx.$queryRawUnsafe(`SELECT COUNT(*) AS "c" FROM "concurrent_writes"`);
+      const child = spawn(process.execPath, ["-e", script], { stdio: "inherit" });
+      other = new Promise((resolve) => child.on("exit", resolve));
+      await new Promise((r) => setTimeout(r, 500)); // the other process tries to write meanwhile
+      await tx.$executeRawUnsafe(`INSERT INTO "concurrent_writes" ("n") VALUES (1)`);
+    });
+    expect(await other).toBe(0);
+    const rows = await client.$queryRawUnsafe<{ n: number }[]>(`SELECT "n" FROM "concurrent_writes" ORDER BY "rowid"`);
+    // Ours first (it held the lock), then the other process's.
+    expect(rows.map((r) => Number(r.n))).toEqual([1, 2]);
+  });

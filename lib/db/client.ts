@@ -26,7 +26,32 @@ class CapturingSqliteFactory extends PrismaBetterSQLite3 {
   }
   override async connect() {
     const adapter = await super.connect();
-    this.slot.db = (adapter as unknown as { client: BetterSqlite3.Database }).client;
+    const handle = (adapter as unknown as { client: BetterSqlite3.Database }).client;
+    // Interactive transactions take the write lock when they begin. The adapter's plain BEGIN is deferred: a
+    // transaction that reads, then writes, cannot upgrade once another process has written meanwhile, and fails at once
+    // with SQLITE_BUSY, without waiting out the busy timeout (https://www.sqlite.org/lang_transaction.html). Two
+    // scheduler passes on one host failed that way ("database is locked"), one of them between a campaign's close and
+    // its apply. BEGIN IMMEDIATE waits for the lock (up to the busy timeout) instead. Within this process the adapter
+    // runs one transaction at a time anyway. Should the lock stay taken past the timeout, the transaction begins
+    // deferred as before, and its first write waits and fails as busy (lib/db/faults.test.ts): the adapter must never
+    // see BEGIN fail, since it would keep its transaction mutex locked and hang every later transaction of the client.
+    const prepare = handle.prepare.bind(handle);
+    handle.prepare = ((sql: string) => {
+      if (sql !== "BEGIN") return prepare(sql);
+      const immediate = prepare("BEGIN IMMEDIATE");
+      const deferred = prepare("BEGIN");
+      return {
+        run: () => {
+          try {
+            return immediate.run();
+          } catch (e) {
+            if (!String((e as { code?: unknown }).code).startsWith("SQLITE_BUSY")) throw e;
+            return deferred.run();
+          }
+        },
+      };
+    }) as typeof handle.prepare;
+    this.slot.db = handle;
     return adapter;
   }
 }

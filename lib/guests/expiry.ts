@@ -347,6 +347,9 @@ export interface ExpiryRunReport {
 }
 
 /** One scheduler pass: warn sponsors `warnDays` ahead, execute what is due (and retry what failed before). */
+/** How long a pass holds an expiry it executes; one that died holding it is taken over after this. */
+const EXECUTE_LEASE_MS = 15 * 60_000;
+
 export async function runExpiries(ctx: Ctx, graph: (() => GraphClient) | null, warnDays = 7): Promise<ExpiryRunReport> {
   const now = ctx.now();
   const report: ExpiryRunReport = { warned: 0, executed: [] };
@@ -359,6 +362,12 @@ export async function runExpiries(ctx: Ctx, graph: (() => GraphClient) | null, w
     },
   });
   for (const e of soon) {
+    // Another pass running at the same time (cron on two hosts) may have warned already: the warned mark is the claim.
+    const claimed = await ctx.db.accessExpiry.updateMany({
+      where: { id: e.id, warnedAt: null },
+      data: { warnedAt: now },
+    });
+    if (claimed.count === 0) continue;
     const sponsors = await ctx.db.dirSponsor.findMany({
       where: { userId: e.userId, sponsorType: "user" },
       select: { sponsorId: true },
@@ -367,7 +376,8 @@ export async function runExpiries(ctx: Ctx, graph: (() => GraphClient) | null, w
       ? null
       : (await ctx.db.dirUser.findUnique({ where: { id: e.userId }, select: { managerId: true } }))?.managerId;
     const recipients = sponsors.length ? sponsors.map((s) => s.sponsorId) : manager ? [manager] : [e.createdById];
-    // The warning and its "warned" mark commit together (the notice is the outbox's record, lib/notify).
+    // The warning's notices (the outbox's record, lib/notify). Should this pass die between the claim above and here,
+    // the expiry still runs at its date, unwarned: never warned twice.
     await ctx.db.$transaction([
       ctx.db.notification.createMany({
         data: recipients.map((r) => ({
@@ -380,13 +390,20 @@ export async function runExpiries(ctx: Ctx, graph: (() => GraphClient) | null, w
           link: "/reviews",
         })),
       }),
-      ctx.db.accessExpiry.update({ where: { id: e.id }, data: { warnedAt: now } }),
     ]);
     report.warned++;
   }
   if (!graph) return report;
   const due = await ctx.db.accessExpiry.findMany({
-    where: { tenantId: ctx.tenantId, status: { in: ["scheduled", "partial"] }, expiresAt: { lte: now } },
+    where: {
+      tenantId: ctx.tenantId,
+      expiresAt: { lte: now },
+      OR: [
+        { status: { in: ["scheduled", "partial"] } },
+        // A pass that died while executing: its claim lapses after the lease.
+        { status: "executing", executedAt: { lt: new Date(now.getTime() - EXECUTE_LEASE_MS) } },
+      ],
+    },
     orderBy: { expiresAt: "asc" },
   });
   const client = due.length ? graph() : null;
@@ -399,6 +416,13 @@ export async function runExpiries(ctx: Ctx, graph: (() => GraphClient) | null, w
       })
     : null;
   for (const e of due) {
+    // The claim: of two passes at once (cron on two hosts), only the one whose update still matches the row as read
+    // executes it; the other moves on. Graph is asked to remove each access once.
+    const claimed = await ctx.db.accessExpiry.updateMany({
+      where: { id: e.id, status: e.status, version: e.version },
+      data: { status: "executing", executedAt: now, version: { increment: 1 } },
+    });
+    if (claimed.count === 0) continue;
     const actor = { type: "system" as const, name: "Recert scheduler" };
     const plan = await expiryPlan(ctx.db, ctx.tenantId, e.userId, e.blockSignIn);
     // Whatever an earlier pass already removed is not touched again (one result row per access).

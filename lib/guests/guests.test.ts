@@ -123,9 +123,24 @@ describe("access expiry for a contractor company", () => {
     });
     expect(scheduled).toBe(expected.length);
 
-    // Before the date: sponsors are warned once, nothing is removed.
-    const before = await runExpiries({ ...ctx, now: () => new Date(now + 5 * DAY) }, graph);
+    // Before the date: sponsors are warned once, nothing is removed. Two passes at once (cron on two hosts) warn each
+    // person once between them.
+    const passes = await Promise.all([
+      runExpiries({ ...ctx, now: () => new Date(now + 5 * DAY) }, graph),
+      runExpiries({ ...ctx, now: () => new Date(now + 5 * DAY) }, graph),
+    ]);
+    const before = {
+      warned: passes[0].warned + passes[1].warned,
+      executed: [...passes[0].executed, ...passes[1].executed],
+    };
     expect(before).toMatchObject({ warned: expected.length, executed: [] });
+    const warnings = (
+      await s.db.notification.findMany({
+        where: { kind: "expiry-warning" },
+        select: { recipientId: true, subject: true },
+      })
+    ).map((n) => `${n.recipientId} ${n.subject}`);
+    expect(new Set(warnings).size).toBe(warnings.length);
     const sponsored = expected.find((u) => u.sponsorIds.length)!;
     expect(
       await s.db.notification.count({ where: { recipientId: sponsored.sponsorIds[0]!, kind: "expiry-warning" } }),
@@ -146,9 +161,23 @@ describe("access expiry for a contractor company", () => {
     await s.control("POST", `/apps/${app.clientId}/permissions`, {
       roles: perms.filter((p) => p !== "GroupMember.ReadWrite.All" && p !== "Group.ReadWrite.All"),
     });
-    const at = await runExpiries({ ...ctx, now: () => new Date(now + 11 * DAY) }, graph);
+    // Two passes at once at the date: each expiry is executed by one of them, each removal asked of Graph once.
+    const writesBefore = await s.db.auditEvent.count({ where: { action: "graph.write.intent" } });
+    const both = await Promise.all([
+      runExpiries({ ...ctx, now: () => new Date(now + 11 * DAY) }, graph),
+      runExpiries({ ...ctx, now: () => new Date(now + 11 * DAY) }, graph),
+    ]);
+    const at = { executed: [...both[0].executed, ...both[1].executed] };
     const others = expected.filter((u) => u.id !== kept.id);
     expect(at.executed.length).toBe(others.length);
+    expect(new Set(at.executed.map((x) => x.expiryId)).size).toBe(others.length);
+    const intents = await s.db.auditEvent.findMany({
+      where: { action: "graph.write.intent" },
+      orderBy: { seq: "asc" },
+      skip: writesBefore,
+      select: { after: true },
+    });
+    expect(new Set(intents.map((i) => i.after)).size).toBe(intents.length);
     expect(at.executed.every((x) => x.status === "partial" || x.failed === 0)).toBe(true);
     for (const u of others) {
       expect(t.userById.get(u.id)!.accountEnabled).toBe(false);

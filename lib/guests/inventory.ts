@@ -86,7 +86,7 @@ async function idFilter(db: Db, tenantId: string, filter: GuestQuery["filter"]):
     return new Set(
       (
         await db.accessExpiry.findMany({
-          where: { tenantId, status: { in: ["scheduled", "partial"] } },
+          where: { tenantId, status: { in: ["scheduled", "partial", "executing"] } },
           select: { userId: true },
         })
       ).map((o) => o.userId),
@@ -151,7 +151,7 @@ export async function listGuests(
         _count: { _all: true },
       }),
       db.accessExpiry.findMany({
-        where: { userId: { in: part }, status: { in: ["scheduled", "partial"] } },
+        where: { userId: { in: part }, status: { in: ["scheduled", "partial", "executing"] } },
         select: { id: true, userId: true, expiresAt: true },
       }),
     ]);

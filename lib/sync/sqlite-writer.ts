@@ -17,7 +17,8 @@ export interface StagingWriter {
   close(): Promise<void>;
 }
 
-function driverPath(): string {
+/** Where better-sqlite3 is, as Prisma's adapter loads it (also for child processes that must use the same build). */
+export function sqliteDriverPath(): string {
   const req = createRequire(import.meta.url);
   const adapter = req.resolve("@prisma/adapter-better-sqlite3");
   return createRequire(adapter).resolve("better-sqlite3");
@@ -29,7 +30,7 @@ function driverPath(): string {
  * "multiple copies" hazard; we saw SQLITE_IOERR_SHORT_READ before loading it this way).
  */
 export function sqliteDriver(): typeof BetterSqlite3 {
-  return createRequire(import.meta.url)(driverPath()) as typeof BetterSqlite3;
+  return createRequire(import.meta.url)(sqliteDriverPath()) as typeof BetterSqlite3;
 }
 
 // Plain CommonJS run by the worker (eval), so it needs no TypeScript loader.
@@ -60,7 +61,7 @@ parentPort.on("message", (m) => {
 export function openSqliteWriter(databaseUrl: string): StagingWriter {
   const worker = new Worker(WORKER, {
     eval: true,
-    workerData: { driver: driverPath(), file: sqliteFile(databaseUrl) },
+    workerData: { driver: sqliteDriverPath(), file: sqliteFile(databaseUrl) },
   });
   worker.unref();
   const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
