@@ -7,6 +7,7 @@ import { json, type Req, type Res } from "./http";
 import { keyCredential } from "./oidc/client-assertion";
 import { tenantSummary } from "./tenant/generate";
 import type { Tenant } from "./tenant/model";
+import type { WriteRecord } from "./server";
 import {
   addMember,
   addOwner,
@@ -29,6 +30,8 @@ export interface ControlDeps {
   delta: DeltaState;
   /** What sendMail accepted (#18). */
   mail: MailStore;
+  /** Graph writes so far (method, path without /v1.0, status), in order. */
+  writes: WriteRecord[];
   /** The cloud's other tenant, for tests that sign in from it. */
   second?: () => Tenant;
 }
@@ -61,6 +64,7 @@ export function control(req: Req, d: ControlDeps): Res {
     }
     // Mail Exchange accepted through sendMail: read it, clear it, or scope senders as an access policy would.
     if (req.method === "GET" && path === "/mail") return ok({ value: d.mail.sent });
+    if (req.method === "GET" && path === "/writes") return ok({ value: d.writes });
     if (req.method === "DELETE" && path === "/mail") {
       d.mail.clear();
       return ok();

@@ -57,6 +57,13 @@ async function signForTests(req: Req, cfg: EmulatorConfig, keys: KeySet): Promis
 }
 
 /** Starts the emulator. Port 0 picks a free port, and the public URL follows it. */
+export interface WriteRecord {
+  method: string;
+  path: string;
+  status: number;
+  at: number;
+}
+
 export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Promise<RunningEmulator> {
   const cfg: EmulatorConfig = { ...loadConfig([], {} as NodeJS.ProcessEnv, "/nonexistent"), ...overrides };
   let tenant = build(cfg);
@@ -76,6 +83,17 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
     return seg === second.id || seg === second.domain;
   };
   const graph = new GraphRouter(cfg, current, keys);
+  // Every write Graph carried out or refused, in order (GET /_emulator/writes): tests count removals, e.g. that two
+  // app instances and two schedulers applied a revocation once between them.
+  const writes: WriteRecord[] = [];
+  const dispatch = async (req: Req, caller: Parameters<GraphRouter["dispatch"]>[1]): Promise<Res> => {
+    const res = await graph.dispatch(req, caller);
+    if (req.method !== "GET") {
+      if (writes.length >= 100_000) writes.splice(0, 10_000); // a long demo keeps the recent ones
+      writes.push({ method: req.method, path: req.path.replace(/^\/v1\.0/, ""), status: res.status, at: Date.now() });
+    }
+    return res;
+  };
   const faults = new Faults(cfg.seed, cfg.throttle, cfg.faultRate, cfg.latencyMs);
 
   const handleGraph = async (req: Req): Promise<Res | "drop"> => {
@@ -100,7 +118,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
     const caller = await graph.authenticate(req);
     if ("status" in caller) return caller;
     if (path === "/$batch" && req.method === "POST") return batch(req, caller);
-    return graph.dispatch(req, caller);
+    return dispatch(req, caller);
   };
 
   const batch = async (req: Req, caller: Parameters<GraphRouter["dispatch"]>[1]): Promise<Res> => {
@@ -173,7 +191,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
         res = graphError(503, "ServiceUnavailable", "The service is temporarily unavailable.", inner, {
           "Retry-After": String(cfg.retryAfterS),
         });
-      else res = await graph.dispatch(inner, caller);
+      else res = await dispatch(inner, caller);
       const text = String(res.body);
       results.set(r.id!, {
         id: r.id!,
@@ -203,6 +221,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
               faults,
               delta: graph.delta,
               mail: graph.mail,
+              writes,
               reset: () => {
                 tenant = build(cfg);
                 second = generateSecondTenant(cfg);
