@@ -71,6 +71,67 @@ describe("metrics", () => {
     expect(m.get("recert_notify_oldest_pending_age_seconds")).toBe(120);
   });
 
+  test("the last apply's duration spans its first to its last removal; failed removals of closed campaigns count", async () => {
+    const t0 = new Date("2026-11-20T10:00:00.000Z");
+    const campaign = (id: string, status: string, appliedAt: Date | null) => ({
+      id,
+      definitionId: id,
+      tenantId: s.tenantId,
+      name: `metrics ${status}`,
+      sequence: 1,
+      status,
+      config: "{}",
+      startAt: t0,
+      endAt: t0,
+      appliedAt,
+    });
+    const item = (campaignId: string, ordinal: number, applyStatus: string, appliedAt: Date | null) => ({
+      id: `${campaignId}-${ordinal}`,
+      campaignId,
+      ordinal,
+      principalId: `p${ordinal}`,
+      principalType: "user",
+      principalKind: "member",
+      resourceType: "group",
+      resourceId: "g",
+      accessId: `a${ordinal}`,
+      recommendation: "none",
+      recommendationReason: "",
+      applyStatus,
+      appliedAt,
+    });
+    const older = "00000000-0000-4000-8000-00000000a001";
+    const last = "00000000-0000-4000-8000-00000000a002";
+    const closed = "00000000-0000-4000-8000-00000000a003";
+    await s.db.campaign.createMany({
+      data: [
+        campaign(older, "applied", new Date(t0.getTime() + 60_000)),
+        campaign(last, "applied", new Date(t0.getTime() + 3_600_000)),
+        campaign(closed, "closed", null),
+      ],
+    });
+    await s.db.campaignItem.createMany({
+      data: [
+        // An older apply that took an hour: not the last one.
+        item(older, 1, "applied", t0),
+        item(older, 2, "applied", new Date(t0.getTime() + 3_600_000)),
+        // The last apply: 90.5 s from its first removal to its last.
+        item(last, 1, "applied", new Date(t0.getTime() + 3_000_000)),
+        item(last, 2, "applied", new Date(t0.getTime() + 3_090_500)),
+        item(last, 3, "alreadyRemoved", new Date(t0.getTime() + 3_045_000)),
+        // A closed campaign whose apply left two failures (its applied item does not count).
+        item(closed, 1, "failed", null),
+        item(closed, 2, "failed", null),
+        item(closed, 3, "applied", t0),
+      ],
+    });
+    const m = parse(exposition(await collectMetrics(s.ctx)));
+    expect(m.get("recert_apply_last_duration_seconds")).toBe(90.5);
+    expect(m.get("recert_apply_failed_items")).toBe(2);
+    await s.db.campaignItem.deleteMany({ where: { campaignId: { in: [older, last, closed] } } });
+    await s.db.campaign.deleteMany({ where: { id: { in: [older, last, closed] } } });
+  });
+
   test("label values are escaped", () => {
     const text = exposition([{ name: "x", help: "h", samples: [{ labels: { k: 'a"b\\c\nd' }, value: 1 }] }]);
     expect(text).toContain('x{k="a\\"b\\\\c\\nd"} 1');
