@@ -1,7 +1,7 @@
 // Runs after sign-in.spec.ts, which expects reviewer@ to start with nothing to review: this journey leaves a review open.
-import { spawn } from "node:child_process";
 import { expect, test } from "@playwright/test";
 import { E2E } from "../playwright.config";
+import { schedulerPass } from "./cron";
 import { ACCOUNTS, signIn } from "./support";
 
 const control = async (method: string, path: string) => {
@@ -12,22 +12,6 @@ const control = async (method: string, path: string) => {
   expect(res.ok).toBe(true);
   return (await res.json()) as Record<string, unknown>;
 };
-
-/** One scheduler pass (cron's job) at a given time; not spawnSync, so this worker stays responsive. */
-const scheduler = (now: Date) =>
-  new Promise<{ status: number | null; out: string }>((resolve) => {
-    const c = spawn("node_modules/.bin/tsx", ["scripts/scheduler.ts", "--now", now.toISOString()], {
-      env: { ...(E2E.env as NodeJS.ProcessEnv), PATH: process.env.PATH },
-    });
-    let out = "";
-    c.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    c.stderr.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    c.on("exit", (status) => resolve({ status, out }));
-  });
 
 test("a reminder reaches the reviewer by mail (Graph sendMail) and its link opens the review page", async ({
   browser,
@@ -54,7 +38,7 @@ test("a reminder reaches the reviewer by mail (Graph sendMail) and its link open
   // Cron's pass on the next morning, when the day's digest goes (today's may have gone in an earlier test).
   await control("DELETE", "/mail");
   const tomorrow = new Date(Date.now() + 86_400_000);
-  const r = await scheduler(new Date(`${tomorrow.toISOString().slice(0, 10)}T08:00:00Z`));
+  const r = await schedulerPass(new Date(`${tomorrow.toISOString().slice(0, 10)}T08:00:00Z`));
   expect(r.status, r.out).toBe(0);
   expect(r.out).toMatch(/notices: .*[1-9]\d* sent/);
 

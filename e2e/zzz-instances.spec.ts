@@ -11,6 +11,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { E2E } from "../playwright.config";
 import { db } from "./authz";
 import { groupMembers } from "./graph";
+import { schedulerPass } from "./cron";
 import { ACCOUNTS, signIn } from "./support";
 
 const env = E2E.env as Record<string, string>;
@@ -37,22 +38,6 @@ interface Write {
   status: number;
 }
 const writes = async () => (await control("GET", "/writes")).value as Write[];
-
-/** One scheduler pass (cron's job) at a given time. */
-const scheduler = (now: Date) =>
-  new Promise<{ status: number | null; out: string }>((resolve) => {
-    const c = spawn("node_modules/.bin/tsx", ["scripts/scheduler.ts", "--now", now.toISOString()], {
-      env: { ...(env as NodeJS.ProcessEnv), PATH: process.env.PATH },
-    });
-    let out = "";
-    c.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    c.stderr.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    c.on("exit", (status) => resolve({ status, out }));
-  });
 
 let second: ChildProcess | undefined;
 let secondLog = "";
@@ -209,7 +194,7 @@ test("two app instances and two schedulers on one database: one sync, one start,
     await control("DELETE", "/mail");
     const before = (await writes()).length;
     const later = new Date(Date.now() + 30 * 86_400_000);
-    const passes = await Promise.all([scheduler(later), scheduler(later)]);
+    const passes = await Promise.all([schedulerPass(later), schedulerPass(later)]);
     const out = passes.map((p) => p.out).join("\n----\n");
 
     const campaign = await client.campaign.findUniqueOrThrow({ where: { id: campaignId } });
