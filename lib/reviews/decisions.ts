@@ -74,24 +74,29 @@ export async function decide(ctx: Ctx, actor: Actor, raw: DecideInput): Promise<
       version: number;
     }[] = [];
     const mine: { itemId: string; stage: number; relation: string }[] = [];
-    // The driver adapter caps bound parameters per statement: read in chunks.
+    // The driver adapter caps bound parameters per statement: read in chunks. By id alone, with the campaign checked
+    // here: given `campaignId = ? AND id IN (…)`, SQLite (without statistics) walks the campaign's index and reads every
+    // item of the campaign for each chunk (a bulk decision took 4.9 s in a 2.8M-item campaign); by id it looks up each.
     for (const part of chunks(ids, 500)) {
       items.push(
-        ...(await tx.campaignItem.findMany({
-          where: { campaignId: campaign.id, id: { in: part } },
-          select: {
-            id: true,
-            stage: true,
-            decision: true,
-            decidedByName: true,
-            justification: true,
-            recommendation: true,
-            recommendationReason: true,
-            principalId: true,
-            resourceId: true,
-            version: true,
-          },
-        })),
+        ...(
+          await tx.campaignItem.findMany({
+            where: { id: { in: part } },
+            select: {
+              campaignId: true,
+              id: true,
+              stage: true,
+              decision: true,
+              decidedByName: true,
+              justification: true,
+              recommendation: true,
+              recommendationReason: true,
+              principalId: true,
+              resourceId: true,
+              version: true,
+            },
+          })
+        ).filter((i) => i.campaignId === campaign.id),
       );
       mine.push(
         ...(await tx.campaignItemReviewer.findMany({
@@ -152,7 +157,7 @@ export async function decide(ctx: Ctx, actor: Actor, raw: DecideInput): Promise<
     for (const g of groups.values()) {
       for (const part of chunks(g.ids, 500)) {
         await tx.campaignItem.updateMany({
-          where: { id: { in: part }, campaignId: campaign.id },
+          where: { id: { in: part } }, // ids of this campaign's items only (read above)
           data: {
             decision: g.decision,
             decidedById: actor.id,
