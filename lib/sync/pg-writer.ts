@@ -26,6 +26,15 @@ export async function openPgWriter(db: object): Promise<StagingWriter | undefine
   if (!pool) return undefined;
   const conn = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out client has no error listener of the pool's: a connection the server ends (restart,
+  // pg_terminate_backend) would emit an unhandled 'error' and bring the process down. It fails the writer instead;
+  // the write in flight rejects on its own.
+  const onError = (e: Error) => {
+    broken ??= e;
+  };
+  conn.on("error", onError);
+  // Named, so an operator sees the staging session in pg_stat_activity (it is closed, not pooled, at the end).
+  await conn.query("SET application_name = 'recert sync staging'");
   const temps = new Set<string>();
   // One write at a time on the connection, in the order they were asked for (later pages win over earlier ones).
   let queue: Promise<unknown> = Promise.resolve();

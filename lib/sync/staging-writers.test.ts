@@ -100,6 +100,32 @@ if (postgres) {
     await expect(writer.write(USER, runId, [user("ok", "fine")])).rejects.toThrow(/accountEnabled/);
     await writer.close();
   });
+
+  test("the server ending the writer's connection (restart, pg_terminate_backend) fails the run, never the process", async () => {
+    const writer = (await openPgWriter(db.client))!;
+    const runId = randomUUID();
+    await writer.write(USER, runId, [user("u1", "one")]);
+    const runner = db.client as unknown as SqlRunner;
+    const ended = await select<{ ok: boolean }>(
+      runner,
+      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'recert sync staging' AND datname = current_database()`,
+    );
+    expect(ended).toHaveLength(1);
+    // The connection is idle while the server ends it (the sync is fetching the next page): wait until it is gone.
+    for (let i = 0; i < 100; i++) {
+      const left = await select<{ n: number }>(
+        runner,
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'recert sync staging'`,
+      );
+      if (left[0]?.n === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    // Without an error listener on the checked-out client, the connection's end is an uncaught exception, which
+    // Vitest reports as an error of the run (it failed CI that way).
+    await expect(writer.write(USER, runId, [user("u2", "two")])).rejects.toThrow(/terminat/i);
+    await writer.close();
+  });
 } else {
   test("the COPY writer is PostgreSQL's only", async () => {
     expect(await openPgWriter(db.client)).toBeUndefined();
