@@ -637,6 +637,18 @@ describe("guards on starting and deciding", () => {
       "forbidden",
     );
     await expectRefused(forceDecision(ctx, ADMIN, campaignId, [items[0]!.id], "approve", " "), "invalid");
+    // An item of another campaign, slipped in beside one of this campaign's: refused as a whole, nothing decided.
+    const other = await createCampaign(ctx, ADMIN, preset);
+    await startCampaign(ctx, ADMIN, other.campaignId);
+    const foreign = await s.db.campaignItem.findFirstOrThrow({ where: { campaignId: other.campaignId } });
+    await expectRefused(
+      forceDecision(ctx, ADMIN, campaignId, [items[1]!.id, foreign.id], "revoke", "Reviewer on leave"),
+      "not_found",
+    );
+    expect(
+      await s.db.campaignItem.count({ where: { id: { in: [items[1]!.id, foreign.id] }, decision: { not: null } } }),
+    ).toBe(0);
+    await closeCampaign(ctx, ADMIN, other.campaignId);
     expect(await forceDecision(ctx, ADMIN, campaignId, [items[0]!.id], "approve", "Reviewer on leave")).toBe(1);
     expect(await s.db.campaignItem.findUniqueOrThrow({ where: { id: items[0]!.id } })).toMatchObject({
       decision: "approve",

@@ -222,13 +222,13 @@ export async function forceDecision(
     });
     if (live.count === 0) throw new UserError("conflict", "Only an active campaign's items can be decided.");
     const items: { id: string; decision: string | null; decidedByName: string | null; stage: number }[] = [];
+    // By id alone, the campaign checked here (see decide: SQLite would walk the whole campaign per chunk otherwise).
     for (const part of chunks([...new Set(itemIds)], 500))
-      items.push(
-        ...(await tx.campaignItem.findMany({
-          where: { campaignId, id: { in: part } },
-          select: { id: true, decision: true, decidedByName: true, stage: true },
-        })),
-      );
+      for (const { campaignId: of, ...item } of await tx.campaignItem.findMany({
+        where: { id: { in: part } },
+        select: { campaignId: true, id: true, decision: true, decidedByName: true, stage: true },
+      }))
+        if (of === campaignId) items.push(item);
     if (items.length !== new Set(itemIds).size)
       throw new UserError("not_found", "Some items are not in this campaign.");
     for (const part of chunks(
