@@ -27,8 +27,11 @@ export interface EmulatorConfig {
   retryAfterS: number;
   tokenLifetimeS: number;
   deltaTokenMaxAgeS: number;
-  /** P1/P2 unlock sign-in activity, registration details and conditional access; free does not. */
-  licence: "P2" | "free";
+  /**
+   * P1/P2 unlock sign-in activity, registration details and conditional access; free does not. PIM (role eligibility
+   * and assignment schedules) needs P2 (or ID Governance): P1 and free get AadPremiumLicenseRequired there.
+   */
+  licence: "P2" | "P1" | "free";
   /** Share of employees and plain security groups synced from AD (EMULATOR_ONPREM_SHARE; default 0, demo 0.3). */
   onPremisesShare: number;
   /** Recert's write app (GRAPH_WRITE_CLIENT_ID …): write permissions only, a certificate and/or a secret. */
@@ -151,7 +154,7 @@ export function loadConfig(
     retryAfterS: num(e.EMULATOR_RETRY_AFTER_S, 1, "EMULATOR_RETRY_AFTER_S", 0, 120),
     tokenLifetimeS: num(e.EMULATOR_TOKEN_LIFETIME_S, 3599, "EMULATOR_TOKEN_LIFETIME_S", 1, 86_400),
     deltaTokenMaxAgeS: 7 * 86_400,
-    licence: e.EMULATOR_LICENCE === "free" ? "free" : "P2",
+    licence: e.EMULATOR_LICENCE === "free" ? "free" : e.EMULATOR_LICENCE === "P1" ? "P1" : "P2",
     onPremisesShare: num(e.EMULATOR_ONPREM_SHARE, 0, "EMULATOR_ONPREM_SHARE", 0, 1),
     writeApp: extraApp(e, "GRAPH_WRITE_CLIENT", DEFAULTS.writeClientId)!,
     readApp: extraApp(e, "GRAPH_CLIENT"),

@@ -92,7 +92,7 @@ export function control(req: Req, d: ControlDeps): Res {
       return ok();
     }
     if (req.method === "POST" && path === "/licence") {
-      d.cfg.licence = body.sku === "free" ? "free" : "P2";
+      d.cfg.licence = body.sku === "free" ? "free" : body.sku === "P1" ? "P1" : "P2";
       return ok();
     }
     if (req.method === "POST" && path === "/token-lifetime") {

@@ -1,4 +1,5 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import type * as MSGraph from "@microsoft/microsoft-graph-types";
 import { errors as joseErrors } from "jose";
 import { type EmulatorConfig, ownGraphRoots } from "../config";
 import { graphError, json, type Req, type Res } from "../http";
@@ -17,6 +18,8 @@ import {
   project,
   registrationObject,
   roleAssignmentObject,
+  roleAssignmentScheduleObject,
+  roleEligibilityScheduleObject,
   spObject,
   USER_DEFAULT_FIELDS,
   userObject,
@@ -56,6 +59,24 @@ const P = {
   disableUser: ["User.EnableDisableAccount.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],
   // user-sendmail: Mail.Send only ("Higher privileged permissions: Not available").
   sendMail: ["Mail.Send"],
+  // PIM (#19): rbacapplication-list-roleeligibilityschedules, -roleassignmentschedules, -post-roleeligibilityschedulerequests,
+  // -post-roleassignmentschedulerequests. Directory.Read.All is not among them.
+  pimEligibilities: [
+    "RoleEligibilitySchedule.Read.Directory",
+    "RoleEligibilitySchedule.ReadWrite.Directory",
+    "RoleManagement.Read.All",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.ReadWrite.Directory",
+  ],
+  pimAssignments: [
+    "RoleAssignmentSchedule.Read.Directory",
+    "RoleAssignmentSchedule.ReadWrite.Directory",
+    "RoleManagement.Read.All",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.ReadWrite.Directory",
+  ],
+  writePimEligibilities: ["RoleEligibilitySchedule.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"],
+  writePimAssignments: ["RoleAssignmentSchedule.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"],
 };
 
 interface Caller {
@@ -106,6 +127,88 @@ export class GraphRouter {
       "Neither tenant is B2C or tenant doesn't have premium license",
       req,
     );
+  }
+
+  /**
+   * PIM without Entra ID P2 (or ID Governance): 400 AadPremiumLicenseRequired, as Graph answered on
+   * roleEligibilityScheduleInstances in maester365/maester#1421 (a 400, not the 403 of the P1 reports).
+   */
+  private withoutP2(req: Req): Res | undefined {
+    if (this.cfg.licence === "P2") return undefined;
+    return graphError(
+      400,
+      "AadPremiumLicenseRequired",
+      "The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license.",
+      req,
+    );
+  }
+
+  /**
+   * POST roleEligibilityScheduleRequests / roleAssignmentScheduleRequests with action adminRemove (the only action
+   * Recert sends; others are refused here): principalId, roleDefinitionId and directoryScopeId (or appScopeId) name the
+   * schedule; 201 with the request, status Revoked (the documentation's example 2). Nothing to remove: 400
+   * RoleAssignmentDoesNotExist ("The Role assignment does not exist.", Microsoft's PIM error table).
+   */
+  private scheduleRequest(req: Req, c: Caller, of: "eligibility" | "assignment"): Res {
+    if (!this.need(c, of === "eligibility" ? P.writePimEligibilities : P.writePimAssignments)) return this.denied(req);
+    const refused = this.withoutP2(req);
+    if (refused) return refused;
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(req.body || "{}") as Record<string, unknown>;
+    } catch {
+      return graphError(400, "BadRequest", "Invalid JSON body.", req);
+    }
+    const principalId = typeof body.principalId === "string" ? body.principalId : "";
+    const roleDefinitionId = typeof body.roleDefinitionId === "string" ? body.roleDefinitionId : "";
+    const scope = typeof body.directoryScopeId === "string" ? body.directoryScopeId : undefined;
+    if (!principalId || !roleDefinitionId)
+      return graphError(400, "BadRequest", "principalId and roleDefinitionId are required.", req);
+    if (scope === undefined && typeof body.appScopeId !== "string")
+      return graphError(400, "BadRequest", "Either directoryScopeId or appScopeId is required.", req);
+    if (body.action !== "adminRemove")
+      return graphError(
+        400,
+        "BadRequest",
+        `The emulator implements action adminRemove only, not '${String(body.action)}'.`,
+        req,
+      );
+    const match = (a: { principalId: string; roleDefinitionId: string; directoryScopeId: string }) =>
+      a.principalId === principalId && a.roleDefinitionId === roleDefinitionId && a.directoryScopeId === scope;
+    const before = of === "eligibility" ? this.t.roleEligibilities.length : this.t.roleAssignments.length;
+    if (of === "eligibility") this.t.roleEligibilities = this.t.roleEligibilities.filter((e) => !match(e));
+    // An activation is ended by its holder (selfDeactivate) or by removing the eligibility, not by adminRemove.
+    else this.t.roleAssignments = this.t.roleAssignments.filter((a) => a.assignmentType === "Activated" || !match(a));
+    const after = of === "eligibility" ? this.t.roleEligibilities.length : this.t.roleAssignments.length;
+    if (after === before)
+      return graphError(400, "RoleAssignmentDoesNotExist", "The Role assignment does not exist.", req);
+    const now = new Date().toISOString();
+    const common = {
+      id: randomUUID(),
+      status: "Revoked",
+      createdDateTime: now,
+      completedDateTime: null,
+      approvalId: null,
+      customData: null,
+      action: "adminRemove" as const,
+      principalId,
+      roleDefinitionId,
+      directoryScopeId: scope ?? null,
+      appScopeId: typeof body.appScopeId === "string" ? body.appScopeId : null,
+      isValidationOnly: false,
+      targetScheduleId: null,
+      justification: typeof body.justification === "string" ? body.justification : null,
+      scheduleInfo: null,
+      createdBy: { application: { id: c.appId, displayName: null }, device: null, user: null },
+      ticketInfo: { ticketNumber: null, ticketSystem: null },
+    };
+    const entity = of === "eligibility" ? "roleEligibilityScheduleRequests" : "roleAssignmentScheduleRequests";
+    return json(201, {
+      "@odata.context": `${this.cfg.publicUrl}/v1.0/$metadata#roleManagement/directory/${entity}/$entity`,
+      ...(of === "eligibility"
+        ? (common satisfies MSGraph.UnifiedRoleEligibilityScheduleRequest)
+        : (common satisfies MSGraph.UnifiedRoleAssignmentScheduleRequest)),
+    });
   }
 
   private need(caller: Caller, any: string[]): boolean {
@@ -442,6 +545,38 @@ export class GraphRouter {
       this.t.roleAssignments.splice(i, 1);
       return { status: 204, headers: {}, body: "" };
     });
+
+    // PIM (#19): eligibilities and active schedules, principal expanded on request ($expand=principal).
+    this.on("GET", "/roleManagement/directory/roleEligibilitySchedules", (req, q, c) => {
+      if (!this.need(c, P.pimEligibilities)) return this.denied(req);
+      const refused = this.withoutP2(req);
+      if (refused) return refused;
+      const list = this.t.roleEligibilities.map((e) => ({
+        ...roleEligibilityScheduleObject(e),
+        ...(q.expand === "principal" ? { principal: directoryObject(this.t, e.principalId) ?? null } : {}),
+      }));
+      return page(req, this.cfg.publicUrl, "roleManagement/directory/roleEligibilitySchedules", q, list, {
+        maxTop: 999,
+      });
+    });
+    this.on("GET", "/roleManagement/directory/roleAssignmentSchedules", (req, q, c) => {
+      if (!this.need(c, P.pimAssignments)) return this.denied(req);
+      const refused = this.withoutP2(req);
+      if (refused) return refused;
+      const list = this.t.roleAssignments.map((a) => ({
+        ...roleAssignmentScheduleObject(a),
+        ...(q.expand === "principal" ? { principal: directoryObject(this.t, a.principalId) ?? null } : {}),
+      }));
+      return page(req, this.cfg.publicUrl, "roleManagement/directory/roleAssignmentSchedules", q, list, {
+        maxTop: 999,
+      });
+    });
+    this.on("POST", "/roleManagement/directory/roleEligibilityScheduleRequests", (req, _q, c) =>
+      this.scheduleRequest(req, c, "eligibility"),
+    );
+    this.on("POST", "/roleManagement/directory/roleAssignmentScheduleRequests", (req, _q, c) =>
+      this.scheduleRequest(req, c, "assignment"),
+    );
 
     this.on("GET", "/servicePrincipals", (req, q, c) =>
       this.need(c, P.apps)

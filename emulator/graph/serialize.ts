@@ -1,6 +1,14 @@
 import { createHash } from "node:crypto";
 import type * as MSGraph from "@microsoft/microsoft-graph-types";
-import type { EAppRoleAssignment, EGroup, EServicePrincipal, EUser, ERoleAssignment, Tenant } from "../tenant/model";
+import type {
+  EAppRoleAssignment,
+  EGroup,
+  ERoleAssignment,
+  ERoleEligibility,
+  EServicePrincipal,
+  EUser,
+  Tenant,
+} from "../tenant/model";
 
 export const USER_DEFAULT_FIELDS = [
   "businessPhones",
@@ -90,6 +98,58 @@ export function roleAssignmentObject(a: ERoleAssignment): Record<string, unknown
     directoryScopeId: a.directoryScopeId,
     appScopeId: null,
   } satisfies MSGraph.UnifiedRoleAssignment;
+}
+
+/** A PIM schedule's period: scheduleInfo with expiration noExpiration or afterDateTime (requestSchedule). */
+function scheduleInfo(start: string | undefined, end: string | null | undefined): MSGraph.RequestSchedule {
+  return {
+    startDateTime: start ?? null,
+    recurrence: null,
+    expiration: end
+      ? { type: "afterDateTime", endDateTime: end, duration: null }
+      : { type: "noExpiration", endDateTime: null, duration: null },
+  };
+}
+
+/**
+ * unifiedRoleEligibilitySchedule (rbacapplication-list-roleeligibilityschedules): the principal is the user, group or
+ * app the eligibility was given to (memberType Direct); members of a group appear only in the schedule *instances*.
+ */
+export function roleEligibilityScheduleObject(e: ERoleEligibility): Record<string, unknown> {
+  return {
+    id: e.id,
+    principalId: e.principalId,
+    roleDefinitionId: e.roleDefinitionId,
+    directoryScopeId: e.directoryScopeId,
+    appScopeId: null,
+    createdDateTime: e.createdDateTime,
+    modifiedDateTime: null,
+    createdUsing: e.id,
+    status: "Provisioned",
+    memberType: "Direct",
+    scheduleInfo: scheduleInfo(e.startDateTime, e.endDateTime),
+  } satisfies MSGraph.UnifiedRoleEligibilitySchedule;
+}
+
+/**
+ * unifiedRoleAssignmentSchedule (rbacapplication-list-roleassignmentschedules): every active assignment, permanent ones
+ * included (noExpiration, assignmentType Assigned); an activation says Activated and ends by itself.
+ */
+export function roleAssignmentScheduleObject(a: ERoleAssignment): Record<string, unknown> {
+  return {
+    id: a.scheduleId ?? `${a.id}-schedule`,
+    principalId: a.principalId,
+    roleDefinitionId: a.roleDefinitionId,
+    directoryScopeId: a.directoryScopeId,
+    appScopeId: null,
+    createdDateTime: a.startDateTime ?? null,
+    modifiedDateTime: null,
+    createdUsing: a.id,
+    status: "Provisioned",
+    memberType: "Direct",
+    assignmentType: a.assignmentType ?? "Assigned",
+    scheduleInfo: scheduleInfo(a.startDateTime, a.endDateTime),
+  } satisfies MSGraph.UnifiedRoleAssignmentSchedule;
 }
 
 export function appRoleAssignmentObject(a: EAppRoleAssignment): Record<string, unknown> {

@@ -5,6 +5,7 @@ import {
   type EApp,
   type EAppRoleAssignment,
   type EGroup,
+  type ERoleEligibility,
   type EServicePrincipal,
   type EUser,
   type MfaInfo,
@@ -509,6 +510,11 @@ export function generateTenant(o: GenerateOptions): Tenant {
   });
 
   markOnPremises(o, users, groups, [ceo, admin, auditor, reviewer, breakGlass1, breakGlass2], breakGlassGroup);
+  const roleEligibilities = privilegedSchedules(o, now, members, regular, roleAssignments, [
+    admin.id,
+    breakGlass1.id,
+    breakGlass2.id,
+  ]);
 
   return indexTenant({
     id: o.tenantId,
@@ -518,6 +524,7 @@ export function generateTenant(o: GenerateOptions): Tenant {
     groups,
     roleDefinitions: roleDefinitions(),
     roleAssignments,
+    roleEligibilities,
     servicePrincipals,
     appRoleAssignments,
     policies,
@@ -793,6 +800,59 @@ function assignDirectoryRoles(v: AssignDirectoryRolesInput) {
   }
 
   return { roleAssignments };
+}
+
+/**
+ * PIM (#19), drawn from a random stream of its own so the rest of the tenant stays as it was: IT people eligible for
+ * privileged roles (some until a date, some permanent, one of them disabled: an eligibility that outlived its
+ * holder), a role-assignable group eligible for a role, and two active assignments that end at a date. The
+ * well-known accounts and the break-glass accounts keep their permanent assignments.
+ */
+function privilegedSchedules(
+  o: GenerateOptions,
+  now: Date,
+  members: EUser[],
+  regular: EGroup[],
+  roleAssignments: Tenant["roleAssignments"],
+  keep: string[],
+): ERoleEligibility[] {
+  const rng = new Rng(`${o.seed}:${o.users}:pim`);
+  const at = (days: number) => new Date(now.getTime() + days * DAY).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const it = members.filter((m) => m.department === "IT" && !keep.includes(m.id));
+  const eligibilities: ERoleEligibility[] = [];
+  const eligible = (principalId: string, roleDefinitionId: string, endDays: number | null) => {
+    if (eligibilities.some((e) => e.principalId === principalId && e.roleDefinitionId === roleDefinitionId)) return;
+    const start = at(-rng.int(10, 400));
+    eligibilities.push({
+      id: rng.guid(),
+      principalId,
+      roleDefinitionId,
+      directoryScopeId: "/",
+      createdDateTime: start,
+      startDateTime: start,
+      endDateTime: endDays === null ? null : at(endDays),
+    });
+  };
+  const enabled = it.filter((m) => m.accountEnabled);
+  const extra = Math.floor(o.users / 2000);
+  const roles = [ROLE.globalAdmin, ROLE.securityAdmin, ROLE.userAdmin, ROLE.caAdmin, ROLE.appAdmin];
+  for (let i = 0; i < 4 + extra && enabled.length; i++)
+    eligible(rng.pick(enabled).id, rng.pick(roles), rng.chance(0.5) ? rng.int(20, 365) : null);
+  const disabled = it.find((m) => !m.accountEnabled);
+  if (disabled) eligible(disabled.id, ROLE.globalAdmin, null);
+  const group = regular.find((g) => g.isAssignableToRole);
+  if (group) eligible(group.id, ROLE.securityReader, 180);
+  // Two active assignments an admin gave until a date (not the well-known or break-glass accounts).
+  let timeBound = 0;
+  const people = new Set(it.map((m) => m.id));
+  for (const a of roleAssignments) {
+    if (timeBound >= 2 || !people.has(a.principalId)) continue;
+    a.startDateTime = at(-rng.int(5, 60));
+    a.endDateTime = at(timeBound === 0 ? 14 : 60);
+    a.assignmentType = "Assigned";
+    timeBound++;
+  }
+  return eligibilities;
 }
 
 /** Enterprise apps with their app roles and who is assigned to them (users and groups), Microsoft Graph among them. */
@@ -1102,6 +1162,7 @@ export function tenantSummary(t: Tenant) {
     owners,
     roleDefinitions: t.roleDefinitions.length,
     roleAssignments: t.roleAssignments.length,
+    roleEligibilities: t.roleEligibilities.length,
     servicePrincipals: t.servicePrincipals.length,
     appRoleAssignments: t.appRoleAssignments.length,
     registrationDetails: t.users.filter((u) => u.accountEnabled && u.mfa).length,

@@ -77,6 +77,26 @@ export interface ERoleAssignment {
   principalId: string;
   roleDefinitionId: string;
   directoryScopeId: string;
+  /**
+   * PIM (#19): an active assignment's schedule. Graph lists every active assignment in roleAssignmentSchedules too
+   * (permanent ones with expiration noExpiration); a time-bound one ends at endDateTime. "Activated" marks an
+   * eligibility someone activated (it ends by itself), "Assigned" an admin's assignment.
+   */
+  scheduleId?: string;
+  startDateTime?: string;
+  endDateTime?: string | null;
+  assignmentType?: "Assigned" | "Activated";
+}
+
+/** A PIM eligibility (unifiedRoleEligibilitySchedule): the right to activate a role, permanent or until endDateTime. */
+export interface ERoleEligibility {
+  id: string;
+  principalId: string;
+  roleDefinitionId: string;
+  directoryScopeId: string;
+  createdDateTime: string;
+  startDateTime: string;
+  endDateTime: string | null;
 }
 
 export interface EServicePrincipal {
@@ -151,6 +171,7 @@ export interface Tenant {
   groups: EGroup[];
   roleDefinitions: MSGraph.UnifiedRoleDefinition[];
   roleAssignments: ERoleAssignment[];
+  roleEligibilities: ERoleEligibility[];
   servicePrincipals: EServicePrincipal[];
   appRoleAssignments: EAppRoleAssignment[];
   policies: MSGraph.ConditionalAccessPolicy[];

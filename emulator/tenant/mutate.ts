@@ -125,6 +125,7 @@ export function deleteUser(t: Tenant, id: string): void {
     if (g.owners.delete(id)) recordChange(t, "group", g.id, "owner-remove", id);
   }
   t.roleAssignments = t.roleAssignments.filter((a) => a.principalId !== id);
+  t.roleEligibilities = t.roleEligibilities.filter((a) => a.principalId !== id);
   t.appRoleAssignments = t.appRoleAssignments.filter((a) => a.principalId !== id);
   for (const other of t.users) {
     if (other.managerId === id) other.managerId = null;
@@ -188,6 +189,7 @@ export function deleteGroup(t: Tenant, id: string): void {
   if (!g) throw notFound(id);
   for (const other of t.groups) if (other.members.delete(id)) recordChange(t, "group", other.id, "member-remove", id);
   t.roleAssignments = t.roleAssignments.filter((a) => a.principalId !== id);
+  t.roleEligibilities = t.roleEligibilities.filter((a) => a.principalId !== id);
   t.appRoleAssignments = t.appRoleAssignments.filter((a) => a.principalId !== id);
   t.groups.splice(t.groups.indexOf(g), 1);
   t.groupById.delete(id);

@@ -223,6 +223,88 @@ describe("directoryRoles and a user's appRoleAssignments, as Graph serves them",
   });
 });
 
+describe("PIM for directory roles (#19), as Graph serves it", () => {
+  const post = (t: string, kind: string, body: unknown) =>
+    graph(emu.url, t, `/roleManagement/directory/${kind}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+
+  it("lists eligibilities and active schedules with their periods, the principal on $expand, and needs P2", async () => {
+    const { items: eligible } = await all(
+      emu.url,
+      token,
+      "/roleManagement/directory/roleEligibilitySchedules?$expand=principal",
+    );
+    expect(eligible.map((e) => e.id).sort()).toEqual(emu.tenant.roleEligibilities.map((e) => e.id).sort());
+    const permanent = eligible.find(
+      (e) => (e.scheduleInfo as { expiration: { type: string } }).expiration.type === "noExpiration",
+    );
+    const timeBound = eligible.find(
+      (e) => (e.scheduleInfo as { expiration: { type: string } }).expiration.type === "afterDateTime",
+    );
+    expect(permanent && timeBound).toBeTruthy();
+    expect(timeBound).toMatchObject({ memberType: "Direct", status: "Provisioned", directoryScopeId: "/" });
+    expect((timeBound!.principal as { id: string }).id).toBe(timeBound!.principalId);
+    const { items: active } = await all(emu.url, token, "/roleManagement/directory/roleAssignmentSchedules");
+    expect(active).toHaveLength(emu.tenant.roleAssignments.length);
+    expect(
+      active.filter((a) => (a.scheduleInfo as { expiration: { endDateTime: string | null } }).expiration.endDateTime),
+    ).toHaveLength(2);
+    expect(active.every((a) => a.assignmentType === "Assigned")).toBe(true);
+
+    // P1 (and free): Graph's 400 AadPremiumLicenseRequired (maester365/maester#1421), on both lists.
+    await control(emu.url, "POST", "/licence", { sku: "P1" });
+    try {
+      for (const path of ["roleEligibilitySchedules", "roleAssignmentSchedules"]) {
+        const res = await graph(emu.url, token, `/roleManagement/directory/${path}`);
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as GraphErrorBody).error).toMatchObject({
+          code: "AadPremiumLicenseRequired",
+          message: "The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license.",
+        });
+      }
+      // P1 still serves what P1 licenses.
+      expect((await graph(emu.url, token, "/users?$select=id,signInActivity&$top=1")).status).toBe(200);
+    } finally {
+      await control(emu.url, "POST", "/licence", { sku: "P2" });
+    }
+  });
+
+  it("removes an eligibility with adminRemove for the write app only; nothing to remove is 400 RoleAssignmentDoesNotExist", async () => {
+    const e = emu.tenant.roleEligibilities[0]!;
+    const body = {
+      action: "adminRemove",
+      principalId: e.principalId,
+      roleDefinitionId: e.roleDefinitionId,
+      directoryScopeId: e.directoryScopeId,
+    };
+    // The sign-in app reads roles, it does not write them.
+    expect((await post(token, "roleEligibilityScheduleRequests", body)).status).toBe(403);
+    const write = await writeToken(emu.url);
+    const refused = await post(write, "roleEligibilityScheduleRequests", { ...body, action: "adminAssign" });
+    expect(refused.status).toBe(400);
+    const noScope = await post(write, "roleEligibilityScheduleRequests", { ...body, directoryScopeId: undefined });
+    expect(noScope.status).toBe(400);
+    const saved = [...emu.tenant.roleEligibilities];
+    try {
+      const res = await post(write, "roleEligibilityScheduleRequests", body);
+      expect(res.status).toBe(201);
+      expect(await res.json()).toMatchObject({ action: "adminRemove", status: "Revoked", principalId: e.principalId });
+      expect(emu.tenant.roleEligibilities.some((x) => x.id === e.id)).toBe(false);
+      const again = await post(write, "roleEligibilityScheduleRequests", body);
+      expect(again.status).toBe(400);
+      expect(((await again.json()) as GraphErrorBody).error).toMatchObject({
+        code: "RoleAssignmentDoesNotExist",
+        message: "The Role assignment does not exist.",
+      });
+    } finally {
+      emu.tenant.roleEligibilities = saved;
+    }
+  });
+});
+
 describe("Graph delta queries", () => {
   it("returns everything first, then exactly what changed, with @removed", async () => {
     const first = await all<{ id: string }>(emu.url, token, "/users/delta?$select=displayName,accountEnabled");
