@@ -153,7 +153,7 @@ export function NewCampaignForm({
             <option value="allGroups">All groups (security and Microsoft 365)</option>
             <option value="roleAssignableGroups">Role-assignable groups</option>
             <option value="groups">Chosen groups</option>
-            <option value="directoryRoles">Directory role assignments</option>
+            <option value="directoryRoles">Directory roles: active and eligible (PIM)</option>
             <option value="apps">Enterprise app assignments</option>
           </select>
         </div>

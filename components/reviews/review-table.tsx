@@ -369,7 +369,7 @@ function reviewColumns({
           <div className="text-xs text-slate-600">
             {r.resourceType === "group"
               ? "Group member"
-              : r.resourceType === "directoryRole"
+              : r.resourceType === "directoryRole" || r.resourceType === "directoryRoleEligible"
                 ? `Directory role · ${r.accessDetail ?? ""}`
                 : `App role · ${r.accessDetail ?? ""}`}
           </div>

@@ -17,6 +17,8 @@ export interface GroupAccess extends Named {
 export interface RoleAccess extends Named {
   scope: string;
   via: string;
+  /** PIM (#19): "Active", "Active until 2027-01-31", "Eligible" or "Eligible until …". */
+  state: string;
 }
 export interface AppAccess extends Named {
   role: string;
@@ -108,10 +110,12 @@ async function rolesAndApps(
   const via = (h: string) =>
     h === principalId ? "direct" : `group ${(groups.get(h) ?? [h]).map((g) => groupNames.get(g) ?? g).join(" › ")}`;
   const roleAssignments = [];
+  const schedules = [];
   const appAssignments = [];
   for (let i = 0; i < holders.length; i += 500) {
     const part = holders.slice(i, i + 500);
     roleAssignments.push(...(await db.dirRoleAssignment.findMany({ where: { tenantId, principalId: { in: part } } })));
+    schedules.push(...(await db.dirRoleSchedule.findMany({ where: { tenantId, principalId: { in: part } } })));
     appAssignments.push(
       ...(await db.dirAppRoleAssignment.findMany({ where: { tenantId, principalId: { in: part } } })),
     );
@@ -119,7 +123,10 @@ async function rolesAndApps(
   const defs = new Map(
     (
       await db.dirRoleDefinition.findMany({
-        where: { tenantId, id: { in: [...new Set(roleAssignments.map((r) => r.roleDefinitionId))] } },
+        where: {
+          tenantId,
+          id: { in: [...new Set([...roleAssignments, ...schedules].map((r) => r.roleDefinitionId))] },
+        },
         select: { id: true, displayName: true },
       })
     ).map((d) => [d.id, d.displayName ?? d.id]),
@@ -132,14 +139,30 @@ async function rolesAndApps(
       })
     ).map((s) => [s.id, s]),
   );
-  const roles: RoleAccess[] = roleAssignments
-    .map((r) => ({
-      id: r.roleDefinitionId,
-      name: defs.get(r.roleDefinitionId) ?? r.roleDefinitionId,
-      scope: !r.directoryScopeId || r.directoryScopeId === "/" ? "Tenant-wide" : r.directoryScopeId,
-      via: via(r.principalId),
-    }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  const key = (r: { principalId: string; roleDefinitionId: string; directoryScopeId: string | null }) =>
+    `${r.principalId}|${r.roleDefinitionId}|${r.directoryScopeId ?? "/"}`;
+  const activeSchedule = new Map(schedules.filter((s) => s.kind === "active").map((s) => [key(s), s]));
+  const until = (d: Date | null) => (d ? ` until ${d.toISOString().slice(0, 10)}` : "");
+  const role = (
+    r: { principalId: string; roleDefinitionId: string; directoryScopeId: string | null },
+    state: string,
+  ) => ({
+    id: r.roleDefinitionId,
+    name: defs.get(r.roleDefinitionId) ?? r.roleDefinitionId,
+    scope: !r.directoryScopeId || r.directoryScopeId === "/" ? "Tenant-wide" : r.directoryScopeId,
+    via: via(r.principalId),
+    state,
+  });
+  const roles: RoleAccess[] = [
+    ...roleAssignments.map((r) => {
+      const s = activeSchedule.get(key(r));
+      return role(
+        r,
+        s?.assignmentType === "Activated" ? `Activated${until(s.endAt)}` : `Active${until(s?.endAt ?? null)}`,
+      );
+    }),
+    ...schedules.filter((s) => s.kind === "eligible").map((s) => role(s, `Eligible${until(s.endAt)}`)),
+  ].sort((a, b) => a.name.localeCompare(b.name) || a.state.localeCompare(b.state));
   const apps: AppAccess[] = appAssignments
     .map((a) => {
       const sp = sps.get(a.resourceId);

@@ -6,6 +6,13 @@ export type WriteOp =
   | { kind: "removeGroupMember"; groupId: string; memberId: string }
   | { kind: "removeRoleAssignment"; assignmentId: string }
   | { kind: "removeAppRoleAssignment"; servicePrincipalId: string; assignmentId: string }
+  | {
+      kind: "removeRoleEligibility";
+      principalId: string;
+      roleDefinitionId: string;
+      directoryScopeId: string;
+      justification: string;
+    }
   | { kind: "setAccountEnabled"; userId: string; enabled: boolean };
 
 export type WriteResult =
@@ -21,7 +28,7 @@ export interface WriteAudit {
 
 const enc = encodeURIComponent;
 
-function request(op: WriteOp): { method: "DELETE" | "PATCH"; path: string; body?: unknown } {
+function request(op: WriteOp): { method: "DELETE" | "PATCH" | "POST"; path: string; body?: unknown } {
   switch (op.kind) {
     case "removeGroupMember":
       return { method: "DELETE", path: `/groups/${enc(op.groupId)}/members/${enc(op.memberId)}/$ref` };
@@ -34,6 +41,20 @@ function request(op: WriteOp): { method: "DELETE" | "PATCH"; path: string; body?
       };
     case "setAccountEnabled":
       return { method: "PATCH", path: `/users/${enc(op.userId)}`, body: { accountEnabled: op.enabled } };
+    case "removeRoleEligibility":
+      // PIM (#19), rbacapplication-post-roleeligibilityschedulerequests, example 2: an admin removes an eligibility by
+      // principal, role and scope (RoleManagement.ReadWrite.Directory, or RoleEligibilitySchedule.ReadWrite.Directory).
+      return {
+        method: "POST",
+        path: "/roleManagement/directory/roleEligibilityScheduleRequests",
+        body: {
+          action: "adminRemove",
+          principalId: op.principalId,
+          roleDefinitionId: op.roleDefinitionId,
+          directoryScopeId: op.directoryScopeId,
+          justification: op.justification,
+        },
+      };
   }
 }
 
@@ -52,6 +73,10 @@ export async function graphWrite(client: GraphClient, op: WriteOp, audit: WriteA
       const error = parseGraphError(res.status, res.body);
       if (res.status === 404 && error.code === "Request_ResourceNotFound" && r.method === "DELETE")
         result = { outcome: "already_removed" };
+      else if (op.kind === "removeRoleEligibility" && res.status === 400 && error.code === "RoleAssignmentDoesNotExist")
+        // PIM's answer when nothing matches (Microsoft's PIM error table: 400 RoleAssignmentDoesNotExist): "already
+        // removed" only when a read of the eligibilities agrees, as for the ambiguous EntitlementGrant answer below.
+        result = (await eligibilityExists(client, op)) ? { outcome: "failed", error } : { outcome: "already_removed" };
       else if (op.kind === "removeAppRoleAssignment" && isEntitlementGrantNotFound(res.status, error))
         // Graph answers this 400, not 404, for an assignment that is gone, but it has also been reported for
         // assignments that still exist (msgraph-sdk-dotnet#968): only a read of the resource's assignments tells.
@@ -77,6 +102,27 @@ function isEntitlementGrantNotFound(status: number, error: GraphError): boolean 
     /EntitlementGrant/i.test(error.message) &&
     /not found|invalid resource identifier/i.test(error.message)
   );
+}
+
+async function eligibilityExists(
+  client: GraphClient,
+  op: { principalId: string; roleDefinitionId: string; directoryScopeId: string },
+): Promise<boolean> {
+  for await (const page of client.pages<{ principalId?: string; roleDefinitionId?: string; directoryScopeId?: string }>(
+    "/roleManagement/directory/roleEligibilitySchedules",
+    {},
+  )) {
+    if (
+      page.some(
+        (e) =>
+          e.principalId === op.principalId &&
+          e.roleDefinitionId === op.roleDefinitionId &&
+          (e.directoryScopeId ?? "/") === op.directoryScopeId,
+      )
+    )
+      return true;
+  }
+  return false;
 }
 
 async function appRoleAssignmentExists(

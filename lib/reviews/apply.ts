@@ -121,11 +121,26 @@ interface ItemForApply {
   resourceType: string;
   resourceId: string;
   accessId: string;
+  accessDetail: string | null;
+}
+
+/** The directory scope of a role item, from the detail freeze wrote ("… · tenant-wide" or "… · scope <id>"). */
+export function roleScopeOf(detail: string | null): string {
+  const m = /· scope (\S+)$/.exec(detail ?? "");
+  return m ? m[1]! : "/";
 }
 
 export function writeOpFor(i: ItemForApply): WriteOp {
   if (i.resourceType === "group") return { kind: "removeGroupMember", groupId: i.resourceId, memberId: i.principalId };
   if (i.resourceType === "directoryRole") return { kind: "removeRoleAssignment", assignmentId: i.accessId };
+  if (i.resourceType === "directoryRoleEligible")
+    return {
+      kind: "removeRoleEligibility",
+      principalId: i.principalId,
+      roleDefinitionId: i.resourceId,
+      directoryScopeId: roleScopeOf(i.accessDetail),
+      justification: `Revoked in a Recert access review (item ${i.id}).`,
+    };
   return { kind: "removeAppRoleAssignment", servicePrincipalId: i.resourceId, assignmentId: i.accessId };
 }
 
@@ -137,6 +152,8 @@ function describe(op: WriteOp): string {
       return `DELETE /roleManagement/directory/roleAssignments/${op.assignmentId}`;
     case "removeAppRoleAssignment":
       return `DELETE /servicePrincipals/${op.servicePrincipalId}/appRoleAssignedTo/${op.assignmentId}`;
+    case "removeRoleEligibility":
+      return `POST /roleManagement/directory/roleEligibilityScheduleRequests (adminRemove: principal ${op.principalId}, role ${op.roleDefinitionId}, scope ${op.directoryScopeId})`;
     default:
       return op.kind;
   }
@@ -226,6 +243,7 @@ export async function applyCampaign(
       resourceType: true,
       resourceId: true,
       accessId: true,
+      accessDetail: true,
       principalName: true,
       resourceName: true,
       applyStatus: true,
@@ -381,6 +399,7 @@ export async function reconcileWithDirectory(
   const holds = `CASE i."resourceType"
       WHEN 'group' THEN EXISTS (SELECT 1 FROM "DirGroupMember" m WHERE m."groupId" = i."resourceId" AND m."memberId" = i."principalId")
       WHEN 'directoryRole' THEN EXISTS (SELECT 1 FROM "DirRoleAssignment" r WHERE r."id" = i."accessId")
+      WHEN 'directoryRoleEligible' THEN EXISTS (SELECT 1 FROM "DirRoleSchedule" r WHERE r."id" = i."accessId")
       ELSE EXISTS (SELECT 1 FROM "DirAppRoleAssignment" a WHERE a."id" = i."accessId") END`;
   let flagged = 0;
   for (const c of campaigns) {

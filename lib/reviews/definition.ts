@@ -193,7 +193,7 @@ export const SCOPE_LABEL: Record<ScopeKind, string> = {
   allSecurityGroups: "All security groups",
   allM365Groups: "All Microsoft 365 groups",
   roleAssignableGroups: "Role-assignable groups",
-  directoryRoles: "Directory role assignments",
+  directoryRoles: "Directory roles: active and eligible (PIM)",
   apps: "Enterprise app assignments",
 };
 export const REVIEWER_LABEL: Record<ReviewerKind, string> = {

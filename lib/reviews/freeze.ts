@@ -129,6 +129,8 @@ interface Holder {
   principalType: "user" | "group" | "servicePrincipal";
   accessId: string;
   accessDetail: string | null;
+  /** The item's resourceType when not the resource's: a PIM eligibility of a directory role (#19). */
+  resourceType?: "directoryRoleEligible";
   rank?: number;
   u?: UserRow | null;
 }
@@ -208,24 +210,60 @@ async function loadResources(
       `SELECT "id", "roleDefinitionId", "principalId", "principalType", "directoryScopeId" FROM "DirRoleAssignment" WHERE "tenantId" = ${p(1)}`,
       tenantId,
     );
+    // PIM (#19): eligibilities are reviewed like assignments (an eligible Global Administrator is one activation away
+    // from the role); an active assignment's schedule gives its end date, and an activation (assignmentType
+    // Activated) is not reviewed on its own: it ends by itself, and the eligibility it comes from is the item.
+    const schedules = await rows<{
+      id: string;
+      kind: string;
+      roleDefinitionId: string;
+      principalId: string;
+      principalType: string;
+      directoryScopeId: string | null;
+      assignmentType: string | null;
+      endAt: Date | string | null;
+    }>(
+      `SELECT "id", "kind", "roleDefinitionId", "principalId", "principalType", "directoryScopeId", "assignmentType", "endAt" FROM "DirRoleSchedule" WHERE "tenantId" = ${p(1)} ORDER BY "id"`,
+      tenantId,
+    );
+    const scopeText = (scope: string | null) => (scope && scope !== "/" ? `scope ${scope}` : "tenant-wide");
+    const day = (v: Date | string | null) => (v ? new Date(v).toISOString().slice(0, 10) : null);
+    const activeKey = (principalId: string, roleId: string, scope: string | null) =>
+      `${principalId}|${roleId}|${scope ?? "/"}`;
+    const active = new Map<string, { assignmentType: string | null; endAt: Date | string | null }>();
+    for (const s of schedules)
+      if (s.kind === "active") active.set(activeKey(s.principalId, s.roleDefinitionId, s.directoryScopeId), s);
     const byDef = new Map<string, Resource>();
+    const resourceOf = (id: string) => {
+      const known = byDef.get(id);
+      if (known) return known;
+      const r: Resource = { type: "directoryRole", id, name: null, owners: [], holders: [] };
+      byDef.set(id, r);
+      return r;
+    };
     for (const d of defs)
       byDef.set(d.id, { type: "directoryRole", id: d.id, name: d.displayName, owners: [], holders: [] });
     for (const a of assignments) {
       if (a.principalType !== "user" && a.principalType !== "group") continue;
-      const r = byDef.get(a.roleDefinitionId) ?? {
-        type: "directoryRole" as const,
-        id: a.roleDefinitionId,
-        name: null,
-        owners: [],
-        holders: [],
-      };
-      byDef.set(a.roleDefinitionId, r);
-      r.holders.push({
+      const schedule = active.get(activeKey(a.principalId, a.roleDefinitionId, a.directoryScopeId));
+      if (schedule?.assignmentType === "Activated") continue;
+      const until = day(schedule?.endAt ?? null);
+      resourceOf(a.roleDefinitionId).holders.push({
         principalId: a.principalId,
         principalType: a.principalType,
         accessId: a.id,
-        accessDetail: a.directoryScopeId && a.directoryScopeId !== "/" ? `scope ${a.directoryScopeId}` : "tenant-wide",
+        accessDetail: `${until ? `active until ${until}` : "active"} · ${scopeText(a.directoryScopeId)}`,
+      });
+    }
+    for (const e of schedules) {
+      if (e.kind !== "eligible" || (e.principalType !== "user" && e.principalType !== "group")) continue;
+      const until = day(e.endAt);
+      resourceOf(e.roleDefinitionId).holders.push({
+        principalId: e.principalId,
+        principalType: e.principalType,
+        accessId: e.id,
+        accessDetail: `${until ? `eligible until ${until}` : "eligible"} · ${scopeText(e.directoryScopeId)}`,
+        resourceType: "directoryRoleEligible",
       });
     }
     return { resources: [...byDef.values()].filter((r) => r.holders.length), dynamicGroups: 0 };
@@ -774,7 +812,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
           h.principalId,
           h.principalType,
           principalKind,
-          r.type,
+          h.resourceType ?? r.type,
           r.id,
           h.accessId,
           h.accessDetail,
@@ -790,7 +828,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
           u?.displayName ?? groupNames.get(h.principalId) ?? null,
           u?.userPrincipalName ?? null,
           principalKind,
-          r.type,
+          h.resourceType ?? r.type,
           r.id,
           r.name,
           h.accessId,

@@ -158,7 +158,11 @@ export async function syncFitness(
     complete?: boolean;
   };
   const skipped = manifest.skipped ?? [];
-  const blocking = skipped.filter((s) => !LICENCE_KINDS.has(s.kind));
+  // PIM's data is licence-bound too (Entra ID P2): a tenant without it has no eligibilities to miss. A PIM read refused
+  // for a missing permission still blocks: eligibilities may exist unseen.
+  const blocking = skipped.filter(
+    (s) => !LICENCE_KINDS.has(s.kind) && !(s.kind === "pim" && s.reason.includes("AadPremiumLicenseRequired")),
+  );
   if (last.status !== "succeeded" && blocking.length) {
     return {
       ok: false,

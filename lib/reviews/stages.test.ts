@@ -112,9 +112,9 @@ describe("directory role assignments", () => {
     ];
     const { campaignId } = await createCampaign(ctx, ADMIN, preset);
     const { itemCount } = await startCampaign(ctx, ADMIN, campaignId);
-    expect(itemCount).toBe(
-      t.roleAssignments.filter((a) => t.userById.has(a.principalId) || t.groupById.has(a.principalId)).length,
-    );
+    // Active assignments and PIM eligibilities (#19), of users and groups.
+    const held = (a: { principalId: string }) => t.userById.has(a.principalId) || t.groupById.has(a.principalId);
+    expect(itemCount).toBe(t.roleAssignments.filter(held).length + t.roleEligibilities.filter(held).length);
     const withManager = t.roleAssignments.find((a) => t.userById.get(a.principalId)?.managerId)!;
     const item = await s.db.campaignItem.findFirstOrThrow({ where: { campaignId, accessId: withManager.id } });
     expect(item.resourceType).toBe("directoryRole");

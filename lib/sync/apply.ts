@@ -16,6 +16,7 @@ import {
   OWNER,
   REMOVED,
   ROLE_ASSIGNMENT,
+  ROLE_SCHEDULE,
   ROLE_DEFINITION,
   SERVICE_PRINCIPAL,
   SPONSOR,
@@ -40,6 +41,7 @@ export interface ApplyPlan {
   sponsors?: Refresh;
   mfa?: Refresh;
   roles?: boolean;
+  pim?: boolean;
   apps?: boolean;
   policies?: boolean;
   organization?: boolean;
@@ -289,6 +291,18 @@ export async function applyStaged(
       tenantId,
     );
   }
+  if (plan.pim) {
+    await replace(db, d, ROLE_SCHEDULE, tenantId, runId);
+    await db.$executeRawUnsafe(
+      `UPDATE "DirRoleSchedule" SET "principalType" = CASE
+         WHEN EXISTS (SELECT 1 FROM "DirUser" u WHERE u."id" = "DirRoleSchedule"."principalId") THEN 'user'
+         WHEN EXISTS (SELECT 1 FROM "DirGroup" g WHERE g."id" = "DirRoleSchedule"."principalId") THEN 'group'
+         WHEN EXISTS (SELECT 1 FROM "DirServicePrincipal" p WHERE p."id" = "DirRoleSchedule"."principalId") THEN 'servicePrincipal'
+         ELSE "principalType" END
+       WHERE "tenantId" = ${p1} AND "principalType" = 'unknown'`,
+      tenantId,
+    );
+  }
   if (plan.apps) {
     await replace(db, d, SERVICE_PRINCIPAL, tenantId, runId);
     await replace(db, d, APP_ROLE_ASSIGNMENT, tenantId, runId);
@@ -343,6 +357,7 @@ export interface DirectoryCounts {
   usersWithManager: number;
   roleDefinitions: number;
   roleAssignments: number;
+  roleEligibilities: number;
   servicePrincipals: number;
   appRoleAssignments: number;
   registrationDetails: number;
@@ -368,6 +383,7 @@ export async function countDirectory(db: SqlRunner, d: Dialect, tenantId: string
     ${c("DirSponsor")} AS "sponsors",
     ${c("DirRoleDefinition")} AS "roleDefinitions",
     ${c("DirRoleAssignment")} AS "roleAssignments",
+    ${c("DirRoleSchedule", `"kind" = 'eligible'`)} AS "roleEligibilities",
     ${c("DirServicePrincipal")} AS "servicePrincipals",
     ${c("DirAppRoleAssignment")} AS "appRoleAssignments",
     ${c("DirMfaRegistration")} AS "registrationDetails",

@@ -221,6 +221,34 @@ export function mapRoleAssignment(o: GraphObject): Row {
   };
 }
 
+/**
+ * A PIM schedule (unifiedRoleEligibilitySchedule or unifiedRoleAssignmentSchedule): its period is scheduleInfo's
+ * startDateTime and, for expiration afterDateTime, endDateTime; noExpiration (or afterDuration without an end) is
+ * permanent here. The principal is classified from the directory after the apply, as for role assignments.
+ */
+export function mapRoleSchedule(kind: "eligible" | "active"): (o: GraphObject) => Row {
+  return (o) => {
+    const info = (o.scheduleInfo ?? {}) as {
+      startDateTime?: string | null;
+      expiration?: { endDateTime?: string | null };
+    };
+    const principal = (o.principal ?? undefined) as GraphObject | undefined;
+    return {
+      id: String(o.id),
+      kind,
+      roleDefinitionId: String(o.roleDefinitionId),
+      principalId: String(o.principalId),
+      principalType: principal ? objectType(principal) : "unknown",
+      directoryScopeId: str(o, "directoryScopeId") ?? null,
+      appScopeId: str(o, "appScopeId") ?? null,
+      memberType: str(o, "memberType") ?? null,
+      assignmentType: kind === "active" ? (str(o, "assignmentType") ?? null) : null,
+      startAt: info.startDateTime ?? null,
+      endAt: info.expiration?.endDateTime ?? null,
+    };
+  };
+}
+
 export function mapServicePrincipal(o: GraphObject): Row {
   return {
     id: String(o.id),

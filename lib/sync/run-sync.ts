@@ -27,6 +27,7 @@ import {
   mapOrganization,
   mapRegistration,
   mapRoleAssignment,
+  mapRoleSchedule,
   mapRoleDefinition,
   mapServicePrincipal,
   mapSignInActivity,
@@ -49,6 +50,7 @@ import {
   OWNER,
   REMOVED,
   ROLE_ASSIGNMENT,
+  ROLE_SCHEDULE,
   ROLE_DEFINITION,
   SERVICE_PRINCIPAL,
   SPONSOR,
@@ -151,6 +153,7 @@ const OPTIONAL_KINDS = new Set([
   "managers",
   "sponsors",
   "roles",
+  "pim",
   "apps",
   "mfa",
   "policies",
@@ -272,6 +275,7 @@ async function fetchAll(
     groups(),
     ...(["activity", "managers", "mfa"] as const).filter((k) => slowFull[k]).map((k) => slow(k, "full")),
     optional("roles", () => fetchRoles(ctx), [ROLE_DEFINITION, ROLE_ASSIGNMENT]),
+    optional("pim", () => fetchPim(ctx), [ROLE_SCHEDULE]),
     optional("apps", () => fetchApps(ctx), [SERVICE_PRINCIPAL, APP_ROLE_ASSIGNMENT]),
     optional(
       "policies",
@@ -607,7 +611,9 @@ function isPermissionError(e: unknown): boolean {
   return (
     status === 403 ||
     code === "Authorization_RequestDenied" ||
-    code === "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
+    code === "Authentication_RequestFromNonPremiumTenantOrB2CTenant" ||
+    // PIM without Entra ID P2 / ID Governance (maester365/maester#1421).
+    code === "AadPremiumLicenseRequired"
   );
 }
 
@@ -1069,6 +1075,31 @@ async function fetchRoles(ctx: Ctx): Promise<void> {
     {},
     ROLE_ASSIGNMENT,
     mapRoleAssignment,
+  );
+}
+
+/**
+ * PIM (#19): eligibilities and active assignment schedules (rbacapplication-list-roleeligibilityschedules,
+ * -roleassignmentschedules; RoleManagement.Read.Directory, which the sync app already holds, is among the accepted
+ * permissions). A tenant without Entra ID P2 or ID Governance answers 400 AadPremiumLicenseRequired: the kind is
+ * skipped and named in the manifest, and the directory says PIM data is unavailable.
+ */
+async function fetchPim(ctx: Ctx): Promise<void> {
+  await fetchSimple(
+    ctx,
+    "roleEligibilities",
+    "/roleManagement/directory/roleEligibilitySchedules",
+    {},
+    ROLE_SCHEDULE,
+    mapRoleSchedule("eligible"),
+  );
+  await fetchSimple(
+    ctx,
+    "roleAssignmentSchedules",
+    "/roleManagement/directory/roleAssignmentSchedules",
+    {},
+    ROLE_SCHEDULE,
+    mapRoleSchedule("active"),
   );
 }
 

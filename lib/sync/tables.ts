@@ -144,6 +144,25 @@ export const ROLE_ASSIGNMENT: TableSpec = {
   ],
 };
 
+/** PIM (#19): eligibilities and active assignment schedules, one table, `kind` eligible | active. */
+export const ROLE_SCHEDULE: TableSpec = {
+  live: "DirRoleSchedule",
+  stage: "SyncStageRoleSchedule",
+  key: ["id"],
+  columns: [
+    s("kind", false),
+    s("roleDefinitionId", false),
+    s("principalId", false),
+    s("principalType", false),
+    s("directoryScopeId"),
+    s("appScopeId"),
+    s("memberType"),
+    s("assignmentType"),
+    d("startAt"),
+    d("endAt"),
+  ],
+};
+
 export const SERVICE_PRINCIPAL: TableSpec = {
   live: "DirServicePrincipal",
   stage: "SyncStageServicePrincipal",
@@ -243,6 +262,7 @@ export const LIVE_TABLES = [
   OWNER,
   ROLE_DEFINITION,
   ROLE_ASSIGNMENT,
+  ROLE_SCHEDULE,
   SERVICE_PRINCIPAL,
   APP_ROLE_ASSIGNMENT,
   MFA,

@@ -75,7 +75,12 @@ export default async function GroupPage({
         <Card title="Grants" count={d.roles.length + d.apps.length} testId="group-grants">
           <LinkList
             items={[
-              ...d.roles.map((r) => ({ id: r.id, name: r.name, sub: `directory role · ${r.scope}`, note: r.via })),
+              ...d.roles.map((r) => ({
+                id: r.id,
+                name: r.name,
+                sub: `directory role · ${r.state.toLowerCase()} · ${r.scope}`,
+                note: r.via,
+              })),
               ...d.apps.map((a) => ({ id: a.id, name: a.name, sub: `app · ${a.role}`, note: a.via })),
             ]}
             empty="No directory role or app is assigned to this group."

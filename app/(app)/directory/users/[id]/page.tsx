@@ -91,7 +91,7 @@ export default async function UserPage({ params }: { params: Promise<{ id: strin
         </Card>
         <Card title="Directory roles" count={d.roles.length} testId="user-roles">
           <LinkList
-            items={d.roles.map((r) => ({ id: r.id, name: r.name, sub: r.scope, note: r.via }))}
+            items={d.roles.map((r) => ({ id: r.id, name: r.name, sub: `${r.state} · ${r.scope}`, note: r.via }))}
             empty="No directory role."
           />
         </Card>
