@@ -7,7 +7,7 @@ export type WriteOp =
   | { kind: "removeRoleAssignment"; assignmentId: string }
   | { kind: "removeAppRoleAssignment"; servicePrincipalId: string; assignmentId: string }
   | {
-      kind: "removeRoleEligibility";
+      kind: "removeRoleEligibility" | "removeRoleAssignmentSchedule";
       principalId: string;
       roleDefinitionId: string;
       directoryScopeId: string;
@@ -42,11 +42,13 @@ function request(op: WriteOp): { method: "DELETE" | "PATCH" | "POST"; path: stri
     case "setAccountEnabled":
       return { method: "PATCH", path: `/users/${enc(op.userId)}`, body: { accountEnabled: op.enabled } };
     case "removeRoleEligibility":
-      // PIM (#19), rbacapplication-post-roleeligibilityschedulerequests, example 2: an admin removes an eligibility by
-      // principal, role and scope (RoleManagement.ReadWrite.Directory, or RoleEligibilitySchedule.ReadWrite.Directory).
+    case "removeRoleAssignmentSchedule":
+      // PIM (#19), rbacapplication-post-roleeligibilityschedulerequests (example 2) and
+      // -post-roleassignmentschedulerequests: an admin removes an eligibility or a time-bound assignment by principal,
+      // role and scope (RoleManagement.ReadWrite.Directory, or the RoleEligibility/RoleAssignmentSchedule.ReadWrite ones).
       return {
         method: "POST",
-        path: "/roleManagement/directory/roleEligibilityScheduleRequests",
+        path: `/roleManagement/directory/${op.kind === "removeRoleEligibility" ? "roleEligibilityScheduleRequests" : "roleAssignmentScheduleRequests"}`,
         body: {
           action: "adminRemove",
           principalId: op.principalId,
@@ -73,10 +75,14 @@ export async function graphWrite(client: GraphClient, op: WriteOp, audit: WriteA
       const error = parseGraphError(res.status, res.body);
       if (res.status === 404 && error.code === "Request_ResourceNotFound" && r.method === "DELETE")
         result = { outcome: "already_removed" };
-      else if (op.kind === "removeRoleEligibility" && res.status === 400 && error.code === "RoleAssignmentDoesNotExist")
+      else if (
+        (op.kind === "removeRoleEligibility" || op.kind === "removeRoleAssignmentSchedule") &&
+        res.status === 400 &&
+        error.code === "RoleAssignmentDoesNotExist"
+      )
         // PIM's answer when nothing matches (Microsoft's PIM error table: 400 RoleAssignmentDoesNotExist): "already
         // removed" only when a read of the eligibilities agrees, as for the ambiguous EntitlementGrant answer below.
-        result = (await eligibilityExists(client, op)) ? { outcome: "failed", error } : { outcome: "already_removed" };
+        result = (await scheduleExists(client, op)) ? { outcome: "failed", error } : { outcome: "already_removed" };
       else if (op.kind === "removeAppRoleAssignment" && isEntitlementGrantNotFound(res.status, error))
         // Graph answers this 400, not 404, for an assignment that is gone, but it has also been reported for
         // assignments that still exist (msgraph-sdk-dotnet#968): only a read of the resource's assignments tells.
@@ -104,12 +110,12 @@ function isEntitlementGrantNotFound(status: number, error: GraphError): boolean 
   );
 }
 
-async function eligibilityExists(
+async function scheduleExists(
   client: GraphClient,
-  op: { principalId: string; roleDefinitionId: string; directoryScopeId: string },
+  op: { kind: string; principalId: string; roleDefinitionId: string; directoryScopeId: string },
 ): Promise<boolean> {
   for await (const page of client.pages<{ principalId?: string; roleDefinitionId?: string; directoryScopeId?: string }>(
-    "/roleManagement/directory/roleEligibilitySchedules",
+    `/roleManagement/directory/${op.kind === "removeRoleEligibility" ? "roleEligibilitySchedules" : "roleAssignmentSchedules"}`,
     {},
   )) {
     if (

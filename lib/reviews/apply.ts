@@ -132,10 +132,12 @@ export function roleScopeOf(detail: string | null): string {
 
 export function writeOpFor(i: ItemForApply): WriteOp {
   if (i.resourceType === "group") return { kind: "removeGroupMember", groupId: i.resourceId, memberId: i.principalId };
-  if (i.resourceType === "directoryRole") return { kind: "removeRoleAssignment", assignmentId: i.accessId };
-  if (i.resourceType === "directoryRoleEligible")
+  // A time-bound assignment is PIM's (a schedule): removed through PIM, as an eligibility; a permanent one by DELETE.
+  if (i.resourceType === "directoryRole" && !i.accessDetail?.startsWith("active until "))
+    return { kind: "removeRoleAssignment", assignmentId: i.accessId };
+  if (i.resourceType === "directoryRole" || i.resourceType === "directoryRoleEligible")
     return {
-      kind: "removeRoleEligibility",
+      kind: i.resourceType === "directoryRole" ? "removeRoleAssignmentSchedule" : "removeRoleEligibility",
       principalId: i.principalId,
       roleDefinitionId: i.resourceId,
       directoryScopeId: roleScopeOf(i.accessDetail),
@@ -153,7 +155,8 @@ function describe(op: WriteOp): string {
     case "removeAppRoleAssignment":
       return `DELETE /servicePrincipals/${op.servicePrincipalId}/appRoleAssignedTo/${op.assignmentId}`;
     case "removeRoleEligibility":
-      return `POST /roleManagement/directory/roleEligibilityScheduleRequests (adminRemove: principal ${op.principalId}, role ${op.roleDefinitionId}, scope ${op.directoryScopeId})`;
+    case "removeRoleAssignmentSchedule":
+      return `POST /roleManagement/directory/${op.kind === "removeRoleEligibility" ? "roleEligibilityScheduleRequests" : "roleAssignmentScheduleRequests"} (adminRemove: principal ${op.principalId}, role ${op.roleDefinitionId}, scope ${op.directoryScopeId})`;
     default:
       return op.kind;
   }

@@ -102,16 +102,26 @@ describe("PIM for directory roles", () => {
     // Two eligibilities revoked; one of them is removed in Entra by someone else before the apply.
     const [first, second] = eligibleItems.filter((i) => t.userById.has(i.principalId));
     expect(second).toBeDefined();
+    // And a time-bound assignment: PIM's too, removed through roleAssignmentScheduleRequests.
+    const bounded = timeBound[0]!;
     expect(
-      await forceDecision(ctx, ADMIN, campaignId, [first!.id, second!.id], "revoke", "No longer needs the role"),
-    ).toBe(2);
+      await forceDecision(
+        ctx,
+        ADMIN,
+        campaignId,
+        [first!.id, second!.id, bounded.id],
+        "revoke",
+        "No longer needs the role",
+      ),
+    ).toBe(3);
     await closeCampaign(ctx, ADMIN, campaignId);
     t.roleEligibilities = t.roleEligibilities.filter((e) => e.id !== second!.accessId);
     const writesBefore = ((await s.control("GET", "/writes")).value as { method: string; path: string }[]).length;
 
     const summary = await applyCampaign(ctx, ADMIN, campaignId, s.writeClient());
-    expect(summary).toMatchObject({ applied: 1, alreadyRemoved: 1, failed: 0 });
+    expect(summary).toMatchObject({ applied: 2, alreadyRemoved: 1, failed: 0 });
     expect(t.roleEligibilities.some((e) => e.id === first!.accessId)).toBe(false);
+    expect(t.roleAssignments.some((a) => a.id === bounded.accessId)).toBe(false);
     // Graph no longer lists it.
     const listed: string[] = [];
     for await (const page of s
@@ -123,10 +133,11 @@ describe("PIM for directory roles", () => {
     // One adminRemove per item: the applied one and the one Graph answered RoleAssignmentDoesNotExist.
     const writes = ((await s.control("GET", "/writes")).value as { method: string; path: string; status: number }[])
       .slice(writesBefore)
-      .filter((w) => w.path.includes("roleEligibilityScheduleRequests"));
-    expect(writes.map((w) => [w.method, w.status])).toEqual([
-      ["POST", 201],
-      ["POST", 400],
+      .map((w) => `${w.method} ${w.path.replace(/^.*\/roleManagement\/directory\//, "")} ${w.status}`);
+    expect(writes.sort()).toEqual([
+      "POST roleAssignmentScheduleRequests 201",
+      "POST roleEligibilityScheduleRequests 201",
+      "POST roleEligibilityScheduleRequests 400",
     ]);
     const after = await s.db.campaignItem.findMany({ where: { id: { in: [first!.id, second!.id] } } });
     expect(after.map((i) => [i.id, i.applyStatus]).sort()).toEqual(
