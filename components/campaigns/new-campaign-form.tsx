@@ -35,10 +35,15 @@ export interface PresetDefaults {
 
 export function NewCampaignForm({
   groups,
+  roles = [],
+  apps = [],
   preset,
   create,
 }: {
   groups: { id: string; name: string }[];
+  /** Directory roles and enterprise apps a campaign may be narrowed to (#19). */
+  roles?: { id: string; name: string }[];
+  apps?: { id: string; name: string }[];
   preset: PresetDefaults;
   create: Action<TCampaignFormInput, { campaignId: string }>;
 }) {
@@ -49,6 +54,12 @@ export function NewCampaignForm({
   const [description, setDescription] = useState(preset.description);
   const [scope, setScope] = useState<TCampaignFormInput["scope"]["kind"]>(preset.scope ?? "allSecurityGroups");
   const [groupIds, setGroupIds] = useState<string[]>([]);
+  const [roleIds, setRoleIds] = useState<string[]>([]);
+  const [roleActive, setRoleActive] = useState(true);
+  const [roleEligible, setRoleEligible] = useState(true);
+  const [appIds, setAppIds] = useState<string[]>([]);
+  const [excludeGroupIds, setExcludeGroupIds] = useState<string[]>([]);
+  const [excludeUpns, setExcludeUpns] = useState("");
   const [who, setWho] = useState<"all" | "guests" | "inactive">(preset.who ?? "all");
   const [popDays, setPopDays] = useState(90);
   const [stages, setStages] = useState<StageForm[]>([
@@ -81,7 +92,15 @@ export function NewCampaignForm({
       const r = await create({
         name,
         description,
-        scope: { kind: scope, groupIds: scope === "groups" ? groupIds : [] },
+        scope: {
+          kind: scope,
+          groupIds: scope === "groups" ? groupIds : [],
+          roleIds: scope === "directoryRoles" ? roleIds : [],
+          roleStates: [...(roleActive ? ["active" as const] : []), ...(roleEligible ? ["eligible" as const] : [])],
+          appIds: scope === "apps" ? appIds : [],
+          excludeGroupIds,
+          excludeUpns: split(excludeUpns),
+        },
         population: { who, inactiveDays: popDays },
         stages: stages.map((s) => ({
           reviewers: s.reviewers,
@@ -178,6 +197,99 @@ export function NewCampaignForm({
             </select>
           </div>
         )}
+        {scope === "directoryRoles" && (
+          <>
+            <div>
+              <label className={label} htmlFor="roles">
+                Roles (none chosen: every role)
+              </label>
+              <select
+                id="roles"
+                multiple
+                size={6}
+                className={input}
+                value={roleIds}
+                onChange={(e) => setRoleIds([...e.target.selectedOptions].map((o) => o.value))}
+              >
+                {roles.map((r) => (
+                  <option key={r.id} value={r.id}>
+                    {r.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="flex flex-wrap gap-4 text-sm text-slate-700">
+              <label className="flex items-center gap-2">
+                <input type="checkbox" checked={roleActive} onChange={(e) => setRoleActive(e.target.checked)} />
+                Active assignments
+              </label>
+              <label className="flex items-center gap-2">
+                <input type="checkbox" checked={roleEligible} onChange={(e) => setRoleEligible(e.target.checked)} />
+                Eligible through PIM
+              </label>
+            </div>
+          </>
+        )}
+        {scope === "apps" && (
+          <div>
+            <label className={label} htmlFor="apps">
+              Apps (none chosen: every app)
+            </label>
+            <select
+              id="apps"
+              multiple
+              size={6}
+              className={input}
+              value={appIds}
+              onChange={(e) => setAppIds([...e.target.selectedOptions].map((o) => o.value))}
+            >
+              {apps.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+        <details className="rounded-md border border-slate-200 px-3 py-2">
+          <summary className="cursor-pointer text-sm font-medium text-slate-700">
+            Exclusions
+            {excludeGroupIds.length + split(excludeUpns).length
+              ? ` (${excludeGroupIds.length + split(excludeUpns).length})`
+              : ""}
+          </summary>
+          <p className="mt-2 text-xs text-slate-600">
+            Left out before the items are frozen, and named in the report: a break-glass group, service accounts.
+          </p>
+          <label className={`${label} mt-2`} htmlFor="excludeGroups">
+            Groups (the group and its direct members)
+          </label>
+          <select
+            id="excludeGroups"
+            multiple
+            size={5}
+            className={input}
+            value={excludeGroupIds}
+            onChange={(e) => setExcludeGroupIds([...e.target.selectedOptions].map((o) => o.value))}
+          >
+            {groups.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.name}
+              </option>
+            ))}
+          </select>
+          <label className={`${label} mt-2`} htmlFor="excludeUpns">
+            People (user principal names)
+          </label>
+          <textarea
+            id="excludeUpns"
+            rows={2}
+            className={input}
+            value={excludeUpns}
+            onChange={(e) => setExcludeUpns(e.target.value)}
+            placeholder="breakglass1@contoso.com"
+          />
+        </details>
         <div className="grid grid-cols-2 gap-3">
           <div>
             <label className={label} htmlFor="who">

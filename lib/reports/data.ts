@@ -34,6 +34,8 @@ export interface ReportHeader {
   interim: boolean;
   scope: string;
   population: string;
+  /** What the scope's exclusions left out (#19), names with ids; null when nothing was excluded. */
+  exclusions: { entries: string[]; items: number } | null;
   stages: string;
   startAt: string;
   endAt: string;
@@ -141,8 +143,42 @@ export async function reportHeader(ctx: Ctx, campaignId: string, o: { scan?: boo
         finishedAt?: string;
         complete?: boolean;
         counts?: Record<string, number>;
+        freeze?: { excluded?: { groupIds: string[]; userIds: string[]; items: number } };
       })
     : {};
+  const excluded = manifest.freeze?.excluded;
+  let exclusions: ReportHeader["exclusions"] = null;
+  if (excluded && (excluded.groupIds.length || excluded.userIds.length)) {
+    const groupNames = new Map(
+      (
+        await db.dirGroup.findMany({
+          where: { tenantId, id: { in: excluded.groupIds } },
+          select: { id: true, displayName: true },
+        })
+      ).map((g) => [g.id, g.displayName]),
+    );
+    const userNames = new Map(
+      (
+        await db.dirUser.findMany({
+          where: { tenantId, id: { in: excluded.userIds } },
+          select: { id: true, userPrincipalName: true },
+        })
+      ).map((u) => [u.id, u.userPrincipalName]),
+    );
+    const named = (id: string, name: string | null | undefined) => (name ? `${name} (${id})` : id);
+    exclusions = {
+      entries: [
+        ...excluded.groupIds.map((id) => `group ${named(id, groupNames.get(id))} and its members`),
+        ...excluded.userIds.map((id) => `user ${named(id, userNames.get(id))}`),
+      ],
+      items: excluded.items,
+    };
+  }
+  const narrowed = [
+    config.scope.roleIds?.length ? `${config.scope.roleIds.length} chosen role(s)` : "",
+    config.scope.roleStates?.length === 1 ? `${config.scope.roleStates[0]} only` : "",
+    config.scope.appIds?.length ? `${config.scope.appIds.length} chosen app(s)` : "",
+  ].filter(Boolean);
   const close = await db.auditEvent.findFirst({
     where: { action: "campaign.close", targetType: "campaign", targetId: campaignId },
     select: { after: true },
@@ -160,7 +196,8 @@ export async function reportHeader(ctx: Ctx, campaignId: string, o: { scan?: boo
     name: c.name,
     status: c.status,
     interim: c.status === "active",
-    scope: SCOPE_LABEL[config.scope.kind] ?? config.scope.kind,
+    scope: `${SCOPE_LABEL[config.scope.kind] ?? config.scope.kind}${narrowed.length ? ` (${narrowed.join(", ")})` : ""}`,
+    exclusions,
     population:
       config.population.who === "all"
         ? "All members"

@@ -247,6 +247,13 @@ export async function renderSignedPdf(
   line("Tenant", `${h.tenantName ?? ""} (${h.tenantId})`);
   line("Campaign id", h.campaignId, { mono: true });
   line("Scope", `${h.scope}; ${h.population}`);
+  if (h.exclusions) {
+    // One line per excluded group or user (the first ten; the campaign's manifest holds them all), then the count.
+    const { entries, items } = h.exclusions;
+    for (const [i, e] of entries.slice(0, 10).entries()) line(i === 0 ? "Excluded" : "", e);
+    if (entries.length > 10) line("", `and ${entries.length - 10} more (listed in the campaign's manifest)`);
+    line("", `${items} item(s) left out by these exclusions`);
+  }
   line("Reviewers", `${h.stages}; ${h.reviewerCount} reviewer(s)`);
   line("Period", `${h.startAt} to ${h.endAt} (UTC)`);
   line("Status", h.status);

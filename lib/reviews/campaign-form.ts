@@ -6,7 +6,7 @@
 import "server-only";
 import { z } from "zod";
 import type { Ctx } from "@/lib/db";
-import { enabledUserIdsByUpn } from "./reviewers-by-upn";
+import { enabledUserIdsByUpn, userIdsByUpn } from "./reviewers-by-upn";
 import { UserError } from "@/lib/errors";
 import { NO_RESPONSE, RECURRENCES, ZCampaignConfig, ZSeriesEnd } from "./definition";
 import { createCampaign, type Actor } from "./lifecycle";
@@ -28,6 +28,17 @@ export const ZCampaignForm = z.object({
   scope: z.object({
     kind: ZCampaignConfig.shape.scope.shape.kind,
     groupIds: z.array(z.guid("Not a group id.")).max(500).default([]),
+    /** #19: chosen directory roles (none = all), active and/or eligible, chosen apps (none = all). */
+    roleIds: z.array(z.guid("Not a role id.")).max(100).default([]),
+    roleStates: z
+      .array(z.enum(["active", "eligible"]))
+      .min(1, "Review active assignments, eligibilities, or both.")
+      .max(2)
+      .default(["active", "eligible"]),
+    appIds: z.array(z.guid("Not an app id.")).max(500).default([]),
+    /** Exclusions: groups (and their direct members) and people by UPN, left out before freezing. */
+    excludeGroupIds: z.array(z.guid("Not a group id.")).max(50).default([]),
+    excludeUpns: upns.max(200).default([]),
   }),
   population: z.object({
     who: z.enum(["all", "guests", "inactive"]),
@@ -65,15 +76,39 @@ export async function createCampaignFromForm(
       advance: s.advance,
     });
   }
-  if (f.scope.kind === "groups" && f.scope.groupIds.length) {
-    const found = await ctx.db.dirGroup.count({ where: { tenantId: ctx.tenantId, id: { in: f.scope.groupIds } } });
-    if (found !== new Set(f.scope.groupIds).size)
-      throw new UserError("invalid", "Some chosen groups are not in this tenant's directory.");
-  }
+  const { tenantId } = ctx;
+  const sc = f.scope;
+  const exist = async (what: string, ids: string[], count: (ids: string[]) => Promise<number>) => {
+    if (ids.length && (await count(ids)) !== new Set(ids).size)
+      throw new UserError("invalid", `Some ${what} are not in this tenant's directory.`);
+  };
+  if (sc.kind === "groups")
+    await exist("chosen groups", sc.groupIds, (ids) => ctx.db.dirGroup.count({ where: { tenantId, id: { in: ids } } }));
+  if (sc.kind === "directoryRoles")
+    await exist("chosen roles", sc.roleIds, (ids) =>
+      ctx.db.dirRoleDefinition.count({ where: { tenantId, id: { in: ids } } }),
+    );
+  if (sc.kind === "apps")
+    await exist("chosen apps", sc.appIds, (ids) =>
+      ctx.db.dirServicePrincipal.count({ where: { tenantId, id: { in: ids } } }),
+    );
+  await exist("excluded groups", sc.excludeGroupIds, (ids) =>
+    ctx.db.dirGroup.count({ where: { tenantId, id: { in: ids } } }),
+  );
+  const excludeUserIds = await userIdsByUpn(ctx, sc.excludeUpns);
+  const scope = {
+    kind: sc.kind,
+    groupIds: sc.kind === "groups" ? sc.groupIds : [],
+    ...(sc.kind === "directoryRoles" ? { roleIds: sc.roleIds, roleStates: sc.roleStates } : {}),
+    ...(sc.kind === "apps" ? { appIds: sc.appIds } : {}),
+    ...(sc.excludeGroupIds.length || excludeUserIds.length
+      ? { exclude: { groupIds: [...new Set(sc.excludeGroupIds)], userIds: excludeUserIds } }
+      : {}),
+  };
   const { campaignId } = await createCampaign(ctx, actor, {
     name: f.name,
     description: f.description,
-    config: { ...f, stages },
+    config: { ...f, scope, stages },
   });
   return { campaignId };
 }

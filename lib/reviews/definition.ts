@@ -62,6 +62,29 @@ export const ZCampaignConfig = z
       kind: z.enum(SCOPE_KINDS),
       /** For kind = groups. */
       groupIds: z.array(id).max(500).default([]),
+      // The fields below are optional (absent = every role, both states, every app, nothing excluded): definitions
+      // stored before #19 parse as they were.
+      /** For kind = directoryRoles: the roles reviewed (role definition ids); none chosen = every role (#19). */
+      roleIds: z.array(id).max(100).optional(),
+      /** For kind = directoryRoles: active assignments, PIM eligibilities, or both. */
+      roleStates: z
+        .array(z.enum(["active", "eligible"]))
+        .min(1)
+        .max(2)
+        .optional(),
+      /** For kind = apps: the enterprise apps reviewed (service principal ids); none chosen = every app. */
+      appIds: z.array(id).max(500).optional(),
+      /**
+       * Left out before freezing (#19), as Entra's access reviews "exclude" (a break-glass group): these users, these
+       * groups, and the direct members of these groups are never items; the excluded groups are not reviewed either.
+       * The campaign's manifest and report name them and count what they removed.
+       */
+      exclude: z
+        .object({
+          groupIds: z.array(id).max(50).default([]),
+          userIds: z.array(id).max(200).default([]),
+        })
+        .optional(),
     }),
     population: z.object({
       who: z.enum(["all", "guests", "inactive"]),

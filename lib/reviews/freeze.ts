@@ -70,6 +70,8 @@ export interface FreezeResult {
   resources: number;
   fallbackItems: number;
   skipped: { dynamicGroups: number };
+  /** What the scope's exclusions left out (#19): the excluded groups and users, and the items they removed. */
+  excluded: { groupIds: string[]; userIds: string[]; items: number };
 }
 
 // Order of the values freezeItems pushes per item (ITEM_WIDTH of them).
@@ -243,8 +245,13 @@ async function loadResources(
     };
     for (const d of defs)
       byDef.set(d.id, { type: "directoryRole", id: d.id, name: d.displayName, owners: [], holders: [] });
+    // Chosen roles (none = every role) and which states: active assignments, eligibilities or both.
+    const roles = new Set(c.scope.roleIds ?? []);
+    const states = new Set(c.scope.roleStates ?? ["active", "eligible"]);
+    const chosenRole = (id: string) => roles.size === 0 || roles.has(id);
     for (const a of assignments) {
       if (a.principalType !== "user" && a.principalType !== "group") continue;
+      if (!states.has("active") || !chosenRole(a.roleDefinitionId)) continue;
       const schedule = active.get(activeKey(a.principalId, a.roleDefinitionId, a.directoryScopeId));
       if (schedule?.assignmentType === "Activated") continue;
       const until = day(schedule?.endAt ?? null);
@@ -257,6 +264,7 @@ async function loadResources(
     }
     for (const e of schedules) {
       if (e.kind !== "eligible" || (e.principalType !== "user" && e.principalType !== "group")) continue;
+      if (!states.has("eligible") || !chosenRole(e.roleDefinitionId)) continue;
       const until = day(e.endAt);
       resourceOf(e.roleDefinitionId).holders.push({
         principalId: e.principalId,
@@ -284,7 +292,9 @@ async function loadResources(
       tenantId,
     );
     const bySp = new Map<string, Resource & { roles: Map<string, string> }>();
+    const apps = new Set(c.scope.appIds ?? []);
     for (const s of sps) {
+      if (apps.size && !apps.has(s.id)) continue;
       const roles = new Map<string, string>();
       try {
         for (const r of JSON.parse(s.appRoles) as { id: string; displayName?: string; value?: string }[])
@@ -325,8 +335,10 @@ async function loadResources(
     tenantId,
   );
   const chosen = new Set(c.scope.groupIds);
+  const excludedGroups = new Set(c.scope.exclude?.groupIds ?? []);
   let dynamicGroups = 0;
   const inScope = groups.filter((g) => {
+    if (excludedGroups.has(g.id)) return false;
     const ok =
       kind === "groups"
         ? chosen.has(g.id)
@@ -708,6 +720,23 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   const { resources, dynamicGroups } = await loadResources(rows, engine, tenantId, c, people);
   resources.sort(byName);
 
+  // Exclusions (#19): the users and groups named, and the direct members of the excluded groups, are never items. A
+  // synced user's exclusion is a flag by index (checked per membership without a string lookup).
+  const excludedGroupIds = c.scope.exclude?.groupIds ?? [];
+  const excluded = new Set([...excludedGroupIds, ...(c.scope.exclude?.userIds ?? [])]);
+  for (let i = 0; i < excludedGroupIds.length; i += 500) {
+    const part = excludedGroupIds.slice(i, i + 500);
+    for (const m of await rows<{ memberId: string }>(
+      `SELECT "memberId" FROM "DirGroupMember" WHERE "tenantId" = ${p1} AND "groupId" IN (${part.map((_, k) => (engine === "sqlite" ? "?" : `$${k + 2}`)).join(", ")})`,
+      tenantId,
+      ...part,
+    ))
+      excluded.add(m.memberId);
+  }
+  const excludedIx = new Uint8Array(all.length);
+  if (excluded.size) for (let i = 0; i < all.length; i++) if (excluded.has(all[i]!.id)) excludedIx[i] = 1;
+  let excludedItems = 0;
+
   const inactiveCut = now.getTime() - c.population.inactiveDays * 86_400_000;
   const includeUser = (u: UserRow): boolean =>
     c.population.who === "all" ||
@@ -784,13 +813,22 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
       for (const i of members) count(all[i], 1);
       // By name, then id: integer ranks from the one global sort above, instead of collating per membership. Members
       // are their ranks in a typed array (a numeric sort, no comparator); the other holders are merged in by rank.
-      const held = explicit.filter(include);
+      const held = explicit.filter((h) => {
+        if (!include(h)) return false;
+        if (!excluded.has(h.principalId)) return true;
+        excludedItems++;
+        return false;
+      });
       held.sort(
         (a, b) => a.rank! - b.rank! || (a.principalId < b.principalId ? -1 : a.principalId > b.principalId ? 1 : 0),
       );
       let n = 0;
       const ranks = new Int32Array(members.length);
-      for (const i of members) if (includeUser(all[i]!)) ranks[n++] = all[i]!.rank!;
+      for (const i of members) {
+        if (!includeUser(all[i]!)) continue;
+        if (excludedIx[i]) excludedItems++;
+        else ranks[n++] = all[i]!.rank!;
+      }
       const memberRanks = ranks.subarray(0, n).sort();
       for (let a = 0, b = 0; a < memberRanks.length || b < held.length; ) {
         let h: Holder;
@@ -902,5 +940,6 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
     resources: resources.length,
     fallbackItems,
     skipped: { dynamicGroups },
+    excluded: { groupIds: excludedGroupIds, userIds: c.scope.exclude?.userIds ?? [], items: excludedItems },
   };
 }

@@ -252,6 +252,7 @@ export async function startCampaign(
             reviewerAssignments: frozen.reviewerCount,
             fallbackItems: frozen.fallbackItems,
             skipped: frozen.skipped,
+            excluded: frozen.excluded,
           },
         };
         await tx.campaign.update({

@@ -23,3 +23,16 @@ export async function enabledUserIdsByUpn(ctx: Ctx, upns: string[]): Promise<str
     );
   return upns.map((u) => byUpn.get(u.toLowerCase())!.id);
 }
+
+/** The object ids of the named users of this tenant, enabled or not (exclusions, #19); an unknown UPN is refused. */
+export async function userIdsByUpn(ctx: Ctx, upns: string[]): Promise<string[]> {
+  if (upns.length === 0) return [];
+  const users = await ctx.db.dirUser.findMany({
+    where: { tenantId: ctx.tenantId, userPrincipalName: { in: upns } },
+    select: { id: true, userPrincipalName: true },
+  });
+  const byUpn = new Map(users.map((u) => [u.userPrincipalName?.toLowerCase() ?? "", u.id]));
+  const unknown = upns.filter((u) => !byUpn.has(u.toLowerCase()));
+  if (unknown.length) throw new UserError("invalid", `Not users of this tenant: ${unknown.join(", ")}.`);
+  return [...new Set(upns.map((u) => byUpn.get(u.toLowerCase())!))];
+}

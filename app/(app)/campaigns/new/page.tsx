@@ -19,6 +19,18 @@ export default async function NewCampaignPage({ searchParams }: { searchParams: 
     select: { id: true, displayName: true },
     take: 2000,
   });
+  const roles = await db().dirRoleDefinition.findMany({
+    where: { tenantId: env().ENTRA_TENANT_ID },
+    orderBy: { displayName: "asc" },
+    select: { id: true, displayName: true },
+    take: 500,
+  });
+  const apps = await db().dirServicePrincipal.findMany({
+    where: { tenantId: env().ENTRA_TENANT_ID },
+    orderBy: { displayName: "asc" },
+    select: { id: true, displayName: true },
+    take: 2000,
+  });
   const local = new Date(now.getTime() - now.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
   return (
     <>
@@ -33,6 +45,8 @@ export default async function NewCampaignPage({ searchParams }: { searchParams: 
       <NewCampaignForm
         create={createCampaignAction}
         groups={groups.map((g) => ({ id: g.id, name: g.displayName ?? g.id }))}
+        roles={roles.map((r) => ({ id: r.id, name: r.displayName ?? r.id }))}
+        apps={apps.map((a) => ({ id: a.id, name: a.displayName ?? a.id }))}
         preset={{
           name: preset.name,
           description: preset.description,

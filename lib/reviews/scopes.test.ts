@@ -1,0 +1,162 @@
+/**
+ * Precise scopes (#19) through the admin's form, against the emulator and a real database (both engines): chosen
+ * directory roles and their state (active, eligible), chosen apps, and exclusions applied before freezing, which the
+ * manifest counts and the report names. Ids that are not this tenant's are refused.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { reportHeader } from "@/lib/reports";
+import { UserError } from "@/lib/errors";
+import { setup } from "@/tests/support/emulator-fixture";
+import {
+  createCampaignFromForm,
+  startCampaign,
+  ZCampaignForm,
+  type Actor,
+  type Ctx,
+  type TCampaignFormInput,
+} from "./index";
+
+let s: Awaited<ReturnType<typeof setup>>;
+let ctx: Ctx;
+const ADMIN: Actor = { id: "admin-oid", name: "Ada Admin", role: "admin" };
+const GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10";
+
+beforeAll(async () => {
+  s = await setup();
+  ctx = s.ctx;
+  await s.syncNow();
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+const form = (scope: TCampaignFormInput["scope"]): TCampaignFormInput => ({
+  name: "Scoped review",
+  description: "",
+  scope,
+  population: { who: "all", inactiveDays: 90 },
+  stages: [{ reviewers: "owners", durationDays: 14 }],
+  startAt: new Date().toISOString(),
+  recurrence: "one_off",
+  series: { end: "never" },
+  justification: { onApprove: false, onRevoke: false },
+  noResponse: "none",
+  autoApply: false,
+  reminderDaysBefore: 3,
+  inactiveDays: 30,
+  maxSyncAgeHours: 24,
+});
+const started = async (scope: TCampaignFormInput["scope"]) => {
+  const { campaignId } = await createCampaignFromForm(ctx, ADMIN, ZCampaignForm.parse(form(scope)));
+  await startCampaign(ctx, ADMIN, campaignId);
+  return { campaignId, items: await s.db.campaignItem.findMany({ where: { campaignId } }) };
+};
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => "accepted",
+    (e: unknown) => (e instanceof UserError ? e.message : `not a UserError: ${String(e)}`),
+  );
+
+describe("precise scopes", () => {
+  test("chosen roles, eligibilities only: one item per eligibility for those roles, nothing else", async () => {
+    const t = s.emu.tenant;
+    const { items } = await started({ kind: "directoryRoles", roleIds: [GLOBAL_ADMIN], roleStates: ["eligible"] });
+    const expected = t.roleEligibilities.filter(
+      (e) => e.roleDefinitionId === GLOBAL_ADMIN && (t.userById.has(e.principalId) || t.groupById.has(e.principalId)),
+    );
+    expect(expected.length).toBeGreaterThan(0);
+    expect(items.map((i) => i.accessId).sort()).toEqual(expected.map((e) => e.id).sort());
+    expect(new Set(items.map((i) => i.resourceType))).toEqual(new Set(["directoryRoleEligible"]));
+
+    // An excluded person holding the role (active or eligible) is no item of a role review either.
+    const holder = t.users.find((u) => expected.some((e) => e.principalId === u.id))!;
+    const both = await started({
+      kind: "directoryRoles",
+      roleIds: [GLOBAL_ADMIN],
+      excludeUpns: [holder.userPrincipalName],
+    });
+    expect(both.items.length).toBeGreaterThan(0);
+    expect(both.items.filter((i) => i.principalId === holder.id)).toEqual([]);
+  });
+
+  test("chosen apps: only their assignments", async () => {
+    const t = s.emu.tenant;
+    const sp = t.servicePrincipals.find((p) =>
+      t.appRoleAssignments.some((a) => a.resourceId === p.id && a.principalType === "User"),
+    )!;
+    const { items } = await started({ kind: "apps", appIds: [sp.id] });
+    expect(items.length).toBeGreaterThan(0);
+    expect(new Set(items.map((i) => i.resourceId))).toEqual(new Set([sp.id]));
+  });
+
+  test("exclusions leave the break-glass group, its members and a named person out; the manifest counts them and the report names them", async () => {
+    const t = s.emu.tenant;
+    const breakGlass = t.groups.find((g) => g.displayName === "Break Glass Accounts")!;
+    const members = [...breakGlass.members];
+    expect(members.length).toBeGreaterThan(0);
+    const whole = await started({ kind: "allGroups" });
+    // Someone with memberships, outside the break-glass group.
+    const person = t.users.find(
+      (u) => !members.includes(u.id) && whole.items.filter((i) => i.principalId === u.id).length >= 2,
+    )!;
+    const { campaignId, items } = await started({
+      kind: "allGroups",
+      excludeGroupIds: [breakGlass.id],
+      excludeUpns: [person.userPrincipalName.toUpperCase()],
+    });
+    const out = new Set([...members, person.id, breakGlass.id]);
+    expect(items.filter((i) => out.has(i.principalId) || i.resourceId === breakGlass.id)).toEqual([]);
+    // Exactly what the exclusions removed: their memberships everywhere (the group's own items go with it).
+    const expectedGone = whole.items.filter((i) => out.has(i.principalId) || i.resourceId === breakGlass.id);
+    expect(items.length).toBe(whole.items.length - expectedGone.length);
+    const campaign = await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
+    const excluded = (JSON.parse(campaign.syncManifest!) as { freeze: { excluded: Record<string, unknown> } }).freeze
+      .excluded;
+    expect(excluded).toEqual({
+      groupIds: [breakGlass.id],
+      userIds: [person.id],
+      items: whole.items.filter((i) => out.has(i.principalId) && i.resourceId !== breakGlass.id).length,
+    });
+    const h = await reportHeader(ctx, campaignId);
+    expect(h.exclusions?.entries).toEqual([
+      `group ${breakGlass.displayName} (${breakGlass.id}) and its members`,
+      `user ${person.userPrincipalName} (${person.id})`,
+    ]);
+  });
+
+  test("ids that are not this tenant's, and unknown people, are refused before anything is created", async () => {
+    const before = await s.db.campaign.count();
+    const foreign = "00000000-0000-4000-8000-000000000001";
+    expect(
+      await refusal(
+        createCampaignFromForm(ctx, ADMIN, ZCampaignForm.parse(form({ kind: "directoryRoles", roleIds: [foreign] }))),
+      ),
+    ).toBe("Some chosen roles are not in this tenant's directory.");
+    expect(
+      await refusal(createCampaignFromForm(ctx, ADMIN, ZCampaignForm.parse(form({ kind: "apps", appIds: [foreign] })))),
+    ).toBe("Some chosen apps are not in this tenant's directory.");
+    expect(
+      await refusal(
+        createCampaignFromForm(
+          ctx,
+          ADMIN,
+          ZCampaignForm.parse(form({ kind: "allGroups", excludeGroupIds: [foreign] })),
+        ),
+      ),
+    ).toBe("Some excluded groups are not in this tenant's directory.");
+    expect(
+      await refusal(
+        createCampaignFromForm(
+          ctx,
+          ADMIN,
+          ZCampaignForm.parse(form({ kind: "allGroups", excludeUpns: ["nobody@example.com"] })),
+        ),
+      ),
+    ).toBe("Not users of this tenant: nobody@example.com.");
+    expect(ZCampaignForm.safeParse(form({ kind: "directoryRoles", roleStates: [] })).success).toBe(false);
+    expect(ZCampaignForm.safeParse(form({ kind: "allGroups", excludeGroupIds: ["../etc/passwd"] })).success).toBe(
+      false,
+    );
+    expect(await s.db.campaign.count()).toBe(before);
+  });
+});
