@@ -75,8 +75,18 @@ const P = {
     "RoleManagement.Read.Directory",
     "RoleManagement.ReadWrite.Directory",
   ],
-  writePimEligibilities: ["RoleEligibilitySchedule.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"],
-  writePimAssignments: ["RoleAssignmentSchedule.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"],
+  // The .Remove.Directory permissions (removal only, the least privilege for Recert's write app) are accepted too, as the
+  // current v1.0 permissions tables list them.
+  writePimEligibilities: [
+    "RoleEligibilitySchedule.Remove.Directory",
+    "RoleEligibilitySchedule.ReadWrite.Directory",
+    "RoleManagement.ReadWrite.Directory",
+  ],
+  writePimAssignments: [
+    "RoleAssignmentSchedule.Remove.Directory",
+    "RoleAssignmentSchedule.ReadWrite.Directory",
+    "RoleManagement.ReadWrite.Directory",
+  ],
 };
 
 interface Caller {

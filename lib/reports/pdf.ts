@@ -252,7 +252,7 @@ export async function renderSignedPdf(
     const { entries, items } = h.exclusions;
     for (const [i, e] of entries.slice(0, 10).entries()) line(i === 0 ? "Excluded" : "", e);
     if (entries.length > 10) line("", `and ${entries.length - 10} more (listed in the campaign's manifest)`);
-    line("", `${items} item(s) left out by these exclusions`);
+    line("", `${items} item(s) of excluded people left out; excluded groups are not reviewed`);
   }
   line("Reviewers", `${h.stages}; ${h.reviewerCount} reviewer(s)`);
   line("Period", `${h.startAt} to ${h.endAt} (UTC)`);

@@ -22,6 +22,7 @@ import {
 import { UserError } from "@/lib/errors";
 import { approvedApply, DEFAULT_APPROVAL_THRESHOLD, requestApproval } from "@/lib/approvals/store";
 import type { Actor, Ctx } from "./lifecycle";
+import { parseRoleDetail } from "./role-detail";
 import { notifyAdmins } from "@/lib/notify/notices";
 
 export interface ApplyPreviewRow {
@@ -124,26 +125,43 @@ interface ItemForApply {
   accessDetail: string | null;
 }
 
-/** The directory scope of a role item, from the detail freeze wrote ("… · tenant-wide" or "… · scope <id>"). */
-export function roleScopeOf(detail: string | null): string {
-  const m = /· scope (\S+)$/.exec(detail ?? "");
-  return m ? m[1]! : "/";
+/** A revoked item no Graph call can be made for (its role detail cannot be read): failed, with the reason. */
+class NoWriteFor extends Error {
+  override readonly name = "NoWriteFor";
 }
 
 export function writeOpFor(i: ItemForApply): WriteOp {
   if (i.resourceType === "group") return { kind: "removeGroupMember", groupId: i.resourceId, memberId: i.principalId };
-  // A time-bound assignment is PIM's (a schedule): removed through PIM, as an eligibility; a permanent one by DELETE.
-  if (i.resourceType === "directoryRole" && !i.accessDetail?.startsWith("active until "))
-    return { kind: "removeRoleAssignment", assignmentId: i.accessId };
-  if (i.resourceType === "directoryRole" || i.resourceType === "directoryRoleEligible")
+  if (i.resourceType === "directoryRole" || i.resourceType === "directoryRoleEligible") {
+    // The state, end and scope freeze wrote (./role-detail.ts). An unreadable detail is refused, never read as
+    // tenant-wide: that could name another grant of the same role.
+    // Items frozen before #19 say only "tenant-wide" or "scope …": active assignments, removed by DELETE as then.
+    if (i.resourceType === "directoryRole" && /^(tenant-wide|scope .+)$/.test(i.accessDetail ?? ""))
+      return { kind: "removeRoleAssignment", assignmentId: i.accessId };
+    const d = parseRoleDetail(i.accessDetail);
+    if (!d || (d.state === "eligible") !== (i.resourceType === "directoryRoleEligible"))
+      throw new NoWriteFor(`The role item's access detail cannot be read: ${JSON.stringify(i.accessDetail)}.`);
+    // A permanent assignment goes by DELETE; a time-bound one is PIM's schedule, removed through PIM like an
+    // eligibility.
+    if (d.state === "active" && !d.until) return { kind: "removeRoleAssignment", assignmentId: i.accessId };
     return {
-      kind: i.resourceType === "directoryRole" ? "removeRoleAssignmentSchedule" : "removeRoleEligibility",
+      kind: d.state === "active" ? "removeRoleAssignmentSchedule" : "removeRoleEligibility",
       principalId: i.principalId,
       roleDefinitionId: i.resourceId,
-      directoryScopeId: roleScopeOf(i.accessDetail),
+      directoryScopeId: d.scope,
       justification: `Revoked in a Recert access review (item ${i.id}).`,
     };
+  }
   return { kind: "removeAppRoleAssignment", servicePrincipalId: i.resourceId, assignmentId: i.accessId };
+}
+
+function describeItem(i: ItemForApply): string {
+  try {
+    return describe(writeOpFor(i));
+  } catch (e) {
+    if (e instanceof NoWriteFor) return `none: ${e.message}`;
+    throw e;
+  }
 }
 
 function describe(op: WriteOp): string {
@@ -212,7 +230,7 @@ export async function previewApply(
       resourceName: i.resourceName,
       accessDetail: i.accessDetail,
       applyStatus: i.applyStatus,
-      call: ((m) => (m ? `${m.where} (manual): ${m.command}` : describe(writeOpFor(i))))(manualFor(owners, i)),
+      call: ((m) => (m ? `${m.where} (manual): ${m.command}` : describeItem(i)))(manualFor(owners, i)),
     })),
   };
 }
@@ -308,7 +326,28 @@ export async function applyCampaign(
         });
         continue;
       }
-      const op = writeOpFor(item);
+      let op: WriteOp;
+      try {
+        op = writeOpFor(item);
+      } catch (e) {
+        if (!(e instanceof NoWriteFor)) throw e;
+        const error = { status: 0, code: "unreadable_item", message: e.message };
+        await ctx.db.$transaction(async (tx) => {
+          await tx.campaignItem.update({
+            where: { id: item.id },
+            data: { applyStatus: "failed", applyError: `${error.code}: ${error.message}`, appliedAt: now() },
+          });
+          await appendAudit(tx, {
+            actor: auditActor,
+            action: "graph.write",
+            target,
+            after: { op: null, outcome: "failed", error },
+            context: { campaignId },
+          });
+        });
+        summary.failed++;
+        continue;
+      }
       const result: WriteResult = await graphWrite(graph, op, {
         before: async (o) => {
           await appendAudit(ctx.db, {

@@ -38,7 +38,10 @@ export const ZCampaignForm = z.object({
     appIds: z.array(z.guid("Not an app id.")).max(500).default([]),
     /** Exclusions: groups (and their direct members) and people by UPN, left out before freezing. */
     excludeGroupIds: z.array(z.guid("Not a group id.")).max(50).default([]),
-    excludeUpns: upns.max(200).default([]),
+    excludeUpns: z
+      .array(z.string().trim().toLowerCase().email("Not a user principal name.").max(254))
+      .max(200)
+      .default([]),
   }),
   population: z.object({
     who: z.enum(["all", "guests", "inactive"]),
@@ -92,6 +95,8 @@ export async function createCampaignFromForm(
     await exist("chosen apps", sc.appIds, (ids) =>
       ctx.db.dirServicePrincipal.count({ where: { tenantId, id: { in: ids } } }),
     );
+  const both = sc.kind === "groups" ? sc.groupIds.filter((id) => sc.excludeGroupIds.includes(id)) : [];
+  if (both.length) throw new UserError("invalid", "A group cannot be both chosen and excluded.");
   await exist("excluded groups", sc.excludeGroupIds, (ids) =>
     ctx.db.dirGroup.count({ where: { tenantId, id: { in: ids } } }),
   );

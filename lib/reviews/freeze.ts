@@ -9,6 +9,7 @@ import type pg from "pg";
 import { CopyStream, copyInRows, copyOut, literal, pgRows } from "@/lib/db/pg-direct";
 import { bulkInsert, type BulkColumn, type Engine, type SqlRunner } from "@/lib/db/sql";
 import type { CampaignConfig } from "./definition";
+import { formatRoleDetail } from "./role-detail";
 import { ItemsHasher } from "./items-hash";
 import { DEFAULT_RECOMMENDATION_OPTIONS, type RecommendationOptions, recommend } from "./recommend";
 import { resolveReviewers, type ReviewerContext } from "./reviewers";
@@ -228,7 +229,6 @@ async function loadResources(
       `SELECT "id", "kind", "roleDefinitionId", "principalId", "principalType", "directoryScopeId", "assignmentType", "endAt" FROM "DirRoleSchedule" WHERE "tenantId" = ${p(1)} ORDER BY "id"`,
       tenantId,
     );
-    const scopeText = (scope: string | null) => (scope && scope !== "/" ? `scope ${scope}` : "tenant-wide");
     const day = (v: Date | string | null) => (v ? new Date(v).toISOString().slice(0, 10) : null);
     const activeKey = (principalId: string, roleId: string, scope: string | null) =>
       `${principalId}|${roleId}|${scope ?? "/"}`;
@@ -259,7 +259,7 @@ async function loadResources(
         principalId: a.principalId,
         principalType: a.principalType,
         accessId: a.id,
-        accessDetail: `${until ? `active until ${until}` : "active"} · ${scopeText(a.directoryScopeId)}`,
+        accessDetail: formatRoleDetail({ state: "active", until, scope: a.directoryScopeId ?? "/" }),
       });
     }
     for (const e of schedules) {
@@ -270,7 +270,7 @@ async function loadResources(
         principalId: e.principalId,
         principalType: e.principalType,
         accessId: e.id,
-        accessDetail: `${until ? `eligible until ${until}` : "eligible"} · ${scopeText(e.directoryScopeId)}`,
+        accessDetail: formatRoleDetail({ state: "eligible", until, scope: e.directoryScopeId ?? "/" }),
         resourceType: "directoryRoleEligible",
       });
     }

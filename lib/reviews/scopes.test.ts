@@ -99,10 +99,13 @@ describe("precise scopes", () => {
     const person = t.users.find(
       (u) => !members.includes(u.id) && whole.items.filter((i) => i.principalId === u.id).length >= 2,
     )!;
+    // Entra's UPNs often carry capitals, and the form lowercases what the admin types: compared without case.
+    const mixed = person.userPrincipalName.replace(/^(.)(.*)@/, (_, a: string, b: string) => `${a.toUpperCase()}${b}@`);
+    await s.db.dirUser.update({ where: { id: person.id }, data: { userPrincipalName: mixed } });
     const { campaignId, items } = await started({
       kind: "allGroups",
       excludeGroupIds: [breakGlass.id],
-      excludeUpns: [person.userPrincipalName.toUpperCase()],
+      excludeUpns: [person.userPrincipalName],
     });
     const out = new Set([...members, person.id, breakGlass.id]);
     expect(items.filter((i) => out.has(i.principalId) || i.resourceId === breakGlass.id)).toEqual([]);
@@ -120,7 +123,7 @@ describe("precise scopes", () => {
     const h = await reportHeader(ctx, campaignId);
     expect(h.exclusions?.entries).toEqual([
       `group ${breakGlass.displayName} (${breakGlass.id}) and its members`,
-      `user ${person.userPrincipalName} (${person.id})`,
+      `user ${mixed} (${person.id})`,
     ]);
   });
 
@@ -153,6 +156,22 @@ describe("precise scopes", () => {
         ),
       ),
     ).toBe("Not users of this tenant: nobody@example.com.");
+    const g = s.emu.tenant.groups[0]!.id;
+    expect(
+      await refusal(
+        createCampaignFromForm(
+          ctx,
+          ADMIN,
+          ZCampaignForm.parse(form({ kind: "groups", groupIds: [g], excludeGroupIds: [g] })),
+        ),
+      ),
+    ).toBe("A group cannot be both chosen and excluded.");
+    expect(
+      ZCampaignForm.safeParse(form({ kind: "allGroups", excludeUpns: Array(201).fill("a@example.com") })).success,
+    ).toBe(false);
+    expect(
+      ZCampaignForm.safeParse(form({ kind: "allGroups", excludeUpns: Array(200).fill("a@example.com") })).success,
+    ).toBe(true);
     expect(ZCampaignForm.safeParse(form({ kind: "directoryRoles", roleStates: [] })).success).toBe(false);
     expect(ZCampaignForm.safeParse(form({ kind: "allGroups", excludeGroupIds: ["../etc/passwd"] })).success).toBe(
       false,
