@@ -136,15 +136,17 @@ export function roleEligibilityScheduleObject(e: ERoleEligibility): Record<strin
  * included (noExpiration, assignmentType Assigned); an activation says Activated and ends by itself.
  */
 export function roleAssignmentScheduleObject(a: ERoleAssignment): Record<string, unknown> {
+  // An assignment made through roleAssignments (not a schedule request) has its schedule under its own id, with
+  // createdUsing and createdDateTime null (the list's second example in rbacapplication-list-roleassignmentschedules).
   return {
-    id: a.scheduleId ?? `${a.id}-schedule`,
+    id: a.scheduleId ?? a.id,
     principalId: a.principalId,
     roleDefinitionId: a.roleDefinitionId,
     directoryScopeId: a.directoryScopeId,
     appScopeId: null,
-    createdDateTime: a.startDateTime ?? null,
+    createdDateTime: a.scheduleId ? (a.startDateTime ?? null) : null,
     modifiedDateTime: null,
-    createdUsing: a.id,
+    createdUsing: a.scheduleId ? a.scheduleId : null,
     status: "Provisioned",
     memberType: "Direct",
     assignmentType: a.assignmentType ?? "Assigned",

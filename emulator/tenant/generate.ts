@@ -847,6 +847,7 @@ function privilegedSchedules(
   const people = new Set(it.map((m) => m.id));
   for (const a of roleAssignments) {
     if (timeBound >= 2 || !people.has(a.principalId)) continue;
+    a.scheduleId = rng.guid();
     a.startDateTime = at(-rng.int(5, 60));
     a.endDateTime = at(timeBound === 0 ? 14 : 60);
     a.assignmentType = "Assigned";
