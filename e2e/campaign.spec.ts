@@ -30,7 +30,7 @@ test("quarterly campaign: admin creates and starts it, a reviewer filters, bulk-
   await expect(admin.getByLabel("Name", { exact: true })).toHaveValue(/Quarterly access review/);
   await admin.getByLabel("Name", { exact: true }).fill("Q4 partner access review");
   await admin.getByLabel("Scope").selectOption("groups");
-  await admin.getByLabel("Groups").selectOption({ label: "Partner Collaboration" });
+  await admin.getByLabel("Groups", { exact: true }).selectOption({ label: "Partner Collaboration" });
   await expect(admin.getByLabel("Recurrence")).toHaveValue("quarterly");
   await admin.getByRole("button", { name: "Create draft" }).click();
   await expect(admin.getByTestId("campaign-status")).toHaveText("draft");

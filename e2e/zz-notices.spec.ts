@@ -27,7 +27,7 @@ test("a reminder reaches the reviewer by mail (Graph sendMail) and its link open
   await admin.goto("/campaigns/new");
   await admin.getByLabel("Name", { exact: true }).fill("Notices review");
   await admin.getByLabel("Scope").selectOption("groups");
-  await admin.getByLabel("Groups").selectOption({ label: "Partner Collaboration" });
+  await admin.getByLabel("Groups", { exact: true }).selectOption({ label: "Partner Collaboration" });
   await admin.getByRole("button", { name: "Create draft" }).click();
   await admin.getByRole("button", { name: "Start campaign" }).click();
   await expect(admin.getByTestId("campaign-status")).toHaveText("active");

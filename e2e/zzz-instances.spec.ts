@@ -118,7 +118,7 @@ test("two app instances and two schedulers on one database: one sync, one start,
     await adminA.goto("/campaigns/new");
     await adminA.getByLabel("Name", { exact: true }).fill("Instances review");
     await adminA.getByLabel("Scope").selectOption("groups");
-    await adminA.getByLabel("Groups").selectOption({ label: "Partner Collaboration" });
+    await adminA.getByLabel("Groups", { exact: true }).selectOption({ label: "Partner Collaboration" });
     await adminA.getByRole("button", { name: "Create draft" }).click();
     await expect(adminA.getByTestId("campaign-status")).toHaveText("draft");
     const campaignPath = new URL(adminA.url()).pathname;
