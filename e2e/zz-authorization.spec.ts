@@ -282,6 +282,12 @@ const ROWS: ActionRow[] = [
   },
   { name: "expiryPreviewAction", args: () => [{ userId: fx.guest, blockSignIn: true }], expect: { admin: "ok" } },
   {
+    // No denied guest in the fixture: the admin passes authorization and is told so (not_found); nobody else gets in.
+    name: "restoreDeniedGuestAction",
+    args: () => [{ id: "00000000-0000-4000-8000-00000000000a", reason: "matrix" }],
+    expect: ADMIN_ONLY,
+  },
+  {
     name: "sanctionExclusionAction",
     args: () => [
       {

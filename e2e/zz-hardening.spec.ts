@@ -134,6 +134,7 @@ test("every server action survives malformed input as an admin: a clear error, n
       { campaignId, itemIds: ["00000000-0000-4000-8000-000000000007"], decision: "approve", justification: "j" },
     ],
     acceptAllRecommendationsAction: [{ campaignId: "00000000-0000-4000-8000-000000000008" }],
+    restoreDeniedGuestAction: [{ id: "00000000-0000-4000-8000-00000000000a", reason: "r" }],
   };
   // Connection-changing actions without arguments would do their (valid) job: not fuzzed here.
   const skip = new Set(["testConnectionAction", "disconnectAction", "reconnectAction"]);

@@ -76,6 +76,8 @@ export function NewCampaignForm({
   const [seriesOn, setSeriesOn] = useState("");
   const [autoApply, setAutoApply] = useState(true);
   const [allowDelegation, setAllowDelegation] = useState(true);
+  const [blockDenied, setBlockDenied] = useState(false);
+  const [deleteAfterDays, setDeleteAfterDays] = useState(30);
   const [notifyMail, setNotifyMail] = useState(true);
   const [notifyTeams, setNotifyTeams] = useState(true);
   const [reminder, setReminder] = useState(3);
@@ -122,6 +124,7 @@ export function NewCampaignForm({
         noResponse,
         autoApply,
         allowDelegation,
+        deniedGuests: { blockThenDelete: blockDenied, deleteAfterDays },
         notify: { mail: notifyMail, teams: notifyTeams },
         reminderDaysBefore: reminder,
         inactiveDays,
@@ -594,6 +597,21 @@ export function NewCampaignForm({
           <label className="flex items-center gap-2 text-sm text-slate-700">
             <input type="checkbox" checked={allowDelegation} onChange={(e) => setAllowDelegation(e.target.checked)} />{" "}
             Reviewers may hand their items to a colleague
+          </label>
+          <label className="flex flex-wrap items-center gap-2 text-sm text-slate-700">
+            <input type="checkbox" checked={blockDenied} onChange={(e) => setBlockDenied(e.target.checked)} /> Guests
+            whose every access is revoked: block sign-in, then delete after
+            <input
+              type="number"
+              min={1}
+              max={365}
+              aria-label="Days before a denied guest is deleted"
+              className="w-16 rounded-md border border-slate-300 px-2 py-0.5 text-sm"
+              value={deleteAfterDays}
+              disabled={!blockDenied}
+              onChange={(e) => setDeleteAfterDays(Number(e.target.value))}
+            />
+            days unless an admin restores them
           </label>
           <label className="flex items-center gap-2 text-sm text-slate-700">
             <input type="checkbox" checked={notifyMail} onChange={(e) => setNotifyMail(e.target.checked)} /> Send

@@ -6,7 +6,7 @@ import { graphError, json, type Req, type Res } from "../http";
 import type { KeySet } from "../oidc/keys";
 import { resolveOpaque, verify } from "../oidc/keys";
 import type { EAppRoleAssignment, Tenant } from "../tenant/model";
-import { removeMember, TenantError, updateUser } from "../tenant/mutate";
+import { deleteUser, removeMember, TenantError, updateUser } from "../tenant/mutate";
 import { DeltaState } from "./delta";
 import { MailStore, sendMail } from "./mail";
 import { page, parseQuery, QueryError, type Query } from "./paging";
@@ -59,6 +59,7 @@ const P = {
   disableUser: ["User.EnableDisableAccount.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],
   // user-sendmail: Mail.Send only ("Higher privileged permissions: Not available").
   sendMail: ["Mail.Send"],
+  deleteUser: ["User.ReadWrite.All"],
   // PIM (#19): rbacapplication-list-roleeligibilityschedules, -roleassignmentschedules, -post-roleeligibilityschedulerequests,
   // -post-roleassignmentschedulerequests. Directory.Read.All is not among them.
   pimEligibilities: [
@@ -378,6 +379,18 @@ export class GraphRouter {
       if (keys.some((k) => k !== "accountEnabled") || typeof body.accountEnabled !== "boolean")
         return graphError(400, "Request_BadRequest", "Only accountEnabled (boolean) can be updated here.", req);
       updateUser(this.t, u.id, { accountEnabled: body.accountEnabled });
+      return { status: 204, headers: {}, body: "" };
+    });
+    // user-delete (v1.0): User.ReadWrite.All is the least privileged application permission ("Higher: Not available");
+    // app-only, it "isn't enough privilege to delete users with privileged administrative roles": 403 then. 204; the
+    // user goes to deletedItems (restorable for 30 days; not emulated). A user synced from AD is mastered there.
+    this.on("DELETE", "/users/{id}", (req, _q, c, m) => {
+      if (!this.need(c, P.deleteUser)) return this.denied(req);
+      const u = findUser(m[1]!);
+      if (!u) return this.notFound(req, m[1]!);
+      if (u.onPremises) return onPremisesMastered(req);
+      if (this.t.roleAssignments.some((a) => a.principalId === u.id)) return this.denied(req);
+      deleteUser(this.t, u.id);
       return { status: 204, headers: {}, body: "" };
     });
     this.on("POST", "/users/{id}/sendMail", (req, _q, c, m) => {

@@ -13,7 +13,9 @@ export type WriteOp =
       directoryScopeId: string;
       justification: string;
     }
-  | { kind: "setAccountEnabled"; userId: string; enabled: boolean };
+  | { kind: "setAccountEnabled"; userId: string; enabled: boolean }
+  /** A denied guest's deletion (#19): user-delete, User.ReadWrite.All. */
+  | { kind: "deleteUser"; userId: string };
 
 export type WriteResult =
   | { outcome: "applied" }
@@ -41,6 +43,8 @@ function request(op: WriteOp): { method: "DELETE" | "PATCH" | "POST"; path: stri
       };
     case "setAccountEnabled":
       return { method: "PATCH", path: `/users/${enc(op.userId)}`, body: { accountEnabled: op.enabled } };
+    case "deleteUser":
+      return { method: "DELETE", path: `/users/${enc(op.userId)}` };
     case "removeRoleEligibility":
     case "removeRoleAssignmentSchedule":
       // PIM (#19), rbacapplication-post-roleeligibilityschedulerequests (example 2) and

@@ -60,6 +60,7 @@ const KIND_LABEL: Record<string, string> = {
   closed: "Closed",
   applied: "Applied",
   "expiry-warning": "Access ending",
+  "guest-deletion-warning": "Guest to be deleted",
 };
 export const kindLabel = (kind: string) => KIND_LABEL[kind] ?? "Notice";
 

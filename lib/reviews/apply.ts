@@ -23,6 +23,8 @@ import { UserError } from "@/lib/errors";
 import { approvedApply, DEFAULT_APPROVAL_THRESHOLD, requestApproval } from "@/lib/approvals/store";
 import type { Actor, Ctx } from "./lifecycle";
 import { parseRoleDetail } from "./role-detail";
+import { ZCampaignConfig } from "./definition";
+import { blockDeniedGuests } from "@/lib/guests/denied";
 import { notifyAdmins } from "@/lib/notify/notices";
 
 export interface ApplyPreviewRow {
@@ -46,6 +48,8 @@ export interface ApplySummary {
   status: string;
   /** Set when nothing was sent because the apply touches more accounts than the threshold and waits for a second admin. */
   awaitingApproval?: { approvalId: string; accounts: number };
+  /** Campaigns that block denied guests (#19): what this apply blocked, failed to block, or refused by the guards. */
+  deniedGuests?: { blocked: number; failed: number; refused: number };
 }
 
 /** Who owns the membership of a group Graph cannot change, and the group's SID when AD does. */
@@ -240,7 +244,7 @@ export async function applyCampaign(
   actor: Actor,
   campaignId: string,
   graph: GraphClient,
-  opts: { concurrency?: number; approvalThreshold?: number } = {},
+  opts: { concurrency?: number; approvalThreshold?: number; protectedUpns?: readonly string[] } = {},
 ): Promise<ApplySummary> {
   const c = await closedCampaign(ctx, campaignId);
   const now = ctx.now;
@@ -393,6 +397,17 @@ export async function applyCampaign(
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 4, 8)) }, worker));
+  // Denied guests (#19): those whose every item was revoked and removed are blocked, their deletion scheduled.
+  const deniedGuestsOption = ZCampaignConfig.parse(JSON.parse(c.config)).deniedGuests;
+  const deniedGuests = deniedGuestsOption?.blockThenDelete
+    ? await blockDeniedGuests(
+        ctx,
+        { id: c.id, name: c.name, deleteAfterDays: deniedGuestsOption.deleteAfterDays },
+        graph,
+        auditActor,
+        opts.protectedUpns,
+      )
+    : undefined;
   const remaining = await ctx.db.campaignItem.count({
     where: { campaignId, outcome: "revoke", applyStatus: { in: [...RETRYABLE, "applying"] } },
   });
@@ -416,11 +431,11 @@ export async function applyCampaign(
       actor: auditActor,
       action: "campaign.apply",
       target: { type: "campaign", id: campaignId },
-      after: { ...summary, remaining, status },
+      after: { ...summary, remaining, status, ...(deniedGuests ? { deniedGuests } : {}) },
       context: { attempted: candidates.length },
     });
   });
-  return { ...summary, remaining, status };
+  return { ...summary, remaining, status, ...(deniedGuests ? { deniedGuests } : {}) };
 }
 
 /**

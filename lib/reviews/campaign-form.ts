@@ -56,6 +56,12 @@ export const ZCampaignForm = z.object({
   noResponse: z.enum(NO_RESPONSE),
   autoApply: z.boolean(),
   allowDelegation: z.boolean().default(true),
+  deniedGuests: z
+    .object({
+      blockThenDelete: z.boolean().default(false),
+      deleteAfterDays: z.coerce.number().int().min(1).max(365).default(30),
+    })
+    .default({ blockThenDelete: false, deleteAfterDays: 30 }),
   notify: z.object({ mail: z.boolean(), teams: z.boolean() }).default({ mail: true, teams: true }),
   reminderDaysBefore: z.coerce.number().int().min(0).max(30),
   inactiveDays: z.coerce.number().int().min(1).max(3650),

@@ -24,6 +24,7 @@ export async function closeAndMaybeApply(
       counts,
       applied: await applyCampaign(ctx, actor, campaignId, await appGraph(), {
         approvalThreshold: env().RECERT_APPROVAL_THRESHOLD,
+        protectedUpns: env().RECERT_PROTECTED_UPNS,
       }),
     };
   } catch (e) {
@@ -36,5 +37,6 @@ export async function closeAndMaybeApply(
 export async function applyWithAppGraph(ctx: Ctx, actor: Actor, campaignId: string): Promise<ApplySummary> {
   return applyCampaign(ctx, actor, campaignId, await appGraph(), {
     approvalThreshold: env().RECERT_APPROVAL_THRESHOLD,
+    protectedUpns: env().RECERT_PROTECTED_UPNS,
   });
 }

@@ -99,6 +99,17 @@ export const ZCampaignConfig = z
     justification: z.object({ onApprove: z.boolean(), onRevoke: z.boolean() }),
     noResponse: z.enum(NO_RESPONSE),
     autoApply: z.boolean(),
+    /**
+     * Denied guests (#19): a guest whose every item in the campaign was revoked and removed is blocked from signing in
+     * at apply, then deleted after `deleteAfterDays` unless an admin restores them (lib/guests/denied.ts). Off unless
+     * asked for.
+     */
+    deniedGuests: z
+      .object({
+        blockThenDelete: z.boolean().default(false),
+        deleteAfterDays: z.coerce.number().int().min(1).max(365).default(30),
+      })
+      .optional(),
     /** Whether reviewers may hand their items to a colleague (#18); on unless the admin turns it off. */
     allowDelegation: z.boolean().default(true),
     /** Which of the installation's notice channels this campaign uses (#18, lib/notify); the in-app inbox always. */

@@ -12,6 +12,7 @@ import { migrate } from "../../lib/db/migrate";
 import { env, EnvError } from "../../lib/env";
 import { runCampaignMaintenance } from "../../lib/reviews/maintenance";
 import { runExpiries } from "../../lib/guests/expiry";
+import { runDeniedGuests, type DeniedGuestsReport } from "../../lib/guests/denied";
 import { makeCtx } from "../../lib/db/context";
 import { graphFactory } from "../../lib/connection";
 import { runNotifications } from "../../lib/notify";
@@ -66,9 +67,14 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     // the work before failed (what was already queued must not wait for a broken campaign).
     let campaigns: Awaited<ReturnType<typeof runCampaignMaintenance>>;
     let expiries: Awaited<ReturnType<typeof runExpiries>>;
+    let deniedGuests: DeniedGuestsReport;
     try {
       campaigns = await runCampaignMaintenance(ctx, graph, { approvalThreshold: e.RECERT_APPROVAL_THRESHOLD });
       expiries = stop.signal.aborted ? { warned: 0, executed: [] } : await runExpiries(ctx, graph);
+      // Denied guests (#19): sponsors warned, then deleted at their date unless restored.
+      deniedGuests = stop.signal.aborted
+        ? { warned: 0, deleted: 0, restored: 0, failed: 0 }
+        : await runDeniedGuests(ctx, graph, { protectedUpns: e.RECERT_PROTECTED_UPNS });
     } catch (err) {
       await runNotifications(ctx, db, e, { signal: stop.signal }).catch(() => undefined);
       throw err;
@@ -77,8 +83,16 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     const failed =
       campaigns.notStarted.length +
       campaigns.applied.reduce((n, a) => n + a.failed, 0) +
-      expiries.executed.reduce((n, x) => n + x.failed, 0);
-    const report = { at: (now ?? new Date()).toISOString(), campaigns, expiries, notices, ok: failed === 0 };
+      expiries.executed.reduce((n, x) => n + x.failed, 0) +
+      deniedGuests.failed;
+    const report = {
+      at: (now ?? new Date()).toISOString(),
+      campaigns,
+      expiries,
+      deniedGuests,
+      notices,
+      ok: failed === 0,
+    };
     if (json) console.log(JSON.stringify(report));
     else {
       console.log(`Scheduler pass at ${report.at}`);
@@ -89,6 +103,9 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
         console.log(`  applied ${a.campaignId}: ${a.applied} removed, ${a.failed} failed`);
       for (const n of campaigns.notStarted) console.log(`  not started ${n.campaignId}: ${n.reason}`);
       console.log(`  access expiry: ${expiries.warned} sponsor warning(s), ${expiries.executed.length} expired`);
+      console.log(
+        `  denied guests: ${deniedGuests.warned} sponsor warning(s), ${deniedGuests.deleted} deleted, ${deniedGuests.restored} restored in Entra, ${deniedGuests.failed} failed or refused`,
+      );
       const d = notices.delivery;
       console.log(
         `  notices: ${notices.notices} new, ${notices.messages} message(s) composed; ${d.sent} sent, ${d.retried} to retry, ${d.failed} failed, ${d.unconfirmed} unconfirmed${d.throttled.length ? ` (throttled: ${d.throttled.join(", ")})` : ""}`,

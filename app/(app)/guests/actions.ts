@@ -11,7 +11,10 @@ import {
   ZExpiryPreview,
   ZExtendExpiry,
   ZSetExpiry,
+  restoreDeniedGuest,
+  ZRestoreDeniedGuest,
 } from "@/lib/guests";
+import { appGraph } from "@/lib/reviews/app-graph";
 
 const GUESTS = ["/guests", "/approvals"];
 const admin = (a: { id: string; name: string }) => ({ id: a.id, name: a.name, role: "admin" as const });
@@ -44,4 +47,10 @@ export const cancelExpiryAction = action(
 /** Preview: what the expiry of one person would remove, as of the last sync. */
 export const expiryPreviewAction = action({ role: "admin", input: ZExpiryPreview }, async (input, { ctx }) =>
   expiryPreview(ctx, input),
+);
+
+/** Denied guests (#19): keep one, cancelling their deletion and enabling sign-in again. */
+export const restoreDeniedGuestAction = action(
+  { role: "admin", input: ZRestoreDeniedGuest, revalidate: GUESTS },
+  async (input, { ctx, actor }) => restoreDeniedGuest(ctx, admin(actor), input, await appGraph()),
 );

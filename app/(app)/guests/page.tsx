@@ -1,12 +1,19 @@
+import { DeniedGuests } from "@/components/guests/denied-guests";
 import { GuestTable } from "@/components/guests/guest-table";
 import { ButtonLink } from "@/components/ui/button";
 import { FilteredList, standardList } from "@/components/ui/list-controls";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
 import { appCtx } from "@/lib/db";
-import { GUEST_FILTERS, GUEST_PAGE_SIZE, listGuests, ZGuestQuery } from "@/lib/guests";
+import { GUEST_FILTERS, GUEST_PAGE_SIZE, listDeniedGuests, listGuests, ZGuestQuery } from "@/lib/guests";
 import { type ListPageProps, parseSearch } from "@/lib/input/list-url";
-import { cancelExpiryAction, expiryPreviewAction, extendExpiryAction, setExpiryAction } from "./actions";
+import {
+  cancelExpiryAction,
+  expiryPreviewAction,
+  extendExpiryAction,
+  restoreDeniedGuestAction,
+  setExpiryAction,
+} from "./actions";
 
 export const metadata = { title: "Guests" };
 
@@ -29,6 +36,7 @@ export default async function GuestsPage({ searchParams }: ListPageProps) {
   const caller = await requirePageRole("admin", "auditor");
   const q = await parseSearch(searchParams, ZGuestQuery);
   const { rows, total, companies } = await listGuests(appCtx(), q);
+  const denied = await listDeniedGuests(appCtx());
   const list = standardList({
     path: "/guests",
     exportPath: "/guests/guests.csv",
@@ -63,6 +71,18 @@ export default async function GuestsPage({ searchParams }: ListPageProps) {
       <FilteredList {...list} searchExtra={company}>
         <GuestTable rows={rows} companies={companies} canEdit={caller.role === "admin"} actions={EXPIRY_ACTIONS} />
       </FilteredList>
+      <DeniedGuests
+        rows={denied.map((d) => ({
+          id: d.id,
+          userId: d.userId,
+          userName: d.userName,
+          campaignId: d.campaignId,
+          status: d.status,
+          deleteAt: d.deleteAt.toISOString(),
+          error: d.error,
+        }))}
+        {...(caller.role === "admin" ? { restore: restoreDeniedGuestAction } : {})}
+      />
     </>
   );
 }
