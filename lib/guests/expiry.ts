@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { UserError } from "@/lib/errors";
-import { protectedAccounts } from "./protected";
+import { protectedAccounts } from "@/lib/dashboards/protected";
 import { type ApprovedBy, DEFAULT_APPROVAL_THRESHOLD, requestApproval } from "@/lib/approvals/store";
 import type { Ctx, Db } from "@/lib/db/context";
 import { appendAudit, appendAuditMany } from "@/lib/audit";

@@ -17,11 +17,3 @@ export {
   type ExpiryRunReport,
 } from "./expiry";
 export { listGuests, ZGuestQuery, GUEST_FILTERS, GUEST_PAGE_SIZE, type GuestQuery, type GuestRow } from "./inventory";
-export {
-  blockDeniedGuests,
-  listDeniedGuests,
-  restoreDeniedGuest,
-  runDeniedGuests,
-  ZRestoreDeniedGuest,
-  type DeniedGuestsReport,
-} from "./denied";

@@ -24,7 +24,7 @@ import { approvedApply, DEFAULT_APPROVAL_THRESHOLD, requestApproval } from "@/li
 import type { Actor, Ctx } from "./lifecycle";
 import { parseRoleDetail } from "./role-detail";
 import { ZCampaignConfig } from "./definition";
-import { blockDeniedGuests } from "@/lib/guests/denied";
+import { blockDeniedGuests } from "./denied-guests";
 import { notifyAdmins } from "@/lib/notify/notices";
 
 export interface ApplyPreviewRow {

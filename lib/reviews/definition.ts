@@ -101,7 +101,7 @@ export const ZCampaignConfig = z
     autoApply: z.boolean(),
     /**
      * Denied guests (#19): a guest whose every item in the campaign was revoked and removed is blocked from signing in
-     * at apply, then deleted after `deleteAfterDays` unless an admin restores them (lib/guests/denied.ts). Off unless
+     * at apply, then deleted after `deleteAfterDays` unless an admin restores them (lib/reviews/denied-guests.ts). Off unless
      * asked for.
      */
     deniedGuests: z

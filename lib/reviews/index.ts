@@ -61,3 +61,11 @@ export { decisionsHash, verifyDecisions, type DecisionProblem } from "./decision
 export { returnedItems } from "./apply";
 export { delegateItems, ZDelegate, type DelegateInput } from "./delegation";
 export { itemContext, type ItemContext } from "./item-context";
+export {
+  blockDeniedGuests,
+  listDeniedGuests,
+  restoreDeniedGuest,
+  runDeniedGuests,
+  ZRestoreDeniedGuest,
+  type DeniedGuestsReport,
+} from "./denied-guests";

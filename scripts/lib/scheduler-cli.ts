@@ -12,7 +12,7 @@ import { migrate } from "../../lib/db/migrate";
 import { env, EnvError } from "../../lib/env";
 import { runCampaignMaintenance } from "../../lib/reviews/maintenance";
 import { runExpiries } from "../../lib/guests/expiry";
-import { runDeniedGuests, type DeniedGuestsReport } from "../../lib/guests/denied";
+import { runDeniedGuests, type DeniedGuestsReport } from "../../lib/reviews/denied-guests";
 import { makeCtx } from "../../lib/db/context";
 import { graphFactory } from "../../lib/connection";
 import { runNotifications } from "../../lib/notify";

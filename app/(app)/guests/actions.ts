@@ -11,9 +11,8 @@ import {
   ZExpiryPreview,
   ZExtendExpiry,
   ZSetExpiry,
-  restoreDeniedGuest,
-  ZRestoreDeniedGuest,
 } from "@/lib/guests";
+import { restoreDeniedGuest, ZRestoreDeniedGuest } from "@/lib/reviews";
 import { appGraph } from "@/lib/reviews/app-graph";
 
 const GUESTS = ["/guests", "/approvals"];

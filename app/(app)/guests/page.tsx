@@ -5,7 +5,8 @@ import { FilteredList, standardList } from "@/components/ui/list-controls";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageRole } from "@/lib/auth";
 import { appCtx } from "@/lib/db";
-import { GUEST_FILTERS, GUEST_PAGE_SIZE, listDeniedGuests, listGuests, ZGuestQuery } from "@/lib/guests";
+import { GUEST_FILTERS, GUEST_PAGE_SIZE, listGuests, ZGuestQuery } from "@/lib/guests";
+import { listDeniedGuests } from "@/lib/reviews";
 import { type ListPageProps, parseSearch } from "@/lib/input/list-url";
 import {
   cancelExpiryAction,

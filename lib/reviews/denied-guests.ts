@@ -14,7 +14,7 @@ import { appendAudit } from "@/lib/audit";
 import type { Ctx } from "@/lib/db/context";
 import { UserError } from "@/lib/errors";
 import { graphWrite, type GraphClient, type WriteOp, type WriteResult } from "@/lib/graph";
-import { protectedAccounts } from "./protected";
+import { protectedAccounts } from "@/lib/dashboards/protected";
 
 const DAY = 86_400_000;
 /** How long a pass holds a deletion it started; one that died holding it is taken over after this. */

@@ -19,7 +19,7 @@ import {
   type Actor,
   type Ctx,
 } from "@/lib/reviews";
-import { restoreDeniedGuest, runDeniedGuests } from "./denied";
+import { restoreDeniedGuest, runDeniedGuests } from "./denied-guests";
 
 let s: Awaited<ReturnType<typeof setup>>;
 let ctx: Ctx;
