@@ -25,6 +25,7 @@ import type { Actor, Ctx } from "./lifecycle";
 import { parseRoleDetail } from "./role-detail";
 import { ZCampaignConfig } from "./definition";
 import { blockDeniedGuests } from "./denied-guests";
+import { logError } from "@/lib/log";
 import { notifyAdmins } from "@/lib/notify/notices";
 
 export interface ApplyPreviewRow {
@@ -399,6 +400,7 @@ export async function applyCampaign(
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 4, 8)) }, worker));
   // Denied guests (#19): those whose every item was revoked and removed are blocked, their deletion scheduled.
   const deniedGuestsOption = ZCampaignConfig.parse(JSON.parse(c.config)).deniedGuests;
+  // A failure here must not cost the apply its record: it is counted, and the next apply retries the blocks.
   const deniedGuests = deniedGuestsOption?.blockThenDelete
     ? await blockDeniedGuests(
         ctx,
@@ -406,7 +408,10 @@ export async function applyCampaign(
         graph,
         auditActor,
         opts.protectedUpns,
-      )
+      ).catch((e: Error) => {
+        logError("blocking denied guests failed", e, { campaignId });
+        return { blocked: 0, failed: 1, refused: 0 };
+      })
     : undefined;
   const remaining = await ctx.db.campaignItem.count({
     where: { campaignId, outcome: "revoke", applyStatus: { in: [...RETRYABLE, "applying"] } },

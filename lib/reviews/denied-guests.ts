@@ -19,6 +19,8 @@ import { protectedAccounts } from "@/lib/dashboards/protected";
 const DAY = 86_400_000;
 /** How long a pass holds a deletion it started; one that died holding it is taken over after this. */
 const DELETE_LEASE_MS = 15 * 60_000;
+/** The same for a block: a "blocking" row older than this is taken over by the next apply. */
+const BLOCK_LEASE_MS = 15 * 60_000;
 
 type Actor = { type: "system"; name: string } | { type: "user"; id: string; name: string };
 
@@ -74,7 +76,8 @@ export async function blockDeniedGuests(
     `SELECT i."principalId", MAX(i."principalName") AS "principalName" FROM "CampaignItem" i
      WHERE i."campaignId" = ${p(1)} AND i."principalKind" = 'guest' AND i."principalType" = 'user'
      GROUP BY i."principalId"
-     HAVING SUM(CASE WHEN i."outcome" = 'revoke' AND i."applyStatus" IN ('applied', 'alreadyRemoved') THEN 1 ELSE 0 END) = COUNT(*)`,
+     HAVING SUM(CASE WHEN i."outcome" = 'revoke' AND i."applyStatus" IN ('applied', 'alreadyRemoved', 'removedManually')
+                      AND i."returnedAt" IS NULL THEN 1 ELSE 0 END) = COUNT(*)`,
     campaign.id,
   );
   const report = { blocked: 0, failed: 0, refused: 0 };
@@ -85,7 +88,9 @@ export async function blockDeniedGuests(
     const existing = await ctx.db.deniedGuest.findUnique({
       where: { campaignId_userId: { campaignId: campaign.id, userId: g.principalId } },
     });
-    if (existing && existing.status !== "failed") continue;
+    // A failed block is retried; so is a block whose pass died between its claim and its outcome (after the lease).
+    const stale = existing?.status === "blocking" && existing.createdAt < new Date(Date.now() - BLOCK_LEASE_MS);
+    if (existing && existing.status !== "failed" && !stale) continue;
     if (existing?.blockedAt) continue; // blocked; a failed deletion is the scheduler's to retry
     const user = await ctx.db.dirUser.findFirst({
       where: { tenantId: ctx.tenantId, id: g.principalId },
@@ -116,8 +121,8 @@ export async function blockDeniedGuests(
     if (!row) continue;
     if (existing) {
       const claimed = await ctx.db.deniedGuest.updateMany({
-        where: { id: row.id, version: row.version },
-        data: { status: "blocking", version: { increment: 1 } },
+        where: { id: row.id, status: row.status, version: row.version },
+        data: { status: "blocking", createdAt: new Date(), version: { increment: 1 } },
       });
       if (claimed.count === 0) continue;
     }
@@ -147,14 +152,22 @@ export async function blockDeniedGuests(
     const ok = r.outcome !== "failed";
     await ctx.db.deniedGuest.update({
       where: { id: row.id },
-      data: ok ? { status: "blocked", blockedAt: now, error: null } : { status: "failed", error: errorText(r) },
+      // The deletion's date counts from the block that worked (a retried block does not shorten it).
+      data: ok
+        ? {
+            status: "blocked",
+            blockedAt: now,
+            deleteAt: new Date(now.getTime() + campaign.deleteAfterDays * DAY),
+            error: null,
+          }
+        : { status: "failed", error: errorText(r) },
     });
     if (ok) {
       await appendAudit(ctx.db, {
         actor,
         action: "guest.block",
         target: { type: "user", id: g.principalId },
-        after: { status: "blocked", deleteAt: row.deleteAt.toISOString() },
+        after: { status: "blocked", deleteAt: new Date(now.getTime() + campaign.deleteAfterDays * DAY).toISOString() },
         context: { campaignId: campaign.id, campaign: campaign.name },
       });
       report.blocked++;
@@ -184,16 +197,20 @@ export async function runDeniedGuests(
       tenantId: ctx.tenantId,
       status: "blocked",
       warnedAt: null,
-      deleteAt: { gt: now, lte: new Date(now.getTime() + (o.warnDays ?? 7) * DAY) },
+      deleteAt: { lte: new Date(now.getTime() + (o.warnDays ?? 7) * DAY) },
     },
   });
   for (const d of soon) {
     // The warned mark is the claim: two passes at once warn once.
+    // A warning later than the window (the scheduler did not run) moves the date to a day after it: never deleted
+    // on the day of the warning.
+    const deleteAt = new Date(Math.max(d.deleteAt.getTime(), now.getTime() + DAY));
     const claimed = await ctx.db.deniedGuest.updateMany({
       where: { id: d.id, warnedAt: null },
-      data: { warnedAt: now },
+      data: { warnedAt: now, deleteAt },
     });
     if (claimed.count === 0) continue;
+    d.deleteAt = deleteAt;
     const sponsors = await ctx.db.dirSponsor.findMany({
       where: { userId: d.userId, sponsorType: "user" },
       select: { sponsorId: true },
@@ -233,6 +250,8 @@ export async function runDeniedGuests(
     where: {
       tenantId: ctx.tenantId,
       deleteAt: { lte: now },
+      // Never without the sponsors' warning (a pass that missed the window warns first, below the date: see above).
+      warnedAt: { not: null },
       OR: [
         { status: "blocked" },
         { status: "failed", blockedAt: { not: null } },
@@ -244,46 +263,66 @@ export async function runDeniedGuests(
   if (due.length === 0) return report;
   const client = graph();
   const protectedMap = await protectedAccounts(ctx, o.protectedUpns ?? []);
-  // The directory as the latest complete sync saw it: it can tell "enabled again" only if it ran after the block.
-  const lastSync = await ctx.db.syncRun.findFirst({
-    where: { tenantId: ctx.tenantId, status: "succeeded" },
-    orderBy: { finishedAt: "desc" },
-    select: { finishedAt: true },
-  });
   for (const d of due) {
     const claimed = await ctx.db.deniedGuest.updateMany({
       where: { id: d.id, status: d.status, version: d.version },
       // deletedAt marks the claim's time while deleting (the lease), and the deletion's once done.
-      data: { status: "deleting", deletedAt: now, version: { increment: 1 } },
+      data: { status: "deleting", deletedAt: new Date(), version: { increment: 1 } },
     });
     if (claimed.count === 0) continue;
-    const user = await ctx.db.dirUser.findFirst({
-      where: { tenantId: ctx.tenantId, id: d.userId },
-      select: { userType: true, accountEnabled: true },
-    });
-    // Guards, on the latest sync: a member is never deleted; a protected account never; an account enabled again in
-    // Entra since the block was restored there, and is left alone.
-    const refused =
-      user && user.userType !== "Guest"
-        ? "the directory lists this account as a member now: members are never deleted"
-        : protectedMap.get(d.userId);
-    if (refused) {
+    // Guards, read live from Entra just before the DELETE (the latest sync may be hours old; a user it does not list
+    // is not taken on trust either): a member is never deleted, nor a protected account, nor an account someone
+    // enabled again since the block (restored there, left alone). The write app reads users with User.ReadWrite.All,
+    // which the deletion needs anyway.
+    const live = await client
+      .send("GET", `/users/${encodeURIComponent(d.userId)}?$select=id,userType,accountEnabled`)
+      .catch((e: Error) => ({ status: 0, body: { error: { message: e.message } } }));
+    const u = live.body as {
+      userType?: string | null;
+      accountEnabled?: boolean;
+      error?: { code?: string; message?: string };
+    };
+    if (live.status === 404) {
       await ctx.db.deniedGuest.update({
         where: { id: d.id },
-        data: { status: "refused", error: refused, deletedAt: null },
+        data: { status: "deleted", deletedAt: now, error: null },
       });
       await appendAudit(ctx.db, {
         actor,
-        action: "guest.delete.refused",
+        action: "guest.delete",
         target: { type: "user", id: d.userId },
-        after: { reason: refused },
+        after: { status: "deleted", outcome: "already_removed" },
+        context: { deniedGuestId: d.id, campaignId: d.campaignId },
+      });
+      report.deleted++;
+      continue;
+    }
+    const refused =
+      live.status !== 200
+        ? null
+        : u.userType !== "Guest"
+          ? "Entra lists this account as a member now: members are never deleted"
+          : (protectedMap.get(d.userId) ?? null);
+    if (live.status !== 200 || refused) {
+      // A read that failed is retried by a later pass (status failed); a guard that refuses is final.
+      const error =
+        refused ??
+        `Could not read the account before deleting it: ${live.status} ${u.error?.code ?? ""}: ${u.error?.message ?? ""}`;
+      await ctx.db.deniedGuest.update({
+        where: { id: d.id },
+        data: { status: refused ? "refused" : "failed", error, deletedAt: null },
+      });
+      await appendAudit(ctx.db, {
+        actor,
+        action: refused ? "guest.delete.refused" : "guest.delete.failed",
+        target: { type: "user", id: d.userId },
+        after: { reason: error },
         context: { deniedGuestId: d.id, campaignId: d.campaignId },
       });
       report.failed++;
       continue;
     }
-    const seenSinceBlock = Boolean(lastSync?.finishedAt && d.blockedAt && lastSync.finishedAt > d.blockedAt);
-    if (user?.accountEnabled && seenSinceBlock) {
+    if (u.accountEnabled) {
       await ctx.db.deniedGuest.update({
         where: { id: d.id },
         data: { status: "restored", restoredAt: now, restoredBy: "Entra (sign-in enabled again)", deletedAt: null },
@@ -345,10 +384,15 @@ export async function restoreDeniedGuest(
     );
   const now = ctx.now();
   const claimed = await ctx.db.deniedGuest.updateMany({
-    where: { id: d.id, version: d.version },
+    where: { id: d.id, status: d.status, version: d.version },
     data: { status: "restored", restoredAt: now, restoredBy: actor.name, version: { increment: 1 } },
   });
   if (claimed.count === 0) throw new UserError("conflict", "Someone else changed this guest meanwhile. Reload.");
+  // The same guest denied by another review too: kept means kept, every pending deletion of theirs is cancelled.
+  await ctx.db.deniedGuest.updateMany({
+    where: { tenantId: ctx.tenantId, userId: d.userId, status: { in: ["blocked", "failed", "refused"] } },
+    data: { status: "restored", restoredAt: now, restoredBy: actor.name, version: { increment: 1 } },
+  });
   const who: Actor = { type: "user", id: actor.id, name: actor.name };
   const r = d.blockedAt
     ? await write(ctx, graph, { kind: "setAccountEnabled", userId: d.userId, enabled: true }, who, d.userId, {
@@ -369,9 +413,15 @@ export async function restoreDeniedGuest(
 
 /** The denied guests still pending (blocked, failed or refused) and the latest done, for the Guests page. */
 export async function listDeniedGuests(ctx: Ctx) {
-  return ctx.db.deniedGuest.findMany({
-    where: { tenantId: ctx.tenantId },
+  // Every pending one (an admin can restore each), then the latest done.
+  const pending = await ctx.db.deniedGuest.findMany({
+    where: { tenantId: ctx.tenantId, status: { in: ["blocking", "blocked", "failed", "refused", "deleting"] } },
     orderBy: [{ deleteAt: "asc" }],
-    take: 200,
   });
+  const done = await ctx.db.deniedGuest.findMany({
+    where: { tenantId: ctx.tenantId, status: { in: ["deleted", "restored"] } },
+    orderBy: [{ deleteAt: "desc" }],
+    take: 50,
+  });
+  return [...pending, ...done];
 }

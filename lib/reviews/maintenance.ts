@@ -37,7 +37,7 @@ const DAY = 86_400_000;
 export async function runCampaignMaintenance(
   ctx: Ctx,
   graph: (() => GraphClient) | null,
-  o: { approvalThreshold?: number } = {},
+  o: { approvalThreshold?: number; protectedUpns?: readonly string[] } = {},
 ): Promise<MaintenanceReport> {
   const now = ctx.now();
   const report: MaintenanceReport = {
@@ -153,7 +153,10 @@ export async function runCampaignMaintenance(
   if (graph) {
     for (const c of await db.campaign.findMany({ where: { tenantId: ctx.tenantId, status: "closed" } })) {
       if (!parseConfig(c.config).autoApply) continue;
-      const r = await applyCampaign(ctx, SYSTEM, c.id, graph(), { approvalThreshold: o.approvalThreshold });
+      const r = await applyCampaign(ctx, SYSTEM, c.id, graph(), {
+        approvalThreshold: o.approvalThreshold,
+        ...(o.protectedUpns ? { protectedUpns: o.protectedUpns } : {}),
+      });
       report.applied.push({ campaignId: c.id, applied: r.applied + r.alreadyRemoved, failed: r.failed });
     }
   }

@@ -10,7 +10,10 @@ import { afterSync } from "./after-sync";
 export async function syncNow(mode: "auto" | "full"): Promise<void> {
   // Expiries and auto-applies write: through the write app, never the sync's read connection.
   const r = await startBackgroundSync(mode, async () => {
-    await afterSync(appCtx(), await graphFactory(db(), env()), { approvalThreshold: env().RECERT_APPROVAL_THRESHOLD });
+    await afterSync(appCtx(), await graphFactory(db(), env()), {
+      approvalThreshold: env().RECERT_APPROVAL_THRESHOLD,
+      protectedUpns: env().RECERT_PROTECTED_UPNS,
+    });
   });
   if (!r.ok) throw new UserError("conflict", r.error);
 }

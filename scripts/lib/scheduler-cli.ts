@@ -69,7 +69,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     let expiries: Awaited<ReturnType<typeof runExpiries>>;
     let deniedGuests: DeniedGuestsReport;
     try {
-      campaigns = await runCampaignMaintenance(ctx, graph, { approvalThreshold: e.RECERT_APPROVAL_THRESHOLD });
+      campaigns = await runCampaignMaintenance(ctx, graph, {
+        approvalThreshold: e.RECERT_APPROVAL_THRESHOLD,
+        protectedUpns: e.RECERT_PROTECTED_UPNS,
+      });
       expiries = stop.signal.aborted ? { warned: 0, executed: [] } : await runExpiries(ctx, graph);
       // Denied guests (#19): sponsors warned, then deleted at their date unless restored.
       deniedGuests = stop.signal.aborted
@@ -132,6 +135,7 @@ export async function runAfterSyncFromEnv(): Promise<void> {
     const { afterSync } = await import("../../lib/scheduler/after-sync");
     await afterSync(makeCtx(db, e.ENTRA_TENANT_ID), await graphFactory(db, e), {
       approvalThreshold: e.RECERT_APPROVAL_THRESHOLD,
+      protectedUpns: e.RECERT_PROTECTED_UPNS,
     });
   } finally {
     await db.$disconnect();
