@@ -124,6 +124,28 @@ export async function deleteMissing(
   );
 }
 
+/**
+ * The role assignment and PIM schedule lists name the principal only by id: classify it from the directory just
+ * written (user, group or service principal).
+ */
+async function classifyPrincipals(
+  db: SqlRunner,
+  d: Dialect,
+  table: "DirRoleAssignment" | "DirRoleSchedule",
+  tenantId: string,
+): Promise<void> {
+  const t = q(table);
+  await db.$executeRawUnsafe(
+    `UPDATE ${t} SET "principalType" = CASE
+       WHEN EXISTS (SELECT 1 FROM "DirUser" u WHERE u."id" = ${t}."principalId") THEN 'user'
+       WHEN EXISTS (SELECT 1 FROM "DirGroup" g WHERE g."id" = ${t}."principalId") THEN 'group'
+       WHEN EXISTS (SELECT 1 FROM "DirServicePrincipal" p WHERE p."id" = ${t}."principalId") THEN 'servicePrincipal'
+       ELSE "principalType" END
+     WHERE "tenantId" = ${d.p(1)} AND "principalType" = 'unknown'`,
+    tenantId,
+  );
+}
+
 async function replace(db: SqlRunner, d: Dialect, t: TableSpec, tenantId: string, runId: string): Promise<void> {
   await upsertFromStage(db, d, t, tenantId, runId);
   await deleteMissingUnlessEqual(db, d, t, tenantId, runId);
@@ -280,28 +302,11 @@ export async function applyStaged(
   if (plan.roles) {
     await replace(db, d, ROLE_DEFINITION, tenantId, runId);
     await replace(db, d, ROLE_ASSIGNMENT, tenantId, runId);
-    // The assignments API names the principal only by id; classify it from the directory just written.
-    await db.$executeRawUnsafe(
-      `UPDATE "DirRoleAssignment" SET "principalType" = CASE
-         WHEN EXISTS (SELECT 1 FROM "DirUser" u WHERE u."id" = "DirRoleAssignment"."principalId") THEN 'user'
-         WHEN EXISTS (SELECT 1 FROM "DirGroup" g WHERE g."id" = "DirRoleAssignment"."principalId") THEN 'group'
-         WHEN EXISTS (SELECT 1 FROM "DirServicePrincipal" p WHERE p."id" = "DirRoleAssignment"."principalId") THEN 'servicePrincipal'
-         ELSE "principalType" END
-       WHERE "tenantId" = ${p1} AND "principalType" = 'unknown'`,
-      tenantId,
-    );
+    await classifyPrincipals(db, d, "DirRoleAssignment", tenantId);
   }
   if (plan.pim) {
     await replace(db, d, ROLE_SCHEDULE, tenantId, runId);
-    await db.$executeRawUnsafe(
-      `UPDATE "DirRoleSchedule" SET "principalType" = CASE
-         WHEN EXISTS (SELECT 1 FROM "DirUser" u WHERE u."id" = "DirRoleSchedule"."principalId") THEN 'user'
-         WHEN EXISTS (SELECT 1 FROM "DirGroup" g WHERE g."id" = "DirRoleSchedule"."principalId") THEN 'group'
-         WHEN EXISTS (SELECT 1 FROM "DirServicePrincipal" p WHERE p."id" = "DirRoleSchedule"."principalId") THEN 'servicePrincipal'
-         ELSE "principalType" END
-       WHERE "tenantId" = ${p1} AND "principalType" = 'unknown'`,
-      tenantId,
-    );
+    await classifyPrincipals(db, d, "DirRoleSchedule", tenantId);
   }
   if (plan.apps) {
     await replace(db, d, SERVICE_PRINCIPAL, tenantId, runId);
