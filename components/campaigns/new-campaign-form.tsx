@@ -598,7 +598,7 @@ export function NewCampaignForm({
             <input type="checkbox" checked={allowDelegation} onChange={(e) => setAllowDelegation(e.target.checked)} />{" "}
             Reviewers may hand their items to a colleague
           </label>
-          <label className="flex flex-wrap items-center gap-2 text-sm text-slate-700">
+          <label className="col-span-full flex flex-wrap items-center gap-2 text-sm text-slate-700">
             <input type="checkbox" checked={blockDenied} onChange={(e) => setBlockDenied(e.target.checked)} /> Guests
             whose every access is revoked: block sign-in, then delete after
             <input
