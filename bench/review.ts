@@ -230,7 +230,9 @@ export async function run(argv: string[]): Promise<number> {
     return verdict(report);
   } finally {
     await db.$disconnect();
-    await database.drop();
+    // BENCH_KEEP_DB=1 keeps the database for a look at its plans afterwards (EXPLAIN); it is named here.
+    if (process.env.BENCH_KEEP_DB === "1") log(`kept the bench database: ${url}`);
+    else await database.drop();
   }
 }
 

@@ -265,11 +265,15 @@ export async function reviewPage(
         for (const r of rows) seenKeys.add(r.k);
       }
       const fresh = mine.filter((r) => !seenKeys.has(r.k)).map((r) => r.id);
+      // On PostgreSQL a text[] parameter: `= ANY` of a constant array is hashed (or an index condition). As
+      // `IN (SELECT json_array_elements_text(…))` the planner, estimating the function at 100 rows, chose a nested-loop
+      // semi join that compared each of the reviewer's 52,700 items with the 5,000 new ids: 21.3 s under EXPLAIN ANALYZE
+      // on the 110k bench database, 86 ms as `= ANY($5::text[])` (found once the bench's next review had new items).
       if (fresh.length === 0) conds.push("1 = 0");
       else
         conds.push(
           pg
-            ? `i."id" IN (SELECT json_array_elements_text(${p(JSON.stringify(fresh))}::json))`
+            ? `i."id" = ANY(${p(fresh)}::text[])`
             : `i."id" IN (SELECT value FROM json_each(${p(JSON.stringify(fresh))}))`,
         );
     }
