@@ -69,11 +69,11 @@ async function whereFor(
     );
   }
   if (input.filter === "privileged") {
-    const ids = JSON.stringify([...(await privilegedUsers(db, tenantId)).keys()]);
+    const ids = [...(await privilegedUsers(db, tenantId)).keys()];
+    // PostgreSQL: a text[] parameter (= ANY is hashed or an index condition); IN (SELECT json_array_elements_text(…))
+    // can become a nested-loop semi join over every user (see the New filter in lib/reviews/queries.ts).
     parts.push(
-      pg
-        ? `u."id" IN (SELECT json_array_elements_text(${p(ids)}::json))`
-        : `u."id" IN (SELECT value FROM json_each(${p(ids)}))`,
+      pg ? `u."id" = ANY(${p(ids)}::text[])` : `u."id" IN (SELECT value FROM json_each(${p(JSON.stringify(ids))}))`,
     );
   }
   return { sql: parts.join(" AND "), params, p };

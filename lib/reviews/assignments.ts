@@ -11,12 +11,19 @@ const CHUNK = 5_000;
 export async function materializeItemReviewers(db: SqlRunner, stage: number, itemIds: string[]): Promise<void> {
   const { engine } = dialectOf(db);
   const ids = [...new Set(itemIds)];
-  const list = engine === "sqlite" ? `(SELECT value FROM json_each(?))` : `(SELECT json_array_elements_text($2::json))`;
+  // PostgreSQL: a text[] parameter, not IN (SELECT json_array_elements_text(…)), which the planner may run as a nested-loop
+  // semi join (see the New filter in ./queries.ts).
+  const cond = engine === "sqlite" ? `i."id" IN (SELECT value FROM json_each(?))` : `i."id" = ANY($2::text[])`;
   const [s1, s3] = engine === "sqlite" ? ["?", "?"] : ["$1", "$3"];
   const sql = `INSERT INTO "CampaignItemReviewerOverride" ("campaignId", "itemId", "stage", "reviewerId", "relation")
     SELECT r."campaignId", i."id", r."stage", r."reviewerId", r."relation"
     FROM "CampaignItem" i JOIN "CampaignResourceReviewer" r ON r."campaignId" = i."campaignId" AND r."resourceId" = i."resourceId" AND i."ordinal" BETWEEN r."firstOrdinal" AND r."lastOrdinal" AND r."stage" = ${s1}
-    WHERE i."id" IN ${list} AND NOT EXISTS (SELECT 1 FROM "CampaignItemReviewerOverride" x WHERE x."itemId" = i."id" AND x."stage" = ${s3})`;
+    WHERE ${cond} AND NOT EXISTS (SELECT 1 FROM "CampaignItemReviewerOverride" x WHERE x."itemId" = i."id" AND x."stage" = ${s3})`;
   for (let i = 0; i < ids.length; i += CHUNK)
-    await db.$executeRawUnsafe(sql, stage, JSON.stringify(ids.slice(i, i + CHUNK)), stage);
+    await db.$executeRawUnsafe(
+      sql,
+      stage,
+      engine === "sqlite" ? JSON.stringify(ids.slice(i, i + CHUNK)) : ids.slice(i, i + CHUNK),
+      stage,
+    );
 }
