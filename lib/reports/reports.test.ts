@@ -85,9 +85,12 @@ describe("signed PDF", () => {
   });
 
   // #17: people by UPN, not only by display name (two people can share one), reviewers too; CSV/JSON add object ids.
+  // Skipped only outside CI, where poppler-utils may be missing; in CI (CI is set) a missing tool fails the test.
   test.skipIf(!hasPdftotext && !process.env.CI)(
     "names every principal and reviewer by UPN in the PDF, and by object id in the CSV",
     async () => {
+      // In CI the tool must be there (.ci/run installs poppler-utils): its absence fails here, by name.
+      expect(hasPdftotext, "pdftotext (poppler-utils) is not installed").toBe(true);
       const file = path.join(dir, "people.pdf");
       writeFileSync(file, pdf);
       const text = spawnSync("pdftotext", ["-layout", file, "-"], { encoding: "utf8" }).stdout;
@@ -109,6 +112,7 @@ describe("signed PDF", () => {
   test.skipIf(!hasPdfsig && !process.env.CI)(
     "pdfsig: valid when fresh, digest mismatch after one changed byte; Recert's verifier agrees",
     () => {
+      expect(hasPdfsig, "pdfsig (poppler-utils) is not installed").toBe(true);
       const file = path.join(dir, "report.pdf");
       writeFileSync(file, pdf);
       const ok = spawnSync("pdfsig", [file], { encoding: "utf8" });
