@@ -232,11 +232,48 @@ test("two app instances and two schedulers on one database: one sync, one start,
   }
 });
 
-test("the second instance stops cleanly on SIGTERM: Next's shutdown runs (requests in flight finish), then it exits", async () => {
-  test.setTimeout(60_000);
-  const exited = new Promise<number | null>((resolve) => second!.once("exit", (code) => resolve(code)));
-  second!.kill("SIGTERM");
-  // 143 (128 + SIGTERM) is Next's own exit after its shutdown ran; a process killed outright has no exit code.
-  expect(await exited, secondLog).toBe(143);
-  await expect(fetch(`${B}/api/health`)).rejects.toThrow();
+test("the second instance stops cleanly on SIGTERM: its running sync stops and releases the lock, Next's shutdown runs, then it exits", async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const client = db();
+  try {
+    // A "Sync now" running inside the second instance (Graph slowed so it is still fetching at the signal).
+    const ctx = await browser.newContext({ baseURL: E2E.appUrl });
+    const admin = await ctx.newPage();
+    await signIn(admin, ACCOUNTS.admin);
+    await expect(admin.getByTestId("signed-in-user")).toBeVisible();
+    await signedIn(admin, `${B}/settings`, ACCOUNTS.admin);
+    const t0 = new Date();
+    await control("POST", "/faults", { latencyMs: 400 });
+    let run: { id: string; status: string; error: string | null } | null = null;
+    try {
+      await admin.getByRole("button", { name: "Sync now" }).click();
+      await expect
+        .poll(
+          async () =>
+            (run = await client.syncRun.findFirst({ where: { startedAt: { gte: t0 }, trigger: "manual" } }))?.status,
+          { timeout: 30_000 },
+        )
+        .toBe("running");
+      expect((await client.syncLock.findMany()).map((l) => l.runId)).toEqual([run!.id]);
+      await ctx.close();
+
+      const exited = new Promise<number | null>((resolve) => second!.once("exit", (code) => resolve(code)));
+      second!.kill("SIGTERM");
+      // 143 (128 + SIGTERM) is Next's own exit after its shutdown ran; a process killed outright has no exit code.
+      expect(await exited, secondLog).toBe(143);
+    } finally {
+      await control("POST", "/faults/reset");
+    }
+    await expect(fetch(`${B}/api/health`)).rejects.toThrow();
+    // Before the process ended, the run said why it stopped and gave the lock back: the next sync need not wait for
+    // the heartbeat to go stale (10 minutes).
+    const after = await client.syncRun.findUniqueOrThrow({ where: { id: run!.id } });
+    expect(after.status, secondLog).toBe("failed");
+    expect(after.error).toMatch(/aborted/i);
+    expect(await client.syncLock.count()).toBe(0);
+  } finally {
+    await client.$disconnect();
+  }
 });

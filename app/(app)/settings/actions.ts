@@ -1,5 +1,6 @@
 "use server";
 
+import { after } from "next/server";
 import { z } from "zod";
 import { action } from "@/lib/action";
 import {
@@ -24,7 +25,8 @@ export const startSyncAction = action(
     revalidate: SETTINGS,
   },
   async ({ mode }) => {
-    await syncNow(mode);
+    // The sync runs on after the response; Next's shutdown waits for it (at SIGTERM it stops and releases its lock).
+    await syncNow(mode, (work) => after(work));
     return {};
   },
 );
