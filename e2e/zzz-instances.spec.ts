@@ -251,8 +251,10 @@ test("the second instance stops cleanly on SIGTERM: its running sync stops and r
       await admin.getByRole("button", { name: "Sync now" }).click();
       await expect
         .poll(
-          async () =>
-            (run = await client.syncRun.findFirst({ where: { startedAt: { gte: t0 }, trigger: "manual" } }))?.status,
+          async () => {
+            run = await client.syncRun.findFirst({ where: { startedAt: { gte: t0 }, trigger: "manual" } });
+            return run?.status;
+          },
           { timeout: 30_000 },
         )
         .toBe("running");
