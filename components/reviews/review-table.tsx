@@ -369,9 +369,11 @@ function reviewColumns({
           <div className="text-xs text-slate-600">
             {r.resourceType === "group"
               ? "Group member"
-              : r.resourceType === "directoryRole" || r.resourceType === "directoryRoleEligible"
-                ? `Directory role · ${r.accessDetail ?? ""}`
-                : `App role · ${r.accessDetail ?? ""}`}
+              : r.resourceType === "groupNested"
+                ? `Group member ${r.accessDetail ?? "via a nested group"}`
+                : r.resourceType === "directoryRole" || r.resourceType === "directoryRoleEligible"
+                  ? `Directory role · ${r.accessDetail ?? ""}`
+                  : `App role · ${r.accessDetail ?? ""}`}
           </div>
           {r.goneFromEntra && (
             <span

@@ -121,6 +121,44 @@ export function manualFor(
     : null;
 }
 
+/**
+ * Access held through nested groups (#19): no Graph call removes it by itself. Removing the person from the group they
+ * are a direct member of also ends everything else that group gives them; removing the nested group from the reviewed
+ * one ends the access for all of its members. Recert does not choose between them: the item becomes a manual task
+ * that names both and what each takes away. `alsoThrough` counts this campaign's other groups the person reaches
+ * through the same direct membership.
+ */
+export function nestedManual(
+  i: { principalName: string | null; principalId: string; resourceName: string | null; accessDetail: string | null },
+  alsoThrough: number,
+): { where: string; command: string; note: string } {
+  const path = (i.accessDetail ?? "").replace(/^via /, "").split(" → ");
+  const first = path[0] || "the nested group";
+  const last = path[path.length - 1] || "the group they are a direct member of";
+  const who = i.principalName ?? i.principalId;
+  const resource = i.resourceName ?? "the reviewed group";
+  const command = `Remove ${who} from ${last}, or remove ${first} from ${resource}`;
+  const others =
+    alsoThrough > 0
+      ? ` and their access to ${alsoThrough} other group${alsoThrough === 1 ? "" : "s"} in this campaign that they reach through it`
+      : "";
+  return {
+    where: "Entra ID (a choice)",
+    command,
+    note: `${who} holds this access through nested groups (${i.accessDetail ?? "path unknown"}), not as a direct member, so Recert does not remove a membership by itself. Removing ${who} from ${last} also ends everything else ${last} gives them${others}; removing ${first} from ${resource} ends this access for every member of ${first}. Make the change in Entra; the next sync shows it.`,
+  };
+}
+
+/** This campaign's nested items per person and direct membership (principal|group), for `nestedManual`. */
+export async function nestedPaths(ctx: Ctx, campaignId: string): Promise<Map<string, number>> {
+  const rows = await ctx.db.campaignItem.groupBy({
+    by: ["principalId", "accessId"],
+    where: { campaignId, resourceType: "groupNested" },
+    _count: { _all: true },
+  });
+  return new Map(rows.map((r) => [`${r.principalId}|${r.accessId}`, r._count._all]));
+}
+
 interface ItemForApply {
   id: string;
   principalId: string;
@@ -136,6 +174,8 @@ class NoWriteFor extends Error {
 }
 
 export function writeOpFor(i: ItemForApply): WriteOp {
+  if (i.resourceType === "groupNested")
+    throw new NoWriteFor("Access held through nested groups has no single membership to remove (see nestedManual).");
   if (i.resourceType === "group") return { kind: "removeGroupMember", groupId: i.resourceId, memberId: i.principalId };
   if (i.resourceType === "directoryRole" || i.resourceType === "directoryRoleEligible") {
     // The state, end and scope freeze wrote (./role-detail.ts). An unreadable detail is refused, never read as
@@ -225,6 +265,10 @@ export async function previewApply(
     }),
   ]);
   const owners = await manualOwners(ctx, items);
+  const paths = items.some((i) => i.resourceType === "groupNested") ? await nestedPaths(ctx, campaignId) : new Map();
+  const manualOf = (i: (typeof items)[number]) =>
+    manualFor(owners, i) ??
+    (i.resourceType === "groupNested" ? nestedManual(i, (paths.get(`${i.principalId}|${i.accessId}`) ?? 1) - 1) : null);
   return {
     total,
     rows: items.map((i) => ({
@@ -235,7 +279,7 @@ export async function previewApply(
       resourceName: i.resourceName,
       accessDetail: i.accessDetail,
       applyStatus: i.applyStatus,
-      call: ((m) => (m ? `${m.where} (manual): ${m.command}` : describeItem(i)))(manualFor(owners, i)),
+      call: ((m) => (m ? `${m.where} (manual): ${m.command}` : describeItem(i)))(manualOf(i)),
     })),
   };
 }
@@ -276,6 +320,9 @@ export async function applyCampaign(
     },
   });
   const owners = await manualOwners(ctx, candidates);
+  const paths = candidates.some((i) => i.resourceType === "groupNested")
+    ? await nestedPaths(ctx, campaignId)
+    : new Map<string, number>();
   // Four eyes (#16): removing access from more accounts than the threshold waits for a second admin's approval; an
   // approval covers the campaign's later retries.
   const accounts = new Set(candidates.map((i) => i.principalId)).size;
@@ -314,7 +361,11 @@ export async function applyCampaign(
       });
       if (claim.count === 0) continue; // another apply has it
       const target = { type: "campaignItem", id: item.id };
-      const manual = manualFor(owners, item);
+      const manual =
+        manualFor(owners, item) ??
+        (item.resourceType === "groupNested"
+          ? nestedManual(item, (paths.get(`${item.principalId}|${item.accessId}`) ?? 1) - 1)
+          : null);
       if (manual) {
         await ctx.db.$transaction(async (tx) => {
           await tx.campaignItem.update({

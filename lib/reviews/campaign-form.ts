@@ -36,6 +36,8 @@ export const ZCampaignForm = z.object({
       .max(2)
       .default(["active", "eligible"]),
     appIds: z.array(z.guid("Not an app id.")).max(500).default([]),
+    /** Group scopes: members of nested groups are reviewed too (with their path). */
+    nested: z.boolean().default(true),
     /** Exclusions: groups (and their direct members) and people by UPN, left out before freezing. */
     excludeGroupIds: z.array(z.guid("Not a group id.")).max(50).default([]),
     excludeUpns: z
@@ -112,6 +114,7 @@ export async function createCampaignFromForm(
     groupIds: sc.kind === "groups" ? sc.groupIds : [],
     ...(sc.kind === "directoryRoles" ? { roleIds: sc.roleIds, roleStates: sc.roleStates } : {}),
     ...(sc.kind === "apps" ? { appIds: sc.appIds } : {}),
+    ...(sc.kind !== "directoryRoles" && sc.kind !== "apps" ? { nested: sc.nested } : {}),
     ...(sc.excludeGroupIds.length || excludeUserIds.length
       ? { exclude: { groupIds: [...new Set(sc.excludeGroupIds)], userIds: excludeUserIds } }
       : {}),

@@ -75,6 +75,11 @@ export const ZCampaignConfig = z
       /** For kind = apps: the enterprise apps reviewed (service principal ids); none chosen = every app. */
       appIds: z.array(id).max(500).optional(),
       /**
+       * For group scopes (#19): the people who hold a group's access through nested groups are items too, each once
+       * per group with the path ("via Engineering → Platform on-call"). Absent (definitions stored before) = off.
+       */
+      nested: z.boolean().optional(),
+      /**
        * Left out before freezing (#19), as Entra's access reviews "exclude" (a break-glass group): these users, these
        * groups, and the direct members of these groups are never items; the excluded groups are not reviewed either.
        * The campaign's manifest and report name them and count what they removed.

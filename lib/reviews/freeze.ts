@@ -73,6 +73,8 @@ export interface FreezeResult {
   skipped: { dynamicGroups: number };
   /** What the scope's exclusions left out (#19): the excluded groups and users, and the items they removed. */
   excluded: { groupIds: string[]; userIds: string[]; items: number };
+  /** Group scopes with nested expansion (#19): what it added. */
+  nested?: Expansion;
 }
 
 // Order of the values freezeItems pushes per item (ITEM_WIDTH of them).
@@ -132,8 +134,11 @@ interface Holder {
   principalType: "user" | "group" | "servicePrincipal";
   accessId: string;
   accessDetail: string | null;
-  /** The item's resourceType when not the resource's: a PIM eligibility of a directory role (#19). */
-  resourceType?: "directoryRoleEligible";
+  /**
+   * The item's resourceType when not the resource's (#19): a PIM eligibility of a directory role, or a group's access
+   * held through a nested group.
+   */
+  resourceType?: "directoryRoleEligible" | "groupNested";
   rank?: number;
   u?: UserRow | null;
 }
@@ -194,7 +199,7 @@ async function loadResources(
   tenantId: string,
   c: CampaignConfig,
   people: People,
-): Promise<{ resources: Resource[]; dynamicGroups: number }> {
+): Promise<{ resources: Resource[]; dynamicGroups: number; nested?: Expansion }> {
   const { users, all } = people;
   const p = (i: number) => (engine === "sqlite" ? "?" : `$${i}`);
   const kind = c.scope.kind;
@@ -356,42 +361,64 @@ async function loadResources(
   const byId = new Map<string, Resource>(
     inScope.map((g) => [g.id, { type: "group", id: g.id, name: g.displayName, owners: [], holders: [] }]),
   );
-  // A million memberships, streamed as arrays: a synced user's is one number (Resource.members); a nested group's or an
-  // unknown principal's is a holder object. On PostgreSQL the server numbers the users as loadPeople orders them
-  // (by id) and joins them in, on its own core: looking a million fresh id strings up in a Map here took 1.1 s of
-  // the start, the join and its stream 0.5 s more than the bare stream. Rows come grouped by group as stored, so the
-  // group is looked up only when it changes.
+  // Groups in groups first (a few thousand rows): a nested group is an item of the group it is in, and with nested
+  // expansion (#19) its members' lists are kept too, in scope or not (a dynamic or out-of-scope group nested in a
+  // reviewed one still grants that group's access).
+  const nested = c.scope.nested === true;
+  const childrenOf = new Map<string, string[]>();
+  await rows.each(
+    `SELECT "groupId", "memberId" FROM "DirGroupMember" WHERE "tenantId" = ${p(1)} AND "memberType" = 'group'`,
+    [tenantId],
+    (m) => {
+      pushMulti(childrenOf, m[0] as string, m[1] as string);
+      byId.get(m[0] as string)?.holders.push({
+        principalId: m[1] as string,
+        principalType: "group",
+        accessId: m[1] as string,
+        accessDetail: "member",
+      });
+    },
+  );
+  /** Synced user members (indexes into People.all) of nested groups that are not themselves in scope. */
+  const childUsers = new Map<string, number[]>();
+  if (nested) for (const list of childrenOf.values()) for (const g of list) if (!byId.has(g)) childUsers.set(g, []);
+  // A million memberships, streamed as arrays: a synced user's is one number (Resource.members); an unknown
+  // principal's is a holder object. On PostgreSQL the server numbers the users as loadPeople orders them (by id) and
+  // joins them in, on its own core: looking a million fresh id strings up in a Map here took 1.1 s of the start, the
+  // join and its stream 0.5 s more than the bare stream. Rows come grouped by group as stored, so the group is looked
+  // up only when it changes.
   let group: string | undefined;
   let r: Resource | undefined;
-  const member = (memberId: string, memberType: string, ix: number) => {
+  let child: number[] | undefined;
+  const member = (memberId: string, ix: number) => {
+    if (child) {
+      if (ix >= 0) child.push(ix);
+      return;
+    }
     if (!r) return;
     if (ix >= 0) {
       if (r.members) r.members.push(ix);
       else r.members = [ix];
-    } else
-      r.holders.push({
-        principalId: memberId,
-        principalType: memberType as "user" | "group",
-        accessId: memberId,
-        accessDetail: "member",
-      });
+    } else r.holders.push({ principalId: memberId, principalType: "user", accessId: memberId, accessDetail: "member" });
+  };
+  const switchTo = (g: string) => {
+    group = g;
+    r = byId.get(g);
+    child = r ? undefined : childUsers.get(g);
   };
   if (engine === "postgresql") {
     await rows.each(
       `WITH u AS (SELECT "id", row_number() OVER (ORDER BY "id") - 1 AS ix FROM "DirUser" WHERE "tenantId" = $1)
-       SELECT m."groupId", m."memberId", m."memberType", u.ix FROM "DirGroupMember" m LEFT JOIN u ON u."id" = m."memberId" AND m."memberType" = 'user'
-       WHERE m."tenantId" = $1 AND m."memberType" IN ('user', 'group')`,
+       SELECT m."groupId", m."memberId", u.ix FROM "DirGroupMember" m LEFT JOIN u ON u."id" = m."memberId"
+       WHERE m."tenantId" = $1 AND m."memberType" = 'user'`,
       [tenantId],
       (m) => {
-        if (m[0] !== group) {
-          group = m[0] as string;
-          r = byId.get(group);
-        }
-        if (!r) return;
-        const ix = m[3] === null ? -1 : Number(m[3]);
+        if (m[0] !== group) switchTo(m[0] as string);
+        if (!r && !child) return;
+        const ix = m[2] === null ? -1 : Number(m[2]);
         if (ix >= 0 && all[ix]?.id !== m[1])
           throw new Error(`freeze: user ${String(m[1])} is not at ${ix} in the people list`);
-        member(m[1] as string, m[2] as string, ix);
+        member(m[1] as string, ix);
       },
     );
   } else {
@@ -403,18 +430,21 @@ async function loadResources(
       `SELECT "groupId", group_concat("memberId", ',') FROM "DirGroupMember" WHERE +"tenantId" = ? AND "memberType" = 'user' GROUP BY "groupId"`,
       [tenantId],
       (m) => {
-        r = byId.get(m[0] as string);
-        if (!r) return;
-        for (const id of (m[1] as string).split(",")) member(id, "user", users.get(id)?.ix ?? -1);
+        switchTo(m[0] as string);
+        if (!r && !child) return;
+        for (const id of (m[1] as string).split(",")) member(id, users.get(id)?.ix ?? -1);
       },
     );
-    await rows.each(
-      `SELECT "groupId", "memberId" FROM "DirGroupMember" WHERE "tenantId" = ? AND "memberType" = 'group'`,
-      [tenantId],
-      (m) => {
-        r = byId.get(m[0] as string);
-        member(m[1] as string, "group", -1);
-      },
+  }
+  let expansion: Expansion | undefined;
+  if (nested) {
+    const names = new Map(groups.map((g) => [g.id, g.displayName]));
+    expansion = expandNested(
+      [...byId.values()],
+      childrenOf,
+      (g) => byId.get(g)?.members ?? childUsers.get(g),
+      names,
+      all,
     );
   }
   const owners = await rows<{ groupId: string; ownerId: string; ownerType: string }>(
@@ -422,7 +452,97 @@ async function loadResources(
     tenantId,
   );
   for (const o of owners) if (o.ownerType === "user") byId.get(o.groupId)?.owners.push(o.ownerId);
-  return { resources: [...byId.values()].filter((r) => r.holders.length || r.members?.length), dynamicGroups };
+  return {
+    resources: [...byId.values()].filter((r) => r.holders.length || r.members?.length),
+    dynamicGroups,
+    ...(expansion ? { nested: expansion } : {}),
+  };
+}
+
+/** What nested expansion added, for the campaign's manifest (its population proof). */
+export interface Expansion {
+  /** Items of people who hold a group's access only through groups nested in it (after population and exclusions). */
+  items: number;
+  /** Reviewed groups that have a group nested in them. */
+  groupsWithNesting: number;
+  /** The deepest path followed (1 = a group directly in the reviewed one). */
+  maxDepth: number;
+  /** Links that lead back into a group already on the path (a cycle), not followed again. */
+  cycleLinks: number;
+}
+
+/**
+ * Nested membership (#19): for each reviewed group, the synced users who are members of a group nested in it, at any
+ * depth, and not direct members of the reviewed group themselves, each once, with the shortest path (breadth first).
+ * They become the group's holders with resourceType "groupNested", accessId the group they are a direct member of
+ * (the membership a removal would take) and accessDetail "via A → B" (names from the reviewed group down). Cycles
+ * (AD lets groups contain each other, and hybrid tenants sync them) end at a group already visited, and are counted.
+ */
+function expandNested(
+  resources: Resource[],
+  childrenOf: Map<string, string[]>,
+  usersOf: (groupId: string) => number[] | undefined,
+  names: Map<string, string | null>,
+  all: UserRow[],
+): Expansion {
+  const out: Expansion = { items: 0, groupsWithNesting: 0, maxDepth: 0, cycleLinks: 0 };
+  // One stamp per person: seen for the resource in hand (no per-resource set of a million entries).
+  const stamp = new Int32Array(all.length);
+  let seq = 0;
+  for (const r of resources) {
+    const first = childrenOf.get(r.id);
+    if (!first?.length) continue;
+    out.groupsWithNesting++;
+    seq++;
+    for (const ix of r.members ?? []) stamp[ix] = seq;
+    const parent = new Map<string, string>([[r.id, ""]]);
+    const depth = new Map<string, number>([[r.id, 0]]);
+    const queue: string[] = [];
+    for (const g of first)
+      if (!parent.has(g)) {
+        parent.set(g, r.id);
+        depth.set(g, 1);
+        queue.push(g);
+      }
+    for (let q = 0; q < queue.length; q++) {
+      const g = queue[q]!;
+      const d = depth.get(g)!;
+      out.maxDepth = Math.max(out.maxDepth, d);
+      let path: string | undefined;
+      for (const ix of usersOf(g) ?? []) {
+        if (stamp[ix] === seq) continue;
+        stamp[ix] = seq;
+        if (path === undefined) {
+          const chain: string[] = [];
+          for (let x = g; x !== r.id; x = parent.get(x)!) chain.push(names.get(x) ?? x);
+          path = `via ${chain.reverse().join(" → ")}`;
+        }
+        r.holders.push({
+          principalId: all[ix]!.id,
+          principalType: "user",
+          accessId: g,
+          accessDetail: path,
+          resourceType: "groupNested",
+        });
+        out.items++;
+      }
+      for (const next of childrenOf.get(g) ?? []) {
+        if (parent.has(next)) {
+          // Back to a group on this path (a cycle), or to one reached another way already (not a cycle).
+          for (let x: string | undefined = g; x; x = parent.get(x) || undefined)
+            if (x === next) {
+              out.cycleLinks++;
+              break;
+            }
+          continue;
+        }
+        parent.set(next, g);
+        depth.set(next, d + 1);
+        queue.push(next);
+      }
+    }
+  }
+  return out;
 }
 
 /** Counts of holders of one resource per manager and per department, for the peer-outlier rule. */
@@ -664,6 +784,11 @@ function explicitHolders(r: Resource, people: People, others: Map<string, number
   });
 }
 
+const NESTED_GROUP_EXPANDED: Advice = {
+  recommendation: "no_data",
+  reason: "Nested group: its members are reviewed in this campaign too, each as access via this group.",
+};
+
 /**
  * A holder's recommendation: the person's own (computed once per person), made "revoke" for an active person
  * who is a peer outlier on this resource (fewer than the threshold of their team, else department, hold it).
@@ -680,10 +805,12 @@ function recommendationFor(
   const now = input.now;
   let rec: Advice;
   if (h.principalType === "group")
-    rec = {
-      recommendation: "no_data",
-      reason: "Nested group: its own members are reviewed where they are direct members.",
-    };
+    rec = input.config.scope.nested
+      ? NESTED_GROUP_EXPANDED
+      : {
+          recommendation: "no_data",
+          reason: "Nested group: its own members are reviewed where they are direct members.",
+        };
   else if (!u) rec = { recommendation: "no_data", reason: "The principal is not in the synced directory." };
   else {
     // Every rule but the peer one depends on the person alone: computed once per person, not per item.
@@ -744,7 +871,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   const people = await loadPeople(rows, tenantId, p1);
   const { all, users, holdersByManager, holdersByDept } = people;
   const { groupNames, sponsors } = await loadNamesAndSponsors(rows, tenantId, p1, c);
-  const { resources, dynamicGroups } = await loadResources(rows, engine, tenantId, c, people);
+  const { resources, dynamicGroups, nested } = await loadResources(rows, engine, tenantId, c, people);
   resources.sort(byName);
 
   // Exclusions (#19): the users and groups named, and the direct members of the excluded groups, are never items. A
@@ -781,6 +908,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   let ordinal = 0;
   let reviewerCount = 0;
   let fallbackItems = 0;
+  let nestedItems = 0;
   let items: unknown[] = [];
   let reviewers: unknown[][] = [];
   const firstStageLoad = new Map<string, number>();
@@ -872,6 +1000,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
         ordinal++;
         const id = itemId(ordinal);
         const principalKind = u?.userType === "Guest" ? "guest" : "member";
+        if (h.resourceType === "groupNested") nestedItems++;
         hasher.addValues(
           ordinal,
           h.principalId,
@@ -967,6 +1096,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
     resources: resources.length,
     fallbackItems,
     skipped: { dynamicGroups },
+    ...(nested ? { nested: { ...nested, items: nestedItems } } : {}),
     excluded: { groupIds: excludedGroupIds, userIds: c.scope.exclude?.userIds ?? [], items: excludedItems },
   };
 }

@@ -253,6 +253,7 @@ export async function startCampaign(
             fallbackItems: frozen.fallbackItems,
             skipped: frozen.skipped,
             excluded: frozen.excluded,
+            ...(frozen.nested ? { nested: frozen.nested } : {}),
           },
         };
         await tx.campaign.update({

@@ -1,0 +1,147 @@
+/**
+ * Nested membership (#19), against the emulator and a real database (both engines): a campaign over a group reviews
+ * each person who holds its access through groups nested in it, once, with the path; a cycle (AD lets groups contain
+ * each other, and hybrid tenants sync that) ends and is counted in the manifest; exclusions still apply; a revoked
+ * nested item is never turned into a Graph removal of Recert's choosing: it becomes a manual task naming both
+ * memberships that could go and what each takes away.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { setup } from "@/tests/support/emulator-fixture";
+import {
+  applyCampaign,
+  closeCampaign,
+  createCampaignFromForm,
+  forceDecision,
+  startCampaign,
+  ZCampaignForm,
+  type Actor,
+  type Ctx,
+  type TCampaignFormInput,
+} from "./index";
+
+let s: Awaited<ReturnType<typeof setup>>;
+let ctx: Ctx;
+const ADMIN: Actor = { id: "admin-oid", name: "Ada Admin", role: "admin" };
+
+/** Top ⊃ Mid ⊃ Leaf ⊃ Top (a cycle), with people at each level. */
+const G = { top: "", mid: "", leaf: "" };
+const P = { direct: "", mid: "", leaf: "", both: "", excluded: "" };
+let excludedUpn = "";
+
+beforeAll(async () => {
+  s = await setup();
+  ctx = s.ctx;
+  const t = s.emu.tenant;
+  const people = t.users.filter((u) => u.userType === "Member" && u.accountEnabled).slice(-5);
+  [P.direct, P.mid, P.leaf, P.both, P.excluded] = people.map((u) => u.id) as [string, string, string, string, string];
+  excludedUpn = people[4]!.userPrincipalName;
+  for (const k of ["top", "mid", "leaf"] as const)
+    G[k] = String((await s.control("POST", "/groups", { displayName: `Nested ${k}` })).id);
+  const add = (g: string, m: string) => s.control("POST", `/groups/${g}/members`, { id: m });
+  await add(G.top, P.direct);
+  await add(G.top, P.both);
+  await add(G.top, G.mid);
+  await add(G.mid, P.mid);
+  await add(G.mid, G.leaf);
+  await add(G.leaf, P.leaf);
+  await add(G.leaf, P.both); // also direct in Top: one item, the direct one
+  await add(G.leaf, P.excluded);
+  await add(G.leaf, G.top); // the cycle
+  await s.syncNow();
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+const form = (scope: TCampaignFormInput["scope"]): TCampaignFormInput => ({
+  name: "Nested review",
+  description: "",
+  scope,
+  population: { who: "all", inactiveDays: 90 },
+  stages: [{ reviewers: "owners", durationDays: 14 }],
+  startAt: new Date().toISOString(),
+  recurrence: "one_off",
+  series: { end: "never" },
+  justification: { onApprove: false, onRevoke: false },
+  noResponse: "none",
+  autoApply: false,
+  reminderDaysBefore: 3,
+  inactiveDays: 30,
+  maxSyncAgeHours: 24,
+});
+const started = async (scope: TCampaignFormInput["scope"]) => {
+  const { campaignId } = await createCampaignFromForm(ctx, ADMIN, ZCampaignForm.parse(form(scope)));
+  await startCampaign(ctx, ADMIN, campaignId);
+  const items = await s.db.campaignItem.findMany({ where: { campaignId }, orderBy: { ordinal: "asc" } });
+  const campaign = await s.db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
+  const manifest = JSON.parse(campaign.syncManifest!) as { freeze: { nested?: Record<string, number> } };
+  return { campaignId, items, nested: manifest.freeze.nested };
+};
+
+describe("nested membership", () => {
+  test("each person holding the group's access through nested groups is one item with the path; the cycle ends and is counted", async () => {
+    const { items, nested } = await started({ kind: "groups", groupIds: [G.top], excludeUpns: [excludedUpn] });
+    const seen = items.map((i) => [i.principalId, i.resourceType, i.accessId, i.accessDetail]);
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        [P.direct, "group", P.direct, "member"],
+        [P.both, "group", P.both, "member"],
+        [G.mid, "group", G.mid, "member"],
+        [P.mid, "groupNested", G.mid, "via Nested mid"],
+        [P.leaf, "groupNested", G.leaf, "via Nested mid → Nested leaf"],
+      ]),
+    );
+    // Once each: the person who is also a direct member is not reviewed again through the nesting; the excluded person
+    // is not reviewed at all; the cycle adds nothing.
+    expect(items).toHaveLength(5);
+    expect(new Set(items.map((i) => i.resourceId))).toEqual(new Set([G.top]));
+    expect(items.find((i) => i.principalId === G.mid)!.recommendationReason).toMatch(/reviewed in this campaign too/);
+    expect(nested).toEqual({ items: 2, groupsWithNesting: 1, maxDepth: 2, cycleLinks: 1 });
+
+    // Off, the campaign reviews direct members only (the nested group is one item), as definitions stored before did.
+    const direct = await started({ kind: "groups", groupIds: [G.top], nested: false });
+    expect(direct.items.map((i) => i.principalId).sort()).toEqual([P.direct, P.both, G.mid].sort());
+    expect(direct.nested).toBeUndefined();
+  });
+
+  test("every reviewed group of the cycle gets its own nested people, each once", async () => {
+    const { items } = await started({ kind: "groups", groupIds: [G.top, G.mid, G.leaf] });
+    const key = (i: (typeof items)[number]) => `${i.resourceId}/${i.principalId}`;
+    expect(new Set(items.map(key)).size).toBe(items.length);
+    // Leaf ⊃ Top ⊃ Mid: Leaf's people through Top, and Mid's through Top.
+    const leafItems = items.filter((i) => i.resourceId === G.leaf && i.resourceType === "groupNested");
+    expect(leafItems.map((i) => [i.principalId, i.accessDetail]).sort()).toEqual(
+      [
+        [P.direct, "via Nested top"],
+        [P.mid, "via Nested top → Nested mid"],
+      ].sort(),
+    );
+  });
+
+  test("a revoked nested item becomes a manual task naming both memberships; no Graph write, the memberships stay", async () => {
+    const { campaignId, items } = await started({ kind: "groups", groupIds: [G.top] });
+    const leafItem = items.find((i) => i.principalId === P.leaf)!;
+    const directItem = items.find((i) => i.principalId === P.direct)!;
+    expect(await forceDecision(ctx, ADMIN, campaignId, [leafItem.id, directItem.id], "revoke", "Left the team")).toBe(
+      2,
+    );
+    await closeCampaign(ctx, ADMIN, campaignId);
+    const writesBefore = ((await s.control("GET", "/writes")).value as unknown[]).length;
+    const summary = await applyCampaign(ctx, ADMIN, campaignId, s.writeClient());
+    expect(summary).toMatchObject({ applied: 1, failed: 0, manual: 1 });
+    const writes = ((await s.control("GET", "/writes")).value as { method: string; path: string }[]).slice(
+      writesBefore,
+    );
+    // The direct member's removal only.
+    expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual([`DELETE /groups/${G.top}/members/${P.direct}/$ref`]);
+    const t = s.emu.tenant;
+    expect(t.groupById.get(G.leaf)!.members.has(P.leaf)).toBe(true);
+    expect(t.groupById.get(G.mid)!.members.has(G.leaf)).toBe(true);
+    const after = await s.db.campaignItem.findUniqueOrThrow({ where: { id: leafItem.id } });
+    expect(after.applyStatus).toBe("manual");
+    expect(after.applyError).toContain("from Nested leaf");
+    expect(after.applyError).toContain("removing Nested mid from Nested top ends this access for every member");
+    const audit = await s.db.auditEvent.findMany({ where: { action: "apply.manual", targetId: leafItem.id } });
+    expect(audit).toHaveLength(1);
+  });
+});
