@@ -58,6 +58,7 @@ export function NewCampaignForm({
   const [roleActive, setRoleActive] = useState(true);
   const [roleEligible, setRoleEligible] = useState(true);
   const [appIds, setAppIds] = useState<string[]>([]);
+  const [nested, setNested] = useState(true);
   const [excludeGroupIds, setExcludeGroupIds] = useState<string[]>([]);
   const [excludeUpns, setExcludeUpns] = useState("");
   const [who, setWho] = useState<"all" | "guests" | "inactive">(preset.who ?? "all");
@@ -100,6 +101,7 @@ export function NewCampaignForm({
           roleIds: scope === "directoryRoles" ? roleIds : [],
           roleStates: [...(roleActive ? ["active" as const] : []), ...(roleEligible ? ["eligible" as const] : [])],
           appIds: scope === "apps" ? appIds : [],
+          nested,
           excludeGroupIds,
           excludeUpns: split(excludeUpns),
         },
@@ -253,6 +255,18 @@ export function NewCampaignForm({
               ))}
             </select>
           </div>
+        )}
+        {scope !== "directoryRoles" && scope !== "apps" && (
+          <label className="flex items-start gap-2 text-sm text-slate-700">
+            <input type="checkbox" className="mt-1" checked={nested} onChange={(e) => setNested(e.target.checked)} />
+            <span>
+              Include members of nested groups
+              <span className="block text-xs text-slate-500">
+                People who get a group&apos;s access through a group inside it are reviewed too, each once, with the
+                path. Revoking one of them becomes a task for an admin: which membership to remove is a choice.
+              </span>
+            </span>
+          </label>
         )}
         <details className="rounded-md border border-slate-200 px-3 py-2">
           <summary className="cursor-pointer text-sm font-medium text-slate-700">

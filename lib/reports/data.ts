@@ -36,6 +36,8 @@ export interface ReportHeader {
   population: string;
   /** What the scope's exclusions left out (#19), names with ids; null when nothing was excluded. */
   exclusions: { entries: string[]; items: number } | null;
+  /** Nested expansion (#19): lines for the cover; null when the campaign reviewed direct members only. */
+  nested: string[] | null;
   stages: string;
   startAt: string;
   endAt: string;
@@ -143,7 +145,10 @@ export async function reportHeader(ctx: Ctx, campaignId: string, o: { scan?: boo
         finishedAt?: string;
         complete?: boolean;
         counts?: Record<string, number>;
-        freeze?: { excluded?: { groupIds: string[]; userIds: string[]; items: number } };
+        freeze?: {
+          excluded?: { groupIds: string[]; userIds: string[]; items: number };
+          nested?: { items: number; groupsWithNesting: number; maxDepth: number; cycleLinks: number };
+        };
       })
     : {};
   const excluded = manifest.freeze?.excluded;
@@ -198,6 +203,14 @@ export async function reportHeader(ctx: Ctx, campaignId: string, o: { scan?: boo
     interim: c.status === "active",
     scope: `${SCOPE_LABEL[config.scope.kind] ?? config.scope.kind}${narrowed.length ? ` (${narrowed.join(", ")})` : ""}`,
     exclusions,
+    nested: ((n) =>
+      n
+        ? [
+            `included: ${n.items} item(s) held through nested groups`,
+            `${n.groupsWithNesting} reviewed group(s) with nesting, up to ${n.maxDepth} level(s) deep`,
+            ...(n.cycleLinks ? [`${n.cycleLinks} cyclic link(s) seen and not followed twice`] : []),
+          ]
+        : null)(manifest.freeze?.nested),
     population:
       config.population.who === "all"
         ? "All members"

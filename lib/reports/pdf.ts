@@ -247,6 +247,7 @@ export async function renderSignedPdf(
   line("Tenant", `${h.tenantName ?? ""} (${h.tenantId})`);
   line("Campaign id", h.campaignId, { mono: true });
   line("Scope", `${h.scope}; ${h.population}`);
+  for (const [i, l] of (h.nested ?? []).entries()) line(i === 0 ? "Nested groups" : "", l);
   if (h.exclusions) {
     // One line per excluded group or user (the first ten; the campaign's manifest holds them all), then the count.
     const { entries, items } = h.exclusions;

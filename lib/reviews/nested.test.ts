@@ -6,6 +6,7 @@
  * memberships that could go and what each takes away.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { reportHeader } from "@/lib/reports";
 import { setup } from "@/tests/support/emulator-fixture";
 import {
   applyCampaign,
@@ -80,7 +81,11 @@ const started = async (scope: TCampaignFormInput["scope"]) => {
 
 describe("nested membership", () => {
   test("each person holding the group's access through nested groups is one item with the path; the cycle ends and is counted", async () => {
-    const { items, nested } = await started({ kind: "groups", groupIds: [G.top], excludeUpns: [excludedUpn] });
+    const { campaignId, items, nested } = await started({
+      kind: "groups",
+      groupIds: [G.top],
+      excludeUpns: [excludedUpn],
+    });
     const seen = items.map((i) => [i.principalId, i.resourceType, i.accessId, i.accessDetail]);
     expect(seen).toEqual(
       expect.arrayContaining([
@@ -97,11 +102,18 @@ describe("nested membership", () => {
     expect(new Set(items.map((i) => i.resourceId))).toEqual(new Set([G.top]));
     expect(items.find((i) => i.principalId === G.mid)!.recommendationReason).toMatch(/reviewed in this campaign too/);
     expect(nested).toEqual({ items: 2, groupsWithNesting: 1, maxDepth: 2, cycleLinks: 1 });
+    // The report's cover says so.
+    expect((await reportHeader(ctx, campaignId)).nested).toEqual([
+      "included: 2 item(s) held through nested groups",
+      "1 reviewed group(s) with nesting, up to 2 level(s) deep",
+      "1 cyclic link(s) seen and not followed twice",
+    ]);
 
     // Off, the campaign reviews direct members only (the nested group is one item), as definitions stored before did.
     const direct = await started({ kind: "groups", groupIds: [G.top], nested: false });
     expect(direct.items.map((i) => i.principalId).sort()).toEqual([P.direct, P.both, G.mid].sort());
     expect(direct.nested).toBeUndefined();
+    expect((await reportHeader(ctx, direct.campaignId)).nested).toBeNull();
   });
 
   test("every reviewed group of the cycle gets its own nested people, each once", async () => {
