@@ -138,7 +138,7 @@ export async function run(argv: string[]): Promise<number> {
     const newMembers = await addJoiners(db, t.id, groupIds, 10, reviewer.id);
     const next = quarterlyPreset(new Date());
     next.name = "Bench: the next review";
-    next.config.scope = { kind: "groups", groupIds };
+    next.config.scope = { kind: "groups", groupIds, nested: true };
     const { campaignId: nextId } = await createCampaign(ctx, admin, next);
     await startCampaign(ctx, admin, nextId);
     const newQuery = (page: number) => ZReviewQuery.parse({ since: "new", page });
@@ -161,7 +161,7 @@ export async function run(argv: string[]): Promise<number> {
       params: {
         users,
         engine,
-        scope: "all groups (security and Microsoft 365), all members",
+        scope: "all groups (security and Microsoft 365), all members, members of nested groups included",
       },
       measurements: {
         items,
@@ -171,6 +171,7 @@ export async function run(argv: string[]): Promise<number> {
               freeze?: { reviewerAssignments?: number };
             }
           ).freeze?.reviewerAssignments ?? 0,
+        nestedItems: await db.campaignItem.count({ where: { campaignId, resourceType: "groupNested" } }),
         storedReviewerRows:
           (await db.campaignItemReviewerOverride.count({ where: { campaignId } })) +
           (await db.campaignResourceReviewer.count({ where: { campaignId } })),
@@ -287,7 +288,8 @@ async function startIn(url: string, tenantId: string): Promise<number> {
     const admin: Actor = { id: ADMIN_ID, name: "Bench Admin", role: "admin" };
     const ctx: Ctx = makeCtx(db, tenantId);
     const preset = quarterlyPreset(new Date());
-    preset.config.scope = { kind: "allGroups", groupIds: [] };
+    // Members of nested groups included (#19), as the campaign form does by default.
+    preset.config.scope = { kind: "allGroups", groupIds: [], nested: true };
     const { campaignId } = await createCampaign(ctx, admin, preset);
     const t0 = performance.now();
     const { itemCount } = await startCampaign(ctx, admin, campaignId);
