@@ -263,7 +263,7 @@ export function NewCampaignForm({
               Include members of nested groups
               <span className="block text-xs text-slate-500">
                 People who get a group&apos;s access through a group inside it are reviewed too, each once, with the
-                path. Revoking one of them becomes a task for an admin: which membership to remove is a choice.
+                path. Revoking one, the reviewer chooses which membership goes, or leaves it to an admin.
               </span>
             </span>
           </label>

@@ -29,6 +29,8 @@ export interface ReviewActionSet {
       itemIds: string[];
       decision: "approve" | "revoke" | "dontknow" | "recommendation";
       justification?: string;
+      /** Revoking access held through nested groups: which membership goes (absent: an admin's manual task). */
+      revokeVia?: "member" | "nesting";
     },
     DecisionReply
   >;
@@ -82,6 +84,7 @@ export function ReviewTable({
   const [dialog, setDialog] = useState<{ decision: Decision; ids: string[] } | null>(null);
   const [handOver, setHandOver] = useState<{ ids: string[] } | null>(null);
   const [reason, setReason] = useState("");
+  const [revokeVia, setRevokeVia] = useState<"" | "member" | "nesting">("");
   const tableRef = useRef<HTMLTableElement>(null);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new page of rows (paging, filters) clears the selection.
@@ -90,10 +93,16 @@ export function ReviewTable({
   const selectedIds = useMemo(() => Object.keys(selection).filter((k) => selection[k]), [selection]);
 
   const submit = useCallback(
-    (decision: Decision | "recommendation", ids: string[], text?: string) => {
+    (decision: Decision | "recommendation", ids: string[], text?: string, via?: "member" | "nesting") => {
       setMessage(null);
       startTransition(async () => {
-        const r = await actions.decide({ campaignId, itemIds: ids, decision, justification: text || undefined });
+        const r = await actions.decide({
+          campaignId,
+          itemIds: ids,
+          decision,
+          justification: text || undefined,
+          ...(via ? { revokeVia: via } : {}),
+        });
         if (r.ok) {
           setMessage({
             kind: "ok",
@@ -101,6 +110,7 @@ export function ReviewTable({
           });
           setDialog(null);
           setReason("");
+          setRevokeVia("");
           router.refresh();
         } else setMessage({ kind: "error", text: r.error });
       });
@@ -287,12 +297,20 @@ export function ReviewTable({
           }
           reason={reason}
           setReason={setReason}
+          nested={
+            dialog.decision === "revoke"
+              ? rows.filter((r) => dialog.ids.includes(r.id) && r.resourceType === "groupNested")
+              : []
+          }
+          revokeVia={revokeVia}
+          setRevokeVia={setRevokeVia}
           error={message?.kind === "error" ? message.text : null}
           pending={pending}
-          onSubmit={() => submit(dialog.decision, dialog.ids, reason)}
+          onSubmit={() => submit(dialog.decision, dialog.ids, reason, revokeVia || undefined)}
           onClose={() => {
             setDialog(null);
             setMessage(null);
+            setRevokeVia("");
           }}
         />
       )}
@@ -507,6 +525,9 @@ function JustificationDialog({
   required,
   reason,
   setReason,
+  nested,
+  revokeVia,
+  setRevokeVia,
   error,
   pending,
   onSubmit,
@@ -517,6 +538,10 @@ function JustificationDialog({
   required: boolean;
   reason: string;
   setReason: (v: string) => void;
+  /** The selected items held through nested groups (revoke only): the reviewer may choose which membership goes. */
+  nested: ReviewItemRow[];
+  revokeVia: "" | "member" | "nesting";
+  setRevokeVia: (v: "" | "member" | "nesting") => void;
   error: string | null;
   pending: boolean;
   onSubmit: () => void;
@@ -546,6 +571,7 @@ function JustificationDialog({
           rows={3}
           className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
         />
+        {nested.length > 0 && <NestedChoice nested={nested} revokeVia={revokeVia} setRevokeVia={setRevokeVia} />}
         <DialogFooter
           error={error}
           pending={pending}
@@ -555,6 +581,76 @@ function JustificationDialog({
         />
       </form>
     </Dialog>
+  );
+}
+
+/**
+ * Revoking access held through nested groups (#19): no single membership is "the" access, so the reviewer chooses, and
+ * sees what each choice takes away. For one item the groups are named; for several, the rule is described.
+ */
+function NestedChoice({
+  nested,
+  revokeVia,
+  setRevokeVia,
+}: {
+  nested: ReviewItemRow[];
+  revokeVia: "" | "member" | "nesting";
+  setRevokeVia: (v: "" | "member" | "nesting") => void;
+}) {
+  const one = nested.length === 1 ? nested[0]! : null;
+  const path = one ? (one.accessDetail ?? "").replace(/^via /, "").split(" → ") : [];
+  const who = one ? (one.principalName ?? one.principalUpn ?? "this person") : "each person";
+  const first = path[0] ?? "the nested group";
+  const last = path[path.length - 1] ?? "the group they are in";
+  const options: { value: "" | "member" | "nesting"; label: string; effect: string }[] = [
+    {
+      value: "",
+      label: "Let an admin decide",
+      effect: "Nothing is removed automatically: the revocation becomes a task for an admin.",
+    },
+    {
+      value: "member",
+      label: one ? `Remove ${who} from ${last}` : "Remove each person from the group they are a direct member of",
+      effect: one
+        ? `Also ends everything else ${last} gives ${who}.`
+        : "Also ends everything else that group gives them.",
+    },
+    {
+      value: "nesting",
+      label: one
+        ? `Remove ${first} from ${one.resourceName ?? "this group"}`
+        : "Remove the nested group from the reviewed group",
+      effect: one
+        ? `Ends this access for every member of ${first}, not only ${who}.`
+        : "Ends this access for every member of that nested group.",
+    },
+  ];
+  return (
+    <fieldset className="mt-4" data-testid="nested-choice">
+      <legend className="text-sm font-medium text-slate-700">
+        {nested.length === 1
+          ? `${who} has this access through nested groups (${one!.accessDetail ?? ""}).`
+          : `${nested.length} of these items are held through nested groups.`}{" "}
+        Which membership goes?
+      </legend>
+      <div className="mt-2 space-y-2">
+        {options.map((o) => (
+          <label key={o.value || "admin"} className="flex items-start gap-2 text-sm text-slate-700">
+            <input
+              type="radio"
+              name="revokeVia"
+              className="mt-1"
+              checked={revokeVia === o.value}
+              onChange={() => setRevokeVia(o.value)}
+            />
+            <span>
+              {o.label}
+              <span className="block text-xs text-slate-500">{o.effect}</span>
+            </span>
+          </label>
+        ))}
+      </div>
+    </fieldset>
   );
 }
 

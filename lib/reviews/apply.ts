@@ -22,6 +22,7 @@ import {
 import { UserError } from "@/lib/errors";
 import { approvedApply, DEFAULT_APPROVAL_THRESHOLD, requestApproval } from "@/lib/approvals/store";
 import type { Actor, Ctx } from "./lifecycle";
+import { nestedLink, parseNestedPath, REVOKE_VIA, type RevokeVia } from "./nested-path";
 import { parseRoleDetail } from "./role-detail";
 import { ZCampaignConfig } from "./definition";
 import { blockDeniedGuests } from "./denied-guests";
@@ -149,14 +150,36 @@ export function nestedManual(
   };
 }
 
-/** This campaign's nested items per person and direct membership (principal|group), for `nestedManual`. */
+/**
+ * This campaign's items held through nested groups per person and direct membership (principal|group id, the last
+ * group of the path), for `nestedManual`'s count of what else a removal from that group takes.
+ */
 export async function nestedPaths(ctx: Ctx, campaignId: string): Promise<Map<string, number>> {
-  const rows = await ctx.db.campaignItem.groupBy({
-    by: ["principalId", "accessId"],
+  const rows = await ctx.db.campaignItem.findMany({
     where: { campaignId, resourceType: "groupNested" },
-    _count: { _all: true },
+    select: { principalId: true, accessId: true },
   });
-  return new Map(rows.map((r) => [`${r.principalId}|${r.accessId}`, r._count._all]));
+  const out = new Map<string, number>();
+  for (const r of rows) {
+    const k = nestedKey(r);
+    out.set(k, (out.get(k) ?? 0) + 1);
+  }
+  return out;
+}
+const nestedKey = (i: { principalId: string; accessId: string }) =>
+  `${i.principalId}|${parseNestedPath(i.accessId)?.at(-1) ?? i.accessId}`;
+
+/**
+ * The membership apply works on: for an item held through nested groups with the reviewer's choice (#19), that one
+ * link as a plain group membership (so groups owned by Active Directory or Exchange get their manual command as any
+ * other); else the item itself.
+ */
+function effectiveItem<T extends { resourceType: string; resourceId: string; principalId: string; accessId: string }>(
+  i: T & { revokeVia?: string | null },
+): T {
+  if (i.resourceType !== "groupNested" || !i.revokeVia) return i;
+  const link = nestedLink(i, i.revokeVia as RevokeVia);
+  return link ? { ...i, resourceType: "group", resourceId: link.groupId, principalId: link.memberId } : i;
 }
 
 interface ItemForApply {
@@ -166,6 +189,8 @@ interface ItemForApply {
   resourceId: string;
   accessId: string;
   accessDetail: string | null;
+  /** Items held through nested groups: the reviewer's choice of membership (./nested-path.ts). */
+  revokeVia?: string | null;
 }
 
 /** A revoked item no Graph call can be made for (its role detail cannot be read): failed, with the reason. */
@@ -174,8 +199,14 @@ class NoWriteFor extends Error {
 }
 
 export function writeOpFor(i: ItemForApply): WriteOp {
-  if (i.resourceType === "groupNested")
-    throw new NoWriteFor("Access held through nested groups has no single membership to remove (see nestedManual).");
+  if (i.resourceType === "groupNested") {
+    // Only the membership the reviewer chose; without a choice the item is a manual task (nestedManual), never here.
+    if (!i.revokeVia || !(REVOKE_VIA as readonly string[]).includes(i.revokeVia))
+      throw new NoWriteFor("No membership was chosen for this access held through nested groups.");
+    const link = nestedLink(i, i.revokeVia as RevokeVia);
+    if (!link) throw new NoWriteFor(`The nested item's path cannot be read: ${JSON.stringify(i.accessId)}.`);
+    return { kind: "removeGroupMember", groupId: link.groupId, memberId: link.memberId };
+  }
   if (i.resourceType === "group") return { kind: "removeGroupMember", groupId: i.resourceId, memberId: i.principalId };
   if (i.resourceType === "directoryRole" || i.resourceType === "directoryRoleEligible") {
     // The state, end and scope freeze wrote (./role-detail.ts). An unreadable detail is refused, never read as
@@ -260,15 +291,16 @@ export async function previewApply(
         resourceName: true,
         accessId: true,
         accessDetail: true,
+        revokeVia: true,
         applyStatus: true,
       },
     }),
   ]);
-  const owners = await manualOwners(ctx, items);
+  const owners = await manualOwners(ctx, items.map(effectiveItem));
   const paths = items.some((i) => i.resourceType === "groupNested") ? await nestedPaths(ctx, campaignId) : new Map();
   const manualOf = (i: (typeof items)[number]) =>
-    manualFor(owners, i) ??
-    (i.resourceType === "groupNested" ? nestedManual(i, (paths.get(`${i.principalId}|${i.accessId}`) ?? 1) - 1) : null);
+    manualFor(owners, effectiveItem(i)) ??
+    (i.resourceType === "groupNested" && !i.revokeVia ? nestedManual(i, (paths.get(nestedKey(i)) ?? 1) - 1) : null);
   return {
     total,
     rows: items.map((i) => ({
@@ -314,18 +346,41 @@ export async function applyCampaign(
       resourceId: true,
       accessId: true,
       accessDetail: true,
+      revokeVia: true,
       principalName: true,
       resourceName: true,
       applyStatus: true,
     },
   });
-  const owners = await manualOwners(ctx, candidates);
+  const owners = await manualOwners(ctx, candidates.map(effectiveItem));
   const paths = candidates.some((i) => i.resourceType === "groupNested")
     ? await nestedPaths(ctx, campaignId)
     : new Map<string, number>();
   // Four eyes (#16): removing access from more accounts than the threshold waits for a second admin's approval; an
   // approval covers the campaign's later retries.
-  const accounts = new Set(candidates.map((i) => i.principalId)).size;
+  const affected = new Set(candidates.map((i) => i.principalId));
+  // Taking a nested group out of a reviewed group (a reviewer's "nesting" choice, #19) ends that access for everyone
+  // who holds it through that group: the campaign's items of that resource whose path starts there count too.
+  const cuts = new Set<string>();
+  for (const i of candidates)
+    if (i.resourceType === "groupNested" && i.revokeVia === "nesting") {
+      const first = parseNestedPath(i.accessId)?.[0];
+      if (first) cuts.add(`${i.resourceId}|${first}`);
+    }
+  for (const cut of cuts) {
+    const [resourceId, first] = cut.split("|") as [string, string];
+    for (const r of await ctx.db.campaignItem.findMany({
+      where: {
+        campaignId,
+        resourceId,
+        resourceType: "groupNested",
+        OR: [{ accessId: first }, { accessId: { startsWith: `${first}>` } }],
+      },
+      select: { principalId: true },
+    }))
+      affected.add(r.principalId);
+  }
+  const accounts = affected.size;
   const threshold = opts.approvalThreshold ?? DEFAULT_APPROVAL_THRESHOLD;
   if (accounts > threshold && !(await approvedApply(ctx, campaignId))) {
     const { approval } = await requestApproval(
@@ -362,9 +417,9 @@ export async function applyCampaign(
       if (claim.count === 0) continue; // another apply has it
       const target = { type: "campaignItem", id: item.id };
       const manual =
-        manualFor(owners, item) ??
-        (item.resourceType === "groupNested"
-          ? nestedManual(item, (paths.get(`${item.principalId}|${item.accessId}`) ?? 1) - 1)
+        manualFor(owners, effectiveItem(item)) ??
+        (item.resourceType === "groupNested" && !item.revokeVia
+          ? nestedManual(item, (paths.get(nestedKey(item)) ?? 1) - 1)
           : null);
       if (manual) {
         await ctx.db.$transaction(async (tx) => {

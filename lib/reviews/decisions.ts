@@ -7,6 +7,7 @@
 import type { Db } from "@/lib/db/index";
 import { appendAuditMany } from "@/lib/audit";
 import { z } from "zod";
+import { REVOKE_VIA } from "./nested-path";
 import { UserError } from "@/lib/errors";
 import { parseConfig, type Actor, type Ctx } from "./lifecycle";
 import { undecidedWithRecommendation } from "./queries";
@@ -21,6 +22,12 @@ export const ZDecide = z.object({
   /** "recommendation": each item gets its own recommendation (items without one are left alone). */
   decision: z.enum([...DECISIONS, "recommendation"]),
   justification: z.string().trim().max(2_000, "Keep the justification under 2,000 characters.").optional(),
+  /**
+   * Revoking access held through nested groups (#19): which membership apply removes ("member": the person from the
+   * group they are a direct member of; "nesting": the nested group from the reviewed one). Absent = an admin decides
+   * (a manual task). Kept only on such items, and only with "revoke".
+   */
+  revokeVia: z.enum(REVOKE_VIA, { error: "Choose which membership to remove: member or nesting." }).optional(),
 });
 export type DecideInput = z.infer<typeof ZDecide>;
 
@@ -71,6 +78,7 @@ export async function decide(ctx: Ctx, actor: Actor, raw: DecideInput): Promise<
       recommendationReason: string;
       principalId: string;
       resourceId: string;
+      resourceType: string;
       version: number;
     }[] = [];
     const mine: { itemId: string; stage: number; relation: string }[] = [];
@@ -93,6 +101,7 @@ export async function decide(ctx: Ctx, actor: Actor, raw: DecideInput): Promise<
               recommendationReason: true,
               principalId: true,
               resourceId: true,
+              resourceType: true,
               version: true,
             },
           })
@@ -141,16 +150,25 @@ export async function decide(ctx: Ctx, actor: Actor, raw: DecideInput): Promise<
         `A justification is required to ${missing[0]!.decision === "approve" ? "approve" : "revoke"} in this campaign.`,
       );
 
-    // Group identical updates: one statement per (decision, relation, justification).
+    const revokeViaFor = (p: (typeof plan)[number]) =>
+      p.decision === "revoke" && p.item.resourceType === "groupNested" ? (input.revokeVia ?? null) : null;
+    // Group identical updates: one statement per (decision, relation, justification, revokeVia).
     const groups = new Map<
       string,
-      { ids: string[]; decision: Decision; relation: string; justification: string | null }
+      {
+        ids: string[];
+        decision: Decision;
+        relation: string;
+        justification: string | null;
+        revokeVia: string | null;
+      }
     >();
     for (const p of plan) {
       const j = justificationFor(p) ?? null;
       const rel = relation.get(p.item.id)!;
-      const key = `${p.decision}\u0000${rel}\u0000${j}`;
-      const g = groups.get(key) ?? { ids: [], decision: p.decision, relation: rel, justification: j };
+      const rv = revokeViaFor(p);
+      const key = `${p.decision}\u0000${rel}\u0000${j}\u0000${rv}`;
+      const g = groups.get(key) ?? { ids: [], decision: p.decision, relation: rel, justification: j, revokeVia: rv };
       g.ids.push(p.item.id);
       groups.set(key, g);
     }
@@ -164,6 +182,7 @@ export async function decide(ctx: Ctx, actor: Actor, raw: DecideInput): Promise<
             decidedByName: actor.name,
             decidedAt: now,
             justification: g.justification,
+            revokeVia: g.revokeVia,
             decisionVia: via,
             bulkSize: via === "single" ? null : plan.length,
             fromRecommendation: via === "recommendation",
@@ -182,7 +201,11 @@ export async function decide(ctx: Ctx, actor: Actor, raw: DecideInput): Promise<
         before: p.item.decision
           ? { decision: p.item.decision, by: p.item.decidedByName, justification: p.item.justification }
           : null,
-        after: { decision: p.decision, justification: justificationFor(p) ?? null },
+        after: {
+          decision: p.decision,
+          justification: justificationFor(p) ?? null,
+          ...(revokeViaFor(p) ? { revokeVia: revokeViaFor(p) } : {}),
+        },
         context: {
           campaignId: campaign.id,
           stage: p.item.stage,
@@ -243,6 +266,8 @@ export async function forceDecision(
           decidedByName: actor.name,
           decidedAt: now,
           justification: reason,
+          // A forced revocation of access through nested groups is an admin's manual task (no reviewer's choice).
+          revokeVia: null,
           decisionVia: "forced",
           bulkSize: items.length,
           fromRecommendation: false,

@@ -9,6 +9,7 @@ import type pg from "pg";
 import { CopyStream, copyInRows, copyOut, literal, pgRows } from "@/lib/db/pg-direct";
 import { bulkInsert, type BulkColumn, type Engine, type SqlRunner } from "@/lib/db/sql";
 import type { CampaignConfig } from "./definition";
+import { formatNestedPath } from "./nested-path";
 import { formatRoleDetail } from "./role-detail";
 import { ItemsHasher } from "./items-hash";
 import { DEFAULT_RECOMMENDATION_OPTIONS, type RecommendationOptions, recommend } from "./recommend";
@@ -474,8 +475,8 @@ export interface Expansion {
 /**
  * Nested membership (#19): for each reviewed group, the synced users who are members of a group nested in it, at any
  * depth, and not direct members of the reviewed group themselves, each once, with the shortest path (breadth first).
- * They become the group's holders with resourceType "groupNested", accessId the group they are a direct member of
- * (the membership a removal would take) and accessDetail "via A → B" (names from the reviewed group down). Cycles
+ * They become the group's holders with resourceType "groupNested", accessId the path's group ids from the reviewed
+ * group down ("A>B", ./nested-path.ts: the links a removal could take) and accessDetail "via A → B" (their names). Cycles
  * (AD lets groups contain each other, and hybrid tenants sync them) end at a group already visited, and are counted.
  */
 function expandNested(
@@ -509,18 +510,21 @@ function expandNested(
       const d = depth.get(g)!;
       out.maxDepth = Math.max(out.maxDepth, d);
       let path: string | undefined;
+      let chainIds = "";
       for (const ix of usersOf(g) ?? []) {
         if (stamp[ix] === seq) continue;
         stamp[ix] = seq;
         if (path === undefined) {
           const chain: string[] = [];
-          for (let x = g; x !== r.id; x = parent.get(x)!) chain.push(names.get(x) ?? x);
-          path = `via ${chain.reverse().join(" → ")}`;
+          for (let x = g; x !== r.id; x = parent.get(x)!) chain.push(x);
+          chain.reverse();
+          path = `via ${chain.map((x) => names.get(x) ?? x).join(" → ")}`;
+          chainIds = formatNestedPath(chain);
         }
         r.holders.push({
           principalId: all[ix]!.id,
           principalType: "user",
-          accessId: g,
+          accessId: chainIds,
           accessDetail: path,
           resourceType: "groupNested",
         });

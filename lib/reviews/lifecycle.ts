@@ -611,7 +611,7 @@ export async function advanceStage(
       .join(" OR ");
     const moved = cond
       ? await tx.$executeRawUnsafe(
-          `UPDATE "CampaignItem" SET "stage" = "stage" + 1, "decision" = NULL, "decidedById" = NULL, "decidedByName" = NULL, "decidedAt" = NULL, "justification" = NULL, "decisionVia" = NULL, "bulkSize" = NULL, "fromRecommendation" = ${ctx.dialect.bool(false)}, "decisionRelation" = NULL, "version" = "version" + 1
+          `UPDATE "CampaignItem" SET "stage" = "stage" + 1, "decision" = NULL, "decidedById" = NULL, "decidedByName" = NULL, "decidedAt" = NULL, "justification" = NULL, "revokeVia" = NULL, "decisionVia" = NULL, "bulkSize" = NULL, "fromRecommendation" = ${ctx.dialect.bool(false)}, "decisionRelation" = NULL, "version" = "version" + 1
            WHERE "campaignId" = ${p[0]} AND "stage" = ${c.stage} AND (${cond})`,
           campaignId,
         )

@@ -8,10 +8,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { reportHeader } from "@/lib/reports";
 import { setup } from "@/tests/support/emulator-fixture";
+import { UserError } from "@/lib/errors";
 import {
   applyCampaign,
   closeCampaign,
   createCampaignFromForm,
+  decide,
   forceDecision,
   startCampaign,
   ZCampaignForm,
@@ -93,7 +95,8 @@ describe("nested membership", () => {
         [P.both, "group", P.both, "member"],
         [G.mid, "group", G.mid, "member"],
         [P.mid, "groupNested", G.mid, "via Nested mid"],
-        [P.leaf, "groupNested", G.leaf, "via Nested mid → Nested leaf"],
+        // accessId: the path's group ids, reviewed group down (the links a removal could take).
+        [P.leaf, "groupNested", `${G.mid}>${G.leaf}`, "via Nested mid → Nested leaf"],
       ]),
     );
     // Once each: the person who is also a direct member is not reviewed again through the nesting; the excluded person
@@ -155,5 +158,65 @@ describe("nested membership", () => {
     expect(after.applyError).toContain("removing Nested mid from Nested top ends this access for every member");
     const audit = await s.db.auditEvent.findMany({ where: { action: "apply.manual", targetId: leafItem.id } });
     expect(audit).toHaveLength(1);
+  });
+
+  test("the reviewer's choice is applied: the person out of the group they are in, or the nested group out of the reviewed one; four eyes counts everyone it cuts off", async () => {
+    const { campaignId, items } = await started({ kind: "groups", groupIds: [G.top] });
+    const leafItem = items.find((i) => i.principalId === P.leaf)!;
+    const midItem = items.find((i) => i.principalId === P.mid)!;
+    // P.direct's membership of Top went in the test above (not synced since): P.both is still a direct member.
+    const directItem = items.find((i) => i.principalId === P.both)!;
+    // Attacks on the input: a choice that is neither is refused whole; a choice on a direct item is not kept.
+    const refused = await decide(ctx, ADMIN, {
+      campaignId,
+      itemIds: [leafItem.id],
+      decision: "revoke",
+      revokeVia: "everything" as never,
+    }).catch((e: unknown) => e);
+    expect(refused).not.toBeInstanceOf(UserError); // zod's own error, before anything is read
+    expect((await s.db.campaignItem.findUniqueOrThrow({ where: { id: leafItem.id } })).decision).toBeNull();
+    await decide(ctx, ADMIN, {
+      campaignId,
+      itemIds: [leafItem.id, directItem.id],
+      decision: "revoke",
+      revokeVia: "member",
+    });
+    await decide(ctx, ADMIN, { campaignId, itemIds: [midItem.id], decision: "revoke", revokeVia: "nesting" });
+    const stored = await s.db.campaignItem.findMany({ where: { campaignId, decision: "revoke" } });
+    expect(Object.fromEntries(stored.map((i) => [i.principalId, i.revokeVia]))).toEqual({
+      [P.leaf]: "member",
+      [P.both]: null,
+      [P.mid]: "nesting",
+    });
+    const recorded = await s.db.auditEvent.findFirstOrThrow({
+      where: { action: "decision.record", targetId: midItem.id },
+    });
+    expect(JSON.parse(recorded.after!)).toMatchObject({ decision: "revoke", revokeVia: "nesting" });
+    await closeCampaign(ctx, ADMIN, campaignId);
+
+    // Taking Mid out of Top cuts off everyone who reaches Top through Mid (the three people in Mid and Leaf), and the
+    // direct member goes too: four accounts, over a threshold of three, wait for a second admin.
+    const held = await applyCampaign(ctx, ADMIN, campaignId, s.writeClient(), { approvalThreshold: 3 });
+    expect(held.awaitingApproval?.accounts).toBe(4);
+    const writesBefore = ((await s.control("GET", "/writes")).value as unknown[]).length;
+    const summary = await applyCampaign(ctx, ADMIN, campaignId, s.writeClient(), { approvalThreshold: 10 });
+    expect(summary).toMatchObject({ applied: 3, failed: 0, manual: 0 });
+    const writes = ((await s.control("GET", "/writes")).value as { method: string; path: string }[])
+      .slice(writesBefore)
+      .map((w) => `${w.method} ${w.path}`)
+      .sort();
+    expect(writes).toEqual(
+      [
+        `DELETE /groups/${G.leaf}/members/${P.leaf}/$ref`,
+        `DELETE /groups/${G.top}/members/${G.mid}/$ref`,
+        `DELETE /groups/${G.top}/members/${P.both}/$ref`,
+      ].sort(),
+    );
+    const t = s.emu.tenant;
+    expect(t.groupById.get(G.leaf)!.members.has(P.leaf)).toBe(false);
+    expect(t.groupById.get(G.top)!.members.has(G.mid)).toBe(false);
+    // Nothing else: the person stays in Mid, Leaf stays in Mid.
+    expect(t.groupById.get(G.mid)!.members.has(P.mid)).toBe(true);
+    expect(t.groupById.get(G.mid)!.members.has(G.leaf)).toBe(true);
   });
 });

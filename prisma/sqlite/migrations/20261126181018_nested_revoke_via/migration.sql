@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "CampaignItem" ADD COLUMN "revokeVia" TEXT;
+
