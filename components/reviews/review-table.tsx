@@ -17,6 +17,7 @@ import {
 import type { ColumnDef, RowSelectionState } from "@tanstack/react-table";
 import { selectColumn, TableView, useSelectableTable } from "@/components/data-table/data-table";
 import type { ReviewItemRow } from "@/lib/reviews/queries";
+import { hasOtherPaths, pathNames } from "@/lib/reviews/nested-path";
 import type { Action } from "@/lib/action";
 import type { ItemContext } from "@/lib/reviews/item-context";
 
@@ -598,10 +599,10 @@ function NestedChoice({
   setRevokeVia: (v: "" | "member" | "nesting") => void;
 }) {
   const one = nested.length === 1 ? nested[0]! : null;
-  const path = one ? (one.accessDetail ?? "").replace(/^via /, "").split(" → ") : [];
+  const path = one ? pathNames(one.accessDetail) : [];
   const who = one ? (one.principalName ?? one.principalUpn ?? "this person") : "each person";
-  const first = path[0] ?? "the nested group";
-  const last = path[path.length - 1] ?? "the group they are in";
+  const first = path[0] || "the nested group";
+  const last = path[path.length - 1] || "the group they are in";
   const options: { value: "" | "member" | "nesting"; label: string; effect: string }[] = [
     {
       value: "",
@@ -625,6 +626,13 @@ function NestedChoice({
         : "Ends this access for every member of that nested group.",
     },
   ];
+  if (one && hasOtherPaths(one.accessDetail))
+    return (
+      <p className="mt-4 text-sm text-slate-700" data-testid="nested-choice">
+        {who} reaches this group through more than one nested path ({one.accessDetail}): no single removal ends the
+        access, so an admin decides what to remove.
+      </p>
+    );
   return (
     <fieldset className="mt-4" data-testid="nested-choice">
       <legend className="text-sm font-medium text-slate-700">

@@ -22,7 +22,7 @@ import {
 import { UserError } from "@/lib/errors";
 import { approvedApply, DEFAULT_APPROVAL_THRESHOLD, requestApproval } from "@/lib/approvals/store";
 import type { Actor, Ctx } from "./lifecycle";
-import { nestedLink, parseNestedPath, REVOKE_VIA, type RevokeVia } from "./nested-path";
+import { hasOtherPaths, nestedLink, parseNestedPath, pathNames, REVOKE_VIA, type RevokeVia } from "./nested-path";
 import { parseRoleDetail } from "./role-detail";
 import { ZCampaignConfig } from "./definition";
 import { blockDeniedGuests } from "./denied-guests";
@@ -132,8 +132,9 @@ export function manualFor(
 export function nestedManual(
   i: { principalName: string | null; principalId: string; resourceName: string | null; accessDetail: string | null },
   alsoThrough: number,
+  why = "so Recert does not remove a membership by itself",
 ): { where: string; command: string; note: string } {
-  const path = (i.accessDetail ?? "").replace(/^via /, "").split(" → ");
+  const path = pathNames(i.accessDetail);
   const first = path[0] || "the nested group";
   const last = path[path.length - 1] || "the group they are a direct member of";
   const who = i.principalName ?? i.principalId;
@@ -146,8 +147,48 @@ export function nestedManual(
   return {
     where: "Entra ID (a choice)",
     command,
-    note: `${who} holds this access through nested groups (${i.accessDetail ?? "path unknown"}), not as a direct member, so Recert does not remove a membership by itself. Removing ${who} from ${last} also ends everything else ${last} gives them${others}; removing ${first} from ${resource} ends this access for every member of ${first}. Make the change in Entra; the next sync shows it.`,
+    note: `${who} holds this access through nested groups (${i.accessDetail ?? "path unknown"}), not as a direct member, ${why}. Removing ${who} from ${last} also ends everything else ${last} gives them${others}; removing ${first} from ${resource} ends this access for every member of ${first}. Make the change in Entra; the next sync shows it.`,
   };
+}
+
+/**
+ * Why a revoked nested item is left to an admin (null: apply removes the membership the reviewer chose): no choice, a
+ * second path the choice would not cut, or (taking the nested group out) other decisions that approved access through
+ * that group, which the removal would end too.
+ */
+function nestedManualReason(
+  i: { resourceType: string; revokeVia?: string | null; accessDetail: string | null; id: string },
+  approvedCuts: Set<string>,
+): string | null {
+  if (i.resourceType !== "groupNested") return null;
+  if (!i.revokeVia) return "so Recert does not remove a membership by itself";
+  if (hasOtherPaths(i.accessDetail))
+    return "and by more than one path, so removing the one membership chosen would not end it";
+  if (approvedCuts.has(i.id))
+    return "and other decisions in this campaign approved access through the nested group that the reviewer chose to remove";
+  return null;
+}
+
+/** The synced users in a group at any depth (nested groups followed breadth first, cycles tolerated). */
+async function transitiveUsers(ctx: Ctx, groupId: string): Promise<Set<string>> {
+  const users = new Set<string>();
+  const seen = new Set([groupId]);
+  for (let level = [groupId]; level.length; ) {
+    const next: string[] = [];
+    for (let k = 0; k < level.length; k += 500)
+      for (const m of await ctx.db.dirGroupMember.findMany({
+        where: { tenantId: ctx.tenantId, groupId: { in: level.slice(k, k + 500) } },
+        select: { memberId: true, memberType: true },
+      })) {
+        if (m.memberType === "user") users.add(m.memberId);
+        else if (m.memberType === "group" && !seen.has(m.memberId)) {
+          seen.add(m.memberId);
+          next.push(m.memberId);
+        }
+      }
+    level = next;
+  }
+  return users;
 }
 
 /**
@@ -174,10 +215,16 @@ const nestedKey = (i: { principalId: string; accessId: string }) =>
  * link as a plain group membership (so groups owned by Active Directory or Exchange get their manual command as any
  * other); else the item itself.
  */
-function effectiveItem<T extends { resourceType: string; resourceId: string; principalId: string; accessId: string }>(
-  i: T & { revokeVia?: string | null },
-): T {
-  if (i.resourceType !== "groupNested" || !i.revokeVia) return i;
+function effectiveItem<
+  T extends {
+    resourceType: string;
+    resourceId: string;
+    principalId: string;
+    accessId: string;
+    accessDetail: string | null;
+  },
+>(i: T & { revokeVia?: string | null }): T {
+  if (i.resourceType !== "groupNested" || !i.revokeVia || hasOtherPaths(i.accessDetail)) return i;
   const link = nestedLink(i, i.revokeVia as RevokeVia);
   return link ? { ...i, resourceType: "group", resourceId: link.groupId, principalId: link.memberId } : i;
 }
@@ -203,6 +250,8 @@ export function writeOpFor(i: ItemForApply): WriteOp {
     // Only the membership the reviewer chose; without a choice the item is a manual task (nestedManual), never here.
     if (!i.revokeVia || !(REVOKE_VIA as readonly string[]).includes(i.revokeVia))
       throw new NoWriteFor("No membership was chosen for this access held through nested groups.");
+    if (hasOtherPaths(i.accessDetail))
+      throw new NoWriteFor("This access is held through more than one nested path: one removal would not end it.");
     const link = nestedLink(i, i.revokeVia as RevokeVia);
     if (!link) throw new NoWriteFor(`The nested item's path cannot be read: ${JSON.stringify(i.accessId)}.`);
     return { kind: "removeGroupMember", groupId: link.groupId, memberId: link.memberId };
@@ -298,9 +347,11 @@ export async function previewApply(
   ]);
   const owners = await manualOwners(ctx, items.map(effectiveItem));
   const paths = items.some((i) => i.resourceType === "groupNested") ? await nestedPaths(ctx, campaignId) : new Map();
-  const manualOf = (i: (typeof items)[number]) =>
-    manualFor(owners, effectiveItem(i)) ??
-    (i.resourceType === "groupNested" && !i.revokeVia ? nestedManual(i, (paths.get(nestedKey(i)) ?? 1) - 1) : null);
+  const manualOf = (i: (typeof items)[number]) => {
+    // The preview does not weigh other decisions' approvals (apply does, at the time it runs).
+    const why = nestedManualReason(i, new Set());
+    return why ? nestedManual(i, (paths.get(nestedKey(i)) ?? 1) - 1, why) : manualFor(owners, effectiveItem(i));
+  };
   return {
     total,
     rows: items.map((i) => ({
@@ -348,6 +399,7 @@ export async function applyCampaign(
       accessDetail: true,
       revokeVia: true,
       principalName: true,
+      principalType: true,
       resourceName: true,
       applyStatus: true,
     },
@@ -359,26 +411,41 @@ export async function applyCampaign(
   // Four eyes (#16): removing access from more accounts than the threshold waits for a second admin's approval; an
   // approval covers the campaign's later retries.
   const affected = new Set(candidates.map((i) => i.principalId));
-  // Taking a nested group out of a reviewed group (a reviewer's "nesting" choice, #19) ends that access for everyone
-  // who holds it through that group: the campaign's items of that resource whose path starts there count too.
-  const cuts = new Set<string>();
-  for (const i of candidates)
-    if (i.resourceType === "groupNested" && i.revokeVia === "nesting") {
-      const first = parseNestedPath(i.accessId)?.[0];
-      if (first) cuts.add(`${i.resourceId}|${first}`);
-    }
-  for (const cut of cuts) {
-    const [resourceId, first] = cut.split("|") as [string, string];
-    for (const r of await ctx.db.campaignItem.findMany({
+  // Taking a group out of a reviewed group (a reviewer's "nesting" choice on a nested item, or a revoked nested group's
+  // own item, #19) ends that access for every user in it, at any depth, whether or not the campaign reviews them
+  // (population, exclusions): they count, from the synced memberships.
+  const groupCuts = new Map<string, { resourceId: string; groupId: string; itemIds: string[] }>();
+  for (const i of candidates) {
+    const groupId =
+      i.resourceType === "groupNested" && i.revokeVia === "nesting" && !hasOtherPaths(i.accessDetail)
+        ? parseNestedPath(i.accessId)?.[0]
+        : i.resourceType === "group" && i.principalType === "group"
+          ? i.principalId
+          : undefined;
+    if (!groupId) continue;
+    const k = `${i.resourceId}|${groupId}`;
+    const cut = groupCuts.get(k) ?? { resourceId: i.resourceId, groupId, itemIds: [] };
+    cut.itemIds.push(i.id);
+    groupCuts.set(k, cut);
+  }
+  // A reviewer's "nesting" choice that would also end access other decisions approved (the nested group's own item, or
+  // someone else's item through that group) is left to an admin instead.
+  const approvedCuts = new Set<string>();
+  for (const cut of groupCuts.values()) {
+    for (const u of await transitiveUsers(ctx, cut.groupId)) affected.add(u);
+    const approved = await ctx.db.campaignItem.count({
       where: {
         campaignId,
-        resourceId,
-        resourceType: "groupNested",
-        OR: [{ accessId: first }, { accessId: { startsWith: `${first}>` } }],
+        resourceId: cut.resourceId,
+        outcome: "approve",
+        OR: [
+          { resourceType: "group", principalId: cut.groupId },
+          { resourceType: "groupNested", accessId: cut.groupId },
+          { resourceType: "groupNested", accessId: { startsWith: `${cut.groupId}>` } },
+        ],
       },
-      select: { principalId: true },
-    }))
-      affected.add(r.principalId);
+    });
+    if (approved) for (const id of cut.itemIds) approvedCuts.add(id);
   }
   const accounts = affected.size;
   const threshold = opts.approvalThreshold ?? DEFAULT_APPROVAL_THRESHOLD;
@@ -416,11 +483,10 @@ export async function applyCampaign(
       });
       if (claim.count === 0) continue; // another apply has it
       const target = { type: "campaignItem", id: item.id };
-      const manual =
-        manualFor(owners, effectiveItem(item)) ??
-        (item.resourceType === "groupNested" && !item.revokeVia
-          ? nestedManual(item, (paths.get(nestedKey(item)) ?? 1) - 1)
-          : null);
+      const nestedWhy = nestedManualReason(item, approvedCuts);
+      const manual = nestedWhy
+        ? nestedManual(item, (paths.get(nestedKey(item)) ?? 1) - 1, nestedWhy)
+        : manualFor(owners, effectiveItem(item));
       if (manual) {
         await ctx.db.$transaction(async (tx) => {
           await tx.campaignItem.update({
@@ -564,8 +630,14 @@ export async function reconcileWithDirectory(
     where: { tenantId: ctx.tenantId, status: { in: ["active", "closed"] } },
     select: { id: true, status: true, name: true },
   });
+  // An item held through nested groups (#19) holds while the person is in the last group of its path and the first
+  // group is in the reviewed one (the ends a removal cuts; its accessId is the path's group ids, 36 characters each).
+  // One reached by more than one path is never flagged: a cut path would not mean the access is gone.
   const holds = `CASE i."resourceType"
       WHEN 'group' THEN EXISTS (SELECT 1 FROM "DirGroupMember" m WHERE m."groupId" = i."resourceId" AND m."memberId" = i."principalId")
+      WHEN 'groupNested' THEN (i."accessDetail" LIKE '% other path%)'
+        OR (EXISTS (SELECT 1 FROM "DirGroupMember" m WHERE m."groupId" = substr(i."accessId", length(i."accessId") - 35, 36) AND m."memberId" = i."principalId")
+        AND EXISTS (SELECT 1 FROM "DirGroupMember" m WHERE m."groupId" = i."resourceId" AND m."memberId" = substr(i."accessId", 1, 36))))
       WHEN 'directoryRole' THEN EXISTS (SELECT 1 FROM "DirRoleAssignment" r WHERE r."id" = i."accessId")
       WHEN 'directoryRoleEligible' THEN EXISTS (SELECT 1 FROM "DirRoleSchedule" r WHERE r."id" = i."accessId")
       ELSE EXISTS (SELECT 1 FROM "DirAppRoleAssignment" a WHERE a."id" = i."accessId") END`;

@@ -9,7 +9,7 @@ import type pg from "pg";
 import { CopyStream, copyInRows, copyOut, literal, pgRows } from "@/lib/db/pg-direct";
 import { bulkInsert, type BulkColumn, type Engine, type SqlRunner } from "@/lib/db/sql";
 import type { CampaignConfig } from "./definition";
-import { formatNestedPath } from "./nested-path";
+import { formatNestedPath, otherPathsNote } from "./nested-path";
 import { formatRoleDetail } from "./role-detail";
 import { ItemsHasher } from "./items-hash";
 import { DEFAULT_RECOMMENDATION_OPTIONS, type RecommendationOptions, recommend } from "./recommend";
@@ -368,7 +368,9 @@ async function loadResources(
   const nested = c.scope.nested === true;
   const childrenOf = new Map<string, string[]>();
   await rows.each(
-    `SELECT "groupId", "memberId" FROM "DirGroupMember" WHERE "tenantId" = ${p(1)} AND "memberType" = 'group'`,
+    // Ordered, so that of two equally short paths the same one is stored every time (the New badge, an item's earlier
+    // decision and the items hash compare paths).
+    `SELECT "groupId", "memberId" FROM "DirGroupMember" WHERE "tenantId" = ${p(1)} AND "memberType" = 'group' ORDER BY "groupId", "memberId"`,
     [tenantId],
     (m) => {
       pushMulti(childrenOf, m[0] as string, m[1] as string);
@@ -446,6 +448,7 @@ async function loadResources(
       (g) => byId.get(g)?.members ?? childUsers.get(g),
       names,
       all,
+      excludedGroups,
     );
   }
   const owners = await rows<{ groupId: string; ownerId: string; ownerType: string }>(
@@ -485,6 +488,7 @@ function expandNested(
   usersOf: (groupId: string) => number[] | undefined,
   names: Map<string, string | null>,
   all: UserRow[],
+  excluded: Set<string>,
 ): Expansion {
   const out: Expansion = { items: 0, groupsWithNesting: 0, maxDepth: 0, cycleLinks: 0 };
   // One stamp per person: seen for the resource in hand (no per-resource set of a million entries).
@@ -499,8 +503,11 @@ function expandNested(
     const parent = new Map<string, string>([[r.id, ""]]);
     const depth = new Map<string, number>([[r.id, 0]]);
     const queue: string[] = [];
+    // A person's nested holder, to count the other paths that reach them.
+    const holderOf = new Map<number, Holder & { otherPaths?: number }>();
+    // An excluded group (a break-glass group) is not followed: what is nested in it is left out with it.
     for (const g of first)
-      if (!parent.has(g)) {
+      if (!parent.has(g) && !excluded.has(g)) {
         parent.set(g, r.id);
         depth.set(g, 1);
         queue.push(g);
@@ -512,7 +519,12 @@ function expandNested(
       let path: string | undefined;
       let chainIds = "";
       for (const ix of usersOf(g) ?? []) {
-        if (stamp[ix] === seq) continue;
+        if (stamp[ix] === seq) {
+          // Reached again through another group: removing one link of the stored path would not end the access.
+          const h = holderOf.get(ix);
+          if (h) h.otherPaths = (h.otherPaths ?? 0) + 1;
+          continue;
+        }
         stamp[ix] = seq;
         if (path === undefined) {
           const chain: string[] = [];
@@ -521,16 +533,19 @@ function expandNested(
           path = `via ${chain.map((x) => names.get(x) ?? x).join(" → ")}`;
           chainIds = formatNestedPath(chain);
         }
-        r.holders.push({
+        const h: Holder & { otherPaths?: number } = {
           principalId: all[ix]!.id,
           principalType: "user",
           accessId: chainIds,
           accessDetail: path,
           resourceType: "groupNested",
-        });
+        };
+        holderOf.set(ix, h);
+        r.holders.push(h);
         out.items++;
       }
       for (const next of childrenOf.get(g) ?? []) {
+        if (excluded.has(next)) continue;
         if (parent.has(next)) {
           // Back to a group on this path (a cycle), or to one reached another way already (not a cycle).
           for (let x: string | undefined = g; x; x = parent.get(x) || undefined)
@@ -545,6 +560,8 @@ function expandNested(
         queue.push(next);
       }
     }
+    for (const h of holderOf.values())
+      if (h.otherPaths) h.accessDetail = `${h.accessDetail}${otherPathsNote(h.otherPaths)}`;
   }
   return out;
 }

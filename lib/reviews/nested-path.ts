@@ -34,3 +34,19 @@ export function nestedLink(
     ? { groupId: ids[ids.length - 1]!, memberId: item.principalId }
     : { groupId: item.resourceId, memberId: ids[0]! };
 }
+
+/**
+ * Appended by freeze to a nested item's path ("via A → B (and 1 other path)") when the person reaches the group through
+ * more than one nested group: removing one membership of the stored path would not end the access, so apply leaves
+ * such an item to an admin whatever the reviewer chose.
+ */
+export const otherPathsNote = (n: number): string => ` (and ${n} other path${n === 1 ? "" : "s"})`;
+export const hasOtherPaths = (accessDetail: string | null): boolean =>
+  / \(and \d+ other paths?\)$/.test(accessDetail ?? "");
+/** The path's group names as freeze wrote them, without "via " and the other-paths note. */
+export const pathNames = (accessDetail: string | null): string[] =>
+  (accessDetail ?? "")
+    .replace(/^via /, "")
+    .replace(/ \(and \d+ other paths?\)$/, "")
+    .split(" → ")
+    .filter(Boolean);

@@ -15,6 +15,7 @@ import {
   createCampaignFromForm,
   decide,
   forceDecision,
+  reconcileWithDirectory,
   startCampaign,
   ZCampaignForm,
   type Actor,
@@ -194,10 +195,12 @@ describe("nested membership", () => {
     expect(JSON.parse(recorded.after!)).toMatchObject({ decision: "revoke", revokeVia: "nesting" });
     await closeCampaign(ctx, ADMIN, campaignId);
 
-    // Taking Mid out of Top cuts off everyone who reaches Top through Mid (the three people in Mid and Leaf), and the
-    // direct member goes too: four accounts, over a threshold of three, wait for a second admin.
-    const held = await applyCampaign(ctx, ADMIN, campaignId, s.writeClient(), { approvalThreshold: 3 });
-    expect(held.awaitingApproval?.accounts).toBe(4);
+    // Taking Mid out of Top cuts off everyone in Mid, whether this campaign reviews them or not; the direct member goes
+    // too. Over the threshold, the apply waits for a second admin.
+    // Counted from the synced memberships, at any depth: Mid's users, and through the cycle (Leaf ⊃ Top) Top's direct
+    // members too (an upper bound: the four-eyes check errs on the side of asking).
+    const held = await applyCampaign(ctx, ADMIN, campaignId, s.writeClient(), { approvalThreshold: 4 });
+    expect(held.awaitingApproval?.accounts).toBe(5);
     const writesBefore = ((await s.control("GET", "/writes")).value as unknown[]).length;
     const summary = await applyCampaign(ctx, ADMIN, campaignId, s.writeClient(), { approvalThreshold: 10 });
     expect(summary).toMatchObject({ applied: 3, failed: 0, manual: 0 });
@@ -218,5 +221,60 @@ describe("nested membership", () => {
     // Nothing else: the person stays in Mid, Leaf stays in Mid.
     expect(t.groupById.get(G.mid)!.members.has(P.mid)).toBe(true);
     expect(t.groupById.get(G.mid)!.members.has(G.leaf)).toBe(true);
+  });
+
+  test("a person reached by two paths is left to an admin whatever the choice; a choice that would end approved access is too", async () => {
+    const t = s.emu.tenant;
+    const [x, y, z] = await Promise.all(
+      ["Paths X", "Paths Y", "Paths Z"].map(async (n) =>
+        String((await s.control("POST", "/groups", { displayName: n })).id),
+      ),
+    );
+    const add = (g: string, m: string) => s.control("POST", `/groups/${g}/members`, { id: m });
+    const [twice, once, other] = t.users.filter((u) => u.userType === "Member" && u.accountEnabled).slice(-8, -5);
+    await add(x!, y!);
+    await add(x!, z!);
+    await add(y!, twice!.id);
+    await add(z!, twice!.id);
+    await add(y!, once!.id);
+    await add(y!, other!.id);
+    await s.syncNow();
+    const { campaignId, items } = await started({ kind: "groups", groupIds: [x!] });
+    const twiceItem = items.find((i) => i.principalId === twice!.id)!;
+    // Of two equally short paths, the one first in id order (random ids here): the same one at every freeze.
+    expect(twiceItem.accessDetail).toMatch(/^via Paths [YZ] \(and 1 other path\)$/);
+    const onceItem = items.find((i) => i.principalId === once!.id)!;
+    const otherItem = items.find((i) => i.principalId === other!.id)!;
+    await decide(ctx, ADMIN, { campaignId, itemIds: [twiceItem.id], decision: "revoke", revokeVia: "member" });
+    // Taking Y out of X, while someone else's access through Y was approved.
+    await decide(ctx, ADMIN, { campaignId, itemIds: [onceItem.id], decision: "revoke", revokeVia: "nesting" });
+    await decide(ctx, ADMIN, { campaignId, itemIds: [otherItem.id], decision: "approve" });
+    await closeCampaign(ctx, ADMIN, campaignId);
+    const writesBefore = ((await s.control("GET", "/writes")).value as unknown[]).length;
+    const summary = await applyCampaign(ctx, ADMIN, campaignId, s.writeClient(), { approvalThreshold: 10 });
+    expect(summary).toMatchObject({ applied: 0, failed: 0, manual: 2 });
+    expect(((await s.control("GET", "/writes")).value as unknown[]).length).toBe(writesBefore);
+    const after = await s.db.campaignItem.findMany({ where: { id: { in: [twiceItem.id, onceItem.id] } } });
+    expect(after.find((i) => i.id === twiceItem.id)!.applyError).toContain("more than one path");
+    expect(after.find((i) => i.id === onceItem.id)!.applyError).toContain("other decisions in this campaign approved");
+    expect(t.groupById.get(x!)!.members.has(y!)).toBe(true);
+  });
+
+  test("after a sync, a nested item counts as held while its path's ends stand, and as gone once either is cut", async () => {
+    const t = s.emu.tenant;
+    const { campaignId, items } = await started({ kind: "groups", groupIds: [G.mid] });
+    // Mid ⊃ Leaf ⊃ Top ⊃ … : Leaf's people through Leaf.
+    const leafPerson = items.find((i) => i.resourceType === "groupNested" && i.accessId === G.leaf)!;
+    expect(leafPerson).toBeDefined();
+    await reconcileWithDirectory(ctx);
+    const flagged = await s.db.campaignItem.count({ where: { campaignId, goneFromEntra: true } });
+    expect(flagged).toBe(0);
+    // Someone takes the person out of Leaf in Entra: the next sync sees the nested access gone, and only that.
+    await s.control("DELETE", `/groups/${G.leaf}/members/${leafPerson.principalId}`);
+    await s.syncNow();
+    await reconcileWithDirectory(ctx);
+    const gone = await s.db.campaignItem.findMany({ where: { campaignId, goneFromEntra: true } });
+    expect(gone.map((i) => i.principalId)).toEqual([leafPerson.principalId]);
+    expect(t.groupById.get(G.leaf)!.members.has(leafPerson.principalId)).toBe(false);
   });
 });

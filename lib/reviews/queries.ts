@@ -4,7 +4,8 @@ import { parameters } from "@/lib/db/sql";
 import { sqliteHandleOf } from "@/lib/db/client";
 import { searchText } from "@/lib/input";
 import type { Ctx } from "@/lib/db/context";
-import { manualFor, manualOwners } from "./apply";
+import { manualFor, manualOwners, nestedManual } from "./apply";
+import { hasOtherPaths, nestedLink, type RevokeVia } from "./nested-path";
 import { parseConfig } from "./lifecycle";
 import { dueDate } from "./definition";
 import { reviewerItemsFrom } from "./reviewer-items";
@@ -570,13 +571,27 @@ export async function campaignDetail(ctx: Ctx, campaignId: string): Promise<Camp
       principalName: true,
       resourceName: true,
       resourceId: true,
+      resourceType: true,
       principalId: true,
+      accessId: true,
+      accessDetail: true,
+      revokeVia: true,
       applyError: true,
     },
   });
+  // An item held through nested groups (#19): the membership the reviewer chose, else no command of Recert's choosing.
+  const link = (m: (typeof manual)[number]) => {
+    if (m.resourceType !== "groupNested")
+      return { resourceType: "group", resourceId: m.resourceId, principalId: m.principalId };
+    const l = m.revokeVia && !hasOtherPaths(m.accessDetail) ? nestedLink(m, m.revokeVia as RevokeVia) : null;
+    return l ? { resourceType: "group", resourceId: l.groupId, principalId: l.memberId } : null;
+  };
   const owners = await manualOwners(
     ctx,
-    manual.map((m) => ({ resourceType: "group", resourceId: m.resourceId, principalId: m.principalId })),
+    manual.flatMap((m) => {
+      const l = link(m);
+      return l ? [l] : [];
+    }),
   );
   return {
     id: c.id,
@@ -619,11 +634,8 @@ export async function campaignDetail(ctx: Ctx, campaignId: string): Promise<Camp
     goneMeanwhile,
     manual: manual.map((m) => {
       // The group as the last sync saw it; one no longer owned outside Graph keeps the note recorded at apply.
-      const removal = manualFor(owners, {
-        resourceType: "group",
-        resourceId: m.resourceId,
-        principalId: m.principalId,
-      });
+      const l = link(m);
+      const removal = l ? manualFor(owners, l) : nestedManual(m, 0);
       return {
         itemId: m.id,
         principalName: m.principalName,
