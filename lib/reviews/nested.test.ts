@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { reportHeader } from "@/lib/reports";
+import { campaignForm } from "@/tests/support/campaign-form";
 import { setup } from "@/tests/support/emulator-fixture";
 import { UserError } from "@/lib/errors";
 import {
@@ -57,22 +58,7 @@ afterAll(async () => {
   await s?.close();
 });
 
-const form = (scope: TCampaignFormInput["scope"]): TCampaignFormInput => ({
-  name: "Nested review",
-  description: "",
-  scope,
-  population: { who: "all", inactiveDays: 90 },
-  stages: [{ reviewers: "owners", durationDays: 14 }],
-  startAt: new Date().toISOString(),
-  recurrence: "one_off",
-  series: { end: "never" },
-  justification: { onApprove: false, onRevoke: false },
-  noResponse: "none",
-  autoApply: false,
-  reminderDaysBefore: 3,
-  inactiveDays: 30,
-  maxSyncAgeHours: 24,
-});
+const form = (scope: TCampaignFormInput["scope"]) => campaignForm(scope, "Nested review");
 const started = async (scope: TCampaignFormInput["scope"]) => {
   const { campaignId } = await createCampaignFromForm(ctx, ADMIN, ZCampaignForm.parse(form(scope)));
   await startCampaign(ctx, ADMIN, campaignId);
