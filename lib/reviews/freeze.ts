@@ -599,7 +599,7 @@ type Writer = ((
   abort?: () => void;
 };
 const ITEM_WIDTH = ITEM_COLUMNS.length;
-const ROWS_PER_INSERT = 50;
+const ROWS_PER_INSERT = 200;
 function rowWriter(
   db: SqlRunner,
   engine: Engine,
@@ -641,8 +641,9 @@ function rowWriter(
       await bulkInsert(db, "CampaignResourceReviewer", RESOURCE_REVIEWER_COLUMNS, resourceReviewers);
     };
   }
-  // Many rows per statement: one call into SQLite per 50 rows instead of per row (about a fifth less time
-  // for a million items); the rest of a batch goes in one row at a time.
+  // Many rows per statement: one call into SQLite per 200 rows instead of per row (about a fifth less time for a
+  // million items at 50 rows; 200 took another 1.4 s off a 1.14M-item start, alternating runs on one database, 26.0-26.2
+  // against 27.2-27.8 s; 3,200 bound values, well under SQLite's 32,766); the rest of a batch goes in one row at a time.
   const insert = (table: string, cols: BulkColumn[], rows: number) => {
     const one = `(${cols.map(() => "?").join(", ")})`;
     return sqlite.prepare(
