@@ -481,6 +481,10 @@ export interface Expansion {
  * They become the group's holders with resourceType "groupNested", accessId the path's group ids from the reviewed
  * group down ("A>B", ./nested-path.ts: the links a removal could take) and accessDetail "via A → B" (their names). Cycles
  * (AD lets groups contain each other, and hybrid tenants sync them) end at a group already visited, and are counted.
+ * Computed from the synced direct memberships: Graph's `GET /groups/{id}/members` lists direct members only
+ * (learn.microsoft.com/graph/api/group-list-members), `…/transitiveMembers` flattens the nesting but gives no path and
+ * would cost a request per group (group-list-transitivemembers), and `DELETE /groups/{id}/members/{id}/$ref` removes a
+ * direct member only (group-delete-members): hence the path, and the reviewer's choice of which link goes.
  */
 function expandNested(
   resources: Resource[],
