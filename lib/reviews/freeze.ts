@@ -52,6 +52,11 @@ export interface FreezeInput {
   /** False when the sync could not read sign-in activity (licence or permission). */
   signInDataAvailable: boolean;
   /**
+   * False when the latest sync skipped PIM (a tenant without Entra ID P2, #19): its stored schedules are an earlier
+   * sync's, which Graph no longer confirms, so no eligibility is frozen from them and no end date is shown.
+   */
+  pimRead?: boolean;
+  /**
    * SQLite only: the connection the surrounding transaction runs on. Rows then go in through prepared
    * statements (about four times faster than JSON batches through the adapter for a million rows).
    */
@@ -200,6 +205,7 @@ async function loadResources(
   tenantId: string,
   c: CampaignConfig,
   people: People,
+  pimRead = true,
 ): Promise<{ resources: Resource[]; dynamicGroups: number; nested?: Expansion }> {
   const { users, all } = people;
   const p = (i: number) => (engine === "sqlite" ? "?" : `$${i}`);
@@ -232,7 +238,7 @@ async function loadResources(
       assignmentType: string | null;
       endAt: Date | string | null;
     }>(
-      `SELECT "id", "kind", "roleDefinitionId", "principalId", "principalType", "directoryScopeId", "assignmentType", "endAt" FROM "DirRoleSchedule" WHERE "tenantId" = ${p(1)} ORDER BY "id"`,
+      `SELECT "id", "kind", "roleDefinitionId", "principalId", "principalType", "directoryScopeId", "assignmentType", "endAt" FROM "DirRoleSchedule" WHERE "tenantId" = ${p(1)}${pimRead ? "" : " AND 1 = 0"} ORDER BY "id"`,
       tenantId,
     );
     const day = (v: Date | string | null) => (v ? new Date(v).toISOString().slice(0, 10) : null);
@@ -897,7 +903,14 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   const people = await loadPeople(rows, tenantId, p1);
   const { all, users, holdersByManager, holdersByDept } = people;
   const { groupNames, sponsors } = await loadNamesAndSponsors(rows, tenantId, p1, c);
-  const { resources, dynamicGroups, nested } = await loadResources(rows, engine, tenantId, c, people);
+  const { resources, dynamicGroups, nested } = await loadResources(
+    rows,
+    engine,
+    tenantId,
+    c,
+    people,
+    input.pimRead ?? true,
+  );
   resources.sort(byName);
 
   // Exclusions (#19): the users and groups named, and the direct members of the excluded groups, are never items. A

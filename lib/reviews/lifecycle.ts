@@ -125,6 +125,8 @@ export interface SyncFitness {
   runId?: string;
   finishedAt?: Date;
   signInDataAvailable: boolean;
+  /** False when the sync skipped PIM (its schedules in the database are an earlier sync's). */
+  pimRead?: boolean;
   manifest?: Record<string, unknown>;
 }
 
@@ -186,6 +188,7 @@ export async function syncFitness(
     runId: last.id,
     finishedAt: last.finishedAt,
     signInDataAvailable,
+    pimRead: !skipped.some((k) => k.kind === "pim"),
     manifest: {
       runId: last.id,
       status: last.status,
@@ -236,6 +239,7 @@ export async function startCampaign(
           creatorId: (await tx.campaignDefinition.findUniqueOrThrow({ where: { id: c0.definitionId } })).createdById,
           now,
           signInDataAvailable: fit.signInDataAvailable,
+          pimRead: fit.pimRead ?? true,
           sqlite: engine === "sqlite" ? sqliteHandleOf(ctx.db) : undefined,
           pg: engine === "postgresql" ? await pgTransactionConnection(tx, ctx.db) : undefined,
         });

@@ -172,6 +172,12 @@ describe("PIM for directory roles", () => {
       preset.config.scope = { kind: "directoryRoles", groupIds: [] };
       const { campaignId } = await createCampaign(ctx, ADMIN, preset);
       expect((await startCampaign(ctx, ADMIN, campaignId)).itemCount).toBeGreaterThan(0);
+      // The schedules an earlier (P2) sync stored are still in the database, but this sync could not confirm them:
+      // no eligibility is reviewed from them, and no active assignment shows an end date read from them.
+      expect(await s.db.dirRoleSchedule.count()).toBeGreaterThan(0);
+      const items = await s.db.campaignItem.findMany({ where: { campaignId } });
+      expect(items.filter((i) => i.resourceType === "directoryRoleEligible")).toEqual([]);
+      expect(items.filter((i) => i.accessDetail?.includes("until"))).toEqual([]);
     } finally {
       await s.control("POST", "/licence", { sku: "P2" });
     }
