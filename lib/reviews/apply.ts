@@ -215,7 +215,7 @@ const nestedKey = (i: { principalId: string; accessId: string }) =>
  * link as a plain group membership (so groups owned by Active Directory or Exchange get their manual command as any
  * other); else the item itself.
  */
-function effectiveItem<
+export function effectiveItem<
   T extends {
     resourceType: string;
     resourceId: string;

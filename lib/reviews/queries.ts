@@ -4,8 +4,7 @@ import { parameters } from "@/lib/db/sql";
 import { sqliteHandleOf } from "@/lib/db/client";
 import { searchText } from "@/lib/input";
 import type { Ctx } from "@/lib/db/context";
-import { manualFor, manualOwners, nestedManual } from "./apply";
-import { hasOtherPaths, nestedLink, type RevokeVia } from "./nested-path";
+import { effectiveItem, manualFor, manualOwners, nestedManual } from "./apply";
 import { parseConfig } from "./lifecycle";
 import { dueDate } from "./definition";
 import { reviewerItemsFrom } from "./reviewer-items";
@@ -579,20 +578,10 @@ export async function campaignDetail(ctx: Ctx, campaignId: string): Promise<Camp
       applyError: true,
     },
   });
-  // An item held through nested groups (#19): the membership the reviewer chose, else no command of Recert's choosing.
-  const link = (m: (typeof manual)[number]) => {
-    if (m.resourceType !== "groupNested")
-      return { resourceType: "group", resourceId: m.resourceId, principalId: m.principalId };
-    const l = m.revokeVia && !hasOtherPaths(m.accessDetail) ? nestedLink(m, m.revokeVia as RevokeVia) : null;
-    return l ? { resourceType: "group", resourceId: l.groupId, principalId: l.memberId } : null;
-  };
-  const owners = await manualOwners(
-    ctx,
-    manual.flatMap((m) => {
-      const l = link(m);
-      return l ? [l] : [];
-    }),
-  );
+  // An item held through nested groups (#19): the membership the reviewer chose (as apply sees it), else no command of
+  // Recert's choosing.
+  const effective = manual.map(effectiveItem);
+  const owners = await manualOwners(ctx, effective);
   return {
     id: c.id,
     definitionId: c.definitionId,
@@ -632,10 +621,10 @@ export async function campaignDetail(ctx: Ctx, campaignId: string): Promise<Camp
       error: f.applyError,
     })),
     goneMeanwhile,
-    manual: manual.map((m) => {
+    manual: manual.map((m, k) => {
       // The group as the last sync saw it; one no longer owned outside Graph keeps the note recorded at apply.
-      const l = link(m);
-      const removal = l ? manualFor(owners, l) : nestedManual(m, 0);
+      const e = effective[k]!;
+      const removal = e.resourceType === "groupNested" ? nestedManual(m, 0) : manualFor(owners, e);
       return {
         itemId: m.id,
         principalName: m.principalName,
