@@ -6,7 +6,7 @@ import { graphError, json, type Req, type Res } from "../http";
 import type { KeySet } from "../oidc/keys";
 import { resolveOpaque, verify } from "../oidc/keys";
 import type { EAppRoleAssignment, Tenant } from "../tenant/model";
-import { deleteUser, removeMember, TenantError, updateUser } from "../tenant/mutate";
+import { deleteUser, removeMember, removeOwner, TenantError, updateUser } from "../tenant/mutate";
 import { DeltaState } from "./delta";
 import { MailStore, sendMail } from "./mail";
 import { page, parseQuery, QueryError, type Query } from "./paging";
@@ -14,6 +14,8 @@ import {
   appRoleAssignmentObject,
   directoryRoleObject,
   directoryObject,
+  groupAssignmentScheduleObject,
+  groupEligibilityScheduleObject,
   groupObject,
   project,
   registrationObject,
@@ -87,6 +89,24 @@ const P = {
     "RoleAssignmentSchedule.Remove.Directory",
     "RoleAssignmentSchedule.ReadWrite.Directory",
     "RoleManagement.ReadWrite.Directory",
+  ],
+  // PIM for Groups (#19): privilegedaccessgroup-list-eligibilityschedules, -list-assignmentschedules,
+  // -post-eligibilityschedulerequests, -post-assignmentschedulerequests. Neither Group nor Directory permissions serve.
+  pimGroupEligibilities: [
+    "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+    "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
+  ],
+  pimGroupAssignments: [
+    "PrivilegedAssignmentSchedule.Read.AzureADGroup",
+    "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
+  ],
+  writePimGroupEligibilities: [
+    "PrivilegedEligibilitySchedule.Remove.AzureADGroup",
+    "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
+  ],
+  writePimGroupAssignments: [
+    "PrivilegedAssignmentSchedule.Remove.AzureADGroup",
+    "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
   ],
 };
 
@@ -219,6 +239,125 @@ export class GraphRouter {
       ...(of === "eligibility"
         ? (common satisfies MSGraph.UnifiedRoleEligibilityScheduleRequest)
         : (common satisfies MSGraph.UnifiedRoleAssignmentScheduleRequest)),
+    });
+  }
+
+  /**
+   * PIM for Groups lists (privilegedaccessgroup-list-eligibilityschedules / -assignmentschedules): "This method requires
+   * the $filter (eq) query parameter to scope the request to a principalId or a groupId." Without one Graph refuses
+   * the request (400; the wording here is the emulator's). A group not governed by PIM has no schedules.
+   */
+  private groupSchedules(req: Req, q: Query, c: Caller, of: "eligibility" | "assignment"): Res {
+    if (!this.need(c, of === "eligibility" ? P.pimGroupEligibilities : P.pimGroupAssignments)) return this.denied(req);
+    const refused = this.withoutP2(req);
+    if (refused) return refused;
+    if (!/\b(groupId|principalId)\s+eq\s+'/i.test(q.filter ?? ""))
+      return graphError(
+        400,
+        "BadRequest",
+        "This request must be scoped with $filter on groupId or principalId (eq).",
+        req,
+      );
+    const list: Record<string, unknown>[] = [];
+    if (of === "eligibility") {
+      for (const s of this.t.groupSchedules)
+        if (s.kind === "eligible" && this.t.groupById.get(s.groupId)?.pimOnboarded)
+          list.push(groupEligibilityScheduleObject(s));
+    } else {
+      const ends = new Map(
+        this.t.groupSchedules
+          .filter((s) => s.kind === "active")
+          .map((s) => [`${s.groupId}:${s.principalId}:${s.accessId}`, s] as const),
+      );
+      for (const g of this.t.groups) {
+        if (!g.pimOnboarded) continue;
+        for (const [accessId, ids] of [
+          ["member", g.members],
+          ["owner", g.owners],
+        ] as const)
+          for (const id of ids)
+            list.push(groupAssignmentScheduleObject(g.id, id, accessId, ends.get(`${g.id}:${id}:${accessId}`)));
+      }
+    }
+    const entity = of === "eligibility" ? "eligibilitySchedules" : "assignmentSchedules";
+    return page(req, this.cfg.publicUrl, `identityGovernance/privilegedAccess/group/${entity}`, q, list, {
+      maxTop: 999,
+    });
+  }
+
+  /**
+   * POST privilegedAccess/group/eligibilityScheduleRequests / assignmentScheduleRequests with action adminRemove:
+   * accessId, groupId and principalId name what is removed; 201 with the request, status Revoked. Removing an active
+   * assignment ends the membership or ownership itself. Nothing to remove: 400 RoleAssignmentDoesNotExist, as for
+   * directory roles (Microsoft's PIM error table names no code of its own for groups).
+   */
+  private groupScheduleRequest(req: Req, c: Caller, of: "eligibility" | "assignment"): Res {
+    if (!this.need(c, of === "eligibility" ? P.writePimGroupEligibilities : P.writePimGroupAssignments))
+      return this.denied(req);
+    const refused = this.withoutP2(req);
+    if (refused) return refused;
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(req.body || "{}") as Record<string, unknown>;
+    } catch {
+      return graphError(400, "BadRequest", "Invalid JSON body.", req);
+    }
+    const principalId = typeof body.principalId === "string" ? body.principalId : "";
+    const groupId = typeof body.groupId === "string" ? body.groupId : "";
+    const accessId: "member" | "owner" | undefined =
+      body.accessId === "member" ? "member" : body.accessId === "owner" ? "owner" : undefined;
+    if (!principalId || !groupId || !accessId)
+      return graphError(400, "BadRequest", "principalId, groupId and accessId (member or owner) are required.", req);
+    if (body.action !== "adminRemove")
+      return graphError(
+        400,
+        "BadRequest",
+        `The emulator implements action adminRemove only, not '${String(body.action)}'.`,
+        req,
+      );
+    const g = this.t.groupById.get(groupId);
+    let removed = false;
+    if (g?.pimOnboarded && of === "eligibility") {
+      const before = this.t.groupSchedules.length;
+      this.t.groupSchedules = this.t.groupSchedules.filter(
+        (s) =>
+          !(s.kind === "eligible" && s.groupId === groupId && s.principalId === principalId && s.accessId === accessId),
+      );
+      removed = this.t.groupSchedules.length < before;
+    } else if (g?.pimOnboarded) {
+      const set = accessId === "member" ? g.members : g.owners;
+      if (set.has(principalId)) {
+        if (accessId === "member") removeMember(this.t, groupId, principalId);
+        else removeOwner(this.t, groupId, principalId);
+        removed = true;
+      }
+    }
+    if (!removed) return graphError(400, "RoleAssignmentDoesNotExist", "The Role assignment does not exist.", req);
+    const now = new Date().toISOString();
+    const common = {
+      id: randomUUID(),
+      status: "Revoked",
+      createdDateTime: now,
+      completedDateTime: null,
+      approvalId: null,
+      customData: null,
+      action: "adminRemove" as const,
+      accessId,
+      groupId,
+      principalId,
+      isValidationOnly: false,
+      targetScheduleId: null,
+      justification: typeof body.justification === "string" ? body.justification : null,
+      scheduleInfo: null,
+      createdBy: { application: { id: c.appId, displayName: null }, device: null, user: null },
+      ticketInfo: { ticketNumber: null, ticketSystem: null },
+    };
+    const entity = of === "eligibility" ? "eligibilityScheduleRequests" : "assignmentScheduleRequests";
+    return json(201, {
+      "@odata.context": `${this.cfg.publicUrl}/v1.0/$metadata#identityGovernance/privilegedAccess/group/${entity}/$entity`,
+      ...(of === "eligibility"
+        ? (common satisfies MSGraph.PrivilegedAccessGroupEligibilityScheduleRequest)
+        : (common satisfies MSGraph.PrivilegedAccessGroupAssignmentScheduleRequest)),
     });
   }
 
@@ -599,6 +738,19 @@ export class GraphRouter {
     );
     this.on("POST", "/roleManagement/directory/roleAssignmentScheduleRequests", (req, _q, c) =>
       this.scheduleRequest(req, c, "assignment"),
+    );
+
+    this.on("GET", "/identityGovernance/privilegedAccess/group/eligibilitySchedules", (req, q, c) =>
+      this.groupSchedules(req, q, c, "eligibility"),
+    );
+    this.on("GET", "/identityGovernance/privilegedAccess/group/assignmentSchedules", (req, q, c) =>
+      this.groupSchedules(req, q, c, "assignment"),
+    );
+    this.on("POST", "/identityGovernance/privilegedAccess/group/eligibilityScheduleRequests", (req, _q, c) =>
+      this.groupScheduleRequest(req, c, "eligibility"),
+    );
+    this.on("POST", "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", (req, _q, c) =>
+      this.groupScheduleRequest(req, c, "assignment"),
     );
 
     this.on("GET", "/servicePrincipals", (req, q, c) =>

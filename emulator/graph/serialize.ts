@@ -3,6 +3,7 @@ import type * as MSGraph from "@microsoft/microsoft-graph-types";
 import type {
   EAppRoleAssignment,
   EGroup,
+  EGroupSchedule,
   ERoleAssignment,
   ERoleEligibility,
   EServicePrincipal,
@@ -152,6 +153,53 @@ export function roleAssignmentScheduleObject(a: ERoleAssignment): Record<string,
     assignmentType: a.assignmentType ?? "Assigned",
     scheduleInfo: scheduleInfo(a.startDateTime, a.endDateTime),
   } satisfies MSGraph.UnifiedRoleAssignmentSchedule;
+}
+
+/**
+ * PIM for Groups (#19, privilegedaccessgroup-list-eligibilityschedules): an eligibility to activate membership or
+ * ownership of a governed group. The enum values are lower camel case here (memberType direct, accessId member), unlike
+ * the role schedules' Direct.
+ */
+export function groupEligibilityScheduleObject(e: EGroupSchedule): Record<string, unknown> {
+  return {
+    id: e.id,
+    groupId: e.groupId,
+    principalId: e.principalId,
+    accessId: e.accessId,
+    memberType: "direct",
+    createdDateTime: e.createdDateTime,
+    modifiedDateTime: null,
+    createdUsing: e.id,
+    status: "Provisioned",
+    scheduleInfo: scheduleInfo(e.startDateTime, e.endDateTime),
+  } satisfies MSGraph.PrivilegedAccessGroupEligibilitySchedule;
+}
+
+/**
+ * PIM for Groups (privilegedaccessgroup-list-assignmentschedules): every current membership or ownership of a governed
+ * group is an active assignment; one an admin made through PIM until a date carries that end (`s`), the others never
+ * expire and, made through the groups API, have no creating request.
+ */
+export function groupAssignmentScheduleObject(
+  groupId: string,
+  principalId: string,
+  accessId: "member" | "owner",
+  s: EGroupSchedule | undefined,
+): Record<string, unknown> {
+  const h = createHash("sha256").update(`pimGroupAssignment:${groupId}:${principalId}:${accessId}`).digest("hex");
+  return {
+    id: s?.id ?? `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`,
+    groupId,
+    principalId,
+    accessId,
+    memberType: "direct",
+    assignmentType: "assigned",
+    createdDateTime: s?.createdDateTime ?? null,
+    modifiedDateTime: null,
+    createdUsing: s?.id ?? null,
+    status: "Provisioned",
+    scheduleInfo: scheduleInfo(s?.startDateTime, s?.endDateTime),
+  } satisfies MSGraph.PrivilegedAccessGroupAssignmentSchedule;
 }
 
 export function appRoleAssignmentObject(a: EAppRoleAssignment): Record<string, unknown> {

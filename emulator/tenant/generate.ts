@@ -5,6 +5,7 @@ import {
   type EApp,
   type EAppRoleAssignment,
   type EGroup,
+  type EGroupSchedule,
   type ERoleEligibility,
   type EServicePrincipal,
   type EUser,
@@ -515,6 +516,7 @@ export function generateTenant(o: GenerateOptions): Tenant {
     breakGlass1.id,
     breakGlass2.id,
   ]);
+  const groupSchedules = pimForGroups(o, now, members, groups);
 
   return indexTenant({
     id: o.tenantId,
@@ -525,6 +527,7 @@ export function generateTenant(o: GenerateOptions): Tenant {
     roleDefinitions: roleDefinitions(),
     roleAssignments,
     roleEligibilities,
+    groupSchedules,
     servicePrincipals,
     appRoleAssignments,
     policies,
@@ -856,6 +859,60 @@ function privilegedSchedules(
   return eligibilities;
 }
 
+/**
+ * PIM for Groups (#19), from a random stream of its own: every role-assignable group is governed by PIM, as privileged
+ * access groups usually are. Each gets people eligible to activate membership (some until a date, one of them a
+ * disabled account when there is one), the first an eligible owner, and one current member whose membership an admin
+ * made active until a date.
+ */
+function pimForGroups(o: GenerateOptions, now: Date, members: EUser[], groups: EGroup[]): EGroupSchedule[] {
+  const rng = new Rng(`${o.seed}:${o.users}:pim-groups`);
+  const at = (days: number) => new Date(now.getTime() + days * DAY).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const it = members.filter((m) => m.department === "IT");
+  const enabled = it.filter((m) => m.accountEnabled);
+  const disabled = it.find((m) => !m.accountEnabled);
+  const out: EGroupSchedule[] = [];
+  const add = (
+    kind: EGroupSchedule["kind"],
+    g: EGroup,
+    principalId: string,
+    accessId: "member" | "owner",
+    end: number | null,
+  ) => {
+    const start = at(-rng.int(5, 300));
+    out.push({
+      id: rng.guid(),
+      kind,
+      groupId: g.id,
+      principalId,
+      accessId,
+      createdDateTime: start,
+      startDateTime: start,
+      endDateTime: end === null ? null : at(end),
+    });
+  };
+  const governed = groups.filter((g) => g.isAssignableToRole);
+  for (const [n, g] of governed.entries()) {
+    g.pimOnboarded = true;
+    if (!enabled.length) continue;
+    const taken = new Set<string>();
+    for (let i = 0; i < 2 + (n % 2); i++) {
+      const p = rng.pick(enabled).id;
+      if (g.members.has(p) || taken.has(p)) continue;
+      taken.add(p);
+      add("eligible", g, p, "member", rng.chance(0.5) ? rng.int(30, 365) : null);
+    }
+    if (n === 0 && disabled && !g.members.has(disabled.id)) add("eligible", g, disabled.id, "member", null);
+    if (n === 0) {
+      const p = enabled.find((m) => !g.owners.has(m.id) && !taken.has(m.id));
+      if (p) add("eligible", g, p.id, "owner", 90);
+    }
+    const current = [...g.members].find((id) => enabled.some((m) => m.id === id));
+    if (current) add("active", g, current, "member", rng.int(10, 120));
+  }
+  return out;
+}
+
 /** Enterprise apps with their app roles and who is assigned to them (users and groups), Microsoft Graph among them. */
 function generateApps(v: GenerateAppsInput) {
   const { admin, auditor, daysAgo, guests, members, n, o, regular, rng } = v;
@@ -1164,6 +1221,7 @@ export function tenantSummary(t: Tenant) {
     roleDefinitions: t.roleDefinitions.length,
     roleAssignments: t.roleAssignments.length,
     roleEligibilities: t.roleEligibilities.length,
+    groupEligibilities: t.groupSchedules.filter((s) => s.kind === "eligible").length,
     servicePrincipals: t.servicePrincipals.length,
     appRoleAssignments: t.appRoleAssignments.length,
     registrationDetails: t.users.filter((u) => u.accountEnabled && u.mfa).length,

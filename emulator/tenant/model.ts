@@ -70,6 +70,8 @@ export interface EGroup {
   onPremises?: OnPremisesIds;
   members: Set<string>;
   owners: Set<string>;
+  /** Governed by PIM for Groups (#19): its eligibilities and assignment schedules are listed under privilegedAccess/group. */
+  pimOnboarded?: boolean;
 }
 
 export interface ERoleAssignment {
@@ -94,6 +96,23 @@ export interface ERoleEligibility {
   principalId: string;
   roleDefinitionId: string;
   directoryScopeId: string;
+  createdDateTime: string;
+  startDateTime: string;
+  endDateTime: string | null;
+}
+
+/**
+ * PIM for Groups (#19): an eligibility (the right to activate membership or ownership of a group governed by PIM,
+ * privilegedAccessGroupEligibilitySchedule), or an active assignment that ends at a date (kind "active": the principal
+ * is also in the group's members or owners until then). A governed group's other members and owners are active
+ * assignments without an end, which the router derives from the group itself.
+ */
+export interface EGroupSchedule {
+  id: string;
+  kind: "eligible" | "active";
+  groupId: string;
+  principalId: string;
+  accessId: "member" | "owner";
   createdDateTime: string;
   startDateTime: string;
   endDateTime: string | null;
@@ -172,6 +191,7 @@ export interface Tenant {
   roleDefinitions: MSGraph.UnifiedRoleDefinition[];
   roleAssignments: ERoleAssignment[];
   roleEligibilities: ERoleEligibility[];
+  groupSchedules: EGroupSchedule[];
   servicePrincipals: EServicePrincipal[];
   appRoleAssignments: EAppRoleAssignment[];
   policies: MSGraph.ConditionalAccessPolicy[];

@@ -126,6 +126,7 @@ export function deleteUser(t: Tenant, id: string): void {
   }
   t.roleAssignments = t.roleAssignments.filter((a) => a.principalId !== id);
   t.roleEligibilities = t.roleEligibilities.filter((a) => a.principalId !== id);
+  t.groupSchedules = t.groupSchedules.filter((s) => s.principalId !== id);
   t.appRoleAssignments = t.appRoleAssignments.filter((a) => a.principalId !== id);
   for (const other of t.users) {
     if (other.managerId === id) other.managerId = null;
@@ -190,6 +191,7 @@ export function deleteGroup(t: Tenant, id: string): void {
   for (const other of t.groups) if (other.members.delete(id)) recordChange(t, "group", other.id, "member-remove", id);
   t.roleAssignments = t.roleAssignments.filter((a) => a.principalId !== id);
   t.roleEligibilities = t.roleEligibilities.filter((a) => a.principalId !== id);
+  t.groupSchedules = t.groupSchedules.filter((s) => s.principalId !== id && s.groupId !== id);
   t.appRoleAssignments = t.appRoleAssignments.filter((a) => a.principalId !== id);
   t.groups.splice(t.groups.indexOf(g), 1);
   t.groupById.delete(id);
@@ -214,7 +216,20 @@ export function removeMember(t: Tenant, groupId: string, memberId: string): void
   const g = t.groupById.get(groupId);
   if (!g) throw notFound(groupId);
   if (!g.members.delete(memberId)) throw notFound(memberId);
+  dropActiveSchedule(t, groupId, memberId, "member");
   recordChange(t, "group", groupId, "member-remove", memberId);
+}
+
+/** A membership or ownership that ends (removed through the groups API or PIM) takes its PIM end date with it. */
+export function dropActiveSchedule(
+  t: Tenant,
+  groupId: string,
+  principalId: string,
+  accessId: "member" | "owner",
+): void {
+  t.groupSchedules = t.groupSchedules.filter(
+    (s) => !(s.kind === "active" && s.groupId === groupId && s.principalId === principalId && s.accessId === accessId),
+  );
 }
 
 export function addOwner(t: Tenant, groupId: string, ownerId: string): void {
@@ -229,5 +244,6 @@ export function removeOwner(t: Tenant, groupId: string, ownerId: string): void {
   const g = t.groupById.get(groupId);
   if (!g) throw notFound(groupId);
   if (!g.owners.delete(ownerId)) throw notFound(ownerId);
+  dropActiveSchedule(t, groupId, ownerId, "owner");
   recordChange(t, "group", groupId, "owner-remove", ownerId);
 }

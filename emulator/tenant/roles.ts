@@ -77,6 +77,11 @@ export const GRAPH_PERMISSIONS: Record<string, string> = {
   "Policy.Read.All": "246dd0d5-5bd0-4def-940b-0421030a5b68",
   "User.EnableDisableAccount.All": "3011c876-62b7-4ada-afa2-506cbbecc68c",
   "Mail.Send": "b633e1c5-b582-4048-a93e-9f11b44c7e96",
+  // PIM for Groups (#19), ids as Microsoft Graph's service principal publishes them (graphpermissions.merill.net).
+  "PrivilegedEligibilitySchedule.Read.AzureADGroup": "edb419d6-7edc-42a3-9345-509bfdf5d87c",
+  "PrivilegedAssignmentSchedule.Read.AzureADGroup": "cd4161cb-f098-48f8-a884-1eda9a42434c",
+  "PrivilegedEligibilitySchedule.Remove.AzureADGroup": "55745561-7572-4314-a737-a2c2a1b0dd2e",
+  "PrivilegedAssignmentSchedule.Remove.AzureADGroup": "55d1104b-3821-413d-b3ca-e2393d333cd3",
 };
 
 /** What the sign-in (and read) app is consented: reads only, as the README asks (#16, least privilege). */
@@ -88,6 +93,8 @@ export const RECERT_GRAPH_PERMISSIONS = [
   "RoleManagement.Read.Directory",
   "Application.Read.All",
   "Policy.Read.All",
+  "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+  "PrivilegedAssignmentSchedule.Read.AzureADGroup",
 ];
 
 /**
@@ -102,4 +109,5 @@ export const RECERT_WRITE_PERMISSIONS = [
   "Application.Read.All",
   // Notices by mail (#18): the scheduler sends them with the write app, which page requests never hold.
   "Mail.Send",
+  "PrivilegedEligibilitySchedule.Remove.AzureADGroup",
 ];

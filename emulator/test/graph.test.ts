@@ -1,7 +1,19 @@
 import { SignJWT, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../server";
-import { all, appToken, CLIENT_ID, control, graph, graphToken, start, TENANT, writeToken } from "./helpers";
+import { RECERT_WRITE_PERMISSIONS } from "../tenant/roles";
+import {
+  all,
+  appToken,
+  CLIENT_ID,
+  control,
+  graph,
+  graphToken,
+  start,
+  TENANT,
+  WRITE_CLIENT_ID,
+  writeToken,
+} from "./helpers";
 
 let emu: RunningEmulator;
 let token: string;
@@ -66,6 +78,8 @@ describe("Graph authentication and permissions", () => {
           "RoleManagement.Read.Directory",
           "Application.Read.All",
           "Policy.Read.All",
+          "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+          "PrivilegedAssignmentSchedule.Read.AzureADGroup",
           "GroupMember.ReadWrite.All",
           "RoleManagement.ReadWrite.Directory",
           "AppRoleAssignment.ReadWrite.All",
@@ -301,6 +315,135 @@ describe("PIM for directory roles (#19), as Graph serves it", () => {
       });
     } finally {
       emu.tenant.roleEligibilities = saved;
+    }
+  });
+});
+
+describe("PIM for Groups (#19), as Graph serves it", () => {
+  const base = "/identityGovernance/privilegedAccess/group";
+  const post = (t: string, kind: string, body: unknown) =>
+    graph(emu.url, t, `${base}/${kind}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const q = (s: string) => encodeURIComponent(s);
+
+  it("lists a governed group's eligibilities and assignments only when filtered by group or principal, and needs P2", async () => {
+    const governed = emu.tenant.groups.filter((g) => g.pimOnboarded);
+    expect(governed.length).toBeGreaterThan(0);
+    const g = governed[0]!;
+    // Unfiltered: refused, as the documentation says the filter is required.
+    for (const list of ["eligibilitySchedules", "assignmentSchedules"]) {
+      const res = await graph(emu.url, token, `${base}/${list}`);
+      expect(res.status).toBe(400);
+    }
+    const { items: eligible } = await all(
+      emu.url,
+      token,
+      `${base}/eligibilitySchedules?$filter=${q(`groupId eq '${g.id}'`)}`,
+    );
+    const expected = emu.tenant.groupSchedules.filter((s) => s.kind === "eligible" && s.groupId === g.id);
+    expect(eligible.map((e) => e.id).sort()).toEqual(expected.map((e) => e.id).sort());
+    expect(eligible.some((e) => e.accessId === "owner")).toBe(true);
+    expect(eligible[0]).toMatchObject({ memberType: "direct", status: "Provisioned", groupId: g.id });
+    // Every current member and owner is an active assignment; the one an admin made until a date carries its end.
+    const { items: active } = await all(
+      emu.url,
+      token,
+      `${base}/assignmentSchedules?$filter=${q(`groupId eq '${g.id}'`)}`,
+    );
+    expect(active).toHaveLength(g.members.size + g.owners.size);
+    const ends = active.filter(
+      (a) => (a.scheduleInfo as { expiration: { endDateTime: string | null } }).expiration.endDateTime,
+    );
+    expect(ends).toHaveLength(1);
+    expect(ends[0]).toMatchObject({ accessId: "member", assignmentType: "assigned" });
+    // By principal, across groups.
+    const p = expected[0]!.principalId;
+    const { items: mine } = await all(
+      emu.url,
+      token,
+      `${base}/eligibilitySchedules?$filter=${q(`principalId eq '${p}'`)}`,
+    );
+    expect(mine.every((e) => e.principalId === p)).toBe(true);
+    expect(mine.length).toBeGreaterThan(0);
+    // A group not governed by PIM has none.
+    const plain = emu.tenant.groups.find((x) => !x.pimOnboarded && x.members.size)!;
+    const { items: none } = await all(
+      emu.url,
+      token,
+      `${base}/assignmentSchedules?$filter=${q(`groupId eq '${plain.id}'`)}`,
+    );
+    expect(none).toHaveLength(0);
+    // The sync app without the PIM for Groups permissions (Group.Read.All does not serve): 403.
+    await control(emu.url, "POST", `/apps/${CLIENT_ID}/permissions`, {
+      roles: ["GroupMember.Read.All", "Directory.Read.All"],
+    });
+    try {
+      const limited = await graphToken(emu.url);
+      expect(
+        (await graph(emu.url, limited, `${base}/eligibilitySchedules?$filter=${q(`groupId eq '${g.id}'`)}`)).status,
+      ).toBe(403);
+    } finally {
+      await control(emu.url, "POST", `/apps/${CLIENT_ID}/permissions`, {
+        roles: [
+          "Organization.Read.All",
+          "User.Read.All",
+          "AuditLog.Read.All",
+          "GroupMember.Read.All",
+          "RoleManagement.Read.Directory",
+          "Application.Read.All",
+          "Policy.Read.All",
+          "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+          "PrivilegedAssignmentSchedule.Read.AzureADGroup",
+        ],
+      });
+    }
+    await control(emu.url, "POST", "/licence", { sku: "P1" });
+    try {
+      const res = await graph(emu.url, token, `${base}/eligibilitySchedules?$filter=${q(`groupId eq '${g.id}'`)}`);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as GraphErrorBody).error.code).toBe("AadPremiumLicenseRequired");
+    } finally {
+      await control(emu.url, "POST", "/licence", { sku: "P2" });
+    }
+  });
+
+  it("removes an eligible membership with adminRemove for the write app only; an active one ends the membership", async () => {
+    const e = emu.tenant.groupSchedules.find((s) => s.kind === "eligible" && s.accessId === "member")!;
+    const body = { action: "adminRemove", accessId: "member", principalId: e.principalId, groupId: e.groupId };
+    expect((await post(token, "eligibilityScheduleRequests", body)).status).toBe(403);
+    const write = await writeToken(emu.url);
+    expect((await post(write, "eligibilityScheduleRequests", { ...body, action: "adminAssign" })).status).toBe(400);
+    expect((await post(write, "eligibilityScheduleRequests", { ...body, accessId: "admin" })).status).toBe(400);
+    const saved = [...emu.tenant.groupSchedules];
+    const g = emu.tenant.groupById.get(e.groupId)!;
+    const member = [...g.members][0]!;
+    try {
+      const res = await post(write, "eligibilityScheduleRequests", body);
+      expect(res.status).toBe(201);
+      expect(await res.json()).toMatchObject({ action: "adminRemove", status: "Revoked", accessId: "member" });
+      expect(emu.tenant.groupSchedules.some((x) => x.id === e.id)).toBe(false);
+      const again = await post(write, "eligibilityScheduleRequests", body);
+      expect(again.status).toBe(400);
+      expect(((await again.json()) as GraphErrorBody).error.code).toBe("RoleAssignmentDoesNotExist");
+      // An eligibility is not a membership: the eligible person was never in the group.
+      expect(g.members.has(e.principalId)).toBe(false);
+      // Removing an active assignment takes the person out of the group (the write app holds only the eligibility
+      // removal permission: refused first).
+      const active = { ...body, principalId: member };
+      expect((await post(write, "assignmentScheduleRequests", active)).status).toBe(403);
+      await control(emu.url, "POST", `/apps/${WRITE_CLIENT_ID}/permissions`, {
+        roles: [...RECERT_WRITE_PERMISSIONS, "PrivilegedAssignmentSchedule.Remove.AzureADGroup"],
+      });
+      const ended = await post(await writeToken(emu.url), "assignmentScheduleRequests", active);
+      expect(ended.status).toBe(201);
+      expect(g.members.has(member)).toBe(false);
+    } finally {
+      await control(emu.url, "POST", `/apps/${WRITE_CLIENT_ID}/permissions`, { roles: RECERT_WRITE_PERMISSIONS });
+      emu.tenant.groupSchedules = saved;
+      g.members.add(member);
     }
   });
 });
