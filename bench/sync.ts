@@ -114,6 +114,7 @@ async function fetchOnly(graph: SyncGraph): Promise<number> {
   let pages = 0;
   const guests: string[] = [];
   const sps: string[] = [];
+  const roleAssignable: string[] = [];
   const drain = async (it: AsyncIterable<unknown[]>, keep?: (o: Record<string, unknown>) => void) => {
     for await (const page of it) {
       pages++;
@@ -148,7 +149,20 @@ async function fetchOnly(graph: SyncGraph): Promise<number> {
     drainDelta("users", USER_SELECT, (o) => o.userType === "Guest" && guests.push(String(o.id))).then(() =>
       batched(guests.map((id) => `/users/${id}/sponsors?$select=id`)),
     ),
-    drainDelta("groups", GROUP_SELECT),
+    drainDelta("groups", GROUP_SELECT, (o) => o.isAssignableToRole === true && roleAssignable.push(String(o.id))).then(
+      () =>
+        // PIM for Groups: each role-assignable group's eligibilities and assignments, 20 to a $batch.
+        batched(
+          roleAssignable.flatMap((id) =>
+            ["eligibilitySchedules", "assignmentSchedules"].map(
+              (l) =>
+                `/identityGovernance/privilegedAccess/group/${l}?$top=999&$filter=${encodeURIComponent(`groupId eq '${id}'`)}`,
+            ),
+          ),
+        ),
+    ),
+    drain(graph.pages("/roleManagement/directory/roleEligibilitySchedules")),
+    drain(graph.pages("/roleManagement/directory/roleAssignmentSchedules")),
     drain(graph.pages("/users", { select: ["id", "signInActivity"], top: 500 })),
     drain(graph.pages("/users", { select: ["id"], expand: "manager($select=id)", top: 999 })),
     drain(graph.pages("/roleManagement/directory/roleDefinitions")).then(() =>
@@ -168,8 +182,10 @@ interface TenantCounts {
   users: number;
   guests: number;
   groups: number;
+  roleAssignableGroups: number;
   roleDefinitions: number;
   roleAssignments: number;
+  roleEligibilities: number;
   servicePrincipals: number;
   registrationDetails: number;
 }
@@ -183,7 +199,9 @@ interface TenantCounts {
  *   user list refuses larger pages with that property);
  * - per-object calls (a guest's sponsors, a service principal's appRoleAssignedTo) 20 to a `$batch` (Graph's JSON
  *   batching limit);
- * - one page each for the conditional-access policies, the organization and the role definitions of a normal tenant.
+ * - one page each for the conditional-access policies, the organization and the role definitions of a normal tenant;
+ * - PIM: the role eligibility and assignment schedules at 999 a page; for groups, two lists per role-assignable group
+ *   (Graph lists them only per group), 20 to a `$batch`.
  */
 export function minimumPages(c: TenantCounts): number {
   const pages = (n: number, size: number) => Math.max(1, Math.ceil(n / size));
@@ -195,6 +213,9 @@ export function minimumPages(c: TenantCounts): number {
     Math.ceil(c.guests / 20) + // sponsors, batched
     pages(c.roleDefinitions, 999) +
     pages(c.roleAssignments, 999) +
+    pages(c.roleEligibilities, 999) + // PIM eligibilities
+    pages(c.roleAssignments, 999) + // PIM assignment schedules (every active assignment)
+    Math.ceil((2 * c.roleAssignableGroups) / 20) + // PIM for Groups, batched
     pages(c.servicePrincipals, 999) +
     Math.ceil(c.servicePrincipals / 20) + // appRoleAssignedTo, batched
     pages(c.registrationDetails, 999) +

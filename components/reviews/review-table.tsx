@@ -387,12 +387,16 @@ function reviewColumns({
           <div className="text-slate-900">{r.resourceName ?? r.resourceId}</div>
           <div className="text-xs text-slate-600">
             {r.resourceType === "group"
-              ? "Group member"
-              : r.resourceType === "groupNested"
-                ? `Group member ${r.accessDetail ?? "via a nested group"}`
-                : r.resourceType === "directoryRole" || r.resourceType === "directoryRoleEligible"
-                  ? `Directory role · ${r.accessDetail ?? ""}`
-                  : `App role · ${r.accessDetail ?? ""}`}
+              ? r.accessDetail && r.accessDetail !== "member"
+                ? `Group ${r.accessDetail}`
+                : "Group member"
+              : r.resourceType === "groupEligible"
+                ? `Group member · ${r.accessDetail ?? "eligible"} (PIM)`
+                : r.resourceType === "groupNested"
+                  ? `Group member ${r.accessDetail ?? "via a nested group"}`
+                  : r.resourceType === "directoryRole" || r.resourceType === "directoryRoleEligible"
+                    ? `Directory role · ${r.accessDetail ?? ""}`
+                    : `App role · ${r.accessDetail ?? ""}`}
           </div>
           {r.goneFromEntra && (
             <span

@@ -1216,6 +1216,7 @@ export function tenantSummary(t: Tenant) {
     guests: t.users.filter((u) => u.userType === "Guest").length,
     disabled: t.users.filter((u) => !u.accountEnabled).length,
     groups: t.groups.length,
+    roleAssignableGroups: t.groups.filter((g) => g.isAssignableToRole).length,
     memberships,
     owners,
     roleDefinitions: t.roleDefinitions.length,

@@ -109,5 +109,7 @@ export const RECERT_WRITE_PERMISSIONS = [
   "Application.Read.All",
   // Notices by mail (#18): the scheduler sends them with the write app, which page requests never hold.
   "Mail.Send",
+  // PIM for Groups (#19): removal, and the read that confirms "nothing to remove".
   "PrivilegedEligibilitySchedule.Remove.AzureADGroup",
+  "PrivilegedEligibilitySchedule.Read.AzureADGroup",
 ];

@@ -15,6 +15,8 @@ const ALL = [
   "RoleManagement.Read.Directory",
   "Application.Read.All",
   "Policy.Read.All",
+  "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+  "PrivilegedAssignmentSchedule.Read.AzureADGroup",
 ];
 const WRITE_CLIENT = "7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
 const WRITE_SECRET = "write-app-secret";
@@ -96,6 +98,20 @@ describe("checkConnection", () => {
     }
   });
 
+  it("names the PIM for Groups permissions when missing without pausing syncs (the sync skips that kind)", async () => {
+    await control(`/apps/${CLIENT}/permissions`, { roles: ALL.filter((r) => !r.startsWith("Privileged")) });
+    try {
+      const h = await checkConnection(conn());
+      expect(h.status).toBe("needs_attention");
+      expect(h.problems.map((p) => [p.kind, p.blocksSync, p.message.split(" ")[0]])).toEqual([
+        ["permission", false, "PrivilegedEligibilitySchedule.Read.AzureADGroup"],
+        ["permission", false, "PrivilegedAssignmentSchedule.Read.AzureADGroup"],
+      ]);
+    } finally {
+      await control(`/apps/${CLIENT}/permissions`, { roles: ALL });
+    }
+  });
+
   it("tells a missing P1/P2 licence apart from a missing permission", async () => {
     await control("/licence", { sku: "free" });
     try {
@@ -143,7 +159,14 @@ describe("checkConnection", () => {
 
   it("accepts the higher-privileged permissions Graph documents for each need (Directory.Read.All and co.)", async () => {
     await control(`/apps/${CLIENT}/permissions`, {
-      roles: ["Directory.Read.All", "AuditLog.Read.All", "Policy.Read.All"],
+      // No Directory permission serves PIM for Groups (privilegedaccessgroup-list-eligibilityschedules).
+      roles: [
+        "Directory.Read.All",
+        "AuditLog.Read.All",
+        "Policy.Read.All",
+        "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+        "PrivilegedAssignmentSchedule.Read.AzureADGroup",
+      ],
     });
     try {
       const h = await checkConnection(conn());
@@ -157,7 +180,12 @@ describe("checkConnection", () => {
       await control(`/apps/${CLIENT}/permissions`, { roles: ALL });
     }
     await control(`/apps/${WRITE_CLIENT}/permissions`, {
-      roles: ["Directory.ReadWrite.All", "RoleManagement.ReadWrite.Directory", "AppRoleAssignment.ReadWrite.All"],
+      roles: [
+        "Directory.ReadWrite.All",
+        "RoleManagement.ReadWrite.Directory",
+        "AppRoleAssignment.ReadWrite.All",
+        "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
+      ],
     });
     const w = await checkConnection(conn({ clientId: WRITE_CLIENT, clientSecret: WRITE_SECRET }), "write");
     expect([w.status, w.problems]).toEqual(["healthy", []]);
@@ -187,6 +215,7 @@ describe("checkConnection", () => {
     expect(w.problems.map((p) => [p.kind, p.blocksSync, p.message.split(" ")[0]])).toEqual([
       ["permission", false, "RoleManagement.ReadWrite.Directory"],
       ["permission", false, "AppRoleAssignment.ReadWrite.All"],
+      ["permission", false, "PrivilegedEligibilitySchedule.Remove.AzureADGroup"],
       ["permission", false, "User.EnableDisableAccount.All"],
     ]);
     // The sign-in app's own check knows nothing of write needs: a read app is complete without them.

@@ -143,7 +143,7 @@ export async function checkConnection(c: GraphConnection, app: "read" | "write" 
       kind: "permission",
       message: `${p.name} has no admin consent: Recert cannot ${need.write ? "apply" : "read"} ${p.usedFor}.`,
       fix: `In the app registration, API permissions → add Microsoft Graph application permission ${p.name} → Grant admin consent.`,
-      blocksSync: !need.write,
+      blocksSync: !need.write && !need.optional,
     });
   });
   if (app === "write") {

@@ -291,6 +291,7 @@ describe("the write connection", () => {
       ["GroupMember.ReadWrite.All", true],
       ["RoleManagement.ReadWrite.Directory", true],
       ["AppRoleAssignment.ReadWrite.All", true],
+      ["PrivilegedEligibilitySchedule.Remove.AzureADGroup", true],
       ["User.EnableDisableAccount.All", true],
     ]);
   });

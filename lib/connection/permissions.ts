@@ -16,6 +16,8 @@ export interface PermissionNeed {
   accepts: readonly string[];
   /** A write (revocations, blocking sign-in): the write app's business, never a reason to pause syncs. */
   write: boolean;
+  /** A read the sync skips without (and says so in its manifest): reported, never a reason to pause syncs. */
+  optional?: boolean;
 }
 
 export const PERMISSION_NEEDS: readonly PermissionNeed[] = [
@@ -62,6 +64,23 @@ export const PERMISSION_NEEDS: readonly PermissionNeed[] = [
     accepts: ["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"],
     write: false,
   },
+  // PIM for Groups (#19): privilegedaccessgroup-list-eligibilityschedules / -assignmentschedules. No Group or Directory
+  // permission serves them; without them (or without P2) the sync skips PIM for Groups.
+  {
+    usedFor: "eligible members and owners of role-assignable groups (PIM for Groups)",
+    accepts: [
+      "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+      "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
+    ],
+    write: false,
+    optional: true,
+  },
+  {
+    usedFor: "time-bound members and owners of role-assignable groups (PIM for Groups)",
+    accepts: ["PrivilegedAssignmentSchedule.Read.AzureADGroup", "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"],
+    write: false,
+    optional: true,
+  },
   {
     usedFor: "removing revoked group members",
     accepts: ["GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"],
@@ -69,6 +88,17 @@ export const PERMISSION_NEEDS: readonly PermissionNeed[] = [
   },
   { usedFor: "removing revoked role assignments", accepts: ["RoleManagement.ReadWrite.Directory"], write: true },
   { usedFor: "removing revoked app assignments", accepts: ["AppRoleAssignment.ReadWrite.All"], write: true },
+  // privilegedaccessgroup-post-eligibilityschedulerequests (adminRemove). The write app also reads a group's
+  // eligibilities (PrivilegedEligibilitySchedule.Read.AzureADGroup) to confirm PIM's "nothing to remove", as it reads
+  // apps' assignments with Application.Read.All; a read is not listed here (it is no write on the read app).
+  {
+    usedFor: "removing revoked eligible group members (PIM for Groups)",
+    accepts: [
+      "PrivilegedEligibilitySchedule.Remove.AzureADGroup",
+      "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
+    ],
+    write: true,
+  },
   {
     usedFor: "blocking sign-in when access expires",
     accepts: ["User.EnableDisableAccount.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],

@@ -177,6 +177,33 @@ async function rolesAndApps(
   return { roles, apps };
 }
 
+/**
+ * PIM for Groups (#19): eligible and time-bound membership or ownership, of a group (by principal) or of a person (by
+ * group). Permanent active rows are the plain members and owners shown elsewhere.
+ */
+async function groupSchedules(ctx: Ctx, where: { groupId: string } | { principalId: string }) {
+  const rows = await ctx.db.dirGroupSchedule.findMany({
+    where: { tenantId: ctx.tenantId, ...where, OR: [{ kind: "eligible" }, { endAt: { not: null } }] },
+  });
+  const nm = await names(
+    ctx,
+    rows.flatMap((r) => [r.groupId, r.principalId]),
+  );
+  const until = (d: Date | null) => (d ? ` until ${d.toISOString().slice(0, 10)}` : "");
+  return rows
+    .map((r) => ({
+      groupId: r.groupId,
+      groupName: nm.get(r.groupId) ?? r.groupId,
+      principalId: r.principalId,
+      principalName: nm.get(r.principalId) ?? r.principalId,
+      principalType: r.principalType,
+      access: r.accessId === "owner" ? "Owner" : "Member",
+      state: `${r.kind === "eligible" ? "Eligible" : "Active"}${until(r.endAt)}`,
+    }))
+    .sort((a, b) => a.groupName.localeCompare(b.groupName) || a.principalName.localeCompare(b.principalName));
+}
+export type GroupSchedule = Awaited<ReturnType<typeof groupSchedules>>[number];
+
 export async function userDetail(ctx: Ctx, id: string) {
   const { db, tenantId } = ctx;
   const user = await db.dirUser.findFirst({ where: { tenantId, id } });
@@ -203,6 +230,7 @@ export async function userDetail(ctx: Ctx, id: string) {
     ).map((g) => [g.id, g.kind]),
   );
   const { roles, apps } = await rolesAndApps(ctx, id, groups, nm);
+  const pim = await groupSchedules(ctx, { principalId: id });
   const parse = (s: string | undefined) => {
     try {
       return s ? (JSON.parse(s) as string[]) : [];
@@ -240,6 +268,7 @@ export async function userDetail(ctx: Ctx, id: string) {
       .sort((a, b) => a.name.localeCompare(b.name)),
     roles,
     apps,
+    pim,
     mfa: mfa
       ? {
           registered: mfa.isMfaRegistered,
@@ -320,8 +349,10 @@ export async function groupDetail(ctx: Ctx, id: string, page = 1, q = "") {
   );
   const nm = await names(ctx, [...memberIds, ...ownersRows.map((o) => o.ownerId), ...parents.keys()]);
   const { roles, apps } = await rolesAndApps(ctx, id, parents, nm);
+  const pim = await groupSchedules(ctx, { groupId: id });
   return {
     group,
+    pim,
     owners: ownersRows
       .map((o) => ({ id: o.ownerId, name: nm.get(o.ownerId) ?? o.ownerId, type: o.ownerType }))
       .sort((a, b) => a.name.localeCompare(b.name)),

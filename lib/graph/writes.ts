@@ -13,6 +13,8 @@ export type WriteOp =
       directoryScopeId: string;
       justification: string;
     }
+  /** PIM for Groups (#19): an eligible membership, removed by group, principal and access. */
+  | { kind: "removeGroupEligibility"; groupId: string; principalId: string; accessId: "member"; justification: string }
   | { kind: "setAccountEnabled"; userId: string; enabled: boolean }
   /** A denied guest's deletion (#19): user-delete, User.ReadWrite.All. */
   | { kind: "deleteUser"; userId: string };
@@ -61,6 +63,20 @@ function request(op: WriteOp): { method: "DELETE" | "PATCH" | "POST"; path: stri
           justification: op.justification,
         },
       };
+    case "removeGroupEligibility":
+      // privilegedaccessgroup-post-eligibilityschedulerequests: adminRemove by accessId, groupId and principalId
+      // (PrivilegedEligibilitySchedule.Remove.AzureADGroup, the removal-only permission, or its ReadWrite).
+      return {
+        method: "POST",
+        path: "/identityGovernance/privilegedAccess/group/eligibilityScheduleRequests",
+        body: {
+          action: "adminRemove",
+          accessId: op.accessId,
+          groupId: op.groupId,
+          principalId: op.principalId,
+          justification: op.justification,
+        },
+      };
   }
 }
 
@@ -87,6 +103,15 @@ export async function graphWrite(client: GraphClient, op: WriteOp, audit: WriteA
         // PIM's answer when nothing matches (Microsoft's PIM error table: 400 RoleAssignmentDoesNotExist): "already
         // removed" only when a read of the eligibilities agrees, as for the ambiguous EntitlementGrant answer below.
         result = (await scheduleExists(client, op)) ? { outcome: "failed", error } : { outcome: "already_removed" };
+      else if (
+        op.kind === "removeGroupEligibility" &&
+        res.status === 400 &&
+        error.code === "RoleAssignmentDoesNotExist"
+      )
+        // The same for a group's eligibility, read back by group (the list needs a groupId or principalId filter).
+        result = (await groupEligibilityExists(client, op))
+          ? { outcome: "failed", error }
+          : { outcome: "already_removed" };
       else if (op.kind === "removeAppRoleAssignment" && isEntitlementGrantNotFound(res.status, error))
         // Graph answers this 400, not 404, for an assignment that is gone, but it has also been reported for
         // assignments that still exist (msgraph-sdk-dotnet#968): only a read of the resource's assignments tells.
@@ -131,6 +156,19 @@ async function scheduleExists(
       )
     )
       return true;
+  }
+  return false;
+}
+
+async function groupEligibilityExists(
+  client: GraphClient,
+  op: { groupId: string; principalId: string; accessId: string },
+): Promise<boolean> {
+  for await (const page of client.pages<{ principalId?: string; accessId?: string }>(
+    "/identityGovernance/privilegedAccess/group/eligibilitySchedules",
+    { filter: `groupId eq '${op.groupId.replace(/'/g, "''")}'`, top: 999 },
+  )) {
+    if (page.some((e) => e.principalId === op.principalId && e.accessId === op.accessId)) return true;
   }
   return false;
 }

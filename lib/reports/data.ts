@@ -7,6 +7,20 @@ import type { Ctx } from "@/lib/db/context";
 import { UserError } from "@/lib/errors";
 import type { ItemsHasher } from "@/lib/reviews/items-hash";
 import { SCOPE_LABEL, REVIEWER_LABEL, type CampaignConfig } from "@/lib/reviews/definition";
+
+/** The sync's skipped kinds (lib/sync/run-sync.ts, OPTIONAL_KINDS) as the report names them. */
+const UNREAD_LABEL: Record<string, string> = {
+  activity: "Sign-in activity (inactivity not judged)",
+  managers: "Managers",
+  sponsors: "Guests' sponsors",
+  roles: "Directory roles",
+  pim: "PIM for directory roles (eligibilities not reviewed)",
+  pimGroups: "PIM for Groups (eligible group members not reviewed)",
+  apps: "Enterprise apps",
+  mfa: "MFA registration",
+  policies: "Conditional-access policies",
+  organization: "Organization",
+};
 import { reviewerSignals, type ReviewerSignal, SignalsCollector } from "@/lib/reviews/signals";
 import { DecisionsHasher, decisionsHash } from "@/lib/reviews/decisions-hash";
 import { dialectOf, q, select } from "@/lib/db/sql";
@@ -38,6 +52,8 @@ export interface ReportHeader {
   exclusions: { entries: string[]; items: number } | null;
   /** Nested expansion (#19): lines for the cover; null when the campaign reviewed direct members only. */
   nested: string[] | null;
+  /** What the sync the campaign was frozen from could not read (a licence or permission it lacked), one line each. */
+  unread: string[];
   stages: string;
   startAt: string;
   endAt: string;
@@ -145,6 +161,7 @@ export async function reportHeader(ctx: Ctx, campaignId: string, o: { scan?: boo
         finishedAt?: string;
         complete?: boolean;
         counts?: Record<string, number>;
+        skipped?: { kind: string; reason: string }[];
         freeze?: {
           excluded?: { groupIds: string[]; userIds: string[]; items: number };
           nested?: { items: number; groupsWithNesting: number; maxDepth: number; cycleLinks: number };
@@ -211,6 +228,7 @@ export async function reportHeader(ctx: Ctx, campaignId: string, o: { scan?: boo
             ...(n.cycleLinks ? [`${n.cycleLinks} cyclic link(s) seen and not followed twice`] : []),
           ]
         : null)(manifest.freeze?.nested),
+    unread: (manifest.skipped ?? []).map((k) => `${UNREAD_LABEL[k.kind] ?? k.kind}: ${k.reason}`),
     population:
       config.population.who === "all"
         ? "All members"

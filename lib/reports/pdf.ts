@@ -292,6 +292,9 @@ export async function renderSignedPdf(
     "Sync finished",
     `${h.sync.finishedAt ?? "-"}; complete: ${h.sync.complete === null ? "-" : h.sync.complete ? "yes" : "no"}`,
   );
+  // What that sync could not read (#19): an auditor reads here that, say, eligible group members were not reviewed.
+  for (const [i, l] of h.unread.slice(0, 6).entries())
+    line(i === 0 ? "Not read by the sync" : "", l.length > 120 ? `${l.slice(0, 117)}...` : l);
   line(
     "Sync counts",
     Object.entries(h.sync.counts)

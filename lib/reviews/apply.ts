@@ -257,6 +257,14 @@ export function writeOpFor(i: ItemForApply): WriteOp {
     return { kind: "removeGroupMember", groupId: link.groupId, memberId: link.memberId };
   }
   if (i.resourceType === "group") return { kind: "removeGroupMember", groupId: i.resourceId, memberId: i.principalId };
+  if (i.resourceType === "groupEligible")
+    return {
+      kind: "removeGroupEligibility",
+      groupId: i.resourceId,
+      principalId: i.principalId,
+      accessId: "member",
+      justification: `Revoked in a Recert access review (item ${i.id}).`,
+    };
   if (i.resourceType === "directoryRole" || i.resourceType === "directoryRoleEligible") {
     // The state, end and scope freeze wrote (./role-detail.ts). An unreadable detail is refused, never read as
     // tenant-wide: that could name another grant of the same role.
@@ -297,6 +305,8 @@ function describe(op: WriteOp): string {
       return `DELETE /roleManagement/directory/roleAssignments/${op.assignmentId}`;
     case "removeAppRoleAssignment":
       return `DELETE /servicePrincipals/${op.servicePrincipalId}/appRoleAssignedTo/${op.assignmentId}`;
+    case "removeGroupEligibility":
+      return `POST /identityGovernance/privilegedAccess/group/eligibilityScheduleRequests (adminRemove: principal ${op.principalId}, group ${op.groupId}, ${op.accessId})`;
     case "removeRoleEligibility":
     case "removeRoleAssignmentSchedule":
       return `POST /roleManagement/directory/${op.kind === "removeRoleEligibility" ? "roleEligibilityScheduleRequests" : "roleAssignmentScheduleRequests"} (adminRemove: principal ${op.principalId}, role ${op.roleDefinitionId}, scope ${op.directoryScopeId})`;
@@ -640,6 +650,7 @@ export async function reconcileWithDirectory(
         AND EXISTS (SELECT 1 FROM "DirGroupMember" m WHERE m."groupId" = i."resourceId" AND m."memberId" = substr(i."accessId", 1, 36))))
       WHEN 'directoryRole' THEN EXISTS (SELECT 1 FROM "DirRoleAssignment" r WHERE r."id" = i."accessId")
       WHEN 'directoryRoleEligible' THEN EXISTS (SELECT 1 FROM "DirRoleSchedule" r WHERE r."id" = i."accessId")
+      WHEN 'groupEligible' THEN EXISTS (SELECT 1 FROM "DirGroupSchedule" s WHERE s."id" = i."accessId")
       ELSE EXISTS (SELECT 1 FROM "DirAppRoleAssignment" a WHERE a."id" = i."accessId") END`;
   let flagged = 0;
   for (const c of campaigns) {

@@ -56,6 +56,8 @@ export interface FreezeInput {
    * sync's, which Graph no longer confirms, so no eligibility is frozen from them and no end date is shown.
    */
   pimRead?: boolean;
+  /** The same for PIM for Groups: no group eligibility and no end of an active membership from an earlier sync. */
+  pimGroupsRead?: boolean;
   /**
    * SQLite only: the connection the surrounding transaction runs on. Rows then go in through prepared
    * statements (about four times faster than JSON batches through the adapter for a million rows).
@@ -133,6 +135,8 @@ interface Resource {
    * holder objects are made when its turn comes and dropped after (`holdersOf`).
    */
   members?: number[];
+  /** PIM for Groups (#19): the end date of a synced user's time-bound active membership, by user id. */
+  activeUntil?: Map<string, string>;
 }
 
 interface Holder {
@@ -144,7 +148,7 @@ interface Holder {
    * The item's resourceType when not the resource's (#19): a PIM eligibility of a directory role, or a group's access
    * held through a nested group.
    */
-  resourceType?: "directoryRoleEligible" | "groupNested";
+  resourceType?: "directoryRoleEligible" | "groupNested" | "groupEligible";
   rank?: number;
   u?: UserRow | null;
 }
@@ -206,6 +210,7 @@ async function loadResources(
   c: CampaignConfig,
   people: People,
   pimRead = true,
+  pimGroupsRead = true,
 ): Promise<{ resources: Resource[]; dynamicGroups: number; nested?: Expansion }> {
   const { users, all } = people;
   const p = (i: number) => (engine === "sqlite" ? "?" : `$${i}`);
@@ -462,11 +467,48 @@ async function loadResources(
     tenantId,
   );
   for (const o of owners) if (o.ownerType === "user") byId.get(o.groupId)?.owners.push(o.ownerId);
+  if (pimGroupsRead) await addGroupSchedules(rows, p(1), tenantId, byId);
   return {
     resources: [...byId.values()].filter((r) => r.holders.length || r.members?.length),
     dynamicGroups,
     ...(expansion ? { nested: expansion } : {}),
   };
+}
+
+/**
+ * PIM for Groups (#19): an eligible member of a group in scope is reviewed like a member (one activation away from the
+ * group's access; item type groupEligible, its access id the schedule's). A time-bound active membership's end date
+ * goes into the member's item. Eligible ownership is not reviewed here: owners are the reviewers of group campaigns.
+ */
+async function addGroupSchedules(rows: Reader, p1: string, tenantId: string, byId: Map<string, Resource>) {
+  const schedules = await rows<{
+    id: string;
+    kind: string;
+    groupId: string;
+    principalId: string;
+    principalType: string;
+    endAt: Date | string | null;
+  }>(
+    `SELECT "id", "kind", "groupId", "principalId", "principalType", "endAt" FROM "DirGroupSchedule"
+     WHERE "tenantId" = ${p1} AND "accessId" = 'member' AND ("kind" = 'eligible' OR "endAt" IS NOT NULL) ORDER BY "id"`,
+    tenantId,
+  );
+  for (const s of schedules) {
+    const r = byId.get(s.groupId);
+    if (!r || (s.principalType !== "user" && s.principalType !== "group")) continue;
+    const until = s.endAt ? new Date(s.endAt).toISOString().slice(0, 10) : null;
+    if (s.kind === "active") {
+      if (until) (r.activeUntil ??= new Map()).set(s.principalId, `member until ${until}`);
+      continue;
+    }
+    r.holders.push({
+      principalId: s.principalId,
+      principalType: s.principalType,
+      accessId: s.id,
+      accessDetail: until ? `eligible until ${until}` : "eligible",
+      resourceType: "groupEligible",
+    });
+  }
 }
 
 /** What nested expansion added, for the campaign's manifest (its population proof). */
@@ -910,6 +952,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
     c,
     people,
     input.pimRead ?? true,
+    input.pimGroupsRead ?? true,
   );
   resources.sort(byName);
 
@@ -1030,6 +1073,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
           const mu = byRank[memberRanks[a++]!]!;
           member.principalId = mu.id;
           member.accessId = mu.id;
+          member.accessDetail = r.activeUntil?.get(mu.id) ?? "member";
           member.rank = mu.rank!;
           member.u = mu;
           h = member;

@@ -53,8 +53,9 @@ const LIST = 25;
 async function holders(ctx: Ctx, type: string, resourceId: string, among: string[]): Promise<number> {
   if (among.length === 0) return 0;
   const ids = among.slice(0, 5_000);
-  // Held through nested groups (#19): peers counted as direct members of the reviewed group, as for its other items.
-  if (type === "group" || type === "groupNested")
+  // Held through nested groups or eligible through PIM (#19): peers counted as direct members of the reviewed group,
+  // as for its other items.
+  if (type === "group" || type === "groupNested" || type === "groupEligible")
     return ctx.db.dirGroupMember.count({ where: { groupId: resourceId, memberId: { in: ids } } });
   if (type === "app")
     return (

@@ -127,6 +127,8 @@ export interface SyncFitness {
   signInDataAvailable: boolean;
   /** False when the sync skipped PIM (its schedules in the database are an earlier sync's). */
   pimRead?: boolean;
+  /** The same for PIM for Groups (#19): a permission or licence the sync lacked. */
+  pimGroupsRead?: boolean;
   manifest?: Record<string, unknown>;
 }
 
@@ -162,8 +164,13 @@ export async function syncFitness(
   const skipped = manifest.skipped ?? [];
   // PIM's data is licence-bound too (Entra ID P2): a tenant without it has no eligibilities to miss. A PIM read refused
   // for a missing permission still blocks: eligibilities may exist unseen.
+  // PIM for Groups never blocks: its permissions are new and most tenants govern no group with PIM, so a missing one
+  // must not stop every campaign; the campaign records that the kind was not read and its report says so (#19).
   const blocking = skipped.filter(
-    (s) => !LICENCE_KINDS.has(s.kind) && !(s.kind === "pim" && s.reason.includes("AadPremiumLicenseRequired")),
+    (s) =>
+      !LICENCE_KINDS.has(s.kind) &&
+      s.kind !== "pimGroups" &&
+      !(s.kind === "pim" && s.reason.includes("AadPremiumLicenseRequired")),
   );
   if (last.status !== "succeeded" && blocking.length) {
     return {
@@ -189,6 +196,7 @@ export async function syncFitness(
     finishedAt: last.finishedAt,
     signInDataAvailable,
     pimRead: !skipped.some((k) => k.kind === "pim"),
+    pimGroupsRead: !skipped.some((k) => k.kind === "pimGroups"),
     manifest: {
       runId: last.id,
       status: last.status,
@@ -240,6 +248,7 @@ export async function startCampaign(
           now,
           signInDataAvailable: fit.signInDataAvailable,
           pimRead: fit.pimRead ?? true,
+          pimGroupsRead: fit.pimGroupsRead ?? true,
           sqlite: engine === "sqlite" ? sqliteHandleOf(ctx.db) : undefined,
           pg: engine === "postgresql" ? await pgTransactionConnection(tx, ctx.db) : undefined,
         });

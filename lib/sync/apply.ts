@@ -17,6 +17,7 @@ import {
   REMOVED,
   ROLE_ASSIGNMENT,
   ROLE_SCHEDULE,
+  GROUP_SCHEDULE,
   ROLE_DEFINITION,
   SERVICE_PRINCIPAL,
   SPONSOR,
@@ -42,6 +43,7 @@ export interface ApplyPlan {
   mfa?: Refresh;
   roles?: boolean;
   pim?: boolean;
+  pimGroups?: boolean;
   apps?: boolean;
   policies?: boolean;
   organization?: boolean;
@@ -131,7 +133,7 @@ export async function deleteMissing(
 async function classifyPrincipals(
   db: SqlRunner,
   d: Dialect,
-  table: "DirRoleAssignment" | "DirRoleSchedule",
+  table: "DirRoleAssignment" | "DirRoleSchedule" | "DirGroupSchedule",
   tenantId: string,
 ): Promise<void> {
   const t = q(table);
@@ -307,6 +309,10 @@ export async function applyStaged(
   if (plan.pim) {
     await replace(db, d, ROLE_SCHEDULE, tenantId, runId);
     await classifyPrincipals(db, d, "DirRoleSchedule", tenantId);
+  }
+  if (plan.pimGroups) {
+    await replace(db, d, GROUP_SCHEDULE, tenantId, runId);
+    await classifyPrincipals(db, d, "DirGroupSchedule", tenantId);
   }
   if (plan.apps) {
     await replace(db, d, SERVICE_PRINCIPAL, tenantId, runId);

@@ -249,6 +249,31 @@ export function mapRoleSchedule(kind: "eligible" | "active"): (o: GraphObject) =
   };
 }
 
+/**
+ * PIM for Groups (#19): privilegedAccessGroupEligibilitySchedule or -AssignmentSchedule. The principal comes as an id
+ * only (apply classifies it from the directory); the period is scheduleInfo's, as for roles.
+ */
+export function mapGroupSchedule(kind: "eligible" | "active"): (o: GraphObject) => Row {
+  return (o) => {
+    const info = (o.scheduleInfo ?? {}) as {
+      startDateTime?: string | null;
+      expiration?: { endDateTime?: string | null };
+    };
+    return {
+      id: String(o.id),
+      kind,
+      groupId: String(o.groupId),
+      accessId: str(o, "accessId") ?? "member",
+      principalId: String(o.principalId),
+      principalType: "unknown",
+      memberType: str(o, "memberType") ?? null,
+      assignmentType: kind === "active" ? (str(o, "assignmentType") ?? null) : null,
+      startAt: info.startDateTime ?? null,
+      endAt: info.expiration?.endDateTime ?? null,
+    };
+  };
+}
+
 export function mapServicePrincipal(o: GraphObject): Row {
   return {
     id: String(o.id),

@@ -163,6 +163,24 @@ export const ROLE_SCHEDULE: TableSpec = {
   ],
 };
 
+/** PIM for Groups (#19): eligible and active membership or ownership of the governed groups asked about. */
+export const GROUP_SCHEDULE: TableSpec = {
+  live: "DirGroupSchedule",
+  stage: "SyncStageGroupSchedule",
+  key: ["id"],
+  columns: [
+    s("kind", false),
+    s("groupId", false),
+    s("accessId", false),
+    s("principalId", false),
+    s("principalType", false),
+    s("memberType"),
+    s("assignmentType"),
+    d("startAt"),
+    d("endAt"),
+  ],
+};
+
 export const SERVICE_PRINCIPAL: TableSpec = {
   live: "DirServicePrincipal",
   stage: "SyncStageServicePrincipal",
@@ -263,6 +281,7 @@ export const LIVE_TABLES = [
   ROLE_DEFINITION,
   ROLE_ASSIGNMENT,
   ROLE_SCHEDULE,
+  GROUP_SCHEDULE,
   SERVICE_PRINCIPAL,
   APP_ROLE_ASSIGNMENT,
   MFA,

@@ -86,6 +86,19 @@ export default async function GroupPage({
             empty="No directory role or app is assigned to this group."
           />
         </Card>
+        {(d.group.isAssignableToRole || d.pim.length > 0) && (
+          <Card title="Privileged Identity Management" count={d.pim.length} testId="group-pim">
+            <LinkList
+              items={d.pim.map((p) => ({
+                id: p.principalId,
+                name: p.principalName,
+                sub: `${p.access.toLowerCase()} · ${p.state.toLowerCase()}`,
+              }))}
+              empty="Nobody is eligible for this group, and no membership ends at a date (as of the last sync)."
+              href={(pid) => link(d.pim.find((p) => p.principalId === pid)?.principalType ?? "user")(pid)}
+            />
+          </Card>
+        )}
       </div>
       <div className="mt-6">
         <Card title="Members" count={d.memberTotal} testId="group-members">

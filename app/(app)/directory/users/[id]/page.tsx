@@ -102,6 +102,15 @@ export default async function UserPage({ params }: { params: Promise<{ id: strin
             href={group}
           />
         </Card>
+        {d.pim.length > 0 && (
+          <Card title="Eligible and time-bound groups (PIM)" count={d.pim.length} testId="user-pim-groups">
+            <LinkList
+              items={d.pim.map((p) => ({ id: p.groupId, name: p.groupName, sub: `${p.access} · ${p.state}` }))}
+              empty="None."
+              href={group}
+            />
+          </Card>
+        )}
         <Card title="Apps" count={d.apps.length} testId="user-apps">
           <LinkList
             items={d.apps.map((a) => ({ id: a.id, name: a.name, sub: a.role, note: a.via }))}

@@ -1,0 +1,223 @@
+/**
+ * PIM for Groups (#19) against the emulator and a real database (both engines): the sync holds the eligibilities and
+ * time-bound memberships Graph lists for the role-assignable groups, a campaign over those groups reviews each eligible
+ * member (and shows when an active membership ends), a revoked eligibility is removed through PIM's adminRemove (one
+ * removed meanwhile is "already removed" only after a read agrees), and a sync without the permissions skips the kind.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { groupDetail, userDetail } from "@/lib/directory/detail";
+import { reportHeader } from "@/lib/reports/data";
+import { runSync } from "@/lib/sync/run-sync";
+import { RECERT_GRAPH_PERMISSIONS, RECERT_WRITE_PERMISSIONS } from "@/emulator/tenant/roles";
+import { setup } from "@/tests/support/emulator-fixture";
+import { WRITE_CLIENT_ID } from "@/tests/support/write-app";
+import {
+  applyCampaign,
+  closeCampaign,
+  createCampaign,
+  forceDecision,
+  quarterlyPreset,
+  startCampaign,
+  type Actor,
+  type Ctx,
+} from "./index";
+
+let s: Awaited<ReturnType<typeof setup>>;
+let ctx: Ctx;
+const ADMIN: Actor = { id: "admin-oid", name: "Ada Admin", role: "admin" };
+
+beforeAll(async () => {
+  s = await setup();
+  ctx = s.ctx;
+  await s.syncNow();
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+const iso = (v: string | Date | null | undefined) => (v ? new Date(v).toISOString() : null);
+const roleAssignablePreset = () => {
+  const preset = quarterlyPreset(new Date());
+  preset.config.scope = { kind: "roleAssignableGroups", groupIds: [] };
+  return preset;
+};
+
+describe("PIM for Groups", () => {
+  test("the sync holds every eligibility and time-bound membership Graph lists for the role-assignable groups; the directory shows them", async () => {
+    const t = s.emu.tenant;
+    const governed = t.groups.filter((g) => g.pimOnboarded);
+    expect(governed.length).toBeGreaterThan(1);
+    expect(governed.every((g) => g.isAssignableToRole)).toBe(true);
+    const rows = await s.db.dirGroupSchedule.findMany({ where: { tenantId: s.tenantId } });
+    const key = (r: { id: string; groupId: string; principalId: string; accessId: string }, end: string | null) =>
+      [r.id, r.groupId, r.principalId, r.accessId, end].join(" ");
+    expect(
+      rows
+        .filter((r) => r.kind === "eligible")
+        .map((r) => key(r, iso(r.endAt)))
+        .sort(),
+    ).toEqual(
+      t.groupSchedules
+        .filter((e) => e.kind === "eligible")
+        .map((e) => key(e, iso(e.endDateTime)))
+        .sort(),
+    );
+    // Every current member and owner of a governed group is an active assignment; the time-bound ones keep their end.
+    const active = rows.filter((r) => r.kind === "active");
+    expect(active).toHaveLength(governed.reduce((n, g) => n + g.members.size + g.owners.size, 0));
+    expect(
+      active
+        .filter((r) => r.endAt)
+        .map((r) => key(r, iso(r.endAt)))
+        .sort(),
+    ).toEqual(
+      t.groupSchedules
+        .filter((e) => e.kind === "active")
+        .map((e) => key(e, iso(e.endDateTime)))
+        .sort(),
+    );
+    // Principals are classified from the directory (Graph names them by id only).
+    expect(rows.every((r) => r.principalType === (t.userById.has(r.principalId) ? "user" : "group"))).toBe(true);
+    // Owners' eligibilities are synced too; the tenant has one, and a disabled account eligible for a group.
+    expect(rows.some((r) => r.kind === "eligible" && r.accessId === "owner")).toBe(true);
+    expect(
+      t.groupSchedules.some((e) => e.kind === "eligible" && t.userById.get(e.principalId)?.accountEnabled === false),
+    ).toBe(true);
+
+    const e = t.groupSchedules.find((x) => x.kind === "eligible" && x.accessId === "member" && x.endDateTime)!;
+    const g = await groupDetail(ctx, e.groupId);
+    expect(g!.pim).toContainEqual(
+      expect.objectContaining({
+        principalId: e.principalId,
+        access: "Member",
+        state: `Eligible until ${e.endDateTime!.slice(0, 10)}`,
+      }),
+    );
+    const u = await userDetail(ctx, e.principalId);
+    expect(u!.pim.map((p) => [p.groupId, p.state])).toContainEqual([
+      e.groupId,
+      `Eligible until ${e.endDateTime!.slice(0, 10)}`,
+    ]);
+  });
+
+  test("a campaign over role-assignable groups reviews eligible members; a revoked eligibility is removed through adminRemove", async () => {
+    const t = s.emu.tenant;
+    const { campaignId } = await createCampaign(ctx, ADMIN, roleAssignablePreset());
+    await startCampaign(ctx, ADMIN, campaignId);
+    const items = await s.db.campaignItem.findMany({ where: { campaignId }, orderBy: { ordinal: "asc" } });
+    const eligibleItems = items.filter((i) => i.resourceType === "groupEligible");
+    // Each eligible membership once, as the schedule's id; eligible ownership is not reviewed (owners review).
+    expect(eligibleItems.map((i) => `${i.resourceId} ${i.principalId} ${i.accessId}`).sort()).toEqual(
+      t.groupSchedules
+        .filter((e) => e.kind === "eligible" && e.accessId === "member" && t.userById.has(e.principalId))
+        .map((e) => `${e.groupId} ${e.principalId} ${e.id}`)
+        .sort(),
+    );
+    for (const i of eligibleItems) expect(i.accessDetail).toMatch(/^eligible( until \d{4}-\d{2}-\d{2})?$/);
+    // A time-bound membership is the member's item, with its end.
+    const bounded = t.groupSchedules.filter((e) => e.kind === "active" && e.accessId === "member");
+    expect(bounded.length).toBeGreaterThan(0);
+    for (const b of bounded) {
+      const item = items.find(
+        (i) => i.resourceType === "group" && i.resourceId === b.groupId && i.principalId === b.principalId,
+      );
+      expect(item?.accessDetail).toBe(`member until ${b.endDateTime!.slice(0, 10)}`);
+    }
+
+    // Two eligibilities revoked; one of them is removed in Entra by someone else before the apply.
+    const [first, second] = eligibleItems;
+    expect(second).toBeDefined();
+    expect(
+      await forceDecision(ctx, ADMIN, campaignId, [first!.id, second!.id], "revoke", "No longer needs the group"),
+    ).toBe(2);
+    await closeCampaign(ctx, ADMIN, campaignId);
+    t.groupSchedules = t.groupSchedules.filter((e) => e.id !== second!.accessId);
+    const writesBefore = ((await s.control("GET", "/writes")).value as unknown[]).length;
+
+    const summary = await applyCampaign(ctx, ADMIN, campaignId, s.writeClient());
+    expect(summary).toMatchObject({ applied: 1, alreadyRemoved: 1, failed: 0 });
+    expect(t.groupSchedules.some((e) => e.id === first!.accessId)).toBe(false);
+    // Graph no longer lists it.
+    const listed: string[] = [];
+    for await (const page of s
+      .writeClient()
+      .pages<{ id: string }>("/identityGovernance/privilegedAccess/group/eligibilitySchedules", {
+        filter: `groupId eq '${first!.resourceId}'`,
+      }))
+      listed.push(...page.map((e) => e.id));
+    expect(listed).not.toContain(first!.accessId);
+    // One adminRemove per item: the applied one and the one PIM answered RoleAssignmentDoesNotExist (then a read).
+    const writes = ((await s.control("GET", "/writes")).value as { method: string; path: string; status: number }[])
+      .slice(writesBefore)
+      .map((w) => `${w.method} ${w.path.replace(/^.*\/privilegedAccess\/group\//, "")} ${w.status}`);
+    expect(writes.sort()).toEqual(["POST eligibilityScheduleRequests 201", "POST eligibilityScheduleRequests 400"]);
+    const after = await s.db.campaignItem.findMany({ where: { id: { in: [first!.id, second!.id] } } });
+    expect(after.map((i) => [i.id, i.applyStatus]).sort()).toEqual(
+      [
+        [first!.id, "applied"],
+        [second!.id, "alreadyRemoved"],
+      ].sort(),
+    );
+    const events = await s.db.auditEvent.findMany({ where: { action: "graph.write", targetId: first!.id } });
+    expect(events).toHaveLength(1);
+    expect(events[0]!.after).toContain("removeGroupEligibility");
+
+    // The next sync no longer holds the removed eligibility.
+    await s.syncNow();
+    expect(await s.db.dirGroupSchedule.count({ where: { id: first!.accessId } })).toBe(0);
+  });
+
+  test("PIM's 'nothing to remove' is taken as already removed only when a read agrees: a write app that cannot read fails the item", async () => {
+    const t = s.emu.tenant;
+    const { campaignId } = await createCampaign(ctx, ADMIN, roleAssignablePreset());
+    await startCampaign(ctx, ADMIN, campaignId);
+    const item = (await s.db.campaignItem.findMany({ where: { campaignId, resourceType: "groupEligible" } }))[0]!;
+    await forceDecision(ctx, ADMIN, campaignId, [item.id], "revoke", "Test");
+    await closeCampaign(ctx, ADMIN, campaignId);
+    // Removed in Entra meanwhile (PIM answers 400 RoleAssignmentDoesNotExist), and the write app holds only the
+    // removal permission: the confirming read is refused, so nothing says the eligibility is gone.
+    const saved = [...t.groupSchedules];
+    t.groupSchedules = t.groupSchedules.filter((e) => e.id !== item.accessId);
+    const write = (roles: string[]) => s.control("POST", `/apps/${WRITE_CLIENT_ID}/permissions`, { roles });
+    await write(RECERT_WRITE_PERMISSIONS.filter((p) => p !== "PrivilegedEligibilitySchedule.Read.AzureADGroup"));
+    try {
+      const summary = await applyCampaign(ctx, ADMIN, campaignId, s.writeClient());
+      expect(summary).toMatchObject({ applied: 0, alreadyRemoved: 0, failed: 1 });
+      const after = await s.db.campaignItem.findUniqueOrThrow({ where: { id: item.id } });
+      expect(after.applyStatus).toBe("failed");
+    } finally {
+      await write(RECERT_WRITE_PERMISSIONS);
+      t.groupSchedules = saved;
+    }
+  });
+
+  test("without the PIM for Groups permissions the sync skips the kind and campaigns freeze no group eligibility", async () => {
+    const read = (roles: string[]) => s.control("POST", `/apps/${s.emu.config.clientId}/permissions`, { roles });
+    await read(RECERT_GRAPH_PERMISSIONS.filter((p) => !p.startsWith("Privileged")));
+    try {
+      const r = await runSync({
+        db: s.db,
+        graph: s.graph(),
+        tenantId: s.tenantId,
+        databaseUrl: s.database.url,
+        trigger: "manual",
+      });
+      expect(r.manifest.skipped).toEqual([
+        expect.objectContaining({ kind: "pimGroups", reason: expect.stringContaining("Authorization_RequestDenied") }),
+      ]);
+      // The rows an earlier sync stored stay, but this sync could not confirm them.
+      expect(await s.db.dirGroupSchedule.count()).toBeGreaterThan(0);
+      const { campaignId } = await createCampaign(ctx, ADMIN, roleAssignablePreset());
+      expect((await startCampaign(ctx, ADMIN, campaignId)).itemCount).toBeGreaterThan(0);
+      const items = await s.db.campaignItem.findMany({ where: { campaignId } });
+      expect(items.filter((i) => i.resourceType === "groupEligible")).toEqual([]);
+      expect(items.filter((i) => i.accessDetail?.includes("until"))).toEqual([]);
+      // The report's cover says what was not read.
+      expect((await reportHeader(ctx, campaignId, { scan: false })).unread).toEqual([
+        expect.stringMatching(/^PIM for Groups \(eligible group members not reviewed\): .*Authorization_RequestDenied/),
+      ]);
+    } finally {
+      await read(RECERT_GRAPH_PERMISSIONS);
+    }
+  });
+});
