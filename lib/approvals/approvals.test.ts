@@ -150,7 +150,8 @@ describe("a campaign apply above the threshold", () => {
     const picked: typeof items = [];
     const people = new Set<string>();
     for (const i of items) {
-      if (people.has(i.principalId) || picked.length >= THRESHOLD + 3) continue;
+      // Memberships (eligible members of PIM-governed groups are items too, #19).
+      if (i.resourceType !== "group" || people.has(i.principalId) || picked.length >= THRESHOLD + 3) continue;
       people.add(i.principalId);
       picked.push(i);
     }

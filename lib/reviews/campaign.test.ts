@@ -78,9 +78,17 @@ describe("a quarterly campaign over all security groups", () => {
     const inScope = t.groups.filter(
       (g) => g.securityEnabled && !g.groupTypes.includes("Unified") && !g.groupTypes.includes("DynamicMembership"),
     );
-    const expected = inScope
-      .flatMap((g) => [...g.members].filter((m) => t.userById.has(m) || t.groupById.has(m)).map((m) => `${g.id}/${m}`))
-      .sort();
+    // Members, and people eligible for membership through PIM for Groups (#19).
+    const ids = new Set(inScope.map((g) => g.id));
+    const expected = [
+      ...inScope.flatMap((g) =>
+        [...g.members].filter((m) => t.userById.has(m) || t.groupById.has(m)).map((m) => `${g.id}/${m}`),
+      ),
+      ...t.groupSchedules
+        .filter((e) => e.kind === "eligible" && e.accessId === "member" && ids.has(e.groupId))
+        .map((e) => `${e.groupId}/${e.principalId}`),
+    ].sort();
+    expect(t.groupSchedules.some((e) => e.kind === "eligible" && ids.has(e.groupId))).toBe(true);
     const items = await s.db.campaignItem.findMany({
       where: { campaignId },
       select: {

@@ -362,6 +362,7 @@ export interface DirectoryCounts {
   guests: number;
   disabled: number;
   groups: number;
+  roleAssignableGroups: number;
   memberships: number;
   owners: number;
   sponsors: number;
@@ -369,6 +370,7 @@ export interface DirectoryCounts {
   roleDefinitions: number;
   roleAssignments: number;
   roleEligibilities: number;
+  groupEligibilities: number;
   servicePrincipals: number;
   appRoleAssignments: number;
   registrationDetails: number;
@@ -389,12 +391,14 @@ export async function countDirectory(db: SqlRunner, d: Dialect, tenantId: string
     ${c("DirUser", `"accountEnabled" = false`)} AS "disabled",
     ${c("DirUser", `"managerId" IS NOT NULL`)} AS "usersWithManager",
     ${c("DirGroup")} AS "groups",
+    ${c("DirGroup", `"isAssignableToRole" = true`)} AS "roleAssignableGroups",
     ${c("DirGroupMember")} AS "memberships",
     ${c("DirGroupOwner")} AS "owners",
     ${c("DirSponsor")} AS "sponsors",
     ${c("DirRoleDefinition")} AS "roleDefinitions",
     ${c("DirRoleAssignment")} AS "roleAssignments",
     ${c("DirRoleSchedule", `"kind" = 'eligible'`)} AS "roleEligibilities",
+    ${c("DirGroupSchedule", `"kind" = 'eligible'`)} AS "groupEligibilities",
     ${c("DirServicePrincipal")} AS "servicePrincipals",
     ${c("DirAppRoleAssignment")} AS "appRoleAssignments",
     ${c("DirMfaRegistration")} AS "registrationDetails",
