@@ -498,7 +498,9 @@ async function addGroupSchedules(rows: Reader, p1: string, tenantId: string, byI
     if (!r || (s.principalType !== "user" && s.principalType !== "group")) continue;
     const until = s.endAt ? new Date(s.endAt).toISOString().slice(0, 10) : null;
     if (s.kind === "active") {
-      if (until) (r.activeUntil ??= new Map()).set(s.principalId, `member until ${until}`);
+      if (!until) continue;
+      r.activeUntil ??= new Map();
+      r.activeUntil.set(s.principalId, `member until ${until}`);
       continue;
     }
     r.holders.push({
