@@ -59,6 +59,18 @@ export function NewCampaignForm({
   const [roleEligible, setRoleEligible] = useState(true);
   const [appIds, setAppIds] = useState<string[]>([]);
   const [nested, setNested] = useState(true);
+  // Further scopes of other families (#19): a group scope, the directory roles, the enterprise apps.
+  const [alsoGroups, setAlsoGroups] = useState<"" | TCampaignFormInput["scope"]["kind"]>("");
+  const [alsoRoles, setAlsoRoles] = useState(false);
+  const [alsoApps, setAlsoApps] = useState(false);
+  const mainFamily = scope === "directoryRoles" ? "roles" : scope === "apps" ? "apps" : "groups";
+  const also = [
+    ...(mainFamily !== "groups" && alsoGroups ? [alsoGroups] : []),
+    ...(mainFamily !== "roles" && alsoRoles ? (["directoryRoles"] as const) : []),
+    ...(mainFamily !== "apps" && alsoApps ? (["apps"] as const) : []),
+  ];
+  const reviews = (k: TCampaignFormInput["scope"]["kind"]) => scope === k || also.includes(k);
+  const reviewsGroups = mainFamily === "groups" || also.some((k) => k !== "directoryRoles" && k !== "apps");
   const [excludeGroupIds, setExcludeGroupIds] = useState<string[]>([]);
   const [excludeUpns, setExcludeUpns] = useState("");
   const [who, setWho] = useState<"all" | "guests" | "inactive">(preset.who ?? "all");
@@ -97,10 +109,11 @@ export function NewCampaignForm({
         description,
         scope: {
           kind: scope,
-          groupIds: scope === "groups" ? groupIds : [],
-          roleIds: scope === "directoryRoles" ? roleIds : [],
+          also,
+          groupIds: reviews("groups") ? groupIds : [],
+          roleIds: reviews("directoryRoles") ? roleIds : [],
           roleStates: [...(roleActive ? ["active" as const] : []), ...(roleEligible ? ["eligible" as const] : [])],
-          appIds: scope === "apps" ? appIds : [],
+          appIds: reviews("apps") ? appIds : [],
           nested,
           excludeGroupIds,
           excludeUpns: split(excludeUpns),
@@ -181,7 +194,42 @@ export function NewCampaignForm({
             <option value="apps">Enterprise app assignments</option>
           </select>
         </div>
-        {scope === "groups" && (
+        <fieldset className="rounded-md border border-slate-200 px-3 py-2" data-testid="scope-also">
+          <legend className="px-1 text-sm font-medium text-slate-700">Also review in this campaign</legend>
+          <div className="flex flex-col gap-2 text-sm text-slate-700">
+            {mainFamily !== "groups" && (
+              <label className="flex flex-wrap items-center gap-2">
+                <span>Groups</span>
+                <select
+                  aria-label="Also review groups"
+                  className="rounded-md border border-slate-300 px-2 py-1 text-sm"
+                  value={alsoGroups}
+                  onChange={(e) => setAlsoGroups(e.target.value as typeof alsoGroups)}
+                >
+                  <option value="">None</option>
+                  <option value="allSecurityGroups">All security groups</option>
+                  <option value="allM365Groups">All Microsoft 365 groups</option>
+                  <option value="allGroups">All groups (security and Microsoft 365)</option>
+                  <option value="roleAssignableGroups">Role-assignable groups</option>
+                  <option value="groups">Chosen groups</option>
+                </select>
+              </label>
+            )}
+            {mainFamily !== "roles" && (
+              <label className="flex items-center gap-2">
+                <input type="checkbox" checked={alsoRoles} onChange={(e) => setAlsoRoles(e.target.checked)} />
+                Directory roles: active and eligible (PIM)
+              </label>
+            )}
+            {mainFamily !== "apps" && (
+              <label className="flex items-center gap-2">
+                <input type="checkbox" checked={alsoApps} onChange={(e) => setAlsoApps(e.target.checked)} />
+                Enterprise app assignments
+              </label>
+            )}
+          </div>
+        </fieldset>
+        {reviews("groups") && (
           <div>
             <label className={label} htmlFor="groups">
               Groups
@@ -202,7 +250,7 @@ export function NewCampaignForm({
             </select>
           </div>
         )}
-        {scope === "directoryRoles" && (
+        {reviews("directoryRoles") && (
           <>
             <div>
               <label className={label} htmlFor="roles">
@@ -235,7 +283,7 @@ export function NewCampaignForm({
             </div>
           </>
         )}
-        {scope === "apps" && (
+        {reviews("apps") && (
           <div>
             <label className={label} htmlFor="apps">
               Apps (none chosen: every app)
@@ -256,7 +304,7 @@ export function NewCampaignForm({
             </select>
           </div>
         )}
-        {scope !== "directoryRoles" && scope !== "apps" && (
+        {reviewsGroups && (
           <label className="flex items-start gap-2 text-sm text-slate-700">
             <input type="checkbox" className="mt-1" checked={nested} onChange={(e) => setNested(e.target.checked)} />
             <span>

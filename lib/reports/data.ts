@@ -6,7 +6,7 @@ import type { Db } from "@/lib/db/index";
 import type { Ctx } from "@/lib/db/context";
 import { UserError } from "@/lib/errors";
 import type { ItemsHasher } from "@/lib/reviews/items-hash";
-import { SCOPE_LABEL, REVIEWER_LABEL, type CampaignConfig } from "@/lib/reviews/definition";
+import { describeScope, REVIEWER_LABEL, type CampaignConfig } from "@/lib/reviews/definition";
 
 /** The sync's skipped kinds (lib/sync/run-sync.ts, OPTIONAL_KINDS) as the report names them. */
 const UNREAD_LABEL: Record<string, string> = {
@@ -196,11 +196,6 @@ export async function reportHeader(ctx: Ctx, campaignId: string, o: { scan?: boo
       items: excluded.items,
     };
   }
-  const narrowed = [
-    config.scope.roleIds?.length ? `${config.scope.roleIds.length} chosen role(s)` : "",
-    config.scope.roleStates?.length === 1 ? `${config.scope.roleStates[0]} only` : "",
-    config.scope.appIds?.length ? `${config.scope.appIds.length} chosen app(s)` : "",
-  ].filter(Boolean);
   const close = await db.auditEvent.findFirst({
     where: { action: "campaign.close", targetType: "campaign", targetId: campaignId },
     select: { after: true },
@@ -218,7 +213,7 @@ export async function reportHeader(ctx: Ctx, campaignId: string, o: { scan?: boo
     name: c.name,
     status: c.status,
     interim: c.status === "active",
-    scope: `${SCOPE_LABEL[config.scope.kind] ?? config.scope.kind}${narrowed.length ? ` (${narrowed.join(", ")})` : ""}`,
+    scope: describeScope(config.scope),
     exclusions,
     nested: ((n) =>
       n

@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { Ctx } from "@/lib/db";
 import { enabledUserIdsByUpn, userIdsByUpn } from "./reviewers-by-upn";
 import { UserError } from "@/lib/errors";
-import { NO_RESPONSE, RECURRENCES, ZCampaignConfig, ZSeriesEnd } from "./definition";
+import { NO_RESPONSE, RECURRENCES, scopeFamily, ZCampaignConfig, ZSeriesEnd } from "./definition";
 import { createCampaign, type Actor } from "./lifecycle";
 
 const upns = z.array(z.string().trim().toLowerCase().email("Not a user principal name.").max(254)).max(50);
@@ -36,6 +36,11 @@ export const ZCampaignForm = z.object({
       .max(2)
       .default(["active", "eligible"]),
     appIds: z.array(z.guid("Not an app id.")).max(500).default([]),
+    /**
+     * Further scopes reviewed in the same campaign (#19), each of another family than `kind`; the chosen groups, roles
+     * and apps above belong to whichever scope of their family there is.
+     */
+    also: z.array(ZCampaignConfig.shape.scope.shape.kind).max(2).default([]),
     /** Group scopes: members of nested groups are reviewed too (with their path). */
     nested: z.boolean().default(true),
     /** Exclusions: groups (and their direct members) and people by UPN, left out before freezing. */
@@ -93,31 +98,37 @@ export async function createCampaignFromForm(
     if (ids.length && (await count(ids)) !== new Set(ids).size)
       throw new UserError("invalid", `Some ${what} are not in this tenant's directory.`);
   };
-  if (sc.kind === "groups")
+  const kinds = [sc.kind, ...sc.also];
+  const groupKind = kinds.find((k) => scopeFamily(k) === "groups");
+  if (groupKind === "groups")
     await exist("chosen groups", sc.groupIds, (ids) => ctx.db.dirGroup.count({ where: { tenantId, id: { in: ids } } }));
-  if (sc.kind === "directoryRoles")
+  if (kinds.includes("directoryRoles"))
     await exist("chosen roles", sc.roleIds, (ids) =>
       ctx.db.dirRoleDefinition.count({ where: { tenantId, id: { in: ids } } }),
     );
-  if (sc.kind === "apps")
+  if (kinds.includes("apps"))
     await exist("chosen apps", sc.appIds, (ids) =>
       ctx.db.dirServicePrincipal.count({ where: { tenantId, id: { in: ids } } }),
     );
-  const both = sc.kind === "groups" ? sc.groupIds.filter((id) => sc.excludeGroupIds.includes(id)) : [];
+  const both = groupKind === "groups" ? sc.groupIds.filter((id) => sc.excludeGroupIds.includes(id)) : [];
   if (both.length) throw new UserError("invalid", "A group cannot be both chosen and excluded.");
   await exist("excluded groups", sc.excludeGroupIds, (ids) =>
     ctx.db.dirGroup.count({ where: { tenantId, id: { in: ids } } }),
   );
   const excludeUserIds = await userIdsByUpn(ctx, sc.excludeUpns);
+  const part = (kind: (typeof kinds)[number]) => ({
+    kind,
+    groupIds: kind === "groups" ? sc.groupIds : [],
+    ...(kind === "directoryRoles" ? { roleIds: sc.roleIds, roleStates: sc.roleStates } : {}),
+    ...(kind === "apps" ? { appIds: sc.appIds } : {}),
+  });
   const scope = {
-    kind: sc.kind,
-    groupIds: sc.kind === "groups" ? sc.groupIds : [],
-    ...(sc.kind === "directoryRoles" ? { roleIds: sc.roleIds, roleStates: sc.roleStates } : {}),
-    ...(sc.kind === "apps" ? { appIds: sc.appIds } : {}),
-    ...(sc.kind !== "directoryRoles" && sc.kind !== "apps" ? { nested: sc.nested } : {}),
+    ...part(sc.kind),
+    ...(groupKind ? { nested: sc.nested } : {}),
     ...(sc.excludeGroupIds.length || excludeUserIds.length
       ? { exclude: { groupIds: [...new Set(sc.excludeGroupIds)], userIds: excludeUserIds } }
       : {}),
+    ...(sc.also.length ? { also: sc.also.map(part) } : {}),
   };
   const { campaignId } = await createCampaign(ctx, actor, {
     name: f.name,

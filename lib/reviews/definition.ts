@@ -56,6 +56,28 @@ export const ZStage = z.object({
 });
 export type Stage = z.infer<typeof ZStage>;
 
+/** Which family a scope kind belongs to: a campaign reviews at most one scope of each (#19, several scopes). */
+export const scopeFamily = (kind: ScopeKind): "groups" | "roles" | "apps" =>
+  kind === "directoryRoles" ? "roles" : kind === "apps" ? "apps" : "groups";
+
+/**
+ * A further scope reviewed in the same campaign (#19): one of another family than the main scope and each other (say
+ * the role-assignable groups, the Global Administrator role and the Microsoft Graph app in one privileged-access
+ * review). Its fields mean what the main scope's do.
+ */
+export const ZScopePart = z.object({
+  kind: z.enum(SCOPE_KINDS),
+  groupIds: z.array(id).max(500).default([]),
+  roleIds: z.array(id).max(100).optional(),
+  roleStates: z
+    .array(z.enum(["active", "eligible"]))
+    .min(1)
+    .max(2)
+    .optional(),
+  appIds: z.array(id).max(500).optional(),
+});
+export type ScopePart = z.infer<typeof ZScopePart>;
+
 export const ZCampaignConfig = z
   .object({
     scope: z.object({
@@ -90,6 +112,8 @@ export const ZCampaignConfig = z
           userIds: z.array(id).max(200).default([]),
         })
         .optional(),
+      /** Further scopes of other families (#19); absent = the main scope alone. Exclusions and nesting apply to all. */
+      also: z.array(ZScopePart).max(2).optional(),
     }),
     population: z.object({
       who: z.enum(["all", "guests", "inactive"]),
@@ -152,6 +176,17 @@ export const ZCampaignConfig = z
       ctx.addIssue({ code: "custom", path: ["series", "on"], message: "The series must end after its first start." });
     if (c.scope.kind === "groups" && c.scope.groupIds.length === 0)
       ctx.addIssue({ code: "custom", path: ["scope", "groupIds"], message: "Choose at least one group." });
+    const families = [c.scope.kind, ...(c.scope.also ?? []).map((p) => p.kind)].map(scopeFamily);
+    if (new Set(families).size !== families.length)
+      ctx.addIssue({
+        code: "custom",
+        path: ["scope", "also"],
+        message: "A campaign reviews at most one scope of groups, one of directory roles and one of apps.",
+      });
+    (c.scope.also ?? []).forEach((p, i) => {
+      if (p.kind === "groups" && p.groupIds.length === 0)
+        ctx.addIssue({ code: "custom", path: ["scope", "also", i, "groupIds"], message: "Choose at least one group." });
+    });
     c.stages.forEach((s, i) => {
       if (s.reviewers === "chosen" && s.chosenIds.length === 0)
         ctx.addIssue({
@@ -235,6 +270,27 @@ export const SCOPE_LABEL: Record<ScopeKind, string> = {
   directoryRoles: "Directory roles: active and eligible (PIM)",
   apps: "Enterprise app assignments",
 };
+
+/** The campaign's scopes (#19), the main one first. */
+export function scopeParts(scope: CampaignConfig["scope"]): ScopePart[] {
+  const { kind, groupIds, roleIds, roleStates, appIds } = scope;
+  return [{ kind, groupIds, roleIds, roleStates, appIds }, ...(scope.also ?? [])];
+}
+
+/** Every scope of a campaign with its narrowing, in one line, as the report and the campaign page name them. */
+export function describeScope(scope: CampaignConfig["scope"]): string {
+  return scopeParts(scope)
+    .map((p) => {
+      const narrowed = [
+        p.roleIds?.length ? `${p.roleIds.length} chosen role(s)` : "",
+        p.roleStates?.length === 1 ? `${p.roleStates[0]} only` : "",
+        p.appIds?.length ? `${p.appIds.length} chosen app(s)` : "",
+      ].filter(Boolean);
+      return `${SCOPE_LABEL[p.kind]}${narrowed.length ? ` (${narrowed.join(", ")})` : ""}`;
+    })
+    .join(" + ");
+}
+
 export const REVIEWER_LABEL: Record<ReviewerKind, string> = {
   owners: "Group owners",
   managers: "Each member's manager",

@@ -8,7 +8,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import type pg from "pg";
 import { CopyStream, copyInRows, copyOut, literal, pgRows } from "@/lib/db/pg-direct";
 import { bulkInsert, type BulkColumn, type Engine, type SqlRunner } from "@/lib/db/sql";
-import type { CampaignConfig } from "./definition";
+import { scopeParts, type CampaignConfig } from "./definition";
 import { formatNestedPath, otherPathsNote } from "./nested-path";
 import { formatRoleDetail } from "./role-detail";
 import { ItemsHasher } from "./items-hash";
@@ -947,15 +947,24 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   const people = await loadPeople(rows, tenantId, p1);
   const { all, users, holdersByManager, holdersByDept } = people;
   const { groupNames, sponsors } = await loadNamesAndSponsors(rows, tenantId, p1, c);
-  const { resources, dynamicGroups, nested } = await loadResources(
-    rows,
-    engine,
-    tenantId,
-    c,
-    people,
-    input.pimRead ?? true,
-    input.pimGroupsRead ?? true,
-  );
+  // Each scope of the campaign (#19: at most one per family, so no resource comes twice), the main one first.
+  const resources: Resource[] = [];
+  let dynamicGroups = 0;
+  let nested: Expansion | undefined;
+  for (const part of scopeParts(c.scope)) {
+    const loaded = await loadResources(
+      rows,
+      engine,
+      tenantId,
+      { ...c, scope: { ...c.scope, ...part } },
+      people,
+      input.pimRead ?? true,
+      input.pimGroupsRead ?? true,
+    );
+    for (const r of loaded.resources) resources.push(r);
+    dynamicGroups += loaded.dynamicGroups;
+    nested ??= loaded.nested;
+  }
   resources.sort(byName);
 
   // Exclusions (#19): the users and groups named, and the direct members of the excluded groups, are never items. A

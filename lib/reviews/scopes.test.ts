@@ -113,6 +113,39 @@ describe("precise scopes", () => {
     ]);
   });
 
+  test("several scopes in one campaign: role-assignable groups, one role's eligibilities and one app, each as alone, named together in the report", async () => {
+    const t = s.emu.tenant;
+    const sp = t.servicePrincipals.find((p) =>
+      t.appRoleAssignments.some((a) => a.resourceId === p.id && a.principalType === "User"),
+    )!;
+    const alone = await Promise.all([
+      started({ kind: "roleAssignableGroups", nested: false }),
+      started({ kind: "directoryRoles", roleIds: [GLOBAL_ADMIN], roleStates: ["eligible"] }),
+      started({ kind: "apps", appIds: [sp.id] }),
+    ]);
+    const { campaignId, items } = await started({
+      kind: "roleAssignableGroups",
+      nested: false,
+      also: ["directoryRoles", "apps"],
+      roleIds: [GLOBAL_ADMIN],
+      roleStates: ["eligible"],
+      appIds: [sp.id],
+    });
+    const key = (i: { resourceType: string; resourceId: string; principalId: string; accessId: string }) =>
+      `${i.resourceType} ${i.resourceId} ${i.principalId} ${i.accessId}`;
+    // Exactly the union of the three campaigns, each scope narrowed as it would be alone.
+    expect(items.map(key).sort()).toEqual(alone.flatMap((a) => a.items.map(key)).sort());
+    expect(new Set(items.map((i) => i.resourceType))).toEqual(
+      new Set(["group", "groupEligible", "directoryRoleEligible", "app"]),
+    );
+    // Ordinals run through the whole campaign once.
+    expect(items.map((i) => i.ordinal).sort((a, b) => a - b)).toEqual(items.map((_, k) => k + 1));
+    const h = await reportHeader(ctx, campaignId);
+    expect(h.scope).toBe(
+      "Role-assignable groups + Directory roles: active and eligible (PIM) (1 chosen role(s), eligible only) + Enterprise app assignments (1 chosen app(s))",
+    );
+  });
+
   test("ids that are not this tenant's, and unknown people, are refused before anything is created", async () => {
     const before = await s.db.campaign.count();
     const foreign = "00000000-0000-4000-8000-000000000001";
@@ -159,6 +192,24 @@ describe("precise scopes", () => {
       ZCampaignForm.safeParse(form({ kind: "allGroups", excludeUpns: Array(200).fill("a@example.com") })).success,
     ).toBe(true);
     expect(ZCampaignForm.safeParse(form({ kind: "directoryRoles", roleStates: [] })).success).toBe(false);
+    // Several scopes: at most one of each family, and chosen ids are checked in a further scope too.
+    expect(
+      await refusal(
+        createCampaignFromForm(ctx, ADMIN, ZCampaignForm.parse(form({ kind: "allGroups", also: ["allM365Groups"] }))),
+      ),
+    ).toContain("at most one scope of groups, one of directory roles and one of apps");
+    expect(
+      await refusal(
+        createCampaignFromForm(
+          ctx,
+          ADMIN,
+          ZCampaignForm.parse(form({ kind: "allGroups", also: ["apps"], appIds: [foreign] })),
+        ),
+      ),
+    ).toBe("Some chosen apps are not in this tenant's directory.");
+    expect(
+      ZCampaignForm.safeParse(form({ kind: "allGroups", also: ["apps", "directoryRoles", "groups"] })).success,
+    ).toBe(false);
     expect(ZCampaignForm.safeParse(form({ kind: "allGroups", excludeGroupIds: ["../etc/passwd"] })).success).toBe(
       false,
     );

@@ -42,7 +42,7 @@ import {
   REVIEWER_LABEL,
   returnedItems,
   reviewerSignals,
-  SCOPE_LABEL,
+  describeScope,
   syncFitness,
 } from "@/lib/reviews";
 
@@ -95,7 +95,7 @@ export default async function CampaignPage({ params }: { params: Promise<{ id: s
             <span className="mr-2" data-testid="campaign-status">
               <StatusBadge status={c.status} />
             </span>
-            {SCOPE_LABEL[c.config.scope.kind]} ·{" "}
+            {describeScope(c.config.scope)} ·{" "}
             {c.config.stages
               .map((s, i) => `stage ${i + 1}: ${REVIEWER_LABEL[s.reviewers]} (${s.durationDays} d)`)
               .join(" → ")}{" "}
