@@ -169,7 +169,10 @@ async function fetchOnly(graph: SyncGraph): Promise<number> {
       drain(graph.pages("/roleManagement/directory/roleAssignments")),
     ),
     drain(graph.pages("/servicePrincipals", { select: SP_SELECT, top: 999 }), (o) => sps.push(String(o.id))).then(() =>
-      batched(sps.map((id) => `/servicePrincipals/${id}/appRoleAssignedTo?$top=999`)),
+      batched([
+        ...sps.map((id) => `/servicePrincipals/${id}/appRoleAssignedTo?$top=999`),
+        ...sps.map((id) => `/servicePrincipals/${id}/owners?$select=id&$top=999`),
+      ]),
     ),
     drain(graph.pages("/reports/authenticationMethods/userRegistrationDetails", { top: 999 })),
     drain(graph.pages("/identity/conditionalAccess/policies")),
@@ -197,7 +200,7 @@ interface TenantCounts {
  *   objects, such as users"); groups/delta: 100 groups a page in the emulator, member lists only add pages;
  * - `$top` 999 on list endpoints (Graph's paging guidance), 500 with `signInActivity` (the emulator's cap, as Graph's
  *   user list refuses larger pages with that property);
- * - per-object calls (a guest's sponsors, a service principal's appRoleAssignedTo) 20 to a `$batch` (Graph's JSON
+ * - per-object calls (a guest's sponsors, a service principal's appRoleAssignedTo and owners) 20 to a `$batch` (Graph's JSON
  *   batching limit);
  * - one page each for the conditional-access policies, the organization and the role definitions of a normal tenant;
  * - PIM: the role eligibility and assignment schedules at 999 a page; for groups, two lists per role-assignable group
@@ -218,6 +221,7 @@ export function minimumPages(c: TenantCounts): number {
     Math.ceil((2 * c.roleAssignableGroups) / 20) + // PIM for Groups, batched
     pages(c.servicePrincipals, 999) +
     Math.ceil(c.servicePrincipals / 20) + // appRoleAssignedTo, batched
+    Math.ceil(c.servicePrincipals / 20) + // owners, batched
     pages(c.registrationDetails, 999) +
     1 + // conditional-access policies
     1 // organization

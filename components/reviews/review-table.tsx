@@ -360,7 +360,12 @@ function reviewColumns({
             )}
           </div>
           <div className="text-xs text-slate-600">
-            {r.principalUpn ?? (r.principalType === "group" ? "Nested group" : r.principalId)}
+            {r.principalUpn ??
+              (r.principalType === "group"
+                ? "Nested group"
+                : r.principalType === "servicePrincipal"
+                  ? "App (service principal)"
+                  : r.principalId)}
             {r.principalKind === "guest" && (
               <span className="ml-1 rounded bg-violet-50 px-1.5 py-0.5 text-[10px] font-semibold uppercase text-violet-700 ring-1 ring-violet-200">
                 Guest

@@ -768,6 +768,16 @@ export class GraphRouter {
           })
         : this.notFound(req, m[1]!);
     });
+    // serviceprincipal-list-owners: Application.Read.All is the least privileged; owners are directory objects.
+    this.on("GET", "/servicePrincipals/{id}/owners", (req, q, c, m) => {
+      if (!this.need(c, [...P.apps, "Application.ReadWrite.OwnedBy"])) return this.denied(req);
+      const sp = this.t.spById.get(m[1]!);
+      if (!sp) return this.notFound(req, m[1]!);
+      const list = (sp.owners ?? [])
+        .map((id) => directoryObject(this.t, id))
+        .filter((o): o is Record<string, unknown> => Boolean(o));
+      return page(req, this.cfg.publicUrl, "directoryObjects", q, list, { maxTop: 999 });
+    });
     this.on("GET", "/servicePrincipals/{id}/appRoleAssignedTo", (req, q, c, m) => {
       if (!this.need(c, P.apps)) return this.denied(req);
       if (!this.t.spById.has(m[1]!)) return this.notFound(req, m[1]!);

@@ -88,7 +88,9 @@ export function groupObject(g: EGroup): Record<string, unknown> {
 }
 
 export function spObject(s: EServicePrincipal): Record<string, unknown> {
-  return { ...s } satisfies MSGraph.ServicePrincipal;
+  // Owners are a relationship (/servicePrincipals/{id}/owners), never a property of the object.
+  const { owners: _owners, ...sp } = s;
+  return { ...sp } satisfies MSGraph.ServicePrincipal;
 }
 
 export function roleAssignmentObject(a: ERoleAssignment): Record<string, unknown> {

@@ -517,6 +517,7 @@ export function generateTenant(o: GenerateOptions): Tenant {
     breakGlass2.id,
   ]);
   const groupSchedules = pimForGroups(o, now, members, groups);
+  privilegedApps(o, now, members, servicePrincipals, appRoleAssignments, roleAssignments);
 
   return indexTenant({
     id: o.tenantId,
@@ -913,6 +914,65 @@ function pimForGroups(o: GenerateOptions, now: Date, members: EUser[], groups: E
   return out;
 }
 
+/**
+ * Apps as principals (#19), from a random stream of their own: the enterprise apps get owners (IT people), and two
+ * daemon apps hold Microsoft Graph application permissions (app role assignments on the Graph service principal, as
+ * Entra records consented application permissions) — one of them also the User Administrator role, with two owners;
+ * the other has no owner (its review goes to the fallback reviewers).
+ */
+function privilegedApps(
+  o: GenerateOptions,
+  now: Date,
+  members: EUser[],
+  servicePrincipals: EServicePrincipal[],
+  appRoleAssignments: EAppRoleAssignment[],
+  roleAssignments: Tenant["roleAssignments"],
+): void {
+  const rng = new Rng(`${o.seed}:${o.users}:privileged-apps`);
+  const it = members.filter((m) => m.department === "IT" && m.accountEnabled);
+  if (!it.length) return;
+  const graphSp = servicePrincipals.find((p) => p.appId === GRAPH_APP_ID)!;
+  for (const sp of servicePrincipals)
+    if (sp.tags.includes("WindowsAzureActiveDirectoryGalleryApplicationNonPrimaryV1"))
+      sp.owners = [...new Set([rng.pick(it).id, ...(rng.chance(0.4) ? [rng.pick(it).id] : [])])];
+  const at = (days: number) => new Date(now.getTime() - days * DAY).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const daemon = (displayName: string, owners: string[], permissions: string[]) => {
+    const sp: EServicePrincipal = {
+      id: rng.guid(),
+      appId: rng.guid(),
+      displayName,
+      accountEnabled: true,
+      appRoleAssignmentRequired: false,
+      servicePrincipalType: "Application",
+      tags: [],
+      appRoles: [],
+      owners,
+    };
+    servicePrincipals.push(sp);
+    for (const p of permissions)
+      appRoleAssignments.push({
+        id: rng.opaqueId(),
+        appRoleId: GRAPH_PERMISSIONS[p]!,
+        principalId: sp.id,
+        principalType: "ServicePrincipal",
+        principalDisplayName: displayName,
+        resourceId: graphSp.id,
+        resourceDisplayName: graphSp.displayName,
+        createdDateTime: at(rng.int(30, 900)),
+      });
+    return sp;
+  };
+  const owners = [...new Set([rng.pick(it).id, rng.pick(it).id])];
+  const hr = daemon("HR Sync Daemon", owners, ["User.ReadWrite.All", "GroupMember.Read.All"]);
+  roleAssignments.push({
+    id: rng.opaqueId(24),
+    principalId: hr.id,
+    roleDefinitionId: ROLE.userAdmin,
+    directoryScopeId: "/",
+  });
+  daemon("Legacy Reporting Job", [], ["Directory.Read.All"]);
+}
+
 /** Enterprise apps with their app roles and who is assigned to them (users and groups), Microsoft Graph among them. */
 function generateApps(v: GenerateAppsInput) {
   const { admin, auditor, daysAgo, guests, members, n, o, regular, rng } = v;
@@ -1225,6 +1285,7 @@ export function tenantSummary(t: Tenant) {
     groupEligibilities: t.groupSchedules.filter((s) => s.kind === "eligible").length,
     servicePrincipals: t.servicePrincipals.length,
     appRoleAssignments: t.appRoleAssignments.length,
+    servicePrincipalOwners: t.servicePrincipals.reduce((n, p) => n + (p.owners?.length ?? 0), 0),
     registrationDetails: t.users.filter((u) => u.accountEnabled && u.mfa).length,
     policies: t.policies.length,
   };

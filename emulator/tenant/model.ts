@@ -127,6 +127,8 @@ export interface EServicePrincipal {
   servicePrincipalType: string;
   tags: string[];
   appRoles: MSGraph.AppRole[];
+  /** Its owners (users), as /servicePrincipals/{id}/owners lists them (#19: who reviews the app's own access). */
+  owners?: string[];
 }
 
 export interface EAppRoleAssignment {

@@ -266,8 +266,11 @@ async function loadResources(
     const roles = new Set(c.scope.roleIds ?? []);
     const states = new Set(c.scope.roleStates ?? ["active", "eligible"]);
     const chosenRole = (id: string) => roles.size === 0 || roles.has(id);
+    // Users, groups and apps (#19: a service principal holding a role is reviewed by its owners).
+    const reviewable = (t: string): t is "user" | "group" | "servicePrincipal" =>
+      t === "user" || t === "group" || t === "servicePrincipal";
     for (const a of assignments) {
-      if (a.principalType !== "user" && a.principalType !== "group") continue;
+      if (!reviewable(a.principalType)) continue;
       if (!states.has("active") || !chosenRole(a.roleDefinitionId)) continue;
       const schedule = active.get(activeKey(a.principalId, a.roleDefinitionId, a.directoryScopeId));
       if (schedule?.assignmentType === "Activated") continue;
@@ -280,7 +283,7 @@ async function loadResources(
       });
     }
     for (const e of schedules) {
-      if (e.kind !== "eligible" || (e.principalType !== "user" && e.principalType !== "group")) continue;
+      if (e.kind !== "eligible" || !reviewable(e.principalType)) continue;
       if (!states.has("eligible") || !chosenRole(e.roleDefinitionId)) continue;
       const until = day(e.endAt);
       resourceOf(e.roleDefinitionId).holders.push({
@@ -321,20 +324,19 @@ async function loadResources(
       }
       bySp.set(s.id, { type: "app", id: s.id, name: s.displayName, owners: [], holders: [], roles });
     }
+    // An app's own assignments too (#19): application permissions (app roles of Microsoft Graph and other APIs) held
+    // by a service principal, among the riskiest access in a tenant, reviewed by the app's owners.
+    const type = { User: "user", Group: "group", ServicePrincipal: "servicePrincipal" } as const;
     for (const a of assignments) {
-      if (a.principalType !== "User" && a.principalType !== "Group") continue;
+      const principalType = type[a.principalType as keyof typeof type];
+      if (!principalType) continue;
       const r = bySp.get(a.resourceId);
       if (!r) continue;
       const detail =
         a.appRoleId === "00000000-0000-0000-0000-000000000000"
           ? "Default access"
           : (r.roles.get(a.appRoleId) ?? a.appRoleId);
-      r.holders.push({
-        principalId: a.principalId,
-        principalType: a.principalType === "User" ? "user" : "group",
-        accessId: a.id,
-        accessDetail: detail,
-      });
+      r.holders.push({ principalId: a.principalId, principalType, accessId: a.id, accessDetail: detail });
     }
     return {
       resources: [...bySp.values()].filter((r) => r.holders.length).map(({ roles: _roles, ...r }) => r),
@@ -807,7 +809,11 @@ async function loadNamesAndSponsors(
   tenantId: string,
   p1: string,
   c: CampaignConfig,
-): Promise<{ groupNames: Map<string, string | null>; sponsors: Map<string, string[]> }> {
+): Promise<{
+  groupNames: Map<string, string | null>;
+  sponsors: Map<string, string[]>;
+  appOwners: Map<string, string[]>;
+}> {
   const groupNames = new Map(
     (
       await rows<{ id: string; displayName: string | null }>(
@@ -825,7 +831,21 @@ async function loadNamesAndSponsors(
       if (s.sponsorType === "user") pushMulti(sponsors, s.userId, s.sponsorId);
     }
   }
-  return { groupNames, sponsors };
+  // Role and app scopes (#19): apps as principals, with their names (among the other principals' names) and owners.
+  const appOwners = new Map<string, string[]>();
+  if (scopeParts(c.scope).some((p) => p.kind === "directoryRoles" || p.kind === "apps")) {
+    for (const sp of await rows<{ id: string; displayName: string | null }>(
+      `SELECT "id", "displayName" FROM "DirServicePrincipal" WHERE "tenantId" = ${p1}`,
+      tenantId,
+    ))
+      groupNames.set(sp.id, sp.displayName);
+    for (const o of await rows<{ servicePrincipalId: string; ownerId: string; ownerType: string }>(
+      `SELECT "servicePrincipalId", "ownerId", "ownerType" FROM "DirServicePrincipalOwner" WHERE "tenantId" = ${p1} ORDER BY "servicePrincipalId", "ownerId"`,
+      tenantId,
+    ))
+      if (o.ownerType === "user") pushMulti(appOwners, o.servicePrincipalId, o.ownerId);
+  }
+  return { groupNames, sponsors, appOwners };
 }
 
 /**
@@ -887,6 +907,8 @@ function recommendationFor(
           recommendation: "no_data",
           reason: "Nested group: its own members are reviewed where they are direct members.",
         };
+  else if (h.principalType === "servicePrincipal")
+    rec = { recommendation: "no_data", reason: "An app: its owners know whether it still needs this access." };
   else if (!u) rec = { recommendation: "no_data", reason: "The principal is not in the synced directory." };
   else {
     // Every rule but the peer one depends on the person alone: computed once per person, not per item.
@@ -946,7 +968,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   const p1 = engine === "sqlite" ? "?" : "$1";
   const people = await loadPeople(rows, tenantId, p1);
   const { all, users, holdersByManager, holdersByDept } = people;
-  const { groupNames, sponsors } = await loadNamesAndSponsors(rows, tenantId, p1, c);
+  const { groupNames, sponsors, appOwners } = await loadNamesAndSponsors(rows, tenantId, p1, c);
   // Each scope of the campaign (#19: at most one per family, so no resource comes twice), the main one first.
   const resources: Resource[] = [];
   let dynamicGroups = 0;
@@ -1093,7 +1115,8 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
         const rec = recommendationFor(h, u, people, outliers, input, options);
         ordinal++;
         const id = itemId(ordinal);
-        const principalKind = u?.userType === "Guest" ? "guest" : "member";
+        const principalKind =
+          u?.userType === "Guest" ? "guest" : h.principalType === "servicePrincipal" ? "servicePrincipal" : "member";
         if (h.resourceType === "groupNested") nestedItems++;
         hasher.addValues(
           ordinal,
@@ -1130,7 +1153,11 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
         for (let i = 0; i < c.stages.length; i++) {
           const s = c.stages[i]!;
           const shared = base[i];
-          const own = !shared || shared.ids.has(h.principalId);
+          // An app's access goes to the app's owners (#19), not to the resource's reviewers.
+          const own =
+            !shared ||
+            shared.ids.has(h.principalId) ||
+            (h.principalType === "servicePrincipal" && s.reviewers !== "chosen");
           if (!own) {
             // Counted once per resource below.
             if (i === 0) sharedFirstStage++;
@@ -1143,6 +1170,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
             resourceOwners: r.owners,
             managerId: u?.managerId ?? null,
             sponsorIds: sponsors.get(h.principalId) ?? [],
+            principalOwners: appOwners.get(h.principalId) ?? [],
             creatorId: input.creatorId,
           };
           const assigned = resolveReviewers(s, ctx);

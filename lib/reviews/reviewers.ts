@@ -1,7 +1,7 @@
 /** Who reviews an item in a stage, and how they relate to it. Pure: the inputs are frozen at campaign start. */
 import type { Stage } from "./definition";
 
-export type Relation = "owner" | "manager" | "chosen" | "self" | "sponsor" | "fallback";
+export type Relation = "owner" | "app owner" | "manager" | "chosen" | "self" | "sponsor" | "fallback";
 export interface ReviewerAssignment {
   reviewerId: string;
   relation: Relation;
@@ -14,6 +14,8 @@ export interface ReviewerContext {
   resourceOwners: readonly string[];
   managerId: string | null;
   sponsorIds: readonly string[];
+  /** An app's (service principal's) user owners (#19): they review the access the app itself holds. */
+  principalOwners?: readonly string[];
   /** The campaign's creator: the fallback of last resort. */
   creatorId: string;
 }
@@ -32,24 +34,28 @@ export function resolveReviewers(
     for (const id of ids)
       if (id !== c.principalId && !out.some((o) => o.reviewerId === id)) out.push({ reviewerId: id, relation });
   };
-  switch (stage.reviewers) {
-    case "owners":
-      add(c.resourceOwners, "owner");
-      break;
-    case "managers":
-      if (c.principalType === "user" && c.managerId) add([c.managerId], "manager");
-      break;
-    case "chosen":
-      add(stage.chosenIds, "chosen");
-      break;
-    case "self":
-      if (c.principalType === "user") out.push({ reviewerId: c.principalId, relation: "self" });
-      break;
-    case "sponsors":
-      add(c.sponsorIds, "sponsor");
-      if (out.length === 0 && c.principalType === "user" && c.managerId) add([c.managerId], "manager");
-      break;
-  }
+  // An app has no manager, sponsor or self to ask: whatever the stage (but chosen reviewers), its owners review the
+  // access it holds, as the people responsible for it (#19).
+  if (c.principalType === "servicePrincipal" && stage.reviewers !== "chosen") add(c.principalOwners ?? [], "app owner");
+  else
+    switch (stage.reviewers) {
+      case "owners":
+        add(c.resourceOwners, "owner");
+        break;
+      case "managers":
+        if (c.principalType === "user" && c.managerId) add([c.managerId], "manager");
+        break;
+      case "chosen":
+        add(stage.chosenIds, "chosen");
+        break;
+      case "self":
+        if (c.principalType === "user") out.push({ reviewerId: c.principalId, relation: "self" });
+        break;
+      case "sponsors":
+        add(c.sponsorIds, "sponsor");
+        if (out.length === 0 && c.principalType === "user" && c.managerId) add([c.managerId], "manager");
+        break;
+    }
   if (out.length > 0) return out;
   add(stage.fallbackIds.length ? stage.fallbackIds : [c.creatorId], "fallback");
   // The creator reviewing their own access is the last resort; admins see such items flagged.

@@ -18,6 +18,7 @@ import {
   ROLE_ASSIGNMENT,
   ROLE_SCHEDULE,
   GROUP_SCHEDULE,
+  SP_OWNER,
   ROLE_DEFINITION,
   SERVICE_PRINCIPAL,
   SPONSOR,
@@ -304,20 +305,21 @@ export async function applyStaged(
   if (plan.roles) {
     await replace(db, d, ROLE_DEFINITION, tenantId, runId);
     await replace(db, d, ROLE_ASSIGNMENT, tenantId, runId);
-    await classifyPrincipals(db, d, "DirRoleAssignment", tenantId);
   }
   if (plan.pim) {
     await replace(db, d, ROLE_SCHEDULE, tenantId, runId);
-    await classifyPrincipals(db, d, "DirRoleSchedule", tenantId);
   }
-  if (plan.pimGroups) {
-    await replace(db, d, GROUP_SCHEDULE, tenantId, runId);
-    await classifyPrincipals(db, d, "DirGroupSchedule", tenantId);
-  }
+  if (plan.pimGroups) await replace(db, d, GROUP_SCHEDULE, tenantId, runId);
   if (plan.apps) {
     await replace(db, d, SERVICE_PRINCIPAL, tenantId, runId);
     await replace(db, d, APP_ROLE_ASSIGNMENT, tenantId, runId);
+    await replace(db, d, SP_OWNER, tenantId, runId);
   }
+  // Principals named by id only are classified once users, groups and service principals are all written (an app
+  // holding a role is classified on the first sync too, #19).
+  if (plan.roles) await classifyPrincipals(db, d, "DirRoleAssignment", tenantId);
+  if (plan.pim) await classifyPrincipals(db, d, "DirRoleSchedule", tenantId);
+  if (plan.pimGroups) await classifyPrincipals(db, d, "DirGroupSchedule", tenantId);
   if (plan.mfa === "changed") {
     // Graph lists enabled users only: rows of users removed or disabled by this delta go.
     await db.$executeRawUnsafe(
@@ -373,6 +375,7 @@ export interface DirectoryCounts {
   groupEligibilities: number;
   servicePrincipals: number;
   appRoleAssignments: number;
+  servicePrincipalOwners: number;
   registrationDetails: number;
   mfaRegistered: number;
   policies: number;
@@ -401,6 +404,7 @@ export async function countDirectory(db: SqlRunner, d: Dialect, tenantId: string
     ${c("DirGroupSchedule", `"kind" = 'eligible'`)} AS "groupEligibilities",
     ${c("DirServicePrincipal")} AS "servicePrincipals",
     ${c("DirAppRoleAssignment")} AS "appRoleAssignments",
+    ${c("DirServicePrincipalOwner")} AS "servicePrincipalOwners",
     ${c("DirMfaRegistration")} AS "registrationDetails",
     ${c("DirMfaRegistration", `"isMfaRegistered" = true`)} AS "mfaRegistered",
     ${c("DirCaPolicy")} AS "policies",

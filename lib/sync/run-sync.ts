@@ -55,6 +55,7 @@ import {
   ROLE_SCHEDULE,
   ROLE_DEFINITION,
   SERVICE_PRINCIPAL,
+  SP_OWNER,
   SPONSOR,
   USER,
   USER_ACTIVITY,
@@ -281,7 +282,7 @@ async function fetchAll(
     ...(["activity", "managers", "mfa"] as const).filter((k) => slowFull[k]).map((k) => slow(k, "full")),
     optional("roles", () => fetchRoles(ctx), [ROLE_DEFINITION, ROLE_ASSIGNMENT]),
     optional("pim", () => fetchPim(ctx), [ROLE_SCHEDULE]),
-    optional("apps", () => fetchApps(ctx), [SERVICE_PRINCIPAL, APP_ROLE_ASSIGNMENT]),
+    optional("apps", () => fetchApps(ctx), [SERVICE_PRINCIPAL, APP_ROLE_ASSIGNMENT, SP_OWNER]),
     optional(
       "policies",
       () => fetchSimple(ctx, "policies", "/identity/conditionalAccess/policies", {}, CA_POLICY, mapCaPolicy),
@@ -1174,6 +1175,21 @@ async function fetchApps(ctx: Ctx): Promise<void> {
       const rows = lists.flatMap(([, list]) => list.map(mapAppRoleAssignment));
       await ctx.stage(APP_ROLE_ASSIGNMENT, rows);
       fetched(ctx, "appRoleAssignments", rows.length);
+    },
+  );
+  // #19: who owns each app, to review the access the app itself holds (serviceprincipal-list-owners,
+  // Application.Read.All, which this kind already needs).
+  const owners = query(ctx, "POST /$batch of GET /servicePrincipals/{id}/owners");
+  await batchedLists(
+    ctx,
+    owners,
+    ids.map((id) => ({ key: id, path: `/servicePrincipals/${id}/owners`, select: ["id"], top: 999 })),
+    async (lists) => {
+      const rows = lists.flatMap(([servicePrincipalId, list]) =>
+        list.map((o) => ({ servicePrincipalId, ownerId: String(o.id), ownerType: objectType(o) })),
+      );
+      await ctx.stage(SP_OWNER, rows);
+      fetched(ctx, "servicePrincipalOwners", rows.length);
     },
   );
 }

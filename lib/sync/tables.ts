@@ -181,6 +181,14 @@ export const GROUP_SCHEDULE: TableSpec = {
   ],
 };
 
+/** Owners of service principals (#19). */
+export const SP_OWNER: TableSpec = {
+  live: "DirServicePrincipalOwner",
+  stage: "SyncStageServicePrincipalOwner",
+  key: ["servicePrincipalId", "ownerId"],
+  columns: [s("ownerType", false)],
+};
+
 export const SERVICE_PRINCIPAL: TableSpec = {
   live: "DirServicePrincipal",
   stage: "SyncStageServicePrincipal",
@@ -283,6 +291,7 @@ export const LIVE_TABLES = [
   ROLE_SCHEDULE,
   GROUP_SCHEDULE,
   SERVICE_PRINCIPAL,
+  SP_OWNER,
   APP_ROLE_ASSIGNMENT,
   MFA,
   CA_POLICY,
