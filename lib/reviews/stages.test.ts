@@ -48,16 +48,24 @@ describe("two stages over enterprise-app assignments", () => {
     preset.config.autoApply = false;
     const { campaignId } = await createCampaign(ctx, ADMIN, preset);
     const { itemCount } = await startCampaign(ctx, ADMIN, campaignId);
-    const userOrGroupAssignments = t.appRoleAssignments.filter(
-      (a) => (a.principalType === "User" || a.principalType === "Group") && t.spById.has(a.resourceId),
-    );
+    // Every assignment, of people, groups and apps (an app's own, #19).
+    const assignments = t.appRoleAssignments.filter((a) => t.spById.has(a.resourceId));
+    expect(assignments.some((a) => a.principalType === "ServicePrincipal")).toBe(true);
     const frozen = (await s.db.campaignItem.findMany({ where: { campaignId }, select: { accessId: true } })).map(
       (i) => i.accessId,
     );
     expect(itemCount).toBe(frozen.length);
-    expect([...new Set(frozen)].sort()).toEqual([...new Set(userOrGroupAssignments.map((a) => a.id))].sort());
-    // Apps have no owners we review through: every stage-1 item goes to the fallback (the creator).
-    const stage1 = await s.db.campaignItemReviewer.findMany({ where: { campaignId, stage: 1 } });
+    expect([...new Set(frozen)].sort()).toEqual([...new Set(assignments.map((a) => a.id))].sort());
+    // Apps have no owners we review through: every stage-1 item of a person or group goes to the fallback (the
+    // creator); an app's own access goes to the app's owners (./app-principals.test.ts).
+    const peoples = await s.db.campaignItem.findMany({
+      where: { campaignId, principalType: { in: ["user", "group"] } },
+      select: { id: true },
+    });
+    const stage1 = await s.db.campaignItemReviewer.findMany({
+      where: { campaignId, stage: 1, itemId: { in: peoples.map((i) => i.id) } },
+    });
+    expect(stage1.length).toBeGreaterThan(0);
     expect(new Set(stage1.map((r) => `${r.reviewerId}/${r.relation}`))).toEqual(new Set([`${ADMIN.id}/fallback`]));
     const items = await s.db.campaignItem.findMany({
       where: { campaignId, principalType: "user" },
@@ -112,8 +120,10 @@ describe("directory role assignments", () => {
     ];
     const { campaignId } = await createCampaign(ctx, ADMIN, preset);
     const { itemCount } = await startCampaign(ctx, ADMIN, campaignId);
-    // Active assignments and PIM eligibilities (#19), of users and groups.
-    const held = (a: { principalId: string }) => t.userById.has(a.principalId) || t.groupById.has(a.principalId);
+    // Active assignments and PIM eligibilities (#19), of users, groups and apps.
+    const held = (a: { principalId: string }) =>
+      t.userById.has(a.principalId) || t.groupById.has(a.principalId) || t.spById.has(a.principalId);
+    expect(t.roleAssignments.some((a) => t.spById.has(a.principalId))).toBe(true);
     expect(itemCount).toBe(t.roleAssignments.filter(held).length + t.roleEligibilities.filter(held).length);
     const withManager = t.roleAssignments.find((a) => t.userById.get(a.principalId)?.managerId)!;
     const item = await s.db.campaignItem.findFirstOrThrow({ where: { campaignId, accessId: withManager.id } });
