@@ -159,8 +159,9 @@ export function roleAssignmentScheduleObject(a: ERoleAssignment): Record<string,
 
 /**
  * PIM for Groups (#19, privilegedaccessgroup-list-eligibilityschedules): an eligibility to activate membership or
- * ownership of a governed group. The enum values are lower camel case here (memberType direct, accessId member), unlike
- * the role schedules' Direct.
+ * ownership of a governed group. memberType and assignmentType are enums here (privilegedAccessGroupMemberType,
+ * -AssignmentType), serialized by member name in lower case as the metadata defines them; Microsoft's hand-written
+ * response examples show "Direct" and "Assigned", so Recert compares them without case.
  */
 export function groupEligibilityScheduleObject(e: EGroupSchedule): Record<string, unknown> {
   return {
@@ -195,7 +196,7 @@ export function groupAssignmentScheduleObject(
     principalId,
     accessId,
     memberType: "direct",
-    assignmentType: "assigned",
+    assignmentType: s?.assignmentType === "Activated" ? "activated" : "assigned",
     createdDateTime: s?.createdDateTime ?? null,
     modifiedDateTime: null,
     createdUsing: s?.id ?? null,

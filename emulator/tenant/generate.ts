@@ -881,8 +881,11 @@ function pimForGroups(o: GenerateOptions, now: Date, members: EUser[], groups: E
     end: number | null,
   ) => {
     const start = at(-rng.int(5, 300));
+    // Eligibility schedule ids read {groupId}_{accessId}_{request id} in Microsoft's examples
+    // (privilegedaccessgroup-list-eligibilityschedules); assignment schedules' are GUIDs there.
+    const guid = rng.guid();
     out.push({
-      id: rng.guid(),
+      id: kind === "eligible" ? `${g.id}_${accessId}_${guid}` : guid,
       kind,
       groupId: g.id,
       principalId,
@@ -910,6 +913,24 @@ function pimForGroups(o: GenerateOptions, now: Date, members: EUser[], groups: E
     }
     const current = [...g.members].find((id) => enabled.some((m) => m.id === id));
     if (current) add("active", g, current, "member", rng.int(10, 120));
+    // The second governed group: one eligible person has activated membership for a few hours (a member now, until
+    // the activation ends).
+    const eligible = out.find((s) => s.groupId === g.id && s.kind === "eligible" && s.accessId === "member");
+    if (n === 1 && eligible && enabled.some((m) => m.id === eligible.principalId)) {
+      g.members.add(eligible.principalId);
+      const start = new Date(now.getTime() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+      out.push({
+        id: rng.guid(),
+        kind: "active",
+        assignmentType: "Activated",
+        groupId: g.id,
+        principalId: eligible.principalId,
+        accessId: "member",
+        createdDateTime: start,
+        startDateTime: start,
+        endDateTime: new Date(now.getTime() + 3 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      });
+    }
   }
   return out;
 }

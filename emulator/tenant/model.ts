@@ -113,6 +113,8 @@ export interface EGroupSchedule {
   groupId: string;
   principalId: string;
   accessId: "member" | "owner";
+  /** Active ones: made by an admin (Assigned, the default) or an eligible person's activation (Activated). */
+  assignmentType?: "Assigned" | "Activated";
   createdDateTime: string;
   startDateTime: string;
   endDateTime: string | null;

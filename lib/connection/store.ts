@@ -312,6 +312,9 @@ export async function reconnect(db: Db, e: Env, actor: Actor): Promise<void> {
 export const DIRECTORY_TABLES = [
   "DirGroupMember",
   "DirGroupOwner",
+  "DirGroupSchedule",
+  "DirRoleSchedule",
+  "DirServicePrincipalOwner",
   "DirRoleAssignment",
   "DirAppRoleAssignment",
   "DirSponsor",

@@ -6,7 +6,7 @@ import type { Db } from "@/lib/db/index";
 import type { Ctx } from "@/lib/db/context";
 import { UserError } from "@/lib/errors";
 import type { ItemsHasher } from "@/lib/reviews/items-hash";
-import { describeScope, REVIEWER_LABEL, type CampaignConfig } from "@/lib/reviews/definition";
+import { describeScope, REVIEWER_LABEL, scopeFamily, scopeParts, type CampaignConfig } from "@/lib/reviews/definition";
 
 /** The sync's skipped kinds (lib/sync/run-sync.ts, OPTIONAL_KINDS) as the report names them. */
 const UNREAD_LABEL: Record<string, string> = {
@@ -223,7 +223,13 @@ export async function reportHeader(ctx: Ctx, campaignId: string, o: { scan?: boo
             ...(n.cycleLinks ? [`${n.cycleLinks} cyclic link(s) seen and not followed twice`] : []),
           ]
         : null)(manifest.freeze?.nested),
-    unread: (manifest.skipped ?? []).map((k) => `${UNREAD_LABEL[k.kind] ?? k.kind}: ${k.reason}`),
+    unread: [
+      ...(manifest.skipped ?? []).map((k) => `${UNREAD_LABEL[k.kind] ?? k.kind}: ${k.reason}`),
+      // Graph lists PIM for Groups schedules one group at a time, and Recert asks the role-assignable groups (#19).
+      ...(scopeParts(config.scope).some((p) => scopeFamily(p.kind) === "groups" && p.kind !== "roleAssignableGroups")
+        ? ["PIM for Groups of groups that are not role-assignable: not asked (their eligible members are not items)"]
+        : []),
+    ],
     population:
       config.population.who === "all"
         ? "All members"

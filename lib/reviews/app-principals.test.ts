@@ -107,4 +107,19 @@ describe("apps as principals", () => {
     expect(t.appRoleAssignments.some((a) => a.principalId === hr.id && a.resourceId === graph.id)).toBe(true);
     expect(t.roleAssignments.some((a) => a.id === role.accessId)).toBe(false);
   });
+
+  test("an app has no manager: a managers stage sends its items to the fallback reviewers, not to its owners again", async () => {
+    const t = s.emu.tenant;
+    const graph = t.servicePrincipals.find((p) => p.displayName === "Microsoft Graph")!;
+    const form = campaignForm({ kind: "apps", appIds: [graph.id] }, "Apps by managers");
+    form.stages = [{ reviewers: "managers", durationDays: 7 }];
+    const { campaignId } = await createCampaignFromForm(ctx, ADMIN, ZCampaignForm.parse(form));
+    await startCampaign(ctx, ADMIN, campaignId);
+    const items = await s.db.campaignItem.findMany({ where: { campaignId, principalType: "servicePrincipal" } });
+    expect(items.length).toBeGreaterThan(0);
+    for (const i of items)
+      expect((await s.db.campaignItemReviewer.findMany({ where: { itemId: i.id } })).map((r) => r.relation)).toEqual([
+        "fallback",
+      ]);
+  });
 });

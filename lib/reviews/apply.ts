@@ -457,6 +457,10 @@ export async function applyCampaign(
     });
     if (approved) for (const id of cut.itemIds) approvedCuts.add(id);
   }
+  // A group's eligibility for a group (PIM for Groups, #19) is every member's: they count as for a removed group.
+  for (const i of candidates)
+    if (i.resourceType === "groupEligible" && i.principalType === "group")
+      for (const u of await transitiveUsers(ctx, i.principalId)) affected.add(u);
   const accounts = affected.size;
   const threshold = opts.approvalThreshold ?? DEFAULT_APPROVAL_THRESHOLD;
   if (accounts > threshold && !(await approvedApply(ctx, campaignId))) {
@@ -650,7 +654,7 @@ export async function reconcileWithDirectory(
         AND EXISTS (SELECT 1 FROM "DirGroupMember" m WHERE m."groupId" = i."resourceId" AND m."memberId" = substr(i."accessId", 1, 36))))
       WHEN 'directoryRole' THEN EXISTS (SELECT 1 FROM "DirRoleAssignment" r WHERE r."id" = i."accessId")
       WHEN 'directoryRoleEligible' THEN EXISTS (SELECT 1 FROM "DirRoleSchedule" r WHERE r."id" = i."accessId")
-      WHEN 'groupEligible' THEN EXISTS (SELECT 1 FROM "DirGroupSchedule" s WHERE s."id" = i."accessId")
+      WHEN 'groupEligible' THEN EXISTS (SELECT 1 FROM "DirGroupSchedule" s WHERE s."groupId" = i."resourceId" AND s."principalId" = i."principalId" AND s."kind" = 'eligible' AND s."accessId" = 'member')
       ELSE EXISTS (SELECT 1 FROM "DirAppRoleAssignment" a WHERE a."id" = i."accessId") END`;
   let flagged = 0;
   for (const c of campaigns) {

@@ -137,6 +137,11 @@ interface Resource {
   members?: number[];
   /** PIM for Groups (#19): the end date of a synced user's time-bound active membership, by user id. */
   activeUntil?: Map<string, string>;
+  /**
+   * PIM for Groups: members who are in the group through an activation of their eligibility. Their membership ends by
+   * itself and is not an item; the eligibility it comes from is (as for activated roles).
+   */
+  activated?: Set<string>;
 }
 
 interface Holder {
@@ -489,15 +494,25 @@ async function addGroupSchedules(rows: Reader, p1: string, tenantId: string, byI
     groupId: string;
     principalId: string;
     principalType: string;
+    memberType: string | null;
+    assignmentType: string | null;
     endAt: Date | string | null;
   }>(
-    `SELECT "id", "kind", "groupId", "principalId", "principalType", "endAt" FROM "DirGroupSchedule"
+    `SELECT "id", "kind", "groupId", "principalId", "principalType", "memberType", "assignmentType", "endAt" FROM "DirGroupSchedule"
      WHERE "tenantId" = ${p1} AND "accessId" = 'member' AND ("kind" = 'eligible' OR "endAt" IS NOT NULL) ORDER BY "id"`,
     tenantId,
   );
   for (const s of schedules) {
     const r = byId.get(s.groupId);
     if (!r || (s.principalType !== "user" && s.principalType !== "group")) continue;
+    // Graph's enum values come in either case (the reference lists direct/activated, its examples show Direct,
+    // Assigned). A schedule derived from a group's (memberType group) is that group's item, not its members'.
+    if (s.memberType?.toLowerCase() === "group") continue;
+    if (s.kind === "active" && s.assignmentType?.toLowerCase() === "activated") {
+      r.activated ??= new Set();
+      r.activated.add(s.principalId);
+      continue;
+    }
     const until = s.endAt ? new Date(s.endAt).toISOString().slice(0, 10) : null;
     if (s.kind === "active") {
       if (!until) continue;
@@ -891,6 +906,7 @@ const NESTED_GROUP_EXPANDED: Advice = {
  */
 function recommendationFor(
   h: Holder,
+  r: Resource,
   u: UserRow | undefined,
   people: People,
   outliers: Map<number, Advice>,
@@ -901,12 +917,16 @@ function recommendationFor(
   const now = input.now;
   let rec: Advice;
   if (h.principalType === "group")
-    rec = input.config.scope.nested
-      ? NESTED_GROUP_EXPANDED
-      : {
-          recommendation: "no_data",
-          reason: "Nested group: its own members are reviewed where they are direct members.",
-        };
+    rec =
+      r.type !== "group" || h.resourceType === "groupEligible"
+        ? // A group holding a role, an app role or a group's eligibility (#19): no expansion here.
+          { recommendation: "no_data", reason: "A group: each of its members holds this access through it." }
+        : input.config.scope.nested
+          ? NESTED_GROUP_EXPANDED
+          : {
+              recommendation: "no_data",
+              reason: "Nested group: its own members are reviewed where they are direct members.",
+            };
   else if (h.principalType === "servicePrincipal")
     rec = { recommendation: "no_data", reason: "An app: its owners know whether it still needs this access." };
   else if (!u) rec = { recommendation: "no_data", reason: "The principal is not in the synced directory." };
@@ -1095,7 +1115,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
       let n = 0;
       const ranks = new Int32Array(members.length);
       for (const i of members) {
-        if (!includeUser(all[i]!)) continue;
+        if (!includeUser(all[i]!) || r.activated?.has(all[i]!.id)) continue;
         if (excludedIx[i]) excludedItems++;
         else ranks[n++] = all[i]!.rank!;
       }
@@ -1112,7 +1132,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
           h = member;
         } else h = held[b++]!;
         const u = h.u ?? undefined;
-        const rec = recommendationFor(h, u, people, outliers, input, options);
+        const rec = recommendationFor(h, r, u, people, outliers, input, options);
         ordinal++;
         const id = itemId(ordinal);
         const principalKind =
@@ -1157,7 +1177,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
           const own =
             !shared ||
             shared.ids.has(h.principalId) ||
-            (h.principalType === "servicePrincipal" && s.reviewers !== "chosen");
+            (h.principalType === "servicePrincipal" && s.reviewers === "owners");
           if (!own) {
             // Counted once per resource below.
             if (i === 0) sharedFirstStage++;

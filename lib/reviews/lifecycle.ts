@@ -16,6 +16,8 @@ import {
   ZCampaignDefinitionInput,
   campaignDurationDays,
   dueDate,
+  scopeFamily,
+  scopeParts,
   stageEnd,
   type CampaignConfig,
   type CampaignDefinitionInput,
@@ -164,8 +166,8 @@ export async function syncFitness(
   const skipped = manifest.skipped ?? [];
   // PIM's data is licence-bound too (Entra ID P2): a tenant without it has no eligibilities to miss. A PIM read refused
   // for a missing permission still blocks: eligibilities may exist unseen.
-  // PIM for Groups never blocks: its permissions are new and most tenants govern no group with PIM, so a missing one
-  // must not stop every campaign; the campaign records that the kind was not read and its report says so (#19).
+  // PIM for Groups does not block here: its permissions are new and only campaigns over groups can miss eligible
+  // members, so startCampaign refuses those alone (#19); the report names the kind as not read.
   const blocking = skipped.filter(
     (s) =>
       !LICENCE_KINDS.has(s.kind) &&
@@ -234,6 +236,16 @@ export async function startCampaign(
           throw new UserError("conflict", "This campaign was started or changed by someone else. Reload.");
         const fit = await syncFitness(tx, ctx.tenantId, config.maxSyncAgeHours, now);
         if (!fit.ok) throw new UserError("stale_data", fit.reason);
+        // PIM for Groups refused for a missing permission (not for a missing licence: then there is nothing to miss)
+        // leaves eligible members unseen: a campaign over groups waits for it, others start (#19).
+        const pimGroupsGap = (fit.manifest?.skipped as { kind: string; reason: string }[] | undefined)?.find(
+          (k) => k.kind === "pimGroups" && !k.reason.includes("AadPremiumLicenseRequired"),
+        );
+        if (pimGroupsGap && scopeParts(config.scope).some((p) => scopeFamily(p.kind) === "groups"))
+          throw new UserError(
+            "stale_data",
+            `The latest sync could not read PIM for Groups (${pimGroupsGap.reason}), so eligible group members would go unreviewed. Grant the permissions Settings names, then sync again.`,
+          );
         const engine = ctx.dialect.engine;
         // A larger page cache (128 MB) for this connection while a million rows and their index entries go in (SQLite;
         // reset below). Items and index entries are appended in key order, so pages that spill to the WAL before the

@@ -17,6 +17,7 @@ import {
   createCampaign,
   forceDecision,
   quarterlyPreset,
+  reconcileWithDirectory,
   startCampaign,
   type Actor,
   type Ctx,
@@ -36,6 +37,20 @@ afterAll(async () => {
 });
 
 const iso = (v: string | Date | null | undefined) => (v ? new Date(v).toISOString() : null);
+/** A fresh eligibility for an item's group and person, as PIM makes one (a new schedule id). */
+const saved = (i: { resourceId: string; principalId: string }) => {
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  return {
+    id: `${i.resourceId}_member_${crypto.randomUUID()}`,
+    kind: "eligible" as const,
+    groupId: i.resourceId,
+    principalId: i.principalId,
+    accessId: "member" as const,
+    createdDateTime: now,
+    startDateTime: now,
+    endDateTime: null,
+  };
+};
 const roleAssignablePreset = () => {
   const preset = quarterlyPreset(new Date());
   preset.config.scope = { kind: "roleAssignableGroups", groupIds: [] };
@@ -114,8 +129,10 @@ describe("PIM for Groups", () => {
         .sort(),
     );
     for (const i of eligibleItems) expect(i.accessDetail).toMatch(/^eligible( until \d{4}-\d{2}-\d{2})?$/);
-    // A time-bound membership is the member's item, with its end.
-    const bounded = t.groupSchedules.filter((e) => e.kind === "active" && e.accessId === "member");
+    // A time-bound membership an admin gave is the member's item, with its end.
+    const bounded = t.groupSchedules.filter(
+      (e) => e.kind === "active" && e.accessId === "member" && e.assignmentType !== "Activated",
+    );
     expect(bounded.length).toBeGreaterThan(0);
     for (const b of bounded) {
       const item = items.find(
@@ -123,6 +140,12 @@ describe("PIM for Groups", () => {
       );
       expect(item?.accessDetail).toBe(`member until ${b.endDateTime!.slice(0, 10)}`);
     }
+
+    // A membership someone has by activating their eligibility ends by itself: not an item; the eligibility is.
+    const activation = t.groupSchedules.find((e) => e.assignmentType === "Activated")!;
+    expect(t.groupById.get(activation.groupId)!.members.has(activation.principalId)).toBe(true);
+    const theirs = items.filter((i) => i.resourceId === activation.groupId && i.principalId === activation.principalId);
+    expect(theirs.map((i) => i.resourceType)).toEqual(["groupEligible"]);
 
     // Two eligibilities revoked; one of them is removed in Entra by someone else before the apply.
     const [first, second] = eligibleItems;
@@ -165,6 +188,15 @@ describe("PIM for Groups", () => {
     // The next sync no longer holds the removed eligibility.
     await s.syncNow();
     expect(await s.db.dirGroupSchedule.count({ where: { id: first!.accessId } })).toBe(0);
+
+    // Someone grants it again (PIM makes a schedule with a new id): the revocation is flagged as returned.
+    const again = saved(first!);
+    t.groupSchedules.push(again);
+    await s.syncNow();
+    expect((await reconcileWithDirectory(ctx)).returned).toBeGreaterThanOrEqual(1);
+    const back = await s.db.campaignItem.findUniqueOrThrow({ where: { id: first!.id } });
+    expect(back.returnedAt).not.toBeNull();
+    expect(again.id).not.toBe(first!.accessId);
   });
 
   test("PIM's 'nothing to remove' is taken as already removed only when a read agrees: a write app that cannot read fails the item", async () => {
@@ -191,7 +223,7 @@ describe("PIM for Groups", () => {
     }
   });
 
-  test("without the PIM for Groups permissions the sync skips the kind and campaigns freeze no group eligibility", async () => {
+  test("without the PIM for Groups permissions the sync skips the kind: campaigns over groups wait for it, others start and say what was not read", async () => {
     const read = (roles: string[]) => s.control("POST", `/apps/${s.emu.config.clientId}/permissions`, { roles });
     await read(RECERT_GRAPH_PERMISSIONS.filter((p) => !p.startsWith("Privileged")));
     try {
@@ -207,12 +239,15 @@ describe("PIM for Groups", () => {
       ]);
       // The rows an earlier sync stored stay, but this sync could not confirm them.
       expect(await s.db.dirGroupSchedule.count()).toBeGreaterThan(0);
-      const { campaignId } = await createCampaign(ctx, ADMIN, roleAssignablePreset());
+      // Eligible members may exist unseen: a campaign over groups is refused, and stays a draft.
+      const groups = await createCampaign(ctx, ADMIN, roleAssignablePreset());
+      await expect(startCampaign(ctx, ADMIN, groups.campaignId)).rejects.toThrow(/could not read PIM for Groups/);
+      expect((await s.db.campaign.findUniqueOrThrow({ where: { id: groups.campaignId } })).status).toBe("draft");
+      // A campaign over directory roles starts, and its report says what the sync did not read.
+      const preset = quarterlyPreset(new Date());
+      preset.config.scope = { kind: "directoryRoles", groupIds: [] };
+      const { campaignId } = await createCampaign(ctx, ADMIN, preset);
       expect((await startCampaign(ctx, ADMIN, campaignId)).itemCount).toBeGreaterThan(0);
-      const items = await s.db.campaignItem.findMany({ where: { campaignId } });
-      expect(items.filter((i) => i.resourceType === "groupEligible")).toEqual([]);
-      expect(items.filter((i) => i.accessDetail?.includes("until"))).toEqual([]);
-      // The report's cover says what was not read.
       expect((await reportHeader(ctx, campaignId, { scan: false })).unread).toEqual([
         expect.stringMatching(/^PIM for Groups \(eligible group members not reviewed\): .*Authorization_RequestDenied/),
       ]);

@@ -34,10 +34,13 @@ export function resolveReviewers(
     for (const id of ids)
       if (id !== c.principalId && !out.some((o) => o.reviewerId === id)) out.push({ reviewerId: id, relation });
   };
-  // An app has no manager, sponsor or self to ask: whatever the stage (but chosen reviewers), its owners review the
-  // access it holds, as the people responsible for it (#19).
-  if (c.principalType === "servicePrincipal" && stage.reviewers !== "chosen") add(c.principalOwners ?? [], "app owner");
-  else
+  // An app's own access (#19): in an owners or self-review stage its owners review it, as the people who answer for
+  // the app (an app cannot attest itself). It has no manager or sponsor: those stages go to the fallback reviewers, so
+  // a second stage of managers, sponsors or chosen reviewers is not the owners' word again.
+  if (c.principalType === "servicePrincipal") {
+    if (stage.reviewers === "owners" || stage.reviewers === "self") add(c.principalOwners ?? [], "app owner");
+    else if (stage.reviewers === "chosen") add(stage.chosenIds, "chosen");
+  } else
     switch (stage.reviewers) {
       case "owners":
         add(c.resourceOwners, "owner");

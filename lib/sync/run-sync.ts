@@ -274,7 +274,7 @@ async function fetchAll(
     plan.groups = r.mode;
     links.groups = r.deltaLink;
     // PIM for Groups asks per role-assignable group, so it needs this run's groups.
-    await optional("pimGroups", () => fetchPimGroups(ctx), [GROUP_SCHEDULE]);
+    await optional("pimGroups", () => fetchPimGroups(ctx, r.mode), [GROUP_SCHEDULE]);
   };
   await Promise.all([
     usersThen(),
@@ -1123,16 +1123,24 @@ async function fetchPim(ctx: Ctx): Promise<void> {
  * Needs PrivilegedEligibilitySchedule.Read.AzureADGroup and PrivilegedAssignmentSchedule.Read.AzureADGroup (no Group or
  * Directory permission serves), and Entra ID P2: without either the kind is skipped and named in the manifest.
  */
-async function fetchPimGroups(ctx: Ctx): Promise<void> {
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function fetchPimGroups(ctx: Ctx, mode: Mode): Promise<void> {
   const rid = runIdLiteral(ctx.runId);
-  // The live list and this run's staged groups (a delta stages only what changed); a group deleted since is a 404.
-  const groups = await select<{ id: string }>(
-    runner(ctx),
-    `SELECT "id" FROM "DirGroup" WHERE "tenantId" = ${ctx.d.p(1)} AND "isAssignableToRole" = true
-     UNION SELECT "id" FROM "SyncStageGroup" WHERE "runId" = ${rid} AND "isAssignableToRole" = true
-     ORDER BY 1`,
-    ctx.tenantId,
-  );
+  // A full read staged every group; a delta only what changed, so the live list counts too, less the groups it
+  // removed. Only object ids (GUIDs) go into the filter.
+  const groups = (
+    await select<{ id: string }>(
+      runner(ctx),
+      mode === "full"
+        ? `SELECT "id" FROM "SyncStageGroup" WHERE "runId" = ${rid} AND "isAssignableToRole" = true ORDER BY 1`
+        : `SELECT "id" FROM "DirGroup" WHERE "tenantId" = ${ctx.d.p(1)} AND "isAssignableToRole" = true
+             AND "id" NOT IN (SELECT "id" FROM "SyncStageRemoved" WHERE "runId" = ${rid} AND "kind" = 'group')
+           UNION SELECT "id" FROM "SyncStageGroup" WHERE "runId" = ${rid} AND "isAssignableToRole" = true
+           ORDER BY 1`,
+      ...(mode === "full" ? [] : [ctx.tenantId]),
+    )
+  ).filter((g) => GUID.test(g.id));
   const base = "/identityGovernance/privilegedAccess/group";
   for (const [kind, list, name] of [
     ["eligible", "eligibilitySchedules", "groupEligibilities"],
@@ -1143,9 +1151,13 @@ async function fetchPimGroups(ctx: Ctx): Promise<void> {
     await batchedLists(
       ctx,
       qy,
-      groups.map((g) => ({ key: g.id, path: `${base}/${list}`, filter: `groupId eq '${g.id}'`, top: 999 })),
+      // No $top: these lists document $select, $filter and $expand only.
+      groups.map((g) => ({ key: g.id, path: `${base}/${list}`, filter: `groupId eq '${g.id}'` })),
       async (lists) => {
-        const rows = lists.flatMap(([, l]) => l.map(map));
+        // A schedule without a known relationship is not guessed into a membership.
+        const rows = lists.flatMap(([, l]) =>
+          l.filter((o) => o.accessId === "member" || o.accessId === "owner").map(map),
+        );
         await ctx.stage(GROUP_SCHEDULE, rows);
         fetched(ctx, name, rows.length);
       },
