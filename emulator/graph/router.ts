@@ -181,15 +181,9 @@ export class GraphRouter {
    * RoleAssignmentDoesNotExist ("The Role assignment does not exist.", Microsoft's PIM error table).
    */
   private scheduleRequest(req: Req, c: Caller, of: "eligibility" | "assignment"): Res {
-    if (!this.need(c, of === "eligibility" ? P.writePimEligibilities : P.writePimAssignments)) return this.denied(req);
-    const refused = this.withoutP2(req);
-    if (refused) return refused;
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(req.body || "{}") as Record<string, unknown>;
-    } catch {
-      return graphError(400, "BadRequest", "Invalid JSON body.", req);
-    }
+    const parsed = this.pimRequestBody(req, c, of === "eligibility" ? P.writePimEligibilities : P.writePimAssignments);
+    if ("refused" in parsed) return parsed.refused;
+    const { body } = parsed;
     const principalId = typeof body.principalId === "string" ? body.principalId : "";
     const roleDefinitionId = typeof body.roleDefinitionId === "string" ? body.roleDefinitionId : "";
     const scope = typeof body.directoryScopeId === "string" ? body.directoryScopeId : undefined;
@@ -292,16 +286,13 @@ export class GraphRouter {
    * directory roles (Microsoft's PIM error table names no code of its own for groups).
    */
   private groupScheduleRequest(req: Req, c: Caller, of: "eligibility" | "assignment"): Res {
-    if (!this.need(c, of === "eligibility" ? P.writePimGroupEligibilities : P.writePimGroupAssignments))
-      return this.denied(req);
-    const refused = this.withoutP2(req);
-    if (refused) return refused;
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(req.body || "{}") as Record<string, unknown>;
-    } catch {
-      return graphError(400, "BadRequest", "Invalid JSON body.", req);
-    }
+    const parsed = this.pimRequestBody(
+      req,
+      c,
+      of === "eligibility" ? P.writePimGroupEligibilities : P.writePimGroupAssignments,
+    );
+    if ("refused" in parsed) return parsed.refused;
+    const { body } = parsed;
     const principalId = typeof body.principalId === "string" ? body.principalId : "";
     const groupId = typeof body.groupId === "string" ? body.groupId : "";
     const accessId: "member" | "owner" | undefined =
@@ -359,6 +350,22 @@ export class GraphRouter {
         ? (common satisfies MSGraph.PrivilegedAccessGroupEligibilityScheduleRequest)
         : (common satisfies MSGraph.PrivilegedAccessGroupAssignmentScheduleRequest)),
     });
+  }
+
+  /** A PIM schedule request's body, or the refusal: permission first, then the licence, then the JSON. */
+  private pimRequestBody(
+    req: Req,
+    c: Caller,
+    permissions: string[],
+  ): { body: Record<string, unknown> } | { refused: Res } {
+    if (!this.need(c, permissions)) return { refused: this.denied(req) };
+    const refused = this.withoutP2(req);
+    if (refused) return { refused };
+    try {
+      return { body: JSON.parse(req.body || "{}") as Record<string, unknown> };
+    } catch {
+      return { refused: graphError(400, "BadRequest", "Invalid JSON body.", req) };
+    }
   }
 
   private need(caller: Caller, any: string[]): boolean {

@@ -67,35 +67,27 @@ export const scopeFamily = (kind: ScopeKind): "groups" | "roles" | "apps" =>
  */
 export const ZScopePart = z.object({
   kind: z.enum(SCOPE_KINDS),
+  /** For kind = groups. */
   groupIds: z.array(id).max(500).default([]),
+  // The fields below are optional (absent = every role, both states, every app): definitions stored before #19 parse
+  // as they were.
+  /** For kind = directoryRoles: the roles reviewed (role definition ids); none chosen = every role (#19). */
   roleIds: z.array(id).max(100).optional(),
+  /** For kind = directoryRoles: active assignments, PIM eligibilities, or both. */
   roleStates: z
     .array(z.enum(["active", "eligible"]))
     .min(1)
     .max(2)
     .optional(),
+  /** For kind = apps: the enterprise apps reviewed (service principal ids); none chosen = every app. */
   appIds: z.array(id).max(500).optional(),
 });
 export type ScopePart = z.infer<typeof ZScopePart>;
 
 export const ZCampaignConfig = z
   .object({
-    scope: z.object({
-      kind: z.enum(SCOPE_KINDS),
-      /** For kind = groups. */
-      groupIds: z.array(id).max(500).default([]),
-      // The fields below are optional (absent = every role, both states, every app, nothing excluded): definitions
-      // stored before #19 parse as they were.
-      /** For kind = directoryRoles: the roles reviewed (role definition ids); none chosen = every role (#19). */
-      roleIds: z.array(id).max(100).optional(),
-      /** For kind = directoryRoles: active assignments, PIM eligibilities, or both. */
-      roleStates: z
-        .array(z.enum(["active", "eligible"]))
-        .min(1)
-        .max(2)
-        .optional(),
-      /** For kind = apps: the enterprise apps reviewed (service principal ids); none chosen = every app. */
-      appIds: z.array(id).max(500).optional(),
+    // The main scope (its fields are ZScopePart's), and what applies to every scope of the campaign.
+    scope: ZScopePart.extend({
       /**
        * For group scopes (#19): the people who hold a group's access through nested groups are items too, each once
        * per group with the path ("via Engineering → Platform on-call"). Absent (definitions stored before) = off.
