@@ -472,8 +472,13 @@ async function anchorChain(ctx: Ctx, reason: string): Promise<void> {
   }
 }
 
-/** Retries a REPEATABLE READ transaction that lost a race on the audit chain's head (or a serialization failure). */
-async function retryOnChainRace<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
+/**
+ * Retries a REPEATABLE READ transaction that lost a race on the audit chain's head (or a serialization failure). Every
+ * audited write of the tenant appends to the one chain, so a long start can lose to several in a row (three starts and
+ * their creations at once lost three times on PostgreSQL): up to six attempts, with a short random pause so that
+ * racers spread out.
+ */
+async function retryOnChainRace<T>(run: () => Promise<T>, attempts = 6): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await run();
@@ -483,6 +488,7 @@ async function retryOnChainRace<T>(run: () => Promise<T>, attempts = 3): Promise
       const where = `${JSON.stringify((e as { meta?: unknown }).meta ?? {})} ${(e as Error).message ?? ""}`;
       const race = code === "P2034" || (code === "P2002" && /\bseq\b|\bhash\b/.test(where));
       if (!race || i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 50 * i)));
     }
   }
 }

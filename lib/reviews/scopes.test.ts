@@ -118,11 +118,11 @@ describe("precise scopes", () => {
     const sp = t.servicePrincipals.find((p) =>
       t.appRoleAssignments.some((a) => a.resourceId === p.id && a.principalType === "User"),
     )!;
-    const alone = await Promise.all([
-      started({ kind: "roleAssignableGroups", nested: false }),
-      started({ kind: "directoryRoles", roleIds: [GLOBAL_ADMIN], roleStates: ["eligible"] }),
-      started({ kind: "apps", appIds: [sp.id] }),
-    ]);
+    const alone = [
+      await started({ kind: "roleAssignableGroups", nested: false }),
+      await started({ kind: "directoryRoles", roleIds: [GLOBAL_ADMIN], roleStates: ["eligible"] }),
+      await started({ kind: "apps", appIds: [sp.id] }),
+    ];
     const { campaignId, items } = await started({
       kind: "roleAssignableGroups",
       nested: false,
