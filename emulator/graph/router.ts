@@ -245,25 +245,33 @@ export class GraphRouter {
     if (!this.need(c, of === "eligibility" ? P.pimGroupEligibilities : P.pimGroupAssignments)) return this.denied(req);
     const refused = this.withoutP2(req);
     if (refused) return refused;
-    if (!/\b(groupId|principalId)\s+eq\s+'/i.test(q.filter ?? ""))
+    const scoped = /\b(groupId|principalId)\s+eq\s+'([^']*)'/i.exec(q.filter ?? "");
+    if (!scoped)
       return graphError(
         400,
         "BadRequest",
         "This request must be scoped with $filter on groupId or principalId (eq).",
         req,
       );
+    // Only the named group's (or every governed group's, for a principal) objects are made; $filter then applies.
+    const byGroup = scoped[1]!.toLowerCase() === "groupid" ? scoped[2]! : undefined;
     const list: Record<string, unknown>[] = [];
     if (of === "eligibility") {
       for (const s of this.t.groupSchedules)
-        if (s.kind === "eligible" && this.t.groupById.get(s.groupId)?.pimOnboarded)
+        if (
+          s.kind === "eligible" &&
+          (!byGroup || s.groupId === byGroup) &&
+          this.t.groupById.get(s.groupId)?.pimOnboarded
+        )
           list.push(groupEligibilityScheduleObject(s));
     } else {
       const ends = new Map(
         this.t.groupSchedules
-          .filter((s) => s.kind === "active")
+          .filter((s) => s.kind === "active" && (!byGroup || s.groupId === byGroup))
           .map((s) => [`${s.groupId}:${s.principalId}:${s.accessId}`, s] as const),
       );
-      for (const g of this.t.groups) {
+      const one = byGroup ? this.t.groupById.get(byGroup) : undefined;
+      for (const g of byGroup ? (one ? [one] : []) : this.t.groups) {
         if (!g.pimOnboarded) continue;
         for (const [accessId, ids] of [
           ["member", g.members],
