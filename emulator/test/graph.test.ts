@@ -1,7 +1,7 @@
 import { SignJWT, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../server";
-import { RECERT_WRITE_PERMISSIONS } from "../tenant/roles";
+import { RECERT_GRAPH_PERMISSIONS, RECERT_WRITE_PERMISSIONS } from "../tenant/roles";
 import {
   all,
   appToken,
@@ -386,19 +386,7 @@ describe("PIM for Groups (#19), as Graph serves it", () => {
         (await graph(emu.url, limited, `${base}/eligibilitySchedules?$filter=${q(`groupId eq '${g.id}'`)}`)).status,
       ).toBe(403);
     } finally {
-      await control(emu.url, "POST", `/apps/${CLIENT_ID}/permissions`, {
-        roles: [
-          "Organization.Read.All",
-          "User.Read.All",
-          "AuditLog.Read.All",
-          "GroupMember.Read.All",
-          "RoleManagement.Read.Directory",
-          "Application.Read.All",
-          "Policy.Read.All",
-          "PrivilegedEligibilitySchedule.Read.AzureADGroup",
-          "PrivilegedAssignmentSchedule.Read.AzureADGroup",
-        ],
-      });
+      await control(emu.url, "POST", `/apps/${CLIENT_ID}/permissions`, { roles: RECERT_GRAPH_PERMISSIONS });
     }
     await control(emu.url, "POST", "/licence", { sku: "P1" });
     try {
