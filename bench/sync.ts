@@ -131,16 +131,36 @@ async function fetchOnly(graph: SyncGraph): Promise<number> {
       if (keep) for (const o of page.items) keep(o);
     }
   };
+  // 20 to a $batch, 4 in flight; a list's further pages join the queue from their nextLinks, as the sync does.
   const batched = async (paths: string[]) => {
-    const chunks: string[][] = [];
-    for (let i = 0; i < paths.length; i += 20) chunks.push(paths.slice(i, i + 20));
-    let i = 0;
+    const queue = [...paths];
+    let inFlight = 0;
+    let wake: (() => void)[] = [];
     await Promise.all(
       Array.from({ length: 4 }, async () => {
-        while (i < chunks.length) {
-          const c = chunks[i++]!;
-          await graph.batch(c.map((url, k) => ({ id: String(k + 1), method: "GET" as const, url })));
-          pages++;
+        for (;;) {
+          if (queue.length === 0) {
+            if (inFlight === 0) return;
+            await new Promise<void>((r) => wake.push(r));
+            continue;
+          }
+          const c = queue.splice(0, 20);
+          inFlight++;
+          try {
+            const res = await graph.batch<{ "@odata.nextLink"?: string }>(
+              c.map((url, k) => ({ id: String(k + 1), method: "GET" as const, url })),
+            );
+            pages++;
+            for (const r of res.values()) {
+              const next = r.body?.["@odata.nextLink"];
+              if (typeof next === "string") queue.push(next);
+            }
+          } finally {
+            inFlight--;
+            const w = wake;
+            wake = [];
+            for (const r of w) r();
+          }
         }
       }),
     );
@@ -151,12 +171,13 @@ async function fetchOnly(graph: SyncGraph): Promise<number> {
     ),
     drainDelta("groups", GROUP_SELECT, (o) => o.isAssignableToRole === true && roleAssignable.push(String(o.id))).then(
       () =>
-        // PIM for Groups: each role-assignable group's eligibilities and assignments, 20 to a $batch.
+        // PIM for Groups: each role-assignable group's eligibilities and assignments, 20 to a $batch, no $top
+        // (these lists document none).
         batched(
           roleAssignable.flatMap((id) =>
             ["eligibilitySchedules", "assignmentSchedules"].map(
               (l) =>
-                `/identityGovernance/privilegedAccess/group/${l}?$top=999&$filter=${encodeURIComponent(`groupId eq '${id}'`)}`,
+                `/identityGovernance/privilegedAccess/group/${l}?$filter=${encodeURIComponent(`groupId eq '${id}'`)}`,
             ),
           ),
         ),
@@ -191,6 +212,8 @@ interface TenantCounts {
   roleEligibilities: number;
   servicePrincipals: number;
   registrationDetails: number;
+  /** the lengths of the per-object lists (see tenantSummary in emulator/tenant/generate.ts) */
+  lists: { groupEligibilities: number[]; groupAssignments: number[]; appRoleAssignedTo: number[] };
 }
 
 /**
@@ -200,14 +223,22 @@ interface TenantCounts {
  *   objects, such as users"); groups/delta: 100 groups a page in the emulator, member lists only add pages;
  * - `$top` 999 on list endpoints (Graph's paging guidance), 500 with `signInActivity` (the emulator's cap, as Graph's
  *   user list refuses larger pages with that property);
- * - per-object calls (a guest's sponsors, a service principal's appRoleAssignedTo and owners) 20 to a `$batch` (Graph's JSON
- *   batching limit);
+ * - per-object lists (a guest's sponsors, a service principal's appRoleAssignedTo and owners, PIM for Groups) 20
+ *   requests to a `$batch` (Graph's JSON batching limit), a list's further pages too (from its nextLink): a family
+ *   of lists needs at least its pages over 20, and at least its longest list's pages (each waits for the one
+ *   before);
  * - one page each for the conditional-access policies, the organization and the role definitions of a normal tenant;
  * - PIM: the role eligibility and assignment schedules at 999 a page; for groups, two lists per role-assignable group
- *   (Graph lists them only per group), 20 to a `$batch`.
+ *   (Graph lists them only per group): eligibilities and assignment schedules (one per member and owner), at 100 a
+ *   page, as these lists document no `$top` (privilegedaccessgroup-list-assignmentschedules: "$select, $filter and
+ *   $expand") and 100 is Graph's default page of directory lists.
  */
 export function minimumPages(c: TenantCounts): number {
   const pages = (n: number, size: number) => Math.max(1, Math.ceil(n / size));
+  const batchedLists = (lengths: number[], size: number) => {
+    const each = lengths.map((n) => pages(n, size));
+    return Math.max(Math.ceil(each.reduce((a, b) => a + b, 0) / 20), ...each, 0);
+  };
   return (
     pages(c.users, 200) + // users/delta
     pages(c.groups, 100) + // groups/delta with members
@@ -218,9 +249,10 @@ export function minimumPages(c: TenantCounts): number {
     pages(c.roleAssignments, 999) +
     pages(c.roleEligibilities, 999) + // PIM eligibilities
     pages(c.roleAssignments, 999) + // PIM assignment schedules (every active assignment)
-    Math.ceil((2 * c.roleAssignableGroups) / 20) + // PIM for Groups, batched
+    batchedLists(c.lists.groupEligibilities, 100) + // PIM for Groups
+    batchedLists(c.lists.groupAssignments, 100) +
     pages(c.servicePrincipals, 999) +
-    Math.ceil(c.servicePrincipals / 20) + // appRoleAssignedTo, batched
+    batchedLists(c.lists.appRoleAssignedTo, 999) +
     Math.ceil(c.servicePrincipals / 20) + // owners, batched
     pages(c.registrationDetails, 999) +
     1 + // conditional-access policies
@@ -411,6 +443,7 @@ export async function run(argv: string[]): Promise<number> {
   log(`databases: ${main.label}, ${rawDb.label}`);
   try {
     const summary = await control(url, "GET", "/summary");
+    const { lists: _lists, ...counts } = summary; // the per-object list lengths feed minimumPages, not the report
     const graph = () =>
       createSyncGraph({
         baseUrl: url,
@@ -457,7 +490,7 @@ export async function run(argv: string[]): Promise<number> {
     const report = {
       suite: "sync",
       startedAt,
-      params: { users, engine, emulator: "child process", tenant: summary, changes },
+      params: { users, engine, emulator: "child process", tenant: counts, changes },
       measurements: {
         fullSyncMs: Math.round(full.ms),
         deltaSyncMs: Math.round(delta.ms),

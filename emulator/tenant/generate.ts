@@ -1291,13 +1291,19 @@ export function tenantSummary(t: Tenant) {
     memberships += g.members.size;
     owners += g.owners.size;
   }
+  const roleAssignable = t.groups.filter((g) => g.isAssignableToRole);
+  const eligible = new Map<string, number>();
+  for (const s of t.groupSchedules)
+    if (s.kind === "eligible") eligible.set(s.groupId, (eligible.get(s.groupId) ?? 0) + 1);
+  const assignedTo = new Map<string, number>();
+  for (const a of t.appRoleAssignments) assignedTo.set(a.resourceId, (assignedTo.get(a.resourceId) ?? 0) + 1);
   return {
     users: t.users.length,
     members: t.users.filter((u) => u.userType === "Member").length,
     guests: t.users.filter((u) => u.userType === "Guest").length,
     disabled: t.users.filter((u) => !u.accountEnabled).length,
     groups: t.groups.length,
-    roleAssignableGroups: t.groups.filter((g) => g.isAssignableToRole).length,
+    roleAssignableGroups: roleAssignable.length,
     memberships,
     owners,
     roleDefinitions: t.roleDefinitions.length,
@@ -1309,5 +1315,13 @@ export function tenantSummary(t: Tenant) {
     servicePrincipalOwners: t.servicePrincipals.reduce((n, p) => n + (p.owners?.length ?? 0), 0),
     registrationDetails: t.users.filter((u) => u.accountEnabled && u.mfa).length,
     policies: t.policies.length,
+    /** The lengths of the lists a sync reads one per object, for the benches' minimum requests (#20). */
+    lists: {
+      /** per role-assignable group: PIM for Groups eligibilities and assignment schedules (every member and owner) */
+      groupEligibilities: roleAssignable.map((g) => (g.pimOnboarded ? (eligible.get(g.id) ?? 0) : 0)),
+      groupAssignments: roleAssignable.map((g) => (g.pimOnboarded ? g.members.size + g.owners.size : 0)),
+      /** per service principal: appRoleAssignedTo */
+      appRoleAssignedTo: t.servicePrincipals.map((p) => assignedTo.get(p.id) ?? 0),
+    },
   };
 }

@@ -293,7 +293,8 @@ export function createGraphClient(o: GraphClientOptions): GraphClient {
               requests: chunk.map((r) => ({
                 id: r.id,
                 method: r.method,
-                url: r.url,
+                // A nextLink Graph handed back may be queued as is: made relative, and refused outside the base.
+                url: relative(r.url),
                 ...(r.body !== undefined ? { body: r.body, headers: { "Content-Type": "application/json" } } : {}),
               })),
             };

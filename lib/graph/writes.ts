@@ -166,7 +166,8 @@ async function groupEligibilityExists(
 ): Promise<boolean> {
   for await (const page of client.pages<{ principalId?: string; accessId?: string }>(
     "/identityGovernance/privilegedAccess/group/eligibilitySchedules",
-    { filter: `groupId eq '${op.groupId.replace(/'/g, "''")}'`, top: 999 },
+    // No $top: the list documents $select, $filter and $expand only (privilegedaccessgroup-list-eligibilityschedules).
+    { filter: `groupId eq '${op.groupId.replace(/'/g, "''")}'` },
   )) {
     if (page.some((e) => e.principalId === op.principalId && e.accessId === op.accessId)) return true;
   }

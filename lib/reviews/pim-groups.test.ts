@@ -223,6 +223,86 @@ describe("PIM for Groups", () => {
     }
   });
 
+  test("a delta sync reads every eligibility but only the changed groups' assignment schedules; a full read every 6 h catches the rest", async () => {
+    const t = s.emu.tenant;
+    const governed = t.groups.filter((g) => g.pimOnboarded);
+    const [g1, g2] = governed;
+    // An admin makes someone a member of g1 until a date: the groups delta reports g1.
+    const newcomer = t.users.find((u) => u.userType === "Member" && u.accountEnabled && !g1!.members.has(u.id))!;
+    await s.control("POST", `/groups/${g1!.id}/members`, { id: newcomer.id });
+    // And g1 grows past one page of its assignment list (100 without $top).
+    for (const u of t.users.filter((x) => x.userType === "Member" && !g1!.members.has(x.id)).slice(0, 110))
+      await s.control("POST", `/groups/${g1!.id}/members`, { id: u.id });
+    const g1Pages = Math.ceil((g1!.members.size + g1!.owners.size) / 100);
+    expect(g1Pages).toBeGreaterThan(1);
+    const until = "2027-03-31T00:00:00Z";
+    t.groupSchedules.push({
+      id: `${g1!.id}_member_${crypto.randomUUID()}`,
+      kind: "active",
+      groupId: g1!.id,
+      principalId: newcomer.id,
+      accessId: "member",
+      assignmentType: "Assigned",
+      createdDateTime: "2026-11-01T00:00:00Z",
+      startDateTime: "2026-11-01T00:00:00Z",
+      endDateTime: until,
+    });
+    // In g2, an existing time-bound membership gets a new end date: no membership changes, the delta is silent.
+    const bounded = t.groupSchedules.find((e) => e.kind === "active" && e.groupId === g2!.id && e.endDateTime)!;
+    const oldEnd = bounded.endDateTime;
+    bounded.endDateTime = "2027-06-30T00:00:00Z";
+    // And a new eligibility in g2: eligibilities are read for every group on every run.
+    const eligible = t.users.find((u) => u.userType === "Member" && u.accountEnabled && !g2!.members.has(u.id))!;
+    const grant = { ...saved({ resourceId: g2!.id, principalId: eligible.id }) };
+    t.groupSchedules.push(grant);
+    const activeRows = () => s.db.dirGroupSchedule.count({ where: { tenantId: s.tenantId, kind: "active" } });
+    const expected = governed.reduce((n, g) => n + g.members.size + g.owners.size, 0);
+
+    const delta = await runSync({
+      db: s.db,
+      graph: s.graph(),
+      tenantId: s.tenantId,
+      databaseUrl: s.database.url,
+      trigger: "schedule",
+    });
+    expect(delta.manifest.modes.groups).toBe("delta");
+    expect(delta.manifest.refreshed.pimGroups).toBe("changed");
+    const asked = delta.manifest.queries.find((x) => x.query.includes("assignmentSchedules"))!;
+    expect(asked.query).toContain("this delta changed");
+    // Every group's eligibilities and g1's assignments fit one $batch (fewer than 20 requests); g1's further pages
+    // come from its nextLink in the next batches (not read again from the start).
+    expect(governed.length + 1).toBeLessThanOrEqual(20);
+    expect(asked.pages).toBe(g1Pages);
+    expect(asked.items).toBe(
+      g1!.members.size + g1!.owners.size + t.groupSchedules.filter((x) => x.kind === "eligible").length,
+    );
+    // The other groups' schedules are carried over, the newcomer's is read, the new eligibility too.
+    expect(await activeRows()).toBe(expected);
+    const mine = await s.db.dirGroupSchedule.findFirstOrThrow({
+      where: { kind: "active", groupId: g1!.id, principalId: newcomer.id },
+    });
+    expect(iso(mine.endAt)).toBe(new Date(until).toISOString());
+    expect(await s.db.dirGroupSchedule.count({ where: { id: grant.id } })).toBe(1);
+    // g2's new end date waits for the full read.
+    const stale = await s.db.dirGroupSchedule.findFirstOrThrow({ where: { id: bounded.id } });
+    expect(iso(stale.endAt)).toBe(iso(oldEnd));
+
+    const full = await runSync({
+      db: s.db,
+      graph: s.graph(),
+      tenantId: s.tenantId,
+      databaseUrl: s.database.url,
+      trigger: "schedule",
+      refreshEveryMs: { pimGroups: 0 },
+    });
+    expect(full.manifest.modes.groups).toBe("delta");
+    expect(full.manifest.refreshed.pimGroups).toBe("full");
+    expect(iso((await s.db.dirGroupSchedule.findFirstOrThrow({ where: { id: bounded.id } })).endAt)).toBe(
+      "2027-06-30T00:00:00.000Z",
+    );
+    expect(await activeRows()).toBe(expected);
+  });
+
   test("without the PIM for Groups permissions the sync skips the kind: campaigns over groups wait for it, others start and say what was not read", async () => {
     const read = (roles: string[]) => s.control("POST", `/apps/${s.emu.config.clientId}/permissions`, { roles });
     await read(RECERT_GRAPH_PERMISSIONS.filter((p) => !p.startsWith("Privileged")));

@@ -44,7 +44,8 @@ export interface ApplyPlan {
   mfa?: Refresh;
   roles?: boolean;
   pim?: boolean;
-  pimGroups?: boolean;
+  /** full: every role-assignable group's assignment schedules were read; changed: the delta's groups', the rest carried over */
+  pimGroups?: "full" | "changed";
   apps?: boolean;
   policies?: boolean;
   organization?: boolean;

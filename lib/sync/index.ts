@@ -10,6 +10,7 @@ export {
   type SyncProgress,
   type SyncStatus,
   type SyncTrigger,
+  type RefreshKind,
   type SlowKind,
 } from "./run-sync";
 export { runningSync } from "./lock";

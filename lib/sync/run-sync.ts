@@ -94,18 +94,23 @@ export interface SyncOptions {
    * How often the per-user reads without a delta API are done in full (ms). Between full reads a delta
    * sync refreshes them only for the users the delta reported as changed (and drops rows of removed or
    * disabled users). Full syncs always read everything. Defaults: activity, managers, mfa 6 h; sponsors 24 h.
+   * pimGroups: PIM for Groups' assignment schedules, read between full reads only for the groups a delta reported
+   * (6 h); their eligibilities are read on every run.
    */
-  refreshEveryMs?: Partial<Record<SlowKind, number>>;
+  refreshEveryMs?: Partial<Record<RefreshKind, number>>;
   /** the database's URL: with a SQLite file, staging rows are written through a direct better-sqlite3 connection (faster) */
   databaseUrl?: string;
 }
 
 export type SlowKind = "activity" | "managers" | "mfa" | "sponsors";
-export const DEFAULT_REFRESH_MS: Record<SlowKind, number> = {
+/** What is read in full only now and then: the slow kinds, and PIM for Groups' assignment schedules. */
+export type RefreshKind = SlowKind | "pimGroups";
+export const DEFAULT_REFRESH_MS: Record<RefreshKind, number> = {
   activity: 6 * 3_600_000,
   managers: 6 * 3_600_000,
   mfa: 6 * 3_600_000,
   sponsors: 24 * 3_600_000,
+  pimGroups: 6 * 3_600_000,
 };
 
 export interface SyncQuery {
@@ -122,8 +127,8 @@ export interface SyncManifest {
   queries: SyncQuery[];
   counts: Partial<DirectoryCounts>;
   fetched: Record<string, number>;
-  /** per slow kind: read in full, or only for the users this delta changed */
-  refreshed: Partial<Record<SlowKind, "full" | "changed">>;
+  /** per slow kind: read in full, or only for the users (PIM for Groups: the groups) this delta changed */
+  refreshed: Partial<Record<RefreshKind, "full" | "changed">>;
   deltaCursors: { users?: boolean; groups?: boolean };
   skipped: { kind: string; reason: string }[];
   errors: string[];
@@ -207,8 +212,8 @@ async function fetchAll(
 
   // Slow kinds (no delta API): read in full when due, else only for the users this delta changed.
   const now0 = Date.now();
-  const due = (k: SlowKind) => {
-    if (opts.mode === "full" || !cursor("users")) return true;
+  const due = (k: RefreshKind) => {
+    if (opts.mode === "full" || !cursor(k === "pimGroups" ? "groups" : "users")) return true;
     const last = cursors.find((c) => c.resource === `refresh:${k}`)?.updatedAt;
     return !last || now0 - last.getTime() >= (opts.refreshEveryMs?.[k] ?? DEFAULT_REFRESH_MS[k]);
   };
@@ -274,7 +279,12 @@ async function fetchAll(
     plan.groups = r.mode;
     links.groups = r.deltaLink;
     // PIM for Groups asks per role-assignable group, so it needs this run's groups.
-    await optional("pimGroups", () => fetchPimGroups(ctx, r.mode), [GROUP_SCHEDULE]);
+    const assignments = r.mode === "full" || due("pimGroups") ? "full" : "changed";
+    await optional("pimGroups", async () => {
+      manifest.refreshed.pimGroups = assignments;
+      await fetchPimGroups(ctx, r.mode, assignments);
+      plan.pimGroups = assignments;
+    }, [GROUP_SCHEDULE]);
   };
   await Promise.all([
     usersThen(),
@@ -329,7 +339,7 @@ async function applyRun(
         });
         manifest.deltaCursors[resource] = true;
       }
-      for (const k of ["activity", "managers", "mfa", "sponsors"] as const) {
+      for (const k of ["activity", "managers", "mfa", "sponsors", "pimGroups"] as const) {
         if (plan[k] !== "full") continue;
         const resource = `refresh:${k}`;
         await tx.syncCursor.upsert({
@@ -882,8 +892,11 @@ async function eachLimit<T>(items: T[], n: number, fn: (item: T) => Promise<void
 }
 
 /**
- * GET `urls` through $batch (20 per request); items that fail inside a batch, or that have more pages,
- * are fetched on their own (where the client's retry and paging apply).
+ * GET `urls` through $batch (20 per request, at most 4 batches in flight). A list longer than a page goes on from
+ * its `@odata.nextLink`, which joins the queue and rides in a later batch with other lists' requests; an item that
+ * fails inside a batch (other than 404, "deleted since we listed it") is asked again on its own, where the client's
+ * retry applies and a refusal (403, licence) throws. `onLists` gets each batch's pages as they come: a list can
+ * arrive over several calls.
  */
 async function batchedLists(
   ctx: Ctx,
@@ -891,8 +904,6 @@ async function batchedLists(
   urls: { key: string; path: string; select?: string[]; top?: number; filter?: string }[],
   onLists: (lists: [string, GraphObject[]][]) => Promise<void>,
 ): Promise<void> {
-  const chunks: (typeof urls)[] = [];
-  for (let i = 0; i < urls.length; i += 20) chunks.push(urls.slice(i, i + 20));
   const qs = (u: (typeof urls)[number]) => {
     const parts = [
       u.select ? `$select=${u.select.join(",")}` : "",
@@ -901,36 +912,56 @@ async function batchedLists(
     ].filter(Boolean);
     return parts.length ? `${u.path}?${parts.join("&")}` : u.path;
   };
-  await eachLimit(chunks, 4, async (chunk) => {
-    ctx.check();
-    const res = await ctx.graph.batch<GraphObject>(
-      chunk.map((u, i) => ({ id: String(i + 1), method: "GET" as const, url: qs(u) })),
-    );
-    qy.pages += 1;
-    const lists: [string, GraphObject[]][] = [];
-    for (const [i, u] of chunk.entries()) {
-      const r = res.get(String(i + 1));
-      const body = r?.body as GraphObject | undefined;
-      if (r && r.status >= 200 && r.status < 300 && body && Array.isArray(body.value) && !body["@odata.nextLink"]) {
-        qy.items += body.value.length;
-        lists.push([u.key, body.value as GraphObject[]]);
+  const queue = urls.map((u) => ({ key: u.key, url: qs(u) }));
+  let inFlight = 0;
+  let failed = false;
+  let wake: (() => void)[] = [];
+  const worker = async (): Promise<void> => {
+    while (!failed) {
+      if (queue.length === 0) {
+        if (inFlight === 0) return;
+        await new Promise<void>((r) => wake.push(r));
         continue;
       }
-      if (r?.status === 404) continue; // deleted since we listed it
-      const all: GraphObject[] = [];
-      for await (const page of ctx.graph.pages<GraphObject>(u.path, {
-        ...(u.select ? { select: u.select } : {}),
-        ...(u.top ? { top: u.top } : {}),
-        ...(u.filter ? { filter: u.filter } : {}),
-      })) {
+      const chunk = queue.splice(0, 20);
+      inFlight++;
+      try {
+        ctx.check();
+        const res = await ctx.graph.batch<GraphObject>(
+          chunk.map((u, i) => ({ id: String(i + 1), method: "GET" as const, url: u.url })),
+        );
         qy.pages += 1;
-        all.push(...page);
+        const lists: [string, GraphObject[]][] = [];
+        for (const [i, u] of chunk.entries()) {
+          const r = res.get(String(i + 1));
+          const body = r?.body as GraphObject | undefined;
+          if (r && r.status >= 200 && r.status < 300 && body && Array.isArray(body.value)) {
+            qy.items += body.value.length;
+            lists.push([u.key, body.value as GraphObject[]]);
+            const next = body["@odata.nextLink"];
+            if (typeof next === "string") queue.push({ key: u.key, url: next });
+            continue;
+          }
+          if (r?.status === 404) continue; // deleted since we listed it
+          for await (const page of ctx.graph.pages<GraphObject>(u.url)) {
+            qy.pages += 1;
+            qy.items += page.length;
+            lists.push([u.key, page]);
+          }
+        }
+        await onLists(lists);
+      } catch (e) {
+        failed = true;
+        throw e;
+      } finally {
+        inFlight--;
+        const w = wake;
+        wake = [];
+        for (const r of w) r();
       }
-      qy.items += all.length;
-      lists.push([u.key, all]);
     }
-    await onLists(lists);
-  });
+  };
+  await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
 }
 
 /**
@@ -1125,42 +1156,72 @@ async function fetchPim(ctx: Ctx): Promise<void> {
  */
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function fetchPimGroups(ctx: Ctx, mode: Mode): Promise<void> {
+async function fetchPimGroups(ctx: Ctx, mode: Mode, assignments: "full" | "changed"): Promise<void> {
   const rid = runIdLiteral(ctx.runId);
   // A full read staged every group; a delta only what changed, so the live list counts too, less the groups it
   // removed. Only object ids (GUIDs) go into the filter.
-  const groups = (
-    await select<{ id: string }>(
-      runner(ctx),
-      mode === "full"
-        ? `SELECT "id" FROM "SyncStageGroup" WHERE "runId" = ${rid} AND "isAssignableToRole" = true ORDER BY 1`
-        : `SELECT "id" FROM "DirGroup" WHERE "tenantId" = ${ctx.d.p(1)} AND "isAssignableToRole" = true
-             AND "id" NOT IN (SELECT "id" FROM "SyncStageRemoved" WHERE "runId" = ${rid} AND "kind" = 'group')
-           UNION SELECT "id" FROM "SyncStageGroup" WHERE "runId" = ${rid} AND "isAssignableToRole" = true
-           ORDER BY 1`,
-      ...(mode === "full" ? [] : [ctx.tenantId]),
-    )
-  ).filter((g) => GUID.test(g.id));
-  const base = "/identityGovernance/privilegedAccess/group";
-  for (const [kind, list, name] of [
-    ["eligible", "eligibilitySchedules", "groupEligibilities"],
-    ["active", "assignmentSchedules", "groupAssignmentSchedules"],
-  ] as const) {
-    const qy = query(ctx, `POST /$batch of GET ${base}/${list}?$filter=groupId eq '{id}' (role-assignable groups)`);
-    const map = mapGroupSchedule(kind);
-    await batchedLists(
-      ctx,
-      qy,
-      // No $top: these lists document $select, $filter and $expand only.
-      groups.map((g) => ({ key: g.id, path: `${base}/${list}`, filter: `groupId eq '${g.id}'` })),
-      async (lists) => {
-        // A schedule without a known relationship is not guessed into a membership.
-        const rows = lists.flatMap(([, l]) =>
-          l.filter((o) => o.accessId === "member" || o.accessId === "owner").map(map),
+  const current =
+    mode === "full"
+      ? `SELECT "id" FROM "SyncStageGroup" WHERE "runId" = ${rid} AND "isAssignableToRole" = true`
+      : `SELECT "id" FROM "DirGroup" WHERE "tenantId" = ${ctx.d.p(1)} AND "isAssignableToRole" = true
+           AND "id" NOT IN (SELECT "id" FROM "SyncStageRemoved" WHERE "runId" = ${rid} AND "kind" = 'group')
+         UNION SELECT "id" FROM "SyncStageGroup" WHERE "runId" = ${rid} AND "isAssignableToRole" = true`;
+  const params = mode === "full" ? [] : [ctx.tenantId];
+  const groups = (await select<{ id: string }>(runner(ctx), `${current} ORDER BY 1`, ...params)).filter((g) =>
+    GUID.test(g.id),
+  );
+  // Eligibilities are read for every group on every run: nothing else in Graph shows them. Assignment schedules list
+  // every member and owner of the group (so a large group's list pages), and a membership added or removed shows in
+  // the groups delta: between full reads (6 h by default) only the groups this delta reported are asked, and the
+  // other groups' schedules are carried over from the live table. What can lag until the next full read is an end
+  // date changed on an existing membership.
+  const changed =
+    assignments === "full"
+      ? undefined
+      : new Set(
+          (
+            await select<{ id: string }>(
+              runner(ctx),
+              `SELECT "id" FROM "SyncStageGroup" WHERE "runId" = ${rid} AND "isAssignableToRole" = true`,
+            )
+          ).map((g) => g.id),
         );
-        await ctx.stage(GROUP_SCHEDULE, rows);
-        fetched(ctx, name, rows.length);
-      },
+  const base = "/identityGovernance/privilegedAccess/group";
+  const asked = changed ? groups.filter((g) => changed.has(g.id)) : groups;
+  const qy = query(
+    ctx,
+    `POST /$batch of GET ${base}/eligibilitySchedules and assignmentSchedules?$filter=groupId eq '{id}' (role-assignable groups${changed ? "; assignment schedules only of the groups this delta changed" : ""})`,
+  );
+  const eligible = mapGroupSchedule("eligible");
+  const active = mapGroupSchedule("active");
+  // Both lists in one queue, so a long list's further pages ride in batches with the other requests. No $top: these
+  // lists document $select, $filter and $expand only.
+  await batchedLists(
+    ctx,
+    qy,
+    [
+      ...groups.map((g) => ({ key: `e${g.id}`, path: `${base}/eligibilitySchedules`, filter: `groupId eq '${g.id}'` })),
+      ...asked.map((g) => ({ key: `a${g.id}`, path: `${base}/assignmentSchedules`, filter: `groupId eq '${g.id}'` })),
+    ],
+    async (lists) => {
+      // A schedule without a known relationship is not guessed into a membership.
+      const known = (o: GraphObject) => o.accessId === "member" || o.accessId === "owner";
+      const e = lists.flatMap(([k, l]) => (k[0] === "e" ? l.filter(known).map(eligible) : []));
+      const a = lists.flatMap(([k, l]) => (k[0] === "a" ? l.filter(known).map(active) : []));
+      await ctx.stage(GROUP_SCHEDULE, [...e, ...a]);
+      fetched(ctx, "groupEligibilities", e.length);
+      fetched(ctx, "groupAssignmentSchedules", a.length);
+    },
+  );
+  if (changed) {
+    const cols = ["id", ...GROUP_SCHEDULE.columns.map((c) => c.name)].map(q).join(", ");
+    await ctx.db.$executeRawUnsafe(
+      `INSERT INTO ${q(GROUP_SCHEDULE.stage)} ("runId", ${cols})
+       SELECT ${rid}, ${cols} FROM ${q(GROUP_SCHEDULE.live)} l
+       WHERE l."tenantId" = ${ctx.d.p(1)} AND l."kind" = 'active' AND l."groupId" IN (${current.replaceAll(ctx.d.p(1), ctx.d.p(2))})
+         AND l."groupId" NOT IN (SELECT "id" FROM "SyncStageGroup" WHERE "runId" = ${rid})`,
+      ctx.tenantId,
+      ...(mode === "full" ? [] : [ctx.tenantId]),
     );
   }
 }
