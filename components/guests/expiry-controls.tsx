@@ -12,6 +12,16 @@ export interface ExpiryActionSet {
   cancel: Action<{ expiryId: string; reason: string }>;
 }
 
+/** What each kind of access in an expiry's plan is called in the preview (lib/guests/expiry.ts ExpiryPlanItem). */
+const KIND: Record<string, string> = {
+  group: "member of",
+  app: "app role in",
+  role: "directory role",
+  roleEligible: "eligible for the role",
+  groupEligible: "eligible (PIM) for",
+  block: "block the sign-in of",
+};
+
 /** Per person with an end date: preview what will be removed, extend with a reason, or cancel. Admins only. */
 export function ExpiryControls({
   expiryId,
@@ -30,7 +40,7 @@ export function ExpiryControls({
       () => actions.preview({ userId, blockSignIn: false }),
       (r) =>
         r.items.length
-          ? `Will remove: ${r.items.map((i) => `${i.kind} ${i.target}${i.manual ? ` (by hand, in ${i.manual})` : ""}`).join(", ")}`
+          ? `Will remove: ${r.items.map((i) => `${KIND[i.kind] ?? i.kind} ${i.target}${i.manual ? ` (by hand, in ${i.manual})` : ""}`).join(", ")}`
           : "Holds nothing to remove.",
       { refresh: false },
     );

@@ -13,8 +13,14 @@ export type WriteOp =
       directoryScopeId: string;
       justification: string;
     }
-  /** PIM for Groups (#19): an eligible membership, removed by group, principal and access. */
-  | { kind: "removeGroupEligibility"; groupId: string; principalId: string; accessId: "member"; justification: string }
+  /** PIM for Groups (#19): an eligible membership (a review) or ownership (an access expiry), removed by group, principal and access. */
+  | {
+      kind: "removeGroupEligibility";
+      groupId: string;
+      principalId: string;
+      accessId: "member" | "owner";
+      justification: string;
+    }
   | { kind: "setAccountEnabled"; userId: string; enabled: boolean }
   /** A denied guest's deletion (#19): user-delete, User.ReadWrite.All. */
   | { kind: "deleteUser"; userId: string };

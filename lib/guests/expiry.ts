@@ -245,7 +245,11 @@ export async function cancelExpiry(ctx: Ctx, actor: GuestsActor, expiryId: strin
 }
 
 export interface ExpiryPlanItem {
-  kind: "group" | "app" | "block";
+  /**
+   * group: a direct membership; app: an app role; role: a directory role held directly; roleEligible / groupEligible:
+   * a PIM eligibility for a directory role or for a group's membership or ownership (#19); block: the sign-in block.
+   */
+  kind: "group" | "app" | "role" | "roleEligible" | "groupEligible" | "block";
   targetId: string;
   targetName: string | null;
   accessId: string;
@@ -254,7 +258,12 @@ export interface ExpiryPlanItem {
   manual?: { where: string; command: string; note: string };
 }
 
-/** What an expiry would remove now, from the last finished sync: direct memberships of non-dynamic groups, app role assignments, and the block. */
+/**
+ * What an expiry would remove now, from the last finished sync: direct memberships of non-dynamic groups, app role
+ * assignments, directory roles and PIM eligibilities (for roles and for groups) held in the person's own name, and
+ * the block. Access held through a group goes with the membership. PIM's ids change when access is granted again, so
+ * the PIM items are named by role and scope, or group and access, not by schedule id.
+ */
 export async function expiryPlan(
   db: Db,
   tenantId: string,
@@ -285,6 +294,76 @@ export async function expiryPlan(
     where: { tenantId, principalId: userId },
     select: { id: true, resourceId: true, resourceDisplayName: true },
   });
+  // PIM (#19): schedules Graph reports as inherited from a group (memberType group) belong to the group's members.
+  const own = (memberType: string | null) => (memberType ?? "direct").toLowerCase() !== "group";
+  const [roleSchedules, roleAssignments, groupEligibilities] = await Promise.all([
+    db.dirRoleSchedule.findMany({
+      where: { tenantId, principalId: userId },
+      select: {
+        kind: true,
+        roleDefinitionId: true,
+        directoryScopeId: true,
+        memberType: true,
+        assignmentType: true,
+        endAt: true,
+      },
+    }),
+    db.dirRoleAssignment.findMany({
+      where: { tenantId, principalId: userId },
+      select: { id: true, roleDefinitionId: true, directoryScopeId: true },
+    }),
+    db.dirGroupSchedule.findMany({
+      where: { tenantId, principalId: userId, kind: "eligible" },
+      select: { groupId: true, accessId: true, memberType: true },
+    }),
+  ]);
+  const roleNames = new Map(
+    (
+      await db.dirRoleDefinition.findMany({
+        where: {
+          id: { in: [...new Set([...roleSchedules, ...roleAssignments].map((r) => r.roleDefinitionId))] },
+        },
+        select: { id: true, displayName: true },
+      })
+    ).map((r) => [r.id, r.displayName]),
+  );
+  const eligibleGroupNames = new Map(
+    (
+      await db.dirGroup.findMany({
+        where: { id: { in: [...new Set(groupEligibilities.map((g) => g.groupId))] } },
+        select: { id: true, displayName: true },
+      })
+    ).map((g) => [g.id, g.displayName]),
+  );
+  const justification = "Access ended (Recert access expiry).";
+  const scopeOf = (r: { directoryScopeId: string | null }) => r.directoryScopeId ?? "/";
+  const activeSchedule = (a: { roleDefinitionId: string; directoryScopeId: string | null }) =>
+    roleSchedules.find(
+      (r) => r.kind === "active" && r.roleDefinitionId === a.roleDefinitionId && scopeOf(r) === scopeOf(a),
+    );
+  const roles: ExpiryPlanItem[] = [];
+  for (const a of roleAssignments) {
+    const schedule = activeSchedule(a);
+    // An activated role ends by itself (hours); its eligibility is removed below, so it cannot be activated again.
+    if (schedule?.assignmentType?.toLowerCase() === "activated") continue;
+    const scope = scopeOf(a);
+    roles.push({
+      kind: "role",
+      targetId: a.roleDefinitionId,
+      targetName: roleNames.get(a.roleDefinitionId) ?? null,
+      accessId: `role/${a.roleDefinitionId}/${scope}/${userId}`,
+      // A time-bound assignment is PIM's schedule, removed through PIM; a permanent one by DELETE (as a review does).
+      op: schedule?.endAt
+        ? {
+            kind: "removeRoleAssignmentSchedule",
+            principalId: userId,
+            roleDefinitionId: a.roleDefinitionId,
+            directoryScopeId: scope,
+            justification,
+          }
+        : { kind: "removeRoleAssignment", assignmentId: a.id },
+    });
+  }
   const plan: ExpiryPlanItem[] = [
     ...groups
       .filter((g) => !g.isDynamic)
@@ -305,6 +384,37 @@ export async function expiryPlan(
       accessId: a.id,
       op: { kind: "removeAppRoleAssignment" as const, servicePrincipalId: a.resourceId, assignmentId: a.id },
     })),
+    ...roles,
+    ...roleSchedules
+      .filter((r) => r.kind === "eligible" && own(r.memberType))
+      .map((r) => ({
+        kind: "roleEligible" as const,
+        targetId: r.roleDefinitionId,
+        targetName: roleNames.get(r.roleDefinitionId) ?? null,
+        accessId: `roleEligible/${r.roleDefinitionId}/${scopeOf(r)}/${userId}`,
+        op: {
+          kind: "removeRoleEligibility" as const,
+          principalId: userId,
+          roleDefinitionId: r.roleDefinitionId,
+          directoryScopeId: scopeOf(r),
+          justification,
+        },
+      })),
+    ...groupEligibilities
+      .filter((g) => own(g.memberType) && (g.accessId === "member" || g.accessId === "owner"))
+      .map((g) => ({
+        kind: "groupEligible" as const,
+        targetId: g.groupId,
+        targetName: eligibleGroupNames.get(g.groupId) ?? null,
+        accessId: `groupEligible/${g.groupId}/${g.accessId}/${userId}`,
+        op: {
+          kind: "removeGroupEligibility" as const,
+          groupId: g.groupId,
+          principalId: userId,
+          accessId: g.accessId as "member" | "owner",
+          justification,
+        },
+      })),
   ];
   // Synced from AD: Graph refuses the block, and Entra Connect would re-enable the account from AD anyway. The
   // block is an AD task, done once a sync shows the account disabled (then it leaves the plan and is confirmed).
@@ -580,6 +690,12 @@ export async function flagReturnedExpiries(ctx: Ctx, runId: string): Promise<num
        AND CASE r."kind"
          WHEN 'group' THEN EXISTS (SELECT 1 FROM "DirGroupMember" m WHERE m."groupId" = r."targetId" AND m."memberId" = e."userId")
          WHEN 'app' THEN EXISTS (SELECT 1 FROM "DirAppRoleAssignment" a WHERE a."id" = r."accessId")
+         WHEN 'role' THEN EXISTS (SELECT 1 FROM "DirRoleAssignment" a WHERE a."principalId" = e."userId"
+           AND 'role/' || a."roleDefinitionId" || '/' || COALESCE(a."directoryScopeId", '/') || '/' || a."principalId" = r."accessId")
+         WHEN 'roleEligible' THEN EXISTS (SELECT 1 FROM "DirRoleSchedule" s WHERE s."principalId" = e."userId" AND s."kind" = 'eligible'
+           AND 'roleEligible/' || s."roleDefinitionId" || '/' || COALESCE(s."directoryScopeId", '/') || '/' || s."principalId" = r."accessId")
+         WHEN 'groupEligible' THEN EXISTS (SELECT 1 FROM "DirGroupSchedule" s WHERE s."principalId" = e."userId" AND s."kind" = 'eligible'
+           AND 'groupEligible/' || s."groupId" || '/' || s."accessId" || '/' || s."principalId" = r."accessId")
          ELSE EXISTS (SELECT 1 FROM "DirUser" u WHERE u."id" = e."userId" AND u."accountEnabled" = ${ctx.dialect.bool(true)}) END`,
     ctx.tenantId,
   );

@@ -1,5 +1,6 @@
 import { WRITE_CLIENT_ID } from "@/tests/support/write-app";
 import { UserError } from "@/lib/errors";
+import { flagReturnedExpiries } from "./expiry";
 /**
  * Guests against the emulator and a real database: the inventory's filters equal figures derived from the
  * emulator's tenant; an expiry for a contractor company warns sponsors before the date, removes memberships
@@ -463,5 +464,111 @@ describe("guardrails on expiry", () => {
     expect(await setExpiry(ctx, ADMIN, { userIds: [guest.id], expiresAt: soon(), reason: "contract" })).toEqual({
       scheduled: 1,
     });
+  });
+});
+
+describe("access expiry and privileged access (#19)", () => {
+  test("removes the person's directory roles and PIM eligibilities for roles and groups; one granted again is flagged", async () => {
+    const t = s.emu.tenant;
+    const holds = (id: string) =>
+      t.roleAssignments.some((a) => a.principalId === id) ||
+      t.roleEligibilities.some((e) => e.principalId === id) ||
+      t.groupSchedules.some((e) => e.principalId === id);
+    const guest = t.users.find((u) => u.userType === "Guest" && u.accountEnabled && !holds(u.id))!;
+    const governed = t.groups.find((g) => g.pimOnboarded)!;
+    const [r1, r2, r3] = t.roleDefinitions.map((r) => r.id);
+    const iso = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const later = new Date(Date.now() + 90 * DAY).toISOString().replace(/\.\d{3}Z$/, "Z");
+    t.roleEligibilities.push({
+      id: crypto.randomUUID(),
+      principalId: guest.id,
+      roleDefinitionId: r1!,
+      directoryScopeId: "/",
+      createdDateTime: iso,
+      startDateTime: iso,
+      endDateTime: null,
+    });
+    t.roleAssignments.push(
+      { id: crypto.randomUUID(), principalId: guest.id, roleDefinitionId: r2!, directoryScopeId: "/" },
+      {
+        id: crypto.randomUUID(),
+        principalId: guest.id,
+        roleDefinitionId: r3!,
+        directoryScopeId: "/",
+        scheduleId: crypto.randomUUID(),
+        startDateTime: iso,
+        endDateTime: later,
+        assignmentType: "Assigned",
+      },
+    );
+    for (const accessId of ["member", "owner"] as const)
+      t.groupSchedules.push({
+        id: `${governed.id}_${accessId}_${crypto.randomUUID()}`,
+        kind: "eligible",
+        groupId: governed.id,
+        principalId: guest.id,
+        accessId,
+        createdDateTime: iso,
+        startDateTime: iso,
+        endDateTime: null,
+      });
+    const sync = () =>
+      runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" });
+    await sync();
+
+    const plan = await expiryPlan(s.db, s.tenantId, guest.id, false);
+    expect(
+      plan
+        .filter((p) => p.kind !== "group" && p.kind !== "app")
+        .map((p) => [p.kind, p.targetId, p.op.kind])
+        .sort(),
+    ).toEqual(
+      [
+        ["groupEligible", governed.id, "removeGroupEligibility"],
+        ["groupEligible", governed.id, "removeGroupEligibility"],
+        ["role", r2, "removeRoleAssignment"],
+        ["role", r3, "removeRoleAssignmentSchedule"],
+        ["roleEligible", r1, "removeRoleEligibility"],
+      ].sort(),
+    );
+    const preview = await expiryPreview(ctx, { userId: guest.id, blockSignIn: false });
+    expect(preview.items).toContainEqual({ kind: "groupEligible", target: governed.displayName });
+
+    const now = Date.now() - 10 * DAY;
+    await setExpiry({ ...ctx, now: () => new Date(now) }, ADMIN, {
+      userIds: [guest.id],
+      expiresAt: new Date(now + DAY),
+      reason: "Engagement over",
+    });
+    const at = await runExpiries({ ...ctx, now: () => new Date(now + 2 * DAY) }, graph);
+    expect(at.executed.find((x) => x.userId === guest.id)).toMatchObject({ failed: 0, status: "done" });
+    // Gone from Entra: what Graph lists no longer names the person.
+    expect(t.roleAssignments.filter((a) => a.principalId === guest.id)).toEqual([]);
+    expect(t.roleEligibilities.filter((e) => e.principalId === guest.id)).toEqual([]);
+    expect(t.groupSchedules.filter((e) => e.principalId === guest.id)).toEqual([]);
+    const expiry = await s.db.accessExpiry.findFirstOrThrow({ where: { userId: guest.id, reason: "Engagement over" } });
+    const results = await s.db.accessExpiryResult.findMany({ where: { expiryId: expiry.id } });
+    expect(results.filter((r) => r.kind !== "group" && r.kind !== "app").map((r) => r.status)).toEqual(
+      Array(5).fill("applied"),
+    );
+
+    // Nothing returns after a sync; then an admin makes the guest eligible again (PIM gives a new id): flagged once.
+    const first = await sync();
+    expect(await flagReturnedExpiries(ctx, first.runId)).toBe(0);
+    t.roleEligibilities.push({
+      id: crypto.randomUUID(),
+      principalId: guest.id,
+      roleDefinitionId: r1!,
+      directoryScopeId: "/",
+      createdDateTime: iso,
+      startDateTime: iso,
+      endDateTime: null,
+    });
+    const second = await sync();
+    expect(await flagReturnedExpiries(ctx, second.runId)).toBe(1);
+    const back = await s.db.accessExpiryResult.findMany({ where: { expiryId: expiry.id, returnedAt: { not: null } } });
+    expect(back.map((r) => r.kind)).toEqual(["roleEligible"]);
+    t.roleEligibilities = t.roleEligibilities.filter((e) => e.principalId !== guest.id);
+    await sync();
   });
 });

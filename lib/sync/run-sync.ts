@@ -1172,9 +1172,10 @@ async function fetchPimGroups(ctx: Ctx, mode: Mode, assignments: "full" | "chang
   );
   // Eligibilities are read for every group on every run: nothing else in Graph shows them. Assignment schedules list
   // every member and owner of the group (so a large group's list pages), and a membership added or removed shows in
-  // the groups delta: between full reads (6 h by default) only the groups this delta reported are asked, and the
-  // other groups' schedules are carried over from the live table. What can lag until the next full read is an end
-  // date changed on an existing membership.
+  // the groups delta: between full reads (6 h by default) only the groups this delta reported are asked; the other
+  // groups' schedules stay as the last read left them. What can lag until the next full read is an end
+  // date changed on an existing membership. (Applying replaces eligibilities whole, and assignment schedules only of
+  // the groups asked: lib/sync/apply.ts.)
   const changed =
     assignments === "full"
       ? undefined
@@ -1213,17 +1214,6 @@ async function fetchPimGroups(ctx: Ctx, mode: Mode, assignments: "full" | "chang
       fetched(ctx, "groupAssignmentSchedules", a.length);
     },
   );
-  if (changed) {
-    const cols = ["id", ...GROUP_SCHEDULE.columns.map((c) => c.name)].map(q).join(", ");
-    await ctx.db.$executeRawUnsafe(
-      `INSERT INTO ${q(GROUP_SCHEDULE.stage)} ("runId", ${cols})
-       SELECT ${rid}, ${cols} FROM ${q(GROUP_SCHEDULE.live)} l
-       WHERE l."tenantId" = ${ctx.d.p(1)} AND l."kind" = 'active' AND l."groupId" IN (${current.replaceAll(ctx.d.p(1), ctx.d.p(2))})
-         AND l."groupId" NOT IN (SELECT "id" FROM "SyncStageGroup" WHERE "runId" = ${rid})`,
-      ctx.tenantId,
-      ...(mode === "full" ? [] : [ctx.tenantId]),
-    );
-  }
 }
 
 async function fetchApps(ctx: Ctx): Promise<void> {
