@@ -230,8 +230,9 @@ interface TenantCounts {
  * - one page each for the conditional-access policies, the organization and the role definitions of a normal tenant;
  * - PIM: the role eligibility and assignment schedules at 999 a page; for groups, two lists per role-assignable group
  *   (Graph lists them only per group): eligibilities and assignment schedules (one per member and owner), at 100 a
- *   page, as these lists document no `$top` (privilegedaccessgroup-list-assignmentschedules: "$select, $filter and
- *   $expand") and 100 is Graph's default page of directory lists.
+ *   page. These lists document no `$top` (privilegedaccessgroup-list-assignmentschedules: "$select, $filter and
+ *   $expand") and no page size; 100 is the emulator's page without `$top`. Both lists of every group can share one
+ *   queue of batches.
  */
 export function minimumPages(c: TenantCounts): number {
   const pages = (n: number, size: number) => Math.max(1, Math.ceil(n / size));
@@ -249,8 +250,7 @@ export function minimumPages(c: TenantCounts): number {
     pages(c.roleAssignments, 999) +
     pages(c.roleEligibilities, 999) + // PIM eligibilities
     pages(c.roleAssignments, 999) + // PIM assignment schedules (every active assignment)
-    batchedLists(c.lists.groupEligibilities, 100) + // PIM for Groups
-    batchedLists(c.lists.groupAssignments, 100) +
+    batchedLists([...c.lists.groupEligibilities, ...c.lists.groupAssignments], 100) + // PIM for Groups, one queue
     pages(c.servicePrincipals, 999) +
     batchedLists(c.lists.appRoleAssignedTo, 999) +
     Math.ceil(c.servicePrincipals / 20) + // owners, batched

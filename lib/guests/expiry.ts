@@ -339,14 +339,36 @@ export async function expiryPlan(
   const scopeOf = (r: { directoryScopeId: string | null }) => r.directoryScopeId ?? "/";
   const activeSchedule = (a: { roleDefinitionId: string; directoryScopeId: string | null }) =>
     roleSchedules.find(
-      (r) => r.kind === "active" && r.roleDefinitionId === a.roleDefinitionId && scopeOf(r) === scopeOf(a),
+      (r) =>
+        r.kind === "active" &&
+        own(r.memberType) &&
+        r.roleDefinitionId === a.roleDefinitionId &&
+        scopeOf(r) === scopeOf(a),
     );
   const roles: ExpiryPlanItem[] = [];
   for (const a of roleAssignments) {
     const schedule = activeSchedule(a);
-    // An activated role ends by itself (hours); its eligibility is removed below, so it cannot be activated again.
-    if (schedule?.assignmentType?.toLowerCase() === "activated") continue;
     const scope = scopeOf(a);
+    const name = roleNames.get(a.roleDefinitionId) ?? a.roleDefinitionId;
+    if (schedule?.assignmentType?.toLowerCase() === "activated") {
+      // An activation the person made ends by itself (PIM caps it at hours); Microsoft documents no admin removal of
+      // an activation. Its eligibility goes below, so it cannot be activated again; the result stays open (not
+      // "done") until a sync no longer shows the role, which then confirms it.
+      const ends = schedule.endAt ? ` at ${schedule.endAt.toISOString()}` : "";
+      roles.push({
+        kind: "role",
+        targetId: a.roleDefinitionId,
+        targetName: roleNames.get(a.roleDefinitionId) ?? null,
+        accessId: `role/${a.roleDefinitionId}/${scope}/${userId}`,
+        op: { kind: "removeRoleAssignment", assignmentId: a.id },
+        manual: {
+          where: "Entra (PIM)",
+          command: "",
+          note: `${name} is active through the person's own PIM activation, which ends by itself${ends}; the eligibility is removed, so it cannot be activated again. A sync that no longer shows the role marks this done.`,
+        },
+      });
+      continue;
+    }
     roles.push({
       kind: "role",
       targetId: a.roleDefinitionId,
@@ -586,7 +608,11 @@ export async function runExpiries(ctx: Ctx, graph: (() => GraphClient) | null, w
             actor,
             action: "expiry.manual",
             target: { type: "user", id: e.userId },
-            after: { [item.kind === "block" ? "user" : "group"]: item.targetId, where, command },
+            after: {
+              [item.kind === "block" ? "user" : item.kind === "role" ? "role" : "group"]: item.targetId,
+              where,
+              command,
+            },
             context: { expiryId: e.id },
           });
         });
@@ -693,8 +719,10 @@ export async function flagReturnedExpiries(ctx: Ctx, runId: string): Promise<num
          WHEN 'role' THEN EXISTS (SELECT 1 FROM "DirRoleAssignment" a WHERE a."principalId" = e."userId"
            AND 'role/' || a."roleDefinitionId" || '/' || COALESCE(a."directoryScopeId", '/') || '/' || a."principalId" = r."accessId")
          WHEN 'roleEligible' THEN EXISTS (SELECT 1 FROM "DirRoleSchedule" s WHERE s."principalId" = e."userId" AND s."kind" = 'eligible'
+           AND LOWER(COALESCE(s."memberType", 'direct')) <> 'group'
            AND 'roleEligible/' || s."roleDefinitionId" || '/' || COALESCE(s."directoryScopeId", '/') || '/' || s."principalId" = r."accessId")
          WHEN 'groupEligible' THEN EXISTS (SELECT 1 FROM "DirGroupSchedule" s WHERE s."principalId" = e."userId" AND s."kind" = 'eligible'
+           AND LOWER(COALESCE(s."memberType", 'direct')) <> 'group'
            AND 'groupEligible/' || s."groupId" || '/' || s."accessId" || '/' || s."principalId" = r."accessId")
          ELSE EXISTS (SELECT 1 FROM "DirUser" u WHERE u."id" = e."userId" AND u."accountEnabled" = ${ctx.dialect.bool(true)}) END`,
     ctx.tenantId,

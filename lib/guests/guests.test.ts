@@ -468,7 +468,7 @@ describe("guardrails on expiry", () => {
 });
 
 describe("access expiry and privileged access (#19)", () => {
-  test("removes the person's directory roles and PIM eligibilities for roles and groups; one granted again is flagged", async () => {
+  test("removes the person's directory roles and PIM eligibilities for roles and groups, waits for an activation to end, and flags what is granted again", async () => {
     const t = s.emu.tenant;
     const holds = (id: string) =>
       t.roleAssignments.some((a) => a.principalId === id) ||
@@ -476,10 +476,10 @@ describe("access expiry and privileged access (#19)", () => {
       t.groupSchedules.some((e) => e.principalId === id);
     const guest = t.users.find((u) => u.userType === "Guest" && u.accountEnabled && !holds(u.id))!;
     const governed = t.groups.find((g) => g.pimOnboarded)!;
-    const [r1, r2, r3] = t.roleDefinitions.map((r) => r.id);
-    const iso = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-    const later = new Date(Date.now() + 90 * DAY).toISOString().replace(/\.\d{3}Z$/, "Z");
-    t.roleEligibilities.push({
+    const [r1, r2, r3, r4] = t.roleDefinitions.map((r) => r.id);
+    const stamp = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const iso = stamp(Date.now());
+    const roleEligibility = () => ({
       id: crypto.randomUUID(),
       principalId: guest.id,
       roleDefinitionId: r1!,
@@ -488,8 +488,35 @@ describe("access expiry and privileged access (#19)", () => {
       startDateTime: iso,
       endDateTime: null,
     });
+    const permanent = () => ({
+      id: crypto.randomUUID(),
+      principalId: guest.id,
+      roleDefinitionId: r2!,
+      directoryScopeId: "/",
+    });
+    const groupEligibility = (accessId: "member" | "owner") => ({
+      id: `${governed.id}_${accessId}_${crypto.randomUUID()}`,
+      kind: "eligible" as const,
+      groupId: governed.id,
+      principalId: guest.id,
+      accessId,
+      createdDateTime: iso,
+      startDateTime: iso,
+      endDateTime: null,
+    });
+    const activated = {
+      id: crypto.randomUUID(),
+      principalId: guest.id,
+      roleDefinitionId: r4!,
+      directoryScopeId: "/",
+      scheduleId: crypto.randomUUID(),
+      startDateTime: iso,
+      endDateTime: stamp(Date.now() + 4 * 3_600_000),
+      assignmentType: "Activated" as const,
+    };
+    t.roleEligibilities.push(roleEligibility());
     t.roleAssignments.push(
-      { id: crypto.randomUUID(), principalId: guest.id, roleDefinitionId: r2!, directoryScopeId: "/" },
+      permanent(),
       {
         id: crypto.randomUUID(),
         principalId: guest.id,
@@ -497,21 +524,12 @@ describe("access expiry and privileged access (#19)", () => {
         directoryScopeId: "/",
         scheduleId: crypto.randomUUID(),
         startDateTime: iso,
-        endDateTime: later,
+        endDateTime: stamp(Date.now() + 90 * DAY),
         assignmentType: "Assigned",
       },
+      activated,
     );
-    for (const accessId of ["member", "owner"] as const)
-      t.groupSchedules.push({
-        id: `${governed.id}_${accessId}_${crypto.randomUUID()}`,
-        kind: "eligible",
-        groupId: governed.id,
-        principalId: guest.id,
-        accessId,
-        createdDateTime: iso,
-        startDateTime: iso,
-        endDateTime: null,
-      });
+    t.groupSchedules.push(groupEligibility("member"), groupEligibility("owner"));
     const sync = () =>
       runSync({ db: s.db, graph: s.graph(), tenantId: s.tenantId, databaseUrl: s.database.url, trigger: "manual" });
     await sync();
@@ -520,7 +538,7 @@ describe("access expiry and privileged access (#19)", () => {
     expect(
       plan
         .filter((p) => p.kind !== "group" && p.kind !== "app")
-        .map((p) => [p.kind, p.targetId, p.op.kind])
+        .map((p) => [p.kind, p.targetId, p.manual ? "manual" : p.op.kind])
         .sort(),
     ).toEqual(
       [
@@ -528,11 +546,13 @@ describe("access expiry and privileged access (#19)", () => {
         ["groupEligible", governed.id, "removeGroupEligibility"],
         ["role", r2, "removeRoleAssignment"],
         ["role", r3, "removeRoleAssignmentSchedule"],
+        ["role", r4, "manual"],
         ["roleEligible", r1, "removeRoleEligibility"],
       ].sort(),
     );
     const preview = await expiryPreview(ctx, { userId: guest.id, blockSignIn: false });
     expect(preview.items).toContainEqual({ kind: "groupEligible", target: governed.displayName });
+    expect(preview.items).toContainEqual(expect.objectContaining({ kind: "role", manual: "Entra (PIM)" }));
 
     const now = Date.now() - 10 * DAY;
     await setExpiry({ ...ctx, now: () => new Date(now) }, ADMIN, {
@@ -541,34 +561,50 @@ describe("access expiry and privileged access (#19)", () => {
       reason: "Engagement over",
     });
     const at = await runExpiries({ ...ctx, now: () => new Date(now + 2 * DAY) }, graph);
-    expect(at.executed.find((x) => x.userId === guest.id)).toMatchObject({ failed: 0, status: "done" });
-    // Gone from Entra: what Graph lists no longer names the person.
-    expect(t.roleAssignments.filter((a) => a.principalId === guest.id)).toEqual([]);
+    // The activation is not done until it has ended.
+    expect(at.executed.find((x) => x.userId === guest.id)).toMatchObject({ failed: 0, manual: 1, status: "partial" });
+    // Gone from Entra: what Graph lists no longer names the person, but for the activation.
+    expect(t.roleAssignments.filter((a) => a.principalId === guest.id)).toEqual([activated]);
     expect(t.roleEligibilities.filter((e) => e.principalId === guest.id)).toEqual([]);
     expect(t.groupSchedules.filter((e) => e.principalId === guest.id)).toEqual([]);
     const expiry = await s.db.accessExpiry.findFirstOrThrow({ where: { userId: guest.id, reason: "Engagement over" } });
-    const results = await s.db.accessExpiryResult.findMany({ where: { expiryId: expiry.id } });
-    expect(results.filter((r) => r.kind !== "group" && r.kind !== "app").map((r) => r.status)).toEqual(
-      Array(5).fill("applied"),
+    const results = async () =>
+      (await s.db.accessExpiryResult.findMany({ where: { expiryId: expiry.id } }))
+        .filter((r) => r.kind !== "group" && r.kind !== "app")
+        .map((r) => `${r.kind} ${r.targetId} ${r.status}`)
+        .sort();
+    expect(await results()).toEqual(
+      [
+        `groupEligible ${governed.id} applied`,
+        `groupEligible ${governed.id} applied`,
+        `role ${r2} applied`,
+        `role ${r3} applied`,
+        `role ${r4} manual`,
+        `roleEligible ${r1} applied`,
+      ].sort(),
     );
 
-    // Nothing returns after a sync; then an admin makes the guest eligible again (PIM gives a new id): flagged once.
+    // The activation ends; the next sync no longer shows it, and the next pass confirms it and finishes the expiry.
+    t.roleAssignments = t.roleAssignments.filter((a) => a !== activated);
     const first = await sync();
+    const done = await runExpiries({ ...ctx, now: () => new Date() }, graph);
+    expect(done.executed.find((x) => x.userId === guest.id)).toMatchObject({ failed: 0, status: "done" });
+    expect(await results()).toContain(`role ${r4} removedManually`);
     expect(await flagReturnedExpiries(ctx, first.runId)).toBe(0);
-    t.roleEligibilities.push({
-      id: crypto.randomUUID(),
-      principalId: guest.id,
-      roleDefinitionId: r1!,
-      directoryScopeId: "/",
-      createdDateTime: iso,
-      startDateTime: iso,
-      endDateTime: null,
-    });
+
+    // An admin grants each again (PIM gives new ids): each is flagged once, by kind.
+    t.roleEligibilities.push(roleEligibility());
+    t.roleAssignments.push(permanent());
+    t.groupSchedules.push(groupEligibility("owner"));
     const second = await sync();
-    expect(await flagReturnedExpiries(ctx, second.runId)).toBe(1);
+    expect(await flagReturnedExpiries(ctx, second.runId)).toBe(3);
     const back = await s.db.accessExpiryResult.findMany({ where: { expiryId: expiry.id, returnedAt: { not: null } } });
-    expect(back.map((r) => r.kind)).toEqual(["roleEligible"]);
+    expect(back.map((r) => `${r.kind} ${r.targetId}`).sort()).toEqual(
+      [`groupEligible ${governed.id}`, `role ${r2}`, `roleEligible ${r1}`].sort(),
+    );
     t.roleEligibilities = t.roleEligibilities.filter((e) => e.principalId !== guest.id);
+    t.roleAssignments = t.roleAssignments.filter((a) => a.principalId !== guest.id);
+    t.groupSchedules = t.groupSchedules.filter((e) => e.principalId !== guest.id);
     await sync();
   });
 });

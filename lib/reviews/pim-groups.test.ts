@@ -226,7 +226,7 @@ describe("PIM for Groups", () => {
   test("a delta sync reads every eligibility but only the changed groups' assignment schedules; a full read every 6 h catches the rest", async () => {
     const t = s.emu.tenant;
     const governed = t.groups.filter((g) => g.pimOnboarded);
-    const [g1, g2] = governed;
+    const [g1, g2, g3] = governed;
     // An admin makes someone a member of g1 until a date: the groups delta reports g1.
     const newcomer = t.users.find((u) => u.userType === "Member" && u.accountEnabled && !g1!.members.has(u.id))!;
     await s.control("POST", `/groups/${g1!.id}/members`, { id: newcomer.id });
@@ -255,6 +255,12 @@ describe("PIM for Groups", () => {
     const eligible = t.users.find((u) => u.userType === "Member" && u.accountEnabled && !g2!.members.has(u.id))!;
     const grant = { ...saved({ resourceId: g2!.id, principalId: eligible.id }) };
     t.groupSchedules.push(grant);
+    // In g3 a member leaves (the delta reports it), and in g2 an eligibility is removed (only the eligibility lists say).
+    const leaver = [...g3!.members].find((id) => t.userById.has(id))!;
+    await s.control("DELETE", `/groups/${g3!.id}/members/${leaver}`);
+    const dropped = t.groupSchedules.find((e) => e.kind === "eligible" && e.groupId === g2!.id)!;
+    t.groupSchedules = t.groupSchedules.filter((e) => e !== dropped);
+    expect(await s.db.dirGroupSchedule.count({ where: { id: dropped.id } })).toBe(1);
     const activeRows = () => s.db.dirGroupSchedule.count({ where: { tenantId: s.tenantId, kind: "active" } });
     const expected = governed.reduce((n, g) => n + g.members.size + g.owners.size, 0);
 
@@ -269,13 +275,23 @@ describe("PIM for Groups", () => {
     expect(delta.manifest.refreshed.pimGroups).toBe("changed");
     const asked = delta.manifest.queries.find((x) => x.query.includes("assignmentSchedules"))!;
     expect(asked.query).toContain("this delta changed");
-    // Every group's eligibilities and g1's assignments fit one $batch (fewer than 20 requests); g1's further pages
-    // come from its nextLink in the next batches (not read again from the start).
-    expect(governed.length + 1).toBeLessThanOrEqual(20);
+    // Every group's eligibilities and g1's and g3's assignments fit one $batch (fewer than 20 requests); g1's
+    // further pages come from its nextLink in the next batches (not read again from the start).
+    expect(governed.length + 2).toBeLessThanOrEqual(20);
+    expect(g3!.members.size + g3!.owners.size).toBeLessThanOrEqual(100);
     expect(asked.pages).toBe(g1Pages);
     expect(asked.items).toBe(
-      g1!.members.size + g1!.owners.size + t.groupSchedules.filter((x) => x.kind === "eligible").length,
+      g1!.members.size +
+        g1!.owners.size +
+        g3!.members.size +
+        g3!.owners.size +
+        t.groupSchedules.filter((x) => x.kind === "eligible").length,
     );
+    // What left is gone: the leaver's active schedule in g3, the removed eligibility in g2.
+    expect(await s.db.dirGroupSchedule.count({ where: { groupId: g3!.id, principalId: leaver, kind: "active" } })).toBe(
+      0,
+    );
+    expect(await s.db.dirGroupSchedule.count({ where: { id: dropped.id } })).toBe(0);
     // The other groups' schedules are carried over, the newcomer's is read, the new eligibility too.
     expect(await activeRows()).toBe(expected);
     const mine = await s.db.dirGroupSchedule.findFirstOrThrow({

@@ -179,6 +179,11 @@ async function deleteMissingUnlessEqual(
   await deleteMissing(db, d, t, tenantId, runId);
 }
 
+/** The groups a delta reported: changed properties, or only members or owners added or removed. */
+export function deltaGroupsSql(rid: string): string {
+  return `SELECT g."id" FROM "SyncStageGroup" g WHERE g."runId" = ${rid} UNION SELECT m."groupId" FROM "SyncStageMemberDelta" m WHERE m."runId" = ${rid}`;
+}
+
 export async function applyStaged(
   db: SqlRunner,
   d: Dialect,
@@ -322,7 +327,7 @@ export async function applyStaged(
     );
     await db.$executeRawUnsafe(
       `DELETE FROM "DirGroupSchedule" WHERE "tenantId" = ${p1} AND "kind" = 'active'
-         AND ("groupId" IN (SELECT g."id" FROM "SyncStageGroup" g WHERE g."runId" = ${rid}) OR "groupId" IN (${removed("group")}))
+         AND ("groupId" IN (${deltaGroupsSql(rid)}) OR "groupId" IN (${removed("group")}))
          AND ${missing}`,
       tenantId,
     );

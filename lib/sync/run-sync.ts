@@ -8,7 +8,15 @@ import { databaseFaultDetail, databaseFaultMessage } from "../db/errors";
 import { createHash, randomUUID } from "node:crypto";
 import { appendAudit } from "@/lib/audit";
 import type { PrismaClient } from ".prisma/recert-sqlite";
-import { applyStaged, clearStaging, countDirectory, type ApplyPlan, type DirectoryCounts, type Mode } from "./apply";
+import {
+  applyStaged,
+  clearStaging,
+  countDirectory,
+  deltaGroupsSql,
+  type ApplyPlan,
+  type DirectoryCounts,
+  type Mode,
+} from "./apply";
 import type { SyncGraph } from "./graph-port";
 import { openPgWriter } from "./pg-writer";
 import { openSqliteWriter, type StagingWriter } from "./sqlite-writer";
@@ -339,6 +347,9 @@ async function applyRun(
         });
         manifest.deltaCursors[resource] = true;
       }
+      // A run that skipped PIM for Groups moved the groups delta on without asking the groups it reported: the next
+      // run that can read it reads it in full.
+      if (!plan.pimGroups) await tx.syncCursor.deleteMany({ where: { tenantId, resource: "refresh:pimGroups" } });
       for (const k of ["activity", "managers", "mfa", "sponsors", "pimGroups"] as const) {
         if (plan[k] !== "full") continue;
         const resource = `refresh:${k}`;
@@ -912,7 +923,9 @@ async function batchedLists(
     ].filter(Boolean);
     return parts.length ? `${u.path}?${parts.join("&")}` : u.path;
   };
-  const queue = urls.map((u) => ({ key: u.key, url: qs(u) }));
+  // first: the list's first page (a 404 there means the object was deleted since it was listed; on a later page it
+  // would cut the list short, so it fails the read instead).
+  const queue = urls.map((u) => ({ key: u.key, url: qs(u), first: true }));
   let inFlight = 0;
   let failed = false;
   let wake: (() => void)[] = [];
@@ -938,18 +951,20 @@ async function batchedLists(
           if (r && r.status >= 200 && r.status < 300 && body && Array.isArray(body.value)) {
             qy.items += body.value.length;
             lists.push([u.key, body.value as GraphObject[]]);
+            // Further pages go first in the queue, so a long list's chain of pages starts early.
             const next = body["@odata.nextLink"];
-            if (typeof next === "string") queue.push({ key: u.key, url: next });
+            if (typeof next === "string") queue.unshift({ key: u.key, url: next, first: false });
             continue;
           }
-          if (r?.status === 404) continue; // deleted since we listed it
+          if (r?.status === 404 && u.first) continue; // deleted since we listed it
           for await (const page of ctx.graph.pages<GraphObject>(u.url)) {
             qy.pages += 1;
             qy.items += page.length;
             lists.push([u.key, page]);
           }
         }
-        await onLists(lists);
+        // After another worker failed, nothing more is staged: the caller is clearing this kind's rows.
+        if (!failed) await onLists(lists);
       } catch (e) {
         failed = true;
         throw e;
@@ -961,7 +976,10 @@ async function batchedLists(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
+  // Every worker ends before the first failure is thrown: none is left calling Graph or staging behind the caller.
+  const ends = await Promise.allSettled(Array.from({ length: Math.min(4, queue.length) }, worker));
+  const failure = ends.find((e): e is PromiseRejectedResult => e.status === "rejected");
+  if (failure) throw failure.reason;
 }
 
 /**
@@ -1179,14 +1197,7 @@ async function fetchPimGroups(ctx: Ctx, mode: Mode, assignments: "full" | "chang
   const changed =
     assignments === "full"
       ? undefined
-      : new Set(
-          (
-            await select<{ id: string }>(
-              runner(ctx),
-              `SELECT "id" FROM "SyncStageGroup" WHERE "runId" = ${rid} AND "isAssignableToRole" = true`,
-            )
-          ).map((g) => g.id),
-        );
+      : new Set((await select<{ id: string }>(runner(ctx), deltaGroupsSql(rid))).map((g) => g.id));
   const base = "/identityGovernance/privilegedAccess/group";
   const asked = changed ? groups.filter((g) => changed.has(g.id)) : groups;
   const qy = query(
