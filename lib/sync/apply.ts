@@ -372,7 +372,28 @@ export async function clearStaging(
   opts: { runId: string } | { tenantId: string; keep: string },
 ): Promise<void> {
   for (const t of STAGE_TABLES) {
-    if ("runId" in opts) {
+    if ("runId" in opts && d.engine === "postgresql") {
+      // Nobody else staging (the usual case): TRUNCATE, under a lock that keeps another run from staging between the
+      // look and the truncate. A DELETE left a million dead rows that the next run's statements on the table read
+      // through until autovacuum came (a 100k delta after a full sync: 0.85 s in the start's leftover check, 0.4 s
+      // classifying its principals). One statement: its own transaction; a run staging elsewhere waits for it.
+      const rid = runIdLiteral(opts.runId);
+      try {
+        await db.$executeRawUnsafe(
+          `DO $$ BEGIN
+             LOCK TABLE ${q(t.stage)} IN ACCESS EXCLUSIVE MODE;
+             IF EXISTS (SELECT 1 FROM ${q(t.stage)} WHERE "runId" <> ${rid}) THEN
+               DELETE FROM ${q(t.stage)} WHERE "runId" = ${rid};
+             ELSE
+               TRUNCATE ${q(t.stage)};
+             END IF;
+           END $$`,
+        );
+      } catch {
+        // The lock not had in time (another run's long transaction on the table): this run's rows only.
+        await db.$executeRawUnsafe(`DELETE FROM ${q(t.stage)} WHERE "runId" = ${rid}`);
+      }
+    } else if ("runId" in opts) {
       // Nobody else staging (the usual case): an unqualified DELETE, which SQLite turns into a truncate.
       const others = await select(
         db,
