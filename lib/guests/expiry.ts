@@ -345,36 +345,33 @@ export async function expiryPlan(
         r.roleDefinitionId === a.roleDefinitionId &&
         scopeOf(r) === scopeOf(a),
     );
-  const roles: ExpiryPlanItem[] = [];
-  for (const a of roleAssignments) {
+  const roles = roleAssignments.map((a): ExpiryPlanItem => {
     const schedule = activeSchedule(a);
     const scope = scopeOf(a);
-    const name = roleNames.get(a.roleDefinitionId) ?? a.roleDefinitionId;
+    const item = {
+      kind: "role" as const,
+      targetId: a.roleDefinitionId,
+      targetName: roleNames.get(a.roleDefinitionId) ?? null,
+      accessId: `role/${a.roleDefinitionId}/${scope}/${userId}`,
+    };
     if (schedule?.assignmentType?.toLowerCase() === "activated") {
       // An activation the person made ends by itself (PIM caps it at hours); Microsoft documents no admin removal of
       // an activation. Its eligibility goes below, so it cannot be activated again; the result stays open (not
       // "done") until a sync no longer shows the role, which then confirms it.
       const ends = schedule.endAt ? ` at ${schedule.endAt.toISOString()}` : "";
-      roles.push({
-        kind: "role",
-        targetId: a.roleDefinitionId,
-        targetName: roleNames.get(a.roleDefinitionId) ?? null,
-        accessId: `role/${a.roleDefinitionId}/${scope}/${userId}`,
+      return {
+        ...item,
         op: { kind: "removeRoleAssignment", assignmentId: a.id },
         manual: {
           where: "Entra (PIM)",
           command: "",
-          note: `${name} is active through the person's own PIM activation, which ends by itself${ends}; the eligibility is removed, so it cannot be activated again. A sync that no longer shows the role marks this done.`,
+          note: `${item.targetName ?? a.roleDefinitionId} is active through the person's own PIM activation, which ends by itself${ends}; the eligibility is removed, so it cannot be activated again. A sync that no longer shows the role marks this done.`,
         },
-      });
-      continue;
+      };
     }
-    roles.push({
-      kind: "role",
-      targetId: a.roleDefinitionId,
-      targetName: roleNames.get(a.roleDefinitionId) ?? null,
-      accessId: `role/${a.roleDefinitionId}/${scope}/${userId}`,
-      // A time-bound assignment is PIM's schedule, removed through PIM; a permanent one by DELETE (as a review does).
+    // A time-bound assignment is PIM's schedule, removed through PIM; a permanent one by DELETE (as a review does).
+    return {
+      ...item,
       op: schedule?.endAt
         ? {
             kind: "removeRoleAssignmentSchedule",
@@ -384,8 +381,8 @@ export async function expiryPlan(
             justification,
           }
         : { kind: "removeRoleAssignment", assignmentId: a.id },
-    });
-  }
+    };
+  });
   const plan: ExpiryPlanItem[] = [
     ...groups
       .filter((g) => !g.isDynamic)

@@ -44,7 +44,7 @@ export interface ApplyPlan {
   mfa?: Refresh;
   roles?: boolean;
   pim?: boolean;
-  /** full: every role-assignable group's assignment schedules were read; changed: the delta's groups', the rest carried over */
+  /** full: every role-assignable group's assignment schedules were read; changed: only the delta's groups' (the rest stay) */
   pimGroups?: "full" | "changed";
   apps?: boolean;
   policies?: boolean;
@@ -347,11 +347,9 @@ export async function applyStaged(
       tenantId,
     );
   } else if (plan.pimGroups) await replace(db, d, GROUP_SCHEDULE, tenantId, runId);
-  // Rows kept from an earlier run whose principal was unknown then (e.g. a principal a skipped read had not yet
-  // written) are classified now.
-  if (plan.roles || plan.users || plan.groups) await classifyPrincipals(db, d, "DirRoleAssignment", { tenantId });
-  if (plan.pim || plan.users || plan.groups) await classifyPrincipals(db, d, "DirRoleSchedule", { tenantId });
-  if (plan.pimGroups || plan.users || plan.groups) await classifyPrincipals(db, d, "DirGroupSchedule", { tenantId });
+  // Assignment schedules kept from an earlier run (groups this delta did not report) whose principal was unknown then
+  // are classified now; every other row was classified in staging above.
+  if (plan.pimGroups === "changed") await classifyPrincipals(db, d, "DirGroupSchedule", { tenantId });
   if (plan.mfa === "changed") {
     // Graph lists enabled users only: rows of users removed or disabled by this delta go.
     await db.$executeRawUnsafe(
