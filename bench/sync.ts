@@ -114,6 +114,7 @@ async function fetchOnly(graph: SyncGraph): Promise<number> {
   let pages = 0;
   const guests: string[] = [];
   const sps: string[] = [];
+  const apps: string[] = [];
   const roleAssignable: string[] = [];
   const drain = async (it: AsyncIterable<unknown[]>, keep?: (o: Record<string, unknown>) => void) => {
     for await (const page of it) {
@@ -195,6 +196,10 @@ async function fetchOnly(graph: SyncGraph): Promise<number> {
         ...sps.map((id) => `/servicePrincipals/${id}/owners?$select=id&$top=999`),
       ]),
     ),
+    // App registrations and their owners (#19), as the sync reads them.
+    drain(graph.pages("/applications", { select: ["id", "appId"], top: 999 }), (o) => apps.push(String(o.id))).then(
+      () => batched(apps.map((id) => `/applications/${id}/owners?$select=id&$top=999`)),
+    ),
     drain(graph.pages("/reports/authenticationMethods/userRegistrationDetails", { top: 999 })),
     drain(graph.pages("/identity/conditionalAccess/policies")),
     drain(graph.pages("/organization")),
@@ -213,7 +218,12 @@ interface TenantCounts {
   servicePrincipals: number;
   registrationDetails: number;
   /** the lengths of the per-object lists (see tenantSummary in emulator/tenant/generate.ts) */
-  lists: { groupEligibilities: number[]; groupAssignments: number[]; appRoleAssignedTo: number[] };
+  lists: {
+    groupEligibilities: number[];
+    groupAssignments: number[];
+    appRoleAssignedTo: number[];
+    applicationOwners: number[];
+  };
 }
 
 /**
@@ -223,10 +233,10 @@ interface TenantCounts {
  *   objects, such as users"); groups/delta: 100 groups a page in the emulator, member lists only add pages;
  * - `$top` 999 on list endpoints (Graph's paging guidance), 500 with `signInActivity` (the emulator's cap, as Graph's
  *   user list refuses larger pages with that property);
- * - per-object lists (a guest's sponsors, a service principal's appRoleAssignedTo and owners, PIM for Groups) 20
- *   requests to a `$batch` (Graph's JSON batching limit), a list's further pages too (from its nextLink): a family
- *   of lists needs at least its pages over 20, and at least its longest list's pages (each waits for the one
- *   before);
+ * - per-object lists (a guest's sponsors, a service principal's appRoleAssignedTo and owners, an app registration's
+ *   owners, PIM for Groups) 20 requests to a `$batch` (Graph's JSON batching limit), a list's further pages too (from
+ *   its nextLink): a family of lists needs at least its pages over 20, and at least its longest list's pages (each
+ *   waits for the one before);
  * - one page each for the conditional-access policies, the organization and the role definitions of a normal tenant;
  * - PIM: the role eligibility and assignment schedules at 999 a page; for groups, two lists per role-assignable group
  *   (Graph lists them only per group): eligibilities and assignment schedules (one per member and owner), at 100 a
@@ -254,6 +264,8 @@ export function minimumPages(c: TenantCounts): number {
     pages(c.servicePrincipals, 999) +
     batchedLists(c.lists.appRoleAssignedTo, 999) +
     Math.ceil(c.servicePrincipals / 20) + // owners, batched
+    pages(c.lists.applicationOwners.length, 999) + // app registrations
+    batchedLists(c.lists.applicationOwners, 999) + // their owners
     pages(c.registrationDetails, 999) +
     1 + // conditional-access policies
     1 // organization

@@ -11,6 +11,7 @@ import { DeltaState } from "./delta";
 import { MailStore, sendMail } from "./mail";
 import { page, parseQuery, QueryError, type Query } from "./paging";
 import {
+  applicationObject,
   appRoleAssignmentObject,
   directoryRoleObject,
   directoryObject,
@@ -819,6 +820,22 @@ export class GraphRouter {
       const sp = this.t.spById.get(m[1]!);
       if (!sp) return this.notFound(req, m[1]!);
       const list = (sp.owners ?? [])
+        .map((id) => directoryObject(this.t, id))
+        .filter((o): o is Record<string, unknown> => Boolean(o));
+      return page(req, this.cfg.publicUrl, "directoryObjects", q, list, { maxTop: 999 });
+    });
+    // App registrations (#19): application-list and application-list-owners, Application.Read.All the least privileged
+    // application permission for both (Application.ReadWrite.OwnedBy lists only the caller's own, not emulated).
+    this.on("GET", "/applications", (req, q, c) =>
+      this.need(c, P.apps)
+        ? page(req, this.cfg.publicUrl, "applications", q, this.t.applications.map(applicationObject), { maxTop: 999 })
+        : this.denied(req),
+    );
+    this.on("GET", "/applications/{id}/owners", (req, q, c, m) => {
+      if (!this.need(c, P.apps)) return this.denied(req);
+      const app = this.t.applications.find((a) => a.id === m[1]);
+      if (!app) return this.notFound(req, m[1]!);
+      const list = app.owners
         .map((id) => directoryObject(this.t, id))
         .filter((o): o is Record<string, unknown> => Boolean(o));
       return page(req, this.cfg.publicUrl, "directoryObjects", q, list, { maxTop: 999 });

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type * as MSGraph from "@microsoft/microsoft-graph-types";
 import type {
+  EApplication,
   EAppRoleAssignment,
   EGroup,
   EGroupSchedule,
@@ -91,6 +92,14 @@ export function spObject(s: EServicePrincipal): Record<string, unknown> {
   // Owners are a relationship (/servicePrincipals/{id}/owners), never a property of the object.
   const { owners: _owners, ...sp } = s;
   return { ...sp } satisfies MSGraph.ServicePrincipal;
+}
+
+/**
+ * An app registration (application-list): only what the sync selects and what identifies it. Its owners are a
+ * relationship (/applications/{id}/owners), as for service principals.
+ */
+export function applicationObject(a: EApplication): Record<string, unknown> {
+  return { id: a.id, appId: a.appId, displayName: a.displayName } satisfies MSGraph.Application;
 }
 
 export function roleAssignmentObject(a: ERoleAssignment): Record<string, unknown> {

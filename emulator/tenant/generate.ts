@@ -1,6 +1,7 @@
 import type * as MSGraph from "@microsoft/microsoft-graph-types";
 import { Rng } from "../random";
 import {
+  type EApplication,
   indexTenant,
   type EApp,
   type EAppRoleAssignment,
@@ -517,7 +518,7 @@ export function generateTenant(o: GenerateOptions): Tenant {
     breakGlass2.id,
   ]);
   const groupSchedules = pimForGroups(o, now, members, groups);
-  privilegedApps(o, now, members, servicePrincipals, appRoleAssignments, roleAssignments);
+  const applications = privilegedApps(o, now, members, servicePrincipals, appRoleAssignments, roleAssignments, admin);
 
   return indexTenant({
     id: o.tenantId,
@@ -530,6 +531,7 @@ export function generateTenant(o: GenerateOptions): Tenant {
     roleEligibilities,
     groupSchedules,
     servicePrincipals,
+    applications,
     appRoleAssignments,
     policies,
     apps,
@@ -948,10 +950,23 @@ function privilegedApps(
   servicePrincipals: EServicePrincipal[],
   appRoleAssignments: EAppRoleAssignment[],
   roleAssignments: Tenant["roleAssignments"],
-): void {
+  admin: EUser,
+): EApplication[] {
   const rng = new Rng(`${o.seed}:${o.users}:privileged-apps`);
+  // App registrations of this tenant (#19): Recert's own (owned by the admin), the GRC client's (no owner) and the two
+  // daemons'. The gallery apps and Microsoft Graph are registered in their publishers' tenants: no registration here.
+  const ids = new Rng(`${o.seed}:${o.users}:app-registrations`); // apart, so the owners drawn below stay as they were
+  const registration = (sp: EServicePrincipal, owners: string[]): EApplication => ({
+    id: ids.guid(),
+    appId: sp.appId,
+    displayName: sp.displayName,
+    owners,
+  });
+  const applications = servicePrincipals
+    .filter((p) => p.appId === o.recertClientId || p.appId === (o.grcClientId ?? GRC_CLIENT_ID))
+    .map((p) => registration(p, p.appId === o.recertClientId ? [admin.id] : []));
   const it = members.filter((m) => m.department === "IT" && m.accountEnabled);
-  if (!it.length) return;
+  if (!it.length) return applications;
   const graphSp = servicePrincipals.find((p) => p.appId === GRAPH_APP_ID)!;
   for (const sp of servicePrincipals)
     if (sp.tags.includes("WindowsAzureActiveDirectoryGalleryApplicationNonPrimaryV1"))
@@ -985,13 +1000,18 @@ function privilegedApps(
   };
   const owners = [...new Set([rng.pick(it).id, rng.pick(it).id])];
   const hr = daemon("HR Sync Daemon", owners, ["User.ReadWrite.All", "GroupMember.Read.All"]);
+  // Its registration has an owner of its own besides one of the enterprise app's (both review it, each once).
+  const other = it.find((m) => !owners.includes(m.id));
+  applications.push(registration(hr, [owners[0]!, ...(other ? [other.id] : [])]));
   roleAssignments.push({
     id: rng.opaqueId(24),
     principalId: hr.id,
     roleDefinitionId: ROLE.userAdmin,
     directoryScopeId: "/",
   });
-  daemon("Legacy Reporting Job", [], ["Directory.Read.All"]);
+  // Ownerless on both sides: its review goes to the fallback reviewers.
+  applications.push(registration(daemon("Legacy Reporting Job", [], ["Directory.Read.All"]), []));
+  return applications;
 }
 
 /** Enterprise apps with their app roles and who is assigned to them (users and groups), Microsoft Graph among them. */
@@ -1313,6 +1333,7 @@ export function tenantSummary(t: Tenant) {
     servicePrincipals: t.servicePrincipals.length,
     appRoleAssignments: t.appRoleAssignments.length,
     servicePrincipalOwners: t.servicePrincipals.reduce((n, p) => n + (p.owners?.length ?? 0), 0),
+    applicationOwners: t.applications.reduce((n, a) => n + a.owners.length, 0),
     registrationDetails: t.users.filter((u) => u.accountEnabled && u.mfa).length,
     policies: t.policies.length,
     /** The lengths of the lists a sync reads one per object, for the benches' minimum requests (#20). */
@@ -1322,6 +1343,8 @@ export function tenantSummary(t: Tenant) {
       groupAssignments: roleAssignable.map((g) => (g.pimOnboarded ? g.members.size + g.owners.size : 0)),
       /** per service principal: appRoleAssignedTo */
       appRoleAssignedTo: t.servicePrincipals.map((p) => assignedTo.get(p.id) ?? 0),
+      /** One per app registration (#19): its owners. */
+      applicationOwners: t.applications.map((a) => a.owners.length),
     },
   };
 }

@@ -133,6 +133,17 @@ export interface EServicePrincipal {
   owners?: string[];
 }
 
+/**
+ * An app registration of this tenant (the application object, #19): what /applications lists. Its owners are set on
+ * the registration, apart from the service principal's; appId joins the two. Apps registered elsewhere have none here.
+ */
+export interface EApplication {
+  id: string;
+  appId: string;
+  displayName: string;
+  owners: string[];
+}
+
 export interface EAppRoleAssignment {
   id: string;
   appRoleId: string;
@@ -197,6 +208,7 @@ export interface Tenant {
   roleEligibilities: ERoleEligibility[];
   groupSchedules: EGroupSchedule[];
   servicePrincipals: EServicePrincipal[];
+  applications: EApplication[];
   appRoleAssignments: EAppRoleAssignment[];
   policies: MSGraph.ConditionalAccessPolicy[];
   apps: EApp[];

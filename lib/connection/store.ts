@@ -315,6 +315,7 @@ export const DIRECTORY_TABLES = [
   "DirGroupSchedule",
   "DirRoleSchedule",
   "DirServicePrincipalOwner",
+  "DirApplicationOwner",
   "DirRoleAssignment",
   "DirAppRoleAssignment",
   "DirSponsor",

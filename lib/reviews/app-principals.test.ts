@@ -1,11 +1,12 @@
 /**
  * Apps as principals (#19) against the emulator and a real database (both engines): the sync holds who owns each
- * service principal; a campaign over apps and directory roles reviews the Microsoft Graph application permissions and
+ * service principal and each app registration; a campaign over apps and directory roles reviews the Microsoft Graph application permissions and
  * the directory role an app holds, each item going to the app's owners (the fallback reviewers for an ownerless app);
  * an owner's revocation removes the app's access in Entra, and nobody else may decide it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { UserError } from "@/lib/errors";
+import { RECERT_GRAPH_PERMISSIONS } from "@/emulator/tenant/roles";
 import { campaignForm } from "@/tests/support/campaign-form";
 import { setup } from "@/tests/support/emulator-fixture";
 import {
@@ -43,6 +44,39 @@ describe("apps as principals", () => {
     expect(rows.length).toBeGreaterThan(2);
   });
 
+  test("the sync holds the owners of the tenant's app registrations, with the appId that names their service principal", async () => {
+    const t = s.emu.tenant;
+    const rows = await s.db.dirApplicationOwner.findMany({ where: { tenantId: s.tenantId } });
+    const expected = t.applications.flatMap((a) => a.owners.map((o) => `${a.id} ${a.appId} ${o} user`)).sort();
+    expect(rows.map((r) => `${r.applicationId} ${r.appId} ${r.ownerId} ${r.ownerType}`).sort()).toEqual(expected);
+    expect(rows.length).toBeGreaterThan(1);
+    // An owner removed from a registration in Entra is gone after the next sync; the other registrations' stay.
+    const hrApp = t.applications.find((a) => a.displayName === "HR Sync Daemon")!;
+    const removed = hrApp.owners.pop()!;
+    try {
+      await s.syncNow();
+      const after = await s.db.dirApplicationOwner.findMany({ where: { tenantId: s.tenantId } });
+      expect(after.some((r) => r.ownerId === removed && r.applicationId === hrApp.id)).toBe(false);
+      expect(after.length).toBe(rows.length - 1);
+    } finally {
+      hrApp.owners.push(removed);
+      await s.syncNow();
+    }
+  });
+
+  test("Graph lists registrations only to an app with a permission that reads them", async () => {
+    const grant = (roles: string[]) => s.control("POST", `/apps/${s.emu.config.clientId}/permissions`, { roles });
+    await grant(RECERT_GRAPH_PERMISSIONS.filter((p) => p !== "Application.Read.All" && p !== "Directory.Read.All"));
+    try {
+      const read = async () => {
+        for await (const _ of s.graph().pages("/applications", { select: ["id", "appId"], top: 999 })) break;
+      };
+      await expect(read()).rejects.toMatchObject({ code: "Authorization_RequestDenied" });
+    } finally {
+      await grant(RECERT_GRAPH_PERMISSIONS);
+    }
+  });
+
   test("a campaign over Microsoft Graph's assignments and the User Administrator role reviews the apps holding them, each by its owners", async () => {
     const t = s.emu.tenant;
     const graph = t.servicePrincipals.find((p) => p.displayName === "Microsoft Graph")!;
@@ -74,11 +108,19 @@ describe("apps as principals", () => {
     // People holding the role are still reviewed as before.
     expect(items.some((i) => i.principalType === "user" && i.resourceId === USER_ADMIN)).toBe(true);
 
-    // Reviewers: the HR daemon's owners for its items; the ownerless job's go to the fallback (the creator).
+    // Reviewers: the HR daemon's owners, of its enterprise app and of its registration (one of them owns both and
+    // reviews once); the job, ownerless on both sides, goes to the fallback (the creator).
     const reviewersOf = async (itemId: string) =>
       (await s.db.campaignItemReviewer.findMany({ where: { itemId } })).map((r) => `${r.reviewerId} ${r.relation}`);
+    const hrApp = t.applications.find((a) => a.appId === hr.appId)!;
+    const registrationOnly = hrApp.owners.filter((o) => !hr.owners!.includes(o));
+    expect(registrationOnly.length).toBe(1);
+    expect(hrApp.owners.some((o) => hr.owners!.includes(o))).toBe(true);
     for (const i of apps.filter((x) => x.principalId === hr.id))
-      expect((await reviewersOf(i.id)).sort()).toEqual(hr.owners!.map((o) => `${o} app owner`).sort());
+      expect((await reviewersOf(i.id)).sort()).toEqual(
+        [...hr.owners!, ...registrationOnly].map((o) => `${o} app owner`).sort(),
+      );
+    expect(t.applications.find((a) => a.appId === legacy.appId)?.owners).toEqual([]);
     const job = apps.find((i) => i.principalId === legacy.id)!;
     expect(await reviewersOf(job.id)).toEqual([`${ADMIN.id} fallback`]);
 

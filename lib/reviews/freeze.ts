@@ -859,6 +859,15 @@ async function loadNamesAndSponsors(
       tenantId,
     ))
       if (o.ownerType === "user") pushMulti(appOwners, o.servicePrincipalId, o.ownerId);
+    // And the owners of the app's registration in this tenant, joined through the appId (#19): one who owns both is
+    // one reviewer (resolveReviewers keeps each person once).
+    for (const o of await rows<{ servicePrincipalId: string; ownerId: string; ownerType: string }>(
+      `SELECT sp."id" AS "servicePrincipalId", o."ownerId", o."ownerType" FROM "DirApplicationOwner" o
+       JOIN "DirServicePrincipal" sp ON sp."tenantId" = o."tenantId" AND sp."appId" = o."appId"
+       WHERE o."tenantId" = ${p1} ORDER BY sp."id", o."ownerId"`,
+      tenantId,
+    ))
+      if (o.ownerType === "user") pushMulti(appOwners, o.servicePrincipalId, o.ownerId);
   }
   return { groupNames, sponsors, appOwners };
 }

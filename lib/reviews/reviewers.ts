@@ -14,7 +14,7 @@ export interface ReviewerContext {
   resourceOwners: readonly string[];
   managerId: string | null;
   sponsorIds: readonly string[];
-  /** An app's (service principal's) user owners (#19): they review the access the app itself holds. */
+  /** An app's user owners, of its service principal and of its registration (#19): they review the app's own access. */
   principalOwners?: readonly string[];
   /** The campaign's creator: the fallback of last resort. */
   creatorId: string;

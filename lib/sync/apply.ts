@@ -6,6 +6,7 @@
 import { q, select, type Dialect, type SqlRunner } from "@/lib/db/sql";
 import { runIdLiteral } from "./sql";
 import {
+  APP_OWNER,
   APP_ROLE_ASSIGNMENT,
   CA_POLICY,
   GROUP,
@@ -312,6 +313,7 @@ export async function applyStaged(
     await replace(db, d, SERVICE_PRINCIPAL, tenantId, runId);
     await replace(db, d, APP_ROLE_ASSIGNMENT, tenantId, runId);
     await replace(db, d, SP_OWNER, tenantId, runId);
+    await replace(db, d, APP_OWNER, tenantId, runId);
   }
   // Principals Graph names by id only are classified in staging, once users, groups and service principals are written
   // (an app holding a role is classified on the first sync too, #19): the upsert then rewrites no unchanged row. (Left
@@ -427,6 +429,7 @@ export interface DirectoryCounts {
   servicePrincipals: number;
   appRoleAssignments: number;
   servicePrincipalOwners: number;
+  applicationOwners: number;
   registrationDetails: number;
   mfaRegistered: number;
   policies: number;
@@ -456,6 +459,7 @@ export async function countDirectory(db: SqlRunner, d: Dialect, tenantId: string
     ${c("DirServicePrincipal")} AS "servicePrincipals",
     ${c("DirAppRoleAssignment")} AS "appRoleAssignments",
     ${c("DirServicePrincipalOwner")} AS "servicePrincipalOwners",
+    ${c("DirApplicationOwner")} AS "applicationOwners",
     ${c("DirMfaRegistration")} AS "registrationDetails",
     ${c("DirMfaRegistration", `"isMfaRegistered" = true`)} AS "mfaRegistered",
     ${c("DirCaPolicy")} AS "policies",

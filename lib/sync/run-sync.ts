@@ -48,6 +48,7 @@ import {
 import { dialectOf, execIn, q, select, selectIn, type Dialect, type SqlRunner } from "@/lib/db/sql";
 import { runIdLiteral, stageRows, type Row } from "./sql";
 import {
+  APP_OWNER,
   APP_ROLE_ASSIGNMENT,
   CA_POLICY,
   GROUP,
@@ -300,7 +301,7 @@ async function fetchAll(
     ...(["activity", "managers", "mfa"] as const).filter((k) => slowFull[k]).map((k) => slow(k, "full")),
     optional("roles", () => fetchRoles(ctx), [ROLE_DEFINITION, ROLE_ASSIGNMENT]),
     optional("pim", () => fetchPim(ctx), [ROLE_SCHEDULE]),
-    optional("apps", () => fetchApps(ctx), [SERVICE_PRINCIPAL, APP_ROLE_ASSIGNMENT, SP_OWNER]),
+    optional("apps", () => fetchApps(ctx), [SERVICE_PRINCIPAL, APP_ROLE_ASSIGNMENT, SP_OWNER, APP_OWNER]),
     optional(
       "policies",
       () => fetchSimple(ctx, "policies", "/identity/conditionalAccess/policies", {}, CA_POLICY, mapCaPolicy),
@@ -1264,6 +1265,36 @@ async function fetchApps(ctx: Ctx): Promise<void> {
       );
       await ctx.stage(SP_OWNER, rows);
       fetched(ctx, "servicePrincipalOwners", rows.length);
+    },
+  );
+  // #19: owners set on app registrations (application-list, application-list-owners; Application.Read.All, as above).
+  // A tenant's own apps are as often owned on their registration as on their enterprise app; the registration's appId
+  // names the service principal whose access its owners review. Apps registered elsewhere (Microsoft's, a gallery
+  // vendor's) have no registration in this tenant, and are not listed.
+  const registrations: { id: string; appId: string }[] = [];
+  const apps = query(ctx, "GET /applications?$top=999");
+  for await (const page of ctx.graph.pages<GraphObject>("/applications", { select: ["id", "appId"], top: 999 })) {
+    ctx.check();
+    apps.pages += 1;
+    apps.items += page.length;
+    for (const o of page) if (o.id && o.appId) registrations.push({ id: String(o.id), appId: String(o.appId) });
+  }
+  const appIdOf = new Map(registrations.map((r) => [r.id, r.appId]));
+  await batchedLists(
+    ctx,
+    query(ctx, "POST /$batch of GET /applications/{id}/owners"),
+    registrations.map((r) => ({ key: r.id, path: `/applications/${r.id}/owners`, select: ["id"], top: 999 })),
+    async (lists) => {
+      const rows = lists.flatMap(([applicationId, list]) =>
+        list.map((o) => ({
+          applicationId,
+          appId: appIdOf.get(applicationId)!,
+          ownerId: String(o.id),
+          ownerType: objectType(o),
+        })),
+      );
+      await ctx.stage(APP_OWNER, rows);
+      fetched(ctx, "applicationOwners", rows.length);
     },
   );
 }

@@ -189,6 +189,17 @@ export const SP_OWNER: TableSpec = {
   columns: [s("ownerType", false)],
 };
 
+/**
+ * Owners of app registrations (#19), with the registration's appId: the service principal of the same appId is the
+ * app whose access they review with its own owners.
+ */
+export const APP_OWNER: TableSpec = {
+  live: "DirApplicationOwner",
+  stage: "SyncStageApplicationOwner",
+  key: ["applicationId", "ownerId"],
+  columns: [s("appId", false), s("ownerType", false)],
+};
+
 export const SERVICE_PRINCIPAL: TableSpec = {
   live: "DirServicePrincipal",
   stage: "SyncStageServicePrincipal",
@@ -292,6 +303,7 @@ export const LIVE_TABLES = [
   GROUP_SCHEDULE,
   SERVICE_PRINCIPAL,
   SP_OWNER,
+  APP_OWNER,
   APP_ROLE_ASSIGNMENT,
   MFA,
   CA_POLICY,
