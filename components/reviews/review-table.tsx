@@ -397,11 +397,13 @@ function reviewColumns({
                 : "Group member"
               : r.resourceType === "groupEligible"
                 ? `Group member · ${r.accessDetail ?? "eligible"} (PIM)`
-                : r.resourceType === "groupNested"
-                  ? `Group member ${r.accessDetail ?? "via a nested group"}`
-                  : r.resourceType === "directoryRole" || r.resourceType === "directoryRoleEligible"
-                    ? `Directory role · ${r.accessDetail ?? ""}`
-                    : `App role · ${r.accessDetail ?? ""}`}
+                : r.resourceType === "groupOwnerEligible"
+                  ? `Group owner · ${r.accessDetail ?? "eligible"} (PIM)`
+                  : r.resourceType === "groupNested"
+                    ? `Group member ${r.accessDetail ?? "via a nested group"}`
+                    : r.resourceType === "directoryRole" || r.resourceType === "directoryRoleEligible"
+                      ? `Directory role · ${r.accessDetail ?? ""}`
+                      : `App role · ${r.accessDetail ?? ""}`}
           </div>
           {r.goneFromEntra && (
             <span

@@ -257,12 +257,12 @@ export function writeOpFor(i: ItemForApply): WriteOp {
     return { kind: "removeGroupMember", groupId: link.groupId, memberId: link.memberId };
   }
   if (i.resourceType === "group") return { kind: "removeGroupMember", groupId: i.resourceId, memberId: i.principalId };
-  if (i.resourceType === "groupEligible")
+  if (i.resourceType === "groupEligible" || i.resourceType === "groupOwnerEligible")
     return {
       kind: "removeGroupEligibility",
       groupId: i.resourceId,
       principalId: i.principalId,
-      accessId: "member",
+      accessId: i.resourceType === "groupOwnerEligible" ? "owner" : "member",
       justification: `Revoked in a Recert access review (item ${i.id}).`,
     };
   if (i.resourceType === "directoryRole" || i.resourceType === "directoryRoleEligible") {
@@ -457,9 +457,10 @@ export async function applyCampaign(
     });
     if (approved) for (const id of cut.itemIds) approvedCuts.add(id);
   }
-  // A group's eligibility for a group (PIM for Groups, #19) is every member's: they count as for a removed group.
+  // A group's eligibility for a group's membership or ownership (PIM for Groups, #19) is every member's: they count as
+  // for a removed group.
   for (const i of candidates)
-    if (i.resourceType === "groupEligible" && i.principalType === "group")
+    if ((i.resourceType === "groupEligible" || i.resourceType === "groupOwnerEligible") && i.principalType === "group")
       for (const u of await transitiveUsers(ctx, i.principalId)) affected.add(u);
   const accounts = affected.size;
   const threshold = opts.approvalThreshold ?? DEFAULT_APPROVAL_THRESHOLD;
@@ -655,6 +656,7 @@ export async function reconcileWithDirectory(
       WHEN 'directoryRole' THEN EXISTS (SELECT 1 FROM "DirRoleAssignment" r WHERE r."id" = i."accessId")
       WHEN 'directoryRoleEligible' THEN EXISTS (SELECT 1 FROM "DirRoleSchedule" r WHERE r."id" = i."accessId")
       WHEN 'groupEligible' THEN EXISTS (SELECT 1 FROM "DirGroupSchedule" s WHERE s."groupId" = i."resourceId" AND s."principalId" = i."principalId" AND s."kind" = 'eligible' AND s."accessId" = 'member')
+      WHEN 'groupOwnerEligible' THEN EXISTS (SELECT 1 FROM "DirGroupSchedule" s WHERE s."groupId" = i."resourceId" AND s."principalId" = i."principalId" AND s."kind" = 'eligible' AND s."accessId" = 'owner')
       ELSE EXISTS (SELECT 1 FROM "DirAppRoleAssignment" a WHERE a."id" = i."accessId") END`;
   let flagged = 0;
   for (const c of campaigns) {

@@ -91,7 +91,7 @@ describe("a quarterly campaign over all security groups", () => {
           .map((m) => `${g.id}/${m}`),
       ),
       ...t.groupSchedules
-        .filter((e) => e.kind === "eligible" && e.accessId === "member" && ids.has(e.groupId))
+        .filter((e) => e.kind === "eligible" && ids.has(e.groupId)) // eligible members and owners (#19)
         .map((e) => `${e.groupId}/${e.principalId}`),
     ].sort();
     expect(t.groupSchedules.some((e) => e.kind === "eligible" && ids.has(e.groupId))).toBe(true);

@@ -153,7 +153,7 @@ interface Holder {
    * The item's resourceType when not the resource's (#19): a PIM eligibility of a directory role, or a group's access
    * held through a nested group.
    */
-  resourceType?: "directoryRoleEligible" | "groupNested" | "groupEligible";
+  resourceType?: "directoryRoleEligible" | "groupNested" | "groupEligible" | "groupOwnerEligible";
   rank?: number;
   u?: UserRow | null;
 }
@@ -485,7 +485,10 @@ async function loadResources(
 /**
  * PIM for Groups (#19): an eligible member of a group in scope is reviewed like a member (one activation away from the
  * group's access; item type groupEligible, its access id the schedule's). A time-bound active membership's end date
- * goes into the member's item. Eligible ownership is not reviewed here: owners are the reviewers of group campaigns.
+ * goes into the member's item. An eligible owner is reviewed too (groupOwnerEligible): one activation away from
+ * managing the group's members and owners, so the standing privilege to get there is re-approved like a membership.
+ * Active ownership is not an item: owners are who review a group (an activated ownership ends by itself, and its
+ * eligibility is the item, as for members).
  */
 async function addGroupSchedules(rows: Reader, p1: string, tenantId: string, byId: Map<string, Resource>) {
   const schedules = await rows<{
@@ -494,12 +497,13 @@ async function addGroupSchedules(rows: Reader, p1: string, tenantId: string, byI
     groupId: string;
     principalId: string;
     principalType: string;
+    accessId: string;
     memberType: string | null;
     assignmentType: string | null;
     endAt: Date | string | null;
   }>(
-    `SELECT "id", "kind", "groupId", "principalId", "principalType", "memberType", "assignmentType", "endAt" FROM "DirGroupSchedule"
-     WHERE "tenantId" = ${p1} AND "accessId" = 'member' AND ("kind" = 'eligible' OR "endAt" IS NOT NULL) ORDER BY "id"`,
+    `SELECT "id", "kind", "groupId", "principalId", "principalType", "accessId", "memberType", "assignmentType", "endAt" FROM "DirGroupSchedule"
+     WHERE "tenantId" = ${p1} AND ("kind" = 'eligible' OR ("accessId" = 'member' AND "endAt" IS NOT NULL)) ORDER BY "id"`,
     tenantId,
   );
   for (const s of schedules) {
@@ -520,12 +524,13 @@ async function addGroupSchedules(rows: Reader, p1: string, tenantId: string, byI
       r.activeUntil.set(s.principalId, `member until ${until}`);
       continue;
     }
+    if (s.accessId !== "member" && s.accessId !== "owner") continue;
     r.holders.push({
       principalId: s.principalId,
       principalType: s.principalType,
       accessId: s.id,
       accessDetail: until ? `eligible until ${until}` : "eligible",
-      resourceType: "groupEligible",
+      resourceType: s.accessId === "owner" ? "groupOwnerEligible" : "groupEligible",
     });
   }
 }
@@ -927,7 +932,7 @@ function recommendationFor(
   let rec: Advice;
   if (h.principalType === "group")
     rec =
-      r.type !== "group" || h.resourceType === "groupEligible"
+      r.type !== "group" || h.resourceType === "groupEligible" || h.resourceType === "groupOwnerEligible"
         ? // A group holding a role, an app role or a group's eligibility (#19): no expansion here.
           { recommendation: "no_data", reason: "A group: each of its members holds this access through it." }
         : input.config.scope.nested

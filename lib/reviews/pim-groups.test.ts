@@ -121,7 +121,7 @@ describe("PIM for Groups", () => {
     await startCampaign(ctx, ADMIN, campaignId);
     const items = await s.db.campaignItem.findMany({ where: { campaignId }, orderBy: { ordinal: "asc" } });
     const eligibleItems = items.filter((i) => i.resourceType === "groupEligible");
-    // Each eligible membership once, as the schedule's id; eligible ownership is not reviewed (owners review).
+    // Each eligible membership once, as the schedule's id (eligible ownership is an item of its own, below).
     expect(eligibleItems.map((i) => `${i.resourceId} ${i.principalId} ${i.accessId}`).sort()).toEqual(
       t.groupSchedules
         .filter((e) => e.kind === "eligible" && e.accessId === "member" && t.userById.has(e.principalId))
@@ -197,6 +197,61 @@ describe("PIM for Groups", () => {
     const back = await s.db.campaignItem.findUniqueOrThrow({ where: { id: first!.id } });
     expect(back.returnedAt).not.toBeNull();
     expect(again.id).not.toBe(first!.accessId);
+  });
+
+  test("an eligible owner of a governed group is reviewed; revoking removes the ownership's eligibility, not the person's eligible membership", async () => {
+    const t = s.emu.tenant;
+    const owner = t.groupSchedules.find(
+      (e) => e.kind === "eligible" && e.accessId === "owner" && t.userById.get(e.principalId)?.accountEnabled,
+    )!;
+    expect(owner).toBeDefined();
+    // The same person is also eligible for the group's membership: two items, and only the one revoked goes.
+    const membership = { ...saved({ resourceId: owner.groupId, principalId: owner.principalId }) };
+    t.groupSchedules.push(membership);
+    await s.syncNow();
+    const { campaignId } = await createCampaign(ctx, ADMIN, roleAssignablePreset());
+    await startCampaign(ctx, ADMIN, campaignId);
+    const items = await s.db.campaignItem.findMany({ where: { campaignId }, orderBy: { ordinal: "asc" } });
+    const owners = items.filter((i) => i.resourceType === "groupOwnerEligible");
+    expect(owners.map((i) => `${i.resourceId} ${i.principalId} ${i.accessId}`).sort()).toEqual(
+      t.groupSchedules
+        .filter((e) => e.kind === "eligible" && e.accessId === "owner" && t.userById.has(e.principalId))
+        .map((e) => `${e.groupId} ${e.principalId} ${e.id}`)
+        .sort(),
+    );
+    const item = owners.find((i) => i.accessId === owner.id)!;
+    expect(item.accessDetail).toBe(owner.endDateTime ? `eligible until ${owner.endDateTime.slice(0, 10)}` : "eligible");
+    const theirs = items.filter((i) => i.resourceId === owner.groupId && i.principalId === owner.principalId);
+    expect(
+      theirs
+        .filter((i) => i.resourceType !== "group")
+        .map((i) => i.resourceType)
+        .sort(),
+    ).toEqual(["groupEligible", "groupOwnerEligible"]);
+    // The group's current owners review it, as its members' items.
+    const reviewers = await s.db.campaignItemReviewer.findMany({ where: { itemId: item.id } });
+    expect(reviewers.map((r) => r.relation)).toEqual(reviewers.map(() => "owner"));
+    expect(reviewers.map((r) => r.reviewerId).sort()).toEqual(
+      [...t.groupById.get(owner.groupId)!.owners].filter((o) => o !== owner.principalId).sort(),
+    );
+
+    expect(await forceDecision(ctx, ADMIN, campaignId, [item.id], "revoke", "Ownership no longer needed")).toBe(1);
+    await closeCampaign(ctx, ADMIN, campaignId);
+    const summary = await applyCampaign(ctx, ADMIN, campaignId, s.writeClient());
+    expect(summary).toMatchObject({ applied: 1, failed: 0 });
+    expect(t.groupSchedules.some((e) => e.id === owner.id)).toBe(false);
+    expect(t.groupSchedules.some((e) => e.id === membership.id)).toBe(true);
+    const events = await s.db.auditEvent.findMany({ where: { action: "graph.write", targetId: item.id } });
+    expect(events.map((e) => JSON.parse(e.after ?? "{}").op)).toEqual([
+      expect.objectContaining({ kind: "removeGroupEligibility", accessId: "owner", groupId: owner.groupId }),
+    ]);
+
+    // Granted again (a new schedule id): flagged as returned; the eligible membership never was revoked.
+    await s.syncNow();
+    t.groupSchedules.push({ ...owner, id: `${owner.groupId}_owner_${crypto.randomUUID()}` });
+    await s.syncNow();
+    await reconcileWithDirectory(ctx);
+    expect((await s.db.campaignItem.findUniqueOrThrow({ where: { id: item.id } })).returnedAt).not.toBeNull();
   });
 
   test("PIM's 'nothing to remove' is taken as already removed only when a read agrees: a write app that cannot read fails the item", async () => {

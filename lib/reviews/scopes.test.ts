@@ -136,7 +136,7 @@ describe("precise scopes", () => {
     // Exactly the union of the three campaigns, each scope narrowed as it would be alone.
     expect(items.map(key).sort()).toEqual(alone.flatMap((a) => a.items.map(key)).sort());
     expect(new Set(items.map((i) => i.resourceType))).toEqual(
-      new Set(["group", "groupEligible", "directoryRoleEligible", "app"]),
+      new Set(["group", "groupEligible", "groupOwnerEligible", "directoryRoleEligible", "app"]),
     );
     // Ordinals run through the whole campaign once.
     expect(items.map((i) => i.ordinal).sort((a, b) => a - b)).toEqual(items.map((_, k) => k + 1));
