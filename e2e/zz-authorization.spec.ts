@@ -345,6 +345,13 @@ const ROWS: ActionRow[] = [
     args: () => [{ id: "00000000-0000-4000-8000-000000000000", action: "dismiss" }],
     expect: ADMIN_ONLY,
   },
+  // PIM-governed groups (#19): admins only; a bad id fails validation, past authorization, and saves nothing.
+  {
+    name: "saveGovernedGroupsAction",
+    args: () => [{ groupIds: fx.groupB }],
+    expect: ADMIN_ONLY,
+    harmless: () => [{ groupIds: "not-a-group-id" }],
+  },
   { name: "disconnectAction", args: () => [], expect: { admin: "ok" } },
   { name: "reconnectAction", args: () => [], expect: { admin: "ok" } },
   // Escalation: only an admin signs off a reviewer's undecided items; the admin really does it here (B's items

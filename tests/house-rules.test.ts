@@ -49,7 +49,7 @@ describe("server actions", () => {
       expect(text, `${f} guards by hand`).not.toMatch(/requireRole|getCaller|safeParse|try \{|catch \(/);
     }
     // The authorization matrix (e2e/zz-authorization.spec.ts) lists each of these; keep the two in step.
-    expect(count).toBe(31);
+    expect(count).toBe(32);
   });
 });
 

@@ -162,6 +162,7 @@ export async function reportHeader(ctx: Ctx, campaignId: string, o: { scan?: boo
         complete?: boolean;
         counts?: Record<string, number>;
         skipped?: { kind: string; reason: string }[];
+        pimGroupsNamed?: string[];
         freeze?: {
           excluded?: { groupIds: string[]; userIds: string[]; items: number };
           nested?: { items: number; groupsWithNesting: number; maxDepth: number; cycleLinks: number };
@@ -225,9 +226,14 @@ export async function reportHeader(ctx: Ctx, campaignId: string, o: { scan?: boo
         : null)(manifest.freeze?.nested),
     unread: [
       ...(manifest.skipped ?? []).map((k) => `${UNREAD_LABEL[k.kind] ?? k.kind}: ${k.reason}`),
-      // Graph lists PIM for Groups schedules one group at a time, and Recert asks the role-assignable groups (#19).
+      // Graph lists PIM for Groups schedules one group at a time, and Recert asks the role-assignable groups and those
+      // an admin named in Settings (#19).
       ...(scopeParts(config.scope).some((p) => scopeFamily(p.kind) === "groups" && p.kind !== "roleAssignableGroups")
-        ? ["PIM for Groups of groups that are not role-assignable: not asked (their eligible members are not items)"]
+        ? [
+            manifest.pimGroupsNamed?.length
+              ? `PIM for Groups of groups that are neither role-assignable nor among the ${manifest.pimGroupsNamed.length} named in Settings: not asked (their eligible members are not items)`
+              : "PIM for Groups of groups that are not role-assignable: not asked (their eligible members are not items; name the groups PIM governs in Settings)",
+          ]
         : []),
     ],
     population:

@@ -162,6 +162,7 @@ export async function syncFitness(
     skipped?: { kind: string; reason: string }[];
     counts?: Record<string, number>;
     complete?: boolean;
+    pimGroupsNamed?: string[];
   };
   const skipped = manifest.skipped ?? [];
   // PIM's data is licence-bound too (Entra ID P2): a tenant without it has no eligibilities to miss. A PIM read refused
@@ -206,6 +207,8 @@ export async function syncFitness(
       counts: manifest.counts ?? {},
       complete: manifest.complete ?? false,
       skipped,
+      // The groups besides the role-assignable ones whose PIM schedules that sync read (#19), for the report.
+      ...(manifest.pimGroupsNamed?.length ? { pimGroupsNamed: manifest.pimGroupsNamed } : {}),
     },
   };
 }

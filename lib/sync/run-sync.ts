@@ -19,6 +19,7 @@ import {
 } from "./apply";
 import type { SyncGraph } from "./graph-port";
 import { openPgWriter } from "./pg-writer";
+import { governedGroupIds } from "./governed-groups";
 import { openSqliteWriter, type StagingWriter } from "./sqlite-writer";
 import { acquireLock, heartbeat, releaseLock, SyncLockLost } from "./lock";
 import {
@@ -140,6 +141,8 @@ export interface SyncManifest {
   refreshed: Partial<Record<RefreshKind, "full" | "changed">>;
   deltaCursors: { users?: boolean; groups?: boolean };
   skipped: { kind: string; reason: string }[];
+  /** PIM for Groups (#19): the groups besides the role-assignable ones an admin named in Settings, when any were read */
+  pimGroupsNamed?: string[];
   errors: string[];
   complete: boolean;
   tookOverFrom?: string;
@@ -1169,7 +1172,8 @@ async function fetchPim(ctx: Ctx): Promise<void> {
  * schedules only for one group or one principal at a time ("This method requires the $filter (eq) query parameter to
  * scope the request to a principalId or a groupId", privilegedaccessgroup-list-eligibilityschedules and
  * -assignmentschedules), and v1.0 cannot list which groups are governed by PIM. Role-assignable groups (at most 500 per
- * tenant) are where privileged access groups live, so each of them is asked, two requests per group through $batch.
+ * tenant) are where privileged access groups live, so each of them is asked, two requests per group through $batch,
+ * with the other groups an admin names in Settings as governed (./governed-groups.ts).
  * Needs PrivilegedEligibilitySchedule.Read.AzureADGroup and PrivilegedAssignmentSchedule.Read.AzureADGroup (no Group or
  * Directory permission serves), and Entra ID P2: without either the kind is skipped and named in the manifest.
  */
@@ -1179,12 +1183,19 @@ async function fetchPimGroups(ctx: Ctx, mode: Mode, assignments: "full" | "chang
   const rid = runIdLiteral(ctx.runId);
   // A full read staged every group; a delta only what changed, so the live list counts too, less the groups it
   // removed. Only object ids (GUIDs) go into the filter.
+  // And the groups an admin named in Settings (./governed-groups.ts: any security or Microsoft 365 group can be
+  // governed by PIM), while they exist. Their ids are GUIDs (checked when read), so they go in as literals.
+  const named = await governedGroupIds(runner(ctx));
+  if (named.length) ctx.manifest.pimGroupsNamed = named;
+  const governed = named.length
+    ? `("isAssignableToRole" = true OR "id" IN (${named.map((id) => `'${id}'`).join(", ")}))`
+    : `"isAssignableToRole" = true`;
   const current =
     mode === "full"
-      ? `SELECT "id" FROM "SyncStageGroup" WHERE "runId" = ${rid} AND "isAssignableToRole" = true`
-      : `SELECT "id" FROM "DirGroup" WHERE "tenantId" = ${ctx.d.p(1)} AND "isAssignableToRole" = true
+      ? `SELECT "id" FROM "SyncStageGroup" WHERE "runId" = ${rid} AND ${governed}`
+      : `SELECT "id" FROM "DirGroup" WHERE "tenantId" = ${ctx.d.p(1)} AND ${governed}
            AND "id" NOT IN (SELECT "id" FROM "SyncStageRemoved" WHERE "runId" = ${rid} AND "kind" = 'group')
-         UNION SELECT "id" FROM "SyncStageGroup" WHERE "runId" = ${rid} AND "isAssignableToRole" = true`;
+         UNION SELECT "id" FROM "SyncStageGroup" WHERE "runId" = ${rid} AND ${governed}`;
   const params = mode === "full" ? [] : [ctx.tenantId];
   const groups = (await select<{ id: string }>(runner(ctx), `${current} ORDER BY 1`, ...params)).filter((g) =>
     GUID.test(g.id),
@@ -1203,7 +1214,7 @@ async function fetchPimGroups(ctx: Ctx, mode: Mode, assignments: "full" | "chang
   const asked = changed ? groups.filter((g) => changed.has(g.id)) : groups;
   const qy = query(
     ctx,
-    `POST /$batch of GET ${base}/eligibilitySchedules and assignmentSchedules?$filter=groupId eq '{id}' (role-assignable groups${changed ? "; assignment schedules only of the groups this delta changed" : ""})`,
+    `POST /$batch of GET ${base}/eligibilitySchedules and assignmentSchedules?$filter=groupId eq '{id}' (role-assignable groups${named.length ? ` and ${named.length} named in Settings` : ""}${changed ? "; assignment schedules only of the groups this delta changed" : ""})`,
   );
   const eligible = mapGroupSchedule("eligible");
   const active = mapGroupSchedule("active");

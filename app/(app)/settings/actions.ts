@@ -15,6 +15,7 @@ import { testConfiguredConnection } from "@/lib/connection/health";
 import { syncNow } from "@/lib/scheduler/sync-now";
 import { UserError } from "@/lib/errors";
 import { resolveMessage } from "@/lib/notify/deliver";
+import { saveGovernedGroups, ZGovernedGroups } from "@/lib/sync/governed-groups";
 
 const SETTINGS = ["/settings"];
 
@@ -68,4 +69,10 @@ export const resolveOutboxMessageAction = action(
     if (!r) throw new UserError("conflict", "No failed or unconfirmed message with that id: it may have been handled.");
     return r;
   },
+);
+
+/** The groups besides the role-assignable ones whose PIM schedules the sync reads (#19). */
+export const saveGovernedGroupsAction = action(
+  { role: "admin", input: ZGovernedGroups, revalidate: SETTINGS },
+  async ({ groupIds }, { ctx, actor }) => saveGovernedGroups(ctx, actor, groupIds),
 );

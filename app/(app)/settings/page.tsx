@@ -13,12 +13,15 @@ import { resolveConnection, resolveWriteConnection } from "@/lib/connection";
 import { describeChannels, notifyConfig } from "@/lib/notify/config";
 import { outboxOverview, type OutboxRow } from "@/lib/notify/queries";
 import { OutboxActions } from "@/components/notify/outbox-actions";
+import { GovernedGroupsPanel } from "@/components/sync/governed-groups-panel";
+import { governedGroups } from "@/lib/sync/governed-groups";
 import {
   disconnectAction,
   purgeDirectoryAction,
   reconnectAction,
   resolveOutboxMessageAction,
   saveConnectionAction,
+  saveGovernedGroupsAction,
   startSyncAction,
   testConnectionAction,
 } from "./actions";
@@ -49,13 +52,14 @@ const OUTBOX_COLUMNS = {
 export default async function SettingsPage() {
   await requirePageRole("admin");
   const e = env();
-  const [latest, runs, health, conn, write, outbox] = await Promise.all([
+  const [latest, runs, health, conn, write, outbox, governed] = await Promise.all([
     latestSyncRun(appCtx()),
     listSyncRuns(appCtx()),
     lastConnectionHealth(),
     resolveConnection(db(), e),
     resolveWriteConnection(db(), e),
     outboxOverview(appCtx()),
+    governedGroups(appCtx()),
   ]);
   const channels = describeChannels(notifyConfig(e));
   const outboxRow = (m: OutboxRow): CellRow => ({
@@ -118,6 +122,7 @@ export default async function SettingsPage() {
           }}
         />
         <SyncPanel initial={latest} start={startSyncAction} />
+        <GovernedGroupsPanel groups={governed} save={saveGovernedGroupsAction} />
         <Section title="Notices" testId="notices">
           <dl className="grid gap-x-6 gap-y-1 px-5 py-4 text-sm sm:grid-cols-[max-content_1fr]">
             <dt className="font-medium text-slate-700">Mail</dt>
