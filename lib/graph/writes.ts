@@ -13,7 +13,7 @@ export type WriteOp =
       directoryScopeId: string;
       justification: string;
     }
-  /** PIM for Groups (#19): an eligible membership (a review) or ownership (an access expiry), removed by group, principal and access. */
+  /** PIM for Groups (#19): an eligible membership or ownership (a review, an access expiry), removed by group, principal and access. */
   | {
       kind: "removeGroupEligibility";
       groupId: string;

@@ -960,7 +960,8 @@ function recommendationFor(
     );
     const own = u.rec;
     rec = own;
-    if (own.recommendation === "approve") {
+    // The peer rule compares who holds the access; ownership has no peers among the members (#19).
+    if (own.recommendation === "approve" && h.resourceType !== "groupOwnerEligible") {
       let share: number | null = null;
       const mi = u.mi!;
       const di = u.di!;
@@ -1113,7 +1114,9 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
         if (u.mi! >= 0) holdersByManager[u.mi!]! += by;
         if (u.di! >= 0) holdersByDept[u.di!]! += by;
       };
-      for (const h of explicit) count(h.u, 1);
+      // Peers are those holding the resource's access: an eligible owner (#19) holds none of the members' by it.
+      const peers = explicit.filter((h) => h.resourceType !== "groupOwnerEligible");
+      for (const h of peers) count(h.u, 1);
       for (const i of members) count(all[i], 1);
       // By name, then id: integer ranks from the one global sort above, instead of collating per membership. Members
       // are their ranks in a typed array (a numeric sort, no comparator); the other holders are merged in by rank.
@@ -1222,7 +1225,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
           resourceReviewers = [];
         }
       }
-      for (const h of explicit) count(h.u, -1);
+      for (const h of peers) count(h.u, -1);
       for (const i of members) count(all[i], -1);
       // The resource's shared reviewers, with its items' ordinal range (the view joins through it).
       if (ordinal >= firstOrdinal) {

@@ -55,7 +55,10 @@ async function holders(ctx: Ctx, type: string, resourceId: string, among: string
   const ids = among.slice(0, 5_000);
   // Held through nested groups or eligible through PIM (#19): peers counted as direct members of the reviewed group,
   // as for its other items.
-  if (type === "group" || type === "groupNested" || type === "groupEligible" || type === "groupOwnerEligible")
+  // An eligible owner's peers are the group's owners (#19).
+  if (type === "groupOwnerEligible")
+    return ctx.db.dirGroupOwner.count({ where: { groupId: resourceId, ownerId: { in: ids } } });
+  if (type === "group" || type === "groupNested" || type === "groupEligible")
     return ctx.db.dirGroupMember.count({ where: { groupId: resourceId, memberId: { in: ids } } });
   if (type === "app")
     return (

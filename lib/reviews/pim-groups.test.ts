@@ -246,8 +246,12 @@ describe("PIM for Groups", () => {
       expect.objectContaining({ kind: "removeGroupEligibility", accessId: "owner", groupId: owner.groupId }),
     ]);
 
-    // Granted again (a new schedule id): flagged as returned; the eligible membership never was revoked.
+    // The next sync no longer shows the ownership's eligibility; the person's eligible membership, still there, does
+    // not count as the revoked access returning.
     await s.syncNow();
+    await reconcileWithDirectory(ctx);
+    expect((await s.db.campaignItem.findUniqueOrThrow({ where: { id: item.id } })).returnedAt).toBeNull();
+    // Granted again (a new schedule id): flagged as returned.
     t.groupSchedules.push({ ...owner, id: `${owner.groupId}_owner_${crypto.randomUUID()}` });
     await s.syncNow();
     await reconcileWithDirectory(ctx);

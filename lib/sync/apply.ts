@@ -47,7 +47,13 @@ export interface ApplyPlan {
   pim?: boolean;
   /** full: every role-assignable group's assignment schedules were read; changed: only the delta's groups' (the rest stay) */
   pimGroups?: "full" | "changed";
+  /** a digest of the groups named in Settings this run read with ("" for none), kept on the refresh cursor */
+  pimGroupsNamed?: string;
   apps?: boolean;
+  /** the digest of the app tables this run staged (./row-digest.ts) */
+  appsDigest?: string;
+  /** equal to what the last apply wrote: the app tables are left as they are */
+  appsUnchanged?: boolean;
   policies?: boolean;
   organization?: boolean;
 }
@@ -309,7 +315,7 @@ export async function applyStaged(
       tenantId,
       tenantId,
     );
-  if (plan.apps) {
+  if (plan.apps && !plan.appsUnchanged) {
     await replace(db, d, SERVICE_PRINCIPAL, tenantId, runId);
     await replace(db, d, APP_ROLE_ASSIGNMENT, tenantId, runId);
     await replace(db, d, SP_OWNER, tenantId, runId);

@@ -35,7 +35,10 @@ export async function governedGroupIds(db: SqlRunner): Promise<string[]> {
   if (!row) return [];
   try {
     const ids = (JSON.parse(row.value) as { groupIds?: unknown }).groupIds;
-    return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === "string" && GUID.test(x)) : [];
+    // Only GUIDs, lower case as Graph writes object ids (the sync compares them as SQL literals, case-sensitively).
+    return Array.isArray(ids)
+      ? [...new Set(ids.filter((x): x is string => typeof x === "string" && GUID.test(x)).map((x) => x.toLowerCase()))]
+      : [];
   } catch {
     return [];
   }
@@ -77,9 +80,12 @@ export function parseGovernedGroups(text: string): string[] {
 }
 
 /**
- * Saves the list, audited. Every id must be a group of the last sync (a group created since: sync first), and not a
- * dynamic group's or a distribution list's: PIM governs security and Microsoft 365 groups only. Nothing is saved
- * when one is refused.
+ * Saves the list, audited. Every id must be a group of the last sync (a group created since: sync first) that PIM can
+ * govern: a security or Microsoft 365 group, not a distribution list, and neither dynamic nor synchronized from
+ * on-premises ("Dynamic groups and groups synchronized from on-premises environment cannot be managed in PIM for
+ * Groups", Entra's "Bring groups into Privileged Identity Management"). A group still under review in an open campaign
+ * for its eligible members or owners stays named: un-named, the next sync would stop reading its schedules and those
+ * items would read as gone from Entra. Nothing is saved when one is refused.
  */
 export async function saveGovernedGroups(
   ctx: Ctx,
@@ -87,12 +93,15 @@ export async function saveGovernedGroups(
   text: string,
 ): Promise<{ groupIds: string[]; roleAssignable: number }> {
   const ids = parseGovernedGroups(text);
-  const known = new Map<string, { kind: string; isAssignableToRole: boolean }>();
+  const known = new Map<
+    string,
+    { kind: string; isAssignableToRole: boolean; isDynamic: boolean; onPremisesSyncEnabled: boolean }
+  >();
   for (let i = 0; i < ids.length; i += 500) {
     const part = ids.slice(i, i + 500);
     for (const g of await ctx.db.dirGroup.findMany({
       where: { tenantId: ctx.tenantId, id: { in: part } },
-      select: { id: true, kind: true, isAssignableToRole: true },
+      select: { id: true, kind: true, isAssignableToRole: true, isDynamic: true, onPremisesSyncEnabled: true },
     }))
       known.set(g.id.toLowerCase(), g);
   }
@@ -108,7 +117,39 @@ export async function saveGovernedGroups(
       "invalid",
       `A distribution list cannot be governed by PIM: ${lists.slice(0, 3).join(", ")}. Nothing was saved.`,
     );
+  const ungovernable = ids.filter((id) => known.get(id)!.isDynamic || known.get(id)!.onPremisesSyncEnabled);
+  if (ungovernable.length)
+    throw new UserError(
+      "invalid",
+      `PIM cannot govern a dynamic group or one synchronized from on-premises: ${ungovernable.slice(0, 3).join(", ")}. Nothing was saved.`,
+    );
   const before = await governedGroupIds(ctx.db as unknown as SqlRunner);
+  const dropped = before.filter((id) => !ids.includes(id));
+  if (dropped.length) {
+    const open = await ctx.db.campaign.findMany({
+      where: { tenantId: ctx.tenantId, status: { in: ["active", "closed"] } },
+      select: { id: true },
+    });
+    const held = open.length
+      ? await ctx.db.campaignItem.findMany({
+          where: {
+            campaignId: { in: open.map((c) => c.id) },
+            resourceId: { in: dropped },
+            resourceType: { in: ["groupEligible", "groupOwnerEligible"] },
+          },
+          select: { resourceId: true },
+          distinct: ["resourceId"],
+        })
+      : [];
+    if (held.length)
+      throw new UserError(
+        "conflict",
+        `Still under review for eligible members or owners in an open campaign: ${held
+          .slice(0, 3)
+          .map((h) => h.resourceId)
+          .join(", ")}. Keep it named until that campaign is applied. Nothing was saved.`,
+      );
+  }
   const value = JSON.stringify({ groupIds: ids });
   await ctx.db.$transaction(async (tx) => {
     await tx.appSetting.upsert({

@@ -20,6 +20,7 @@ import {
 import type { SyncGraph } from "./graph-port";
 import { openPgWriter } from "./pg-writer";
 import { governedGroupIds } from "./governed-groups";
+import { RowDigest } from "./row-digest";
 import { openSqliteWriter, type StagingWriter } from "./sqlite-writer";
 import { acquireLock, heartbeat, releaseLock, SyncLockLost } from "./lock";
 import {
@@ -141,6 +142,8 @@ export interface SyncManifest {
   refreshed: Partial<Record<RefreshKind, "full" | "changed">>;
   deltaCursors: { users?: boolean; groups?: boolean };
   skipped: { kind: string; reason: string }[];
+  /** kinds read whole whose staged rows equal what the last apply wrote, so the apply left their tables as they were */
+  unchanged?: string[];
   /** PIM for Groups (#19): the groups besides the role-assignable ones an admin named in Settings, when any were read */
   pimGroupsNamed?: string[];
   errors: string[];
@@ -290,11 +293,22 @@ async function fetchAll(
     ]);
     plan.groups = r.mode;
     links.groups = r.deltaLink;
-    // PIM for Groups asks per role-assignable group, so it needs this run's groups.
-    const assignments = r.mode === "full" || due("pimGroups") ? "full" : "changed";
+    // PIM for Groups asks per role-assignable group, so it needs this run's groups. A change to the groups named in
+    // Settings reads every group's assignment schedules (a newly named group's activated members and time-bound
+    // memberships at once, and an un-named group's rows go): the refresh cursor keeps the list it was read with.
+    const named = await governedGroupIds(db as unknown as SqlRunner);
+    plan.pimGroupsNamed = named.length
+      ? createHash("sha256")
+          .update([...named].sort().join(","))
+          .digest("hex")
+      : "";
+    const assignments =
+      r.mode === "full" || due("pimGroups") || (cursor("refresh:pimGroups") ?? "") !== plan.pimGroupsNamed
+        ? "full"
+        : "changed";
     await optional("pimGroups", async () => {
       manifest.refreshed.pimGroups = assignments;
-      await fetchPimGroups(ctx, r.mode, assignments);
+      await fetchPimGroups(ctx, r.mode, assignments, named);
       plan.pimGroups = assignments;
     }, [GROUP_SCHEDULE]);
   };
@@ -304,7 +318,14 @@ async function fetchAll(
     ...(["activity", "managers", "mfa"] as const).filter((k) => slowFull[k]).map((k) => slow(k, "full")),
     optional("roles", () => fetchRoles(ctx), [ROLE_DEFINITION, ROLE_ASSIGNMENT]),
     optional("pim", () => fetchPim(ctx), [ROLE_SCHEDULE]),
-    optional("apps", () => fetchApps(ctx), [SERVICE_PRINCIPAL, APP_ROLE_ASSIGNMENT, SP_OWNER, APP_OWNER]),
+    optional("apps", async () => {
+      // Unchanged since the last apply (a delta run only: a full sync rewrites everything it read).
+      plan.appsDigest = await fetchApps(ctx);
+      if (cursor(APPS_DIGEST) === plan.appsDigest) {
+        plan.appsUnchanged = true;
+        manifest.unchanged = [...(manifest.unchanged ?? []), "apps"];
+      }
+    }, [SERVICE_PRINCIPAL, APP_ROLE_ASSIGNMENT, SP_OWNER, APP_OWNER]),
     optional(
       "policies",
       () => fetchSimple(ctx, "policies", "/identity/conditionalAccess/policies", {}, CA_POLICY, mapCaPolicy),
@@ -354,13 +375,22 @@ async function applyRun(
       // A run that skipped PIM for Groups moved the groups delta on without asking the groups it reported: the next
       // run that can read it reads it in full.
       if (!plan.pimGroups) await tx.syncCursor.deleteMany({ where: { tenantId, resource: "refresh:pimGroups" } });
+      // What the app tables now hold, for the next run to compare with (no digest: the kind was not read).
+      if (plan.apps && plan.appsDigest)
+        await tx.syncCursor.upsert({
+          where: { tenantId_resource: { tenantId, resource: APPS_DIGEST } },
+          create: { tenantId, resource: APPS_DIGEST, deltaLink: plan.appsDigest, runId, updatedAt: now },
+          update: { deltaLink: plan.appsDigest, runId, updatedAt: now },
+        });
       for (const k of ["activity", "managers", "mfa", "sponsors", "pimGroups"] as const) {
         if (plan[k] !== "full") continue;
         const resource = `refresh:${k}`;
+        // PIM for Groups' cursor keeps which named groups it was read with (fetchAll).
+        const deltaLink = k === "pimGroups" ? (plan.pimGroupsNamed ?? "") : "";
         await tx.syncCursor.upsert({
           where: { tenantId_resource: { tenantId, resource } },
-          create: { tenantId, resource, deltaLink: "", runId, updatedAt: now },
-          update: { runId, updatedAt: now },
+          create: { tenantId, resource, deltaLink, runId, updatedAt: now },
+          update: { deltaLink, runId, updatedAt: now },
         });
       }
       counts = await countDirectory(t, d, tenantId);
@@ -1168,7 +1198,8 @@ async function fetchPim(ctx: Ctx): Promise<void> {
 }
 
 /**
- * PIM for Groups (#19): eligible and active membership and ownership of the role-assignable groups. Graph lists these
+ * PIM for Groups (#19): eligible and active membership and ownership of the role-assignable groups, and of the groups
+ * an admin named in Settings. Graph lists these
  * schedules only for one group or one principal at a time ("This method requires the $filter (eq) query parameter to
  * scope the request to a principalId or a groupId", privilegedaccessgroup-list-eligibilityschedules and
  * -assignmentschedules), and v1.0 cannot list which groups are governed by PIM. Role-assignable groups (at most 500 per
@@ -1177,16 +1208,17 @@ async function fetchPim(ctx: Ctx): Promise<void> {
  * Needs PrivilegedEligibilitySchedule.Read.AzureADGroup and PrivilegedAssignmentSchedule.Read.AzureADGroup (no Group or
  * Directory permission serves), and Entra ID P2: without either the kind is skipped and named in the manifest.
  */
+/** The cursor holding the digest of the app tables as the last apply wrote them. */
+const APPS_DIGEST = "digest:apps";
+
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function fetchPimGroups(ctx: Ctx, mode: Mode, assignments: "full" | "changed"): Promise<void> {
+async function fetchPimGroups(ctx: Ctx, mode: Mode, assignments: "full" | "changed", named: string[]): Promise<void> {
   const rid = runIdLiteral(ctx.runId);
   // A full read staged every group; a delta only what changed, so the live list counts too, less the groups it
   // removed. Only object ids (GUIDs) go into the filter.
   // And the groups an admin named in Settings (./governed-groups.ts: any security or Microsoft 365 group can be
   // governed by PIM), while they exist. Their ids are GUIDs (checked when read), so they go in as literals.
-  const named = await governedGroupIds(runner(ctx));
-  if (named.length) ctx.manifest.pimGroupsNamed = named;
   const governed = named.length
     ? `("isAssignableToRole" = true OR "id" IN (${named.map((id) => `'${id}'`).join(", ")}))`
     : `"isAssignableToRole" = true`;
@@ -1200,6 +1232,10 @@ async function fetchPimGroups(ctx: Ctx, mode: Mode, assignments: "full" | "chang
   const groups = (await select<{ id: string }>(runner(ctx), `${current} ORDER BY 1`, ...params)).filter((g) =>
     GUID.test(g.id),
   );
+  // The named groups this run asked (one deleted from Entra since it was named is not), for the campaigns' reports.
+  const asking = new Set(groups.map((g) => g.id));
+  const namedAsked = named.filter((id) => asking.has(id));
+  if (namedAsked.length) ctx.manifest.pimGroupsNamed = namedAsked;
   // Eligibilities are read for every group on every run: nothing else in Graph shows them. Assignment schedules list
   // every member and owner of the group (so a large group's list pages), and a membership added or removed shows in
   // the groups delta: between full reads (6 h by default) only the groups this delta reported are asked; the other
@@ -1239,8 +1275,14 @@ async function fetchPimGroups(ctx: Ctx, mode: Mode, assignments: "full" | "chang
   );
 }
 
-async function fetchApps(ctx: Ctx): Promise<void> {
+/**
+ * Enterprise apps, who is assigned to them, and their owners and registrations' owners: read whole on every run (no
+ * delta query lists them). Returns the digest of what was staged (./row-digest.ts): the apply skips writing these
+ * tables again when it equals the last applied one.
+ */
+async function fetchApps(ctx: Ctx): Promise<string> {
   const ids: string[] = [];
+  const digest = new RowDigest();
   await fetchSimple(
     ctx,
     "servicePrincipals",
@@ -1249,7 +1291,9 @@ async function fetchApps(ctx: Ctx): Promise<void> {
     SERVICE_PRINCIPAL,
     (o) => {
       ids.push(String(o.id));
-      return mapServicePrincipal(o);
+      const row = mapServicePrincipal(o);
+      digest.add(SERVICE_PRINCIPAL, [row]);
+      return row;
     },
   );
   const qy = query(ctx, "POST /$batch of GET /servicePrincipals/{id}/appRoleAssignedTo");
@@ -1259,6 +1303,7 @@ async function fetchApps(ctx: Ctx): Promise<void> {
     ids.map((id) => ({ key: id, path: `/servicePrincipals/${id}/appRoleAssignedTo`, top: 999 })),
     async (lists) => {
       const rows = lists.flatMap(([, list]) => list.map(mapAppRoleAssignment));
+      digest.add(APP_ROLE_ASSIGNMENT, rows);
       await ctx.stage(APP_ROLE_ASSIGNMENT, rows);
       fetched(ctx, "appRoleAssignments", rows.length);
     },
@@ -1274,6 +1319,7 @@ async function fetchApps(ctx: Ctx): Promise<void> {
       const rows = lists.flatMap(([servicePrincipalId, list]) =>
         list.map((o) => ({ servicePrincipalId, ownerId: String(o.id), ownerType: objectType(o) })),
       );
+      digest.add(SP_OWNER, rows);
       await ctx.stage(SP_OWNER, rows);
       fetched(ctx, "servicePrincipalOwners", rows.length);
     },
@@ -1304,8 +1350,10 @@ async function fetchApps(ctx: Ctx): Promise<void> {
           ownerType: objectType(o),
         })),
       );
+      digest.add(APP_OWNER, rows);
       await ctx.stage(APP_OWNER, rows);
       fetched(ctx, "applicationOwners", rows.length);
     },
   );
+  return digest.digest();
 }

@@ -113,6 +113,7 @@ describe("directory sync against the emulator", () => {
         (c) => c.resource,
       ),
     ).toEqual([
+      "digest:apps",
       "groups",
       "refresh:activity",
       "refresh:managers",
@@ -222,6 +223,53 @@ describe("directory sync against the emulator", () => {
     expect(r.manifest.fellBackToFull.sort()).toEqual(["groups", "users"]);
     expect(r.manifest.modes).toEqual({ users: "full", groups: "full" });
     await expectExact(ctx.db, ctx.emu.tenant);
+  });
+
+  test("enterprise apps, read whole on every run, are not written again while unchanged; any change is applied", async () => {
+    const t = ctx.emu.tenant;
+    const sync = (mode?: "full") =>
+      runSync({
+        db: ctx.db,
+        graph: ctx.graph(),
+        tenantId: ctx.tenantId,
+        databaseUrl: ctx.database.url,
+        trigger: "schedule",
+        ...(mode ? { mode } : {}),
+      });
+    await sync();
+    const same = await sync();
+    expect(same.manifest.unchanged).toEqual(["apps"]);
+    await expectExact(ctx.db, t);
+
+    // An assignment removed, an owner added to an app and one to a registration: the next delta writes them.
+    const gone = t.appRoleAssignments.find((a) => a.principalType === "User")!;
+    t.appRoleAssignments = t.appRoleAssignments.filter((a) => a !== gone);
+    const sp = t.servicePrincipals.find((p) => (p.owners ?? []).length === 0)!;
+    const owner = t.users.find((u) => u.accountEnabled && u.userType === "Member")!;
+    sp.owners = [owner.id];
+    const registration = t.applications.find((a) => a.owners.length === 0)!;
+    registration.owners.push(owner.id);
+    try {
+      const changed = await sync();
+      expect(changed.manifest.unchanged).toBeUndefined();
+      await expectExact(ctx.db, t);
+      expect(await ctx.db.dirAppRoleAssignment.count({ where: { id: gone.id } })).toBe(0);
+      expect(
+        await ctx.db.dirServicePrincipalOwner.count({ where: { servicePrincipalId: sp.id, ownerId: owner.id } }),
+      ).toBe(1);
+      expect(
+        await ctx.db.dirApplicationOwner.count({ where: { applicationId: registration.id, ownerId: owner.id } }),
+      ).toBe(1);
+      // A full sync rewrites what it read, changed or not.
+      expect((await sync("full")).manifest.unchanged).toBeUndefined();
+      expect((await sync()).manifest.unchanged).toEqual(["apps"]);
+    } finally {
+      t.appRoleAssignments.push(gone);
+      sp.owners = [];
+      registration.owners = registration.owners.filter((o) => o !== owner.id);
+    }
+    expect((await sync()).manifest.unchanged).toBeUndefined();
+    await expectExact(ctx.db, t);
   });
 
   test("with throttling and faults injected the result is still exact", async () => {
