@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { E2E } from "../playwright.config";
+import { db } from "./authz";
 import { ACCOUNTS, signIn, signOut } from "./support";
 
 test("an admin tests both connections and sees them healthy; no secret or private key reaches the page", async ({
@@ -164,4 +165,35 @@ test("an auditor follows a privileged user to their detail page, on to a group, 
   await expect(page).toHaveURL(/\/reviews$/);
   const res = await page.request.get("/directory/apps");
   expect(res.url()).toMatch(/\/forbidden$/);
+});
+
+test("an admin names a group PIM governs in Settings: a bad id is refused with nothing saved, a synced group is saved and listed", async ({
+  page,
+}) => {
+  const client = db();
+  const g = await client.dirGroup.findFirstOrThrow({
+    where: { kind: "security", isAssignableToRole: false, isDynamic: false, onPremisesSyncEnabled: false },
+    orderBy: { displayName: "asc" },
+  });
+  try {
+    await signIn(page, ACCOUNTS.admin);
+    await page.goto("/settings");
+    const panel = page.getByTestId("governed-groups");
+    const box = panel.getByRole("textbox", { name: "Group object ids" });
+    await box.fill(`${g.id}\nnot-a-group`);
+    await panel.getByRole("button", { name: "Save groups" }).click();
+    await expect(panel.getByRole("alert")).toContainText("not-a-group");
+    await expect(panel.getByRole("alert")).toContainText("Nothing was saved.");
+    expect(await client.appSetting.count({ where: { key: "pimGroups.governed" } })).toBe(0);
+    await box.fill(g.id);
+    await panel.getByRole("button", { name: "Save groups" }).click();
+    await expect(panel.getByRole("status")).toContainText("Saved 1 group(s). The next sync reads them.");
+    await expect(panel.getByTestId("governed-groups-list")).toContainText(g.displayName ?? g.id);
+    await panel.screenshot({ path: "test-results/governed-groups-desktop.png" });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await panel.screenshot({ path: "test-results/governed-groups-390.png" });
+  } finally {
+    await client.appSetting.deleteMany({ where: { key: "pimGroups.governed" } });
+    await client.$disconnect();
+  }
 });
