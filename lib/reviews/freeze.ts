@@ -150,8 +150,8 @@ interface Holder {
   accessId: string;
   accessDetail: string | null;
   /**
-   * The item's resourceType when not the resource's (#19): a PIM eligibility of a directory role, or a group's access
-   * held through a nested group.
+   * The item's resourceType when not the resource's (#19): a PIM eligibility of a directory role, a group's access
+   * held through a nested group, or an eligibility (PIM for Groups) for a group's membership or ownership.
    */
   resourceType?: "directoryRoleEligible" | "groupNested" | "groupEligible" | "groupOwnerEligible";
   rank?: number;

@@ -1199,18 +1199,15 @@ async function fetchPim(ctx: Ctx): Promise<void> {
 
 /**
  * PIM for Groups (#19): eligible and active membership and ownership of the role-assignable groups, and of the groups
- * an admin named in Settings. Graph lists these
- * schedules only for one group or one principal at a time ("This method requires the $filter (eq) query parameter to
- * scope the request to a principalId or a groupId", privilegedaccessgroup-list-eligibilityschedules and
- * -assignmentschedules), and v1.0 cannot list which groups are governed by PIM. Role-assignable groups (at most 500 per
- * tenant) are where privileged access groups live, so each of them is asked, two requests per group through $batch,
- * with the other groups an admin names in Settings as governed (./governed-groups.ts).
- * Needs PrivilegedEligibilitySchedule.Read.AzureADGroup and PrivilegedAssignmentSchedule.Read.AzureADGroup (no Group or
- * Directory permission serves), and Entra ID P2: without either the kind is skipped and named in the manifest.
+ * an admin named in Settings. Graph lists these schedules only for one group or one principal at a time ("This method
+ * requires the $filter (eq) query parameter to scope the request to a principalId or a groupId",
+ * privilegedaccessgroup-list-eligibilityschedules and -assignmentschedules), and v1.0 cannot list which groups are
+ * governed by PIM. Role-assignable groups (at most 500 per tenant) are where privileged access groups live, so each of
+ * them is asked, two requests per group through $batch, with the other groups an admin names in Settings as governed
+ * (./governed-groups.ts). Needs PrivilegedEligibilitySchedule.Read.AzureADGroup and
+ * PrivilegedAssignmentSchedule.Read.AzureADGroup (no Group or Directory permission serves), and Entra ID P2: without
+ * either the kind is skipped and named in the manifest.
  */
-/** The cursor holding the digest of the app tables as the last apply wrote them. */
-const APPS_DIGEST = "digest:apps";
-
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function fetchPimGroups(ctx: Ctx, mode: Mode, assignments: "full" | "changed", named: string[]): Promise<void> {
@@ -1274,6 +1271,9 @@ async function fetchPimGroups(ctx: Ctx, mode: Mode, assignments: "full" | "chang
     },
   );
 }
+
+/** The cursor holding the digest of the app tables as the last apply wrote them. */
+const APPS_DIGEST = "digest:apps";
 
 /**
  * Enterprise apps, who is assigned to them, and their owners and registrations' owners: read whole on every run (no
