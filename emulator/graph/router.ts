@@ -242,6 +242,12 @@ export class GraphRouter {
    * the $filter (eq) query parameter to scope the request to a principalId or a groupId." Without one Graph refuses
    * the request (400; the wording here is the emulator's). A group not governed by PIM has no schedules.
    */
+  /** An app's or a registration's owners, as the directory objects Graph lists (serviceprincipal-/application-list-owners). */
+  private ownersPage(req: Req, q: Query, ids: string[]): Res {
+    const list = ids.map((id) => directoryObject(this.t, id)).filter((o): o is Record<string, unknown> => Boolean(o));
+    return page(req, this.cfg.publicUrl, "directoryObjects", q, list, { maxTop: 999 });
+  }
+
   private groupSchedules(req: Req, q: Query, c: Caller, of: "eligibility" | "assignment"): Res {
     if (!this.need(c, of === "eligibility" ? P.pimGroupEligibilities : P.pimGroupAssignments)) return this.denied(req);
     const refused = this.withoutP2(req);
@@ -818,11 +824,7 @@ export class GraphRouter {
     this.on("GET", "/servicePrincipals/{id}/owners", (req, q, c, m) => {
       if (!this.need(c, [...P.apps, "Application.ReadWrite.OwnedBy"])) return this.denied(req);
       const sp = this.t.spById.get(m[1]!);
-      if (!sp) return this.notFound(req, m[1]!);
-      const list = (sp.owners ?? [])
-        .map((id) => directoryObject(this.t, id))
-        .filter((o): o is Record<string, unknown> => Boolean(o));
-      return page(req, this.cfg.publicUrl, "directoryObjects", q, list, { maxTop: 999 });
+      return sp ? this.ownersPage(req, q, sp.owners ?? []) : this.notFound(req, m[1]!);
     });
     // App registrations (#19): application-list and application-list-owners, Application.Read.All the least privileged
     // application permission for both (Application.ReadWrite.OwnedBy lists only the caller's own, not emulated).
@@ -834,11 +836,7 @@ export class GraphRouter {
     this.on("GET", "/applications/{id}/owners", (req, q, c, m) => {
       if (!this.need(c, P.apps)) return this.denied(req);
       const app = this.t.applications.find((a) => a.id === m[1]);
-      if (!app) return this.notFound(req, m[1]!);
-      const list = app.owners
-        .map((id) => directoryObject(this.t, id))
-        .filter((o): o is Record<string, unknown> => Boolean(o));
-      return page(req, this.cfg.publicUrl, "directoryObjects", q, list, { maxTop: 999 });
+      return app ? this.ownersPage(req, q, app.owners) : this.notFound(req, m[1]!);
     });
     this.on("GET", "/servicePrincipals/{id}/appRoleAssignedTo", (req, q, c, m) => {
       if (!this.need(c, P.apps)) return this.denied(req);
