@@ -6,7 +6,8 @@
 import { randomBytes } from "node:crypto";
 import type BetterSqlite3 from "better-sqlite3";
 import type pg from "pg";
-import { CopyStream, copyInRows, copyOut, literal, pgRows } from "@/lib/db/pg-direct";
+import { CopyStream, copyField, copyInRows, copyOut, copyRow, literal, pgRows } from "@/lib/db/pg-direct";
+import { TextBuffer } from "@/lib/db/text-buffer";
 import { bulkInsert, type BulkColumn, type Engine, type SqlRunner } from "@/lib/db/sql";
 import { scopeParts, type CampaignConfig } from "./definition";
 import { formatNestedPath, otherPathsNote } from "./nested-path";
@@ -33,12 +34,8 @@ interface UserRow {
   lastSignInStored?: unknown;
   /** The recommendation from the person's own account (every rule but the peer one), once per person. */
   rec?: { recommendation: string; reason: string };
-  /** Dense indexes of the person's manager and department (-1 for none), for counting peers in typed arrays. */
-  mi?: number;
-  /** The person's index in People.all, and their place in name order among every principal. */
+  /** The person's index in People.all (their manager's and department's indexes, and their rank, are People's). */
   ix?: number;
-  rank?: number;
-  di?: number;
   managerId: string | null;
   department: string | null;
 }
@@ -428,6 +425,8 @@ async function loadResources(
     child = r ? undefined : childUsers.get(g);
   };
   if (engine === "postgresql") {
+    // The ids by index in one array of strings: the check below reads one per membership.
+    const ids = all.map((u) => u.id);
     await rows.each(
       `WITH u AS (SELECT "id", row_number() OVER (ORDER BY "id") - 1 AS ix FROM "DirUser" WHERE "tenantId" = $1)
        SELECT m."groupId", m."memberId", u.ix FROM "DirGroupMember" m LEFT JOIN u ON u."id" = m."memberId"
@@ -437,7 +436,7 @@ async function loadResources(
         if (m[0] !== group) switchTo(m[0] as string);
         if (!r && !child) return;
         const ix = m[2] === null ? -1 : Number(m[2]);
-        if (ix >= 0 && all[ix]?.id !== m[1])
+        if (ix >= 0 && ids[ix] !== m[1])
           throw new Error(`freeze: user ${String(m[1])} is not at ${ix} in the people list`);
         member(m[1] as string, ix);
       },
@@ -662,11 +661,11 @@ const sqliteValue = (v: unknown): unknown =>
 /**
  * Writes one batch of items, their own reviewer rows and resource reviewer rows: prepared statements on SQLite's own
  * handle, COPY on PostgreSQL's transaction connection, else JSON batches. Items come flat (ITEM_COLUMNS.length values
- * per item, no array per item); reviewer rows as arrays. `last` marks the final batch: everything is stored when it
- * returns.
+ * per item, no array per item), or for COPY as its text already (`ItemText`); reviewer rows as arrays. `last` marks the
+ * final batch: everything is stored when it returns.
  */
 type Writer = ((
-  items: unknown[],
+  items: unknown[] | ItemText,
   itemReviewers: unknown[][],
   resourceReviewers: unknown[][],
   last: boolean,
@@ -674,6 +673,11 @@ type Writer = ((
   /** Called when the freeze fails between writes: leaves the connection able to roll back. */
   abort?: () => void;
 };
+/** Items as rows of COPY's text format (PostgreSQL), and how many. */
+interface ItemText {
+  text: Buffer;
+  rows: number;
+}
 const ITEM_WIDTH = ITEM_COLUMNS.length;
 const ROWS_PER_INSERT = 200;
 function rowWriter(
@@ -690,9 +694,10 @@ function rowWriter(
     let overrides: unknown[][] = [];
     let ranges: unknown[][] = [];
     const write: Writer = async (items, itemReviewers, resourceReviewers, last) => {
-      if (items.length) {
+      if (Array.isArray(items) ? items.length : items.rows) {
         copy ??= CopyStream.open(conn, "CampaignItem", ITEM_COLUMNS);
-        await copy.write(items);
+        if (Array.isArray(items)) await copy.write(items);
+        else await copy.writeText(items.text, items.rows);
       }
       for (const r of itemReviewers) overrides.push(r);
       for (const r of resourceReviewers) ranges.push(r);
@@ -710,6 +715,7 @@ function rowWriter(
   }
   if (!sqlite || engine !== "sqlite") {
     return async (items, itemReviewers, resourceReviewers) => {
+      if (!Array.isArray(items)) throw new Error("freeze: COPY text is PostgreSQL's only");
       const rows: unknown[][] = [];
       for (let i = 0; i < items.length; i += ITEM_WIDTH) rows.push(items.slice(i, i + ITEM_WIDTH));
       await bulkInsert(db, "CampaignItem", ITEM_COLUMNS, rows);
@@ -752,21 +758,97 @@ function rowWriter(
   const resourceReviewer = writer("CampaignResourceReviewer", RESOURCE_REVIEWER_COLUMNS);
   if (!sqlite.inTransaction) throw new Error("freezeItems: the SQLite handle must be inside the start transaction");
   return async (items, itemReviewers, resourceReviewers) => {
+    if (!Array.isArray(items)) throw new Error("freeze: COPY text is PostgreSQL's only");
     item(items);
     itemReviewer(itemReviewers);
     resourceReviewer(resourceReviewers);
   };
 }
 
+/**
+ * The parts of a plain membership's item that repeat across a million items, encoded once each: per person (their id,
+ * kind, name and last sign-in), per resource and per recommendation, as JSON for the items hash's canonical line and as
+ * COPY's escaped text for PostgreSQL. Quoting and escaping 16 values per item, and pushing them, took 4–5 s of a
+ * 1.14M-item start on PostgreSQL (#20). The line's shape is ItemsHasher.addValues'; reports.test.ts recomputes the
+ * hash from the stored items.
+ */
+class ItemFragments {
+  private readonly people: (
+    | { idJson: string; json: string; idCopy: string; copy: string; seenCopy: string }
+    | undefined
+  )[];
+  private readonly advices = new Map<Advice, { json: string; copy: string }>();
+  readonly campaign: string;
+  /** `copy`: whether COPY's text is wanted (PostgreSQL) or the hash's JSON only. */
+  constructor(
+    private readonly all: UserRow[],
+    campaignId: string,
+    private readonly copy: boolean,
+  ) {
+    this.people = new Array(all.length);
+    this.campaign = esc(campaignId);
+  }
+  person(ix: number, principalKind: string) {
+    const known = this.people[ix];
+    if (known) return known;
+    const u = this.all[ix]!;
+    const idJson = JSON.stringify(u.id);
+    const idCopy = this.copy ? esc(u.id) : "";
+    const made = {
+      idJson,
+      json: `,"principalId":${idJson},"principalKind":${JSON.stringify(principalKind)},"principalType":"user"`,
+      idCopy,
+      copy: this.copy ? `${idCopy}\tuser\t${esc(u.displayName)}\t${esc(u.userPrincipalName)}\t${principalKind}` : "",
+      seenCopy: this.copy ? copyField(u.lastSignInStored, "datetime") : "",
+    };
+    this.people[ix] = made;
+    return made;
+  }
+  advice(a: Advice) {
+    const known = this.advices.get(a);
+    if (known) return known;
+    const made = {
+      json: `,"recommendation":${JSON.stringify(a.recommendation)},"recommendationReason":${JSON.stringify(a.reason)}`,
+      copy: `${esc(a.recommendation)}\t${esc(a.reason)}`,
+    };
+    this.advices.set(a, made);
+    return made;
+  }
+  resource(r: Resource) {
+    return {
+      json: `,"resourceId":${JSON.stringify(r.id)},"resourceType":${JSON.stringify(r.type)}}\n`,
+      copy: `${r.type}\t${esc(r.id)}\t${esc(r.name)}`,
+    };
+  }
+  detailJson(detail: string): string {
+    return detail === "member" ? '"member"' : JSON.stringify(detail);
+  }
+  detailCopy(detail: string): string {
+    return detail === "member" ? "member" : esc(detail);
+  }
+}
+const esc = (v: string | null | undefined) => copyField(v, "string");
+
 /** Stages whose reviewers are the same for every holder of a resource (up to nobody reviewing their own access). */
 const PER_RESOURCE = new Set(["owners", "chosen"]);
 
 type Advice = { recommendation: string; reason: string };
 
-/** The tenant's users, and per manager (u.mi) and department (u.di) their size and how many hold the current resource. */
+/**
+ * The tenant's users, and per manager and department their size and how many hold the current resource. What the items
+ * loop reads per membership (a million times) is in typed arrays indexed by the person's place in `all`, not on the
+ * person's object: reading `u.mi` from 110,000 objects in random order cost 2.7 s of a 1.14M-item start (#20).
+ */
 interface People {
   all: UserRow[];
   users: Map<string, UserRow>;
+  /** Per person: the dense index of their manager and of their department (-1 for none). */
+  managerOf: Int32Array;
+  deptOf: Int32Array;
+  /** Per person: their place in name order among every principal (rankPrincipals). */
+  rankOf: Int32Array;
+  /** The people's own advice, by its text: a few dozen distinct ones among 110,000 people. */
+  advice: Map<string, Advice>;
   teamSize: Int32Array;
   deptSize: Int32Array;
   holdersByManager: Int32Array;
@@ -796,26 +878,32 @@ async function loadPeople(rows: Reader, tenantId: string, p1: string): Promise<P
     createdAt: date(u.createdAt),
     lastSignInAt: date(u.lastSignInAt),
   }));
+  const managerOf = new Int32Array(all.length);
+  const deptOf = new Int32Array(all.length);
   for (const [i, u] of all.entries()) {
     u.ix = i;
     users.set(u.id, u);
-    u.mi = u.managerId
+    managerOf[i] = u.managerId
       ? (managerIndex.get(u.managerId) ?? managerIndex.set(u.managerId, managerIndex.size).get(u.managerId)!)
       : -1;
-    u.di = u.department
+    deptOf[i] = u.department
       ? (deptIndex.get(u.department) ?? deptIndex.set(u.department, deptIndex.size).get(u.department)!)
       : -1;
   }
-  // Team and department sizes, and per resource how many of each hold it: typed arrays indexed by u.mi / u.di.
+  // Team and department sizes, and per resource how many of each hold it: typed arrays indexed by managerOf / deptOf.
   const teamSize = new Int32Array(managerIndex.size);
   const deptSize = new Int32Array(deptIndex.size);
-  for (const u of all) {
-    if (u.mi! >= 0) teamSize[u.mi!]!++;
-    if (u.di! >= 0) deptSize[u.di!]!++;
+  for (let i = 0; i < all.length; i++) {
+    if (managerOf[i]! >= 0) teamSize[managerOf[i]!]!++;
+    if (deptOf[i]! >= 0) deptSize[deptOf[i]!]!++;
   }
   return {
     all,
     users,
+    managerOf,
+    deptOf,
+    rankOf: new Int32Array(all.length),
+    advice: new Map(),
     teamSize,
     deptSize,
     holdersByManager: new Int32Array(managerIndex.size),
@@ -878,11 +966,11 @@ async function loadNamesAndSponsors(
 }
 
 /**
- * Every principal's place in name order (users by display name, groups by name, then id), from one global sort: on
- * each user (u.rank), and for groups in the map returned.
+ * Every principal's place in name order (users by display name, groups by name, then id), from one global sort: for
+ * users in people.rankOf, and for groups in the map returned.
  */
 function rankPrincipals(
-  users: Map<string, UserRow>,
+  { users, rankOf }: People,
   groupNames: Map<string, string | null>,
 ): { others: Map<string, number>; byRank: (UserRow | null)[] } {
   const byPrincipalName: { id: string; name: string; u?: UserRow }[] = [
@@ -894,7 +982,7 @@ function rankPrincipals(
   const byRank = new Array<UserRow | null>(byPrincipalName.length).fill(null);
   byPrincipalName.forEach((p, i) => {
     if (p.u) {
-      p.u.rank = i;
+      rankOf[p.u.ix!] = i;
       byRank[i] = p.u;
     } else others.set(p.id, i);
   });
@@ -905,8 +993,13 @@ function rankPrincipals(
 function explicitHolders(r: Resource, people: People, others: Map<string, number>): Holder[] {
   return r.holders.map((h) => {
     const u = h.principalType === "user" ? (people.users.get(h.principalId) ?? null) : null;
-    return { ...h, u, rank: u ? u.rank! : (others.get(h.principalId) ?? -1) }; // unknown principals first, by id
+    return { ...h, u, rank: u ? people.rankOf[u.ix!]! : (others.get(h.principalId) ?? -1) }; // unknown ones first, by id
   });
+}
+
+function internAdvice(known: Map<string, Advice>, a: Advice): Advice {
+  const key = `${a.recommendation}\n${a.reason}`;
+  return known.get(key) ?? known.set(key, a).get(key)!;
 }
 
 const NESTED_GROUP_EXPANDED: Advice = {
@@ -946,25 +1039,29 @@ function recommendationFor(
   else if (!u) rec = { recommendation: "no_data", reason: "The principal is not in the synced directory." };
   else {
     // Every rule but the peer one depends on the person alone: computed once per person, not per item.
-    u.rec ??= recommend(
-      {
-        accountEnabled: u.accountEnabled,
-        userType: u.userType === "Guest" ? "Guest" : "Member",
-        externalUserState: u.externalUserState,
-        createdAt: u.createdAt,
-        lastSignInAt: u.lastSignInAt,
-        signInDataAvailable: input.signInDataAvailable,
-        peerShare: null,
-      },
-      options,
+    // One object per distinct advice, shared by everyone who gets it (ItemFragments encodes each once).
+    u.rec ??= internAdvice(
+      people.advice,
+      recommend(
+        {
+          accountEnabled: u.accountEnabled,
+          userType: u.userType === "Guest" ? "Guest" : "Member",
+          externalUserState: u.externalUserState,
+          createdAt: u.createdAt,
+          lastSignInAt: u.lastSignInAt,
+          signInDataAvailable: input.signInDataAvailable,
+          peerShare: null,
+        },
+        options,
+      ),
     );
     const own = u.rec;
     rec = own;
     // The peer rule compares who holds the access; ownership has no peers among the members (#19).
     if (own.recommendation === "approve" && h.resourceType !== "groupOwnerEligible") {
       let share: number | null = null;
-      const mi = u.mi!;
-      const di = u.di!;
+      const mi = people.managerOf[u.ix!]!;
+      const di = people.deptOf[u.ix!]!;
       const team = mi >= 0 ? teamSize[mi]! - 1 : 0;
       if (mi >= 0 && team >= 3) share = (holdersByManager[mi]! - 1) / team;
       else if (di >= 0 && deptSize[di]! - 1 >= 3) share = (holdersByDept[di]! - 1) / (deptSize[di]! - 1);
@@ -1002,7 +1099,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   const rows = reader(db, engine === "sqlite" ? input.sqlite : undefined, conn);
   const p1 = engine === "sqlite" ? "?" : "$1";
   const people = await loadPeople(rows, tenantId, p1);
-  const { all, users, holdersByManager, holdersByDept } = people;
+  const { all, holdersByManager, holdersByDept } = people;
   const { groupNames, sponsors, appOwners } = await loadNamesAndSponsors(rows, tenantId, p1, c);
   // Each scope of the campaign (#19: at most one per family, so no resource comes twice), the main one first.
   const resources: Resource[] = [];
@@ -1051,6 +1148,9 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
     if (c.population.who === "all") return true;
     return Boolean(h.u) && h.principalType === "user" && includeUser(h.u!);
   };
+  const { managerOf, deptOf, rankOf } = people;
+  const included = new Uint8Array(all.length);
+  for (let i = 0; i < all.length; i++) included[i] = includeUser(all[i]!) ? 1 : 0;
   const options = { ...DEFAULT_RECOMMENDATION_OPTIONS, inactiveDays: c.inactiveDays, now };
   const outliers = new Map<number, { recommendation: string; reason: string }>();
   const hasher = new ItemsHasher();
@@ -1060,11 +1160,14 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   let fallbackItems = 0;
   let nestedItems = 0;
   let items: unknown[] = [];
+  // PostgreSQL: the items as COPY's text, joined from fragments encoded once (below), sent about every megabyte.
+  const text = new TextBuffer(1 << 20);
+  let textRows = 0;
   let reviewers: unknown[][] = [];
   const firstStageLoad = new Map<string, number>();
   const flush = rowWriter(db, engine, input.sqlite, conn);
-  // Items per write: SQLite's prepared statements are calls in-process; a COPY is a round trip, so fewer and larger.
-  const batchItems = conn ? 20_000 : 1_000;
+  // Items per write: SQLite's prepared statements are calls in-process (PostgreSQL's COPY text goes by the megabyte).
+  const batchItems = 1_000;
   // Rows for SQLite's own handle carry SQLite's values already (dates as text): no second pass per row.
   const direct = engine === "sqlite" && Boolean(input.sqlite);
   // PostgreSQL's COPY takes the ISO text as it is: converted once per person here, not once per item.
@@ -1075,7 +1178,8 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
         ? u.lastSignInAt.toISOString()
         : u.lastSignInAt;
 
-  const { others: otherRanks, byRank } = rankPrincipals(users, groupNames);
+  const { others: otherRanks, byRank } = rankPrincipals(people, groupNames);
+  const fragments = new ItemFragments(all, input.campaignId, Boolean(conn));
   // The one holder object the members of every group share as they are written: nothing keeps it (values are copied).
   const member: Holder = {
     principalId: "",
@@ -1108,16 +1212,18 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
       const firstOrdinal = ordinal + 1;
       // Peers holding this access, per manager and per department (reset after the resource).
       const explicit = explicitHolders(r, people, otherRanks);
+      const resource = fragments.resource(r);
       const members = r.members ?? [];
-      const count = (u: UserRow | null | undefined, by: number) => {
-        if (!u) return;
-        if (u.mi! >= 0) holdersByManager[u.mi!]! += by;
-        if (u.di! >= 0) holdersByDept[u.di!]! += by;
+      const count = (ix: number, by: number) => {
+        const m = managerOf[ix]!;
+        if (m >= 0) holdersByManager[m]! += by;
+        const d = deptOf[ix]!;
+        if (d >= 0) holdersByDept[d]! += by;
       };
       // Peers are those holding the resource's access: an eligible owner (#19) holds none of the members' by it.
       const peers = explicit.filter((h) => h.resourceType !== "groupOwnerEligible");
-      for (const h of peers) count(h.u, 1);
-      for (const i of members) count(all[i], 1);
+      for (const h of peers) if (h.u) count(h.u.ix!, 1);
+      for (const i of members) count(i, 1);
       // By name, then id: integer ranks from the one global sort above, instead of collating per membership. Members
       // are their ranks in a typed array (a numeric sort, no comparator); the other holders are merged in by rank.
       const held = explicit.filter((h) => {
@@ -1131,20 +1237,22 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
       );
       let n = 0;
       const ranks = new Int32Array(members.length);
+      const activated = r.activated;
       for (const i of members) {
-        if (!includeUser(all[i]!) || r.activated?.has(all[i]!.id)) continue;
+        if (!included[i] || activated?.has(all[i]!.id)) continue;
         if (excludedIx[i]) excludedItems++;
-        else ranks[n++] = all[i]!.rank!;
+        else ranks[n++] = rankOf[i]!;
       }
       const memberRanks = ranks.subarray(0, n).sort();
       for (let a = 0, b = 0; a < memberRanks.length || b < held.length; ) {
         let h: Holder;
         if (b >= held.length || (a < memberRanks.length && memberRanks[a]! < held[b]!.rank!)) {
-          const mu = byRank[memberRanks[a++]!]!;
+          const rank = memberRanks[a++]!;
+          const mu = byRank[rank]!;
           member.principalId = mu.id;
           member.accessId = mu.id;
           member.accessDetail = r.activeUntil?.get(mu.id) ?? "member";
-          member.rank = mu.rank!;
+          member.rank = rank;
           member.u = mu;
           h = member;
         } else h = held[b++]!;
@@ -1155,36 +1263,74 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
         const principalKind =
           u?.userType === "Guest" ? "guest" : h.principalType === "servicePrincipal" ? "servicePrincipal" : "member";
         if (h.resourceType === "groupNested") nestedItems++;
-        hasher.addValues(
-          ordinal,
-          h.principalId,
-          h.principalType,
-          principalKind,
-          h.resourceType ?? r.type,
-          r.id,
-          h.accessId,
-          h.accessDetail,
-          rec.recommendation,
-          rec.reason,
-        );
-        items.push(
-          id,
-          input.campaignId,
-          ordinal,
-          h.principalId,
-          h.principalType,
-          u?.displayName ?? groupNames.get(h.principalId) ?? null,
-          u?.userPrincipalName ?? null,
-          principalKind,
-          h.resourceType ?? r.type,
-          r.id,
-          r.name,
-          h.accessId,
-          h.accessDetail,
-          u ? u.lastSignInStored : null,
-          rec.recommendation,
-          rec.reason,
-        );
+        if (h === member) {
+          // A plain direct membership (most items): the hash's line and COPY's row from fragments encoded once.
+          const ix = u!.ix!;
+          const who = fragments.person(ix, principalKind);
+          const advice = fragments.advice(rec);
+          hasher.addLine(
+            `{"accessDetail":${fragments.detailJson(h.accessDetail!)},"accessId":${who.idJson},"ordinal":${ordinal}${who.json}${advice.json}${resource.json}`,
+          );
+          if (conn) {
+            text.add(
+              `${id}\t${fragments.campaign}\t${ordinal}\t${who.copy}\t${resource.copy}\t${who.idCopy}\t${fragments.detailCopy(h.accessDetail!)}\t${who.seenCopy}\t${advice.copy}\n`,
+            );
+            textRows++;
+          } else
+            items.push(
+              id,
+              input.campaignId,
+              ordinal,
+              h.principalId,
+              h.principalType,
+              u!.displayName,
+              u!.userPrincipalName,
+              principalKind,
+              r.type,
+              r.id,
+              r.name,
+              h.accessId,
+              h.accessDetail,
+              u!.lastSignInStored,
+              rec.recommendation,
+              rec.reason,
+            );
+        } else {
+          hasher.addValues(
+            ordinal,
+            h.principalId,
+            h.principalType,
+            principalKind,
+            h.resourceType ?? r.type,
+            r.id,
+            h.accessId,
+            h.accessDetail,
+            rec.recommendation,
+            rec.reason,
+          );
+          const values = [
+            id,
+            input.campaignId,
+            ordinal,
+            h.principalId,
+            h.principalType,
+            u?.displayName ?? groupNames.get(h.principalId) ?? null,
+            u?.userPrincipalName ?? null,
+            principalKind,
+            h.resourceType ?? r.type,
+            r.id,
+            r.name,
+            h.accessId,
+            h.accessDetail,
+            u ? u.lastSignInStored : null,
+            rec.recommendation,
+            rec.reason,
+          ];
+          if (conn) {
+            text.add(copyRow(values, ITEM_COLUMNS));
+            textRows++;
+          } else for (const v of values) items.push(v);
+        }
         // The item's own reviewer context, built only when a stage needs it (most items share their resource's).
         let ctx: ReviewerContext | undefined;
         for (let i = 0; i < c.stages.length; i++) {
@@ -1218,15 +1364,16 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
           for (const a of assigned) reviewers.push([input.campaignId, id, i + 1, a.reviewerId, a.relation]);
           reviewerCount += assigned.length;
         }
-        if (items.length >= batchItems * ITEM_WIDTH) {
-          await flush(items, reviewers, resourceReviewers, false);
+        if (items.length >= batchItems * ITEM_WIDTH || text.full) {
+          await flush(conn ? { text: text.take(), rows: textRows } : items, reviewers, resourceReviewers, false);
           items = [];
+          textRows = 0;
           reviewers = [];
           resourceReviewers = [];
         }
       }
-      for (const h of peers) count(h.u, -1);
-      for (const i of members) count(all[i], -1);
+      for (const h of peers) if (h.u) count(h.u.ix!, -1);
+      for (const i of members) count(i, -1);
       // The resource's shared reviewers, with its items' ordinal range (the view joins through it).
       if (ordinal >= firstOrdinal) {
         base.forEach((b, i) => {
@@ -1242,7 +1389,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
           firstStageLoad.set(a.reviewerId, (firstStageLoad.get(a.reviewerId) ?? 0) + sharedFirstStage);
       }
     }
-    await flush(items, reviewers, resourceReviewers, true);
+    await flush(conn ? { text: text.take(), rows: textRows } : items, reviewers, resourceReviewers, true);
   } catch (e) {
     flush.abort?.();
     throw e;

@@ -17,6 +17,9 @@ describe("ItemsHasher", () => {
       recommendation: n % 2 ? "approve" : "revoke",
       recommendationReason: n % 11 ? `No sign-in for ${n} days — "quoted", ünïcödé, \u2028 and \\ backslash.` : "",
     }));
+    // One line longer than the hasher's buffer (its text is encoded into a buffer that must grow), with astral
+    // characters (4 bytes of UTF-8 each).
+    items[4_321]!.recommendationReason = "🙂 long ".repeat(40_000);
     const h = new ItemsHasher();
     for (const i of items) h.add(i);
     const reference = createHash("sha256");
