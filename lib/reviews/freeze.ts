@@ -214,7 +214,7 @@ async function loadResources(
   pimRead = true,
   pimGroupsRead = true,
 ): Promise<{ resources: Resource[]; dynamicGroups: number; nested?: Expansion }> {
-  const { users, all } = people;
+  const { ixOf, all } = people;
   const p = (i: number) => (engine === "sqlite" ? "?" : `$${i}`);
   const kind = c.scope.kind;
   if (kind === "directoryRoles") {
@@ -452,7 +452,7 @@ async function loadResources(
       (m) => {
         switchTo(m[0] as string);
         if (!r && !child) return;
-        for (const id of (m[1] as string).split(",")) member(id, users.get(id)?.ix ?? -1);
+        for (const id of (m[1] as string).split(",")) member(id, ixOf.get(id) ?? -1);
       },
     );
   }
@@ -842,6 +842,8 @@ type Advice = { recommendation: string; reason: string };
 interface People {
   all: UserRow[];
   users: Map<string, UserRow>;
+  /** Each person's index in `all` by id (a number, not the person's object, per membership read). */
+  ixOf: Map<string, number>;
   /** Per person: the dense index of their manager and of their department (-1 for none). */
   managerOf: Int32Array;
   deptOf: Int32Array;
@@ -880,9 +882,11 @@ async function loadPeople(rows: Reader, tenantId: string, p1: string): Promise<P
   }));
   const managerOf = new Int32Array(all.length);
   const deptOf = new Int32Array(all.length);
+  const ixOf = new Map<string, number>();
   for (const [i, u] of all.entries()) {
     u.ix = i;
     users.set(u.id, u);
+    ixOf.set(u.id, i);
     managerOf[i] = u.managerId
       ? (managerIndex.get(u.managerId) ?? managerIndex.set(u.managerId, managerIndex.size).get(u.managerId)!)
       : -1;
@@ -900,6 +904,7 @@ async function loadPeople(rows: Reader, tenantId: string, p1: string): Promise<P
   return {
     all,
     users,
+    ixOf,
     managerOf,
     deptOf,
     rankOf: new Int32Array(all.length),
