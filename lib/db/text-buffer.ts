@@ -21,7 +21,7 @@ export class TextBuffer {
     }
     this.at += this.buf.write(text, this.at);
   }
-  /** What was added since the last take or clear, without a copy: valid until the next add. */
+  /** What was added since the last take or clear, without a copy: valid until an add after a take or clear. */
   peek(): Buffer {
     return this.buf.subarray(0, this.at);
   }
@@ -31,7 +31,7 @@ export class TextBuffer {
   get bytes(): number {
     return this.at;
   }
-  /** What was added since the last take, as a buffer of its own. */
+  /** What was added since the last take or clear, as a buffer of its own (what a stream may keep). */
   take(): Buffer {
     const out = Buffer.from(this.buf.subarray(0, this.at));
     this.at = 0;

@@ -694,10 +694,10 @@ function rowWriter(
     let overrides: unknown[][] = [];
     let ranges: unknown[][] = [];
     const write: Writer = async (items, itemReviewers, resourceReviewers, last) => {
-      if (Array.isArray(items) ? items.length : items.rows) {
+      if (Array.isArray(items)) throw new Error("freeze: items go to COPY as its text");
+      if (items.rows) {
         copy ??= CopyStream.open(conn, "CampaignItem", ITEM_COLUMNS);
-        if (Array.isArray(items)) await copy.write(items);
-        else await copy.writeText(items.text, items.rows);
+        await copy.writeText(items.text, items.rows);
       }
       for (const r of itemReviewers) overrides.push(r);
       for (const r of resourceReviewers) ranges.push(r);
@@ -769,42 +769,53 @@ function rowWriter(
  * The parts of a plain membership's item that repeat across a million items, encoded once each: per person (their id,
  * kind, name and last sign-in), per resource and per recommendation, as JSON for the items hash's canonical line and as
  * COPY's escaped text for PostgreSQL. Quoting and escaping 16 values per item, and pushing them, took 4–5 s of a
- * 1.14M-item start on PostgreSQL (#20). The line's shape is ItemsHasher.addValues'; reports.test.ts recomputes the
- * hash from the stored items.
+ * 1.14M-item start on PostgreSQL (#20). The line is ItemsHasher.addValues' and the row copyRow's for the same item
+ * (freeze.test.ts compares them; reports.test.ts recomputes the hash from the stored items).
  */
-class ItemFragments {
+export class ItemFragments {
   private readonly people: (
     | { idJson: string; json: string; idCopy: string; copy: string; seenCopy: string }
     | undefined
   )[];
   private readonly advices = new Map<Advice, { json: string; copy: string }>();
-  readonly campaign: string;
-  /** `copy`: whether COPY's text is wanted (PostgreSQL) or the hash's JSON only. */
+  private readonly campaign: string;
+  /**
+   * `copy`: whether COPY's text is wanted (PostgreSQL) or the hash's JSON only; `nameOf`: the name of a principal that
+   * is not a user (the general path's fallback for a user without a display name).
+   */
   constructor(
     private readonly all: UserRow[],
     campaignId: string,
     private readonly copy: boolean,
+    private readonly nameOf: (id: string) => string | null | undefined,
   ) {
     this.people = new Array(all.length);
     this.campaign = esc(campaignId);
   }
-  person(ix: number, principalKind: string) {
+  /** A synced user's kind as a principal of an item. */
+  static kind(u: Pick<UserRow, "userType">): "guest" | "member" {
+    return u.userType === "Guest" ? "guest" : "member";
+  }
+  private person(ix: number) {
     const known = this.people[ix];
     if (known) return known;
     const u = this.all[ix]!;
+    const kind = ItemFragments.kind(u);
     const idJson = JSON.stringify(u.id);
     const idCopy = this.copy ? esc(u.id) : "";
     const made = {
       idJson,
-      json: `,"principalId":${idJson},"principalKind":${JSON.stringify(principalKind)},"principalType":"user"`,
+      json: `,"principalId":${idJson},"principalKind":${JSON.stringify(kind)},"principalType":"user"`,
       idCopy,
-      copy: this.copy ? `${idCopy}\tuser\t${esc(u.displayName)}\t${esc(u.userPrincipalName)}\t${principalKind}` : "",
+      copy: this.copy
+        ? `${idCopy}\tuser\t${esc(u.displayName ?? this.nameOf(u.id))}\t${esc(u.userPrincipalName)}\t${kind}`
+        : "",
       seenCopy: this.copy ? copyField(u.lastSignInStored, "datetime") : "",
     };
     this.people[ix] = made;
     return made;
   }
-  advice(a: Advice) {
+  private advice(a: Advice) {
     const known = this.advices.get(a);
     if (known) return known;
     const made = {
@@ -814,17 +825,24 @@ class ItemFragments {
     this.advices.set(a, made);
     return made;
   }
-  resource(r: Resource) {
+  /** A resource's fragments: made once per resource, passed to each of its items. */
+  resource(r: Pick<Resource, "id" | "type" | "name">): { json: string; copy: string } {
     return {
       json: `,"resourceId":${JSON.stringify(r.id)},"resourceType":${JSON.stringify(r.type)}}\n`,
       copy: `${r.type}\t${esc(r.id)}\t${esc(r.name)}`,
     };
   }
-  detailJson(detail: string): string {
-    return detail === "member" ? '"member"' : JSON.stringify(detail);
+  /** The items hash's line of person `ix`'s membership (accessId = principalId, accessDetail `detail`). */
+  hashLine(ix: number, ordinal: number, detail: string, advice: Advice, resource: { json: string }): string {
+    const who = this.person(ix);
+    const d = detail === "member" ? '"member"' : JSON.stringify(detail);
+    return `{"accessDetail":${d},"accessId":${who.idJson},"ordinal":${ordinal}${who.json}${this.advice(advice).json}${resource.json}`;
   }
-  detailCopy(detail: string): string {
-    return detail === "member" ? "member" : esc(detail);
+  /** The same item's row in COPY's text format (ITEM_COLUMNS), with its newline. */
+  copyRow(id: string, ix: number, ordinal: number, detail: string, advice: Advice, resource: { copy: string }): string {
+    const who = this.person(ix);
+    const d = detail === "member" ? "member" : esc(detail);
+    return `${id}\t${this.campaign}\t${ordinal}\t${who.copy}\t${resource.copy}\t${who.idCopy}\t${d}\t${who.seenCopy}\t${this.advice(advice).copy}\n`;
   }
 }
 const esc = (v: string | null | undefined) => copyField(v, "string");
@@ -836,8 +854,9 @@ type Advice = { recommendation: string; reason: string };
 
 /**
  * The tenant's users, and per manager and department their size and how many hold the current resource. What the items
- * loop reads per membership (a million times) is in typed arrays indexed by the person's place in `all`, not on the
- * person's object: reading `u.mi` from 110,000 objects in random order cost 2.7 s of a 1.14M-item start (#20).
+ * loop reads per membership to count peers and to choose the population (twice a membership, for every one before
+ * any is chosen) is in typed arrays indexed by the person's place in `all`, not on the person's object: reading `u.mi`
+ * from 110,000 objects in random order cost 2.7 s of a 1.14M-item start (#20).
  */
 interface People {
   all: UserRow[];
@@ -849,7 +868,7 @@ interface People {
   deptOf: Int32Array;
   /** Per person: their place in name order among every principal (rankPrincipals). */
   rankOf: Int32Array;
-  /** The people's own advice, by its text: a few dozen distinct ones among 110,000 people. */
+  /** The people's own advice, one object per distinct text (reasons name a number of days: hundreds, not 110,000). */
   advice: Map<string, Advice>;
   teamSize: Int32Array;
   deptSize: Int32Array;
@@ -1184,7 +1203,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
         : u.lastSignInAt;
 
   const { others: otherRanks, byRank } = rankPrincipals(people, groupNames);
-  const fragments = new ItemFragments(all, input.campaignId, Boolean(conn));
+  const fragments = new ItemFragments(all, input.campaignId, Boolean(conn), (id) => groupNames.get(id));
   // The one holder object the members of every group share as they are written: nothing keeps it (values are copied).
   const member: Holder = {
     principalId: "",
@@ -1265,21 +1284,18 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
         const rec = recommendationFor(h, r, u, people, outliers, input, options);
         ordinal++;
         const id = itemId(ordinal);
-        const principalKind =
-          u?.userType === "Guest" ? "guest" : h.principalType === "servicePrincipal" ? "servicePrincipal" : "member";
+        const principalKind = u
+          ? ItemFragments.kind(u)
+          : h.principalType === "servicePrincipal"
+            ? "servicePrincipal"
+            : "member";
         if (h.resourceType === "groupNested") nestedItems++;
         if (h === member) {
           // A plain direct membership (most items): the hash's line and COPY's row from fragments encoded once.
           const ix = u!.ix!;
-          const who = fragments.person(ix, principalKind);
-          const advice = fragments.advice(rec);
-          hasher.addLine(
-            `{"accessDetail":${fragments.detailJson(h.accessDetail!)},"accessId":${who.idJson},"ordinal":${ordinal}${who.json}${advice.json}${resource.json}`,
-          );
+          hasher.addLine(fragments.hashLine(ix, ordinal, h.accessDetail!, rec, resource));
           if (conn) {
-            text.add(
-              `${id}\t${fragments.campaign}\t${ordinal}\t${who.copy}\t${resource.copy}\t${who.idCopy}\t${fragments.detailCopy(h.accessDetail!)}\t${who.seenCopy}\t${advice.copy}\n`,
-            );
+            text.add(fragments.copyRow(id, ix, ordinal, h.accessDetail!, rec, resource));
             textRows++;
           } else
             items.push(
@@ -1288,7 +1304,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
               ordinal,
               h.principalId,
               h.principalType,
-              u!.displayName,
+              u!.displayName ?? groupNames.get(h.principalId) ?? null,
               u!.userPrincipalName,
               principalKind,
               r.type,
