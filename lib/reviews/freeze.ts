@@ -860,7 +860,6 @@ type Advice = { recommendation: string; reason: string };
  */
 interface People {
   all: UserRow[];
-  users: Map<string, UserRow>;
   /** Each person's index in `all` by id (a number, not the person's object, per membership read). */
   ixOf: Map<string, number>;
   /** Per person: the dense index of their manager and of their department (-1 for none). */
@@ -878,7 +877,6 @@ interface People {
 
 /** Every user of the tenant, each with an index of their manager and department for peer counting. */
 async function loadPeople(rows: Reader, tenantId: string, p1: string): Promise<People> {
-  const users = new Map<string, UserRow>();
   const managerIndex = new Map<string, number>();
   const deptIndex = new Map<string, number>();
   const date = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
@@ -904,7 +902,6 @@ async function loadPeople(rows: Reader, tenantId: string, p1: string): Promise<P
   const ixOf = new Map<string, number>();
   for (const [i, u] of all.entries()) {
     u.ix = i;
-    users.set(u.id, u);
     ixOf.set(u.id, i);
     managerOf[i] = u.managerId
       ? (managerIndex.get(u.managerId) ?? managerIndex.set(u.managerId, managerIndex.size).get(u.managerId)!)
@@ -922,7 +919,6 @@ async function loadPeople(rows: Reader, tenantId: string, p1: string): Promise<P
   }
   return {
     all,
-    users,
     ixOf,
     managerOf,
     deptOf,
@@ -994,12 +990,12 @@ async function loadNamesAndSponsors(
  * users in people.rankOf, and for groups in the map returned.
  */
 function rankPrincipals(
-  { users, rankOf }: People,
+  { all, ixOf, rankOf }: People,
   groupNames: Map<string, string | null>,
 ): { others: Map<string, number>; byRank: (UserRow | null)[] } {
   const byPrincipalName: { id: string; name: string; u?: UserRow }[] = [
-    ...[...users.values()].map((u) => ({ id: u.id, name: u.displayName ?? "", u })),
-    ...[...groupNames].filter(([id]) => !users.has(id)).map(([id, name]) => ({ id, name: name ?? "" })),
+    ...all.map((u) => ({ id: u.id, name: u.displayName ?? "", u })),
+    ...[...groupNames].filter(([id]) => !ixOf.has(id)).map(([id, name]) => ({ id, name: name ?? "" })),
   ];
   byPrincipalName.sort((a, b) => collator.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const others = new Map<string, number>();
@@ -1016,7 +1012,8 @@ function rankPrincipals(
 /** A resource's holders that are not plain members (roles, apps, nested groups), with their rank and user. */
 function explicitHolders(r: Resource, people: People, others: Map<string, number>): Holder[] {
   return r.holders.map((h) => {
-    const u = h.principalType === "user" ? (people.users.get(h.principalId) ?? null) : null;
+    const ix = h.principalType === "user" ? people.ixOf.get(h.principalId) : undefined;
+    const u = ix === undefined ? null : people.all[ix]!;
     return { ...h, u, rank: u ? people.rankOf[u.ix!]! : (others.get(h.principalId) ?? -1) }; // unknown ones first, by id
   });
 }
