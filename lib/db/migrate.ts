@@ -69,6 +69,11 @@ function migrateSqlite(databaseUrl: string, root: string): MigrationResult {
   mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new Database(file, { timeout: 30_000 });
   try {
+    // 16 KiB pages for a new database (SQLite ignores this for one that has tables; its default is 4 KiB): a campaign
+    // start appends a million items and three index entries each, and with four times fewer pages to fill and link the
+    // inserts and the commit's checkpoint took 8.9-9.6 s instead of 11.3-11.7 s for 1.14M items in alternating runs
+    // of the same script (#20). It must precede WAL mode: a database in WAL mode keeps the page size it has.
+    sqlite.pragma("page_size = 16384");
     sqlite.pragma("journal_mode = WAL");
     sqlite.exec(
       `CREATE TABLE IF NOT EXISTS "_recert_migrations" ("name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "applied_at" TEXT NOT NULL)`,

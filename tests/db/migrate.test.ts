@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "@/lib/db/client";
-import { listMigrations, migrate } from "@/lib/db/migrate";
+import { listMigrations, migrate, sqliteFile } from "@/lib/db/migrate";
 import { PROVIDERS, schemaFor } from "@/scripts/db-schema";
 import { createTestDatabase, type TestDatabase } from "@/scripts/lib/test-db";
 
@@ -37,6 +38,16 @@ describe(`migrations on ${process.env.TEST_DATABASE_URL?.startsWith("postgres") 
     const again = await migrate(tdb.url);
     expect(again.applied).toEqual([]);
     expect(again.alreadyApplied).toBe(listMigrations("sqlite").length);
+    if (tdb.url.startsWith("file:")) {
+      // A new SQLite database gets 16 KiB pages, in WAL mode (lib/db/migrate.ts, #20).
+      const sqlite = new Database(sqliteFile(tdb.url));
+      try {
+        expect(sqlite.pragma("page_size", { simple: true })).toBe(16384);
+        expect(sqlite.pragma("journal_mode", { simple: true })).toBe("wal");
+      } finally {
+        sqlite.close();
+      }
+    }
   });
 
   it("yields a working Prisma client through the driver adapter", async () => {
