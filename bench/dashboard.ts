@@ -10,7 +10,7 @@ import path from "node:path";
 import { createClient } from "../lib/db/client";
 import { makeCtx } from "../lib/db/context";
 import { overview } from "../lib/dashboards/overview";
-import { engineFlag } from "./lib/database";
+import { engineFlag, serverSettings } from "./lib/database";
 import { type BenchReport, emit, flags, target, verdict } from "./lib/report";
 import { syncedTenant } from "./lib/setup";
 
@@ -73,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
     const report: BenchReport = {
       suite: "dashboard",
       startedAt: new Date().toISOString(),
-      params: { users, engine },
+      params: { users, engine, server: await serverSettings(env.url) },
       measurements: {
         enabledUsers: m.enabledUsers,
         coldFirstRenderMs: Math.round(m.coldMs),

@@ -18,7 +18,7 @@ import { signingIdentity } from "../lib/signing/identity";
 import { verifyPdf } from "../lib/reports/verify";
 import { spawnSync } from "node:child_process";
 import { emit, flags, target } from "./lib/report";
-import { engineFlag } from "./lib/database";
+import { engineFlag, serverSettings } from "./lib/database";
 import { syncedTenant } from "./lib/setup";
 
 /** Child mode: render the signed PDF and the CSV of one campaign in a fresh process, print timings and peak RSS. */
@@ -159,7 +159,7 @@ export async function run(argv: string[]): Promise<number> {
       {
         suite: "report",
         startedAt: new Date().toISOString(),
-        params: { users, items: itemCount, engine },
+        params: { users, items: itemCount, engine, server: await serverSettings(env.url) },
         measurements: {
           pdfMs: Math.round(measured.result.pdfMs),
           pdfPages: measured.result.pdf.pages,

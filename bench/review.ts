@@ -16,7 +16,7 @@ import { closeCampaign, createCampaign, startCampaign, type Actor, type Ctx } fr
 import { decide } from "../lib/reviews/decisions";
 import { quarterlyPreset } from "../lib/reviews/definition";
 import { reviewPage, ZReviewQuery } from "../lib/reviews/queries";
-import { benchDatabase, engineFlag } from "./lib/database";
+import { benchDatabase, engineFlag, serverSettings } from "./lib/database";
 import { type BenchReport, emit, flags, target, verdict } from "./lib/report";
 
 export async function run(argv: string[]): Promise<number> {
@@ -162,6 +162,7 @@ export async function run(argv: string[]): Promise<number> {
       params: {
         users,
         engine,
+        server: await serverSettings(url),
         scope: "all groups (security and Microsoft 365), all members, members of nested groups included",
       },
       measurements: {

@@ -22,7 +22,7 @@ import { sqliteDriver } from "../lib/sync/sqlite-writer";
 import { GROUP_SELECT, SP_SELECT, USER_SELECT } from "../lib/sync/map";
 import { runSync } from "../lib/sync/run-sync";
 import { LIVE_TABLES } from "../lib/sync/tables";
-import { benchDatabase, engineFlag } from "./lib/database";
+import { benchDatabase, engineFlag, serverSettings } from "./lib/database";
 import { emit, flags, target, verdict, withPeakRss } from "./lib/report";
 
 const TENANT = "8c3dad1d-b6bc-4f8b-939b-8263372eced6";
@@ -502,7 +502,14 @@ export async function run(argv: string[]): Promise<number> {
     const report = {
       suite: "sync",
       startedAt,
-      params: { users, engine, emulator: "child process", tenant: counts, changes },
+      params: {
+        users,
+        engine,
+        emulator: "child process",
+        tenant: counts,
+        changes,
+        server: await serverSettings(main.url),
+      },
       measurements: {
         fullSyncMs: Math.round(full.ms),
         deltaSyncMs: Math.round(delta.ms),

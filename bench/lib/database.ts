@@ -67,3 +67,35 @@ export async function benchDatabase(engine: Engine, label: string): Promise<Benc
     },
   };
 }
+
+/** The PostgreSQL settings that bulk writes depend on, as the server reports them. */
+const SETTINGS = [
+  "server_version",
+  "shared_buffers",
+  "work_mem",
+  "maintenance_work_mem",
+  "max_wal_size",
+  "checkpoint_timeout",
+  "synchronous_commit",
+  "wal_compression",
+];
+
+/**
+ * The server's settings, recorded in a run's parameters (the README names those its figures were measured with). At
+ * 3.1M items the campaign start writes about 2 GB of WAL: with `max_wal_size` at Debian's 1 GB, PostgreSQL checkpoints
+ * every 9 s during it and logs that checkpoints "are occurring too frequently" (#20). Empty for SQLite.
+ */
+export async function serverSettings(url: string): Promise<Record<string, string>> {
+  if (!/^postgres(ql)?:\/\//.test(url)) return {};
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ name: string; value: string }>(
+      "SELECT name, current_setting(name) AS value FROM unnest($1::text[]) AS name",
+      [SETTINGS],
+    );
+    return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+  } finally {
+    await c.end();
+  }
+}
