@@ -39,6 +39,11 @@ export function verdict(report: BenchReport): number {
 export function emit(report: BenchReport, json: boolean, root = process.cwd()): string {
   // The machine the figures belong to.
   report.params.cores ??= availableParallelism();
+  const wal = walMegabytes((report.params.server as Record<string, string> | undefined)?.max_wal_size);
+  if (wal !== undefined && wal < 4096)
+    (report.notes ??= []).push(
+      `PostgreSQL's max_wal_size is ${wal} MB: the README's figures were measured with 4 GB (at 1 GB a large campaign start or sync checkpoints every few seconds)`,
+    );
   const dir = path.join(root, "bench", "results");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${report.suite}-${report.startedAt.replace(/[:.]/g, "-")}.json`);
@@ -67,6 +72,13 @@ export function emit(report: BenchReport, json: boolean, root = process.cwd()): 
   for (const n of report.notes ?? []) console.log(`note: ${n}`);
   console.log(`written to ${path.relative(root, file)}`);
   return file;
+}
+
+/** A PostgreSQL size setting as it shows ("1GB", "4096MB") in megabytes; undefined when absent or unreadable. */
+export function walMegabytes(v: string | undefined): number | undefined {
+  const m = /^(\d+)\s*(kB|MB|GB|TB)$/.exec(v ?? "");
+  if (!m) return undefined;
+  return Number(m[1]) * { kB: 1 / 1024, MB: 1, GB: 1024, TB: 1024 * 1024 }[m[2] as "kB" | "MB" | "GB" | "TB"];
 }
 
 export function flags(argv: string[]): Record<string, string> {
