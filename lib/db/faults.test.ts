@@ -191,6 +191,13 @@ describe("the database gone in the middle of a write", () => {
       displayName: "Ada Gone",
       userPrincipalName: "ada.gone@contoso.onmicrosoft.com",
     });
+    // And enough joiners that their rows outgrow the free room of the users table's last page, whatever the page size
+    // (one user fitted in a 16 KiB page: the file did not have to grow, and the cut did not bite).
+    for (let i = 0; i < 100; i++)
+      await s.control("POST", "/users", {
+        displayName: `Gone Joiner ${i}`,
+        userPrincipalName: `gone.joiner.${i}@contoso.onmicrosoft.com`,
+      });
     const victim = createClient(s.database.url);
     let cut = false;
     const cutNow = async () => {
