@@ -223,6 +223,11 @@ export async function startCampaign(
   if (c0.status !== "draft") throw new UserError("conflict", `This campaign is already ${c0.status}.`);
   const config = parseConfig(c0.config);
   const now = ctx.now();
+  // SQLite: the connection's page cache as it is (better-sqlite3's default is 16 MB), restored after the start, which
+  // sets it larger below. It was reset to SQLite's own default of 2 MB before, shrinking the app's cache after a start.
+  const sqliteHandle = ctx.dialect.engine === "sqlite" ? sqliteHandleOf(ctx.db) : undefined;
+  // A BigInt from the handle (the adapter's safe-integer mode).
+  const cacheBefore = sqliteHandle ? Number(sqliteHandle.pragma("cache_size", { simple: true })) : undefined;
   // On PostgreSQL the start runs in REPEATABLE READ (one snapshot for the whole freeze). Its audit event reads the chain
   // head from that snapshot, so an event appended meanwhile by another transaction (a sync finishing) makes the append
   // collide on the sequence; as with any serialization failure, the whole start is retried (nothing of it was kept).
@@ -307,7 +312,6 @@ export async function startCampaign(
           after: { status: "active", endAt, itemCount: frozen.itemCount, itemsHash: frozen.itemsHash },
           context: { syncRunId: fit.runId, freeze: syncManifest.freeze },
         });
-        if (engine === "sqlite") await tx.$executeRawUnsafe("PRAGMA cache_size = -2000");
         // The assignment notices commit with the start (they are the outbox's record, lib/notify).
         await notifyReviewers(
           { ...ctx, db: tx as unknown as Ctx["db"] },
@@ -326,7 +330,10 @@ export async function startCampaign(
           : {}),
       },
     ),
-  );
+  ).finally(() => {
+    // Whether the start committed or not (the pragma is the connection's, not the transaction's).
+    if (sqliteHandle && Number.isSafeInteger(cacheBefore)) sqliteHandle.pragma(`cache_size = ${cacheBefore}`);
+  });
   // PostgreSQL: statistics for the million new rows now, not when autovacuum gets round to them (up to a minute later).
   // Without them the planner guessed one item per campaign and stage and read whole campaigns for queries that touch
   // a few rows (0.65 s for 1,024,755 items in `npm run bench -- review`).
