@@ -155,7 +155,9 @@ test("at 390 px wide the review page keeps its decisions on screen: no horizonta
 test("at 390 px no page of any role scrolls sideways (wide tables scroll inside their own focusable region), and each passes the same WCAG checks", async ({
   browser,
 }) => {
-  test.setTimeout(180_000);
+  // Every page of every role, each with axe: 2.2-2.7 min when both engines' suites share two cores, and one run went
+  // past 3 min waiting for a sign-in. Five minutes, as for the other whole-site sweeps.
+  test.setTimeout(300_000);
   const wide: string[] = [];
   for (const who of Object.keys(PAGES) as (keyof typeof ACCOUNTS)[]) {
     const page = await as(browser, ACCOUNTS[who], 390);
