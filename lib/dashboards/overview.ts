@@ -5,7 +5,7 @@
  */
 import type * as MSGraph from "@microsoft/microsoft-graph-types";
 import type { Ctx, Db } from "@/lib/db/context";
-import { parameters, type Dialect } from "@/lib/db/sql";
+import { idRows, inIds, parameters, type Dialect } from "@/lib/db/sql";
 import {
   BUCKET_LABEL,
   describePolicy,
@@ -300,12 +300,9 @@ export async function coverageCounts(ctx: Ctx): Promise<Map<Bucket, number>> {
     ),
   ];
   const { values, p } = parameters(d);
-  // On PostgreSQL a text[] parameter: the planner counts a constant array's elements, where it takes a set-returning
-  // function for 100 rows. Seeded with "100" policy groups, the recursive CTE below was planned for 1,000 and read all
-  // 1.08M memberships twice by sequential scan (590 ms under EXPLAIN ANALYZE at 100,000 users, #20); with the one real
-  // group, two index scans (under 1 ms).
-  const list = (v: string[]) =>
-    pg ? `SELECT unnest(${p(v)}::text[]) AS v` : `SELECT value AS v FROM json_each(${p(JSON.stringify(v))})`;
+  // The lists are text[] parameters on PostgreSQL (idRows): seeded with json_array_elements_text's "100" policy groups,
+  // the recursive CTE below was planned for 1,000 and read all 1.08M memberships twice by sequential scan (590 ms under
+  // EXPLAIN ANALYZE at 100,000 users, #20); with the one real group, two index scans (under 1 ms).
   const agg = (col: string) =>
     pg ? `string_agg(${col}, ',' ORDER BY ${col})` : `group_concat(${col}, ',' ORDER BY ${col})`;
   const t = d.bool(true);
@@ -330,7 +327,7 @@ export async function coverageCounts(ctx: Ctx): Promise<Map<Bucket, number>> {
     }[]
   >(
     `WITH RECURSIVE reach(root, gid) AS (
-       SELECT r.v, r.v FROM (${list(groups)}) r
+       SELECT r.v, r.v FROM (${idRows(d, p, groups)}) r
        UNION
        SELECT reach.root, m."memberId" FROM reach JOIN "DirGroupMember" m ON m."groupId" = reach.gid AND m."memberType" = 'group'
      ),
@@ -347,12 +344,12 @@ export async function coverageCounts(ctx: Ctx): Promise<Map<Bucket, number>> {
            SELECT m."memberId", a."roleDefinitionId" FROM "DirRoleAssignment" a ${ordered} "DirGroupMember" m ON m."groupId" = a."principalId" AND m."memberType" = 'user'
            WHERE a."tenantId" = ${tenant()} AND a."principalType" = 'group'
          ) h LEFT JOIN "DirRoleDefinition" rd ON rd."id" = h.rid
-         WHERE COALESCE(rd."templateId", h.rid) IN (${list(roles)})
+         WHERE ${inIds(d, p, 'COALESCE(rd."templateId", h.rid)', roles)}
        ) x GROUP BY x.uid
      )
      SELECT CASE WHEN u."userType" = 'Guest' THEN 1 ELSE 0 END AS guest, CASE WHEN ${ext} THEN 1 ELSE 0 END AS ext,
             CASE WHEN r."isMfaRegistered" = ${t} THEN 1 ELSE 0 END AS registered, g.groups, h.roles,
-            CASE WHEN u."id" IN (${list(named)}) THEN u."id" END AS named, COUNT(*) AS n
+            CASE WHEN ${inIds(d, p, 'u."id"', named)} THEN u."id" END AS named, COUNT(*) AS n
      FROM "DirUser" u
      LEFT JOIN member_of g ON g.uid = u."id"
      LEFT JOIN holds h ON h.uid = u."id"

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/scripts/lib/test-db";
 import { createClient } from "./client";
 import { makeCtx } from "./context";
-import { bulkInsert, dialectOf, engineOfUrl, select } from "./sql";
+import { bulkInsert, dialectOf, engineOfUrl, idRows, inIds, parameters, select } from "./sql";
 
 let tdb: TestDatabase;
 let db: ReturnType<typeof createClient>;
@@ -34,6 +34,38 @@ describe("dialectOf", () => {
     const d = dialectOf(db);
     const [row] = await select<{ a: number; b: unknown }>(db, `SELECT ${d.p(1)} + 1 AS a, ${d.bool(true)} AS b`, 41);
     expect(Number(row!.a)).toBe(42);
+  });
+});
+
+describe("id lists as one parameter", () => {
+  const odd = ["a", "it's", 'say "hi"', "back\\slash", "comma,list", "{brace}", "NULL", "ünï", "😀"];
+
+  it("inIds matches exactly the listed ids, odd characters included, and nothing for an empty list", async () => {
+    const d = dialectOf(db);
+    const rows = (list: string[]) => {
+      const { values, p } = parameters(d);
+      // The candidates are a list too; only those also in `list` come back (sorted here: collations differ).
+      return select<{ v: string }>(
+        db,
+        `SELECT c.v FROM (${idRows(d, p, [...odd, "absent"])}) c WHERE ${inIds(d, p, "c.v", list)}`,
+        ...values,
+      ).then((r) => r.map((x) => x.v).sort());
+    };
+    expect(await rows(odd)).toEqual([...odd].sort());
+    expect(await rows(["it's", "nope"])).toEqual(["it's"]);
+    expect(await rows([])).toEqual([]);
+  });
+
+  it("idRows gives one row per element, duplicates kept, as a FROM clause after other placeholders", async () => {
+    const d = dialectOf(db);
+    const { values, p } = parameters(d);
+    const [row] = await select<{ n: unknown; first: string }>(
+      db,
+      `SELECT COUNT(*) AS n, MIN(r.v) AS first FROM (${idRows(d, p, ["x", "x", "y"])}) r WHERE r.v <> ${p("z")}`,
+      ...values,
+    );
+    expect(Number(row!.n)).toBe(3);
+    expect(row!.first).toBe("x");
   });
 });
 

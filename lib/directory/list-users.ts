@@ -1,5 +1,5 @@
 import "server-only";
-import { containsPattern, parameters } from "@/lib/db/sql";
+import { containsPattern, inIds, parameters } from "@/lib/db/sql";
 import { z } from "zod";
 import { searchText } from "@/lib/input";
 import type { Ctx } from "@/lib/db";
@@ -70,11 +70,7 @@ async function whereFor(
   }
   if (input.filter === "privileged") {
     const ids = [...(await privilegedUsers(db, tenantId)).keys()];
-    // PostgreSQL: a text[] parameter (= ANY is hashed or an index condition); IN (SELECT json_array_elements_text(…))
-    // can become a nested-loop semi join over every user (see the New filter in lib/reviews/queries.ts).
-    parts.push(
-      pg ? `u."id" = ANY(${p(ids)}::text[])` : `u."id" IN (SELECT value FROM json_each(${p(JSON.stringify(ids))}))`,
-    );
+    parts.push(inIds(ctx.dialect, p, 'u."id"', ids));
   }
   return { sql: parts.join(" AND "), params, p };
 }

@@ -1,4 +1,5 @@
 import type { Ctx } from "@/lib/db/context";
+import { inIds } from "@/lib/db/sql";
 
 /**
  * One reviewer's items, each in its current stage: the derived table `i` with every CampaignItem column and the
@@ -57,15 +58,11 @@ export async function reviewerItemsFrom(
   for (const x of overrides) byStage.set(x.stage, [...(byStage.get(x.stage) ?? []), x.itemId]);
   // Placeholders are taken in the order they appear in the text (SQLite's are positional).
   const s = (t: string) => (o.stage === undefined ? "" : ` AND ${t}."stage" = ${Number(o.stage)}`);
-  const ids = (list: string[]) =>
-    pg
-      ? `SELECT json_array_elements_text(${p(JSON.stringify(list))}::json)`
-      : `SELECT value FROM json_each(${p(JSON.stringify(list))})`;
   const notOverridden = (c: string) =>
     overrides.length > SMALL_OVERRIDES
       ? `NOT EXISTS (SELECT 1 FROM "CampaignItemReviewerOverride" x WHERE x."itemId" = ${c}."id" AND x."stage" = rr."stage")`
       : [...byStage]
-          .map(([stage, list]) => `NOT (${c}."stage" = ${stage} AND ${c}."id" IN (${ids(list)}))`)
+          .map(([stage, list]) => `NOT (${c}."stage" = ${stage} AND ${inIds(ctx.dialect, p, `${c}."id"`, list)})`)
           .join(" AND ") || "1 = 1";
   const own = `SELECT ci.*, o."relation" FROM "CampaignItemReviewerOverride" o JOIN "CampaignItem" ci ON ci."id" = o."itemId" AND ci."stage" = o."stage" WHERE o."reviewerId" = ${p(reviewerId)} AND o."campaignId" = ${p(campaignId)}${s("o")}`;
   // PostgreSQL: a LATERAL subquery per range, kept from being flattened into a join by OFFSET 0 (an optimisation fence),
