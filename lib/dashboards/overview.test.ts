@@ -165,4 +165,21 @@ describe("dashboard figures", () => {
     expect((await coverageByUser(s.db, s.tenantId)).get(enforcedUser)!.excludedFrom).toContain(policy!.id);
     expect(sorted(await coverageCounts(s.ctx))).toEqual(sorted(after));
   });
+  test("each hygiene figure counts the people its list shows; the guests' figures count what the directory holds", async () => {
+    (globalThis as { __recertOverview?: unknown }).__recertOverview = undefined; // the tests above changed memberships
+    const o = await overview(s.ctx);
+    const fig = (key: string) => o.hygiene.find((h) => h.key === key)!.value;
+    for (const key of ["inactiveWithAccess", "disabledInGroups", "privileged", "privilegedNoMfa"]) {
+      const listed = (await segmentUsers(s.ctx, `hygiene:${key}`)).length;
+      expect({ key, value: fig(key) }).toEqual({ key, value: listed });
+      if (key !== "privilegedNoMfa") expect(listed, key).toBeGreaterThan(0); // the fixture has some of each
+    }
+    const cutoff = s.ctx.now().getTime() - 90 * 86_400_000;
+    const guests = await s.db.dirUser.findMany({ where: { tenantId: s.tenantId, userType: "Guest" } });
+    const pending = guests.filter((g) => g.externalUserState === "PendingAcceptance").length;
+    const inactive = guests.filter((g) => !g.lastSignInAt || g.lastSignInAt.getTime() < cutoff).length;
+    expect(pending).toBeGreaterThan(0);
+    expect(inactive).toBeGreaterThan(0);
+    expect([fig("pendingGuests"), fig("inactiveGuests")]).toEqual([pending, inactive]);
+  });
 });
