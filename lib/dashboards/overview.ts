@@ -128,7 +128,7 @@ export async function privilegedUsers(db: Db, tenantId: string): Promise<Map<str
 }
 
 /** Transitive user members of the given groups (nested groups followed level by level, cycles tolerated). */
-async function transitiveMembers(db: Db, tenantId: string, groupIds: string[]): Promise<Map<string, Set<string>>> {
+async function transitiveMembers(db: Db, groupIds: string[]): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>();
   const children = new Map<string, { users: string[]; groups: string[] }>();
   // Read only the groups reachable from the ones asked for, a level at a time.
@@ -139,7 +139,10 @@ async function transitiveMembers(db: Db, tenantId: string, groupIds: string[]): 
       const part = frontier.slice(i, i + 500);
       for (const g of part) children.set(g, { users: [], groups: [] });
       const edges = await db.dirGroupMember.findMany({
-        where: { tenantId, groupId: { in: part }, memberType: { in: ["user", "group"] } },
+        // No tenant condition: a group's members are keyed by its id (the primary key is groupId, memberId), and the ids
+        // come from this tenant's policies. With one, SQLite read the memberships through the tenant's index, all
+        // 1.08M of them at 100,000 users, for a two-member break-glass group (166 ms of a cold dashboard, #20).
+        where: { groupId: { in: part }, memberType: { in: ["user", "group"] } },
         select: { groupId: true, memberId: true, memberType: true },
       });
       for (const e of edges) {
@@ -206,7 +209,7 @@ export async function coverageByUser(db: Db, tenantId: string, now = new Date())
       ]),
     ),
   ];
-  const members = await transitiveMembers(db, tenantId, referenced);
+  const members = await transitiveMembers(db, referenced);
   const roles = await privilegedUsers(db, tenantId);
   const defs = await db.dirRoleDefinition.findMany({ where: { tenantId }, select: { id: true, templateId: true } });
   const template = new Map(defs.map((d) => [d.id, d.templateId ?? d.id]));
@@ -471,12 +474,6 @@ async function directoryOverview(ctx: Ctx): Promise<Overview> {
   const sanctions = await db.sanctionedExclusion.findMany({
     where: { tenantId, revokedAt: null, expiresAt: { gt: now } },
   });
-  const names = new Map(
-    (await db.dirGroup.findMany({ where: { tenantId }, select: { id: true, displayName: true } })).map((x) => [
-      x.id,
-      x.displayName ?? x.id,
-    ]),
-  );
   const roleNames = new Map(
     (
       await db.dirRoleDefinition.findMany({
@@ -486,8 +483,24 @@ async function directoryOverview(ctx: Ctx): Promise<Overview> {
     ).flatMap((r) => [[r.id, r.displayName ?? r.id] as const, [r.templateId ?? r.id, r.displayName ?? r.id] as const]),
   );
   const parsed = policyRows.map((row) => ({ row, p: JSON.parse(row.raw) as MSGraph.ConditionalAccessPolicy }));
+  // The names of the groups the policies name, not of all the tenant's groups (10,000 at 100,000 users: 82 ms on SQLite).
+  const policyGroups = [
+    ...new Set(
+      parsed.flatMap(({ p }) => [
+        ...(p.conditions?.users?.includeGroups ?? []),
+        ...(p.conditions?.users?.excludeGroups ?? []),
+      ]),
+    ),
+  ];
+  const names = new Map<string, string>();
+  for (let i = 0; i < policyGroups.length; i += 500)
+    for (const x of await db.dirGroup.findMany({
+      where: { tenantId, id: { in: policyGroups.slice(i, i + 500) } },
+      select: { id: true, displayName: true },
+    }))
+      names.set(x.id, x.displayName ?? x.id);
   const exGroups = [...new Set(parsed.flatMap(({ p }) => p.conditions?.users?.excludeGroups ?? []))];
-  const exGroupMembers = await transitiveMembers(db, tenantId, exGroups);
+  const exGroupMembers = await transitiveMembers(db, exGroups);
   // Who each policy leaves out: excluded users and the (transitive) members of excluded groups, e.g. break-glass accounts.
   const excludedOf = (p: MSGraph.ConditionalAccessPolicy) => {
     const out = new Map<string, string | null>();
