@@ -68,7 +68,7 @@ export async function benchDatabase(engine: Engine, label: string): Promise<Benc
   };
 }
 
-/** The PostgreSQL settings that bulk writes depend on, as the server reports them. */
+/** The PostgreSQL settings that bulk writes and cold reads depend on, as the server reports them. */
 const SETTINGS = [
   "server_version",
   "shared_buffers",
@@ -79,6 +79,7 @@ const SETTINGS = [
   "checkpoint_completion_target",
   "synchronous_commit",
   "wal_compression",
+  "huge_pages",
 ];
 
 /**
