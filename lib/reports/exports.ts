@@ -7,37 +7,55 @@ import { REPORT_COLUMNS, ReportPass, reportHeader, reportRows, type ReportHeader
 import type { SigningIdentity } from "@/lib/signing/identity";
 
 export async function renderCsv(ctx: Ctx, campaignId: string): Promise<Buffer> {
-  const { db } = ctx;
-  await reportHeader(ctx, campaignId, { scan: false }); // refuses drafts and other tenants' campaigns
-  // One Buffer per batch (outside the JavaScript heap), not a string per row kept to the end: at 100,000 items that
-  // is the difference between the report fitting in 512 MB or not (bench report).
-  const chunks: Buffer[] = [Buffer.from(csvLine(REPORT_COLUMNS.map((c) => c.label)), "utf8")];
-  for await (const batch of reportRows(db, campaignId))
-    chunks.push(Buffer.from(batch.map((r) => csvLine(REPORT_COLUMNS.map((c) => r[c.key]))).join(""), "utf8"));
-  return Buffer.concat(chunks);
+  return (await renderRows(ctx, campaignId, { csv: true, json: false })).csv!;
 }
 
 export async function renderJson(ctx: Ctx, campaignId: string): Promise<{ json: Buffer; header: ReportHeader }> {
+  const r = await renderRows(ctx, campaignId, { csv: false, json: true });
+  return { json: r.json!, header: r.header };
+}
+
+/** The CSV and the JSON from one pass over the items (what a freeze stores): the same bytes as rendered apart. */
+export async function renderCsvAndJson(ctx: Ctx, campaignId: string): Promise<{ csv: Buffer; json: Buffer }> {
+  const r = await renderRows(ctx, campaignId, { csv: true, json: true });
+  return { csv: r.csv!, json: r.json! };
+}
+
+async function renderRows(
+  ctx: Ctx,
+  campaignId: string,
+  want: { csv: boolean; json: boolean },
+): Promise<{ csv?: Buffer; json?: Buffer; header: ReportHeader }> {
   const { db } = ctx;
-  const pass = new ReportPass();
+  // The header refuses drafts and other tenants' campaigns; the JSON's is completed by the items' pass (decisions
+  // hash, reviewer signals).
   const header = await reportHeader(ctx, campaignId, { scan: false });
-  // The items first (one pass also yields the decisions hash and reviewer signals), the header is put before them.
-  const parts: Buffer[] = [Buffer.alloc(0)];
+  const pass = want.json ? new ReportPass() : undefined;
+  // One Buffer per batch (outside the JavaScript heap), not a string per row kept to the end: at 100,000 items that
+  // is the difference between the report fitting in 512 MB or not (bench report).
+  const csv: Buffer[] = [Buffer.from(csvLine(REPORT_COLUMNS.map((c) => c.label)), "utf8")];
+  const json: Buffer[] = [Buffer.alloc(0)];
   let first = true;
   for await (const batch of reportRows(db, campaignId, undefined, undefined, pass)) {
-    const lines: string[] = [];
-    for (const r of batch) {
-      lines.push(`${first ? "" : ","}\n${JSON.stringify(r)}`);
-      first = false;
+    if (want.csv)
+      csv.push(Buffer.from(batch.map((r) => csvLine(REPORT_COLUMNS.map((c) => r[c.key]))).join(""), "utf8"));
+    if (want.json) {
+      const lines: string[] = [];
+      for (const r of batch) {
+        lines.push(`${first ? "" : ","}\n${JSON.stringify(r)}`);
+        first = false;
+      }
+      json.push(Buffer.from(lines.join(""), "utf8"));
     }
-    parts.push(Buffer.from(lines.join(""), "utf8"));
   }
-  parts.push(Buffer.from("\n]}\n"));
-  pass.complete(header);
-  // No generation time in the JSON: the same campaign state always gives the same bytes (and manifest).
+  if (!want.json) return { csv: Buffer.concat(csv), header };
+  json.push(Buffer.from("\n]}\n"));
+  pass!.complete(header);
+  // No generation time in the JSON: the same campaign state always gives the same bytes (and manifest). The items
+  // first, the header put before them.
   const { generatedAt: _generatedAt, ...stable } = header;
-  parts[0] = Buffer.from(`{"format":"recert-review-report/1","campaign":${JSON.stringify(stable)},"items":[`, "utf8");
-  return { json: Buffer.concat(parts), header };
+  json[0] = Buffer.from(`{"format":"recert-review-report/1","campaign":${JSON.stringify(stable)},"items":[`, "utf8");
+  return { csv: want.csv ? Buffer.concat(csv) : undefined, json: Buffer.concat(json), header };
 }
 
 export interface ManifestPayload {

@@ -11,7 +11,7 @@ import { artifactContent, putBlob } from "@/lib/db/blobs";
 import type { Ctx } from "@/lib/db/context";
 import { UserError } from "@/lib/errors";
 import { type SigningIdentity, signingIdentity } from "@/lib/signing/identity";
-import { renderCsv, renderJson, signManifest } from "./exports";
+import { renderCsvAndJson, signManifest } from "./exports";
 import { downloadName, type ReportFile } from "./index";
 import { renderSignedPdf } from "./pdf";
 import { configuredTsa } from "@/lib/signing/pades";
@@ -38,8 +38,7 @@ export async function freezeReports(
   // Final evidence is time-stamped when a time-stamp authority is configured (PAdES B-T); if it cannot be reached the
   // files are not frozen now, and the next scheduler pass tries again (interim reports are never time-stamped).
   const pdf = (await renderSignedPdf(ctx, campaignId, identity, { timestampUrl: configuredTsa() })).pdf;
-  const csv = await renderCsv(ctx, campaignId);
-  const json = (await renderJson(ctx, campaignId)).json;
+  const { csv, json } = await renderCsvAndJson(ctx, campaignId);
   const files: [ReportFile, Buffer][] = [
     ["report.pdf", pdf],
     ["report.csv", csv],
