@@ -11,7 +11,7 @@ import { artifactContent, putBlob } from "@/lib/db/blobs";
 import type { Ctx } from "@/lib/db/context";
 import { UserError } from "@/lib/errors";
 import { type SigningIdentity, signingIdentity } from "@/lib/signing/identity";
-import { renderCsvAndJson, signManifest } from "./exports";
+import { RowsWriter, signManifest } from "./exports";
 import { downloadName, type ReportFile } from "./index";
 import { renderSignedPdf } from "./pdf";
 import { configuredTsa } from "@/lib/signing/pades";
@@ -37,8 +37,15 @@ export async function freezeReports(
   if (have > 0) return null;
   // Final evidence is time-stamped when a time-stamp authority is configured (PAdES B-T); if it cannot be reached the
   // files are not frozen now, and the next scheduler pass tries again (interim reports are never time-stamped).
-  const pdf = (await renderSignedPdf(ctx, campaignId, identity, { timestampUrl: configuredTsa() })).pdf;
-  const { csv, json } = await renderCsvAndJson(ctx, campaignId);
+  // The PDF, the CSV and the JSON from one pass over the items (two passes fewer: 104,293 items read from PostgreSQL
+  // take about 1.5 s each on the bench machine, #20); the JSON's header is the PDF's, completed by the same pass.
+  const rows = new RowsWriter({ csv: true, json: true });
+  const rendered = await renderSignedPdf(ctx, campaignId, identity, {
+    timestampUrl: configuredTsa(),
+    rows: (batch) => rows.add(batch),
+  });
+  const pdf = rendered.pdf;
+  const { csv, json } = rows.finish(rendered.header);
   const files: [ReportFile, Buffer][] = [
     ["report.pdf", pdf],
     ["report.csv", csv],

@@ -146,7 +146,8 @@ export async function renderSignedPdf(
   ctx: Ctx,
   campaignId: string,
   identity: SigningIdentity,
-  o: { timestampUrl?: string } = {},
+  /** `rows` also receives each batch of rows the pass reads (a freeze builds the CSV and JSON from the same pass). */
+  o: { timestampUrl?: string; rows?: (batch: ReportRow[]) => void } = {},
 ): Promise<PdfResult> {
   const { db } = ctx;
   const now = ctx.now();
@@ -201,6 +202,7 @@ export async function renderSignedPdf(
     y = TOP - ROW_H - 2;
   };
   for await (const batch of reportRows(db, campaignId, hasher, undefined, pass)) {
+    o.rows?.(batch);
     for (const r of batch) {
       if (rows % ROWS_PER_PAGE === 0) startPage();
       let x = M;
