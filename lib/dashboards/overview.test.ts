@@ -49,9 +49,14 @@ describe("dashboard figures", () => {
     );
     const regs = new Map(
       (
-        await graphAll<{ id: string; isMfaRegistered: boolean; isAdmin: boolean; methodsRegistered: string[] }>(
-          "/reports/authenticationMethods/userRegistrationDetails?$top=999",
-        )
+        await graphAll<{
+          id: string;
+          isMfaRegistered: boolean;
+          isMfaCapable: boolean;
+          isPasswordlessCapable: boolean;
+          isAdmin: boolean;
+          methodsRegistered: string[];
+        }>("/reports/authenticationMethods/userRegistrationDetails?$top=999")
       ).map((r) => [r.id, r]),
     );
     const enabled = users.filter((u) => u.accountEnabled);
@@ -65,6 +70,23 @@ describe("dashboard figures", () => {
     });
     const admins = enabled.filter((u) => regs.get(u.id)?.isAdmin);
     expect(o.split.find((x) => x.key === "admin")!.share.total).toBe(admins.length);
+    // Each split's four counts, and the departments' (from the buckets' pass over the users since stop 34).
+    const count = (xs: typeof enabled) => ({
+      total: xs.length,
+      registered: xs.filter((u) => regs.get(u.id)?.isMfaRegistered).length,
+      capable: xs.filter((u) => regs.get(u.id)?.isMfaCapable).length,
+      passwordless: xs.filter((u) => regs.get(u.id)?.isPasswordlessCapable).length,
+    });
+    expect(o.mfa).toEqual(count(enabled));
+    expect(o.mfa.capable).toBeGreaterThan(0);
+    expect(o.mfa.passwordless).toBeGreaterThan(0);
+    for (const [key, xs] of [
+      ["member", enabled.filter((u) => u.userType !== "Guest")],
+      ["guest", guests],
+      ["admin", admins],
+      ["other", enabled.filter((u) => !regs.get(u.id)?.isAdmin)],
+    ] as const)
+      expect({ key, share: o.split.find((x) => x.key === key)!.share }).toEqual({ key, share: count(xs) });
     const fido = enabled.filter((u) => regs.get(u.id)?.methodsRegistered.includes("fido2SecurityKey")).length;
     expect(o.methods.find((m) => m.method === "fido2SecurityKey")?.users ?? 0).toBe(fido);
     // Buckets partition the enabled users; the trend has this sync.

@@ -100,20 +100,30 @@ export async function privilegedUsers(db: Db, tenantId: string): Promise<Map<str
 }
 
 /** Transitive user members of the given groups (nested groups followed level by level, cycles tolerated). */
-async function transitiveMembers(db: Db, groupIds: string[]): Promise<Map<string, Set<string>>> {
+async function transitiveMembers(db: Db, tenantId: string, groupIds: string[]): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>();
   const children = new Map<string, { users: string[]; groups: string[] }>();
+  // Only the tenant's own groups are followed: a policy naming another tenant's group id reaches no one. Their nested
+  // groups are found through those groups' memberships, which are the tenant's.
+  const own = new Set<string>();
+  const asked = [...new Set(groupIds)];
+  for (let i = 0; i < asked.length; i += 500)
+    for (const g of await db.dirGroup.findMany({
+      where: { tenantId, id: { in: asked.slice(i, i + 500) } },
+      select: { id: true },
+    }))
+      own.add(g.id);
   // Read only the groups reachable from the ones asked for, a level at a time.
-  let frontier = [...new Set(groupIds)];
+  let frontier = asked.filter((g) => own.has(g));
   while (frontier.length) {
     const next: string[] = [];
     for (let i = 0; i < frontier.length; i += 500) {
       const part = frontier.slice(i, i + 500);
       for (const g of part) children.set(g, { users: [], groups: [] });
       const edges = await db.dirGroupMember.findMany({
-        // No tenant condition: a group's members are keyed by its id (the primary key is groupId, memberId), and the ids
-        // come from this tenant's policies. With one, SQLite read the memberships through the tenant's index, all
-        // 1.08M of them at 100,000 users, for a two-member break-glass group (166 ms of a cold dashboard, #20).
+        // No tenant condition here: a group's members are keyed by its id (the primary key is groupId, memberId), and
+        // the groups are the tenant's (checked above). With one, SQLite read the memberships through the tenant's index,
+        // all 1.08M of them at 100,000 users, for a two-member break-glass group (166 ms of a cold dashboard, #20).
         where: { groupId: { in: part }, memberType: { in: ["user", "group"] } },
         select: { groupId: true, memberId: true, memberType: true },
       });
@@ -181,7 +191,7 @@ export async function coverageByUser(db: Db, tenantId: string, now = new Date())
       ]),
     ),
   ];
-  const members = await transitiveMembers(db, referenced);
+  const members = await transitiveMembers(db, tenantId, referenced);
   const roles = await privilegedUsers(db, tenantId);
   const defs = await db.dirRoleDefinition.findMany({ where: { tenantId }, select: { id: true, templateId: true } });
   const template = new Map(defs.map((d) => [d.id, d.templateId ?? d.id]));
@@ -339,7 +349,7 @@ async function coverageAndShares(ctx: Ctx): Promise<{ buckets: Map<Bucket, numbe
      ),
      held AS (
        SELECT a."principalId" AS pid, a."principalType" AS ptype, COALESCE(rd."templateId", a."roleDefinitionId") AS tmpl
-       FROM "DirRoleAssignment" a LEFT JOIN "DirRoleDefinition" rd ON rd."id" = a."roleDefinitionId"
+       FROM "DirRoleAssignment" a LEFT JOIN "DirRoleDefinition" rd ON rd."tenantId" = a."tenantId" AND rd."id" = a."roleDefinitionId"
        WHERE a."tenantId" = ${tenant()} AND ${inIds(d, p, 'COALESCE(rd."templateId", a."roleDefinitionId")', roles)}
      ),
      holds AS (
@@ -500,7 +510,7 @@ async function directoryOverview(ctx: Ctx): Promise<Overview> {
     }))
       names.set(x.id, x.displayName ?? x.id);
   const exGroups = [...new Set(parsed.flatMap(({ p }) => p.conditions?.users?.excludeGroups ?? []))];
-  const exGroupMembers = await transitiveMembers(db, exGroups);
+  const exGroupMembers = await transitiveMembers(db, tenantId, exGroups);
   // Who each policy leaves out: excluded users and the (transitive) members of excluded groups, e.g. break-glass accounts.
   const excludedOf = (p: MSGraph.ConditionalAccessPolicy) => {
     const out = new Map<string, string | null>();
@@ -513,7 +523,7 @@ async function directoryOverview(ctx: Ctx): Promise<Overview> {
   const userNames = new Map(
     (
       await db.dirUser.findMany({
-        where: { id: { in: excludedIds.slice(0, 500) } },
+        where: { tenantId, id: { in: excludedIds.slice(0, 500) } },
         select: { id: true, displayName: true, userPrincipalName: true },
       })
     ).map((u) => [u.id, u.displayName ?? u.userPrincipalName ?? u.id]),
@@ -545,7 +555,8 @@ async function directoryOverview(ctx: Ctx): Promise<Overview> {
   const cutoff = new Date(now.getTime() - INACTIVE_DAYS * DAY);
   // The four figures about people, in one pass over the tenant's users (four statements before: 0.7 s of a cold render
   // at 100,000 users on PostgreSQL, each reading the users again, #20). A membership is looked up only for the users a
-  // figure is about (CASE evaluates its AND left to right and stops at the first false).
+  // figure is about (both engines evaluate a CASE condition's AND left to right and stop at the first false; observed,
+  // not promised by their documentation: at worst a lookup runs for nothing).
   const h = parameters(dialect);
   const stale = () =>
     `(u."lastSignInAt" IS NULL OR u."lastSignInAt" < ${h.p(pg ? cutoff : cutoff.toISOString().replace("Z", "+00:00"))})`;
@@ -567,14 +578,15 @@ async function directoryOverview(ctx: Ctx): Promise<Overview> {
   // Holders of directory roles (directly or as direct members of a role-holding group) and how many are registered for
   // MFA, in one statement: the same people as privilegedUsers() lists for the segment. A query per role-holding group
   // and per 500 holders took 1.3 s (SQLite) and 2.4 s (PostgreSQL) at 100,000 users.
+  const priv = parameters(dialect);
   const [privRow] = await db.$queryRawUnsafe<{ holders: unknown; registered: unknown }[]>(
     `SELECT COUNT(*) AS holders, SUM(CASE WHEN r."isMfaRegistered" = ${t} THEN 1 ELSE 0 END) AS registered FROM (
-       SELECT a."principalId" AS uid FROM "DirRoleAssignment" a WHERE a."tenantId" = ${p1} AND a."principalType" = 'user'
+       SELECT a."principalId" AS uid FROM "DirRoleAssignment" a WHERE a."tenantId" = ${priv.p(tenantId)} AND a."principalType" = 'user'
        UNION
        SELECT m.uid FROM "DirRoleAssignment" a ${userMembersOf(dialect, 'a."principalId"')}
-       WHERE a."tenantId" = ${pg ? "$1" : "?"} AND a."principalType" = 'group'
+       WHERE a."tenantId" = ${priv.p(tenantId)} AND a."principalType" = 'group'
      ) p LEFT JOIN "DirMfaRegistration" r ON r."userId" = p.uid`,
-    ...(pg ? [tenantId] : [tenantId, tenantId]),
+    ...priv.values,
   );
   const privileged = num(privRow?.holders);
   const registeredPriv = num(privRow?.registered);

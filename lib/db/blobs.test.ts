@@ -50,9 +50,16 @@ describe("blobs", () => {
     await db.$executeRawUnsafe(
       pg
         ? `UPDATE "ReportBlob" SET "content" = set_byte("content", ${BLOB_PIECE + 5}, (get_byte("content", ${BLOB_PIECE + 5}) + 1) % 256) WHERE "sha256" = $1`
-        : `UPDATE "ReportBlob" SET "content" = substr("content", 1, ${BLOB_PIECE + 5}) || x'00' || substr("content", ${BLOB_PIECE + 7}) WHERE "sha256" = ?`,
+        : `UPDATE "ReportBlob" SET "content" = CAST(substr("content", 1, ${BLOB_PIECE + 5}) || CASE WHEN substr("content", ${BLOB_PIECE + 6}, 1) = x'00' THEN x'01' ELSE x'00' END || substr("content", ${BLOB_PIECE + 7}) AS BLOB) WHERE "sha256" = ?`,
       key,
     );
+    const [stored] = await db.$queryRawUnsafe<{ size: unknown; kind: string }[]>(
+      pg
+        ? `SELECT length("content") AS size, 'blob' AS kind FROM "ReportBlob" WHERE "sha256" = $1`
+        : `SELECT length("content") AS size, typeof("content") AS kind FROM "ReportBlob" WHERE "sha256" = ?`,
+      key,
+    );
+    expect([Number(stored!.size), stored!.kind]).toEqual([bytes.length, "blob"]); // one byte changed, nothing else
     await expect(getBlob(db, key)).rejects.toThrow(/no longer match their SHA-256/);
   });
 });

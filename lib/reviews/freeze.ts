@@ -8,7 +8,16 @@ import type BetterSqlite3 from "better-sqlite3";
 import type pg from "pg";
 import { CopyStream, copyField, copyInRows, copyOut, copyRow, literal, pgRows } from "@/lib/db/pg-direct";
 import { TextBuffer } from "@/lib/db/text-buffer";
-import { bulkInsert, type BulkColumn, type Engine, type SqlRunner } from "@/lib/db/sql";
+import {
+  bulkInsert,
+  inIds,
+  parameters,
+  POSTGRES,
+  SQLITE,
+  type BulkColumn,
+  type Engine,
+  type SqlRunner,
+} from "@/lib/db/sql";
 import { scopeParts, type CampaignConfig } from "./definition";
 import { formatNestedPath, otherPathsNote } from "./nested-path";
 import { formatRoleDetail } from "./role-detail";
@@ -1146,12 +1155,12 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   // synced user's exclusion is a flag by index (checked per membership without a string lookup).
   const excludedGroupIds = c.scope.exclude?.groupIds ?? [];
   const excluded = new Set([...excludedGroupIds, ...(c.scope.exclude?.userIds ?? [])]);
+  const dialect = engine === "sqlite" ? SQLITE : POSTGRES;
   for (let i = 0; i < excludedGroupIds.length; i += 500) {
-    const part = excludedGroupIds.slice(i, i + 500);
+    const { values, p } = parameters(dialect);
     for (const m of await rows<{ memberId: string }>(
-      `SELECT "memberId" FROM "DirGroupMember" WHERE "tenantId" = ${p1} AND "groupId" IN (${part.map((_, k) => (engine === "sqlite" ? "?" : `$${k + 2}`)).join(", ")})`,
-      tenantId,
-      ...part,
+      `SELECT "memberId" FROM "DirGroupMember" WHERE "tenantId" = ${p(tenantId)} AND ${inIds(dialect, p, '"groupId"', excludedGroupIds.slice(i, i + 500))}`,
+      ...values,
     ))
       excluded.add(m.memberId);
   }

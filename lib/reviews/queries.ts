@@ -259,7 +259,7 @@ export async function reviewPage(
     // the CampaignItemReviewer view (estimated 1, really 47,700) and chose nested loops (47 s in `npm run bench --
     // review`); SQLite's NOT IN built string keys per row. Here: the reviewer's item keys (the page's own query), the
     // earlier ranges of their resources, index range scans of those ranges, a hash set in memory, and the new ids go
-    // back as one JSON parameter that the database expands once.
+    // back as one parameter that the database expands once (inIds).
     if (earlier.length) {
       // Keys made by the database (one value per row instead of three: fewer values through the driver). On
       // PostgreSQL a 64-bit hash of the key (hashtextextended): pg decodes every byte of every row, and the two key
@@ -278,14 +278,13 @@ export async function reviewPage(
       const resources = [...new Set((await progressQuery).map((r) => r.resourceId))];
       const ranges = new Map<string, { campaignId: string; firstOrdinal: number; lastOrdinal: number }>();
       const d = ctx.dialect;
-      // Both id lists as one JSON parameter each (one statement, whatever the number of resources).
+      // Both id lists as one parameter each (inIds; one statement, whatever the number of resources).
       // Integers come as BigInt from SQLite's handle (the adapter's safe-integer mode).
+      const lists = parameters(d);
       for (const [campaignId, firstOrdinal, lastOrdinal] of (await keyRows(
         ctx,
-        pg
-          ? `SELECT "campaignId", "firstOrdinal", "lastOrdinal" FROM "CampaignResourceReviewer" WHERE "campaignId" = ANY(${d.p(1)}::text[]) AND "resourceId" = ANY(${d.p(2)}::text[])`
-          : `SELECT "campaignId", "firstOrdinal", "lastOrdinal" FROM "CampaignResourceReviewer" WHERE "campaignId" IN (SELECT value FROM json_each(?)) AND "resourceId" IN (SELECT value FROM json_each(?))`,
-        pg ? [earlier, resources] : [JSON.stringify(earlier), JSON.stringify(resources)],
+        `SELECT "campaignId", "firstOrdinal", "lastOrdinal" FROM "CampaignResourceReviewer" WHERE ${inIds(d, lists.p, '"campaignId"', earlier)} AND ${inIds(d, lists.p, '"resourceId"', resources)}`,
+        lists.values,
       )) as [string, unknown, unknown][])
         ranges.set(`${campaignId}:${firstOrdinal}`, {
           campaignId,
