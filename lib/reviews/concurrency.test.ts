@@ -7,11 +7,16 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runSync } from "@/lib/sync/run-sync";
 import { setup } from "@/tests/support/emulator-fixture";
 import { verifyChain } from "@/lib/audit";
+import { createClient } from "@/lib/db/client";
+import { UserError } from "@/lib/errors";
 import {
   applyCampaign,
   closeCampaign,
   createCampaign,
   decide,
+  deleteDraft,
+  ItemsHasher,
+  itemContext,
   quarterlyPreset,
   startCampaign,
   type Actor,
@@ -211,5 +216,155 @@ describe("at the same time", () => {
       .length;
     expect(intents).toBe(1);
     expect((await verifyChain(s.db)).ok).toBe(true);
+  });
+});
+
+describe("starting a campaign", () => {
+  const ADMIN2: Actor = { id: "admin-2", name: "Bea Admin", role: "admin" };
+  /** A draft over a few static security groups (a small start). */
+  const draft = async (name: string) => {
+    const preset = quarterlyPreset(new Date());
+    preset.name = name;
+    const groupIds = s.emu.tenant.groups
+      .filter((g) => g.securityEnabled && !g.groupTypes.includes("DynamicMembership") && g.members.size >= 3)
+      .slice(0, 4)
+      .map((g) => g.id);
+    preset.config.scope = { kind: "groups", groupIds };
+    return (await createCampaign(ctx, ADMIN, preset)).campaignId;
+  };
+  const rowsOf = async (campaignId: string) => ({
+    items: await s.db.campaignItem.count({ where: { campaignId } }),
+    overrides: await s.db.campaignItemReviewerOverride.count({ where: { campaignId } }),
+    ranges: await s.db.campaignResourceReviewer.count({ where: { campaignId } }),
+  });
+  /** The items' hash recomputed from the stored rows, as a report does. */
+  const storedHash = async (campaignId: string) => {
+    const h = new ItemsHasher();
+    for (const i of await s.db.campaignItem.findMany({ where: { campaignId }, orderBy: { ordinal: "asc" } }))
+      h.add({ ...i, recommendationReason: i.recommendationReason });
+    return h.digest();
+  };
+  /**
+   * What a SQLite start killed between its worker's commit and the activation leaves: the draft claimed (version + 1)
+   * with committed items and reviewer rows.
+   */
+  const leftovers = async (campaignId: string) => {
+    await s.db.campaign.update({ where: { id: campaignId }, data: { version: { increment: 1 } } });
+    const user = s.emu.tenant.users[0]!;
+    await s.db.campaignItem.createMany({
+      data: [1, 2, 3].map((ordinal) => ({
+        id: `left-${campaignId}-${ordinal}`,
+        campaignId,
+        ordinal,
+        principalId: user.id,
+        principalType: "user",
+        principalKind: "member",
+        resourceType: "group",
+        resourceId: "left-group",
+        accessId: user.id,
+        recommendation: "approve",
+        recommendationReason: "left by a dead start",
+      })),
+    });
+    await s.db.campaignItemReviewerOverride.create({
+      data: { campaignId, itemId: `left-${campaignId}-1`, stage: 1, reviewerId: user.id, relation: "owner" },
+    });
+    await s.db.campaignResourceReviewer.create({
+      data: {
+        campaignId,
+        stage: 1,
+        resourceId: "left-group",
+        reviewerId: user.id,
+        relation: "owner",
+        firstOrdinal: 1,
+        lastOrdinal: 3,
+      },
+    });
+  };
+
+  test("two admins starting one draft at once: one starts it, the other is told; its items are there once", async () => {
+    // One client, as in the app (PostgreSQL: two pooled connections; SQLite: one connection, the worker's beside it).
+    const cid = await draft("Started twice");
+    const outcomes = await Promise.allSettled([startCampaign(ctx, ADMIN, cid), startCampaign(ctx, ADMIN2, cid)]);
+    const won = outcomes.filter((o) => o.status === "fulfilled");
+    const lost = outcomes.filter((o) => o.status === "rejected");
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    const why = (lost[0] as PromiseRejectedResult).reason;
+    expect(why).toBeInstanceOf(UserError);
+    expect((why as UserError).code).toBe("conflict");
+    const started = (won[0] as PromiseFulfilledResult<{ itemCount: number; itemsHash: string }>).value;
+    const c = await s.db.campaign.findUniqueOrThrow({ where: { id: cid } });
+    expect(c).toMatchObject({ status: "active", itemCount: started.itemCount, itemsHash: started.itemsHash });
+    expect((await rowsOf(cid)).items).toBe(started.itemCount);
+    expect(await storedHash(cid)).toBe(started.itemsHash);
+    expect(await s.db.auditEvent.count({ where: { action: "campaign.start", targetId: cid } })).toBe(1);
+    expect((await verifyChain(s.db)).ok).toBe(true);
+  });
+
+  test("a start that died after committing its items leaves a draft: nothing shows them, the next start replaces them, deleting a draft deletes them", async () => {
+    const cid = await draft("Died half-way");
+    await leftovers(cid);
+    await expect(itemContext(ctx, ADMIN, cid, `left-${cid}-1`)).rejects.toMatchObject({ code: "not_found" });
+    const started = await startCampaign(ctx, ADMIN, cid);
+    const items = await s.db.campaignItem.findMany({ where: { campaignId: cid }, orderBy: { ordinal: "asc" } });
+    expect(items).toHaveLength(started.itemCount);
+    expect(items.map((i) => i.ordinal)).toEqual(items.map((_, k) => k + 1));
+    expect(items.some((i) => i.id.startsWith("left-") || i.resourceId === "left-group")).toBe(false);
+    expect(await s.db.campaignResourceReviewer.count({ where: { campaignId: cid, resourceId: "left-group" } })).toBe(0);
+    expect(await s.db.campaignItemReviewerOverride.count({ where: { itemId: { startsWith: "left-" } } })).toBe(0);
+    expect(await storedHash(cid)).toBe(started.itemsHash);
+
+    const gone = await draft("Deleted with leftovers");
+    await leftovers(gone);
+    await deleteDraft(ctx, ADMIN, gone);
+    expect(await rowsOf(gone)).toEqual({ items: 0, overrides: 0, ranges: 0 });
+  });
+
+  test("a sync finishing while a start writes its items: SQLite refuses the start and keeps nothing (a retry starts it); PostgreSQL freezes from one sync", async () => {
+    const cid = await draft("Overtaken by a sync");
+    const before = await s.db.campaign.findUniqueOrThrow({ where: { id: cid } });
+    const other = createClient(s.database.url);
+    let syncs = 0;
+    const sync = async () => {
+      if (syncs++) return; // once: PostgreSQL retries the whole start after the sync's audit event
+      const run = await runSync({
+        db: other,
+        graph: s.graph(),
+        tenantId: s.tenantId,
+        databaseUrl: s.database.url,
+        trigger: "manual",
+        mode: "full",
+      });
+      expect(run.status).toBe("succeeded");
+    };
+    try {
+      const outcome = await startCampaign(ctx, ADMIN, cid, { afterItemsWritten: sync }).catch((e: unknown) => e);
+      expect(syncs).toBeGreaterThan(0);
+      const latest = await s.db.syncRun.findFirstOrThrow({
+        where: { tenantId: s.tenantId, status: "succeeded" },
+        orderBy: { startedAt: "desc" },
+      });
+      if (ctx.dialect.engine === "sqlite") {
+        expect(outcome).toBeInstanceOf(UserError);
+        expect((outcome as UserError).code).toBe("conflict");
+        expect((outcome as Error).message).toMatch(/sync finished while the campaign was starting/);
+        const c = await s.db.campaign.findUniqueOrThrow({ where: { id: cid } });
+        expect(c.status).toBe("draft");
+        expect(c.version).toBe(before.version + 1); // claimed by the start, so an edit made before it is refused
+        expect(await rowsOf(cid)).toEqual({ items: 0, overrides: 0, ranges: 0 });
+        expect(await s.db.auditEvent.count({ where: { action: "campaign.start", targetId: cid } })).toBe(0);
+        await startCampaign(ctx, ADMIN, cid);
+      } else expect(outcome).toMatchObject({ itemCount: expect.any(Number) });
+      const c = await s.db.campaign.findUniqueOrThrow({ where: { id: cid } });
+      expect(c.status).toBe("active");
+      // PostgreSQL: the sync's audit event made the start's collide on the chain, and the whole start was retried.
+      expect(c.syncRunId).toBe(latest.id);
+      expect((await rowsOf(cid)).items).toBe(c.itemCount);
+      expect(await storedHash(cid)).toBe(c.itemsHash);
+      expect((await verifyChain(s.db)).ok).toBe(true);
+    } finally {
+      await other.$disconnect();
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Freezes a campaign's items from the directory as of the last finished sync: one item per principal's
- * access to a resource in scope, with its reviewers for every stage and its recommendation. Runs inside
- * the start transaction, so a concurrent sync's apply cannot interleave with the reads.
+ * access to a resource in scope, with its reviewers for every stage and its recommendation. Runs while the start
+ * holds the write lock (PostgreSQL: inside the start transaction, in one snapshot; SQLite: while the items' writer's
+ * transaction holds it), so a concurrent sync's apply cannot interleave with the reads.
  */
 import { randomBytes } from "node:crypto";
 import type BetterSqlite3 from "better-sqlite3";
@@ -24,6 +25,7 @@ import { formatRoleDetail } from "./role-detail";
 import { ItemsHasher } from "./items-hash";
 import { DEFAULT_RECOMMENDATION_OPTIONS, type RecommendationOptions, recommend } from "./recommend";
 import { resolveReviewers, type ReviewerContext } from "./reviewers";
+import type { ItemsTable, SqliteItemsWriter } from "./sqlite-items-writer";
 
 /** What freeze needs of a Prisma client or transaction. */
 export interface FreezeDb extends SqlRunner {
@@ -65,10 +67,16 @@ export interface FreezeInput {
   /** The same for PIM for Groups: no group eligibility and no end of an active membership from an earlier sync. */
   pimGroupsRead?: boolean;
   /**
-   * SQLite only: the connection the surrounding transaction runs on. Rows then go in through prepared
-   * statements (about four times faster than JSON batches through the adapter for a million rows).
+   * SQLite only: the app's connection, read from straight (no adapter). Without `writer`, it must be inside the
+   * surrounding transaction, and rows go in through its prepared statements (about four times faster than JSON batches
+   * through the adapter for a million rows).
    */
   sqlite?: BetterSqlite3.Database;
+  /**
+   * SQLite only: the worker that inserts the rows on its own connection, in the transaction it opened when it claimed
+   * the draft (lib/reviews/sqlite-items-writer.ts), while this thread computes the next ones.
+   */
+  writer?: SqliteItemsWriter;
   /**
    * PostgreSQL only: the connection the surrounding transaction runs on (`pgTransactionConnection`). Reads then come
    * straight from pg (the memberships streamed by COPY … TO STDOUT) and rows go in by COPY … FROM STDIN.
@@ -689,12 +697,32 @@ interface ItemText {
 }
 const ITEM_WIDTH = ITEM_COLUMNS.length;
 const ROWS_PER_INSERT = 200;
+
+/** The tables a freeze writes, in the order SqliteItemsWriter.write takes their rows. */
+export const FREEZE_TABLES: ItemsTable[] = [
+  { name: "CampaignItem", columns: ITEM_COLUMNS.map((c) => c.name) },
+  { name: "CampaignItemReviewerOverride", columns: REVIEWER_COLUMNS.map((c) => c.name) },
+  { name: "CampaignResourceReviewer", columns: RESOURCE_REVIEWER_COLUMNS.map((c) => c.name) },
+];
+
 function rowWriter(
   db: SqlRunner,
   engine: Engine,
   sqlite: BetterSqlite3.Database | undefined,
   conn: pg.ClientBase | undefined,
+  worker: SqliteItemsWriter | undefined,
 ): Writer {
+  if (worker && engine === "sqlite") {
+    const flat = (rows: unknown[][]) => {
+      const out: unknown[] = [];
+      for (const r of rows) for (const v of r) out.push(v);
+      return out;
+    };
+    return async (items, itemReviewers, resourceReviewers) => {
+      if (!Array.isArray(items)) throw new Error("freeze: COPY text is PostgreSQL's only");
+      await worker.write([items, flat(itemReviewers), flat(resourceReviewers)]);
+    };
+  }
   if (conn && engine === "postgresql") {
     // One COPY of items stays open across batches, so PostgreSQL stores a batch while the next is computed (its own
     // process, the other core): 8.1 s of a million-item start went to COPY statements awaited batch by batch. Reviewer
@@ -1195,9 +1223,10 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   let textRows = 0;
   let reviewers: unknown[][] = [];
   const firstStageLoad = new Map<string, number>();
-  const flush = rowWriter(db, engine, input.sqlite, conn);
-  // Items per write: SQLite's prepared statements are calls in-process (PostgreSQL's COPY text goes by the megabyte).
-  const batchItems = 1_000;
+  const flush = rowWriter(db, engine, input.sqlite, conn, input.writer);
+  // Items per write: SQLite's prepared statements are calls in-process (PostgreSQL's COPY text goes by the megabyte);
+  // the worker takes larger batches (fewer messages between the threads).
+  const batchItems = input.writer ? 5_000 : 1_000;
   // Rows for SQLite's own handle carry SQLite's values already (dates as text): no second pass per row.
   const direct = engine === "sqlite" && Boolean(input.sqlite);
   // PostgreSQL's COPY takes the ISO text as it is: converted once per person here, not once per item.

@@ -77,8 +77,15 @@ async function holders(ctx: Ctx, type: string, resourceId: string, among: string
 
 export async function itemContext(ctx: Ctx, actor: Actor, campaignId: string, itemId: string): Promise<ItemContext> {
   const { db, tenantId } = ctx;
-  const c = await db.campaign.findUnique({ where: { id: campaignId }, select: { tenantId: true, startAt: true } });
-  const item = c?.tenantId === tenantId ? await db.campaignItem.findUnique({ where: { id: itemId } }) : null;
+  const c = await db.campaign.findUnique({
+    where: { id: campaignId },
+    select: { tenantId: true, startAt: true, status: true },
+  });
+  // A draft has no items to show: rows a SQLite start committed before activating it are not yet the campaign's.
+  const item =
+    c?.tenantId === tenantId && c.status !== "draft"
+      ? await db.campaignItem.findUnique({ where: { id: itemId } })
+      : null;
   if (!c || !item || item.campaignId !== campaignId) throw new UserError("not_found", "No such item.");
   if (actor.role === "reviewer") {
     const mine = await db.campaignItemReviewer.count({ where: { campaignId, itemId, reviewerId: actor.id } });

@@ -23,7 +23,8 @@ import {
   type CampaignDefinitionInput,
 } from "./definition";
 import { UserError } from "@/lib/errors";
-import { freezeItems, type FreezeDb } from "./freeze";
+import { FREEZE_TABLES, freezeItems, type FreezeDb } from "./freeze";
+import { openSqliteItemsWriter } from "./sqlite-items-writer";
 import { materializeItemReviewers } from "./assignments";
 import { instanceStart } from "./recurrence";
 
@@ -107,6 +108,8 @@ export async function deleteDraft(ctx: Ctx, actor: Actor, campaignId: string): P
   await ctx.db.$transaction(async (tx) => {
     const n = await tx.campaign.deleteMany({ where: { id: campaignId, status: "draft" } });
     if (n.count === 0) throw new UserError("conflict", `Only a draft can be deleted; this campaign is ${c.status}.`);
+    // Items a start left when its process died between committing them and activating the draft (SQLite).
+    await deleteFrozen(tx, campaignId, ctx.dialect.engine === "sqlite" ? "?" : "$1");
     if ((await tx.campaign.count({ where: { definitionId: c.definitionId } })) === 0)
       await tx.campaignDefinition.update({ where: { id: c.definitionId }, data: { deletedAt: ctx.now() } });
     await appendAudit(tx, {
@@ -218,6 +221,13 @@ export async function startCampaign(
   ctx: Ctx,
   actor: Actor,
   campaignId: string,
+  o: {
+    /**
+     * Tests: called once the items are written, before the campaign is activated (SQLite: after the worker committed
+     * them and before this connection takes the lock back; PostgreSQL: inside the start's transaction).
+     */
+    afterItemsWritten?: () => Promise<void>;
+  } = {},
 ): Promise<{ itemCount: number; itemsHash: string }> {
   const c0 = await campaignOf(ctx, campaignId);
   if (c0.status !== "draft") throw new UserError("conflict", `This campaign is already ${c0.status}.`);
@@ -231,97 +241,158 @@ export async function startCampaign(
   // On PostgreSQL the start runs in REPEATABLE READ (one snapshot for the whole freeze). Its audit event reads the chain
   // head from that snapshot, so an event appended meanwhile by another transaction (a sync finishing) makes the append
   // collide on the sequence; as with any serialization failure, the whole start is retried (nothing of it was kept).
+  // SQLite: the items go in on a worker thread's connection while this thread computes them (#20,
+  // lib/reviews/sqlite-items-writer.ts). The start's transaction on the app's connection (which keeps this process's
+  // other transactions waiting, as any transaction does) then runs in three parts: (1) its empty opening transaction is
+  // committed and the worker takes the write lock, claims the draft (version + 1) and writes the items in its own
+  // transaction while this connection only reads; (2) the worker commits; (3) this connection begins again, takes the
+  // lock back and activates the campaign with its audit event and notices. Until (3) commits the campaign is still a
+  // draft: should (3) fail, the items are deleted again (discardFrozen); should the process die between (2) and (3),
+  // the next start of the draft, or its deletion, deletes them. A sync that finished between (2) and (3) is caught by
+  // comparing its run with the one frozen from.
+  const file = sqliteHandle?.name;
+  const useWorker = Boolean(sqliteHandle && file && file !== ":memory:" && !sqliteHandle.memory);
+  let draftVersion = c0.version;
+  let frozenVersion: number | undefined;
   const result = await retryOnChainRace(() =>
     ctx.db.$transaction(
       async (tx) => {
-        // The first statement writes: on SQLite this takes the write lock before any read, so the reads
-        // below see one finished sync (a sync's apply waits); on PostgreSQL the row lock serialises starters.
-        const claimed = await tx.campaign.updateMany({
-          where: { id: campaignId, status: "draft", version: c0.version },
-          data: { status: "active", version: { increment: 1 } },
-        });
-        if (claimed.count === 0)
-          throw new UserError("conflict", "This campaign was started or changed by someone else. Reload.");
-        const fit = await syncFitness(tx, ctx.tenantId, config.maxSyncAgeHours, now);
-        if (!fit.ok) throw new UserError("stale_data", fit.reason);
-        // PIM for Groups refused for a missing permission (not for a missing licence: then there is nothing to miss)
-        // leaves eligible members unseen: a campaign over groups waits for it, others start (#19).
-        const pimGroupsGap = (fit.manifest?.skipped as { kind: string; reason: string }[] | undefined)?.find(
-          (k) => k.kind === "pimGroups" && !k.reason.includes("AadPremiumLicenseRequired"),
-        );
-        if (pimGroupsGap && scopeParts(config.scope).some((p) => scopeFamily(p.kind) === "groups"))
-          throw new UserError(
-            "stale_data",
-            `The latest sync could not read PIM for Groups (${pimGroupsGap.reason}), so eligible group members would go unreviewed. Grant the permissions Settings names, then sync again.`,
-          );
         const engine = ctx.dialect.engine;
-        // A larger page cache (128 MB) for this connection while a million rows and their index entries go in (SQLite;
-        // reset below). Items and index entries are appended in key order, so pages that spill to the WAL before the
-        // commit are finished ones. 512 MB was no faster (18.4 s either way at 1,024,755 items) and kept the start's
-        // peak RSS above 1 GB.
-        if (engine === "sqlite") await tx.$executeRawUnsafe("PRAGMA cache_size = -131072");
-        const frozen = await freezeItems(tx as unknown as FreezeDb, engine, {
-          campaignId,
-          tenantId: ctx.tenantId,
-          config,
-          creatorId: (await tx.campaignDefinition.findUniqueOrThrow({ where: { id: c0.definitionId } })).createdById,
-          now,
-          signInDataAvailable: fit.signInDataAvailable,
-          pimRead: fit.pimRead ?? true,
-          pimGroupsRead: fit.pimGroupsRead ?? true,
-          sqlite: engine === "sqlite" ? sqliteHandleOf(ctx.db) : undefined,
-          pg: engine === "postgresql" ? await pgTransactionConnection(tx, ctx.db) : undefined,
-        });
-        if (frozen.itemCount === 0)
-          throw new UserError(
-            "invalid",
-            "Nothing to review: the scope and population match no access in the latest sync.",
+        const writer = useWorker
+          ? openSqliteItemsWriter({
+              file: file!,
+              tables: FREEZE_TABLES,
+              timeoutMs: Number(sqliteHandle!.pragma("busy_timeout", { simple: true })),
+              synchronous: Number(sqliteHandle!.pragma("synchronous", { simple: true })),
+            })
+          : undefined;
+        try {
+          if (writer) {
+            sqliteHandle!.prepare("COMMIT").run();
+            if (!(await writer.claim(campaignId, draftVersion)))
+              throw new UserError("conflict", "This campaign was started or changed by someone else. Reload.");
+          } else {
+            // The first statement writes: on SQLite this takes the write lock before any read, so the reads
+            // below see one finished sync (a sync's apply waits); on PostgreSQL the row lock serialises starters.
+            const claimed = await tx.campaign.updateMany({
+              where: { id: campaignId, status: "draft", version: draftVersion },
+              data: { status: "active", version: { increment: 1 } },
+            });
+            if (claimed.count === 0)
+              throw new UserError("conflict", "This campaign was started or changed by someone else. Reload.");
+            // Nothing a draft holds is carried into its start (a SQLite start that died after committing its items
+            // leaves some; deleted by the worker's claim there).
+            await deleteFrozen(tx, campaignId, engine === "sqlite" ? "?" : "$1");
+          }
+          const fit = await syncFitness(tx, ctx.tenantId, config.maxSyncAgeHours, now);
+          if (!fit.ok) throw new UserError("stale_data", fit.reason);
+          // PIM for Groups refused for a missing permission (not for a missing licence: then there is nothing to miss)
+          // leaves eligible members unseen: a campaign over groups waits for it, others start (#19).
+          const pimGroupsGap = (fit.manifest?.skipped as { kind: string; reason: string }[] | undefined)?.find(
+            (k) => k.kind === "pimGroups" && !k.reason.includes("AadPremiumLicenseRequired"),
           );
-        const endAt = new Date(now.getTime() + campaignDurationDays(config) * DAY);
-        const syncManifest = {
-          ...fit.manifest,
-          freeze: {
-            resources: frozen.resources,
-            reviewerAssignments: frozen.reviewerCount,
-            fallbackItems: frozen.fallbackItems,
-            skipped: frozen.skipped,
-            excluded: frozen.excluded,
-            ...(frozen.nested ? { nested: frozen.nested } : {}),
-          },
-        };
-        await tx.campaign.update({
-          where: { id: campaignId },
-          data: {
-            startAt: now,
-            endAt,
-            stage: 1,
-            stageEndsAt: stageEnd(now, config, 1),
-            syncRunId: fit.runId!,
-            syncManifest: JSON.stringify(syncManifest),
-            itemCount: frozen.itemCount,
-            itemsHash: frozen.itemsHash,
-            startedAt: now,
-            startedById: actor.id,
-          },
-        });
-        await appendAudit(tx, {
-          actor: actorOf(actor),
-          action: "campaign.start",
-          target: { type: "campaign", id: campaignId },
-          before: { status: "draft" },
-          after: { status: "active", endAt, itemCount: frozen.itemCount, itemsHash: frozen.itemsHash },
-          context: { syncRunId: fit.runId, freeze: syncManifest.freeze },
-        });
-        // The assignment notices commit with the start (they are the outbox's record, lib/notify).
-        await notifyReviewers(
-          { ...ctx, db: tx as unknown as Ctx["db"] },
-          campaignId,
-          1,
-          "assigned",
-          undefined,
-          frozen.firstStageLoad,
-        );
-        return frozen;
+          if (pimGroupsGap && scopeParts(config.scope).some((p) => scopeFamily(p.kind) === "groups"))
+            throw new UserError(
+              "stale_data",
+              `The latest sync could not read PIM for Groups (${pimGroupsGap.reason}), so eligible group members would go unreviewed. Grant the permissions Settings names, then sync again.`,
+            );
+          // A larger page cache (128 MB) for the connection that writes a million rows and their index entries
+          // (SQLite; reset below; the worker sets its own). Items and index entries are appended in key order, so pages
+          // that spill to the WAL before the commit are finished ones. 512 MB was no faster (18.4 s either way at
+          // 1,024,755 items) and kept the start's peak RSS above 1 GB.
+          if (engine === "sqlite" && !writer) await tx.$executeRawUnsafe("PRAGMA cache_size = -131072");
+          const frozen = await freezeItems(tx as unknown as FreezeDb, engine, {
+            campaignId,
+            tenantId: ctx.tenantId,
+            config,
+            creatorId: (await tx.campaignDefinition.findUniqueOrThrow({ where: { id: c0.definitionId } })).createdById,
+            now,
+            signInDataAvailable: fit.signInDataAvailable,
+            pimRead: fit.pimRead ?? true,
+            pimGroupsRead: fit.pimGroupsRead ?? true,
+            sqlite: engine === "sqlite" ? sqliteHandleOf(ctx.db) : undefined,
+            writer,
+            pg: engine === "postgresql" ? await pgTransactionConnection(tx, ctx.db) : undefined,
+          });
+          if (frozen.itemCount === 0)
+            throw new UserError(
+              "invalid",
+              "Nothing to review: the scope and population match no access in the latest sync.",
+            );
+          if (writer) {
+            await writer.commit();
+            draftVersion += 1;
+            frozenVersion = draftVersion;
+            await o.afterItemsWritten?.();
+            // The lock back on this connection (waiting, as any transaction's BEGIN does, for a sync that took it
+            // meanwhile), then the draft this start claimed becomes active.
+            beginOn(sqliteHandle!);
+            const claimed = await tx.campaign.updateMany({
+              where: { id: campaignId, status: "draft", version: draftVersion },
+              data: { status: "active", version: { increment: 1 } },
+            });
+            if (claimed.count === 0)
+              throw new UserError("conflict", "This campaign was started or changed by someone else. Reload.");
+            const after = await syncFitness(tx, ctx.tenantId, config.maxSyncAgeHours, now);
+            if (after.runId !== fit.runId)
+              throw new UserError(
+                "conflict",
+                "A sync finished while the campaign was starting, so its items no longer match the directory. Start it again.",
+              );
+          } else await o.afterItemsWritten?.();
+          const endAt = new Date(now.getTime() + campaignDurationDays(config) * DAY);
+          const syncManifest = {
+            ...fit.manifest,
+            freeze: {
+              resources: frozen.resources,
+              reviewerAssignments: frozen.reviewerCount,
+              fallbackItems: frozen.fallbackItems,
+              skipped: frozen.skipped,
+              excluded: frozen.excluded,
+              ...(frozen.nested ? { nested: frozen.nested } : {}),
+            },
+          };
+          await tx.campaign.update({
+            where: { id: campaignId },
+            data: {
+              startAt: now,
+              endAt,
+              stage: 1,
+              stageEndsAt: stageEnd(now, config, 1),
+              syncRunId: fit.runId!,
+              syncManifest: JSON.stringify(syncManifest),
+              itemCount: frozen.itemCount,
+              itemsHash: frozen.itemsHash,
+              startedAt: now,
+              startedById: actor.id,
+            },
+          });
+          await appendAudit(tx, {
+            actor: actorOf(actor),
+            action: "campaign.start",
+            target: { type: "campaign", id: campaignId },
+            before: { status: "draft" },
+            after: { status: "active", endAt, itemCount: frozen.itemCount, itemsHash: frozen.itemsHash },
+            context: { syncRunId: fit.runId, freeze: syncManifest.freeze },
+          });
+          // The assignment notices commit with the start (they are the outbox's record, lib/notify).
+          await notifyReviewers(
+            { ...ctx, db: tx as unknown as Ctx["db"] },
+            campaignId,
+            1,
+            "assigned",
+            undefined,
+            frozen.firstStageLoad,
+          );
+          return frozen;
+        } finally {
+          if (writer) {
+            // Nothing of the worker's stays open (a rollback when it did not commit); this connection is inside a
+            // transaction again for Prisma to commit or roll back.
+            await writer.close();
+            if (!sqliteHandle!.inTransaction) sqliteHandle!.prepare("BEGIN").run();
+          }
+        }
       },
       {
         ...TX,
@@ -330,10 +401,19 @@ export async function startCampaign(
           : {}),
       },
     ),
-  ).finally(() => {
-    // Whether the start committed or not (the pragma is the connection's, not the transaction's).
-    if (sqliteHandle && Number.isSafeInteger(cacheBefore)) sqliteHandle.pragma(`cache_size = ${cacheBefore}`);
-  });
+  )
+    .catch(async (e) => {
+      // Items the worker committed for a start that then failed: deleted, the draft left as it was.
+      if (frozenVersion !== undefined)
+        await discardFrozen(ctx, campaignId, frozenVersion).catch((d) =>
+          logError("campaign start: deleting the items of a failed start", d, { campaignId }),
+        );
+      throw e;
+    })
+    .finally(() => {
+      // Whether the start committed or not (the pragma is the connection's, not the transaction's).
+      if (sqliteHandle && Number.isSafeInteger(cacheBefore)) sqliteHandle.pragma(`cache_size = ${cacheBefore}`);
+    });
   // PostgreSQL: statistics for the million new rows now, not when autovacuum gets round to them (up to a minute later).
   // Without them the planner guessed one item per campaign and stage and read whole campaigns for queries that touch
   // a few rows (0.65 s for 1,024,755 items in `npm run bench -- review`).
@@ -342,6 +422,35 @@ export async function startCampaign(
       `ANALYZE "CampaignItem", "CampaignResourceReviewer", "CampaignItemReviewerOverride"`,
     );
   return { itemCount: result.itemCount, itemsHash: result.itemsHash };
+}
+
+/** The tables a start fills for a campaign, deleted again when a start fails after its items were committed (SQLite). */
+const FROZEN_TABLES = ["CampaignItem", "CampaignItemReviewerOverride", "CampaignResourceReviewer"];
+async function deleteFrozen(tx: Pick<Db, "$executeRawUnsafe">, campaignId: string, p1: string): Promise<void> {
+  for (const t of FROZEN_TABLES)
+    await tx.$executeRawUnsafe(`DELETE FROM "${t}" WHERE "campaignId" = ${p1}`, campaignId);
+}
+
+/**
+ * Deletes the items a start committed (SQLite's worker) when the start failed afterwards, unless the campaign is no
+ * longer the draft that start claimed (another start claimed it since and owns whatever items it has).
+ */
+async function discardFrozen(ctx: Ctx, campaignId: string, version: number): Promise<void> {
+  await ctx.db.$transaction(async (tx) => {
+    const c = await tx.campaign.findUnique({ where: { id: campaignId }, select: { status: true, version: true } });
+    if (c && (c.status !== "draft" || c.version !== version)) return;
+    await deleteFrozen(tx, campaignId, ctx.dialect.engine === "sqlite" ? "?" : "$1");
+  }, TX);
+}
+
+/** BEGIN IMMEDIATE on SQLite's handle, as client.ts's hook does for the adapter: deferred when the lock stays taken. */
+function beginOn(h: NonNullable<ReturnType<typeof sqliteHandleOf>>): void {
+  try {
+    h.prepare("BEGIN IMMEDIATE").run();
+  } catch (e) {
+    if (!String((e as { code?: unknown }).code).startsWith("SQLITE_BUSY")) throw e;
+    h.prepare("BEGIN").run();
+  }
 }
 
 const NOTIFICATION_COLUMNS: BulkColumn[] = [
