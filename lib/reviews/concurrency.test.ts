@@ -314,6 +314,29 @@ describe("starting a campaign", () => {
     expect(await s.db.campaignResourceReviewer.count({ where: { campaignId: cid, resourceId: "left-group" } })).toBe(0);
     expect(await s.db.campaignItemReviewerOverride.count({ where: { itemId: { startsWith: "left-" } } })).toBe(0);
     expect(await storedHash(cid)).toBe(started.itemsHash);
+    // Every stored value (SQLite's worker fills most of them from per-person and per-group strings) as the directory
+    // has it; ids are unique and end in the ordinal.
+    const users = new Map((await s.db.dirUser.findMany({ where: { tenantId: s.tenantId } })).map((u) => [u.id, u]));
+    const groups = new Map((await s.db.dirGroup.findMany({ where: { tenantId: s.tenantId } })).map((g) => [g.id, g]));
+    expect(new Set(items.map((i) => i.id)).size).toBe(items.length);
+    let people = 0;
+    for (const i of items) {
+      expect(i).toMatchObject({ campaignId: cid, stage: 1, decision: null });
+      expect(i.id.endsWith(`-${i.ordinal.toString(16).padStart(12, "0")}`)).toBe(true);
+      expect(i.resourceName).toBe(groups.get(i.resourceId)!.displayName);
+      const u = users.get(i.principalId);
+      if (!u || i.principalType !== "user") continue;
+      people++;
+      expect([i.principalName, i.principalUpn, i.principalKind, i.lastSignInAt?.getTime() ?? null]).toEqual([
+        u.displayName,
+        u.userPrincipalName,
+        u.userType === "Guest" ? "guest" : "member",
+        u.lastSignInAt?.getTime() ?? null,
+      ]);
+      if (i.resourceType === "group") expect(i.accessId).toBe(i.principalId);
+    }
+    expect(people).toBeGreaterThan(10);
+    expect(items.some((i) => i.lastSignInAt)).toBe(true);
 
     const gone = await draft("Deleted with leftovers");
     await leftovers(gone);

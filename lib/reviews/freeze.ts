@@ -25,7 +25,7 @@ import { formatRoleDetail } from "./role-detail";
 import { ItemsHasher } from "./items-hash";
 import { DEFAULT_RECOMMENDATION_OPTIONS, type RecommendationOptions, recommend } from "./recommend";
 import { resolveReviewers, type ReviewerContext } from "./reviewers";
-import type { ItemsTable, SqliteItemsWriter } from "./sqlite-items-writer";
+import { ItemsPacker, type ItemsTable, type SqliteItemsWriter } from "./sqlite-items-writer";
 
 /** What freeze needs of a Prisma client or transaction. */
 export interface FreezeDb extends SqlRunner {
@@ -665,11 +665,12 @@ function expandNested(
  * append to the primary-key index instead of splitting pages all over it (a million random UUIDs cost
  * several times more to insert), and stay unique across campaigns through the time and random parts.
  */
-export function itemIdFactory(now: Date): (ordinal: number) => string {
+export function itemIdFactory(now: Date): ((ordinal: number) => string) & { head: string } {
   const ts = now.getTime().toString(16).padStart(12, "0").slice(-12);
   const r = randomBytes(4).toString("hex");
   const head = `${ts.slice(0, 8)}-${ts.slice(8, 12)}-7${r.slice(0, 3)}-${(8 + (parseInt(r[3]!, 16) & 3)).toString(16)}${r.slice(4, 7)}-`;
-  return (ordinal) => head + ordinal.toString(16).padStart(12, "0");
+  // The SQLite items' writer makes the same ids from `head` (lib/reviews/sqlite-items-writer.ts).
+  return Object.assign((ordinal: number) => head + ordinal.toString(16).padStart(12, "0"), { head });
 }
 
 const sqliteValue = (v: unknown): unknown =>
@@ -710,17 +711,16 @@ function rowWriter(
   engine: Engine,
   sqlite: BetterSqlite3.Database | undefined,
   conn: pg.ClientBase | undefined,
-  worker: SqliteItemsWriter | undefined,
+  worker: { writer: SqliteItemsWriter; packer: ItemsPacker; campaignId: string; idHead: string } | undefined,
 ): Writer {
   if (worker && engine === "sqlite") {
-    const flat = (rows: unknown[][]) => {
-      const out: unknown[] = [];
-      for (const r of rows) for (const v of r) out.push(v);
-      return out;
-    };
+    // Plain memberships are in `packed` already; the other items come in `items`, in ordinal order.
+    const { packer, campaignId, idHead } = worker;
     return async (items, itemReviewers, resourceReviewers) => {
       if (!Array.isArray(items)) throw new Error("freeze: COPY text is PostgreSQL's only");
-      await worker.write([items, flat(itemReviewers), flat(resourceReviewers)]);
+      packer.general(items);
+      packer.reviewerRows(itemReviewers, resourceReviewers);
+      await worker.writer.write(packer.take(campaignId, idHead));
     };
   }
   if (conn && engine === "postgresql") {
@@ -1223,7 +1223,15 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
   let textRows = 0;
   let reviewers: unknown[][] = [];
   const firstStageLoad = new Map<string, number>();
-  const flush = rowWriter(db, engine, input.sqlite, conn, input.writer);
+  // SQLite's worker: plain memberships packed as integers (ItemsPacker), the rest as values.
+  const packer = input.writer && engine === "sqlite" ? new ItemsPacker(all.length) : undefined;
+  const flush = rowWriter(
+    db,
+    engine,
+    input.sqlite,
+    conn,
+    packer && { writer: input.writer!, packer, campaignId: input.campaignId, idHead: itemId.head },
+  );
   // Items per write: SQLite's prepared statements are calls in-process (PostgreSQL's COPY text goes by the megabyte);
   // the worker takes larger batches (fewer messages between the threads).
   const batchItems = input.writer ? 5_000 : 1_000;
@@ -1272,6 +1280,7 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
       // Peers holding this access, per manager and per department (reset after the resource).
       const explicit = explicitHolders(r, people, otherRanks);
       const resource = fragments.resource(r);
+      const packedResource = packer?.resource(`${r.type}\n${r.id}`, r.type, r.id, r.name) ?? 0;
       const members = r.members ?? [];
       const count = (ix: number, by: number) => {
         const m = managerOf[ix]!;
@@ -1318,7 +1327,8 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
         const u = h.u ?? undefined;
         const rec = recommendationFor(h, r, u, people, outliers, input, options);
         ordinal++;
-        const id = itemId(ordinal);
+        // Packed memberships have their id made by the worker: made here only when a reviewer row needs it.
+        const id = packer && h === member ? "" : itemId(ordinal);
         const principalKind = u
           ? ItemFragments.kind(u)
           : h.principalType === "servicePrincipal"
@@ -1332,6 +1342,16 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
           if (conn) {
             text.add(fragments.copyRow(id, ix, ordinal, h.accessDetail!, rec, resource));
             textRows++;
+          } else if (packer) {
+            if (!packer.hasPerson(ix))
+              packer.addPerson(ix, [
+                u!.id,
+                u!.displayName ?? groupNames.get(u!.id) ?? null,
+                u!.userPrincipalName,
+                ItemFragments.kind(u!),
+                u!.lastSignInStored,
+              ]);
+            packer.member(ordinal, ix, packedResource, packer.advice(rec), h.accessDetail!);
           } else
             items.push(
               id,
@@ -1417,10 +1437,11 @@ export async function freezeItems(db: FreezeDb, engine: Engine, input: FreezeInp
             if (assigned[0]?.relation === "fallback") fallbackItems++;
             for (const a of assigned) firstStageLoad.set(a.reviewerId, (firstStageLoad.get(a.reviewerId) ?? 0) + 1);
           }
-          for (const a of assigned) reviewers.push([input.campaignId, id, i + 1, a.reviewerId, a.relation]);
+          for (const a of assigned)
+            reviewers.push([input.campaignId, id || itemId(ordinal), i + 1, a.reviewerId, a.relation]);
           reviewerCount += assigned.length;
         }
-        if (items.length >= batchItems * ITEM_WIDTH || text.full) {
+        if (items.length >= batchItems * ITEM_WIDTH || text.full || (packer && packer.size >= batchItems)) {
           await flush(conn ? { text: text.take(), rows: textRows } : items, reviewers, resourceReviewers, false);
           items = [];
           textRows = 0;
