@@ -18,7 +18,7 @@ import { sqliteFile } from "../lib/db/migrate";
 import { migrate } from "../lib/db/migrate";
 import type { SyncGraph } from "../lib/sync/graph-port";
 import { createSyncGraph } from "../lib/connection/graph-client";
-import { sqliteDriver } from "../lib/sync/sqlite-writer";
+import { sqliteDriver } from "../lib/db/sqlite-driver";
 import { GROUP_SELECT, SP_SELECT, USER_SELECT } from "../lib/sync/map";
 import { runSync } from "../lib/sync/run-sync";
 import { LIVE_TABLES } from "../lib/sync/tables";

@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { expect, test, vi } from "vitest";
-import { sqliteDriverPath } from "@/lib/sync/sqlite-writer";
+import { sqliteDriverPath } from "./sqlite-driver";
 import { sqliteFile } from "./migrate";
 import { connectedDatabase } from "@/tests/support/database";
 import * as firstCopy from "./client";

@@ -12,7 +12,7 @@
  * never open the same file).
  */
 import { Worker } from "node:worker_threads";
-import { sqliteDriverPath } from "@/lib/sync/sqlite-writer";
+import { sqliteDriverPath } from "@/lib/db/sqlite-driver";
 
 /** A table the worker inserts into: its name and its columns in the order of the values sent. */
 export interface ItemsTable {

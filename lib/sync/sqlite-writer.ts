@@ -4,10 +4,9 @@
  * and on the main thread the inserts would stall the fetchers; on a worker they overlap with the HTTP
  * traffic. The live tables are still written by the apply transaction on the Prisma connection.
  */
-import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
-import type BetterSqlite3 from "better-sqlite3";
 import { sqliteFile } from "../db/migrate";
+import { sqliteDriverPath } from "../db/sqlite-driver";
 import { q } from "@/lib/db/sql";
 import type { Row } from "./sql";
 import { allColumns, type TableSpec } from "./tables";
@@ -15,22 +14,6 @@ import { allColumns, type TableSpec } from "./tables";
 export interface StagingWriter {
   write(spec: TableSpec, runId: string, rows: Row[], opts?: { ignoreDuplicates?: boolean }): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Where better-sqlite3 is, as Prisma's adapter loads it (also for child processes that must use the same build). */
-export function sqliteDriverPath(): string {
-  const req = createRequire(import.meta.url);
-  const adapter = req.resolve("@prisma/adapter-better-sqlite3");
-  return createRequire(adapter).resolve("better-sqlite3");
-}
-
-/**
- * better-sqlite3 exactly as Prisma's adapter loads it. Two copies of the SQLite library in one process
- * must never open the same file: closing a file in one copy drops the other's POSIX locks (SQLite's
- * "multiple copies" hazard; we saw SQLITE_IOERR_SHORT_READ before loading it this way).
- */
-export function sqliteDriver(): typeof BetterSqlite3 {
-  return createRequire(import.meta.url)(sqliteDriverPath()) as typeof BetterSqlite3;
 }
 
 // Plain CommonJS run by the worker (eval), so it needs no TypeScript loader.
