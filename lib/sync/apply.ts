@@ -107,7 +107,13 @@ export async function upsertFromStage(
       ? `AND NOT EXISTS (SELECT 1 FROM ${q(t.live)} l WHERE ${[
           ...(t.tenantInKey ? [`l."tenantId" = ${d.p(1)}`] : []),
           ...t.key.map((k) => `l.${q(k)} = s.${q(k)}`),
-          ...t.columns.map((c) => `NOT (${d.distinct(`l.${q(c.name)}`, `s.${q(c.name)}`)})`),
+          // A classified row's type is not compared: an object id is a user, group or app for good, so a live row with
+          // the same principal and a known type is the same, and the classification (subqueries per row) is computed
+          // only for the new and changed rows that pass this filter.
+          ...t.columns
+            .filter((c) => !(o.classify && c.name === "principalType"))
+            .map((c) => `NOT (${d.distinct(`l.${q(c.name)}`, `s.${q(c.name)}`)})`),
+          ...(o.classify ? [`l."principalType" <> 'unknown'`] : []),
         ].join(" AND ")})`
       : "";
   return db.$executeRawUnsafe(
@@ -478,31 +484,41 @@ export interface DirectoryCounts {
 /** Aggregate counts of what the live tables hold for a tenant (names follow the emulator's summary). */
 export async function countDirectory(db: SqlRunner, d: Dialect, tenantId: string): Promise<DirectoryCounts> {
   const p = d.p(1);
-  const c = (table: string, where = "") =>
-    `(SELECT COUNT(*) FROM ${q(table)} WHERE "tenantId" = ${p}${where ? ` AND ${where}` : ""})`;
-  const sql = `SELECT
-    ${c("DirUser")} AS "users",
-    ${c("DirUser", `"userType" = 'Member'`)} AS "members",
-    ${c("DirUser", `"userType" = 'Guest'`)} AS "guests",
-    ${c("DirUser", `"accountEnabled" = false`)} AS "disabled",
-    ${c("DirUser", `"managerId" IS NOT NULL`)} AS "usersWithManager",
-    ${c("DirGroup")} AS "groups",
-    ${c("DirGroup", `"isAssignableToRole" = true`)} AS "roleAssignableGroups",
-    ${c("DirGroupMember")} AS "memberships",
-    ${c("DirGroupOwner")} AS "owners",
-    ${c("DirSponsor")} AS "sponsors",
-    ${c("DirRoleDefinition")} AS "roleDefinitions",
-    ${c("DirRoleAssignment")} AS "roleAssignments",
-    ${c("DirRoleSchedule", `"kind" = 'eligible'`)} AS "roleEligibilities",
-    ${c("DirGroupSchedule", `"kind" = 'eligible'`)} AS "groupEligibilities",
-    ${c("DirServicePrincipal")} AS "servicePrincipals",
-    ${c("DirAppRoleAssignment")} AS "appRoleAssignments",
-    ${c("DirServicePrincipalOwner")} AS "servicePrincipalOwners",
-    ${c("DirApplicationOwner")} AS "applicationOwners",
-    ${c("DirMfaRegistration")} AS "registrationDetails",
-    ${c("DirMfaRegistration", `"isMfaRegistered" = true`)} AS "mfaRegistered",
-    ${c("DirCaPolicy")} AS "policies",
-    ${c("DirOrganization")} AS "organization"`;
+  // One pass per table: its counts as aggregates with FILTER (PostgreSQL, and SQLite since 3.30), not one scan per
+  // count (the users were scanned five times, 0.3–0.4 s of every sync's end on PostgreSQL at 100k users).
+  const counts: [string, [string, string?][]][] = [
+    [
+      "DirUser",
+      [
+        ["users"],
+        ["members", `"userType" = 'Member'`],
+        ["guests", `"userType" = 'Guest'`],
+        ["disabled", `"accountEnabled" = false`],
+        ["usersWithManager", `"managerId" IS NOT NULL`],
+      ],
+    ],
+    ["DirGroup", [["groups"], ["roleAssignableGroups", `"isAssignableToRole" = true`]]],
+    ["DirGroupMember", [["memberships"]]],
+    ["DirGroupOwner", [["owners"]]],
+    ["DirSponsor", [["sponsors"]]],
+    ["DirRoleDefinition", [["roleDefinitions"]]],
+    ["DirRoleAssignment", [["roleAssignments"]]],
+    ["DirRoleSchedule", [["roleEligibilities", `"kind" = 'eligible'`]]],
+    ["DirGroupSchedule", [["groupEligibilities", `"kind" = 'eligible'`]]],
+    ["DirServicePrincipal", [["servicePrincipals"]]],
+    ["DirAppRoleAssignment", [["appRoleAssignments"]]],
+    ["DirServicePrincipalOwner", [["servicePrincipalOwners"]]],
+    ["DirApplicationOwner", [["applicationOwners"]]],
+    ["DirMfaRegistration", [["registrationDetails"], ["mfaRegistered", `"isMfaRegistered" = true`]]],
+    ["DirCaPolicy", [["policies"]]],
+    ["DirOrganization", [["organization"]]],
+  ];
+  const sql = `SELECT * FROM ${counts
+    .map(
+      ([table, cols], i) =>
+        `(SELECT ${cols.map(([name, where]) => `COUNT(*)${where ? ` FILTER (WHERE ${where})` : ""} AS ${q(name)}`).join(", ")} FROM ${q(table)} WHERE "tenantId" = ${p}) t${i}`,
+    )
+    .join(" CROSS JOIN ")}`;
   // PostgreSQL numbers a repeated $1 once; SQLite's ? needs one value per occurrence.
   const n = d.engine === "sqlite" ? (sql.match(/\?/g) ?? []).length : 1;
   const [row] = await select<Record<string, number | string>>(db, sql, ...Array<string>(n).fill(tenantId));
