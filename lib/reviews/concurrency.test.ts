@@ -285,6 +285,7 @@ describe("starting a campaign", () => {
   test("two admins starting one draft at once: one starts it, the other is told; its items are there once", async () => {
     // One client, as in the app (PostgreSQL: two pooled connections; SQLite: one connection, the worker's beside it).
     const cid = await draft("Started twice");
+    const before = await s.db.campaign.findUniqueOrThrow({ where: { id: cid } });
     const outcomes = await Promise.allSettled([startCampaign(ctx, ADMIN, cid), startCampaign(ctx, ADMIN2, cid)]);
     const won = outcomes.filter((o) => o.status === "fulfilled");
     const lost = outcomes.filter((o) => o.status === "rejected");
@@ -296,6 +297,9 @@ describe("starting a campaign", () => {
     const started = (won[0] as PromiseFulfilledResult<{ itemCount: number; itemsHash: string }>).value;
     const c = await s.db.campaign.findUniqueOrThrow({ where: { id: cid } });
     expect(c).toMatchObject({ status: "active", itemCount: started.itemCount, itemsHash: started.itemsHash });
+    // Claimed once: SQLite's worker claims the draft (+1) and the activation follows (+1); PostgreSQL does both in one
+    // update. A loser that claimed too would have moved it further (and rewritten the winner's items).
+    expect(c.version).toBe(before.version + (ctx.dialect.engine === "sqlite" ? 2 : 1));
     expect((await rowsOf(cid)).items).toBe(started.itemCount);
     expect(await storedHash(cid)).toBe(started.itemsHash);
     expect(await s.db.auditEvent.count({ where: { action: "campaign.start", targetId: cid } })).toBe(1);

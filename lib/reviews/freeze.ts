@@ -699,7 +699,7 @@ interface ItemText {
 const ITEM_WIDTH = ITEM_COLUMNS.length;
 const ROWS_PER_INSERT = 200;
 
-/** The tables a freeze writes, in the order SqliteItemsWriter.write takes their rows. */
+/** The tables a freeze writes, for SqliteItemsWriter: items (ITEM_COLUMNS' order), reviewer overrides, resource ranges. */
 export const FREEZE_TABLES: ItemsTable[] = [
   { name: "CampaignItem", columns: ITEM_COLUMNS.map((c) => c.name) },
   { name: "CampaignItemReviewerOverride", columns: REVIEWER_COLUMNS.map((c) => c.name) },
@@ -714,7 +714,7 @@ function rowWriter(
   worker: { writer: SqliteItemsWriter; packer: ItemsPacker; campaignId: string; idHead: string } | undefined,
 ): Writer {
   if (worker && engine === "sqlite") {
-    // Plain memberships are in `packed` already; the other items come in `items`, in ordinal order.
+    // Plain memberships are in the packer already; the other items come in `items`, in ordinal order.
     const { packer, campaignId, idHead } = worker;
     return async (items, itemReviewers, resourceReviewers) => {
       if (!Array.isArray(items)) throw new Error("freeze: COPY text is PostgreSQL's only");

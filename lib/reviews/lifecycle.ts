@@ -258,17 +258,18 @@ export async function startCampaign(
     ctx.db.$transaction(
       async (tx) => {
         const engine = ctx.dialect.engine;
+        const busyTimeout = sqliteHandle ? Number(sqliteHandle.pragma("busy_timeout", { simple: true })) : 0;
         const writer = useWorker
           ? openSqliteItemsWriter({
               file: file!,
               tables: FREEZE_TABLES,
-              timeoutMs: Number(sqliteHandle!.pragma("busy_timeout", { simple: true })),
+              timeoutMs: busyTimeout,
               synchronous: Number(sqliteHandle!.pragma("synchronous", { simple: true })),
             })
           : undefined;
         try {
           if (writer) {
-            sqliteHandle!.prepare("COMMIT").run();
+            handOver(sqliteHandle!);
             if (!(await writer.claim(campaignId, draftVersion)))
               throw new UserError("conflict", "This campaign was started or changed by someone else. Reload.");
           } else {
@@ -326,7 +327,7 @@ export async function startCampaign(
             await o.afterItemsWritten?.();
             // The lock back on this connection (waiting, as any transaction's BEGIN does, for a sync that took it
             // meanwhile), then the draft this start claimed becomes active.
-            beginOn(sqliteHandle!);
+            takeBack(sqliteHandle!, busyTimeout);
             const claimed = await tx.campaign.updateMany({
               where: { id: campaignId, status: "draft", version: draftVersion },
               data: { status: "active", version: { increment: 1 } },
@@ -387,15 +388,19 @@ export async function startCampaign(
           return frozen;
         } finally {
           if (writer) {
-            // Nothing of the worker's stays open (a rollback when it did not commit); this connection is inside a
-            // transaction again for Prisma to commit or roll back.
+            // Nothing of the worker's stays open (a rollback when it did not commit); this connection waits for locks
+            // again and is inside a transaction for Prisma to commit or roll back.
             await writer.close();
-            if (!sqliteHandle!.inTransaction) sqliteHandle!.prepare("BEGIN").run();
+            sqliteHandle!.pragma(`busy_timeout = ${busyTimeout}`);
+            if (!sqliteHandle!.inTransaction) sqliteHandle!.prepare("BEGIN DEFERRED").run();
           }
         }
       },
       {
         ...TX,
+        // The worker's path must never meet Prisma's timeout: its ROLLBACK could then come while this connection is
+        // between transactions (handOver to takeBack). A 3.1M-item start took 112 s on one thread.
+        ...(useWorker ? { timeout: 3_600_000 } : {}),
         ...(ctx.dialect.engine === "postgresql"
           ? ({ isolationLevel: "RepeatableRead" } as unknown as { isolationLevel: "Serializable" })
           : {}),
@@ -443,13 +448,31 @@ async function discardFrozen(ctx: Ctx, campaignId: string, version: number): Pro
   }, TX);
 }
 
-/** BEGIN IMMEDIATE on SQLite's handle, as client.ts's hook does for the adapter: deferred when the lock stays taken. */
-function beginOn(h: NonNullable<ReturnType<typeof sqliteHandleOf>>): void {
+/**
+ * SQLite, before the items' worker takes the write lock: the start transaction's empty opening (BEGIN IMMEDIATE) is
+ * committed, and until takeBack nothing on this connection waits for a lock. A write by other code of this process
+ * outside a transaction (not queued behind the start's, as transactions are) would otherwise wait in better-sqlite3's
+ * synchronous busy handler, stopping the event loop and with it the freeze that would free the lock, for the whole
+ * busy timeout; it now fails at once as busy, or goes in at once when the lock is free. (Held in a read transaction
+ * instead, the connection let such a write take the lock inside it, and the worker waited for it in vain.)
+ */
+function handOver(h: NonNullable<ReturnType<typeof sqliteHandleOf>>): void {
+  h.prepare("COMMIT").run();
+  h.pragma("busy_timeout = 0");
+}
+
+/**
+ * After the worker's commit: the write lock comes back to this connection, waiting up to the busy timeout as
+ * client.ts's hook does; deferred when the lock stays taken (the activation's first write then fails as busy, and the
+ * items are deleted again). BEGIN DEFERRED is not the adapter's "BEGIN", so the hook does not wait a second time.
+ */
+function takeBack(h: NonNullable<ReturnType<typeof sqliteHandleOf>>, busyTimeout: number): void {
+  h.pragma(`busy_timeout = ${busyTimeout}`);
   try {
     h.prepare("BEGIN IMMEDIATE").run();
   } catch (e) {
     if (!String((e as { code?: unknown }).code).startsWith("SQLITE_BUSY")) throw e;
-    h.prepare("BEGIN").run();
+    h.prepare("BEGIN DEFERRED").run();
   }
 }
 

@@ -51,7 +51,7 @@ export interface ItemsBatch {
   resources: unknown[];
   advices: unknown[];
   details: unknown[];
-  /** Plain memberships, PACKED integers each: ordinal and indexes into the dictionaries (moved, not copied). */
+  /** Plain memberships, PACKED integers each: ordinal and indexes into the dictionaries (its buffer is transferred). */
   members: Int32Array;
   /** Every other item, its 16 values flat (ITEM_ORDER), in ordinal order. */
   general: unknown[];
@@ -164,8 +164,7 @@ export interface SqliteItemsWriter {
   /** One batch of items (packed, see ItemsPacker) and reviewer rows. */
   write(batch: ItemsBatch): Promise<void>;
   commit(): Promise<void>;
-  /** Undoes everything since the claim (safe to call when nothing is open). */
-  rollback(): Promise<void>;
+  /** Rolls back whatever was not committed, and ends the worker. */
   close(): Promise<void>;
 }
 
@@ -213,6 +212,9 @@ const handlers = {
     return true;
   },
   rows(b) {
+    // SQLite rolls the whole transaction back on some errors (disk full, I/O, out of memory): the batches after such an
+    // error must not go in on their own.
+    if (!db.inTransaction) throw new Error("the items' transaction was rolled back by an earlier error");
     campaignId = b.campaignId;
     idHead = b.idHead;
     keep(people, b.people, 6);
@@ -253,8 +255,10 @@ const handlers = {
     flatRows(override, b.overrides);
     flatRows(range, b.ranges);
   },
-  commit() { db.prepare("COMMIT").run(); },
-  rollback() { if (db.inTransaction) db.prepare("ROLLBACK").run(); },
+  commit() {
+    if (!db.inTransaction) throw new Error("the items' transaction was rolled back by an earlier error");
+    db.prepare("COMMIT").run();
+  },
   close() { if (db.inTransaction) db.prepare("ROLLBACK").run(); db.close(); },
 };
 parentPort.on("message", (m) => {
@@ -331,10 +335,6 @@ export function openSqliteItemsWriter(o: {
     async commit() {
       await settle(0);
       await send({ op: "commit" });
-    },
-    async rollback() {
-      await Promise.allSettled(inFlight.splice(0));
-      if (!failure) await send({ op: "rollback" });
     },
     async close() {
       await Promise.allSettled(inFlight.splice(0));
