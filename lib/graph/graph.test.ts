@@ -215,9 +215,13 @@ describe("Graph client against the emulator", () => {
     await control("POST", "/token-lifetime", { seconds: 1 });
     const g = client();
     await g.get("/organization");
+    // One request, or more on a loaded machine: a one-second token can lapse before its first call (the full suites
+    // of both engines side by side on two cores gave 3 below instead of 2).
+    const before = g.tokens.tokenRequests;
+    expect(before).toBeGreaterThanOrEqual(1);
     await control("POST", "/token-lifetime", { seconds: 3599 });
     await new Promise((r) => setTimeout(r, 1_500));
     await g.get("/organization");
-    expect(g.tokens.tokenRequests).toBe(2);
+    expect(g.tokens.tokenRequests).toBe(before + 1);
   });
 });
