@@ -24,7 +24,7 @@ import {
 } from "./definition";
 import { UserError } from "@/lib/errors";
 import { FREEZE_TABLES, freezeItems, type FreezeDb } from "./freeze";
-import { openSqliteItemsWriter } from "./sqlite-items-writer";
+import { openSqliteItemsWriter, type SqliteItemsWriter } from "./sqlite-items-writer";
 import { materializeItemReviewers } from "./assignments";
 import { instanceStart } from "./recurrence";
 
@@ -259,14 +259,21 @@ export async function startCampaign(
       async (tx) => {
         const engine = ctx.dialect.engine;
         const busyTimeout = sqliteHandle ? Number(sqliteHandle.pragma("busy_timeout", { simple: true })) : 0;
-        const writer = useWorker
-          ? openSqliteItemsWriter({
+        let writer: SqliteItemsWriter | undefined;
+        if (useWorker)
+          try {
+            writer = openSqliteItemsWriter({
               file: file!,
               tables: FREEZE_TABLES,
               timeoutMs: busyTimeout,
               synchronous: Number(sqliteHandle!.pragma("synchronous", { simple: true })),
-            })
-          : undefined;
+            });
+          } catch (e) {
+            // Where the driver cannot be found for a thread of our own, the rows go in on this one (slower, the same).
+            logError("campaign start: the items' worker could not start; inserting on the main thread", e, {
+              campaignId,
+            });
+          }
         try {
           if (writer) {
             handOver(sqliteHandle!);
