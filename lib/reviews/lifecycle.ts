@@ -6,7 +6,7 @@
 import { notifyAdmins } from "@/lib/notify/notices";
 import { randomUUID } from "node:crypto";
 import type { Db } from "@/lib/db/index";
-import { bulkInsert, type BulkColumn } from "@/lib/db/sql";
+import { bulkInsert, type BulkColumn, type Dialect } from "@/lib/db/sql";
 import type { Ctx } from "@/lib/db/context";
 import { sqliteHandleOf } from "@/lib/db/client";
 import { pgTransactionConnection } from "@/lib/db/pg-direct";
@@ -41,6 +41,7 @@ import { signingIdentity } from "@/lib/signing/identity";
 import { logError } from "@/lib/log";
 
 const DAY = 86_400_000;
+const CLAIMED_ELSEWHERE = "This campaign was started or changed by someone else. Reload.";
 const TX = { timeout: 300_000, maxWait: 30_000 };
 const actorOf = (a: Actor): AuditInput["actor"] =>
   a.role === "system" ? { type: "system", id: null, name: a.name } : { type: "user", id: a.id, name: a.name };
@@ -109,7 +110,7 @@ export async function deleteDraft(ctx: Ctx, actor: Actor, campaignId: string): P
     const n = await tx.campaign.deleteMany({ where: { id: campaignId, status: "draft" } });
     if (n.count === 0) throw new UserError("conflict", `Only a draft can be deleted; this campaign is ${c.status}.`);
     // Items a start left when its process died between committing them and activating the draft (SQLite).
-    await deleteFrozen(tx, campaignId, ctx.dialect.engine === "sqlite" ? "?" : "$1");
+    await deleteFrozen(tx, campaignId, ctx.dialect);
     if ((await tx.campaign.count({ where: { definitionId: c.definitionId } })) === 0)
       await tx.campaignDefinition.update({ where: { id: c.definitionId }, data: { deletedAt: ctx.now() } });
     await appendAudit(tx, {
@@ -277,8 +278,7 @@ export async function startCampaign(
         try {
           if (writer) {
             handOver(sqliteHandle!);
-            if (!(await writer.claim(campaignId, draftVersion)))
-              throw new UserError("conflict", "This campaign was started or changed by someone else. Reload.");
+            if (!(await writer.claim(campaignId, draftVersion))) throw new UserError("conflict", CLAIMED_ELSEWHERE);
           } else {
             // The first statement writes: on SQLite this takes the write lock before any read, so the reads
             // below see one finished sync (a sync's apply waits); on PostgreSQL the row lock serialises starters.
@@ -286,11 +286,10 @@ export async function startCampaign(
               where: { id: campaignId, status: "draft", version: draftVersion },
               data: { status: "active", version: { increment: 1 } },
             });
-            if (claimed.count === 0)
-              throw new UserError("conflict", "This campaign was started or changed by someone else. Reload.");
+            if (claimed.count === 0) throw new UserError("conflict", CLAIMED_ELSEWHERE);
             // Nothing a draft holds is carried into its start (a SQLite start that died after committing its items
             // leaves some; deleted by the worker's claim there).
-            await deleteFrozen(tx, campaignId, engine === "sqlite" ? "?" : "$1");
+            await deleteFrozen(tx, campaignId, ctx.dialect);
           }
           const fit = await syncFitness(tx, ctx.tenantId, config.maxSyncAgeHours, now);
           if (!fit.ok) throw new UserError("stale_data", fit.reason);
@@ -339,8 +338,7 @@ export async function startCampaign(
               where: { id: campaignId, status: "draft", version: draftVersion },
               data: { status: "active", version: { increment: 1 } },
             });
-            if (claimed.count === 0)
-              throw new UserError("conflict", "This campaign was started or changed by someone else. Reload.");
+            if (claimed.count === 0) throw new UserError("conflict", CLAIMED_ELSEWHERE);
             const after = await syncFitness(tx, ctx.tenantId, config.maxSyncAgeHours, now);
             if (after.runId !== fit.runId)
               throw new UserError(
@@ -436,10 +434,10 @@ export async function startCampaign(
   return { itemCount: result.itemCount, itemsHash: result.itemsHash };
 }
 
-/** The tables a start fills for a campaign, deleted again when a start fails after its items were committed (SQLite). */
-const FROZEN_TABLES = ["CampaignItem", "CampaignItemReviewerOverride", "CampaignResourceReviewer"];
-async function deleteFrozen(tx: Pick<Db, "$executeRawUnsafe">, campaignId: string, p1: string): Promise<void> {
-  for (const t of FROZEN_TABLES)
+/** Deletes the rows a start writes for a campaign (FREEZE_TABLES): a failed start's, or those a dead start left (SQLite). */
+async function deleteFrozen(tx: Pick<Db, "$executeRawUnsafe">, campaignId: string, d: Dialect): Promise<void> {
+  const p1 = d.p(1);
+  for (const { name: t } of FREEZE_TABLES)
     await tx.$executeRawUnsafe(`DELETE FROM "${t}" WHERE "campaignId" = ${p1}`, campaignId);
 }
 
@@ -451,7 +449,7 @@ async function discardFrozen(ctx: Ctx, campaignId: string, version: number): Pro
   await ctx.db.$transaction(async (tx) => {
     const c = await tx.campaign.findUnique({ where: { id: campaignId }, select: { status: true, version: true } });
     if (c && (c.status !== "draft" || c.version !== version)) return;
-    await deleteFrozen(tx, campaignId, ctx.dialect.engine === "sqlite" ? "?" : "$1");
+    await deleteFrozen(tx, campaignId, ctx.dialect);
   }, TX);
 }
 

@@ -207,7 +207,7 @@ const handlers = {
       .prepare('UPDATE "Campaign" SET "version" = "version" + 1 WHERE "id" = ? AND "status" = \\'draft\\' AND "version" = ?')
       .run(m.campaignId, m.version).changes === 1;
     if (!claimed) { db.prepare("ROLLBACK").run(); return false; }
-    for (const t of ["CampaignItem", "CampaignItemReviewerOverride", "CampaignResourceReviewer"])
+    for (const t of workerData.tables.map((t) => t.name))
       db.prepare("DELETE FROM " + q(t) + ' WHERE "campaignId" = ?').run(m.campaignId);
     return true;
   },
