@@ -276,7 +276,8 @@ async function oneConnection<T>(ctx: Ctx, fn: (c: Ctx) => Promise<T>): Promise<T
       await tx.$executeRawUnsafe(`SET LOCAL work_mem = '64MB'`);
       return fn({ ...ctx, db: tx as unknown as Ctx["db"] });
     },
-    { timeout: 10 * 60_000 },
+    // Waits for a connection as the plain queries do (Prisma's default maxWait is 2 s), with the pool busy.
+    { maxWait: 30_000, timeout: 10 * 60_000 },
   );
 }
 
@@ -608,7 +609,7 @@ async function hygieneFigures(ctx: Ctx) {
 async function directoryOverview(ctx: Ctx): Promise<Overview> {
   const { db, tenantId } = ctx;
   const snapshot = await db.syncSnapshot.findFirst({ where: { tenantId }, orderBy: { takenAt: "desc" } });
-  // Three connections at once on PostgreSQL (#20). Each statement runs on one core while the app waits, and a new
+  // Up to three connections at once on PostgreSQL (#20). Each statement runs on one core while the app waits, and a new
   // connection pays a page fault for each shared buffer it first reads (README, "Huge pages"):
   // 1. the pass over the enabled users and their registrations (coverageAndShares), then the methods, which read the
   //    same users and registrations;
