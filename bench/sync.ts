@@ -41,7 +41,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startEmulatorChild(users: number): Promise<{ url: string; child: ChildProcess }> {
+export async function startEmulatorChild(users: number): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
@@ -86,7 +86,7 @@ async function startEmulatorChild(users: number): Promise<{ url: string; child: 
   throw new Error("emulator did not start within 10 minutes");
 }
 
-async function control(
+export async function control(
   url: string,
   method: string,
   p: string,
@@ -389,7 +389,7 @@ function rawInsertSqlite(fromFile: string, toFile: string): { ms: number; rows: 
   return { ms, rows };
 }
 
-async function applyChanges(url: string, db: SqlRunner, users: number): Promise<number> {
+export async function applyChanges(url: string, db: SqlRunner, users: number): Promise<number> {
   const n = Math.max(5, Math.round(users / 100));
   const d = dialectOf(db);
   const userIds = (
@@ -542,6 +542,11 @@ export async function run(argv: string[]): Promise<number> {
       notes: [
         "minimum pages = computed from the tenant's counts and Graph's page-size maxima (see minimumPages in bench/sync.ts), not from the sync's queries",
       ],
+      // Each Graph query's pages, items and time to its last page (they overlap), slowest first.
+      detail: {
+        fullQueries: [...full.result.manifest.queries].sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0)),
+        deltaQueries: [...delta.result.manifest.queries].sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0)),
+      },
     };
     emit(report, json);
     return verdict(report);

@@ -19,6 +19,8 @@ export interface BenchReport {
   floors: Record<string, number>;
   targets: Target[];
   notes?: string[];
+  /** written to the JSON file only, not to the table: where the time went */
+  detail?: Record<string, unknown>;
 }
 
 export function target(name: string, value: number, limit: number, unit: string): Target {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import type { Row } from "./sql";
 import { allColumns, type TableSpec } from "./tables";
 
@@ -9,23 +9,19 @@ import { allColumns, type TableSpec } from "./tables";
  * assignments, which have no delta query) need not be written again when nothing in it changed since the last apply.
  */
 export class RowDigest {
-  private readonly hashes: Buffer[] = [];
+  private readonly hashes: string[] = [];
 
   add(spec: TableSpec, rows: Row[]): void {
     const cols = allColumns(spec).map((c) => c.name);
+    // One-shot hashes as hex strings, sorted by the engine's own string order: a Hash object per row and Buffers sorted
+    // with Buffer.compare took about 0.3 s of CPU for a 100k tenant's 46,565 app role assignments, on every sync (#20).
     for (const r of rows)
-      this.hashes.push(
-        createHash("sha256")
-          .update(spec.live)
-          .update("\0")
-          .update(JSON.stringify(cols.map((c) => r[c] ?? null)))
-          .digest(),
-      );
+      this.hashes.push(hash("sha256", `${spec.live}\0${JSON.stringify(cols.map((c) => r[c] ?? null))}`, "hex"));
   }
 
   digest(): string {
     const h = createHash("sha256");
-    for (const b of this.hashes.sort(Buffer.compare)) h.update(b);
+    for (const s of this.hashes.sort()) h.update(s);
     return `${this.hashes.length}:${h.digest("hex")}`;
   }
 }
