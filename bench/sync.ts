@@ -41,7 +41,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startEmulatorChild(users: number): Promise<{ url: string; child: ChildProcess }> {
+async function startEmulatorChild(users: number): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
@@ -86,7 +86,7 @@ export async function startEmulatorChild(users: number): Promise<{ url: string; 
   throw new Error("emulator did not start within 10 minutes");
 }
 
-export async function control(
+async function control(
   url: string,
   method: string,
   p: string,
@@ -389,7 +389,7 @@ function rawInsertSqlite(fromFile: string, toFile: string): { ms: number; rows: 
   return { ms, rows };
 }
 
-export async function applyChanges(url: string, db: SqlRunner, users: number): Promise<number> {
+async function applyChanges(url: string, db: SqlRunner, users: number): Promise<number> {
   const n = Math.max(5, Math.round(users / 100));
   const d = dialectOf(db);
   const userIds = (

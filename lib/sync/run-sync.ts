@@ -397,6 +397,11 @@ async function applyRun(
         });
       }
       counts = await countsAfterApply(t, d, tenantId, outcome);
+      await tx.syncCursor.upsert({
+        where: { tenantId_resource: { tenantId, resource: MEMBERSHIPS_COUNT } },
+        create: { tenantId, resource: MEMBERSHIPS_COUNT, deltaLink: String(counts.memberships), runId, updatedAt: now },
+        update: { deltaLink: String(counts.memberships), runId, updatedAt: now },
+      });
       manifest.counts = counts;
       const st = stats();
       Object.assign(progress, st, { phase: "done", elapsedMs: Date.now() - started });
@@ -453,13 +458,17 @@ async function applyRun(
   return counts;
 }
 
+/** The cursor row that keeps the tenant's membership count as the last apply left it (see countsAfterApply). */
+const MEMBERSHIPS_COUNT = "count:memberships";
+
 /**
- * The directory's counts for the run's snapshot. After a delta of the groups, the memberships are the last snapshot's
- * plus what this apply's statements added less what they deleted, not a count of the table: counting a 100k tenant's
- * 1.08M memberships took 0.26–0.57 s of every delta's apply on PostgreSQL (an index-only scan that fetches every heap
- * page a delta touched until a vacuum). Exact because the sync is the only writer of the memberships (no foreign key
- * cascades into them, and a purge deletes the snapshots with them), and the snapshot is written in the same
- * transaction as the apply. Without an earlier snapshot, or after a full read of the groups, the table is counted.
+ * The directory's counts for the run's snapshot. After a delta of the groups, the memberships are the figure the last
+ * apply left (a cursor row, written in the same transaction as the rows, so it follows the order of the writes and not
+ * a clock) plus what this apply's statements added less what they deleted, not a count of the table: counting a 100k
+ * tenant's 1.08M memberships took 0.26–0.57 s of every delta's apply on PostgreSQL (an index-only scan that fetches
+ * every heap page a delta touched until a vacuum). Exact because the sync is the app's only writer of the memberships
+ * (no foreign key cascades into them, and a purge deletes the cursors with them; the review bench's setup writes them
+ * directly and never syncs afterwards). Without the cursor, or after a full read of the groups, the table is counted.
  */
 async function countsAfterApply(
   t: SqlRunner,
@@ -471,14 +480,16 @@ async function countsAfterApply(
   // reads afresh (a page fault each, without huge pages): at 100k users the counts took 114–301 ms with the two workers
   // the planner chose and 40–86 ms without them (psql, the same statement). SET LOCAL ends with the apply's transaction.
   if (d.engine === "postgresql") await t.$executeRawUnsafe("SET LOCAL max_parallel_workers_per_gather = 0");
-  if (outcome.membershipChange === undefined) return countDirectory(t, d, tenantId);
-  const [last] = await select<{ memberships: number | string }>(
-    t,
-    `SELECT "memberships" FROM "SyncSnapshot" WHERE "tenantId" = ${d.p(1)} ORDER BY "takenAt" DESC LIMIT 1`,
-    tenantId,
-  );
-  if (!last) return countDirectory(t, d, tenantId);
-  return countDirectory(t, d, tenantId, { memberships: Number(last.memberships) + outcome.membershipChange });
+  const [last] =
+    outcome.membershipChange === undefined
+      ? []
+      : await select<{ deltaLink: string }>(
+          t,
+          `SELECT "deltaLink" FROM "SyncCursor" WHERE "tenantId" = ${d.p(1)} AND "resource" = '${MEMBERSHIPS_COUNT}'`,
+          tenantId,
+        );
+  const known = last && /^\d+$/.test(last.deltaLink) ? Number(last.deltaLink) + outcome.membershipChange! : undefined;
+  return countDirectory(t, d, tenantId, known === undefined ? {} : { memberships: known });
 }
 
 /** Heartbeat: proves the run is alive (the lock) and publishes progress for pages that poll. */

@@ -126,6 +126,7 @@ describe("directory sync against the emulator", () => {
         (c) => c.resource,
       ),
     ).toEqual([
+      "count:memberships",
       "digest:apps",
       "groups",
       "refresh:activity",
@@ -216,7 +217,7 @@ describe("directory sync against the emulator", () => {
       department: "Changed Dept",
       accountEnabled: false,
     });
-    // After a delta of the groups the memberships are not counted: the last snapshot's figure plus what the apply's
+    // After a delta of the groups the memberships are not counted: the last apply's figure plus what this apply's
     // statements added less what they deleted (./run-sync.ts countsAfterApply). Members added to a new group, one
     // removed, a deleted user's and a deleted group's memberships: the figure equals the table and the tenant.
     const { lists: _lists, ...tenantCounts } = await ctx.control("GET", "/summary");
