@@ -36,6 +36,58 @@ function vitestCounts(file: string): Counts | undefined {
   return { passed: j.numPassedTests, failed: j.numFailedTests, skipped: j.numPendingTests + j.numTodoTests };
 }
 
+/** "file > test: first line of the error" for every failed Vitest test, so the run's last lines name them. */
+function vitestFailures(file: string): string[] {
+  if (!existsSync(file)) return [];
+  const j = JSON.parse(readFileSync(file, "utf8")) as {
+    testResults?: {
+      name: string;
+      message?: string;
+      assertionResults?: { fullName: string; status: string; failureMessages?: string[] }[];
+    }[];
+  };
+  const out: string[] = [];
+  for (const f of j.testResults ?? []) {
+    const rel = path.relative(process.cwd(), f.name);
+    const failed = (f.assertionResults ?? []).filter((a) => a.status === "failed");
+    for (const a of failed) out.push(`${rel} > ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
+    // A file that failed to load (or failed in a hook) has no failed assertion but a message.
+    if (failed.length === 0 && f.message) out.push(`${rel}: ${firstLine(f.message)}`);
+  }
+  return out;
+}
+
+interface PwSuite {
+  title: string;
+  file?: string;
+  suites?: PwSuite[];
+  specs?: { title: string; line: number; ok: boolean; tests: { results: { error?: { message?: string } }[] }[] }[];
+}
+
+/** The same for Playwright's JSON report: "file:line title: first line of the last error". */
+function playwrightFailures(file: string): string[] {
+  if (!existsSync(file)) return [];
+  const j = JSON.parse(readFileSync(file, "utf8")) as { suites?: PwSuite[] };
+  const out: string[] = [];
+  const walk = (s: PwSuite, f: string) => {
+    const fileName = s.file ?? f;
+    for (const spec of s.specs ?? []) {
+      if (spec.ok) continue;
+      const results = spec.tests.flatMap((t) => t.results);
+      out.push(`${fileName}:${spec.line} ${spec.title}: ${firstLine(results.at(-1)?.error?.message)}`);
+    }
+    for (const c of s.suites ?? []) walk(c, fileName);
+  };
+  for (const s of j.suites ?? []) walk(s, s.file ?? s.title);
+  return out;
+}
+
+function firstLine(text: string | undefined): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colours of an error message
+  const plain = (text ?? "(no message)").replace(/\x1b\[[0-9;]*m/g, "");
+  return (plain.split("\n").find((l) => l.trim() !== "") ?? "").trim().slice(0, 300);
+}
+
 function playwrightCounts(file: string): Counts | undefined {
   if (!existsSync(file)) return undefined;
   const j = JSON.parse(readFileSync(file, "utf8")) as {
@@ -54,6 +106,7 @@ async function main() {
   // Tests never read a developer's .env: everything they need is set here or by the harness.
   const env: NodeJS.ProcessEnv = { ...process.env, TEST_DATABASE_URL: databaseUrl, NEXT_TELEMETRY_DISABLED: "1" };
   let ok = true;
+  const failures: string[] = [];
   const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
   const add = (c: Counts | undefined) => {
     if (!c) return;
@@ -78,6 +131,7 @@ async function main() {
     );
     const c = vitestCounts(vitestJson);
     add(c);
+    failures.push(...vitestFailures(vitestJson).map((f) => `Vitest ${f}`));
     if (!vitestOk || !c) {
       ok = false;
       // Vitest fails a run on an unhandled error (an 'error' event nobody listens to, a rejection) with every test
@@ -111,6 +165,7 @@ async function main() {
       });
       const c = playwrightCounts("test-results/playwright.json");
       add(c);
+      failures.push(...playwrightFailures("test-results/playwright.json").map((f) => `Playwright ${f}`));
       if (!pwOk || !c) {
         ok = false;
         if (!c || c.failed === 0) {
@@ -121,6 +176,8 @@ async function main() {
     }
   }
 
+  // CI shows only the end of a long log: the failed tests are named again here, each on a line starting "FAILED".
+  if (failures.length > 0) console.log(`\n${failures.map((f) => `FAILED (${engine}) ${f}`).join("\n")}`);
   console.log(`\n${engine}: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
   process.exit(ok && totals.failed === 0 ? 0 : 1);
 }
