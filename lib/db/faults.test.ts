@@ -200,14 +200,21 @@ describe("the database gone in the middle of a write", () => {
       });
     const victim = createClient(s.database.url);
     let cut = false;
+    // PostgreSQL: a connection opened before the run holds a SHARE lock on the users table, so the apply's first write
+    // of a user waits for it and the cut always lands inside the apply's transaction. (Without it a fast apply could
+    // commit before the termination below arrived, and the run succeeded.)
+    const admin = pgUrl() ? new pg.Client({ connectionString: s.database.url }) : undefined;
+    if (admin) {
+      await admin.connect();
+      await admin.query(`BEGIN; LOCK TABLE "DirUser" IN SHARE MODE`);
+    }
     const cutNow = async () => {
-      if (pgUrl()) {
+      if (admin) {
         // Every other connection to this database is terminated, as when the server restarts.
-        const admin = new pg.Client({ connectionString: s.database.url });
-        await admin.connect();
         await admin.query(
           `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
         );
+        await admin.query("ROLLBACK");
         await admin.end();
       } else {
         // The disk fills up under the running sync: the file cannot grow by one page more (SQLITE_FULL).
